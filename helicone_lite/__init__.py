@@ -1,0 +1,58 @@
+"""helicone_lite: Helicone's control plane, in process.
+
+Replace ``OpenAI()`` with ``helicone_lite.Client()``; pass the ``Helicone-*`` headers you know
+(or the same options as ``helicone={...}``) per call; every call is logged to a local SQLite
+store you can query.
+
+>>> import helicone_lite
+>>> helicone_lite.OptionsError.__mro__[1] is ValueError
+True
+"""
+
+from ._call import Call, Forward, Result, Sleep, StreamObserver, Target
+from ._client import AsyncClient, Client
+from ._context import current_scope, properties, scope, session, user
+from ._errors import OptionsError
+from ._raw import RawResponse
+from ._response import ChatCompletion, CreateEmbeddingResponse
+from ._settings import Settings
+from ._stack import Flow, Interceptor, PassThrough
+from ._streams import AsyncHeliconeStream, HeliconeStream
+from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
+from .providers import ProviderConfig
+from .store import Store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncClient",
+    "AsyncHeliconeStream",
+    "CacheControl",
+    "Call",
+    "ChatCompletion",
+    "Client",
+    "CreateEmbeddingResponse",
+    "FallbackTarget",
+    "Flow",
+    "Forward",
+    "HeliconeStream",
+    "Interceptor",
+    "Options",
+    "OptionsError",
+    "PassThrough",
+    "ProviderConfig",
+    "RateLimitPolicy",
+    "RawResponse",
+    "Result",
+    "Settings",
+    "Sleep",
+    "Store",
+    "StreamObserver",
+    "Target",
+    "__version__",
+    "current_scope",
+    "properties",
+    "scope",
+    "session",
+    "user",
+]

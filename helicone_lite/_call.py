@@ -1,0 +1,128 @@
+"""The values that flow through the interceptor stack: :class:`Call`, :class:`Result`, effects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Union
+
+from .options import Options
+
+if TYPE_CHECKING:
+    from .providers import Adapter
+
+__all__ = ["Call", "Effect", "Forward", "Result", "Sleep", "StreamObserver", "Target"]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One place a call can be sent: a provider adapter and the model it is asked for.
+
+    ``base_url``/``headers``/``body`` carry per-target overrides (from ``fallbacks=[…]``).
+    """
+
+    provider: str
+    model: str
+    adapter: Adapter
+    base_url: str | None = None
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    body: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    on_codes: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One user call, immutable. Interceptors derive changed copies with :meth:`evolve`.
+
+    ``params`` is the request body in OpenAI's shape (``model``, ``messages``, …);
+    ``request`` holds the SDK request options (``extra_headers`` without any ``Helicone-*``,
+    ``extra_query``, ``extra_body``, ``timeout``); ``origin`` is the ``Client`` the call was made
+    on (the OpenAI adapter sends through it, so ``with_options`` settings apply).
+    """
+
+    id: str
+    kind: str
+    params: Mapping[str, Any]
+    options: Options
+    targets: tuple[Target, ...]
+    origin: Any
+    request: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    target_index: int = 0
+    started: float = 0.0
+    started_wall: float = 0.0
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.params.get("stream"))
+
+    @property
+    def target(self) -> Target:
+        return self.targets[self.target_index]
+
+    @property
+    def model(self) -> str:
+        return str(self.params.get("model", ""))
+
+    def evolve(self, **changes: Any) -> Call:
+        return replace(self, **changes)
+
+
+class StreamObserver:
+    """Sees each chunk of a stream as it goes to the user, then its end.
+
+    Observers never buffer on the user's behalf and must be cheap; ``on_end`` gets the error
+    that ended the stream, or ``None`` for a clean end.
+    """
+
+    def on_chunk(self, chunk: Any) -> None:
+        """Called with every chunk, in order, including ones the user is not shown."""
+
+    def on_end(self, error: BaseException | None) -> None:
+        """Called once, when the stream ends, fails, or is closed early."""
+
+
+@dataclass(slots=True)
+class Result:
+    """What a layer of the stack answers: a response, a stream, or an error.
+
+    ``headers`` are the Helicone reply headers (``Helicone-Cache``, …) that end up on
+    ``response.headers``; ``log`` holds request-log columns set by inner layers (``cache_status``,
+    ``attempts``, …); ``provider_headers`` are the HTTP headers of the provider's reply, if any.
+    """
+
+    response: Any = None
+    stream: Any = None
+    error: BaseException | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    log: dict[str, Any] = field(default_factory=dict)
+    provider_headers: Mapping[str, str] | None = None
+    observers: list[StreamObserver] = field(default_factory=list)
+    on_stream_start: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def observe(self, observer: StreamObserver) -> None:
+        """Attach a stream observer (only meaningful when ``stream`` is set)."""
+        self.observers.append(observer)
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """Effect: send ``call`` to the rest of the stack; the driver answers with its Result."""
+
+    call: Call
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Effect: wait ``seconds`` (with the injected sleep; async drivers never block the loop)."""
+
+    seconds: float
+
+
+Effect = Union[Forward, Sleep]

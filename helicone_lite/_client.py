@@ -1,0 +1,228 @@
+"""``Client`` and ``AsyncClient``: ``openai.OpenAI`` / ``openai.AsyncOpenAI`` with the stack.
+
+They *are* OpenAI clients (subclasses), so every constructor argument, environment variable,
+resource and ``with_options()`` works as before; ``chat.completions.create`` and
+``embeddings.create`` go through the interceptor stack and are logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+import openai
+from openai._base_client import DEFAULT_MAX_RETRIES
+from openai._compat import cached_property
+
+from ._call import Call
+from ._invoke import build_call, deliver_parts, hide_usage_chunk
+from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
+from ._runtime import Runtime
+from ._settings import Settings
+from ._stack import run_async, run_sync
+from ._streams import AsyncHeliconeStream, HeliconeStream
+from .options import Options, parse_headers, parse_kwargs
+from .store import Store
+
+__all__ = ["AsyncClient", "Client"]
+
+
+def _split_init(
+    kwargs: dict[str, Any], cls_name: str
+) -> tuple[dict[str, Any], Settings | None, Runtime | None, Options, int]:
+    """Separate helicone_lite's arguments from openai's; Helicone headers become defaults."""
+    runtime: Runtime | None = kwargs.pop("_helicone_runtime", None)
+    inherited: Options = kwargs.pop("_helicone_defaults", None) or Options()
+    max_retries = kwargs.pop("_helicone_max_retries", None)
+    if max_retries is None:
+        max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)
+    kwargs["max_retries"] = 0  # the retry layer is the only retry loop
+    defaults = inherited.merge(parse_kwargs(kwargs.pop("helicone", None)))
+    header_opts, rest = parse_headers(kwargs.get("default_headers"))
+    if rest is not None:
+        kwargs["default_headers"] = rest
+    defaults = defaults.merge(header_opts)
+    store = kwargs.pop("store", None)
+    names = Settings.names()
+    chosen = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+    settings = Settings(**chosen) if runtime is None else None
+    if store is not None and not isinstance(store, Store):
+        store = Store(store)
+    if runtime is None:
+        assert settings is not None
+        runtime = Runtime(settings, store)
+    return kwargs, settings, runtime, defaults, int(max_retries)
+
+
+def _wants_key(kwargs: Mapping[str, Any]) -> bool:
+    import os
+
+    return bool(kwargs.get("api_key") or os.environ.get("OPENAI_API_KEY"))
+
+
+class _Helicone:
+    """What both clients add to OpenAI's: the runtime, defaults, flush/close, features."""
+
+    _helicone_runtime: Runtime
+    _helicone_defaults: Options
+    _helicone_max_retries: int
+
+    def _helicone_setup(self, runtime: Runtime, defaults: Options, max_retries: int) -> None:
+        self._helicone_runtime = runtime
+        self._helicone_defaults = defaults
+        self._helicone_max_retries = max_retries
+
+    def _helicone_copy_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        extra = dict(kwargs.pop("_extra_kwargs", None) or {})
+        extra["_helicone_runtime"] = self._helicone_runtime
+        extra["_helicone_defaults"] = self._helicone_defaults.merge(
+            parse_kwargs(kwargs.pop("helicone", None))
+        )
+        retries = kwargs.pop("max_retries", None)
+        extra["_helicone_max_retries"] = (
+            retries if isinstance(retries, int) else self._helicone_max_retries
+        )
+        kwargs["_extra_kwargs"] = extra
+        return kwargs
+
+    @property
+    def helicone_defaults(self) -> Options:
+        """The options applied to every call of this client (from ``helicone=`` and headers)."""
+        return self._helicone_defaults
+
+    @property
+    def store(self) -> Store:
+        """The request log this client writes to."""
+        return self._helicone_runtime.store
+
+    @property
+    def configured_max_retries(self) -> int:
+        """``max_retries`` as given (the SDK itself runs with 0: the retry layer retries)."""
+        return self._helicone_max_retries
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Block until every logged call so far is written to the store."""
+        return self._helicone_runtime.store.flush(timeout)
+
+    def _helicone_build(
+        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+    ) -> Call:
+        return build_call(
+            self._helicone_runtime, self, self._helicone_defaults, kind, params, helicone, request
+        )
+
+
+class Client(_Helicone, openai.OpenAI):
+    """A drop-in ``openai.OpenAI`` that logs every call and understands ``Helicone-*`` options.
+
+    Accepts every ``openai.OpenAI`` argument, plus ``helicone=`` (default options for every
+    call), ``home=``/``store=`` (where the log lives), ``providers=``, ``redis_url=``,
+    ``interceptors=`` and injectable ``clock``/``sleep``/``rng`` (see :class:`Settings`).
+
+    >>> client = Client(api_key="sk-test", base_url="http://127.0.0.1:9/v1", home="/tmp/hl-doc")
+    >>> isinstance(client, openai.OpenAI)
+    True
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs, _, runtime, defaults, retries = _split_init(kwargs, "Client")
+        if not _wants_key(kwargs):
+            kwargs.setdefault("_enforce_credentials", False)
+        super().__init__(**kwargs)
+        assert runtime is not None
+        self._helicone_setup(runtime, defaults, retries)
+
+    @cached_property
+    def chat(self) -> Chat:  # type: ignore[override]
+        return Chat(self)
+
+    @cached_property
+    def embeddings(self) -> Embeddings:  # type: ignore[override]
+        return Embeddings(self)
+
+    def copy(self, **kwargs: Any) -> Client:  # type: ignore[override]
+        return super().copy(**self._helicone_copy_kwargs(kwargs))
+
+    with_options = copy  # type: ignore[assignment]
+
+    def close(self) -> None:
+        """Close the HTTP client, as ``openai.OpenAI.close`` does, and flush the log."""
+        try:
+            super().close()
+        finally:
+            self._helicone_runtime.close()
+
+    def _helicone_call(
+        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        runtime = self._helicone_runtime
+        call = self._helicone_build(kind, params, helicone, request)
+        result = run_sync(
+            runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
+        )
+        value, headers = deliver_parts(result)
+        http = result.log.get("_http")
+        if result.stream is not None:
+            value = HeliconeStream(
+                iter(value),
+                observers=result.observers,
+                headers=headers,
+                response=http,
+                hide=hide_usage_chunk(call),
+                close=getattr(value, "close", None),
+            )
+        return value, headers, http
+
+
+class AsyncClient(_Helicone, openai.AsyncOpenAI):
+    """A drop-in ``openai.AsyncOpenAI``; the same options and log as :class:`Client`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs, _, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
+        if not _wants_key(kwargs):
+            kwargs.setdefault("_enforce_credentials", False)
+        super().__init__(**kwargs)
+        assert runtime is not None
+        self._helicone_setup(runtime, defaults, retries)
+
+    @cached_property
+    def chat(self) -> AsyncChat:  # type: ignore[override]
+        return AsyncChat(self)
+
+    @cached_property
+    def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
+        return AsyncEmbeddings(self)
+
+    def copy(self, **kwargs: Any) -> AsyncClient:  # type: ignore[override]
+        return super().copy(**self._helicone_copy_kwargs(kwargs))
+
+    with_options = copy  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does, and flush the log."""
+        try:
+            await super().close()
+        finally:
+            self._helicone_runtime.close()
+
+    async def _helicone_call(
+        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        runtime = self._helicone_runtime
+        call = self._helicone_build(kind, params, helicone, request)
+        result = await run_async(
+            runtime.stack, call, lambda c: c.target.adapter.asend(c), runtime.settings.async_sleep
+        )
+        value, headers = deliver_parts(result)
+        http = result.log.get("_http")
+        if result.stream is not None:
+            value = AsyncHeliconeStream(
+                value.__aiter__(),
+                observers=result.observers,
+                headers=headers,
+                response=http,
+                hide=hide_usage_chunk(call),
+                close=getattr(value, "close", None),
+            )
+        return value, headers, http

@@ -1,0 +1,120 @@
+"""From a user's ``create(...)`` call to a :class:`Call`, and from a :class:`Result` back to what
+``openai`` would have returned. Shared by the sync and async clients."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+from openai._types import NotGiven, Omit
+
+from ._call import Call, Result
+from ._context import current_scope
+from ._response import merge_headers, with_headers
+from .options import Options, parse_headers, parse_kwargs, unknown_headers
+
+if TYPE_CHECKING:
+    from ._runtime import Runtime
+
+__all__ = ["build_call", "deliver_parts", "hide_usage_chunk"]
+
+_log = logging.getLogger("helicone_lite")
+
+
+def _given(value: object) -> bool:
+    return not isinstance(value, (NotGiven, Omit))
+
+
+def _normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if not _given(value):
+            continue
+        if (
+            name in ("messages", "tools", "input")
+            and isinstance(value, Iterable)
+            and not isinstance(value, (str, bytes, list, dict))
+        ):
+            value = list(value)  # iterables are consumed once; retries and the log need them again
+        out[name] = value
+    return out
+
+
+def build_call(
+    runtime: Runtime,
+    origin: Any,
+    defaults: Options,
+    kind: str,
+    params: Mapping[str, Any],
+    helicone: Options | Mapping[str, Any] | None,
+    request: Mapping[str, Any],
+) -> Call:
+    """Merge client defaults, ``with`` scopes, per-call headers and ``helicone=`` into one Call.
+
+    Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
+    """
+    started, wall = time.perf_counter(), runtime.clock()
+    header_opts, headers = parse_headers(request.get("extra_headers"))
+    if headers is not None and len(headers) != len(request.get("extra_headers") or ()):
+        _warn_unknown(runtime, request.get("extra_headers"))
+    options = defaults.merge(current_scope()).merge(header_opts).merge(parse_kwargs(helicone))
+    body = _normalise_params(params)
+    options = _complete(options, body)
+    req = {k: v for k, v in request.items() if v is not None and _given(v)}
+    if headers is not None:
+        req["extra_headers"] = headers
+    model = str(body.get("model", ""))
+    return Call(
+        id=options.request_id or str(uuid.uuid4()),
+        kind=kind,
+        params=body,
+        options=options,
+        targets=runtime.registry.resolve(model, options),
+        origin=origin,
+        request=req,
+        started=started,
+        started_wall=wall,
+    )
+
+
+def _complete(options: Options, body: Mapping[str, Any]) -> Options:
+    changes: dict[str, Any] = {}
+    if options.user_id is None and isinstance(body.get("user"), str) and body["user"]:
+        changes["user_id"] = body["user"]
+    if options.session_id is not None and options.session_path is None:
+        changes["session_path"] = "/"
+    return replace(options, **changes) if changes else options
+
+
+def _warn_unknown(runtime: Runtime, headers: Mapping[str, Any] | None) -> None:
+    for name in unknown_headers(headers):
+        key = name.lower()
+        with runtime.lock:
+            warned: set[str] = runtime.__dict__.setdefault("_warned_headers", set())
+            if key in warned:
+                continue
+            warned.add(key)
+        _log.warning("helicone_lite: ignoring unknown header %s (not sent to the provider)", name)
+
+
+def hide_usage_chunk(call: Call) -> Any:
+    """The chunk filter for a stream whose caller did not ask for usage (we did, for the cost)."""
+    asked = (call.params.get("stream_options") or {}).get("include_usage")
+    if asked:
+        return None
+    return lambda chunk: not chunk.choices and chunk.usage is not None
+
+
+def deliver_parts(result: Result) -> tuple[Any, httpx2.Headers]:
+    """Raise the call's error, or return (response or stream source, reply headers)."""
+    if result.error is not None:
+        raise result.error
+    headers = merge_headers(result.provider_headers, result.headers)
+    if result.stream is not None:
+        return result.stream, headers
+    return with_headers(result.response, headers), headers

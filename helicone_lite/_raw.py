@@ -1,0 +1,77 @@
+"""``with_raw_response`` / ``with_streaming_response`` results: ``.headers`` and ``.parse()``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, Generic, TypeVar
+
+import httpx2
+
+__all__ = ["RawResponse"]
+
+R = TypeVar("R")
+
+
+class RawResponse(Generic[R]):
+    """What ``with_raw_response.create()`` returns, like ``openai``'s ``LegacyAPIResponse``.
+
+    ``headers`` holds the provider's reply headers and helicone_lite's (``Helicone-Id``,
+    ``Helicone-Cache``, …); ``http_response`` is the provider's HTTP response, or ``None`` when
+    no provider was called (a cache hit).
+    """
+
+    def __init__(
+        self, parsed: R, headers: httpx2.Headers, http_response: httpx2.Response | None
+    ) -> None:
+        self._parsed = parsed
+        self.headers = headers
+        self.http_response = http_response
+
+    def parse(self) -> R:
+        return self._parsed
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code if self.http_response is not None else 200
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("x-request-id")
+
+    @property
+    def retries_taken(self) -> int:
+        return max(0, int(self.headers.get("Helicone-Attempts", "1")) - 1)
+
+    @property
+    def content(self) -> bytes:
+        return self.text.encode()
+
+    @property
+    def text(self) -> str:
+        dump = getattr(self._parsed, "model_dump_json", None)
+        return dump() if callable(dump) else ""
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@contextmanager
+def streaming_context(raw: RawResponse[R]) -> Iterator[RawResponse[R]]:
+    try:
+        yield raw
+    finally:
+        close = getattr(raw.parse(), "close", None)
+        if callable(close) and hasattr(raw.parse(), "__next__"):
+            close()
+
+
+@asynccontextmanager
+async def async_streaming_context(raw: RawResponse[R]) -> AsyncIterator[RawResponse[R]]:
+    try:
+        yield raw
+    finally:
+        parsed: Any = raw.parse()
+        if hasattr(parsed, "__anext__"):
+            await parsed.close()

@@ -1,0 +1,202 @@
+"""The resources whose calls go through the stack: chat completions and embeddings.
+
+They subclass ``openai``'s own resources, so every other method (``retrieve``, ``list``,
+``messages``…) and ``isinstance`` checks keep working; only ``create`` is routed through
+helicone_lite. ``helicone=`` takes the keyword options (a dict or :class:`Options`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from openai._compat import cached_property
+from openai.resources import chat as _chat
+from openai.resources import embeddings as _embeddings
+from openai.types.chat import ChatCompletionChunk
+
+from ._raw import RawResponse, async_streaming_context, streaming_context
+from ._response import ChatCompletion, CreateEmbeddingResponse
+from ._streams import AsyncHeliconeStream, HeliconeStream
+from .options import Options
+
+__all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
+
+_REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
+
+
+def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    helicone = kwargs.pop("helicone", None)
+    request = {name: kwargs.pop(name) for name in _REQUEST if name in kwargs}
+    return kwargs, helicone, request
+
+
+class Completions(_chat.Completions):
+    """``client.chat.completions``: ``create`` goes through the interceptor stack."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def create(
+            self,
+            *,
+            stream: Literal[True],
+            helicone: Options | Mapping[str, Any] | None = None,
+            **params: Any,
+        ) -> HeliconeStream[ChatCompletionChunk]: ...
+        @overload
+        def create(
+            self,
+            *,
+            stream: Literal[False] | None = None,
+            helicone: Options | Mapping[str, Any] | None = None,
+            **params: Any,
+        ) -> ChatCompletion: ...
+        @overload
+        def create(
+            self,
+            *,
+            stream: bool,
+            helicone: Options | Mapping[str, Any] | None = None,
+            **params: Any,
+        ) -> ChatCompletion | HeliconeStream[ChatCompletionChunk]: ...
+
+    def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        params, helicone, request = _split(kwargs)
+        return self._client._helicone_call("chat.completions", params, helicone, request)[0]
+
+    @cached_property
+    def with_raw_response(self) -> Any:  # type: ignore[override]
+        return _RawCreate(self._client, "chat.completions")
+
+    @cached_property
+    def with_streaming_response(self) -> Any:  # type: ignore[override]
+        return _StreamingCreate(self._client, "chat.completions")
+
+
+class AsyncCompletions(_chat.AsyncCompletions):
+    """``client.chat.completions`` of the async client."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        async def create(
+            self,
+            *,
+            stream: Literal[True],
+            helicone: Options | Mapping[str, Any] | None = None,
+            **params: Any,
+        ) -> AsyncHeliconeStream[ChatCompletionChunk]: ...
+        @overload
+        async def create(
+            self,
+            *,
+            stream: Literal[False] | None = None,
+            helicone: Options | Mapping[str, Any] | None = None,
+            **params: Any,
+        ) -> ChatCompletion: ...
+        @overload
+        async def create(
+            self,
+            *,
+            stream: bool,
+            helicone: Options | Mapping[str, Any] | None = None,
+            **params: Any,
+        ) -> ChatCompletion | AsyncHeliconeStream[ChatCompletionChunk]: ...
+
+    async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        params, helicone, request = _split(kwargs)
+        return (await self._client._helicone_call("chat.completions", params, helicone, request))[0]
+
+    @cached_property
+    def with_raw_response(self) -> Any:  # type: ignore[override]
+        return _AsyncRawCreate(self._client, "chat.completions")
+
+    @cached_property
+    def with_streaming_response(self) -> Any:  # type: ignore[override]
+        return _AsyncStreamingCreate(self._client, "chat.completions")
+
+
+class Chat(_chat.Chat):
+    @cached_property
+    def completions(self) -> Completions:  # type: ignore[override]
+        return Completions(self._client)
+
+
+class AsyncChat(_chat.AsyncChat):
+    @cached_property
+    def completions(self) -> AsyncCompletions:  # type: ignore[override]
+        return AsyncCompletions(self._client)
+
+
+class Embeddings(_embeddings.Embeddings):
+    """``client.embeddings``: ``create`` is logged (and cacheable) like a chat call."""
+
+    def create(self, **kwargs: Any) -> CreateEmbeddingResponse:  # type: ignore[override]
+        params, helicone, request = _split(kwargs)
+        result: CreateEmbeddingResponse = self._client._helicone_call(
+            "embeddings", params, helicone, request
+        )[0]
+        return result
+
+    @cached_property
+    def with_raw_response(self) -> Any:  # type: ignore[override]
+        return _RawCreate(self._client, "embeddings")
+
+
+class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
+    async def create(self, **kwargs: Any) -> CreateEmbeddingResponse:  # type: ignore[override]
+        params, helicone, request = _split(kwargs)
+        result: CreateEmbeddingResponse = (
+            await self._client._helicone_call("embeddings", params, helicone, request)
+        )[0]
+        return result
+
+    @cached_property
+    def with_raw_response(self) -> Any:  # type: ignore[override]
+        return _AsyncRawCreate(self._client, "embeddings")
+
+
+class _RawCreate:
+    def __init__(self, client: Any, kind: str) -> None:
+        self._client, self._kind = client, kind
+
+    def create(self, **kwargs: Any) -> RawResponse[Any]:
+        params, helicone, request = _split(kwargs)
+        return RawResponse(*self._client._helicone_call(self._kind, params, helicone, request))
+
+
+class _StreamingCreate(_RawCreate):
+    def create(self, **kwargs: Any) -> AbstractContextManager[RawResponse[Any]]:  # type: ignore[override]
+        return streaming_context(super().create(**kwargs))
+
+
+class _AsyncRawCreate:
+    def __init__(self, client: Any, kind: str) -> None:
+        self._client, self._kind = client, kind
+
+    async def create(self, **kwargs: Any) -> RawResponse[Any]:
+        params, helicone, request = _split(kwargs)
+        return RawResponse(
+            *(await self._client._helicone_call(self._kind, params, helicone, request))
+        )
+
+
+class _AsyncStreamingCreate(_AsyncRawCreate):
+    def create(  # type: ignore[override]
+        self, **kwargs: Any
+    ) -> AbstractAsyncContextManager[RawResponse[Any]]:
+        return _deferred(super().create(**kwargs))
+
+
+def _deferred(coro: Any) -> AbstractAsyncContextManager[RawResponse[Any]]:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def manager() -> Any:
+        raw = await coro
+        async with async_streaming_context(raw) as inner:
+            yield inner
+
+    return manager()

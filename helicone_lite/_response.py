@@ -1,0 +1,55 @@
+"""What the user gets back: OpenAI's own types, plus ``.headers`` with the Helicone reply headers.
+
+``response.headers`` is a case-insensitive ``httpx2.Headers`` holding the provider's reply headers
+and helicone_lite's (``Helicone-Id``, ``Helicone-Cache``, …), as a proxy's reply would. It is a
+private attribute behind a read-only property, so ``model_dump()`` is exactly OpenAI's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+from openai.types import CreateEmbeddingResponse as _Embeddings
+from openai.types.chat import ChatCompletion as _ChatCompletion
+from pydantic import PrivateAttr
+
+__all__ = ["ChatCompletion", "CreateEmbeddingResponse", "merge_headers", "with_headers"]
+
+
+class ChatCompletion(_ChatCompletion):
+    """``openai.types.chat.ChatCompletion`` with the reply headers on ``.headers``."""
+
+    _helicone_headers: httpx2.Headers = PrivateAttr(default_factory=httpx2.Headers)
+
+    @property
+    def headers(self) -> httpx2.Headers:
+        return self._helicone_headers
+
+
+class CreateEmbeddingResponse(_Embeddings):
+    """``openai.types.CreateEmbeddingResponse`` with the reply headers on ``.headers``."""
+
+    _helicone_headers: httpx2.Headers = PrivateAttr(default_factory=httpx2.Headers)
+
+    @property
+    def headers(self) -> httpx2.Headers:
+        return self._helicone_headers
+
+
+def merge_headers(
+    provider: Mapping[str, str] | None, helicone: Mapping[str, str]
+) -> httpx2.Headers:
+    """Provider reply headers first, then helicone_lite's (which win on a clash)."""
+    headers = httpx2.Headers(provider) if provider else httpx2.Headers()
+    for name, value in helicone.items():
+        headers[name] = value
+    return headers
+
+
+def with_headers(response: Any, headers: httpx2.Headers) -> Any:
+    """Attach ``headers`` to a response object that has the private slot; others pass as is."""
+    if isinstance(response, (ChatCompletion, CreateEmbeddingResponse)):
+        response._helicone_headers = headers
+    return response

@@ -1,0 +1,46 @@
+"""Client-level settings: everything ``Client(...)`` accepts beyond ``openai.OpenAI``'s arguments.
+
+One frozen dataclass; each feature reads its own fields. Unknown keyword arguments to ``Client``
+raise ``TypeError`` naming them, as a Python function would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings"]
+
+
+def _env_redis() -> str | None:
+    return os.environ.get("HELICONE_LITE_REDIS_URL") or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one client (shared by its ``with_options`` copies).
+
+    ``clock`` (epoch seconds), ``monotonic``, ``sleep``, ``async_sleep`` and ``rng`` are injectable
+    so tests never wait on real time or real randomness.
+    """
+
+    home: Path | str | None = None
+    redis_url: str | None = field(default_factory=_env_redis)
+    providers: Sequence[Any] = ()
+    interceptors: Sequence[Any] = ()
+    clock: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    log_bodies: bool = True
+
+    @classmethod
+    def names(cls) -> frozenset[str]:
+        return frozenset(f.name for f in fields(cls))

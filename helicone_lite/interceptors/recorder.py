@@ -1,0 +1,207 @@
+"""The recorder: the outermost layer, one request-log row per user call, whatever happens below.
+
+It only gathers references on the caller's path; serialising bodies, assembling streams and
+pricing happen in the store's writer thread (row values that are callables are evaluated there).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import openai
+
+from .._assemble import assemble_chunks, usage_of
+from .._call import Call, Forward, Result, StreamObserver
+from .._cost import Usage, cost_usd
+from .._stack import Flow
+from .._streams import StreamClosedEarly
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
+
+__all__ = ["Recorder", "redact"]
+
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+|AIza[0-9A-Za-z_\-]{10,})")
+
+
+def redact(text: str) -> str:
+    """Blank out anything that looks like an API key or a bearer token."""
+    return _SECRET.sub("[REDACTED]", text)
+
+
+def status_of(error: BaseException | None) -> int:
+    if error is None:
+        return 200
+    status = getattr(error, "status_code", None)
+    return status if isinstance(status, int) else 0
+
+
+class Recorder:
+    """Writes one row to ``requests`` per call (success, provider error, local refusal)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def handle(self, call: Call) -> Flow:
+        result: Result = yield Forward(call)
+        result.headers.setdefault("Helicone-Id", call.id)
+        if result.stream is not None and result.error is None:
+            result.observe(_StreamRecord(self, call, result))
+        else:
+            self.write(call, result, time.perf_counter(), None, None)
+        return result
+
+    def write(
+        self,
+        call: Call,
+        result: Result,
+        ended: float,
+        ttft: float | None,
+        chunks: list[Any] | None,
+    ) -> None:
+        """Queue the row (cheap: references and numbers only)."""
+        self._runtime.store.write("requests", self._row(call, result, ended, ttft, chunks))
+        for hook in self._runtime.on_record:
+            hook(call, result)
+
+    def _row(
+        self,
+        call: Call,
+        result: Result,
+        ended: float,
+        ttft: float | None,
+        chunks: list[Any] | None,
+    ) -> dict[str, Any]:
+        opts, log = call.options, result.log
+        error = result.error
+        response = result.response
+        if chunks is not None and error is None:
+            usage = _stream_usage(chunks)
+            response_model = chunks[-1].model if chunks else None
+        else:
+            usage = usage_of(response) if response is not None else {}
+            response_model = getattr(response, "model", None)
+        target = (
+            call.targets[log.get("fallback_index", call.target_index)] if call.targets else None
+        )
+        row: dict[str, Any] = {
+            "id": call.id,
+            "created_at": functools.partial(self._runtime.iso, call.started_wall),
+            "kind": call.kind,
+            "provider": log.get("provider") or (target.provider if target else None),
+            "model": call.model,
+            "response_model": log.get("response_model", response_model),
+            "status": log.get("status", status_of(error)),
+            "error": None if error is None else redact(f"{type(error).__name__}: {error}"),
+            "stream": int(call.stream),
+            "latency_ms": round((ended - call.started) * 1000, 3),
+            "ttft_ms": None if ttft is None else round((ttft - call.started) * 1000, 3),
+            "user_id": opts.user_id,
+            "session_id": opts.session_id,
+            "session_path": opts.session_path,
+            "session_name": opts.session_name,
+            "properties": dict(opts.properties),
+            "prompt_id": opts.prompt_id,
+            "prompt_version": opts.prompt_version,
+            "prompt_environment": opts.prompt_environment,
+            "prompt_inputs": dict(opts.prompt_inputs) if opts.prompt_inputs is not None else None,
+            "request_body": _request_body(call),
+            "response_body": _response_body(call, response, chunks, error),
+            "reply_headers": dict(result.headers),
+            **usage,
+        }
+        row.update({k: v for k, v in log.items() if not k.startswith("_")})
+        if "cost_usd" not in row:
+            row["_cost"] = _pricer(call, target, row, log)
+        return row
+
+
+def _stream_usage(chunks: list[Any]) -> dict[str, int]:
+    for chunk in reversed(chunks):
+        if chunk.usage is not None:
+            return usage_of(chunk)
+    return {}
+
+
+def _pricer(
+    call: Call, target: Any, row: dict[str, Any], log: dict[str, Any]
+) -> Callable[[], float | None]:
+    if row.get("status") != 200 and not row.get("prompt_tokens"):
+        return lambda: None
+    model = (
+        call.options.model_override
+        or row.get("response_model")
+        or (target.model if target else call.model)
+    )
+    provider = target.adapter.price_provider if target is not None else None
+    usage = Usage(
+        prompt_tokens=row.get("prompt_tokens") or 0,
+        completion_tokens=row.get("completion_tokens") or 0,
+        cached_tokens=row.get("cached_tokens") or 0,
+        cache_write_tokens=row.get("cache_write_tokens") or 0,
+    )
+    if not usage.prompt_tokens and not usage.completion_tokens:
+        return lambda: None
+    return lambda: cost_usd(model, provider, usage)
+
+
+def _request_body(call: Call) -> Callable[[], str]:
+    if call.options.omit_request:
+        omitted = json.dumps({"model": call.model})
+        return lambda: omitted
+    params = call.params
+    return lambda: json.dumps(params, default=_jsonable)
+
+
+def _response_body(
+    call: Call, response: Any, chunks: list[Any] | None, error: BaseException | None
+) -> Callable[[], str | None]:
+    if call.options.omit_response:
+        return lambda: json.dumps({"model": getattr(response, "model", call.model)})
+    if chunks is not None:
+        return lambda: json.dumps(assemble_chunks(chunks))
+    if response is not None and hasattr(response, "model_dump_json"):
+        return lambda: str(response.model_dump_json(exclude_unset=True))
+    if isinstance(error, openai.APIStatusError):
+        body = error.body
+        return lambda: redact(json.dumps(body, default=str)) if body is not None else None
+    return lambda: None
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return repr(value)
+
+
+class _StreamRecord(StreamObserver):
+    """Collects chunk references and the time of the first one; writes the row at the end."""
+
+    __slots__ = ("_call", "_chunks", "_recorder", "_result", "_ttft")
+
+    def __init__(self, recorder: Recorder, call: Call, result: Result) -> None:
+        self._recorder, self._call, self._result = recorder, call, result
+        self._chunks: list[Any] = []
+        self._ttft: float | None = None
+
+    def on_chunk(self, chunk: Any) -> None:
+        if self._ttft is None:
+            self._ttft = time.perf_counter()
+        self._chunks.append(chunk)
+
+    def on_end(self, error: BaseException | None) -> None:
+        result = self._result
+        if error is not None and not isinstance(error, StreamClosedEarly):
+            result.error = error
+        elif isinstance(error, StreamClosedEarly):
+            result.log.setdefault("error", "stream closed by the caller before its end")
+        self._recorder.write(self._call, result, time.perf_counter(), self._ttft, self._chunks)

@@ -1,0 +1,267 @@
+"""From headers and keyword arguments to :class:`Options`.
+
+One table, ``_SPECS``, says for every option its header, its keyword and how to parse a value.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .._errors import OptionsError
+from ._model import Options
+from ._values import parse_cache_control, parse_fallbacks, parse_policies
+
+__all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
+
+Parser = Callable[[object, str], Any]
+
+
+def _bool(value: object, option: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise OptionsError(option, value, "true or false")
+
+
+def _text(value: object, option: str) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise OptionsError(option, value, "a non-empty string")
+
+
+def _int_range(low: int, high: int | None) -> Parser:
+    allowed = f"a whole number from {low} to {high}" if high else f"a whole number >= {low}"
+
+    def parse(value: object, option: str) -> int:
+        if isinstance(value, bool):
+            raise OptionsError(option, value, allowed)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or value < low or (high is not None and value > high):
+            raise OptionsError(option, value, allowed)
+        return value
+
+    return parse
+
+
+def _positive_number(value: object, option: str) -> float:
+    if not isinstance(value, bool):
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            number = -1.0
+        if number > 0 and number != float("inf"):
+            return number
+    raise OptionsError(option, value, "a positive number")
+
+
+def _non_negative_ms(value: object, option: str) -> float:
+    if isinstance(value, str) and value.strip() == "0":
+        return 0.0
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
+    return _positive_number(value, option)
+
+
+def _path(value: object, option: str) -> str:
+    text = _text(value, option) if value != "/" else "/"
+    text = "/" + text.lstrip("/") if not text.startswith("/") else text
+    return text.rstrip("/") or "/"
+
+
+def _uuid(value: object, option: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise OptionsError(
+            option, value, "a UUID like 3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e7f9b10"
+        ) from None
+
+
+def _keys(value: object, option: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise OptionsError(option, value, "'a,b' or a JSON array of strings") from None
+        else:
+            return tuple(k.strip() for k in text.split(",") if k.strip())
+    if isinstance(value, (list, tuple)) and all(isinstance(k, str) for k in value):
+        return tuple(value)
+    raise OptionsError(option, value, "'a,b' or a JSON array of strings")
+
+
+def _inputs(value: object, option: str) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise OptionsError(option, value, "a JSON object of template inputs") from None
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return MappingProxyType(dict(value))
+    raise OptionsError(option, value, "an object mapping input names to values")
+
+
+def _property_value(value: object, option: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    raise OptionsError(option, value, "a string (property values are strings)")
+
+
+def _properties(value: object, option: str) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise OptionsError(option, value, "a mapping of property names to string values")
+    out: dict[str, str] = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise OptionsError(option, value, "non-empty property names")
+        out[name.strip().lower()] = _property_value(item, f"{option}[{name!r}]")
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    field: str
+    header: str
+    parse: Parser
+
+
+_SPECS: tuple[_Spec, ...] = (
+    _Spec("cache_enabled", "Helicone-Cache-Enabled", _bool),
+    _Spec("cache_read", "Helicone-Cache-Read", _bool),
+    _Spec("cache_save", "Helicone-Cache-Save", _bool),
+    _Spec("cache_control", "Cache-Control", parse_cache_control),
+    _Spec("cache_bucket_max_size", "Helicone-Cache-Bucket-Max-Size", _int_range(1, 20)),
+    _Spec("cache_seed", "Helicone-Cache-Seed", _text),
+    _Spec("cache_ignore_keys", "Helicone-Cache-Ignore-Keys", _keys),
+    _Spec("ratelimit_policy", "Helicone-RateLimit-Policy", parse_policies),
+    _Spec("retry_enabled", "Helicone-Retry-Enabled", _bool),
+    _Spec("retry_num", "Helicone-Retry-Num", _int_range(0, 20)),
+    _Spec("retry_factor", "Helicone-Retry-Factor", _positive_number),
+    _Spec("retry_min_timeout", "Helicone-Retry-Min-Timeout", _non_negative_ms),
+    _Spec("retry_max_timeout", "Helicone-Retry-Max-Timeout", _non_negative_ms),
+    _Spec("fallback_enabled", "Helicone-Fallback-Enabled", _bool),
+    _Spec("fallbacks", "Helicone-Fallbacks", parse_fallbacks),
+    _Spec("session_id", "Helicone-Session-Id", _text),
+    _Spec("session_path", "Helicone-Session-Path", _path),
+    _Spec("session_name", "Helicone-Session-Name", _text),
+    _Spec("user_id", "Helicone-User-Id", _text),
+    _Spec("properties", "Helicone-Property-<Name>", _properties),
+    _Spec("prompt_id", "Helicone-Prompt-Id", _text),
+    _Spec("prompt_version", "Helicone-Prompt-Version", _int_range(1, None)),
+    _Spec("prompt_environment", "Helicone-Prompt-Environment", _text),
+    _Spec("prompt_inputs", "Helicone-Prompt-Inputs", _inputs),
+    _Spec("request_id", "Helicone-Request-Id", _uuid),
+    _Spec("omit_request", "Helicone-Omit-Request", _bool),
+    _Spec("omit_response", "Helicone-Omit-Response", _bool),
+    _Spec("model_override", "Helicone-Model-Override", _text),
+)
+
+_BY_HEADER = {spec.header.lower(): spec for spec in _SPECS}
+_BY_FIELD = {spec.field: spec for spec in _SPECS}
+_PROPERTY_PREFIX = "helicone-property-"
+# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped.
+_PROXY_ONLY = frozenset(
+    {"helicone-auth", "helicone-target-url", "helicone-target-provider", "helicone-openai-api-base"}
+)
+
+#: header name -> keyword name, for documentation and the README table.
+OPTION_HEADERS: Mapping[str, str] = MappingProxyType({s.header: s.field for s in _SPECS})
+
+
+def is_option_header(name: str) -> bool:
+    lower = name.lower()
+    return lower.startswith("helicone-") or lower == "cache-control"
+
+
+def split_headers(
+    headers: Mapping[str, Any] | None,
+) -> tuple[dict[str, object], dict[str, Any] | None]:
+    """Split ``headers`` into raw option values (by field) and the headers left for the provider.
+
+    Unknown ``Helicone-*`` headers are dropped (never sent to a provider) and ignored; the caller
+    may warn about them through :func:`unknown_headers`.
+    """
+    if not headers:
+        return {}, headers if headers is None else dict(headers)
+    raw: dict[str, object] = {}
+    rest: dict[str, Any] = {}
+    props: dict[str, object] = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if not is_option_header(lower):
+            rest[name] = value
+        elif lower.startswith(_PROPERTY_PREFIX):
+            props[name[len(_PROPERTY_PREFIX) :]] = value
+        else:
+            spec = _BY_HEADER.get(lower)
+            if spec is not None:
+                raw[spec.field] = (name, value)
+    if props:
+        raw["properties"] = ("Helicone-Property-<Name>", props)
+    return raw, rest
+
+
+def unknown_headers(headers: Mapping[str, Any] | None) -> list[str]:
+    """``Helicone-*`` headers that are neither options nor proxy-only (likely typos)."""
+    return [
+        name
+        for name in headers or ()
+        if name.lower().startswith("helicone-")
+        and name.lower() not in _BY_HEADER
+        and name.lower() not in _PROXY_ONLY
+        and not name.lower().startswith(_PROPERTY_PREFIX)
+    ]
+
+
+def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str, Any] | None]:
+    """Parse the option headers out of ``headers``; return them and the headers left over.
+
+    >>> opts, rest = parse_headers({"Helicone-Cache-Enabled": "TRUE", "X-Trace": "1"})
+    >>> opts.cache_enabled, rest
+    (True, {'X-Trace': '1'})
+    """
+    raw, rest = split_headers(headers)
+    if not raw:
+        return _EMPTY, rest
+    values = {}
+    for fname, (header, value) in raw.items():  # type: ignore[misc]
+        values[fname] = _BY_FIELD[fname].parse(value, header)
+    return Options(**values), rest
+
+
+def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
+    """Parse the ``helicone=`` keyword: an :class:`Options` or a dict of keyword options.
+
+    >>> parse_kwargs({"cache_bucket_max_size": "3"}).cache_bucket_max_size
+    3
+    """
+    if value is None:
+        return _EMPTY
+    if isinstance(value, Options):
+        return value
+    if not isinstance(value, Mapping):
+        raise OptionsError("helicone", value, "a dict of options or a helicone_lite.Options")
+    values = {}
+    for name, item in value.items():
+        spec = _BY_FIELD.get(name)
+        if spec is None:
+            raise OptionsError("helicone", name, f"one of: {', '.join(sorted(_BY_FIELD))}")
+        if item is not None:
+            values[name] = spec.parse(item, name)
+    return Options(**values)
+
+
+_EMPTY = Options()

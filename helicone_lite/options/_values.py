@@ -1,0 +1,254 @@
+"""Value objects for the options that have a grammar of their own.
+
+Each ``parse_*`` function accepts what a header carries (a string) and what the keyword form
+carries (already-typed values), and raises :class:`OptionsError` naming the option, the value and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .._errors import OptionsError
+
+__all__ = [
+    "CacheControl",
+    "FallbackTarget",
+    "RateLimitPolicy",
+    "parse_cache_control",
+    "parse_fallbacks",
+    "parse_policies",
+]
+
+DEFAULT_CACHE_SECONDS = 7 * 24 * 3600
+MAX_CACHE_SECONDS = 365 * 24 * 3600
+MAX_WINDOW_SECONDS = 365 * 24 * 3600
+
+RateUnit = Literal["request", "cents", "tokens"]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheControl:
+    """A parsed ``Cache-Control`` header: how long to keep, whether to read and save."""
+
+    max_age: int = DEFAULT_CACHE_SECONDS
+    no_store: bool = False
+    no_cache: bool = False
+
+
+_DIRECTIVE = re.compile(r"^\s*([a-zA-Z-]+)\s*(?:=\s*(\S*?)\s*)?$")
+
+
+def parse_cache_control(value: object, option: str = "Cache-Control") -> CacheControl:
+    """Parse ``max-age=N`` / ``s-maxage=N`` / ``no-store`` / ``no-cache``.
+
+    ``s-maxage`` wins over ``max-age``; the age is clamped to 365 days.
+
+    >>> parse_cache_control("max-age = 60, s-maxage=120").max_age
+    120
+    """
+    if isinstance(value, CacheControl):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"max-age={value}"
+    if not isinstance(value, str):
+        raise OptionsError(option, value, "a Cache-Control string such as 'max-age=3600'")
+    ages: dict[str, int] = {}
+    flags: set[str] = set()
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        m = _DIRECTIVE.match(part)
+        if m is None:
+            raise OptionsError(option, value, "directives like 'max-age=3600', 'no-store'")
+        name, arg = m.group(1).lower(), m.group(2)
+        if name in ("max-age", "s-maxage"):
+            if arg is None or not arg.isdigit():
+                raise OptionsError(option, value, f"{name}=<whole number of seconds>")
+            ages[name] = int(arg)
+        else:
+            flags.add(name)
+    age = ages.get("s-maxage", ages.get("max-age", DEFAULT_CACHE_SECONDS))
+    return CacheControl(
+        max_age=min(age, MAX_CACHE_SECONDS),
+        no_store="no-store" in flags,
+        no_cache="no-cache" in flags,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitPolicy:
+    """One ``quota;w=window;u=unit;s=segment`` policy.
+
+    ``segment`` is ``None`` for one global bucket, ``"user"`` for per-user buckets, or the
+    (lowercased) name of a property to segment by.
+    """
+
+    quota: float
+    window: int
+    unit: RateUnit = "request"
+    segment: str | None = None
+
+    def normalised(self) -> str:
+        """The canonical text form, as sent back in ``Helicone-RateLimit-Policy``."""
+        quota = int(self.quota) if self.quota == int(self.quota) else self.quota
+        text = f"{quota};w={self.window}"
+        if self.unit != "request":
+            text += f";u={self.unit}"
+        return text + (f";s={self.segment}" if self.segment else "")
+
+
+_POLICY = re.compile(
+    r"^\s*(?P<quota>\d+(?:\.\d+)?)\s*;\s*w\s*=\s*(?P<window>\d+)"
+    r"(?:\s*;\s*u\s*=\s*(?P<unit>[a-z]+))?"
+    r"(?:\s*;\s*s\s*=\s*(?P<segment>[a-z0-9_\-]+))?\s*$",
+    re.IGNORECASE,
+)
+_POLICY_ALLOWED = (
+    "'<quota>;w=<seconds>[;u=request|cents|tokens][;s=user|<property>]' with a positive quota "
+    f"and a window from 1 to {MAX_WINDOW_SECONDS} seconds, several separated by ','"
+)
+
+
+def _parse_policy(text: str, whole: object, option: str) -> RateLimitPolicy:
+    m = _POLICY.match(text)
+    if m is None:
+        raise OptionsError(option, whole, _POLICY_ALLOWED)
+    quota, window = float(m.group("quota")), int(m.group("window"))
+    unit = (m.group("unit") or "request").lower()
+    if quota <= 0 or not 1 <= window <= MAX_WINDOW_SECONDS:
+        raise OptionsError(option, whole, _POLICY_ALLOWED)
+    if unit in ("requests",):
+        unit = "request"
+    if unit not in ("request", "cents", "tokens"):
+        raise OptionsError(option, whole, "u=request, u=cents or u=tokens")
+    segment = m.group("segment")
+    return RateLimitPolicy(quota, window, unit, segment.lower() if segment else None)  # type: ignore[arg-type]
+
+
+def parse_policies(
+    value: object, option: str = "Helicone-RateLimit-Policy"
+) -> tuple[RateLimitPolicy, ...]:
+    """Parse one policy or several separated by commas (every one must admit a call).
+
+    >>> parse_policies("100;w=3600;s=user")[0].segment
+    'user'
+    """
+    if isinstance(value, RateLimitPolicy):
+        return (value,)
+    if isinstance(value, str):
+        parts: Sequence[object] = [p for p in value.split(",") if p.strip()]
+    elif isinstance(value, Sequence):
+        parts = value
+    else:
+        raise OptionsError(option, value, _POLICY_ALLOWED)
+    out: list[RateLimitPolicy] = []
+    for part in parts:
+        if isinstance(part, RateLimitPolicy):
+            out.append(part)
+        elif isinstance(part, str):
+            out.append(_parse_policy(part, value, option))
+        else:
+            raise OptionsError(option, value, _POLICY_ALLOWED)
+    if not out:
+        raise OptionsError(option, value, _POLICY_ALLOWED)
+    return tuple(out)
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackTarget:
+    """Where to go next when the previous target failed.
+
+    ``model`` is a model string (it may name a provider: ``claude-sonnet-4`` or
+    ``gpt-4o/openai``); ``base_url`` sends the call to another OpenAI-compatible endpoint;
+    ``headers`` are sent with it; ``on_codes`` limits the statuses that move on to this target
+    (``None``: the default set); ``body`` overrides request fields.
+    """
+
+    model: str | None = None
+    base_url: str | None = None
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    on_codes: tuple[int, ...] | None = None
+    body: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+_TARGET_ALLOWED = (
+    "a list of model strings or objects with model, base_url (or target-url), headers, "
+    "on_codes (or onCodes) and body (or bodyKeyOverride)"
+)
+
+
+def _codes(raw: object, whole: object, option: str) -> tuple[int, ...]:
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise OptionsError(option, whole, "onCodes as a list of status codes or {from, to} ranges")
+    codes: list[int] = []
+    for item in raw:
+        if isinstance(item, int) and not isinstance(item, bool):
+            codes.append(item)
+        elif isinstance(item, Mapping) and {"from", "to"} <= item.keys():
+            codes.extend(range(int(item["from"]), int(item["to"]) + 1))
+        else:
+            raise OptionsError(option, whole, "onCodes as a list of status codes or {from, to}")
+    return tuple(codes)
+
+
+def _target(item: object, whole: object, option: str) -> FallbackTarget:
+    if isinstance(item, FallbackTarget):
+        return item
+    if isinstance(item, str) and item.strip():
+        return FallbackTarget(model=item.strip())
+    if not isinstance(item, Mapping):
+        raise OptionsError(option, whole, _TARGET_ALLOWED)
+    known = {
+        "model",
+        "base_url",
+        "target-url",
+        "targetUrl",
+        "headers",
+        "on_codes",
+        "onCodes",
+        "body",
+        "bodyKeyOverride",
+    }
+    unknown = set(item) - known
+    if unknown:
+        raise OptionsError(option, whole, f"{_TARGET_ALLOWED}; unknown keys {sorted(unknown)}")
+    headers = item.get("headers") or {}
+    body = item.get("body", item.get("bodyKeyOverride")) or {}
+    if not isinstance(headers, Mapping) or not isinstance(body, Mapping):
+        raise OptionsError(option, whole, "headers and body as JSON objects")
+    codes = item.get("on_codes", item.get("onCodes"))
+    model = item.get("model", body.get("model"))
+    return FallbackTarget(
+        model=str(model) if model else None,
+        base_url=item.get("base_url", item.get("target-url", item.get("targetUrl"))),
+        headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
+        on_codes=None if codes is None else _codes(codes, whole, option),
+        body=MappingProxyType(dict(body)),
+    )
+
+
+def parse_fallbacks(
+    value: object, option: str = "Helicone-Fallbacks"
+) -> tuple[FallbackTarget, ...]:
+    """Parse ``fallbacks=[…]`` or the legacy ``Helicone-Fallbacks`` JSON header.
+
+    >>> parse_fallbacks('[{"target-url": "https://api.groq.com/openai", "onCodes": [429]}]')[0].on_codes
+    (429,)
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise OptionsError(option, value, f"JSON: {_TARGET_ALLOWED}") from None
+    if isinstance(value, (Mapping, FallbackTarget)):
+        value = [value]
+    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
+        raise OptionsError(option, value, _TARGET_ALLOWED)
+    return tuple(_target(item, value, option) for item in value)
