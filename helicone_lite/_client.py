@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx2
 import openai
-from openai._base_client import DEFAULT_MAX_RETRIES
 from openai._compat import cached_property
+from openai._constants import DEFAULT_MAX_RETRIES
 
 from ._call import Call
 from ._invoke import build_call, deliver_parts, hide_usage_chunk
@@ -134,17 +134,17 @@ class Client(_Helicone, openai.OpenAI):
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
-    def chat(self) -> Chat:  # type: ignore[override]
+    def chat(self) -> Chat:
         return Chat(self)
 
     @cached_property
-    def embeddings(self) -> Embeddings:  # type: ignore[override]
+    def embeddings(self) -> Embeddings:
         return Embeddings(self)
 
-    def copy(self, **kwargs: Any) -> Client:  # type: ignore[override]
+    def copy(self, **kwargs: Any) -> Client:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
-    with_options = copy  # type: ignore[assignment]
+    with_options = copy
 
     def close(self) -> None:
         """Close the HTTP client, as ``openai.OpenAI.close`` does, and flush the log."""
@@ -187,17 +187,17 @@ class AsyncClient(_Helicone, openai.AsyncOpenAI):
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
-    def chat(self) -> AsyncChat:  # type: ignore[override]
+    def chat(self) -> AsyncChat:
         return AsyncChat(self)
 
     @cached_property
-    def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
+    def embeddings(self) -> AsyncEmbeddings:
         return AsyncEmbeddings(self)
 
-    def copy(self, **kwargs: Any) -> AsyncClient:  # type: ignore[override]
+    def copy(self, **kwargs: Any) -> AsyncClient:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
-    with_options = copy  # type: ignore[assignment]
+    with_options = copy
 
     async def close(self) -> None:
         """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does, and flush the log."""

@@ -16,7 +16,8 @@ from .options import Options, parse_kwargs
 
 __all__ = ["current_scope", "properties", "scope", "session", "user"]
 
-_SCOPE: ContextVar[Options] = ContextVar("helicone_lite_scope", default=Options())
+_EMPTY = Options()  # immutable (a frozen dataclass), so safe as the default
+_SCOPE: ContextVar[Options] = ContextVar("helicone_lite_scope", default=_EMPTY)
 
 
 def current_scope() -> Options:

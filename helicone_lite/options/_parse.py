@@ -188,7 +188,7 @@ def is_option_header(name: str) -> bool:
 
 def split_headers(
     headers: Mapping[str, Any] | None,
-) -> tuple[dict[str, object], dict[str, Any] | None]:
+) -> tuple[dict[str, tuple[str, object]], dict[str, Any] | None]:
     """Split ``headers`` into raw option values (by field) and the headers left for the provider.
 
     Unknown ``Helicone-*`` headers are dropped (never sent to a provider) and ignored; the caller
@@ -196,7 +196,7 @@ def split_headers(
     """
     if not headers:
         return {}, headers if headers is None else dict(headers)
-    raw: dict[str, object] = {}
+    raw: dict[str, tuple[str, object]] = {}
     rest: dict[str, Any] = {}
     props: dict[str, object] = {}
     for name, value in headers.items():
@@ -236,8 +236,9 @@ def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str,
     raw, rest = split_headers(headers)
     if not raw:
         return _EMPTY, rest
-    values = {}
-    for fname, (header, value) in raw.items():  # type: ignore[misc]
+    values: dict[str, Any] = {}
+    for fname, pair in raw.items():
+        header, value = pair
         values[fname] = _BY_FIELD[fname].parse(value, header)
     return Options(**values), rest
 
@@ -254,7 +255,7 @@ def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
         return value
     if not isinstance(value, Mapping):
         raise OptionsError("helicone", value, "a dict of options or a helicone_lite.Options")
-    values = {}
+    values: dict[str, Any] = {}
     for name, item in value.items():
         spec = _BY_FIELD.get(name)
         if spec is None:
