@@ -8,7 +8,7 @@ resource and ``with_options()`` works as before; ``chat.completions.create`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
@@ -17,13 +17,15 @@ from openai._constants import DEFAULT_MAX_RETRIES
 
 from ._call import Call
 from ._invoke import build_call, deliver_parts, hide_usage_chunk
-from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
 from ._runtime import Runtime
 from ._settings import Settings
 from ._stack import run_async, run_sync
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options, parse_headers, parse_kwargs
 from .store import Store
+
+if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
+    from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -135,10 +137,14 @@ class Client(_Helicone, openai.OpenAI):
 
     @cached_property
     def chat(self) -> Chat:
+        from ._resources import Chat
+
         return Chat(self)
 
     @cached_property
     def embeddings(self) -> Embeddings:
+        from ._resources import Embeddings
+
         return Embeddings(self)
 
     def copy(self, **kwargs: Any) -> Client:
@@ -188,10 +194,14 @@ class AsyncClient(_Helicone, openai.AsyncOpenAI):
 
     @cached_property
     def chat(self) -> AsyncChat:
+        from ._resources import AsyncChat
+
         return AsyncChat(self)
 
     @cached_property
     def embeddings(self) -> AsyncEmbeddings:
+        from ._resources import AsyncEmbeddings
+
         return AsyncEmbeddings(self)
 
     def copy(self, **kwargs: Any) -> AsyncClient:
