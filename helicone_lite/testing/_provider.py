@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fnmatch import fnmatchcase
 from types import TracebackType
 
@@ -20,19 +21,24 @@ class FakeProvider:
 
         with FakeProvider() as fake:
             client = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake")
-            fake.script("gpt-4o*", Reply(text="Hello", prompt_tokens=3, completion_tokens=1))
             fake.script("gpt-4o", Fault(status=429, retry_after=1.5), times=2)
+            fake.script("gpt-4o*", Reply(text="Hello", prompt_tokens=3, completion_tokens=1))
 
     An unscripted call answers ``"echo: <last user message>"`` with token counts from
     :func:`estimate_tokens`. For each inference request the server takes, in order: the
     next :meth:`enqueue`-d outcome; else the first :meth:`script` whose pattern matches the
     model (in the order scripted); else the echo. Everything is thread-safe, and the server
     serves any number of threads and processes at once.
+
+    ``port=0`` picks a free port. ``max_requests`` keeps only the most recent N recorded
+    requests (for long benchmarks; ``None`` keeps them all).
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, max_requests: int | None = None
+    ) -> None:
         self._address = (host, port)
-        self._book = Book()
+        self._book = Book(max_requests)
         self._thread: ServerThread | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -99,7 +105,10 @@ class FakeProvider:
         """Environment variables pointing all three SDKs here, with dummy API keys.
 
         For subprocesses: ``subprocess.run(..., env={**os.environ, **fake.env()})``.
+        ``NO_PROXY`` gains ``127.0.0.1,localhost`` so an ``HTTP(S)_PROXY`` in the
+        environment does not capture loopback traffic.
         """
+        no_proxy = _no_proxy_with_loopback()
         return {
             "OPENAI_BASE_URL": self.openai_base_url,
             "OPENAI_API_KEY": "sk-fake",
@@ -108,6 +117,8 @@ class FakeProvider:
             "GOOGLE_GEMINI_BASE_URL": self.gemini_base_url,
             "GOOGLE_API_KEY": "fake-google-api-key",
             "GOOGLE_GENAI_USE_VERTEXAI": "false",
+            "NO_PROXY": no_proxy,
+            "no_proxy": no_proxy,
         }
 
     # -- scripting ----------------------------------------------------------------------
@@ -172,6 +183,13 @@ class FakeProvider:
     def __repr__(self) -> str:
         where = self.url if self._thread else "stopped"
         return f"<FakeProvider {where}>"
+
+
+def _no_proxy_with_loopback() -> str:
+    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    hosts = [h.strip() for h in current.split(",") if h.strip()]
+    hosts += [h for h in ("127.0.0.1", "localhost") if h not in hosts]
+    return ",".join(hosts)
 
 
 def _check_outcome(outcome: Outcome) -> None:

@@ -151,11 +151,11 @@ def test_tool_results_count_as_input(claude: anthropic.Anthropic) -> None:
 
 async def test_async_stream(fake: FakeProvider) -> None:
     fake.script("claude-*", Reply(text="async claude", chunk_size=2))
-    async with anthropic.AsyncAnthropic(
-        base_url=fake.anthropic_base_url, api_key="k", max_retries=0
-    ) as client:
-        async with client.messages.stream(
-            model="claude-x", max_tokens=5, messages=USER
-        ) as stream:
-            text = "".join([t async for t in stream.text_stream])
+    async with (
+        anthropic.AsyncAnthropic(
+            base_url=fake.anthropic_base_url, api_key="k", max_retries=0
+        ) as client,
+        client.messages.stream(model="claude-x", max_tokens=5, messages=USER) as stream,
+    ):
+        text = "".join([t async for t in stream.text_stream])
     assert text == "async claude"

@@ -97,14 +97,16 @@ def test_openai_sdk_retries_honour_retry_after_ms(fake: FakeProvider) -> None:
 
 def test_openai_x_should_retry_header(fake: FakeProvider) -> None:
     fake.enqueue(Fault(status=500, headers={"x-should-retry": "false"}))
-    with openai.OpenAI(base_url=fake.openai_base_url, api_key="k", max_retries=3) as client:
-        with pytest.raises(openai.InternalServerError):
-            client.chat.completions.create(model="gpt-4o", messages=USER)
+    client = openai.OpenAI(base_url=fake.openai_base_url, api_key="k", max_retries=3)
+    with client, pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="gpt-4o", messages=USER)
     assert fake.calls() == 1
 
 
 def test_custom_error_body(fake: FakeProvider, oai: openai.OpenAI) -> None:
-    body = {"error": {"message": "quota", "type": "insufficient_quota", "code": "insufficient_quota"}}
+    body = {
+        "error": {"message": "quota", "type": "insufficient_quota", "code": "insufficient_quota"}
+    }
     fake.enqueue(Fault(status=429, body=body), Fault(status=502, body="<html>bad gateway</html>"))
     with pytest.raises(openai.RateLimitError) as info:
         oai.chat.completions.create(model="gpt-4o", messages=USER)

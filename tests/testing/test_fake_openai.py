@@ -6,21 +6,22 @@ import json
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from helicone_lite.testing import FakeProvider, Reply, ToolCall, estimate_tokens
 
-USER = [{"role": "user", "content": "What is diabetes?"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "What is diabetes?"}]
 WEATHER = ToolCall(name="get_weather", arguments={"city": "Paris", "unit": "celsius"})
 
 
 def test_default_reply_echoes_the_last_user_message(oai: openai.OpenAI) -> None:
-    messages = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": "You are a nurse."},
         {"role": "user", "content": "Hello"},
         {"role": "assistant", "content": "Hi!"},
         {"role": "user", "content": [{"type": "text", "text": "What is diabetes?"}]},
     ]
-    r = oai.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+    r = oai.chat.completions.create(model="gpt-4o-mini", messages=messages)
     assert r.choices[0].message.content == "echo: What is diabetes?"
     assert r.choices[0].finish_reason == "stop"
     assert r.model == "gpt-4o-mini"
@@ -36,7 +37,7 @@ def test_scripted_reply_and_usage(fake: FakeProvider, oai: openai.OpenAI) -> Non
         "gpt-4o-mini",
         Reply(text="Diabetes is ...", prompt_tokens=12, completion_tokens=30, cached_tokens=5),
     )
-    r = oai.chat.completions.create(model="gpt-4o-mini", messages=USER)  # type: ignore[arg-type]
+    r = oai.chat.completions.create(model="gpt-4o-mini", messages=USER)
     assert r.choices[0].message.content == "Diabetes is ..."
     assert r.usage is not None
     assert (r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.total_tokens) == (12, 30, 42)
@@ -45,7 +46,7 @@ def test_scripted_reply_and_usage(fake: FakeProvider, oai: openai.OpenAI) -> Non
 
 
 def test_response_headers(oai: openai.OpenAI) -> None:
-    raw = oai.chat.completions.with_raw_response.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+    raw = oai.chat.completions.with_raw_response.create(model="gpt-4o", messages=USER)
     assert raw.headers["x-request-id"].startswith("req_")
     assert raw.headers["x-ratelimit-limit-requests"] == "10000"
     assert raw.headers["x-ratelimit-remaining-tokens"]
@@ -55,7 +56,7 @@ def test_response_headers(oai: openai.OpenAI) -> None:
 
 def test_model_override_and_finish_reason(fake: FakeProvider, oai: openai.OpenAI) -> None:
     fake.script("gpt-4o", Reply(text="cut", model="gpt-4o-2024-08-06", finish_reason="length"))
-    r = oai.chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+    r = oai.chat.completions.create(model="gpt-4o", messages=USER)
     assert r.model == "gpt-4o-2024-08-06"
     assert r.choices[0].finish_reason == "length"
 
@@ -64,7 +65,7 @@ def test_stream_with_usage(fake: FakeProvider, oai: openai.OpenAI) -> None:
     fake.script("gpt-4o-mini", Reply(text="Diabetes is a disease.", chunk_size=5, cached_tokens=2))
     stream = oai.chat.completions.create(
         model="gpt-4o-mini",
-        messages=USER,  # type: ignore[arg-type]
+        messages=USER,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -72,7 +73,9 @@ def test_stream_with_usage(fake: FakeProvider, oai: openai.OpenAI) -> None:
     assert chunks[0].choices[0].delta.role == "assistant"
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "Diabetes is a disease."
-    pieces = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    pieces = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
     assert pieces == ["Diabe", "tes i", "s a d", "iseas", "e."]
     finishes = [c.choices[0].finish_reason for c in chunks if c.choices]
     assert finishes[-1] == "stop" and set(finishes[:-1]) == {None}
@@ -86,14 +89,14 @@ def test_stream_with_usage(fake: FakeProvider, oai: openai.OpenAI) -> None:
 
 
 def test_stream_without_include_usage_sends_no_usage_chunk(oai: openai.OpenAI) -> None:
-    chunks = list(oai.chat.completions.create(model="gpt-4o", messages=USER, stream=True))  # type: ignore[arg-type]
+    chunks = list(oai.chat.completions.create(model="gpt-4o", messages=USER, stream=True))
     assert all(c.choices for c in chunks)
     assert all(c.usage is None for c in chunks)
 
 
 def test_tool_calls(fake: FakeProvider, oai: openai.OpenAI) -> None:
     fake.script("gpt-4o", Reply(tool_calls=[WEATHER, ToolCall(name="noop", id="call_mine")]))
-    r = oai.chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+    r = oai.chat.completions.create(model="gpt-4o", messages=USER)
     message = r.choices[0].message
     assert r.choices[0].finish_reason == "tool_calls"
     assert message.content is None
@@ -108,7 +111,7 @@ def test_tool_calls(fake: FakeProvider, oai: openai.OpenAI) -> None:
 
 def test_streamed_tool_call_arguments_reassemble(fake: FakeProvider, oai: openai.OpenAI) -> None:
     fake.script("gpt-4o", Reply(text="Let me check.", tool_calls=[WEATHER], chunk_size=4))
-    chunks = list(oai.chat.completions.create(model="gpt-4o", messages=USER, stream=True))  # type: ignore[arg-type]
+    chunks = list(oai.chat.completions.create(model="gpt-4o", messages=USER, stream=True))
     calls: dict[int, dict[str, str]] = {}
     for chunk in chunks:
         for delta in chunk.choices[0].delta.tool_calls or []:
@@ -128,7 +131,7 @@ def test_streamed_tool_call_arguments_reassemble(fake: FakeProvider, oai: openai
 
 def test_sdk_stream_helper_accumulates(fake: FakeProvider, oai: openai.OpenAI) -> None:
     fake.script("gpt-4o", Reply(text="Hi there", tool_calls=[WEATHER]))
-    with oai.chat.completions.stream(model="gpt-4o", messages=USER) as stream:  # type: ignore[arg-type]
+    with oai.chat.completions.stream(model="gpt-4o", messages=USER) as stream:
         for _ in stream:
             pass
         final = stream.get_final_completion()
@@ -140,7 +143,7 @@ def test_sdk_stream_helper_accumulates(fake: FakeProvider, oai: openai.OpenAI) -
 
 def test_paths_without_v1(fake: FakeProvider) -> None:
     with openai.OpenAI(base_url=fake.url, api_key="k", max_retries=0) as client:
-        r = client.chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+        r = client.chat.completions.create(model="gpt-4o", messages=USER)
     assert r.choices[0].message.content == "echo: What is diabetes?"
     assert fake.last_request.path == "/chat/completions"
 
@@ -169,7 +172,7 @@ def test_models(oai: openai.OpenAI) -> None:
 
 def test_missing_messages_is_a_bad_request(oai: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        oai.chat.completions.create(model="gpt-4o", messages=None)  # type: ignore[arg-type]
+        oai.chat.completions.create(model="gpt-4o", messages=None)  # type: ignore[call-overload]
     assert info.value.status_code == 400
     assert info.value.type == "invalid_request_error"
 
@@ -179,10 +182,10 @@ async def test_async_client(fake: FakeProvider) -> None:
     async with openai.AsyncOpenAI(
         base_url=fake.openai_base_url, api_key="k", max_retries=0
     ) as client:
-        r = await client.chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+        r = await client.chat.completions.create(model="gpt-4o", messages=USER)
         stream = await client.chat.completions.create(
             model="gpt-4o",
-            messages=USER,  # type: ignore[arg-type]
+            messages=USER,
             stream=True,
             stream_options={"include_usage": True},
         )
