@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from . import _anthropic, _gemini, _openai
 from ._book import Book, RecordedRequest
 from ._outcomes import Fault, Outcome, Reply
-from ._wire import Answer, Exchange, Incoming, Protocol, Route, WireError, dumps
+from ._wire import Answer, Exchange, Incoming, Protocol, Route, WireError, dumps, reason_phrase
 
 logger = logging.getLogger("helicone_lite.testing")
 
@@ -56,9 +55,8 @@ class Dispatcher:
         except WireError as err:
             data, parse_error = None, err
         model = params.get("model") or _body_model(data)
-        record = self._record(
-            incoming, route, protocol, data, model=model, inference=route.inference
-        )
+        inference = route.inference and parse_error is None
+        record = self._record(incoming, route, protocol, data, model=model, inference=inference)
         if parse_error is not None:
             return _error_answer(protocol, record.seq, parse_error), None
         return _respond(route, protocol, record, incoming, params)
@@ -132,7 +130,7 @@ def _respond(
         logger.exception("fake provider failed on %s %s", record.method, record.path)
         return _error_answer(protocol, record.seq, WireError(500, f"fake failed: {err!r}")), None
     answer.headers[:0] = protocol.headers(record.seq, answer.status)
-    if reply is not None and fault is None:
+    if reply is not None:
         answer.latency, answer.chunk_delay = reply.latency, reply.chunk_delay
     return answer, fault
 
@@ -143,11 +141,7 @@ def _error_answer(protocol: Protocol, seq: int, err: WireError) -> Answer:
 
 
 def default_message(status: int) -> str:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Overloaded" if status == 529 else "Error"
-    return f"{phrase} (scripted by helicone_lite.testing.FakeProvider)"
+    return f"{reason_phrase(status)} (scripted by helicone_lite.testing.FakeProvider)"
 
 
 def _number(value: float) -> str:

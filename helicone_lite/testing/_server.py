@@ -11,12 +11,11 @@ import struct
 import sys
 import threading
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from . import _http
 from ._outcomes import Fault
-from ._wire import Answer, Incoming
+from ._wire import Answer, Incoming, reason_phrase
 
 logger = logging.getLogger("helicone_lite.testing")
 
@@ -115,7 +114,7 @@ class _Delivery:
 
     def _head(self, *, length: int | None, close: bool) -> bytes:
         answer = self.answer
-        lines = [f"HTTP/1.1 {answer.status} {_reason(answer.status)}"]
+        lines = [f"HTTP/1.1 {answer.status} {reason_phrase(answer.status)}"]
         lines.append(f"content-type: {answer.content_type}")
         if length is None:
             lines += ["transfer-encoding: chunked", "cache-control: no-cache"]
@@ -169,13 +168,6 @@ class _Delivery:
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.handler.rfile.close()
         connection.close()
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Overloaded" if status == 529 else "Error"
 
 
 class ServerThread:

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Literal, TypeAlias
 
 from ._outcomes import Reply
@@ -111,6 +112,13 @@ def route(request: str, endpoint: str, handler: Handler, *, inference: bool = Fa
     """A :class:`Route` from ``"METHOD /path-regex"``."""
     method, _, pattern = request.partition(" ")
     return Route(method, re.compile(pattern), endpoint, handler, inference)
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Overloaded" if status == 529 else "Error"
 
 
 def dumps(obj: Any) -> bytes:
