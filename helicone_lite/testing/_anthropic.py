@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from ._outcomes import ToolCall
 from ._reply import Completion, Prompt, join_text, resolve, split
-from ._wire import Answer, Exchange, Protocol, WireError, json_answer, route, sse_answer, sse_data
-from ._wire import texts_of as _texts_of
+from ._wire import (
+    Answer,
+    Exchange,
+    Protocol,
+    WireError,
+    json_answer,
+    route,
+    sse_answer,
+    sse_data,
+    texts_of,
+)
 
-STOP_REASONS = {
-    "stop": "end_turn",
-    "length": "max_tokens",
-    "tool_calls": "tool_use",
-    "function_call": "tool_use",
-    "content_filter": "refusal",
-}
+STOP_REASONS = MappingProxyType(
+    {
+        "stop": "end_turn",
+        "length": "max_tokens",
+        "tool_calls": "tool_use",
+        "function_call": "tool_use",
+        "content_filter": "refusal",
+    }
+)
 
-_ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
+_ERROR_TYPES = MappingProxyType(
+    {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        402: "billing_error",
+        403: "permission_error",
+        404: "not_found_error",
+        413: "request_too_large",
+        429: "rate_limit_error",
+        500: "api_error",
+        504: "timeout_error",
+        529: "overloaded_error",
+    }
+)
 
 _TEXT_KINDS = ("text", "tool_result")
 
@@ -53,12 +67,12 @@ def _prompt(body: dict[str, Any]) -> Prompt:
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise WireError(400, "messages: Field required")
-    texts = _texts_of(body.get("system"))
+    texts = texts_of(body.get("system"))
     last_user = ""
     for message in messages:
         if not isinstance(message, dict):
             raise WireError(400, "messages: each message must be an object")
-        pieces = _texts_of(message.get("content"), kinds=_TEXT_KINDS)
+        pieces = texts_of(message.get("content"), kinds=_TEXT_KINDS)
         texts.extend(pieces)
         if message.get("role") == "user":
             last_user = join_text(pieces)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import struct
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ._reply import Completion, Prompt, embedding_vector, estimate_tokens, join_text, resolve, split
@@ -23,15 +25,17 @@ EMBEDDING_DIMENSIONS = 16
 MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3-mini", "text-embedding-3-small")
 OWNER = "helicone-lite-fake"
 
-_ERROR_KINDS: dict[int, tuple[str, str | None]] = {
-    400: ("invalid_request_error", None),
-    401: ("invalid_request_error", "invalid_api_key"),
-    403: ("permission_error", None),
-    404: ("invalid_request_error", "not_found"),
-    429: ("requests", "rate_limit_exceeded"),
-    500: ("server_error", None),
-    503: ("server_error", "service_unavailable"),
-}
+_ERROR_KINDS: Mapping[int, tuple[str, str | None]] = MappingProxyType(
+    {
+        400: ("invalid_request_error", None),
+        401: ("invalid_request_error", "invalid_api_key"),
+        403: ("permission_error", None),
+        404: ("invalid_request_error", "not_found"),
+        429: ("requests", "rate_limit_exceeded"),
+        500: ("server_error", None),
+        503: ("server_error", "service_unavailable"),
+    }
+)
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:

@@ -138,10 +138,7 @@ def test_count_tokens(gemini: genai.Client) -> None:
 
 async def test_async_stream(fake: FakeProvider, gemini: genai.Client) -> None:
     fake.script("gemini-*", Reply(text="async gemini", chunk_size=5))
-    chunks = [
-        c
-        async for c in await gemini.aio.models.generate_content_stream(
-            model="gemini-x", contents="q"
-        )
-    ]
+    stream = await gemini.aio.models.generate_content_stream(model="gemini-x", contents="q")
+    chunks = [c async for c in stream]
+    await gemini.aio.aclose()
     assert "".join(c.text or "" for c in chunks) == "async gemini"
