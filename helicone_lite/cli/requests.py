@@ -31,8 +31,11 @@ def register(subparsers: Any) -> None:
 
 def _where(args: argparse.Namespace) -> tuple[str, list[Any]]:
     clauses, params = [], []
-    for column, value in (("user_id", args.user), ("session_id", args.session),
-                          ("model", args.model)):
+    for column, value in (
+        ("user_id", args.user),
+        ("session_id", args.session),
+        ("model", args.model),
+    ):
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
