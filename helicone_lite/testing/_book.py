@@ -103,6 +103,10 @@ class Book:
         with self._lock:
             return list(self._requests)
 
+    def last(self) -> RecordedRequest | None:
+        with self._lock:
+            return self._requests[-1] if self._requests else None
+
     def pending(self) -> int:
         with self._lock:
             return len(self._queue) + sum(s.remaining or 0 for s in self._scripts)

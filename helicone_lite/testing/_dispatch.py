@@ -72,7 +72,7 @@ class Dispatcher:
         inference: bool,
     ) -> RecordedRequest:
         endpoint = route.endpoint if route else "unknown"
-        stream = endpoint == "streamGenerateContent" or (
+        stream = (route is not None and route.streaming) or (
             isinstance(data, dict) and data.get("stream") is True
         )
 

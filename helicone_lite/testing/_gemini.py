@@ -173,16 +173,21 @@ def batch_embed_contents(ex: Exchange) -> Answer:
     return json_answer({"embeddings": [_embedding(r) for r in requests]})
 
 
-def _model_route(verb: str, handler: Handler, *, inference: bool = False) -> Route:
+def _model_route(
+    verb: str, handler: Handler, *, inference: bool = False, streaming: bool = False
+) -> Route:
     """``POST /{version}/models/{model}:{verb}``; the endpoint is named after the verb."""
-    return route(f"POST {_MODEL_PATH}{verb}", verb, handler, inference=inference)
+    path = f"POST {_MODEL_PATH}{verb}"
+    return route(path, verb, handler, inference=inference, streaming=streaming)
 
 
 PROTOCOL = Protocol(
     name="gemini",
     routes=(
         _model_route("generateContent", generate_content, inference=True),
-        _model_route("streamGenerateContent", stream_generate_content, inference=True),
+        _model_route(
+            "streamGenerateContent", stream_generate_content, inference=True, streaming=True
+        ),
         _model_route("countTokens", count_tokens),
         _model_route("embedContent", embed_content, inference=True),
         _model_route("batchEmbedContents", batch_embed_contents, inference=True),

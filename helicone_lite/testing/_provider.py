@@ -167,10 +167,10 @@ class FakeProvider:
     @property
     def last_request(self) -> RecordedRequest:
         """The most recent request; ``LookupError`` if there was none."""
-        requests = self._book.requests()
-        if not requests:
+        last = self._book.last()
+        if last is None:
             raise LookupError("the fake provider has received no request")
-        return requests[-1]
+        return last
 
     def calls(self, model: str | None = None) -> int:
         """How many inference requests arrived (for models matching ``model``, a pattern)."""

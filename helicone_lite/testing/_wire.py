@@ -88,6 +88,7 @@ class Route:
     """One endpoint: ``method`` and a full-match ``pattern`` over the URL path.
 
     ``inference`` routes produce a model answer: they consume scripts and count as calls.
+    ``streaming`` routes always stream (otherwise a body's ``"stream": true`` asks for it).
     """
 
     method: str
@@ -95,6 +96,7 @@ class Route:
     endpoint: str
     handler: Handler
     inference: bool = False
+    streaming: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,17 @@ class Protocol:
     """(request seq, HTTP status) -> response headers such as request ids."""
 
 
-def route(request: str, endpoint: str, handler: Handler, *, inference: bool = False) -> Route:
+def route(
+    request: str,
+    endpoint: str,
+    handler: Handler,
+    *,
+    inference: bool = False,
+    streaming: bool = False,
+) -> Route:
     """A :class:`Route` from ``"METHOD /path-regex"``."""
     method, _, pattern = request.partition(" ")
-    return Route(method, re.compile(pattern), endpoint, handler, inference)
+    return Route(method, re.compile(pattern), endpoint, handler, inference, streaming)
 
 
 def reason_phrase(status: int) -> str:
