@@ -1,0 +1,159 @@
+"""Turning queued rows into SQL statements (runs on the writer thread, off the hot path)."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+from ._database import Columns
+from ._errors import LOGGER, Reporter
+from ._time import iso_from_epoch
+
+__all__ = ["Item", "PreparedRow", "RowPreparer", "Statement", "to_sql_value"]
+
+Item = tuple[str, dict[str, Any]]  # (table, row) as queued by Store.write
+Statement = tuple[str, tuple[Any, ...]]  # (sql, parameters)
+PreparedRow = list[Statement]  # one logical row: its insert plus side-table inserts
+
+_PLAIN_TYPES = frozenset({str, int, float, bytes, bool, type(None)})
+_PROPERTY_SQL = (
+    "INSERT OR REPLACE INTO request_properties (request_id, name, value) VALUES (?, ?, ?)"
+)
+
+
+def _json_default(value: object) -> object:
+    dump = getattr(value, "model_dump", None)  # pydantic models (openai's response types)
+    if callable(dump):
+        return dump(mode="json")
+    if isinstance(value, datetime):
+        return _datetime_iso(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def to_json(value: object) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _datetime_iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return iso_from_epoch(value.timestamp())
+
+
+def to_sql_value(value: Any) -> Any:
+    """A Python value as SQLite stores it: containers become JSON text, datetimes ISO text."""
+    if type(value) in _PLAIN_TYPES:
+        return value
+    if isinstance(value, (dict, list, tuple, Mapping)):
+        return to_json(dict(value) if isinstance(value, Mapping) else value)
+    if isinstance(value, (str, int, float)):  # enums and other subclasses
+        return value
+    if isinstance(value, datetime):
+        return _datetime_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if callable(getattr(value, "model_dump", None)):
+        return to_json(value)
+    return str(value)
+
+
+def _property_value(value: Any) -> str:
+    return value if isinstance(value, str) else to_json(value)
+
+
+def evaluate_cost(compute: Callable[[], float | None]) -> float | None:
+    """Call a row's ``_cost`` hook; any failure (or a non-number) means unknown cost (NULL)."""
+    try:
+        cost = compute()
+        if cost is None:
+            return None
+        cost = float(cost)
+    except Exception:  # a price-table bug must not lose the row
+        LOGGER.debug("cost computation failed; storing NULL", exc_info=True)
+        return None
+    return cost if math.isfinite(cost) else None
+
+
+class RowPreparer:
+    """Builds ``INSERT OR REPLACE`` statements for rows of known tables.
+
+    The SQL depends on which keys a row has (missing keys keep the column's default), so it
+    is cached per (table, key tuple): rows written by one code path share one statement and
+    batch into one ``executemany``. Keys that are not columns are ignored (keys starting with
+    ``_`` silently, others with one warning per key).
+    """
+
+    def __init__(self, columns: Columns, reporter: Reporter) -> None:
+        self._columns = columns
+        self._reporter = reporter
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[int, ...] | None]] = {}
+
+    def prepare(self, table: str, row: dict[str, Any]) -> PreparedRow:
+        """The statements that store ``row``; ValueError if ``table`` does not exist."""
+        if table not in self._columns:
+            raise ValueError(f"unknown table {table!r}")
+        statements: PreparedRow = []
+        if table == "requests":
+            self._expand_request(row, statements)
+        statements.insert(0, self._statement(table, row))
+        return statements
+
+    def _statement(self, table: str, row: dict[str, Any]) -> Statement:
+        key = (table, tuple(row))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(table, key[1])
+        sql, keep = plan
+        values = list(row.values())
+        if keep is not None:
+            values = [values[i] for i in keep]
+        return sql, tuple(map(to_sql_value, values))
+
+    def _plan(self, table: str, keys: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
+        known = self._columns[table]
+        keep = tuple(i for i, name in enumerate(keys) if name in known)
+        for name in keys:
+            if name not in known and not name.startswith("_"):
+                self._reporter.warn_once(
+                    f"column:{table}.{name}",
+                    "helicone_lite store: table %r has no column %r; that value is not stored",
+                    table,
+                    name,
+                )
+        names = [keys[i] for i in keep]
+        sql = (
+            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
+        return sql, (None if len(keep) == len(keys) else keep)
+
+    def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> None:
+        request_id = row.get("id")
+        if not request_id:
+            request_id = row["id"] = str(uuid.uuid4())
+        if "cost_usd" not in row and "_cost" in row:
+            compute = row["_cost"]
+            row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
+        properties = row.get("properties")
+        if isinstance(properties, Mapping):
+            for name, value in properties.items():
+                if value is not None:
+                    out.append(
+                        (_PROPERTY_SQL, (request_id, str(name).lower(), _property_value(value)))
+                    )
+        attempts = row.get("attempts")
+        if isinstance(attempts, (list, tuple)):
+            row["attempts"] = len(attempts)
+            for number, attempt in enumerate(attempts, start=1):
+                if isinstance(attempt, Mapping):
+                    record = {"request_id": request_id, "attempt": number, **attempt}
+                    record["request_id"] = request_id
+                    out.append(self._statement("attempts", record))
