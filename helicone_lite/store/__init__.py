@@ -4,6 +4,7 @@
 """
 
 from ._errors import StoreError
+from ._ids import new_request_id
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._store import Store
 from ._time import epoch_from_iso, iso_from_epoch, utcnow_iso
@@ -15,5 +16,6 @@ __all__ = [
     "StoreError",
     "epoch_from_iso",
     "iso_from_epoch",
+    "new_request_id",
     "utcnow_iso",
 ]

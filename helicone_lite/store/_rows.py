@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from ._database import Columns
 from ._errors import LOGGER, Reporter
-from ._time import iso_from_epoch
+from ._ids import new_request_id
+from ._json import JsonEncoder, datetime_iso
 
 __all__ = ["Item", "PreparedRow", "RowPreparer", "Statement", "to_sql_value"]
 
@@ -25,48 +24,24 @@ _PROPERTY_SQL = (
 )
 
 
-def _json_default(value: object) -> object:
-    dump = getattr(value, "model_dump", None)  # pydantic models (openai's response types)
-    if callable(dump):
-        return dump(mode="json")
-    if isinstance(value, datetime):
-        return _datetime_iso(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=str)
-    if isinstance(value, (bytes, bytearray)):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def to_json(value: object) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-
-
-def _datetime_iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return iso_from_epoch(value.timestamp())
-
-
-def to_sql_value(value: Any) -> Any:
+def to_sql_value(value: Any, encode: Callable[[Any], str]) -> Any:
     """A Python value as SQLite stores it: containers become JSON text, datetimes ISO text."""
-    if type(value) in _PLAIN_TYPES:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
         return value
-    if isinstance(value, (dict, list, tuple, Mapping)):
-        return to_json(dict(value) if isinstance(value, Mapping) else value)
+    if kind is dict or kind is list or kind is tuple:
+        return encode(value)
     if isinstance(value, (str, int, float)):  # enums and other subclasses
         return value
+    if isinstance(value, (Mapping, list, tuple)):
+        return encode(dict(value) if isinstance(value, Mapping) else value)
     if isinstance(value, datetime):
-        return _datetime_iso(value)
+        return datetime_iso(value)
     if isinstance(value, date):
         return value.isoformat()
     if callable(getattr(value, "model_dump", None)):
-        return to_json(value)
+        return encode(value)
     return str(value)
-
-
-def _property_value(value: Any) -> str:
-    return value if isinstance(value, str) else to_json(value)
 
 
 def evaluate_cost(compute: Callable[[], float | None]) -> float | None:
@@ -94,6 +69,7 @@ class RowPreparer:
     def __init__(self, columns: Columns, reporter: Reporter) -> None:
         self._columns = columns
         self._reporter = reporter
+        self._encode = JsonEncoder()
         self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[int, ...] | None]] = {}
 
     def prepare(self, table: str, row: dict[str, Any]) -> PreparedRow:
@@ -115,7 +91,10 @@ class RowPreparer:
         values = list(row.values())
         if keep is not None:
             values = [values[i] for i in keep]
-        return sql, tuple(map(to_sql_value, values))
+        encode = self._encode
+        return sql, tuple(
+            [v if type(v) in _PLAIN_TYPES else to_sql_value(v, encode) for v in values]
+        )
 
     def _plan(self, table: str, keys: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
         known = self._columns[table]
@@ -138,7 +117,7 @@ class RowPreparer:
     def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> None:
         request_id = row.get("id")
         if not request_id:
-            request_id = row["id"] = str(uuid.uuid4())
+            request_id = row["id"] = new_request_id()
         if "cost_usd" not in row and "_cost" in row:
             compute = row["_cost"]
             row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
@@ -146,9 +125,8 @@ class RowPreparer:
         if isinstance(properties, Mapping):
             for name, value in properties.items():
                 if value is not None:
-                    out.append(
-                        (_PROPERTY_SQL, (request_id, str(name).lower(), _property_value(value)))
-                    )
+                    text = value if isinstance(value, str) else self._encode(value)
+                    out.append((_PROPERTY_SQL, (request_id, str(name).lower(), text)))
         attempts = row.get("attempts")
         if isinstance(attempts, (list, tuple)):
             row["attempts"] = len(attempts)

@@ -88,7 +88,7 @@ class SqliteSink:
             return Outcome(len(items) - dropped, dropped, errors, failed=False)
         self._reporter.warn_once(
             "write-failed",
-            "helicone_lite store: could not write to %s (%s); dropped %d rows. Later failures"
+            "helicone_lite store: could not write to %s (%s); dropped %d row(s). Later failures"
             " are counted in Store.stats()['dropped'] and not logged again.",
             self._db.path,
             last,

@@ -246,6 +246,8 @@ class Store:
     def _read_cursor(self, sql: str, params: Params) -> tuple[ReadOnlyConnection, sqlite3.Cursor]:
         if self._closed:
             raise StoreError(f"store {self.path} is closed")
+        if self._db.failure is not None:
+            raise StoreError(self._db.failure)
         try:
             conn = self._readers.get()
         except sqlite3.Error as exc:

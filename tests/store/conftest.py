@@ -1,0 +1,39 @@
+"""Fixtures for the store tests: real SQLite files under tmp_path."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helicone_lite.store import Store
+from store_workers import request_row
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "helicone.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def make_row() -> Callable[..., dict[str, Any]]:
+    return request_row
+
+
+def count(path: Path, table: str = "requests") -> int:
+    """Rows in ``table``, read through a fresh connection (not the store's)."""
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
