@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helicone_lite.store import Store, iso_from_epoch, new_request_id  # noqa: E402
+from helicone_lite.store import Store, iso_from_epoch, new_request_id
 
 MODELS = ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4", "gemini-2.5-flash")
 QUESTION = "What is diabetes? Explain type 1 versus type 2 in two short paragraphs."

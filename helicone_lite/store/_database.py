@@ -134,10 +134,16 @@ def split_statements(script: str) -> Iterator[str]:
         if sqlite3.complete_statement(pending):
             statement = pending.strip()
             pending = ""
-            if statement.strip("; \n\t"):
+            if not _is_blank(statement):
                 yield statement
-    if pending.strip("; \n\t"):
+    if not _is_blank(pending):
         raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]!r}")
+
+
+def _is_blank(statement: str) -> bool:
+    """Only whitespace, ``--`` comment lines and semicolons."""
+    lines = (line.strip() for line in statement.splitlines())
+    return not "".join(line for line in lines if not line.startswith("--")).strip(";")
 
 
 def user_version(conn: sqlite3.Connection) -> int:

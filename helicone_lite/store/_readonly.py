@@ -142,7 +142,7 @@ def translate_error(conn: ReadOnlyConnection, exc: Exception) -> StoreError:
     """Turn a sqlite3 error from a read-only query into a StoreError with a useful message."""
     message = str(exc)
     denied, conn.denied = conn.denied, None
-    if denied is not None and "not authorized" in message:
+    if denied is not None:  # "not authorized" / "authorization denied"
         return StoreError(f"query is read-only: {denied} is not allowed")
     if "readonly" in message or "read-only" in message:
         return StoreError(f"query is read-only: {message}")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_workers import request_row
 
 from helicone_lite.store import Store
-from store_workers import request_row
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing.synchronize
-import sys
 import threading
 import uuid
 from typing import Any
@@ -69,13 +68,3 @@ def open_store(path: str, start: multiprocessing.synchronize.Event, results: Any
     store = Store(path)
     results.put((store.degraded, store.schema_version))
     store.close()
-
-
-def main() -> None:
-    """``python store_workers.py PATH COUNT``: write rows and exit without flush/close."""
-    path, n = sys.argv[1], int(sys.argv[2])
-    write_rows(path, n, "atexit", flush=False)
-
-
-if __name__ == "__main__":
-    main()

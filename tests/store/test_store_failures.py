@@ -211,9 +211,7 @@ def test_locked_database_beyond_retries_drops_and_reports(
         store.close()
 
 
-def test_locked_while_opening_a_new_file_sets_up_later(
-    db_path: Path, make_row: RowFactory
-) -> None:
+def test_locked_while_opening_a_new_file_sets_up_later(db_path: Path, make_row: RowFactory) -> None:
     db_path.parent.mkdir(parents=True)
     holder = lock_holder(db_path)  # a brand-new file, exclusively locked by someone else
 

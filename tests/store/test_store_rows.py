@@ -106,7 +106,12 @@ def test_unknown_cost_is_null(store: Store, make_row: RowFactory, hook: object) 
 
 def test_explicit_cost_wins_over_the_callable(store: Store, make_row: RowFactory) -> None:
     called: list[bool] = []
-    store.write("requests", make_row(cost_usd=None, _cost=lambda: called.append(True) or 1.0))
+
+    def cost() -> float:
+        called.append(True)
+        return 1.0
+
+    store.write("requests", make_row(cost_usd=None, _cost=cost))
     store.flush()
     assert called == []
     assert store.query("SELECT cost_usd FROM requests") == [{"cost_usd": None}]
