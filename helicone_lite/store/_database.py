@@ -114,13 +114,21 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self.connect()
         try:
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            self.version = migrate(conn, self._migrations)
+            self.version = self.prepare_file(conn)
             return read_columns(conn)
         finally:
             conn.close()
+
+    def prepare_file(self, conn: sqlite3.Connection) -> int:
+        """Put the file behind ``conn`` in WAL mode and migrate it; return its version.
+
+        Cheap when already done (two pragma reads). The writer calls it again whenever it
+        reconnects, so a file deleted and re-created underneath it gets its tables back.
+        """
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        return migrate(conn, self._migrations)
 
     def after_fork_child(self) -> None:
         self._lock = threading.Lock()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -76,11 +76,11 @@ class RowPreparer:
         """The statements that store ``row``; ValueError if ``table`` does not exist."""
         if table not in self._columns:
             raise ValueError(f"unknown table {table!r}")
-        statements: PreparedRow = []
-        if table == "requests":
-            self._expand_request(row, statements)
-        statements.insert(0, self._statement(table, row))
-        return statements
+        if table != "requests":
+            return [self._statement(table, row)]
+        side: PreparedRow = []
+        self._expand_request(row, side)  # fills id, cost_usd, attempts before the insert
+        return [self._statement(table, row), *side]
 
     def _statement(self, table: str, row: dict[str, Any]) -> Statement:
         key = (table, tuple(row))
@@ -88,9 +88,10 @@ class RowPreparer:
         if plan is None:
             plan = self._plans[key] = self._plan(table, key[1])
         sql, keep = plan
-        values = list(row.values())
+        values: Iterable[Any] = row.values()
         if keep is not None:
-            values = [values[i] for i in keep]
+            listed = list(values)
+            values = [listed[i] for i in keep]
         encode = self._encode
         return sql, tuple(
             [v if type(v) in _PLAIN_TYPES else to_sql_value(v, encode) for v in values]
@@ -118,8 +119,8 @@ class RowPreparer:
         request_id = row.get("id")
         if not request_id:
             request_id = row["id"] = new_request_id()
-        if "cost_usd" not in row and "_cost" in row:
-            compute = row["_cost"]
+        compute = row.pop("_cost", None)  # popped: rows then match a plan with no skipped key
+        if compute is not None and "cost_usd" not in row:
             row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
         properties = row.get("properties")
         if isinstance(properties, Mapping):

@@ -156,7 +156,13 @@ class SqliteSink:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = self._db.connect()
+            conn = self._db.connect()
+            try:
+                self._db.prepare_file(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
         return self._conn
 
     def _after_error(self, exc: sqlite3.Error) -> None:

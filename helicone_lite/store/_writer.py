@@ -79,12 +79,13 @@ class BatchWriter:
             elif len(self._items) >= self._max_queue and not self._wait_for_room():
                 self._dropped += 1
                 reason = "full"
+            elif self._thread is None and not self._start():
+                self._dropped += 1
+                reason = "no-thread"
             else:
                 self._items.append(item)
                 self._enqueued += 1
-                if self._thread is None:
-                    self._start()
-                elif self._idle:
+                if self._idle:
                     self._has_rows.notify()
                 return
         self._report_drop(reason)
@@ -116,6 +117,11 @@ class BatchWriter:
                 "write-after-close",
                 "helicone_lite store: write after close(); the row was dropped",
             )
+        elif reason == "no-thread":
+            self._reporter.warn_once(
+                "no-thread",
+                "helicone_lite store: cannot start the writer thread; rows are dropped",
+            )
         else:
             self._reporter.warn_once(
                 "queue-full",
@@ -125,10 +131,14 @@ class BatchWriter:
                 self._max_queue,
             )
 
-    def _start(self) -> None:
+    def _start(self) -> bool:
         thread = threading.Thread(target=self._run, name="helicone-lite-writer", daemon=True)
+        try:
+            thread.start()  # RuntimeError during interpreter shutdown or out of threads
+        except RuntimeError:
+            return False
         self._thread = thread
-        thread.start()
+        return True
 
     # --- the writer thread ---
 

@@ -170,3 +170,19 @@ def test_one_writer_thread_per_store(store: Store, make_row: RowFactory) -> None
     assert writers() == before + 1
     store.close()
     assert writers() == before
+
+
+def test_write_when_no_thread_can_start(
+    store: Store, make_row: RowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")  # as during interpreter shutdown
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    store.write("requests", make_row())  # does not raise
+    monkeypatch.undo()
+    assert store.flush(timeout=0)  # nothing is waiting for a thread that does not exist
+    assert store.stats()["dropped"] == 1
+    store.write("requests", make_row())  # threads work again: so does the writer
+    assert store.flush()
+    assert count(store.path) == 1
