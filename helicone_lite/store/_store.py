@@ -28,12 +28,14 @@ _FETCH_SIZE = 256
 class Store:
     """The SQLite file behind helicone_lite: request log and product data.
 
-    >>> store = Store(tmp / "helicone.db")                      # doctest: +SKIP
-    >>> store.write("requests", {"id": rid, "model": "gpt-4o-mini", "status": 200})
+    >>> import pathlib, tempfile
+    >>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "helicone.db")
+    >>> store.write("requests", {"id": "r1", "model": "gpt-4o-mini", "status": 200})
     >>> store.flush()
     True
     >>> store.query("SELECT model, status FROM requests")
     [{'model': 'gpt-4o-mini', 'status': 200}]
+    >>> store.close()
 
     Log rows go through ``write()`` to a background writer (one daemon thread per store per
     process); product data (prompts, scores, alerts) is written synchronously through
