@@ -44,8 +44,11 @@ class Database:
         self.failure: str | None = None
         self.version: int | None = None
 
-    def connect(self) -> sqlite3.Connection:
-        """A new read-write connection: autocommit, synchronous=NORMAL, busy timeout."""
+    def connect(self, *, cache_kib: int | None = None) -> sqlite3.Connection:
+        """A new read-write connection: autocommit, synchronous=NORMAL, busy timeout.
+
+        ``cache_kib`` sets the page cache size (SQLite's default is 2 MiB).
+        """
         conn = sqlite3.connect(
             self.path,
             timeout=self.busy_timeout,
@@ -54,6 +57,8 @@ class Database:
         )
         try:
             conn.execute("PRAGMA synchronous = NORMAL")
+            if cache_kib is not None:
+                conn.execute(f"PRAGMA cache_size = {-int(cache_kib)}")
             if self._on_connect is not None:
                 self._on_connect(conn)
         except BaseException:
