@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,3 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def make_row() -> Callable[..., dict[str, Any]]:
     return request_row
-
-
-def count(path: Path, table: str = "requests") -> int:
-    """Rows in ``table``, read through a fresh connection (not the store's)."""
-    conn = sqlite3.connect(path)
-    try:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    finally:
-        conn.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing.synchronize
+import sqlite3
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 from helicone_lite.store import Store
@@ -68,3 +70,12 @@ def open_store(path: str, start: multiprocessing.synchronize.Event, results: Any
     store = Store(path)
     results.put((store.degraded, store.schema_version))
     store.close()
+
+
+def count(path: Path, table: str = "requests") -> int:
+    """Rows in ``table``, read through a fresh connection (not the store's)."""
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import store_workers
-from conftest import count
+from store_workers import count
 
 from helicone_lite.store import SCHEMA_VERSION, Store
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import count
+from store_workers import count
 
 from helicone_lite.store import Store, StoreError
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import count
+from store_workers import count
 
 from helicone_lite.store import Store
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import count
-from store_workers import blocked_writer
+from store_workers import blocked_writer, count
 
 from helicone_lite.store import Store
 
@@ -160,16 +159,16 @@ def test_store_is_garbage_collected_and_its_rows_drained(
 
 
 def test_one_writer_thread_per_store(store: Store, make_row: RowFactory) -> None:
-    def writers() -> int:
-        return sum(t.name == "helicone-lite-writer" for t in threading.enumerate())
-
-    before = writers()
+    assert store._writer._thread is None  # started lazily, by the first write
+    store.write("requests", make_row())
+    thread = store._writer._thread
+    assert thread is not None and thread.daemon and thread.name == "helicone-lite-writer"
     for _ in range(3):
         store.write("requests", make_row())
         store.flush()
-    assert writers() == before + 1
+    assert store._writer._thread is thread
     store.close()
-    assert writers() == before
+    assert not thread.is_alive()
 
 
 def test_write_when_no_thread_can_start(
