@@ -1,0 +1,203 @@
+"""Opening the SQLite file: connection settings, one-time setup and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from ._errors import StoreError, is_busy
+from ._readonly import ReadOnlyConnection
+from ._schema import MIGRATIONS
+
+__all__ = ["Columns", "Database", "migrate", "read_columns", "split_statements"]
+
+# table name -> column names, in declaration order
+Columns = Mapping[str, tuple[str, ...]]
+OnConnect = Callable[[sqlite3.Connection], None]
+
+
+class Database:
+    """Knows where the file is and how every connection to it is configured.
+
+    ``initialize()`` creates the parent directory, switches the file to WAL and runs missing
+    migrations, once per instance. A failure that will not go away (the path is a directory,
+    its parent is a file, the file is not a database) is kept in ``failure``; "database is
+    locked" is raised again so the caller can retry later.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float,
+        on_connect: OnConnect | None = None,
+        migrations: Sequence[str] = MIGRATIONS,
+    ) -> None:
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self._on_connect = on_connect
+        self._migrations = tuple(migrations)
+        self._lock = threading.Lock()
+        self.columns: Columns | None = None
+        self.failure: str | None = None
+        self.version: int | None = None
+
+    def connect(self, *, cache_kib: int | None = None) -> sqlite3.Connection:
+        """A new read-write connection: autocommit, synchronous=NORMAL, busy timeout.
+
+        ``cache_kib`` sets the page cache size (SQLite's default is 2 MiB).
+        """
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if cache_kib is not None:
+                conn.execute(f"PRAGMA cache_size = {-int(cache_kib)}")
+            if self._on_connect is not None:
+                self._on_connect(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def connect_readonly(self) -> ReadOnlyConnection:
+        """A new connection that cannot write (mode=ro, query_only, authorizer)."""
+        uri = self.path.absolute().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=ReadOnlyConnection,
+        )
+        assert isinstance(conn, ReadOnlyConnection)
+        try:
+            if self._on_connect is not None:
+                self._on_connect(conn)
+            conn.install_guard()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def initialize(self) -> Columns:
+        """Set the file up once; return its tables' columns.
+
+        Raises StoreError if the store is unusable, sqlite3.OperationalError if it is locked.
+        """
+        columns = self.columns
+        if columns is not None:
+            return columns
+        with self._lock:
+            if self.columns is not None:
+                return self.columns
+            if self.failure is not None:
+                raise StoreError(self.failure)
+            try:
+                self.columns = self._setup()
+            except sqlite3.Error as exc:
+                if is_busy(exc):
+                    raise
+                self.failure = f"cannot use SQLite database {self.path}: {exc}"
+                raise StoreError(self.failure) from exc
+            except OSError as exc:
+                self.failure = f"cannot create directory for {self.path}: {exc}"
+                raise StoreError(self.failure) from exc
+            except Exception as exc:  # e.g. a broken migration: still never break the app
+                self.failure = f"cannot set up SQLite database {self.path}: {exc!r}"
+                raise StoreError(self.failure) from exc
+            return self.columns
+
+    def _setup(self) -> Columns:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self.connect()
+        try:
+            self.version = self.prepare_file(conn)
+            return read_columns(conn)
+        finally:
+            conn.close()
+
+    def prepare_file(self, conn: sqlite3.Connection) -> int:
+        """Put the file behind ``conn`` in WAL mode and migrate it; return its version.
+
+        Cheap when already done (two pragma reads). The writer calls it again whenever it
+        reconnects, so a file deleted and re-created underneath it gets its tables back.
+        """
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        return migrate(conn, self._migrations)
+
+    def after_fork_child(self) -> None:
+        self._lock = threading.Lock()
+
+
+def split_statements(script: str) -> Iterator[str]:
+    """Split an SQL script into complete statements (triggers' inner ``;`` included)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            statement = pending.strip()
+            pending = ""
+            if not _is_blank(statement):
+                yield statement
+    if not _is_blank(pending):
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]!r}")
+
+
+def _is_blank(statement: str) -> bool:
+    """Only whitespace, ``--`` comment lines and semicolons."""
+    lines = (line.strip() for line in statement.splitlines())
+    return not "".join(line for line in lines if not line.startswith("--")).strip(";")
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
+    """Run the migrations the file lacks, under BEGIN IMMEDIATE; return the final version.
+
+    The version is read again once the write lock is held: of two processes racing to set up
+    a new file, the second finds the work done. A database from a newer release (higher
+    ``user_version``) is left alone.
+    """
+    target = len(migrations)
+    if user_version(conn) >= target:
+        return user_version(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = user_version(conn)
+        for script in migrations[current:]:
+            for statement in split_statements(script):
+                conn.execute(statement)
+        if current < target:
+            conn.execute(f"PRAGMA user_version = {int(target)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return max(current, target)
+
+
+def read_columns(conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """Every user table and its columns, read from the file (so later migrations count)."""
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        table: tuple(row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (table,)))
+        for table in tables
+    }

@@ -1,0 +1,138 @@
+"""Turning queued rows into SQL statements (runs on the writer thread, off the hot path)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from ._database import Columns
+from ._errors import LOGGER, Reporter
+from ._ids import new_request_id
+from ._json import JsonEncoder, datetime_iso
+
+__all__ = ["Item", "PreparedRow", "RowPreparer", "Statement", "to_sql_value"]
+
+Item = tuple[str, dict[str, Any]]  # (table, row) as queued by Store.write
+Statement = tuple[str, tuple[Any, ...]]  # (sql, parameters)
+PreparedRow = list[Statement]  # one logical row: its insert plus side-table inserts
+
+_PLAIN_TYPES = frozenset({str, int, float, bytes, bool, type(None)})
+_PROPERTY_SQL = (
+    "INSERT OR REPLACE INTO request_properties (request_id, name, value) VALUES (?, ?, ?)"
+)
+
+
+def to_sql_value(value: Any, encode: Callable[[Any], str]) -> Any:
+    """A Python value as SQLite stores it: containers become JSON text, datetimes ISO text."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is dict or kind is list or kind is tuple:
+        return encode(value)
+    if isinstance(value, (str, int, float)):  # enums and other subclasses
+        return value
+    if isinstance(value, (Mapping, list, tuple)):
+        return encode(dict(value) if isinstance(value, Mapping) else value)
+    if isinstance(value, datetime):
+        return datetime_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if callable(getattr(value, "model_dump", None)):
+        return encode(value)
+    return str(value)
+
+
+def evaluate_cost(compute: Callable[[], float | None]) -> float | None:
+    """Call a row's ``_cost`` hook; any failure (or a non-number) means unknown cost (NULL)."""
+    try:
+        cost = compute()
+        if cost is None:
+            return None
+        cost = float(cost)
+    except Exception:  # a price-table bug must not lose the row
+        LOGGER.debug("cost computation failed; storing NULL", exc_info=True)
+        return None
+    return cost if math.isfinite(cost) else None
+
+
+class RowPreparer:
+    """Builds ``INSERT OR REPLACE`` statements for rows of known tables.
+
+    The SQL depends on which keys a row has (missing keys keep the column's default), so it
+    is cached per (table, key tuple): rows written by one code path share one statement and
+    batch into one ``executemany``. Keys that are not columns are ignored (keys starting with
+    ``_`` silently, others with one warning per key).
+    """
+
+    def __init__(self, columns: Columns, reporter: Reporter) -> None:
+        self._columns = columns
+        self._reporter = reporter
+        self._encode = JsonEncoder()
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[int, ...] | None]] = {}
+
+    def prepare(self, table: str, row: dict[str, Any]) -> PreparedRow:
+        """The statements that store ``row``; ValueError if ``table`` does not exist."""
+        if table not in self._columns:
+            raise ValueError(f"unknown table {table!r}")
+        if table != "requests":
+            return [self._statement(table, row)]
+        side: PreparedRow = []
+        self._expand_request(row, side)  # fills id, cost_usd, attempts before the insert
+        return [self._statement(table, row), *side]
+
+    def _statement(self, table: str, row: dict[str, Any]) -> Statement:
+        key = (table, tuple(row))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(table, key[1])
+        sql, keep = plan
+        values: Iterable[Any] = row.values()
+        if keep is not None:
+            listed = list(values)
+            values = [listed[i] for i in keep]
+        encode = self._encode
+        return sql, tuple(
+            [v if type(v) in _PLAIN_TYPES else to_sql_value(v, encode) for v in values]
+        )
+
+    def _plan(self, table: str, keys: tuple[str, ...]) -> tuple[str, tuple[int, ...] | None]:
+        known = self._columns[table]
+        keep = tuple(i for i, name in enumerate(keys) if name in known)
+        for name in keys:
+            if name not in known and not name.startswith("_"):
+                self._reporter.warn_once(
+                    f"column:{table}.{name}",
+                    "helicone_lite store: table %r has no column %r; that value is not stored",
+                    table,
+                    name,
+                )
+        names = [keys[i] for i in keep]
+        sql = (
+            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
+        return sql, (None if len(keep) == len(keys) else keep)
+
+    def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> None:
+        request_id = row.get("id")
+        if not request_id:
+            request_id = row["id"] = new_request_id()
+        compute = row.pop("_cost", None)  # popped: rows then match a plan with no skipped key
+        if compute is not None and "cost_usd" not in row:
+            row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
+        properties = row.get("properties")
+        if isinstance(properties, Mapping):
+            for name, value in properties.items():
+                if value is not None:
+                    text = value if isinstance(value, str) else self._encode(value)
+                    out.append((_PROPERTY_SQL, (request_id, str(name).lower(), text)))
+        attempts = row.get("attempts")
+        if isinstance(attempts, (list, tuple)):
+            row["attempts"] = len(attempts)
+            for number, attempt in enumerate(attempts, start=1):
+                if isinstance(attempt, Mapping):
+                    record = {"request_id": request_id, "attempt": number, **attempt}
+                    record["request_id"] = request_id
+                    out.append(self._statement("attempts", record))

@@ -1,0 +1,181 @@
+"""The database schema, as an ordered list of migrations.
+
+``MIGRATIONS[i]`` takes a database from ``PRAGMA user_version = i`` to ``i + 1``. The store
+runs the missing ones in order, inside one ``BEGIN IMMEDIATE`` transaction together with the
+``user_version`` bump, so two processes opening a new file at once never both migrate.
+
+Rules for adding a migration (docs/schema.md repeats them):
+
+* append a new script; never edit or reorder a released one;
+* use plain ``CREATE TABLE`` / ``ALTER TABLE ... ADD COLUMN`` (no ``IF NOT EXISTS``): a script
+  runs exactly once, and a second run failing loudly is a useful alarm;
+* no ``BEGIN``/``COMMIT`` inside a script (the runner owns the transaction);
+* no ``NOT NULL`` or ``CHECK`` on columns the background writer fills, so a surprising value
+  is stored rather than the whole row dropped;
+* document every new table and column in docs/schema.md.
+"""
+
+from __future__ import annotations
+
+from ._time import SQL_NOW
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+_NOW = f"DEFAULT ({SQL_NOW})"
+
+_V1 = f"""
+CREATE TABLE requests (
+    id                  TEXT PRIMARY KEY NOT NULL,
+    created_at          TEXT {_NOW},
+    kind                TEXT,
+    provider            TEXT,
+    model               TEXT,
+    response_model      TEXT,
+    status              INTEGER,
+    error               TEXT,
+    stream              INTEGER DEFAULT 0,
+    prompt_tokens       INTEGER,
+    completion_tokens   INTEGER,
+    total_tokens        INTEGER,
+    cached_tokens       INTEGER,
+    cache_write_tokens  INTEGER,
+    cost_usd            REAL,
+    latency_ms          REAL,
+    ttft_ms             REAL,
+    user_id             TEXT,
+    session_id          TEXT,
+    session_path        TEXT,
+    session_name        TEXT,
+    properties          TEXT,
+    cache_status        TEXT,
+    cache_reference_id  TEXT,
+    cache_bucket_idx    INTEGER,
+    prompt_id           TEXT,
+    prompt_version      INTEGER,
+    prompt_environment  TEXT,
+    prompt_inputs       TEXT,
+    attempts            INTEGER,
+    fallback_index      INTEGER,
+    rate_limited        INTEGER DEFAULT 0,
+    request_body        TEXT,
+    response_body       TEXT,
+    reply_headers       TEXT
+);
+CREATE INDEX idx_requests_created_at ON requests (created_at);
+CREATE INDEX idx_requests_user ON requests (user_id, created_at);
+CREATE INDEX idx_requests_session ON requests (session_id, created_at);
+CREATE INDEX idx_requests_model ON requests (model, created_at);
+CREATE INDEX idx_requests_prompt ON requests (prompt_id, prompt_version);
+CREATE INDEX idx_requests_cache_reference ON requests (cache_reference_id);
+
+CREATE TABLE request_properties (
+    request_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    value       TEXT,
+    PRIMARY KEY (request_id, name)
+) WITHOUT ROWID;
+CREATE INDEX idx_request_properties_name_value ON request_properties (name, value);
+
+CREATE TABLE attempts (
+    request_id    TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    target_index  INTEGER,
+    provider      TEXT,
+    model         TEXT,
+    status        INTEGER,
+    error         TEXT,
+    latency_ms    REAL,
+    wait_ms       REAL,
+    created_at    TEXT {_NOW},
+    PRIMARY KEY (request_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE scores (
+    request_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    value       REAL,
+    value_type  TEXT,
+    created_at  TEXT {_NOW},
+    PRIMARY KEY (request_id, name)
+) WITHOUT ROWID;
+CREATE INDEX idx_scores_name ON scores (name, created_at);
+
+CREATE TABLE session_scores (
+    session_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    value       REAL,
+    value_type  TEXT,
+    created_at  TEXT {_NOW},
+    PRIMARY KEY (session_id, name)
+) WITHOUT ROWID;
+CREATE INDEX idx_session_scores_name ON session_scores (name, created_at);
+
+CREATE TABLE prompts (
+    id           TEXT PRIMARY KEY NOT NULL,
+    created_at   TEXT {_NOW},
+    updated_at   TEXT {_NOW},
+    description  TEXT
+);
+
+CREATE TABLE prompt_versions (
+    prompt_id      TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    messages       TEXT,
+    model          TEXT,
+    params         TEXT,
+    variables      TEXT,
+    template_hash  TEXT,
+    source         TEXT,
+    created_at     TEXT {_NOW},
+    PRIMARY KEY (prompt_id, version)
+) WITHOUT ROWID;
+CREATE INDEX idx_prompt_versions_hash ON prompt_versions (prompt_id, template_hash);
+
+CREATE TABLE prompt_environments (
+    prompt_id    TEXT NOT NULL,
+    environment  TEXT NOT NULL,
+    version      INTEGER,
+    updated_at   TEXT {_NOW},
+    PRIMARY KEY (prompt_id, environment)
+) WITHOUT ROWID;
+
+CREATE TABLE prompt_deployments (
+    id            INTEGER PRIMARY KEY,
+    prompt_id     TEXT,
+    environment   TEXT,
+    from_version  INTEGER,
+    to_version    INTEGER,
+    action        TEXT,
+    created_at    TEXT {_NOW}
+);
+CREATE INDEX idx_prompt_deployments_prompt
+    ON prompt_deployments (prompt_id, environment, created_at);
+
+CREATE TABLE alerts (
+    id                TEXT PRIMARY KEY NOT NULL,
+    name              TEXT,
+    metric            TEXT,
+    threshold         REAL,
+    window_seconds    INTEGER,
+    min_requests      INTEGER,
+    filters           TEXT,
+    cooldown_seconds  INTEGER,
+    channels          TEXT,
+    enabled           INTEGER DEFAULT 1,
+    created_at        TEXT {_NOW}
+);
+
+CREATE TABLE alert_events (
+    id        INTEGER PRIMARY KEY,
+    alert_id  TEXT,
+    fired_at  TEXT {_NOW},
+    value     REAL,
+    message   TEXT
+);
+CREATE INDEX idx_alert_events_alert ON alert_events (alert_id, fired_at);
+"""
+
+# Append new migrations at the end; the schema version is the length of this tuple.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+SCHEMA_VERSION = len(MIGRATIONS)

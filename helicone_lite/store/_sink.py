@@ -1,0 +1,209 @@
+"""Committing batches of rows to SQLite, with retries and per-row isolation of bad rows."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ._database import Database
+from ._errors import Reporter, StoreError, is_busy
+from ._rows import Item, PreparedRow, RowPreparer
+
+__all__ = ["Outcome", "SqliteSink"]
+
+# Errors caused by one row's content; retrying the batch cannot help, isolating the row does.
+_ROW_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
+
+
+# The writer's page cache. Inserts touch the right edge of every index plus random pages of
+# (user_id, created_at); keeping those in memory saves reads once the file outgrows SQLite's
+# default 2 MiB. Bounded, so memory stays flat under sustained load.
+WRITER_CACHE_KIB = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    written: int
+    dropped: int
+    errors: int
+    failed: bool  # the whole batch was dropped after its attempts
+
+
+class SqliteSink:
+    """Writes batches on the writer thread through the writer's own connection.
+
+    A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
+    shape. "Database is locked" (beyond the busy timeout), a read-only file, a full disk and
+    other failures are retried ``retries`` times with exponential backoff, then the batch is
+    dropped and reported once. A row the database rejects (constraint, unbindable value) is
+    dropped alone: the batch is replayed row by row, each under a savepoint.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        reporter: Reporter,
+        *,
+        retries: int,
+        retry_backoff: float,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._db = db
+        self._reporter = reporter
+        self._retries = retries
+        self._backoff = retry_backoff
+        self._sleep = sleep
+        self._conn: sqlite3.Connection | None = None
+        self._preparer: RowPreparer | None = None
+        self._inherited: list[sqlite3.Connection] = []
+        # Held while a transaction is open; fork waits for it (see Store._before_fork).
+        self.commit_lock = threading.Lock()
+
+    def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:
+        """Store ``items``; never raises for database trouble. One attempt if not ``retry``."""
+        attempts = 1 + self._retries if retry else 1
+        prepared: list[PreparedRow] | None = None
+        rejected = errors = 0
+        last: Exception | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+            try:
+                if prepared is None:
+                    prepared, rejected = self._prepare(items)
+                dropped = rejected + self._commit(prepared)
+            except StoreError as exc:  # the store is unusable: retrying cannot help
+                errors, last = errors + 1, exc
+                break
+            except sqlite3.Error as exc:
+                errors, last = errors + 1, exc
+                self._after_error(exc)
+                continue
+            return Outcome(len(items) - dropped, dropped, errors, failed=False)
+        self._reporter.warn_once(
+            "write-failed",
+            "helicone_lite store: could not write to %s (%s); dropped %d row(s). Later failures"
+            " are counted in Store.stats()['dropped'] and not logged again.",
+            self._db.path,
+            last,
+            len(items),
+        )
+        return Outcome(0, len(items), errors, failed=True)
+
+    def _prepare(self, items: list[Item]) -> tuple[list[PreparedRow], int]:
+        columns = self._db.initialize()
+        if self._preparer is None:
+            self._preparer = RowPreparer(columns, self._reporter)
+        prepared: list[PreparedRow] = []
+        rejected = 0
+        for table, row in items:
+            try:
+                prepared.append(self._preparer.prepare(table, row))
+            except Exception as exc:  # user data that cannot be stored: drop that row only
+                rejected += 1
+                self._report_rejected(exc)
+        return prepared, rejected
+
+    def _commit(self, prepared: list[PreparedRow]) -> int:
+        if not prepared:
+            return 0
+        conn = self._connection()
+        with self.commit_lock:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, params in _group(prepared).items():
+                        conn.executemany(sql, params)
+                    rejected = 0
+                except _ROW_ERRORS:
+                    conn.execute("ROLLBACK")
+                    conn.execute("BEGIN IMMEDIATE")
+                    rejected = self._insert_one_by_one(conn, prepared)
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback_quietly(conn)
+                raise
+        return rejected
+
+    def _insert_one_by_one(self, conn: sqlite3.Connection, prepared: list[PreparedRow]) -> int:
+        rejected = 0
+        for statements in prepared:
+            conn.execute("SAVEPOINT row")
+            try:
+                for sql, params in statements:
+                    conn.execute(sql, params)
+            except _ROW_ERRORS as exc:
+                conn.execute("ROLLBACK TO row")
+                rejected += 1
+                self._report_rejected(exc)
+            conn.execute("RELEASE row")
+        return rejected
+
+    def _report_rejected(self, exc: Exception) -> None:
+        self._reporter.warn_once(
+            "row-rejected",
+            "helicone_lite store: a row could not be stored and was dropped (%s: %s); later"
+            " ones are counted in Store.stats()['dropped'] and not logged again.",
+            type(exc).__name__,
+            exc,
+        )
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = self._db.connect(cache_kib=WRITER_CACHE_KIB)
+            try:
+                self._db.prepare_file(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _after_error(self, exc: sqlite3.Error) -> None:
+        # A busy database is fine to retry on the same connection; after anything else
+        # (I/O error, file replaced, connection closed) start again with a fresh one.
+        if not is_busy(exc):
+            self.close()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def after_fork_child(self) -> None:
+        if self._conn is not None:
+            self._inherited.append(self._conn)  # never used nor closed in the child
+            self._conn = None
+        self.commit_lock = threading.Lock()
+
+
+def _group(prepared: list[PreparedRow]) -> dict[str, list[tuple[Any, ...]]]:
+    groups: dict[str, list[tuple[Any, ...]]] = {}
+    for statements in prepared:
+        for sql, params in statements:
+            bucket = groups.get(sql)
+            if bucket is None:
+                bucket = groups[sql] = []
+            bucket.append(params)
+    return groups
+
+
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass

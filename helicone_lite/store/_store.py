@@ -1,0 +1,327 @@
+"""The Store: the one object the rest of helicone_lite talks to about the database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ._database import Database
+from ._errors import Reporter, StoreError, is_busy
+from ._lifecycle import install_exit_drain, install_fork_hooks
+from ._pool import ThreadConnections
+from ._readonly import ReadOnlyConnection, translate_error
+from ._schema import MIGRATIONS
+from ._sink import SqliteSink
+from ._writer import BatchWriter
+
+__all__ = ["Store"]
+
+Params = Sequence[Any] | Mapping[str, Any]
+_FETCH_SIZE = 256
+
+
+class Store:
+    """The SQLite file behind helicone_lite: request log and product data.
+
+    >>> import pathlib, tempfile
+    >>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "helicone.db")
+    >>> store.write("requests", {"id": "r1", "model": "gpt-4o-mini", "status": 200})
+    >>> store.flush()
+    True
+    >>> store.query("SELECT model, status FROM requests")
+    [{'model': 'gpt-4o-mini', 'status': 200}]
+    >>> store.close()
+
+    Log rows go through ``write()`` to a background writer (one daemon thread per store per
+    process); product data (prompts, scores, alerts) is written synchronously through
+    ``transaction()`` or ``connect()``; ``query()`` runs user SQL read-only.
+
+    A store never raises because of its location: if the file cannot be opened or set up it
+    is *degraded* (``store.degraded``), says so once through ``logging.getLogger
+    ("helicone_lite")`` and drops writes, counting them in ``stats()``.
+
+    Keyword options: ``busy_timeout`` (seconds SQLite waits on a lock), ``max_queue`` (rows
+    buffered for the writer), ``batch_size``, ``block_timeout`` (how long ``write`` waits when
+    the queue is full before dropping), ``retries`` and ``retry_backoff`` (failed batches and
+    locked ``BEGIN IMMEDIATE``), ``sleep`` (injected for tests), ``on_connect`` (called with
+    every new connection, e.g. to register SQL functions), ``migrations``.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 5.0,
+        max_queue: int = 50_000,
+        batch_size: int = 500,
+        block_timeout: float = 0.1,
+        retries: int = 3,
+        retry_backoff: float = 0.1,
+        sleep: Callable[[float], None] = time.sleep,
+        on_connect: Callable[[sqlite3.Connection], None] | None = None,
+        migrations: Sequence[str] = MIGRATIONS,
+    ) -> None:
+        if max_queue < 1 or batch_size < 1 or retries < 0:
+            raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
+        self.path = Path(path).expanduser()
+        self._retries = retries
+        self._retry_backoff = retry_backoff
+        self._sleep = sleep
+        self._closed = False
+        self._reporter = Reporter()
+        self._db = Database(
+            self.path, busy_timeout=busy_timeout, on_connect=on_connect, migrations=migrations
+        )
+        self._conns = ThreadConnections(self._db.connect)
+        self._readers = ThreadConnections(self._db.connect_readonly)
+        self._sink = SqliteSink(
+            self._db, self._reporter, retries=retries, retry_backoff=retry_backoff, sleep=sleep
+        )
+        self._writer = BatchWriter(
+            self._sink,
+            self._reporter,
+            max_queue=max_queue,
+            batch_size=batch_size,
+            block_timeout=block_timeout,
+        )
+        self._finalizer = install_exit_drain(self, self._writer.shutdown)
+        install_fork_hooks(self, self._writer.shutdown)
+        self._fork_locked = False
+        self._try_initialize()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "degraded" if self.degraded else "open"
+        return f"<Store {str(self.path)!r} {state}>"
+
+    # --- state ---
+
+    @property
+    def degraded(self) -> bool:
+        """True when the file cannot be used; writes are then dropped (and counted)."""
+        return self._db.failure is not None
+
+    @property
+    def schema_version(self) -> int | None:
+        """``PRAGMA user_version`` after migrating, None until the file has been set up."""
+        return self._db.version
+
+    def stats(self) -> dict[str, int]:
+        """Writer counters: rows ``written``, ``dropped``, ``queued`` (not yet written) and
+        ``errors`` (failed write attempts); plus ``degraded`` (0/1)."""
+        return {**self._writer.stats(), "degraded": int(self.degraded)}
+
+    def _try_initialize(self) -> bool:
+        try:
+            self._db.initialize()
+        except StoreError:
+            self._reporter.warn_once(
+                "unusable",
+                "helicone_lite store: %s; requests will not be logged there",
+                self._db.failure,
+            )
+            return False
+        except sqlite3.Error:  # locked by another process: set up on first use instead
+            return False
+        return True
+
+    # --- the log: asynchronous writes ---
+
+    def write(self, table: str, row: Mapping[str, Any]) -> None:
+        """Queue ``row`` for ``table``; returns at once and never raises for I/O problems.
+
+        Raises ValueError for a table that does not exist (a programming error). The row is
+        copied (shallowly); do not mutate nested values after the call. For ``requests``:
+        ``properties`` (dict) also fills ``request_properties``; ``attempts`` (list of dicts)
+        fills ``attempts`` and stores its length; ``_cost`` (a callable) fills a missing
+        ``cost_usd`` on the writer thread. dict/list values are stored as JSON text.
+        """
+        columns = self._db.columns
+        if columns is None:
+            if self._db.failure is not None:
+                self._writer.reject()
+                return
+        elif table not in columns:
+            raise ValueError(f"helicone_lite store: unknown table {table!r}")
+        self._writer.put((table, dict(row)))
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Block until every row written before this call is committed (or dropped after a
+        failure). Returns False if ``timeout`` (seconds) passed first."""
+        return self._writer.flush(timeout)
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer, close this store's connections. Idempotent."""
+        self._finalizer()
+        self._closed = True
+        self._conns.close_all()
+        self._readers.close_all()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- product data: synchronous writes ---
+
+    def connect(self) -> sqlite3.Connection:
+        """This thread's read-write connection (autocommit, WAL, busy timeout).
+
+        Do not close it; the store does. Raises StoreError if the store is closed or unusable.
+        """
+        self._require_ready()
+        try:
+            return self._conns.get()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on this thread's
+        connection. Nested use becomes a savepoint. Beginning is retried while the database
+        is locked; StoreError if it stays locked."""
+        conn = self.connect()
+        if conn.in_transaction:
+            with _savepoint(conn):
+                yield conn
+            return
+        self._begin_immediate(conn)
+        try:
+            yield conn
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback_quietly(conn)
+            raise StoreError(f"commit to {self.path} failed: {exc}") from exc
+
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
+        for attempt in range(self._retries + 1):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or attempt == self._retries:
+                    raise StoreError(f"cannot write to {self.path}: {exc}") from exc
+            self._sleep(self._retry_backoff * 2**attempt)
+
+    def _require_ready(self) -> None:
+        if self._closed:
+            raise StoreError(f"store {self.path} is closed")
+        if self._db.columns is None:
+            try:
+                self._db.initialize()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot set up {self.path}: {exc}") from exc
+
+    # --- read-only SQL ---
+
+    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Run one read-only SQL statement; rows as dicts (column name -> value).
+
+        Anything that would write (INSERT/UPDATE/DELETE, DDL, ATTACH, pragma assignments,
+        transactions) raises StoreError("query is read-only: ..."); so do SQL errors.
+        Sees committed data only: ``flush()`` first to include rows still queued.
+        """
+        conn, cursor = self._read_cursor(sql, params)
+        try:
+            names = _column_names(cursor)
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.Error as exc:
+            raise translate_error(conn, exc) from exc
+        finally:
+            cursor.close()
+
+    def query_iter(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
+        """Like ``query`` but streams rows (for exports). The statement runs (and fails)
+        at once; rows are fetched as the iterator is consumed."""
+        conn, cursor = self._read_cursor(sql, params)
+        return _iterate(conn, cursor)
+
+    def _read_cursor(self, sql: str, params: Params) -> tuple[ReadOnlyConnection, sqlite3.Cursor]:
+        if self._closed:
+            raise StoreError(f"store {self.path} is closed")
+        if self._db.failure is not None:
+            raise StoreError(self._db.failure)
+        try:
+            conn = self._readers.get()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.path} for reading: {exc}") from exc
+        conn.denied = None
+        try:
+            return conn, conn.execute(sql, params)
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            raise translate_error(conn, exc) from exc
+
+    # --- fork (called through weak references, see _lifecycle) ---
+
+    def _before_fork(self) -> None:
+        self._conns.before_fork()
+        self._readers.before_fork()
+        # Wait for the writer's transaction to end: a child inheriting SQLite's in-process
+        # lock bookkeeping mid-transaction could never write.
+        self._sink.commit_lock.acquire()
+        self._fork_locked = True
+
+    def _after_fork_parent(self) -> None:
+        self._conns.after_fork_parent()
+        self._readers.after_fork_parent()
+        if self._fork_locked:
+            self._fork_locked = False
+            self._sink.commit_lock.release()
+
+    def _after_fork_child(self) -> None:
+        self._fork_locked = False
+        self._reporter.after_fork_child()
+        self._db.after_fork_child()
+        self._conns.after_fork_child()
+        self._readers.after_fork_child()
+        self._sink.after_fork_child()
+        self._writer.after_fork_child()
+
+
+def _column_names(cursor: sqlite3.Cursor) -> list[str]:
+    return [column[0] for column in cursor.description or ()]
+
+
+def _iterate(conn: ReadOnlyConnection, cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    names = _column_names(cursor)
+    try:
+        while True:
+            try:
+                rows = cursor.fetchmany(_FETCH_SIZE)
+            except sqlite3.Error as exc:
+                raise translate_error(conn, exc) from exc
+            if not rows:
+                return
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("SAVEPOINT helicone_lite_nested")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO helicone_lite_nested")
+        conn.execute("RELEASE helicone_lite_nested")
+        raise
+    conn.execute("RELEASE helicone_lite_nested")
+
+
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass

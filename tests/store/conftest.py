@@ -1,0 +1,29 @@
+"""Fixtures for the store tests: real SQLite files under tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from store_workers import request_row
+
+from helicone_lite.store import Store
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "helicone.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def make_row() -> Callable[..., dict[str, Any]]:
+    return request_row

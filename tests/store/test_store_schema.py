@@ -1,0 +1,154 @@
+"""Schema v1, migrations keyed on PRAGMA user_version, timestamps and ids."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helicone_lite.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    epoch_from_iso,
+    iso_from_epoch,
+    new_request_id,
+    utcnow_iso,
+)
+from helicone_lite.store._database import split_statements
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+
+EXPECTED_TABLES = {
+    "requests",
+    "request_properties",
+    "attempts",
+    "scores",
+    "session_scores",
+    "prompts",
+    "prompt_versions",
+    "prompt_environments",
+    "prompt_deployments",
+    "alerts",
+    "alert_events",
+}
+
+
+def tables(store: Store) -> set[str]:
+    rows = store.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {r["name"] for r in rows}
+
+
+def test_new_file_gets_the_full_schema(store: Store) -> None:
+    assert store.schema_version == SCHEMA_VERSION == len(MIGRATIONS)
+    assert tables(store) == EXPECTED_TABLES
+    assert store.query("PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
+    indexes = {r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {
+        "idx_requests_created_at",
+        "idx_requests_user",
+        "idx_requests_session",
+        "idx_requests_model",
+        "idx_requests_prompt",
+        "idx_requests_cache_reference",
+        "idx_request_properties_name_value",
+    } <= indexes
+
+
+def test_reopening_does_not_migrate_again(db_path: Path) -> None:
+    Store(db_path).close()
+    store = Store(db_path)  # plain CREATE TABLE would fail if v1 ran twice
+    assert not store.degraded and store.schema_version == SCHEMA_VERSION
+    store.close()
+
+
+def test_appended_migration_upgrades_an_existing_file(db_path: Path) -> None:
+    Store(db_path).close()
+    v2 = (
+        "ALTER TABLE requests ADD COLUMN region TEXT; CREATE INDEX idx_region ON requests (region);"
+    )
+    store = Store(db_path, migrations=(*MIGRATIONS, v2))
+    assert store.schema_version == 2
+    store.write("requests", {"id": "r", "region": "eu"})  # the writer sees the new column
+    store.flush()
+    assert store.query("SELECT region FROM requests") == [{"region": "eu"}]
+    store.close()
+
+
+def test_failed_migration_rolls_back_and_degrades(db_path: Path) -> None:
+    Store(db_path).close()
+    store = Store(db_path, migrations=(*MIGRATIONS, "CREATE TABLE extra (a); SELECT nonsense("))
+    assert store.degraded
+    store.close()
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").fetchone()[0] == 0
+    )
+    conn.close()
+
+
+def test_newer_database_is_left_alone(db_path: Path) -> None:
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    store = Store(db_path)
+    assert not store.degraded and store.schema_version == 7
+    store.close()
+
+
+def test_split_statements_keeps_trigger_bodies_whole() -> None:
+    script = """
+        CREATE TABLE a (x);  CREATE TABLE b (x);
+        CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); END;
+        -- a comment ; with a semicolon
+    """
+    statements = list(split_statements(script))
+    assert len(statements) == 3
+    assert statements[2].startswith("CREATE TRIGGER") and statements[2].endswith("END;")
+
+
+def test_every_table_and_column_is_documented(store: Store) -> None:
+    docs = DOCS.read_text()
+    for table in sorted(EXPECTED_TABLES):
+        assert f"### `{table}`" in docs, table
+        section = docs.split(f"### `{table}`", 1)[1].split("\n### ", 1)[0]
+        for row in store.query(f"PRAGMA table_info({table})"):
+            assert f"| `{row['name']}` |" in section, f"{table}.{row['name']}"
+
+
+@pytest.mark.parametrize(
+    ("epoch", "text"),
+    [
+        (0.0, "1970-01-01T00:00:00.000Z"),
+        (1_795_737_317.123, "2026-11-26T23:55:17.123Z"),
+        (1_795_737_317.9999, "2026-11-26T23:55:17.999Z"),
+        (1.5, "1970-01-01T00:00:01.500Z"),
+    ],
+)
+def test_iso_timestamps(epoch: float, text: str) -> None:
+    assert iso_from_epoch(epoch) == text
+    assert utcnow_iso(lambda: epoch) == text
+    assert epoch_from_iso(text) == pytest.approx(epoch, abs=0.001)
+
+
+def test_iso_matches_sqlite_default(store: Store) -> None:
+    [row] = store.query("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now")
+    pattern = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    assert re.fullmatch(pattern, row["now"]) and re.fullmatch(pattern, utcnow_iso())
+
+
+def test_request_ids_are_uuid7_and_time_ordered() -> None:
+    def at(ms: int) -> Callable[[], int]:
+        return lambda: ms * 1_000_000
+
+    ids = [new_request_id(at(ms)) for ms in (1, 2, 3_000, 1_795_737_317_123)]
+    parsed = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert ids == sorted(ids)
+    assert len({new_request_id() for _ in range(1000)}) == 1000
