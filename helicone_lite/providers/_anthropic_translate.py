@@ -61,6 +61,20 @@ FINISH_REASONS: Mapping[str, str] = {
 
 _EFFORTS = ("low", "medium", "high", "xhigh", "max")
 
+# error type -> HTTP status, for errors that arrive as events of a 200 stream
+_ERROR_STATUS: Mapping[str, int] = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
 _PART_KEYS = {"type", "text", "image_url", "cache_control"}
 _MESSAGE_KEYS: Mapping[str, frozenset[str]] = {
     "system": frozenset({"role", "content"}),
@@ -428,8 +442,11 @@ def error(exc: BaseException) -> BaseException:
     """The ``openai`` exception for an ``anthropic`` one (others are returned unchanged)."""
     if isinstance(exc, anthropic.APIStatusError):
         message = exc.api_message or exc.message
+        status = exc.status_code
+        if status < 400:  # an error event inside a 200 stream: its type says what it was
+            status = _ERROR_STATUS.get(str(exc.type), 500)
         return provider_status_error(
-            exc.status_code,
+            status,
             message,
             headers=exc.response.headers,
             body=exc.body,

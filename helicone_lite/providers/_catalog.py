@@ -79,7 +79,13 @@ DEFAULT_PROVIDERS: tuple[ProviderConfig, ...] = (
         models=("deepseek-chat", "deepseek-reasoner"),
     ),
     _compatible("openrouter", "https://openrouter.ai/api/v1", "openrouter"),
-    _compatible("azure", None, "azure"),  # https://<resource>.openai.azure.com/openai/v1/
+    # Azure OpenAI's v1 API: https://<resource>.openai.azure.com/openai/v1/ (no default)
+    ProviderConfig(
+        name="azure",
+        api_key_env=("AZURE_OPENAI_API_KEY",),
+        base_url_env=("AZURE_OPENAI_BASE_URL",),
+        price_provider="azure",
+    ),
     _compatible("ollama", "http://localhost:11434/v1", None, key_required=False),
     _compatible("vllm", "http://localhost:8000/v1", None, key_required=False),
 )

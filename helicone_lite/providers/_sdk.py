@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, 
 from typing import Any
 
 from .._call import Call, Result
+from .._errors import OptionsError
 from ._base import ProviderConfig
 from ._errors import ProviderNotConfigured
 from .openai import OpenAIAdapter
@@ -43,6 +44,9 @@ class SDKAdapter:
     :class:`ProviderNotConfigured` before anything is sent.
     """
 
+    #: the call kinds this adapter translates
+    kinds: tuple[str, ...] = ("chat.completions",)
+
     def __init__(self, config: ProviderConfig, *, use_origin: bool = False) -> None:
         self.provider = config.name
         self.price_provider = config.price_provider
@@ -67,8 +71,13 @@ class SDKAdapter:
         return call.target.base_url is None and self.api_key() is None and origin_is_custom(call)
 
     def check(self, call: Call) -> None:
-        """Raise :class:`ProviderNotConfigured` if this call could not be sent."""
-        if self.api_key() is None and not self._via_origin(call):
+        """Raise :class:`ProviderNotConfigured` if this call could not be sent (or
+        :class:`OptionsError` for an endpoint this provider's adapter does not serve)."""
+        if self._via_origin(call):
+            return
+        if call.kind not in self.kinds:
+            raise OptionsError("model", call.model, f"a model that serves {call.kind}")
+        if self.api_key() is None:
             env = self._config.api_key_env
             raise ProviderNotConfigured(self.provider, call.target.model, "API key", env)
 

@@ -99,6 +99,7 @@ def text_of(content: Any, where: str, provider: str) -> str:
         part = as_dict(part)
         if part.get("type") != "text":
             raise unsupported(f"{where}[{i}].type", part.get("type"), provider, " (text only)")
+        check_keys(part, ("type", "text"), f"{where}[{i}]", provider)
         pieces.append(str(part.get("text", "")))
     return "".join(pieces)
 

@@ -16,8 +16,10 @@ from google import genai
 from google.genai import types
 
 from .._call import Call, Result
+from .._errors import OptionsError
 from . import _gemini_translate as translate
 from ._sdk import AsyncTranslatedStream, SDKAdapter, TranslatedStream, extra_body, request_options
+from ._translate import unsupported
 
 __all__ = ["GeminiAdapter"]
 
@@ -44,9 +46,13 @@ class GeminiAdapter(SDKAdapter):
         http: dict[str, Any] = {}
         if options.get("extra_headers"):
             http["headers"] = options["extra_headers"]
+        if "extra_query" in options:
+            raise unsupported("extra_query", options["extra_query"], "gemini")
         timeout = options.get("timeout")
-        if isinstance(timeout, (int, float)):
-            http["timeout"] = int(timeout * 1000)
+        if timeout is not None:
+            if not isinstance(timeout, (int, float)):
+                raise OptionsError("timeout", timeout, "seconds as a number for gemini")
+            http["timeout"] = int(timeout * 1000)  # google-genai takes milliseconds
         extra = extra_body(call)
         if extra:
             http["extra_body"] = extra

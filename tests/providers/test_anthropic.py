@@ -345,3 +345,21 @@ async def test_logged_with_provider_model_tokens_and_cost(chat: Chat) -> None:
     assert (row["prompt_tokens"], row["completion_tokens"]) == (100, 10)
     assert row["cost_usd"] == pytest.approx(100 * 3e-6 + 10 * 15e-6)
     assert "sk-ant-test" not in json.dumps(row)
+
+
+async def test_cache_control_on_parts_reaches_anthropic(chat: Chat) -> None:
+    cached = {"type": "text", "text": "A long document.", "cache_control": {"type": "ephemeral"}}
+    await chat.create(
+        model=MODEL,
+        messages=[{"role": "system", "content": [cached]}, {"role": "user", "content": "Sum up"}],
+    )
+    assert chat.fake.last_request.json["system"] == [cached]
+
+
+async def test_embeddings_are_refused_for_claude(chat: Chat) -> None:
+    with pytest.raises(helicone_lite.OptionsError, match="embeddings"):
+        if chat.mode == "sync":
+            chat.client.embeddings.create(model=MODEL, input="hi")
+        else:
+            await chat.client.embeddings.create(model=MODEL, input="hi")
+    assert chat.fake.requests == []

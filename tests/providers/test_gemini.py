@@ -111,6 +111,7 @@ async def test_response_translation(chat: Chat) -> None:
     choice = r.choices[0]
     assert choice.message.role == "assistant" and choice.message.content == "Paris."
     assert choice.finish_reason == "stop" and choice.message.tool_calls is None
+    assert r.usage is not None
     assert (r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.total_tokens) == (20, 2, 22)
     assert r.headers["x-goog-request-id"].startswith("fake")
 
@@ -356,3 +357,37 @@ async def test_logged_with_provider_model_tokens_and_cost(chat: Chat) -> None:
     assert (row["prompt_tokens"], row["completion_tokens"]) == (1000, 100)
     assert row["cost_usd"] == pytest.approx(1000 * 0.3e-6 + 100 * 2.5e-6)
     assert "gemini-test-key" not in json.dumps(row)
+
+
+@pytest.mark.parametrize(
+    ("messages", "extra", "option"),
+    [
+        (
+            [
+                {
+                    "role": "system",
+                    "content": [
+                        {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}
+                    ],
+                },
+                {"role": "user", "content": "Hi"},
+            ],
+            {},
+            "messages[0].content[0].cache_control",
+        ),
+        ([{"role": "user", "content": "Hi", "name": "ann"}], {}, "messages[0].name"),
+        (
+            [{"role": "tool", "tool_call_id": "nope", "content": "x"}],
+            {},
+            "messages[0].tool_call_id",
+        ),
+        (HI := [{"role": "user", "content": "Hi"}], {"extra_query": {"a": "1"}}, "extra_query"),
+    ],
+)
+async def test_nothing_is_dropped_silently(
+    chat: Chat, messages: list[Any], extra: dict[str, Any], option: str
+) -> None:
+    with pytest.raises(helicone_lite.OptionsError) as info:
+        await chat.create(model=MODEL, messages=messages, **extra)
+    assert info.value.option == option
+    assert chat.fake.requests == []

@@ -189,10 +189,10 @@ def test_anthropic_and_gemini_from_their_sdk_variables(
     monkeypatch.setenv("GEMINI_API_KEY", "gemini-env-key")
     client = helicone_lite.Client(home=home, max_retries=0)
     client.chat.completions.create(model="claude-sonnet-4", messages=HI)
-    assert fake_provider.last_request.protocol == "anthropic"
     client.chat.completions.create(model="gemini-2.5-flash", messages=HI)
-    assert fake_provider.last_request.protocol == "gemini"
-    assert fake_provider.last_request.headers["x-goog-api-key"] == "gemini-env-key"
+    claude, gemini = fake_provider.requests
+    assert (claude.protocol, gemini.protocol) == ("anthropic", "gemini")
+    assert gemini.headers["x-goog-api-key"] == "gemini-env-key"
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_anthropic_and_gemini_from_their_sdk_variables(
         ("claude-sonnet-4", "ANTHROPIC_API_KEY"),
         ("gemini-2.5-flash", "GOOGLE_API_KEY or GEMINI_API_KEY"),
         ("llama-3.1-8b-instant/groq", "GROQ_API_KEY"),
-        ("gpt-4o/azure", "AZURE_BASE_URL"),
+        ("gpt-4o/azure", "AZURE_OPENAI_BASE_URL"),
     ],
 )
 def test_missing_key_names_the_variable_before_any_call(
