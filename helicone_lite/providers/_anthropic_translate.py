@@ -23,13 +23,18 @@ from ._translate import (
     check_params,
     chunk,
     completion,
-    data_url,
     delta_choice,
+    functions,
+    image_of,
+    json_schema_of,
     max_tokens_of,
+    merge_turn,
     message_choice,
+    messages_of,
+    named_function,
     stop_list,
     text_of,
-    tool_arguments,
+    tool_calls_of,
     unsupported,
     usage,
 )
@@ -76,13 +81,6 @@ _ERROR_STATUS: Mapping[str, int] = {
 }
 
 _PART_KEYS = {"type", "text", "image_url", "cache_control"}
-_MESSAGE_KEYS: Mapping[str, frozenset[str]] = {
-    "system": frozenset({"role", "content"}),
-    "developer": frozenset({"role", "content"}),
-    "user": frozenset({"role", "content"}),
-    "assistant": frozenset({"role", "content", "tool_calls", "refusal", "annotations"}),
-    "tool": frozenset({"role", "content", "tool_call_id"}),
-}
 
 
 def finish_reason(stop_reason: str | None) -> str:
@@ -137,11 +135,7 @@ def _user(value: Any, body: dict[str, Any]) -> None:
 
 def _tools(value: Any, body: dict[str, Any]) -> None:
     tools = []
-    for i, raw in enumerate(value):
-        tool = as_dict(raw)
-        if tool.get("type", "function") != "function":
-            raise unsupported(f"tools[{i}].type", tool.get("type"), PROVIDER, " (function only)")
-        fn = as_dict(tool.get("function") or {})
+    for fn in functions(value, PROVIDER):
         out: dict[str, Any] = {
             "name": fn.get("name"),
             "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
@@ -164,11 +158,8 @@ def _response_format(value: Any, body: dict[str, Any]) -> None:
         raise OptionsError(
             "response_format", kind, "text or json_schema for anthropic (it has no JSON mode)"
         )
-    schema = as_dict(fmt.get("json_schema") or {}).get("schema")
-    if not isinstance(schema, Mapping):
-        raise OptionsError("response_format.json_schema.schema", schema, "a JSON schema object")
     output = body.setdefault("output_config", {})
-    output["format"] = {"type": "json_schema", "schema": dict(schema)}
+    output["format"] = {"type": "json_schema", "schema": json_schema_of(fmt)}
 
 
 def _effort(value: Any, body: dict[str, Any]) -> None:
@@ -206,11 +197,7 @@ def _tool_choice(params: Mapping[str, Any], body: dict[str, Any]) -> None:
     elif choice == "required":
         out = {"type": "any"}
     else:
-        named = as_dict(choice)
-        name = as_dict(named.get("function") or {}).get("name")
-        if named.get("type") != "function" or not name:
-            raise OptionsError("tool_choice", choice, "auto, none, required or a function")
-        out = {"type": "tool", "name": name}
+        out = {"type": "tool", "name": named_function(choice)}
     if parallel is False:
         out["disable_parallel_tool_use"] = True
     body["tool_choice"] = out
@@ -222,22 +209,12 @@ def _tool_choice(params: Mapping[str, Any], body: dict[str, Any]) -> None:
 def _conversation(messages: Any) -> tuple[str | list[dict[str, Any]], list[dict[str, Any]]]:
     system: list[dict[str, Any]] = []
     turns: list[dict[str, Any]] = []
-    for i, raw in enumerate(messages):
-        message = as_dict(raw)
-        role = message.get("role")
-        if not isinstance(role, str) or role not in _MESSAGE_KEYS:
-            raise OptionsError(f"messages[{i}].role", role, ", ".join(_MESSAGE_KEYS))
-        where = f"messages[{i}]"
-        check_keys(message, _MESSAGE_KEYS[role], where, PROVIDER)
+    for where, role, message in messages_of(messages, PROVIDER):
         if role in ("system", "developer"):
             system.extend(_blocks(message.get("content"), where))
-            continue
-        role_out, blocks = _ROLES[role](message, where)
-        if turns and turns[-1]["role"] == role_out:
-            turns[-1]["content"].extend(blocks)
         else:
-            turns.append({"role": role_out, "content": blocks})
-    for turn in turns:
+            merge_turn(turns, *_ROLES[role](message, where))
+    for turn in turns:  # a lone text block reads better as a string
         content = turn["content"]
         if len(content) == 1 and content[0]["type"] == "text" and len(content[0]) == 2:
             turn["content"] = content[0]["text"]
@@ -262,50 +239,44 @@ def _part(part: dict[str, Any], where: str) -> dict[str, Any]:
     if kind == "text":
         out: dict[str, Any] = {"type": "text", "text": str(part.get("text", ""))}
     else:
-        out = _image(as_dict(part.get("image_url") or {}), where)
+        out = _image(part, where)
     if part.get("cache_control"):
         out["cache_control"] = dict(part["cache_control"])
     return out
 
 
-def _image(image: dict[str, Any], where: str) -> dict[str, Any]:
-    if image.get("detail") not in (None, "auto"):
-        raise unsupported(f"{where}.image_url.detail", image["detail"], PROVIDER)
-    url = str(image.get("url", ""))
-    inline = data_url(url)
-    if inline is None:
-        return {"type": "image", "source": {"type": "url", "url": url}}
-    media, data = inline
+def _image(part: dict[str, Any], where: str) -> dict[str, Any]:
+    data, media = image_of(part, where, PROVIDER)
+    if media is None:
+        return {"type": "image", "source": {"type": "url", "url": data}}
     return {"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}
 
 
-def _user_turn(message: dict[str, Any], where: str) -> tuple[str, list[dict[str, Any]]]:
-    return "user", _blocks(message.get("content"), where)
+Turn = tuple[str, str, list[dict[str, Any]]]  # (role, "content", blocks)
 
 
-def _assistant_turn(message: dict[str, Any], where: str) -> tuple[str, list[dict[str, Any]]]:
+def _user_turn(message: dict[str, Any], where: str) -> Turn:
+    return "user", "content", _blocks(message.get("content"), where)
+
+
+def _assistant_turn(message: dict[str, Any], where: str) -> Turn:
     content = message.get("content")
     blocks = [] if content in (None, "") else _blocks(content, where)
-    for j, raw in enumerate(message.get("tool_calls") or ()):
-        call = as_dict(raw)
-        fn = as_dict(call.get("function") or {})
-        arguments = tool_arguments(fn.get("arguments"), f"{where}.tool_calls[{j}].arguments")
-        blocks.append(
-            {"type": "tool_use", "id": call.get("id"), "name": fn.get("name"), "input": arguments}
-        )
-    return "assistant", blocks
+    for call, name, arguments in tool_calls_of(message, where):
+        blocks.append({"type": "tool_use", "id": call.get("id"), "name": name, "input": arguments})
+    return "assistant", "content", blocks
 
 
-def _tool_turn(message: dict[str, Any], where: str) -> tuple[str, list[dict[str, Any]]]:
+def _tool_turn(message: dict[str, Any], where: str) -> Turn:
     result = {
         "type": "tool_result",
         "tool_use_id": message.get("tool_call_id"),
         "content": text_of(message.get("content"), f"{where}.content", PROVIDER),
     }
-    return "user", [result]
+    return "user", "content", [result]
 
 
-_ROLES: Mapping[str, Callable[[dict[str, Any], str], tuple[str, list[dict[str, Any]]]]] = {
+_ROLES: Mapping[str, Callable[[dict[str, Any], str], Turn]] = {
     "user": _user_turn,
     "assistant": _assistant_turn,
     "tool": _tool_turn,
@@ -316,12 +287,14 @@ _ROLES: Mapping[str, Callable[[dict[str, Any], str], tuple[str, list[dict[str, A
 
 
 def usage_of(raw: Any) -> tuple[dict[str, Any], int]:
-    """OpenAI usage from Anthropic's (input excludes cache reads/writes: add them back), and
-    the cache-write token count (priced as such, logged as ``cache_write_tokens``)."""
-    read = getattr(raw, "cache_read_input_tokens", None) or 0
-    write = getattr(raw, "cache_creation_input_tokens", None) or 0
-    prompt = (getattr(raw, "input_tokens", None) or 0) + read + write
-    output = getattr(raw, "output_tokens", 0) or 0
+    """OpenAI usage from Anthropic's (an SDK object or a dict of its fields: input excludes
+    cache reads and writes, so they are added back), and the cache-write token count (priced
+    as such, logged as ``cache_write_tokens``)."""
+    values: Mapping[str, Any] = raw if isinstance(raw, Mapping) else vars(raw)
+    read = values.get("cache_read_input_tokens") or 0
+    write = values.get("cache_creation_input_tokens") or 0
+    prompt = (values.get("input_tokens") or 0) + read + write
+    output = values.get("output_tokens") or 0
     return usage(prompt, output, cached=read, cache_write=write), write
 
 
@@ -402,7 +375,7 @@ class StreamTranslator:
 
     def _message_stop(self, event: Any) -> list[ChatCompletionChunk]:
         final = self._chunk({}, finish_reason(self._stop))
-        counts, writes = usage_of(_Counts(self._usage))
+        counts, writes = usage_of(self._usage)
         self._log["cache_write_tokens"] = writes
         return [final, chunk(self._id, self._created, self._model, [], counts)]
 
@@ -411,12 +384,6 @@ class StreamTranslator:
             value = getattr(raw, name, None)
             if value is not None:
                 self._usage[name] = value
-
-
-class _Counts:
-    def __init__(self, values: Mapping[str, int]) -> None:
-        for name in _USAGE_FIELDS:
-            setattr(self, name, values.get(name, 0))
 
 
 _USAGE_FIELDS = (

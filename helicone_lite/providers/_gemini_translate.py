@@ -26,13 +26,18 @@ from ._translate import (
     check_params,
     chunk,
     completion,
-    data_url,
     delta_choice,
+    functions,
+    image_of,
+    json_schema_of,
     max_tokens_of,
+    merge_turn,
     message_choice,
+    messages_of,
+    named_function,
     stop_list,
     text_of,
-    tool_arguments,
+    tool_calls_of,
     unsupported,
     usage,
 )
@@ -58,13 +63,6 @@ FINISH_REASONS: Mapping[str, str] = {
 }
 
 _PART_KEYS = {"type", "text", "image_url"}
-_MESSAGE_KEYS: Mapping[str, frozenset[str]] = {
-    "system": frozenset({"role", "content"}),
-    "developer": frozenset({"role", "content"}),
-    "user": frozenset({"role", "content"}),
-    "assistant": frozenset({"role", "content", "tool_calls", "refusal", "annotations"}),
-    "tool": frozenset({"role", "content", "tool_call_id"}),
-}
 
 
 def finish_reason(reason: Any, has_tool_calls: bool) -> str:
@@ -113,11 +111,7 @@ def _stop(value: Any, config: dict[str, Any]) -> None:
 
 def _tools(value: Any, config: dict[str, Any]) -> None:
     declarations = []
-    for i, raw in enumerate(value):
-        tool = as_dict(raw)
-        if tool.get("type", "function") != "function":
-            raise unsupported(f"tools[{i}].type", tool.get("type"), PROVIDER, " (function only)")
-        fn = as_dict(tool.get("function") or {})
+    for fn in functions(value, PROVIDER):
         out: dict[str, Any] = {"name": fn.get("name")}
         if fn.get("description"):
             out["description"] = fn["description"]
@@ -133,11 +127,7 @@ def _tool_choice(value: Any, config: dict[str, Any]) -> None:
     if isinstance(value, str) and value in modes:
         calling: dict[str, Any] = {"mode": modes[value]}
     else:
-        named = as_dict(value)
-        name = as_dict(named.get("function") or {}).get("name")
-        if named.get("type") != "function" or not name:
-            raise OptionsError("tool_choice", value, "auto, none, required or a function")
-        calling = {"mode": "ANY", "allowed_function_names": [name]}
+        calling = {"mode": "ANY", "allowed_function_names": [named_function(value)]}
     config["tool_config"] = {"function_calling_config": calling}
 
 
@@ -150,10 +140,7 @@ def _response_format(value: Any, config: dict[str, Any]) -> None:
         raise OptionsError("response_format", kind, "text, json_object or json_schema")
     config["response_mime_type"] = "application/json"
     if kind == "json_schema":
-        schema = as_dict(fmt.get("json_schema") or {}).get("schema")
-        if not isinstance(schema, Mapping):
-            raise OptionsError("response_format.json_schema.schema", schema, "a JSON schema object")
-        config["response_json_schema"] = dict(schema)
+        config["response_json_schema"] = json_schema_of(fmt)
 
 
 _FIELDS: Mapping[str, Callable[[Any, dict[str, Any]], None]] = {
@@ -180,21 +167,12 @@ def _conversation(messages: Any) -> tuple[list[str], list[dict[str, Any]]]:
     system: list[str] = []
     contents: list[dict[str, Any]] = []
     names: dict[str, str] = {}  # tool call id -> function name (Gemini answers by name)
-    for i, raw in enumerate(messages):
-        message = as_dict(raw)
-        role = message.get("role")
-        if not isinstance(role, str) or role not in _MESSAGE_KEYS:
-            raise OptionsError(f"messages[{i}].role", role, ", ".join(_MESSAGE_KEYS))
-        where = f"messages[{i}]"
-        check_keys(message, _MESSAGE_KEYS[role], where, PROVIDER)
+    for where, role, message in messages_of(messages, PROVIDER):
         if role in ("system", "developer"):
             system.append(text_of(message.get("content"), f"{where}.content", PROVIDER))
-            continue
-        role_out, parts = _ROLES[role](message, where, names)
-        if contents and contents[-1]["role"] == role_out:
-            contents[-1]["parts"].extend(parts)
         else:
-            contents.append({"role": role_out, "parts": parts})
+            role_out, parts = _ROLES[role](message, where, names)
+            merge_turn(contents, role_out, "parts", parts)
     return system, contents
 
 
@@ -213,15 +191,10 @@ def _part(part: dict[str, Any], where: str) -> dict[str, Any]:
     check_keys(part, _PART_KEYS, where, PROVIDER)
     if kind == "text":
         return {"text": str(part.get("text", ""))}
-    image = as_dict(part.get("image_url") or {})
-    if image.get("detail") not in (None, "auto"):
-        raise unsupported(f"{where}.image_url.detail", image["detail"], PROVIDER)
-    url = str(image.get("url", ""))
-    inline = data_url(url)
-    if inline is None:
-        media = mimetypes.guess_type(httpx2.URL(url).path)[0] or "image/jpeg"
-        return {"file_data": {"file_uri": url, "mime_type": media}}
-    media, data = inline
+    data, media = image_of(part, where, PROVIDER)
+    if media is None:
+        media = mimetypes.guess_type(httpx2.URL(data).path)[0] or "image/jpeg"
+        return {"file_data": {"file_uri": data, "mime_type": media}}
     return {"inline_data": {"mime_type": media, "data": base64.b64decode(data)}}
 
 
@@ -232,13 +205,10 @@ def _user(message: dict[str, Any], where: str, names: dict[str, str]) -> tuple[s
 def _assistant(message: dict[str, Any], where: str, names: dict[str, str]) -> tuple[str, list[Any]]:
     content = message.get("content")
     parts = [] if content in (None, "") else _parts(content, where)
-    for j, raw in enumerate(message.get("tool_calls") or ()):
-        call = as_dict(raw)
-        fn = as_dict(call.get("function") or {})
-        args = tool_arguments(fn.get("arguments"), f"{where}.tool_calls[{j}].arguments")
-        function_call: dict[str, Any] = {"name": fn.get("name"), "args": args}
+    for call, name, args in tool_calls_of(message, where):
+        function_call: dict[str, Any] = {"name": name, "args": args}
         call_id = str(call.get("id") or "")
-        names[call_id] = str(fn.get("name"))
+        names[call_id] = name
         if call_id and not call_id.startswith(SYNTHETIC_ID):
             function_call["id"] = call_id
         parts.append({"function_call": function_call, "thought_signature": _signature(call)})

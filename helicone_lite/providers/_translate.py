@@ -9,7 +9,7 @@ chat parameters it honours; :func:`check_params` refuses every other parameter w
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from openai.types.chat import ChatCompletionChunk
@@ -24,10 +24,17 @@ __all__ = [
     "chunk",
     "completion",
     "data_url",
+    "functions",
+    "image_of",
+    "json_schema_of",
     "max_tokens_of",
+    "merge_turn",
+    "messages_of",
+    "named_function",
     "stop_list",
     "text_of",
     "tool_arguments",
+    "tool_calls_of",
     "unsupported",
     "usage",
 ]
@@ -102,6 +109,86 @@ def text_of(content: Any, where: str, provider: str) -> str:
         check_keys(part, ("type", "text"), f"{where}[{i}]", provider)
         pieces.append(str(part.get("text", "")))
     return "".join(pieces)
+
+
+_MESSAGE_KEYS: Mapping[str, frozenset[str]] = {
+    "system": frozenset({"role", "content"}),
+    "developer": frozenset({"role", "content"}),
+    "user": frozenset({"role", "content"}),
+    "assistant": frozenset({"role", "content", "tool_calls", "refusal", "annotations"}),
+    "tool": frozenset({"role", "content", "tool_call_id"}),
+}
+
+
+def messages_of(messages: Any, provider: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(where, role, message)`` per message, the role and the fields checked (a field the
+    provider has no place for, such as ``name``, is refused)."""
+    for i, raw in enumerate(messages or ()):
+        message = as_dict(raw)
+        role = message.get("role")
+        if not isinstance(role, str) or role not in _MESSAGE_KEYS:
+            raise OptionsError(f"messages[{i}].role", role, ", ".join(_MESSAGE_KEYS))
+        where = f"messages[{i}]"
+        check_keys(message, _MESSAGE_KEYS[role], where, provider)
+        yield where, role, message
+
+
+def merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
+    """Append ``items`` to the last turn if it has ``role``, else start a turn (providers
+    want alternating turns; OpenAI allows consecutive messages of one role)."""
+    if turns and turns[-1]["role"] == role:
+        turns[-1][key].extend(items)
+    else:
+        turns.append({"role": role, key: items})
+
+
+def tool_calls_of(
+    message: Mapping[str, Any], where: str
+) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
+    """``(call, function name, arguments object)`` for each tool call of an assistant message."""
+    for j, raw in enumerate(message.get("tool_calls") or ()):
+        call = as_dict(raw)
+        fn = as_dict(call.get("function") or {})
+        arguments = tool_arguments(fn.get("arguments"), f"{where}.tool_calls[{j}].arguments")
+        yield call, str(fn.get("name")), arguments
+
+
+def functions(tools: Any, provider: str) -> list[dict[str, Any]]:
+    """The ``function`` objects of ``tools`` (other tool types are refused)."""
+    out = []
+    for i, raw in enumerate(tools):
+        tool = as_dict(raw)
+        if tool.get("type", "function") != "function":
+            raise unsupported(f"tools[{i}].type", tool.get("type"), provider, " (function only)")
+        out.append(as_dict(tool.get("function") or {}))
+    return out
+
+
+def named_function(choice: Any) -> str:
+    """The function name of a ``tool_choice`` object."""
+    named = as_dict(choice)
+    name = as_dict(named.get("function") or {}).get("name")
+    if named.get("type") != "function" or not name:
+        raise OptionsError("tool_choice", choice, "auto, none, required or a function")
+    return str(name)
+
+
+def json_schema_of(fmt: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema of a ``json_schema`` response format."""
+    schema = as_dict(fmt.get("json_schema") or {}).get("schema")
+    if not isinstance(schema, Mapping):
+        raise OptionsError("response_format.json_schema.schema", schema, "a JSON schema object")
+    return dict(schema)
+
+
+def image_of(part: Mapping[str, Any], where: str, provider: str) -> tuple[str, str | None]:
+    """``(url, None)`` for an image by URL, ``(base64 data, media type)`` for a data URL."""
+    image = as_dict(part.get("image_url") or {})
+    if image.get("detail") not in (None, "auto"):
+        raise unsupported(f"{where}.image_url.detail", image["detail"], provider)
+    url = str(image.get("url", ""))
+    inline = data_url(url)
+    return (url, None) if inline is None else (inline[1], inline[0])
 
 
 def data_url(url: str) -> tuple[str, str] | None:
