@@ -19,7 +19,7 @@ from ._settings import Settings
 from ._stack import Flow, Interceptor, PassThrough
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
-from .providers import ProviderConfig
+from .providers import ProviderConfig, ProviderNotConfigured
 from .store import Store
 
 __version__ = "0.1.0"
@@ -41,6 +41,7 @@ __all__ = [
     "OptionsError",
     "PassThrough",
     "ProviderConfig",
+    "ProviderNotConfigured",
     "RateLimitPolicy",
     "RawResponse",
     "Result",

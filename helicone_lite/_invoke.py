@@ -69,7 +69,7 @@ def build_call(
     if headers is not None:
         req["extra_headers"] = headers
     model = str(body.get("model", ""))
-    return Call(
+    call = Call(
         id=options.request_id or str(uuid.uuid4()),
         kind=kind,
         params=body,
@@ -80,6 +80,8 @@ def build_call(
         started=started,
         started_wall=wall,
     )
+    runtime.registry.check(call)  # a provider without its key: a clear error, nothing sent
+    return call
 
 
 def _complete(options: Options, body: Mapping[str, Any]) -> Options:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ._call import Call, Result
 from ._home import default_home
 from ._layers import build_stack
 from ._settings import Settings
 from ._stack import Interceptor
-from .providers import DEFAULT_PROVIDERS, ProviderConfig, ProviderRegistry
+from .providers import ProviderRegistry, merge_providers
 from .store import Store, iso_from_epoch
 
 __all__ = ["Runtime"]
@@ -28,7 +27,7 @@ class Runtime:
         self.settings = settings
         self.home = Path(settings.home).expanduser() if settings.home else default_home()
         self.store = store if store is not None else Store(self.home / "helicone.db")
-        self.registry = ProviderRegistry(_providers(settings.providers))
+        self.registry = ProviderRegistry(merge_providers(settings.providers))
         self.clock = settings.clock
         self.monotonic = settings.monotonic
         self.rng = settings.rng
@@ -43,11 +42,3 @@ class Runtime:
 
     def close(self) -> None:
         self.store.flush()
-
-
-def _providers(extra: Any) -> list[ProviderConfig]:
-    configs = {c.name: c for c in DEFAULT_PROVIDERS}
-    for item in extra or ():
-        config = item if isinstance(item, ProviderConfig) else ProviderConfig(**item)
-        configs[config.name] = config
-    return list(configs.values())

@@ -79,7 +79,16 @@ def _provider(offline: bool) -> Iterator[dict[str, Any]]:
     from ..testing import FakeProvider
 
     with FakeProvider() as fake:
-        yield {"api_key": "sk-fake-demo", "base_url": fake.openai_base_url, "_fake": fake}
+        providers = [
+            {"name": "anthropic", "base_url": fake.anthropic_base_url, "api_key": "sk-fake-demo"},
+            {"name": "gemini", "base_url": fake.gemini_base_url, "api_key": "fake-demo-key"},
+        ]
+        yield {
+            "api_key": "sk-fake-demo",
+            "base_url": fake.openai_base_url,
+            "providers": providers,
+            "_fake": fake,
+        }
 
 
 def _agents(client: Any, fake: Any, patient: str, department: str, symptoms: str) -> str:
@@ -137,6 +146,33 @@ def _repeated_question(client: Any, fake: Any) -> list[str]:
     return statuses
 
 
+COMPARE = ("gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash")
+
+
+def _compare(client: Any, fake: Any) -> list[tuple[str, str]]:
+    """The same question to an OpenAI, a Claude and a Gemini model through one client."""
+    import helicone_lite
+
+    from ..testing import Reply
+
+    done = []
+    for model in COMPARE:
+        if fake is not None:
+            fake.enqueue(Reply(text="A chronic condition of high blood glucose.", latency=0.05))
+        try:
+            r = client.chat.completions.create(
+                model=model,
+                max_tokens=120,
+                messages=[{"role": "user", "content": QUESTION}],
+                extra_headers={"Helicone-Property-Feature": "compare"},
+            )
+        except helicone_lite.ProviderNotConfigured as exc:
+            done.append((model, f"skipped: set {' or '.join(exc.env)}"))
+            continue
+        done.append((model, r.model))
+    return done
+
+
 def run(args: argparse.Namespace) -> int:
     import helicone_lite
 
@@ -154,13 +190,21 @@ def run(args: argparse.Namespace) -> int:
                 sessions.append(_agents(client, fake, patient, department, symptoms))
         with out.status(f"asking {QUESTION!r} three times with caching on…"):
             statuses = _repeated_question(client, fake)
+        with out.status(f"asking {QUESTION!r} of OpenAI, Claude and Gemini…"):
+            compared = _compare(client, fake)
         client.flush()
-        _show(out, client, sessions, statuses)
+        _show(out, client, sessions, statuses, compared)
         client.close()
     return 0
 
 
-def _show(out: Any, client: Any, sessions: list[str], statuses: list[str]) -> None:
+def _show(
+    out: Any,
+    client: Any,
+    sessions: list[str],
+    statuses: list[str],
+    compared: list[tuple[str, str]],
+) -> None:
     from rich.table import Table
     from rich.tree import Tree
 
@@ -195,7 +239,29 @@ def _show(out: Any, client: Any, sessions: list[str], statuses: list[str]) -> No
     ):
         table.add_row(r["model"], str(r["n"]), str(r["t"] or 0), f"${(r['c'] or 0):.6f}")
     out.print(table)
+    _show_compare(out, client, compared)
     out.print(
         "\nnext: [bold]helicone-lite requests[/], "
         '[bold]helicone-lite query "SELECT * FROM requests LIMIT 5"[/]'
     )
+
+
+def _show_compare(out: Any, client: Any, compared: list[tuple[str, str]]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{QUESTION!r}, one client, three providers")
+    for col in ("model", "answered by", "provider", "tokens", "cost"):
+        table.add_column(col)
+    rows = client.store.query(
+        "SELECT model, response_model, provider, total_tokens, cost_usd FROM requests "
+        "WHERE json_extract(properties, '$.feature') = 'compare' ORDER BY created_at"
+    )
+    by_model = {r["model"]: r for r in rows}
+    for model, outcome in compared:
+        r = by_model.get(model)
+        if r is None:
+            table.add_row(model, outcome, "", "", "")
+            continue
+        cost = "—" if r["cost_usd"] is None else f"${r['cost_usd']:.6f}"
+        table.add_row(model, r["response_model"], r["provider"], str(r["total_tokens"]), cost)
+    out.print(table)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from .._call import Call, Result
 
-__all__ = ["Adapter", "ProviderConfig"]
+__all__ = ["Adapter", "ProviderConfig", "resolve_setting"]
+
+
+def resolve_setting(value: str | None, env: Sequence[str]) -> str | None:
+    """``value`` if given, else the first of the environment variables ``env`` that is set."""
+    if value:
+        return value
+    for name in env:
+        found = os.environ.get(name)
+        if found:
+            return found
+    return None
 
 
 @runtime_checkable
@@ -40,6 +53,13 @@ class ProviderConfig:
     ``kind`` names the adapter (``"openai"`` for OpenAI and every OpenAI-compatible endpoint,
     ``"anthropic"``, ``"gemini"``); ``models`` are glob patterns of model names routed here;
     ``price_provider`` is the provider's id in genai-prices (``None``: guess from the model).
+    ``api_key`` / ``base_url`` win over the environment variables ``api_key_env`` /
+    ``base_url_env`` (the first one set is used), which win over ``default_base_url``.
+    ``key_required=False`` for endpoints that take no key (Ollama, vLLM); a provider without
+    ``api_key_env`` never requires one.
+
+    >>> ProviderConfig(name="local", base_url="http://127.0.0.1:8000/v1").resolved_base_url()
+    'http://127.0.0.1:8000/v1'
     """
 
     name: str
@@ -50,3 +70,13 @@ class ProviderConfig:
     base_url_env: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     price_provider: str | None = None
+    key_required: bool = True
+    default_base_url: str | None = None
+
+    def resolved_api_key(self) -> str | None:
+        """``api_key``, else the first of ``api_key_env`` that is set."""
+        return resolve_setting(self.api_key, self.api_key_env)
+
+    def resolved_base_url(self) -> str | None:
+        """``base_url``, else the first of ``base_url_env`` that is set, else the default."""
+        return resolve_setting(self.base_url, self.base_url_env) or self.default_base_url

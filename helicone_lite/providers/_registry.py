@@ -4,68 +4,78 @@ The registry holds one :class:`ProviderConfig` per provider; each config's ``mod
 which model names go there, and its ``kind`` names the adapter class (imported on first use, so
 ``import helicone_lite`` never imports a provider SDK it does not need). A model no glob
 matches goes to the client's own OpenAI endpoint, exactly as ``openai.OpenAI()`` would send it.
+
+The ``model/provider`` rule: in ``a/b``, ``b`` names a provider only when it is the name of a
+configured provider (``llama-3.1-8b-instant/groq``); otherwise the whole string is the model
+id (``meta-llama/Llama-3.3-70B-Instruct``, ``anthropic/claude-sonnet-4`` for OpenRouter).
+Aliases (``aliases.json``) apply to the model part: ``claude-sonnet-4`` ->
+``claude-sonnet-4-20250514``.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import importlib
-import os
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._call import Target
-from ._base import Adapter, ProviderConfig
+from .._errors import OptionsError
+from ._base import Adapter, ProviderConfig, resolve_setting
+from ._catalog import DEFAULT_PROVIDERS, load_aliases
 
-__all__ = ["DEFAULT_PROVIDERS", "ProviderRegistry", "resolve_setting"]
+if TYPE_CHECKING:
+    from .._call import Call
+
+__all__ = ["ADAPTER_KINDS", "DEFAULT_PROVIDERS", "ProviderRegistry", "resolve_setting"]
 
 #: adapter kind -> "module:Class"
 ADAPTER_KINDS: Mapping[str, str] = {
     "openai": "helicone_lite.providers.openai:OpenAIAdapter",
+    "anthropic": "helicone_lite.providers.anthropic:AnthropicAdapter",
+    "gemini": "helicone_lite.providers.gemini:GeminiAdapter",
 }
-
-DEFAULT_PROVIDERS: tuple[ProviderConfig, ...] = (
-    ProviderConfig(
-        name="openai",
-        kind="openai",
-        api_key_env=("OPENAI_API_KEY",),
-        base_url_env=("OPENAI_BASE_URL",),
-        price_provider="openai",
-    ),
-)
-
-
-def resolve_setting(value: str | None, env: Sequence[str]) -> str | None:
-    """``value`` if given, else the first of the environment variables ``env`` that is set."""
-    if value:
-        return value
-    for name in env:
-        found = os.environ.get(name)
-        if found:
-            return found
-    return None
 
 
 class ProviderRegistry:
-    """Configured providers and their adapters (built lazily, once per client)."""
+    """Configured providers, aliases and adapters (adapters built lazily, once per client).
 
-    def __init__(self, providers: Iterable[ProviderConfig] = DEFAULT_PROVIDERS) -> None:
+    >>> registry = ProviderRegistry()
+    >>> registry.split("llama-3.1-8b-instant/groq"), registry.split("meta-llama/Llama-3-8B")
+    (('groq', 'llama-3.1-8b-instant'), ('openai', 'meta-llama/Llama-3-8B'))
+    >>> registry.split("claude-sonnet-4")
+    ('anthropic', 'claude-sonnet-4-20250514')
+    """
+
+    def __init__(
+        self,
+        providers: Iterable[ProviderConfig] = DEFAULT_PROVIDERS,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         self._configs: dict[str, ProviderConfig] = {}
         for config in providers:
+            if config.kind not in ADAPTER_KINDS:
+                raise OptionsError(f"providers[{config.name}].kind", config.kind, _kinds())
             self._configs[config.name] = config
         self._patterns = [
             (re.compile(fnmatch.translate(glob), re.IGNORECASE), config.name)
             for config in self._configs.values()
             for glob in config.models
         ]
+        loaded = load_aliases() if aliases is None else aliases
+        self._aliases = {name.lower(): target for name, target in loaded.items()}
         self._adapters: dict[str, Adapter] = {}
         self._lock = threading.Lock()
 
     @property
     def providers(self) -> Mapping[str, ProviderConfig]:
         return dict(self._configs)
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        return dict(self._aliases)
 
     def adapter(self, name: str) -> Adapter:
         """The adapter of provider ``name``, built on first use."""
@@ -90,15 +100,51 @@ class ProviderRegistry:
                 return name
         return "openai"
 
-    def target(self, model: str, **overrides: Any) -> Target:
-        """One target for a model string (``model`` or ``model/provider``)."""
+    def alias(self, model: str) -> str:
+        """The model id an alias stands for (the name itself when it is no alias)."""
+        return self._aliases.get(model.lower(), model)
+
+    def split(self, model: str) -> tuple[str, str]:
+        """``(provider, model id)`` for a model string (``model`` or ``model/provider``)."""
         head, sep, tail = model.rpartition("/")
-        if sep and tail in self._configs:
-            name, model = tail, head
-        else:
-            name = self.provider_for(model)
-        return Target(provider=name, model=model, adapter=self.adapter(name), **overrides)
+        if sep and head and tail in self._configs:
+            return tail, self.alias(head)
+        model = self.alias(model)
+        head, sep, tail = model.rpartition("/")  # an alias may name its provider
+        if sep and head and tail in self._configs:
+            return tail, head
+        return self.provider_for(model), model
+
+    def is_known_model(self, name: str) -> bool:
+        """Whether ``name`` is a model this registry recognises: an alias, a match of a
+        provider's ``models`` globs, or ``model/provider`` with a configured provider.
+
+        Used to read ``gpt-4o/claude-sonnet-4`` as a chain of two known models.
+        """
+        head, sep, tail = name.rpartition("/")
+        if sep and head and tail in self._configs:
+            return True
+        if name.lower() in self._aliases:
+            return True
+        return any(pattern.match(name) for pattern, _ in self._patterns)
+
+    def target(self, model: str, **overrides: Any) -> Target:
+        """One target for a model string (``model`` or ``model/provider``, aliases applied)."""
+        name, model_id = self.split(model)
+        return Target(provider=name, model=model_id, adapter=self.adapter(name), **overrides)
 
     def resolve(self, model: str, options: Any = None) -> tuple[Target, ...]:
         """The targets of a call, in order (the fallback chain; one target without one)."""
         return (self.target(model),)
+
+    def check(self, call: Call) -> None:
+        """Raise :class:`ProviderNotConfigured` if a target of ``call`` lacks its key or base
+        URL (before anything is sent: a misconfigured fallback fails fast too)."""
+        for index in range(len(call.targets)):
+            checker = getattr(call.targets[index].adapter, "check", None)
+            if checker is not None:
+                checker(call.evolve(target_index=index))
+
+
+def _kinds() -> str:
+    return ", ".join(ADAPTER_KINDS)

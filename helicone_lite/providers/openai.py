@@ -3,8 +3,10 @@ OpenAI-compatible endpoint (Groq, Together, DeepSeek, OpenRouter, Ollama, vLLM, 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,7 +31,7 @@ _KINDS: Mapping[str, tuple[Callable[[Any], Any], Callable[[Any], Any], type[Any]
 class OpenAIAdapter:
     """Sends through the calling ``Client`` for provider ``openai`` (so ``with_options``,
     ``http_client`` and ``default_headers`` apply), or through an ``openai.OpenAI`` built once
-    for another OpenAI-compatible endpoint."""
+    per base URL (and per event loop for async) for another OpenAI-compatible endpoint."""
 
     def __init__(self, config: ProviderConfig, *, use_origin: bool) -> None:
         self.provider = config.name
@@ -37,55 +39,68 @@ class OpenAIAdapter:
         self._config = config
         self._use_origin = use_origin
         self._lock = threading.Lock()
-        self._sync: openai.OpenAI | None = None
-        self._async: dict[int, openai.AsyncOpenAI] = {}
+        # (base URL, key) -> client; async ones per event loop (their pool belongs to it)
+        self._sync: dict[tuple[str, str], openai.OpenAI] = {}
+        self._async: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[tuple[str, str], openai.AsyncOpenAI]
+        ] = weakref.WeakKeyDictionary()
 
     # -- where to send --------------------------------------------------------------------
+    def _to_origin(self, call: Call) -> bool:
+        return self._use_origin and call.target.base_url is None
+
+    def _where(self, call: Call) -> tuple[str, str]:
+        base_url = call.target.base_url or self._config.resolved_base_url() or ""
+        return base_url, self._config.resolved_api_key() or "not-needed"
+
     def _sync_client(self, call: Call) -> Any:
-        if self._use_origin and call.target.base_url is None:
+        if self._to_origin(call):
             return call.origin
+        where = self._where(call)
         with self._lock:
-            if self._sync is None:
-                self._sync = openai.OpenAI(**self._client_args(call))
-            return self._sync
+            client = self._sync.get(where)
+            if client is None:
+                client = openai.OpenAI(base_url=where[0], api_key=where[1], max_retries=0)
+                self._sync[where] = client
+            return client
 
     def _async_client(self, call: Call) -> Any:
-        if self._use_origin and call.target.base_url is None:
+        if self._to_origin(call):
             return call.origin
-        import asyncio
-
-        loop = id(asyncio.get_running_loop())
+        where = self._where(call)
+        loop = asyncio.get_running_loop()
         with self._lock:
-            if loop not in self._async:
-                self._async[loop] = openai.AsyncOpenAI(**self._client_args(call))
-            return self._async[loop]
+            clients = self._async.setdefault(loop, {})
+            client = clients.get(where)
+            if client is None:
+                client = openai.AsyncOpenAI(base_url=where[0], api_key=where[1], max_retries=0)
+                clients[where] = client
+            return client
 
-    def _client_args(self, call: Call) -> dict[str, Any]:
-        from ._registry import resolve_setting
+    def check(self, call: Call) -> None:
+        """Raise :class:`ProviderNotConfigured` when a non-origin endpoint has no base URL, or
+        no key while it needs one (before anything is sent)."""
+        if self._use_origin:  # the user's own client (or a fallback URL)
+            return
+        from ._errors import ProviderNotConfigured
 
         cfg = self._config
-        return {
-            "api_key": resolve_setting(cfg.api_key, cfg.api_key_env) or "not-needed",
-            "base_url": call.target.base_url or resolve_setting(cfg.base_url, cfg.base_url_env),
-            "max_retries": 0,
-        }
+        model = call.target.model
+        if not (call.target.base_url or cfg.resolved_base_url()):
+            raise ProviderNotConfigured(cfg.name, model, "base URL", cfg.base_url_env)
+        if cfg.key_required and cfg.api_key_env and not cfg.resolved_api_key():
+            raise ProviderNotConfigured(cfg.name, model, "API key", cfg.api_key_env)
 
     def endpoint(self, call: Call) -> str:
-        if call.target.base_url:
-            return call.target.base_url
-        if self._use_origin:
+        if self._to_origin(call):
             return str(call.origin.base_url)
-        from ._registry import resolve_setting
-
-        return resolve_setting(self._config.base_url, self._config.base_url_env) or ""
+        return self._where(call)[0]
 
     def fingerprint(self, call: Call) -> str:
-        if self._use_origin and call.target.base_url is None:
+        if self._to_origin(call):
             key = str(getattr(call.origin, "api_key", ""))
         else:
-            from ._registry import resolve_setting
-
-            key = resolve_setting(self._config.api_key, self._config.api_key_env) or ""
+            key = self._config.resolved_api_key() or ""
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     # -- the call -------------------------------------------------------------------------
