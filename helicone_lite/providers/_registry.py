@@ -18,6 +18,7 @@ from typing import Any
 
 from .._call import Target
 from ._base import Adapter, ProviderConfig
+from ._chain import resolve_chain
 
 __all__ = ["DEFAULT_PROVIDERS", "ProviderRegistry", "resolve_setting"]
 
@@ -100,5 +101,5 @@ class ProviderRegistry:
         return Target(provider=name, model=model, adapter=self.adapter(name), **overrides)
 
     def resolve(self, model: str, options: Any = None) -> tuple[Target, ...]:
-        """The targets of a call, in order (the fallback chain; one target without one)."""
-        return (self.target(model),)
+        """The targets of a call, in order: the fallback chain (see ``_chain.py``)."""
+        return resolve_chain(self, model, options)

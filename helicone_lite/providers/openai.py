@@ -37,28 +37,30 @@ class OpenAIAdapter:
         self._config = config
         self._use_origin = use_origin
         self._lock = threading.Lock()
-        self._sync: openai.OpenAI | None = None
-        self._async: dict[int, openai.AsyncOpenAI] = {}
+        # one SDK client per base URL (fallback targets may each name their own endpoint)
+        self._sync: dict[str | None, openai.OpenAI] = {}
+        self._async: dict[tuple[int, str | None], openai.AsyncOpenAI] = {}
 
     # -- where to send --------------------------------------------------------------------
     def _sync_client(self, call: Call) -> Any:
         if self._use_origin and call.target.base_url is None:
             return call.origin
+        key = call.target.base_url
         with self._lock:
-            if self._sync is None:
-                self._sync = openai.OpenAI(**self._client_args(call))
-            return self._sync
+            if key not in self._sync:
+                self._sync[key] = openai.OpenAI(**self._client_args(call))
+            return self._sync[key]
 
     def _async_client(self, call: Call) -> Any:
         if self._use_origin and call.target.base_url is None:
             return call.origin
         import asyncio
 
-        loop = id(asyncio.get_running_loop())
+        key = (id(asyncio.get_running_loop()), call.target.base_url)
         with self._lock:
-            if loop not in self._async:
-                self._async[loop] = openai.AsyncOpenAI(**self._client_args(call))
-            return self._async[loop]
+            if key not in self._async:
+                self._async[key] = openai.AsyncOpenAI(**self._client_args(call))
+            return self._async[key]
 
     def _client_args(self, call: Call) -> dict[str, Any]:
         from ._registry import resolve_setting
