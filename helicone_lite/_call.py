@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .options import Options
 
@@ -125,4 +125,4 @@ class Sleep:
     seconds: float
 
 
-Effect = Union[Forward, Sleep]
+Effect = Forward | Sleep

@@ -8,22 +8,25 @@ resource and ``with_options()`` works as before; ``chat.completions.create`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
-from openai._base_client import DEFAULT_MAX_RETRIES
 from openai._compat import cached_property
+from openai._constants import DEFAULT_MAX_RETRIES
 
 from ._call import Call
 from ._invoke import build_call, deliver_parts, hide_usage_chunk
-from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
 from ._runtime import Runtime
 from ._settings import Settings
 from ._stack import run_async, run_sync
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options, parse_headers, parse_kwargs
+from .options._model import EMPTY
 from .store import Store
+
+if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
+    from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -33,7 +36,7 @@ def _split_init(
 ) -> tuple[dict[str, Any], Settings | None, Runtime | None, Options, int]:
     """Separate helicone_lite's arguments from openai's; Helicone headers become defaults."""
     runtime: Runtime | None = kwargs.pop("_helicone_runtime", None)
-    inherited: Options = kwargs.pop("_helicone_defaults", None) or Options()
+    inherited: Options = kwargs.pop("_helicone_defaults", None) or EMPTY
     max_retries = kwargs.pop("_helicone_max_retries", None)
     if max_retries is None:
         max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)
@@ -134,17 +137,21 @@ class Client(_Helicone, openai.OpenAI):
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
-    def chat(self) -> Chat:  # type: ignore[override]
+    def chat(self) -> Chat:
+        from ._resources import Chat
+
         return Chat(self)
 
     @cached_property
-    def embeddings(self) -> Embeddings:  # type: ignore[override]
+    def embeddings(self) -> Embeddings:
+        from ._resources import Embeddings
+
         return Embeddings(self)
 
-    def copy(self, **kwargs: Any) -> Client:  # type: ignore[override]
+    def copy(self, **kwargs: Any) -> Client:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
-    with_options = copy  # type: ignore[assignment]
+    with_options = copy
 
     def close(self) -> None:
         """Close the HTTP client, as ``openai.OpenAI.close`` does, and flush the log."""
@@ -187,17 +194,21 @@ class AsyncClient(_Helicone, openai.AsyncOpenAI):
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
-    def chat(self) -> AsyncChat:  # type: ignore[override]
+    def chat(self) -> AsyncChat:
+        from ._resources import AsyncChat
+
         return AsyncChat(self)
 
     @cached_property
-    def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
+    def embeddings(self) -> AsyncEmbeddings:
+        from ._resources import AsyncEmbeddings
+
         return AsyncEmbeddings(self)
 
-    def copy(self, **kwargs: Any) -> AsyncClient:  # type: ignore[override]
+    def copy(self, **kwargs: Any) -> AsyncClient:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
-    with_options = copy  # type: ignore[assignment]
+    with_options = copy
 
     async def close(self) -> None:
         """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does, and flush the log."""

@@ -62,7 +62,7 @@ def _without_provider(model: str, usage: object) -> float | None:
     from genai_prices import calc_price
 
     try:
-        return float(calc_price(usage, model).total_price)  # type: ignore[arg-type]
+        return float(calc_price(usage, model).total_price)  # type: ignore[arg-type,unused-ignore]
     except Exception:
         return None
 

@@ -33,8 +33,8 @@ class OptionsError(ValueError):
     Raised before any provider is called. ``option`` is the header name as the user wrote it
     (or the keyword name), ``value`` the offending value, ``allowed`` what would be accepted.
 
-    >>> OptionsError("Helicone-Cache-Bucket-Max-Size", "50", "an integer from 1 to 20")
-    OptionsError("Helicone-Cache-Bucket-Max-Size: '50' is not allowed; expected an integer from 1 to 20")
+    >>> str(OptionsError("Helicone-Cache-Bucket-Max-Size", "50", "1 to 20"))
+    "Helicone-Cache-Bucket-Max-Size: '50' is not allowed; expected 1 to 20"
     """
 
     def __init__(self, option: str, value: object, allowed: str) -> None:

@@ -35,9 +35,11 @@ def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]
 class Completions(_chat.Completions):
     """``client.chat.completions``: ``create`` goes through the interceptor stack."""
 
+    _client: Any
+
     if TYPE_CHECKING:
 
-        @overload
+        @overload  # type: ignore[override]
         def create(
             self,
             *,
@@ -62,25 +64,27 @@ class Completions(_chat.Completions):
             **params: Any,
         ) -> ChatCompletion | HeliconeStream[ChatCompletionChunk]: ...
 
-    def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         return self._client._helicone_call("chat.completions", params, helicone, request)[0]
 
     @cached_property
-    def with_raw_response(self) -> Any:  # type: ignore[override]
+    def with_raw_response(self) -> Any:
         return _RawCreate(self._client, "chat.completions")
 
     @cached_property
-    def with_streaming_response(self) -> Any:  # type: ignore[override]
+    def with_streaming_response(self) -> Any:
         return _StreamingCreate(self._client, "chat.completions")
 
 
 class AsyncCompletions(_chat.AsyncCompletions):
     """``client.chat.completions`` of the async client."""
 
+    _client: Any
+
     if TYPE_CHECKING:
 
-        @overload
+        @overload  # type: ignore[override]
         async def create(
             self,
             *,
@@ -105,35 +109,37 @@ class AsyncCompletions(_chat.AsyncCompletions):
             **params: Any,
         ) -> ChatCompletion | AsyncHeliconeStream[ChatCompletionChunk]: ...
 
-    async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         return (await self._client._helicone_call("chat.completions", params, helicone, request))[0]
 
     @cached_property
-    def with_raw_response(self) -> Any:  # type: ignore[override]
+    def with_raw_response(self) -> Any:
         return _AsyncRawCreate(self._client, "chat.completions")
 
     @cached_property
-    def with_streaming_response(self) -> Any:  # type: ignore[override]
+    def with_streaming_response(self) -> Any:
         return _AsyncStreamingCreate(self._client, "chat.completions")
 
 
 class Chat(_chat.Chat):
     @cached_property
-    def completions(self) -> Completions:  # type: ignore[override]
+    def completions(self) -> Completions:
         return Completions(self._client)
 
 
 class AsyncChat(_chat.AsyncChat):
     @cached_property
-    def completions(self) -> AsyncCompletions:  # type: ignore[override]
+    def completions(self) -> AsyncCompletions:
         return AsyncCompletions(self._client)
 
 
 class Embeddings(_embeddings.Embeddings):
     """``client.embeddings``: ``create`` is logged (and cacheable) like a chat call."""
 
-    def create(self, **kwargs: Any) -> CreateEmbeddingResponse:  # type: ignore[override]
+    _client: Any
+
+    def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
         result: CreateEmbeddingResponse = self._client._helicone_call(
             "embeddings", params, helicone, request
@@ -141,12 +147,14 @@ class Embeddings(_embeddings.Embeddings):
         return result
 
     @cached_property
-    def with_raw_response(self) -> Any:  # type: ignore[override]
+    def with_raw_response(self) -> Any:
         return _RawCreate(self._client, "embeddings")
 
 
 class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
-    async def create(self, **kwargs: Any) -> CreateEmbeddingResponse:  # type: ignore[override]
+    _client: Any
+
+    async def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
         result: CreateEmbeddingResponse = (
             await self._client._helicone_call("embeddings", params, helicone, request)
@@ -154,7 +162,7 @@ class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
         return result
 
     @cached_property
-    def with_raw_response(self) -> Any:  # type: ignore[override]
+    def with_raw_response(self) -> Any:
         return _AsyncRawCreate(self._client, "embeddings")
 
 

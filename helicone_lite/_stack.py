@@ -43,7 +43,8 @@ class PassThrough:
     """The identity interceptor; subclass it and override ``handle``."""
 
     def handle(self, call: Call) -> Flow:
-        return (yield Forward(call))
+        result: Result = yield Forward(call)
+        return result
 
 
 Terminal = Callable[[Call], Result]

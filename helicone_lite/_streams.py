@@ -7,7 +7,7 @@ observer's ``on_chunk`` and, once, ``on_end``. Nothing is buffered here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -73,9 +73,9 @@ class HeliconeStream(openai.Stream[T]):
         self._close_source = close
         self.headers = headers if headers is not None else httpx2.Headers()
         self.response = response  # type: ignore[assignment]  # None for a cache replay
-        self._iterator = self.__stream__()
+        self._iterator: Generator[T, None, None] = self.__stream__()
 
-    def __stream__(self) -> Iterator[T]:
+    def __stream__(self) -> Generator[T, None, None]:
         state = self._state
         try:
             for chunk in self._source:
@@ -136,9 +136,9 @@ class AsyncHeliconeStream(openai.AsyncStream[T]):
         self._close_source = close
         self.headers = headers if headers is not None else httpx2.Headers()
         self.response = response  # type: ignore[assignment]
-        self._iterator = self.__stream__()
+        self._iterator: AsyncGenerator[T, None] = self.__stream__()
 
-    async def __stream__(self) -> AsyncIterator[T]:
+    async def __stream__(self) -> AsyncGenerator[T, None]:
         state = self._state
         try:
             async for chunk in self._source:

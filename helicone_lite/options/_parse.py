@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._errors import OptionsError
-from ._model import Options
+from ._model import EMPTY, Options
 from ._values import parse_cache_control, parse_fallbacks, parse_policies
 
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
@@ -188,7 +188,7 @@ def is_option_header(name: str) -> bool:
 
 def split_headers(
     headers: Mapping[str, Any] | None,
-) -> tuple[dict[str, object], dict[str, Any] | None]:
+) -> tuple[dict[str, tuple[str, object]], dict[str, Any] | None]:
     """Split ``headers`` into raw option values (by field) and the headers left for the provider.
 
     Unknown ``Helicone-*`` headers are dropped (never sent to a provider) and ignored; the caller
@@ -196,7 +196,7 @@ def split_headers(
     """
     if not headers:
         return {}, headers if headers is None else dict(headers)
-    raw: dict[str, object] = {}
+    raw: dict[str, tuple[str, object]] = {}
     rest: dict[str, Any] = {}
     props: dict[str, object] = {}
     for name, value in headers.items():
@@ -226,6 +226,16 @@ def unknown_headers(headers: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def _apply(spec: _Spec, value: object, option: str) -> Any:
+    """Parse one value; an error always quotes the value exactly as the user gave it."""
+    try:
+        return spec.parse(value, option)
+    except OptionsError as exc:
+        if exc.value is value or exc.option != option:
+            raise
+        raise OptionsError(option, value, exc.allowed) from None
+
+
 def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str, Any] | None]:
     """Parse the option headers out of ``headers``; return them and the headers left over.
 
@@ -236,9 +246,10 @@ def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str,
     raw, rest = split_headers(headers)
     if not raw:
         return _EMPTY, rest
-    values = {}
-    for fname, (header, value) in raw.items():  # type: ignore[misc]
-        values[fname] = _BY_FIELD[fname].parse(value, header)
+    values: dict[str, Any] = {}
+    for fname, pair in raw.items():
+        header, value = pair
+        values[fname] = _apply(_BY_FIELD[fname], value, header)
     return Options(**values), rest
 
 
@@ -254,14 +265,14 @@ def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
         return value
     if not isinstance(value, Mapping):
         raise OptionsError("helicone", value, "a dict of options or a helicone_lite.Options")
-    values = {}
+    values: dict[str, Any] = {}
     for name, item in value.items():
         spec = _BY_FIELD.get(name)
         if spec is None:
             raise OptionsError("helicone", name, f"one of: {', '.join(sorted(_BY_FIELD))}")
         if item is not None:
-            values[name] = spec.parse(item, name)
+            values[name] = _apply(spec, item, name)
     return Options(**values)
 
 
-_EMPTY = Options()
+_EMPTY = EMPTY

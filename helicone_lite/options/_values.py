@@ -263,7 +263,7 @@ def parse_fallbacks(
 ) -> tuple[FallbackTarget, ...]:
     """Parse ``fallbacks=[…]`` or the legacy ``Helicone-Fallbacks`` JSON header.
 
-    >>> parse_fallbacks('[{"target-url": "https://api.groq.com/openai", "onCodes": [429]}]')[0].on_codes
+    >>> parse_fallbacks('[{"target-url": "https://x.test/v1", "onCodes": [429]}]')[0].on_codes
     (429,)
     """
     if isinstance(value, str):

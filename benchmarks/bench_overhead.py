@@ -1,0 +1,141 @@
+"""Added time of helicone_lite per call, and its import cost, against the raw openai SDK.
+
+Runs everything in one process against the built-in fake provider on loopback, interleaving
+raw and wrapped calls so both see the same machine state. Prints medians, p95 and ratios.
+
+    python benchmarks/bench_overhead.py [--calls 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
+
+IMPORT_PROBE = r"""
+import json, resource, sys, time
+t0 = time.perf_counter(); import openai; t1 = time.perf_counter()
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+import helicone_lite; t2 = time.perf_counter()
+rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"openai_ms": (t1 - t0) * 1e3, "added_ms": (t2 - t1) * 1e3,
+                  "added_rss_mb": (rss1 - rss0) / 1024,
+                  "anthropic": "anthropic" in sys.modules,
+                  "genai": "google.genai" in sys.modules}))
+"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1e3
+
+
+def bench_calls(calls: int) -> dict[str, float]:
+    import openai
+
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+        raw = openai.OpenAI(api_key="sk-bench", base_url=fake.openai_base_url, max_retries=0)
+        ours = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+        headers = {
+            "Helicone-Session-Id": "bench",
+            "Helicone-Session-Path": "/agent",
+            "Helicone-Property-App": "bench",
+            "Helicone-Property-Team": "ml",
+        }
+
+        def raw_call() -> object:
+            return raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+        def our_call() -> object:
+            return ours.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers
+            )
+
+        for _ in range(50):  # warm both paths (connections, imports, price table)
+            raw_call()
+            our_call()
+        ours.flush()
+        raw_t, our_t = [], []
+        for _ in range(calls):
+            raw_t.append(timed(raw_call))
+            our_t.append(timed(our_call))
+        start = time.perf_counter()
+        ours.flush()
+        drain = time.perf_counter() - start
+        logged = ours.store.query("SELECT COUNT(*) AS n FROM requests")[0]["n"]
+        ours.close()
+    return {
+        "raw_median_ms": statistics.median(raw_t),
+        "raw_p95_ms": pct(raw_t, 0.95),
+        "ours_median_ms": statistics.median(our_t),
+        "ours_p95_ms": pct(our_t, 0.95),
+        "added_median_ms": statistics.median(our_t) - statistics.median(raw_t),
+        "ratio_median": statistics.median(our_t) / statistics.median(raw_t),
+        "rows_logged": logged,
+        "rows_expected": calls + 50,
+        "final_drain_s": drain,
+    }
+
+
+def bench_import(runs: int = 7) -> dict[str, float]:
+    samples = [
+        json.loads(subprocess.check_output([sys.executable, "-c", IMPORT_PROBE]))
+        for _ in range(runs)
+    ]
+    return {
+        "openai_import_ms": statistics.median(s["openai_ms"] for s in samples),
+        "added_import_ms": statistics.median(s["added_ms"] for s in samples),
+        "added_rss_mb": statistics.median(s["added_rss_mb"] for s in samples),
+        "imports_anthropic": any(s["anthropic"] for s in samples),
+        "imports_google_genai": any(s["genai"] for s in samples),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=2000)
+    args = parser.parse_args()
+    calls = bench_calls(args.calls)
+    imports = bench_import()
+    print(f"per call (n={args.calls}, fake provider on loopback, logging + session + 2 properties)")
+    print(
+        f"  raw openai      median {calls['raw_median_ms']:.3f} ms   p95 {calls['raw_p95_ms']:.3f} ms"
+    )
+    print(
+        f"  helicone_lite   median {calls['ours_median_ms']:.3f} ms   p95 {calls['ours_p95_ms']:.3f} ms"
+    )
+    print(
+        f"  added           median {calls['added_median_ms'] * 1000:.0f} µs   "
+        f"ratio {calls['ratio_median']:.3f}   (budget: <= 100 µs added)"
+    )
+    print(f"  rows logged     {calls['rows_logged']} of {calls['rows_expected']}")
+    print("import")
+    print(f"  import openai                  {imports['openai_import_ms']:.0f} ms")
+    print(
+        f"  import helicone_lite on top    {imports['added_import_ms']:.0f} ms   (budget: <= 60 ms)"
+    )
+    print(f"  extra RSS                      {imports['added_rss_mb']:.1f} MB  (budget: <= 15 MB)")
+    print(
+        f"  imports anthropic / google.genai: {imports['imports_anthropic']} / "
+        f"{imports['imports_google_genai']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
