@@ -37,30 +37,28 @@ class OpenAIAdapter:
         self._config = config
         self._use_origin = use_origin
         self._lock = threading.Lock()
-        # one SDK client per base URL (fallback targets may each name their own endpoint)
-        self._sync: dict[str | None, openai.OpenAI] = {}
-        self._async: dict[tuple[int, str | None], openai.AsyncOpenAI] = {}
+        self._sync: openai.OpenAI | None = None
+        self._async: dict[int, openai.AsyncOpenAI] = {}
 
     # -- where to send --------------------------------------------------------------------
     def _sync_client(self, call: Call) -> Any:
         if self._use_origin and call.target.base_url is None:
             return call.origin
-        key = call.target.base_url
         with self._lock:
-            if key not in self._sync:
-                self._sync[key] = openai.OpenAI(**self._client_args(call))
-            return self._sync[key]
+            if self._sync is None:
+                self._sync = openai.OpenAI(**self._client_args(call))
+            return self._sync
 
     def _async_client(self, call: Call) -> Any:
         if self._use_origin and call.target.base_url is None:
             return call.origin
         import asyncio
 
-        key = (id(asyncio.get_running_loop()), call.target.base_url)
+        loop = id(asyncio.get_running_loop())
         with self._lock:
-            if key not in self._async:
-                self._async[key] = openai.AsyncOpenAI(**self._client_args(call))
-            return self._async[key]
+            if loop not in self._async:
+                self._async[loop] = openai.AsyncOpenAI(**self._client_args(call))
+            return self._async[loop]
 
     def _client_args(self, call: Call) -> dict[str, Any]:
         from ._registry import resolve_setting
