@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helicone_lite.testing import FakeProvider
 from retry_helpers import Clock, Driver, MakeClient, timing
 
 import helicone_lite
+from helicone_lite.testing import FakeProvider
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import openai
 import pytest
-from helicone_lite.testing import FakeProvider, Fault
 from retry_helpers import Clock, Driver, FixedRandom, MakeClient, helicone_retry
+
+from helicone_lite.testing import FakeProvider, Fault
 
 
 def test_helicone_delays_follow_the_formula(

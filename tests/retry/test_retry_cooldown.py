@@ -6,10 +6,10 @@ import threading
 
 import openai
 import pytest
-from helicone_lite.testing import FakeProvider, Fault
 from retry_helpers import Clock, Driver, MakeClient, attempt_rows, request_row
 
 from helicone_lite import OptionsError
+from helicone_lite.testing import FakeProvider, Fault
 
 CHAIN = "gpt-4o,gpt-4o-mini"
 

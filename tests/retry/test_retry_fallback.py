@@ -8,7 +8,6 @@ from typing import Any
 
 import openai
 import pytest
-from helicone_lite.testing import FakeProvider, Fault, Reply
 from retry_helpers import (
     Clock,
     Driver,
@@ -18,6 +17,8 @@ from retry_helpers import (
     last_request_id,
     request_row,
 )
+
+from helicone_lite.testing import FakeProvider, Fault, Reply
 
 
 @pytest.fixture
