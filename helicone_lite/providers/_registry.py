@@ -18,7 +18,6 @@ from typing import Any
 
 from .._call import Target
 from ._base import Adapter, ProviderConfig
-from ._chain import resolve_chain
 
 __all__ = ["DEFAULT_PROVIDERS", "ProviderRegistry", "resolve_setting"]
 
@@ -101,5 +100,7 @@ class ProviderRegistry:
         return Target(provider=name, model=model, adapter=self.adapter(name), **overrides)
 
     def resolve(self, model: str, options: Any = None) -> tuple[Target, ...]:
-        """The targets of a call, in order: the fallback chain (see ``_chain.py``)."""
+        """The targets of a call, in order (the fallback chain; one target without one)."""
+        from ._chain import resolve_chain  # the chain rules: see _chain.py
+
         return resolve_chain(self, model, options)
