@@ -46,7 +46,8 @@ def models(registry: ProviderRegistry, model: str, options: Options | None = Non
     ],
 )
 def test_model_strings(registry: ProviderRegistry, model: str, expected: list[str]) -> None:
-    assert models(registry, model) == expected
+    assert split_model(model, registry) == expected
+    assert len(registry.resolve(model)) == len(expected)
 
 
 @pytest.mark.parametrize(
@@ -86,9 +87,9 @@ def test_split_model_is_public_for_docs(registry: ProviderRegistry) -> None:
 
 def test_fallback_disabled_keeps_the_first_entry(registry: ProviderRegistry) -> None:
     options = Options(fallback_enabled=False, fallbacks=parse_fallbacks(["gpt-4o-mini"]))
-    assert models(registry, "gpt-4o/claude-sonnet-4", options) == ["gpt-4o"]
+    assert models(registry, "gpt-4o/gpt-4o-mini", options) == ["gpt-4o"]
     enabled = Options(fallback_enabled=True)
-    assert models(registry, "gpt-4o/claude-sonnet-4", enabled) == ["gpt-4o", "claude-sonnet-4"]
+    assert models(registry, "gpt-4o/gpt-4o-mini", enabled) == ["gpt-4o", "gpt-4o-mini"]
 
 
 def test_fallbacks_are_appended_with_their_overrides(registry: ProviderRegistry) -> None:
