@@ -53,6 +53,8 @@ class Cooldown:
 
     def remaining(self, target: Target) -> float:
         """Seconds ``target`` still cools down for (0: it may be called)."""
+        if not self._state:  # the common case: nothing is failing
+            return 0.0
         state = self._state.get(self.key(target))
         if state is None or not state.until:
             return 0.0
@@ -60,6 +62,8 @@ class Cooldown:
 
     def record(self, target: Target, failure: Failure | None) -> None:
         """Count one attempt's outcome against ``target``."""
+        if failure is None and not self._state:  # the common case: nothing to clear
+            return
         key = self.key(target)
         if failure is None or not counts_against(failure):
             if key in self._state:

@@ -107,7 +107,7 @@ class Fallback:
     # -- the answer -------------------------------------------------------------------------
     def _finish(self, call: Call, result: Result, index: int, trail: list[Attempt]) -> None:
         target = call.targets[index]
-        tried = sum(1 for a in trail if not a.skipped)
+        tried = len(trail) if len(trail) == 1 else sum(1 for a in trail if not a.skipped)
         result.log["attempts"] = tried
         result.log["fallback_index"] = index
         result.log["provider"] = target.provider
@@ -133,8 +133,8 @@ class Fallback:
                         "model": attempt.target.model,
                         "status": attempt.status,
                         "error": _error_text(attempt),
-                        "latency_ms": attempt.latency_ms,
-                        "wait_ms": attempt.wait_ms,
+                        "latency_ms": round(attempt.latency_ms, 3),
+                        "wait_ms": round(attempt.wait_ms, 3),
                         "created_at": iso(attempt.started_wall),
                     },
                 )

@@ -161,14 +161,14 @@ class Retry:
             wall, started = self._clock(), self._monotonic()
             result: Result = yield Forward(call)
             latency = (self._monotonic() - started) * 1000
-            failure = failure_of(result.error, self._clock)
+            failure = None if result.error is None else failure_of(result.error, self._clock)
             attempt = Attempt(
                 call.target_index,
                 call.target,
                 200 if failure is None else failure.status,
                 result.error,
-                round(latency, 3),
-                round(wait * 1000, 3),
+                latency,
+                wait * 1000,
                 wall,
                 failure,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import openai
 import pytest
 from retry_helpers import Clock, Driver, FixedRandom, MakeClient, helicone_retry
@@ -295,3 +297,37 @@ def test_a_bad_retry_option_fails_before_any_call(
             extra_headers={"Helicone-Retry-Enabled": "true", "Helicone-Retry-Num": "many"},
         )
     assert fake_provider.calls() == 0
+
+
+def test_async_waits_leave_the_event_loop_free(
+    make_client: MakeClient, fake_provider: FakeProvider
+) -> None:
+    """The retry wait is awaited on the loop: another task runs (and ends the wait) meanwhile."""
+    fake_provider.script("gpt-4o", Fault(status=500), times=1)
+    seen: list[object] = []
+
+    async def main() -> object:
+        gate = asyncio.Event()
+
+        async def wait(seconds: float) -> None:
+            seen.append(seconds)
+            await gate.wait()  # a blocking sleep would never let `other` run: a deadlock
+
+        async def other() -> None:
+            while not seen:
+                await asyncio.sleep(0)
+            seen.append("other task ran")
+            gate.set()
+
+        client = make_client(True, async_sleep=wait)
+        response, _ = await asyncio.gather(
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "x"}]
+            ),
+            other(),
+        )
+        return response
+
+    response = asyncio.run(main())
+    assert seen == [0.4375, "other task ran"]
+    assert response.choices[0].message.content
