@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._stack import Interceptor
+from .interceptors.fallback import Fallback
 from .interceptors.recorder import Recorder
+from .interceptors.retry import Retry
 
 if TYPE_CHECKING:
     from ._runtime import Runtime
@@ -25,6 +27,8 @@ USER = "user"
 LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("recorder", Recorder),
     (USER, None),
+    ("fallback", Fallback),
+    ("retry", Retry),
 )
 
 

@@ -40,6 +40,11 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    #: fallback cooldown: a target failing ``cooldown_failures`` times in a row is skipped for
+    #: its Retry-After, else ``cooldown_seconds``; ``cooldown=False`` turns it off.
+    cooldown: bool = True
+    cooldown_failures: int = 3
+    cooldown_seconds: float = 30.0
 
     @classmethod
     def names(cls) -> frozenset[str]:

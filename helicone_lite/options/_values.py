@@ -167,8 +167,9 @@ class FallbackTarget:
 
     ``model`` is a model string (it may name a provider: ``claude-sonnet-4`` or
     ``gpt-4o/openai``); ``base_url`` sends the call to another OpenAI-compatible endpoint;
-    ``headers`` are sent with it; ``on_codes`` limits the statuses that move on to this target
-    (``None``: the default set); ``body`` overrides request fields.
+    ``headers`` are sent with it; ``on_codes`` are the statuses of *this* target's answer that
+    move the call on to the next target, as in Helicone's ``onCodes`` (``None``: the default
+    set; connection errors and timeouts always move on); ``body`` overrides request fields.
     """
 
     model: str | None = None
@@ -187,15 +188,38 @@ _TARGET_ALLOWED = (
 def _codes(raw: object, whole: object, option: str) -> tuple[int, ...]:
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         raise OptionsError(option, whole, "onCodes as a list of status codes or {from, to} ranges")
+    allowed = "onCodes as a list of HTTP status codes (100-599) or {from, to} ranges"
     codes: list[int] = []
     for item in raw:
         if isinstance(item, int) and not isinstance(item, bool):
             codes.append(item)
         elif isinstance(item, Mapping) and {"from", "to"} <= item.keys():
-            codes.extend(range(int(item["from"]), int(item["to"]) + 1))
+            try:
+                codes.extend(range(int(item["from"]), int(item["to"]) + 1))
+            except (TypeError, ValueError):
+                raise OptionsError(option, whole, allowed) from None
         else:
-            raise OptionsError(option, whole, "onCodes as a list of status codes or {from, to}")
+            raise OptionsError(option, whole, allowed)
+    if not all(100 <= code <= 599 for code in codes):
+        raise OptionsError(option, whole, allowed)
     return tuple(codes)
+
+
+def _base_url(item: Mapping[str, Any], whole: object, option: str) -> str | None:
+    """``base_url`` as ``openai.OpenAI(base_url=…)`` takes it.
+
+    Helicone's legacy ``target-url`` is the API root that the request path (``/v1/chat/…``) is
+    appended to, so ``/v1`` is added to it (``https://api.groq.com/openai`` → ``…/openai/v1``).
+    """
+    legacy: object = item.get("target-url", item.get("targetUrl"))
+    url: object = item.get("base_url", legacy)
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise OptionsError(option, whole, "base_url / target-url as an http(s):// URL")
+    if url is legacy and not url.rstrip("/").endswith("/v1"):
+        return url.rstrip("/") + "/v1"
+    return url
 
 
 def _target(item: object, whole: object, option: str) -> FallbackTarget:
@@ -227,7 +251,7 @@ def _target(item: object, whole: object, option: str) -> FallbackTarget:
     model = item.get("model", body.get("model"))
     return FallbackTarget(
         model=str(model) if model else None,
-        base_url=item.get("base_url", item.get("target-url", item.get("targetUrl"))),
+        base_url=_base_url(item, whole, option),
         headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
         on_codes=None if codes is None else _codes(codes, whole, option),
         body=MappingProxyType(dict(body)),

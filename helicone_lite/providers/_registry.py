@@ -135,7 +135,9 @@ class ProviderRegistry:
 
     def resolve(self, model: str, options: Any = None) -> tuple[Target, ...]:
         """The targets of a call, in order (the fallback chain; one target without one)."""
-        return (self.target(model),)
+        from ._chain import resolve_chain  # the chain rules: see _chain.py
+
+        return resolve_chain(self, model, options)
 
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` if a target of ``call`` lacks its key or base
