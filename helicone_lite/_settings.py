@@ -40,6 +40,11 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    #: the local cache's (``$HELICONE_LITE_HOME/cache``) size bound in bytes, and how it evicts
+    #: past it (a diskcache policy: ``least-recently-stored``, ``least-recently-used``,
+    #: ``least-frequently-used`` or ``none``).
+    cache_size_limit: int = 1 << 30
+    cache_eviction_policy: str = "least-recently-stored"
 
     @classmethod
     def names(cls) -> frozenset[str]:
