@@ -37,6 +37,7 @@ __all__ = [
     "cache_report",
     "canonical_json",
     "check_settings",
+    "describe_backend",
     "money_saved",
     "open_backend",
 ]
@@ -82,3 +83,13 @@ def open_backend(home: Path, settings: Any = None) -> CacheBackend:
         size_limit=getattr(settings, "cache_size_limit", 1 << 30),
         eviction_policy=getattr(settings, "cache_eviction_policy", "least-recently-stored"),
     )
+
+
+def describe_backend(home: Path, settings: Any = None) -> str:
+    """What :func:`open_backend` would open, without secrets (for messages)."""
+    redis_url = getattr(settings, "redis_url", None)
+    if redis_url:
+        from ._redis import redacted_url
+
+        return f"redis {redacted_url(redis_url)}"
+    return f"diskcache {Path(home) / 'cache'}"

@@ -41,6 +41,10 @@ class CacheBackend(Protocol):
         self, key: str, size: int, now: float, blob: bytes, expires: float, labels: Labels
     ) -> int | None: ...
 
+    def slots(self, key: str) -> dict[int, bytes]:
+        """Every filled slot of a bucket, expired or not, by index (for inspection)."""
+        ...
+
     def clear(self, seed: str | None = None, model: str | None = None) -> int:
         """Remove buckets (all, or those of a seed and/or model); return the slots removed."""
         ...

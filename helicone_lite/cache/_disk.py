@@ -26,29 +26,30 @@ class DiskCacheBackend:
     """Buckets in a diskcache directory, bounded by ``size_limit`` bytes.
 
     When the directory grows past ``size_limit``, diskcache evicts by ``eviction_policy`` (oldest
-    stored first by default). ``timeout`` bounds how long a write waits for another process's
-    transaction (SQLite's busy timeout).
+    stored first by default); both are stored in the directory, so every process agrees, and
+    ``None`` keeps what is stored (the CLI opens caches that way). ``timeout`` bounds how long a
+    write waits for another process's transaction (SQLite's busy timeout).
     """
 
     def __init__(
         self,
         directory: Path | str,
         *,
-        size_limit: int = 1 << 30,
-        eviction_policy: str = "least-recently-stored",
+        size_limit: int | None = 1 << 30,
+        eviction_policy: str | None = "least-recently-stored",
         timeout: float = 5.0,
     ) -> None:
         import diskcache
 
-        check_settings(size_limit, eviction_policy)
+        check_settings(1 if size_limit is None else size_limit, eviction_policy or "none")
+        settings: dict[str, object] = {}  # what is not given keeps its stored value
+        if size_limit is not None:
+            settings["size_limit"] = int(size_limit)
+        if eviction_policy is not None:
+            settings["eviction_policy"] = eviction_policy
         self.directory = Path(directory)
         self.description = f"diskcache {self.directory}"
-        self._cache = diskcache.Cache(
-            str(self.directory),
-            size_limit=int(size_limit),
-            eviction_policy=eviction_policy,
-            timeout=timeout,
-        )
+        self._cache = diskcache.Cache(str(self.directory), timeout=timeout, **settings)
 
     def lookup(self, key: str, size: int, now: float) -> Sequence[bytes] | None:
         record: _Record | None = self._cache.get(key)
@@ -82,6 +83,12 @@ class DiskCacheBackend:
             value: _Record = (labels.seed, labels.model, tuple(expiries), tuple(blobs))
             cache.set(key, value, expire=max(lifetime, 1.0))
         return index
+
+    def slots(self, key: str) -> dict[int, bytes]:
+        record: _Record | None = self._cache.get(key)
+        if record is None:
+            return {}
+        return {i: blob for i, blob in enumerate(record[3]) if blob is not None}
 
     def _records(self) -> Iterator[tuple[str, _Record]]:
         for key in list(self._cache.iterkeys()):

@@ -204,20 +204,25 @@ class CacheEngine:
 
         with self._lock:
             health.down_until = self._runtime.monotonic() + self.FAULT_COOLDOWN
-            first, health.failing = not health.failing, True
+            first = not (self._reads.failing or self._writes.failing)
+            health.failing = True
         if first:
+            from . import describe_backend
+
             _log.warning(
                 "helicone_lite cache: %s failed on %s (%s); calls are served as misses until "
                 "it works again",
                 health.operation,
-                getattr(self._backend, "description", "the cache backend"),
+                describe_backend(self._runtime.home, self._runtime.settings),
                 redact(f"{type(exc).__name__}: {exc}"),
             )
 
     def _recovered(self, health: _Health) -> None:
         with self._lock:
             health.failing, health.down_until = False, 0.0
-        _log.info("helicone_lite cache: %s works again", health.operation)
+            healthy = not (self._reads.failing or self._writes.failing)
+        if healthy:
+            _log.info("helicone_lite cache: the backend works again")
 
     def _warn_once(self, topic: str, message: str, *args: object) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ._backend import BackendStats, Slot, matches, tally
 from ._entry import Labels
 
-__all__ = ["RedisCacheBackend"]
+__all__ = ["RedisCacheBackend", "redacted_url"]
 
 PREFIX = "helicone-lite:cache:"
 
@@ -40,7 +40,8 @@ return -1
 """
 
 
-def _redacted(url: str) -> str:
+def redacted_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -61,7 +62,7 @@ class RedisCacheBackend:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        self.description = f"redis {_redacted(url)}"
+        self.description = f"redis {redacted_url(url)}"
         self._prefix = prefix
         self._redis: Any = redis.Redis.from_url(
             url,
@@ -96,6 +97,10 @@ class RedisCacheBackend:
             args=[size, repr(now), blob, repr(expires), ttl_ms, labels.seed or "", labels.model],
         )
         return None if int(index) < 0 else int(index)
+
+    def slots(self, key: str) -> dict[int, bytes]:
+        fields = self._redis.hgetall(self._prefix + key)
+        return {int(name): blob for name, blob in fields.items() if name.isdigit()}
 
     def _buckets(self) -> Iterator[tuple[str, Labels, list[Slot]]]:
         keys = list(self._redis.scan_iter(match=self._prefix + "*", count=500))
