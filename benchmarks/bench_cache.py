@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
+MESSAGES: Any = [{"role": "user", "content": "What is diabetes?"}]
 CACHE = {"Helicone-Cache-Enabled": "true", "Cache-Control": "max-age=86400"}
 
 
@@ -77,7 +77,7 @@ def run(calls: int) -> dict[str, Any]:
         )
         counter = iter(range(10**9))
 
-        paths: dict[str, Callable[[], object]] = {
+        paths: dict[str, Callable[[], Any]] = {
             "raw_sdk": lambda: raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES),
             "miss": lambda: ours.chat.completions.create(
                 model="gpt-4o-mini",
@@ -93,7 +93,7 @@ def run(calls: int) -> dict[str, Any]:
         }
         first = paths["hit"]()
         assert first.headers["Helicone-Cache"] == "MISS", "the benchmark needs a fresh cache"
-        assert paths["hit"]().headers["Helicone-Cache"] == "HIT"  # type: ignore[attr-defined]
+        assert paths["hit"]().headers["Helicone-Cache"] == "HIT"
         for _ in range(200):  # warm every path (connections, imports, the price table)
             for fn in paths.values():
                 fn()

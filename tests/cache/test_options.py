@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from helicone_lite import OptionsError
@@ -152,12 +154,12 @@ def test_seeds_isolate(make_client: MakeClient, fake: FakeProvider) -> None:
 def test_ignore_keys(make_client: MakeClient, fake: FakeProvider, ignore: object) -> None:
     client = make_client()
     if isinstance(ignore, str):
-        opts: dict[str, object] = {"extra_headers": {**CACHE, "Helicone-Cache-Ignore-Keys": ignore}}
+        opts: dict[str, Any] = {"extra_headers": {**CACHE, "Helicone-Cache-Ignore-Keys": ignore}}
     else:
         opts = {"helicone": {"cache_enabled": True, "cache_ignore_keys": ignore}}
-    assert status(ask(client, temperature=0.1, user="u1", **opts)) == "MISS"  # type: ignore[arg-type]
-    assert status(ask(client, temperature=0.9, user="u2", **opts)) == "HIT"  # type: ignore[arg-type]
-    assert status(ask(client, "Something else?", temperature=0.1, **opts)) == "MISS"  # type: ignore[arg-type]
+    assert status(ask(client, temperature=0.1, user="u1", **opts)) == "MISS"
+    assert status(ask(client, temperature=0.9, user="u2", **opts)) == "HIT"
+    assert status(ask(client, "Something else?", temperature=0.1, **opts)) == "MISS"
     # the ignored keys are part of the key: without them the same call is another entry
     assert status(ask(client, temperature=0.1, user="u1")) == "MISS"
     assert fake.calls() == 3

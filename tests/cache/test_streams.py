@@ -41,14 +41,14 @@ def test_a_stream_is_replayed_chunk_for_chunk(
     first = stream(client, **extra)
     original = list(first)
     replay = stream(client, **extra)
-    assert isinstance(replay, openai.Stream)
+    assert isinstance(replay, helicone_lite.HeliconeStream)
     replayed = list(replay)
     assert (first.headers["Helicone-Cache"], replay.headers["Helicone-Cache"]) == ("MISS", "HIT")
     assert replay.headers["Helicone-Cache-Bucket-Idx"] == "0"
     assert dumped(replayed) == dumped(original)
     assert all(type(c).__name__ == "ChatCompletionChunk" for c in replayed)
     calls = [tc for c in replayed if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
-    assert calls and calls[0].function.name == "lookup_lab"  # type: ignore[union-attr]
+    assert calls and calls[0].function and calls[0].function.name == "lookup_lab"
     assert (replayed[-1].usage is not None) is usage
     assert fake.calls() == 1
 
