@@ -3,7 +3,8 @@
 diskcache is safe across threads and processes (one connection per thread, re-opened after
 fork; ``BEGIN IMMEDIATE`` for read-modify-write), which is what the atomic slot fill needs. A
 bucket is one diskcache item whose value is ``(seed, model, expiries, blobs)``; a lookup is a
-single read, a fill one ``transact()``.
+single read, a fill one ``transact()``. Full buckets are also remembered in process
+(:mod:`._memo`), so a repeated hit does not touch SQLite at all.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from pathlib import Path
 
 from ._backend import BackendStats, Slot, matches, tally
 from ._entry import Labels
+from ._memo import Generation, Memo
 from ._policies import EVICTION_POLICIES, check_settings
 
 __all__ = ["EVICTION_POLICIES", "DiskCacheBackend"]
 
 _EMPTY = -math.inf  # the expiry of an empty slot: always in the past
+# Policies that must see every hit (they update the entry on each read): no in-process memo.
+_TOUCHING = frozenset({"least-recently-used", "least-frequently-used"})
 _Record = tuple[str | None, str, tuple[float, ...], tuple[bytes | None, ...]]
 
 
@@ -28,7 +32,9 @@ class DiskCacheBackend:
     When the directory grows past ``size_limit``, diskcache evicts by ``eviction_policy`` (oldest
     stored first by default); both are stored in the directory, so every process agrees, and
     ``None`` keeps what is stored (the CLI opens caches that way). ``timeout`` bounds how long a
-    write waits for another process's transaction (SQLite's busy timeout).
+    write waits for another process's transaction (SQLite's busy timeout). ``memo_bytes`` bounds
+    the in-process copy of full buckets (0: none; it is off for the LRU/LFU policies, which must
+    see every read).
     """
 
     def __init__(
@@ -38,6 +44,7 @@ class DiskCacheBackend:
         size_limit: int | None = 1 << 30,
         eviction_policy: str | None = "least-recently-stored",
         timeout: float = 5.0,
+        memo_bytes: int = 32 << 20,
     ) -> None:
         import diskcache
 
@@ -50,8 +57,18 @@ class DiskCacheBackend:
         self.directory = Path(directory)
         self.description = f"diskcache {self.directory}"
         self._cache = diskcache.Cache(str(self.directory), timeout=timeout, **settings)
+        self._generation = Generation(self.directory / "generation")
+        remember = eviction_policy is not None and eviction_policy not in _TOUCHING
+        self._memo = Memo(self._generation, memo_bytes) if remember and memo_bytes > 0 else None
 
     def lookup(self, key: str, size: int, now: float) -> Sequence[bytes] | None:
+        memo = self._memo
+        generation = 0
+        if memo is not None:
+            known = memo.get(key, size, now)
+            if known is not None:
+                return known
+            generation = memo.generation  # read before the bucket: a clear in between wins
         record: _Record | None = self._cache.get(key)
         if record is None:
             return None
@@ -61,7 +78,10 @@ class DiskCacheBackend:
         for i in range(size):
             if expiries[i] <= now:
                 return None
-        return blobs[:size]  # type: ignore[return-value]  # filled slots hold bytes
+        full: Sequence[bytes] = blobs[:size]  # type: ignore[assignment]  # filled: bytes
+        if memo is not None:
+            memo.put(key, size, min(expiries[:size]), generation, full)
+        return full
 
     def fill(
         self, key: str, size: int, now: float, blob: bytes, expires: float, labels: Labels
@@ -103,10 +123,14 @@ class DiskCacheBackend:
 
     def clear(self, seed: str | None = None, model: str | None = None) -> int:
         removed = 0
-        for key, record in self._records():
-            if matches(Labels(record[0], record[1]), seed, model):
-                removed += len(self._slots(record))
-                self._cache.delete(key)
+        with self._cache.transact():
+            for key, record in self._records():
+                if matches(Labels(record[0], record[1]), seed, model):
+                    removed += len(self._slots(record))
+                    self._cache.delete(key)
+            self._generation.bump()  # every process forgets what it remembered
+        if self._memo is not None:
+            self._memo.clear()
         return removed
 
     def stats(self, now: float) -> BackendStats:
@@ -120,6 +144,7 @@ class DiskCacheBackend:
 
     def close(self) -> None:
         self._cache.close()
+        self._generation.close()
 
     def __repr__(self) -> str:
         return f"DiskCacheBackend({str(self.directory)!r})"

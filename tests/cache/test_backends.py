@@ -223,3 +223,32 @@ def test_every_miss_and_hit_is_its_own_row(make_client: MakeClient) -> None:
     assert logged[1]["cache_bucket_idx"] == 0 and logged[0]["cache_bucket_idx"] == 0
     assert status(ask(client, extra_headers={"Helicone-Cache-Save": "true"})) is None
     assert rows(client)[-1]["cache_status"] is None
+
+
+def test_the_memo_expires_follows_the_generation_and_is_bounded(tmp_path: Path) -> None:
+    from helicone_lite.cache._memo import Generation, Memo
+
+    generation = Generation(tmp_path / "generation")
+    other_process = Generation(tmp_path / "generation")  # another mapping of the same file
+    memo = Memo(generation, limit_bytes=10)
+    memo.put("k", 1, 100.0, generation.value, [b"abcd"])
+    assert memo.get("k", 1, 99.0) == [b"abcd"]
+    assert memo.get("k", 2, 99.0) is None  # another bucket size is another entry
+    assert memo.get("k", 1, 100.0) is None  # expired (and forgotten)
+    memo.put("k", 1, 100.0, generation.value, [b"abcd"])
+    other_process.bump()
+    assert memo.get("k", 1, 1.0) is None  # a clear elsewhere
+    for name in "abc":
+        memo.put(name, 1, 100.0, generation.value, [b"1234"])
+    assert [memo.get(n, 1, 1.0) is not None for n in "abc"] == [False, True, True]
+    memo.put("big", 1, 100.0, generation.value, [b"x" * 11])
+    assert memo.get("big", 1, 1.0) is None
+    generation.close()
+    other_process.close()
+
+
+def test_lru_eviction_sees_every_hit(home: Path) -> None:
+    backend = DiskCacheBackend(home / "cache", eviction_policy="least-recently-used")
+    backend.fill("k", 1, 0.0, _entry("r", None, "m"), 100.0, Labels(None, "m"))
+    assert backend._memo is None
+    assert backend.lookup("k", 1, 1.0) is not None

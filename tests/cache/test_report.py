@@ -104,7 +104,8 @@ def test_cache_clear_by_seed_then_model_then_all(
     client = make_client()
     for seed in ("a", "b"):
         for model in ("gpt-4o", "gpt-4o-mini"):
-            ask(client, model=model, extra_headers={**CACHE, "Helicone-Cache-Seed": seed})
+            for _ in range(2):  # a miss, then a hit (which this process now remembers)
+                ask(client, model=model, extra_headers={**CACHE, "Helicone-Cache-Seed": seed})
     args = backend_args(home, redis_or_none)
     assert "removed 2 entries (seed 'a')" in cli(capsys, *args, "clear", "--seed", "a")
     again = ask(client, model="gpt-4o", extra_headers={**CACHE, "Helicone-Cache-Seed": "a"})
@@ -114,6 +115,26 @@ def test_cache_clear_by_seed_then_model_then_all(
     assert "removed 2 entries (model 'gpt-4o')" in cli(capsys, *args, "clear", "--model", "gpt-4o")
     assert "removed 1 entry" in cli(capsys, *args, "clear")
     assert json.loads(cli(capsys, *args, "stats", "--json"))["entries"] == 0
+
+
+def test_a_clear_from_another_process_reaches_a_running_client(
+    make_client: MakeClient, home: Path, redis_or_none: str | None
+) -> None:
+    import subprocess
+    import sys
+
+    client = make_client()
+    assert [ask(client).headers["Helicone-Cache"] for _ in range(3)] == ["MISS", "HIT", "HIT"]
+    code = "import sys; from helicone_lite.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *backend_args(home, redis_or_none), "clear"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and "removed 1 entry" in done.stdout, done.stderr
+    assert ask(client).headers["Helicone-Cache"] == "MISS"
 
 
 def test_cache_stats_on_a_fresh_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
