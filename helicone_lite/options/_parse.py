@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._errors import OptionsError
-from ._model import Options
+from ._model import EMPTY, Options
 from ._values import parse_cache_control, parse_fallbacks, parse_policies
 
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
@@ -283,4 +283,4 @@ def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
     return Options(**values)
 
 
-_EMPTY = Options()
+_EMPTY = EMPTY
