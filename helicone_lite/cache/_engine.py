@@ -60,6 +60,8 @@ class CacheEngine:
 
     #: seconds a failed operation is skipped (its calls are misses) before it is tried again.
     FAULT_COOLDOWN = 5.0
+    #: bytes of decoded slots kept (entries are immutable).
+    DECODED_BYTES = 8 << 20
 
     def __init__(self, runtime: Runtime, backend: CacheBackend | None = None) -> None:
         self._runtime = runtime
@@ -69,6 +71,8 @@ class CacheEngine:
         self._lock = threading.Lock()
         self._reads, self._writes = _Health("lookup"), _Health("save")
         self._warned: set[str] = set()
+        self._decoded: dict[int, tuple[bytes, Entry]] = {}
+        self._decoded_bytes = 0
 
     # -- planning -------------------------------------------------------------------------
     def plan(self, call: Call) -> Plan | None:
@@ -101,13 +105,28 @@ class CacheEngine:
             if blobs is None:
                 return None
             index = self._rng.randrange(plan.size) if plan.size > 1 else 0
-            entry = Entry.decode(blobs[index])
+            entry = self._decode(blobs[index])
             if entry.kind != call.kind or entry.stream != call.stream:
                 return None
             return _hit(entry, index)
         except Exception as exc:
             self._fault(exc, health)
             return None
+
+    def _decode(self, blob: bytes) -> Entry:
+        """Decode a slot once per blob object: a remembered bucket (the local backend's memo)
+        hands back the same bytes objects, so a repeated hit costs a dict lookup here."""
+        known = self._decoded.get(id(blob))
+        if known is not None and known[0] is blob:  # the blob is held, so its id is not reused
+            return known[1]
+        entry = Entry.decode(blob)
+        if self._decoded_bytes + len(blob) > self.DECODED_BYTES:
+            self._decoded.clear()  # rare: start over rather than keep an LRU order
+            self._decoded_bytes = 0
+        if len(blob) <= self.DECODED_BYTES // 8:
+            self._decoded[id(blob)] = (blob, entry)
+            self._decoded_bytes += len(blob)
+        return entry
 
     # -- misses ---------------------------------------------------------------------------
     def after(self, call: Call, plan: Plan, result: Result) -> None:

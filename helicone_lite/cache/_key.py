@@ -48,11 +48,15 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"cannot put a {type(value).__name__} into a cache key")
 
 
+# Built once (json.dumps with options builds an encoder per call); it holds no state.
+_ENCODE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical
+).encode
+
+
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no whitespace, UTF-8: equal values give equal bytes."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical
-    ).encode()
+    return _ENCODE(value).encode()
 
 
 def cache_key(call: Call, *, seed: str | None, ignore: tuple[str, ...]) -> str:
@@ -60,12 +64,14 @@ def cache_key(call: Call, *, seed: str | None, ignore: tuple[str, ...]) -> str:
 
     Raises ``TypeError`` when a parameter has no canonical JSON form (the call is not cached).
     """
-    params: dict[str, Any] = dict(call.params)
+    params: Mapping[str, Any] = call.params
     extra_body = call.request.get("extra_body")
-    if isinstance(extra_body, Mapping):
-        params.update(extra_body)
-    for name in ignore:
-        params.pop(name, None)
+    if ignore or isinstance(extra_body, Mapping):
+        params = dict(params)
+        if isinstance(extra_body, Mapping):
+            params.update(extra_body)
+        for name in ignore:
+            params.pop(name, None)
     adapter = call.target.adapter
     material = {
         "v": RECIPE_VERSION,
