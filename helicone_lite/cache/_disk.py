@@ -60,6 +60,8 @@ class DiskCacheBackend:
         self._generation = Generation(self.directory / "generation")
         remember = eviction_policy is not None and eviction_policy not in _TOUCHING
         self._memo = Memo(self._generation, memo_bytes) if remember and memo_bytes > 0 else None
+        #: whether lookups of a full bucket hand back the same bytes objects (see _memo).
+        self.remembers = self._memo is not None
 
     def lookup(self, key: str, size: int, now: float) -> Sequence[bytes] | None:
         memo = self._memo

@@ -100,17 +100,21 @@ class CacheEngine:
             return None
         try:
             blobs = backend.lookup(plan.key, plan.size, self._clock())
-            if health.failing:
-                self._recovered(health)
-            if blobs is None:
-                return None
-            index = self._rng.randrange(plan.size) if plan.size > 1 else 0
+        except Exception as exc:
+            self._fault(exc, health)
+            return None
+        if health.failing:
+            self._recovered(health)
+        if blobs is None:
+            return None
+        index = self._rng.randrange(plan.size) if plan.size > 1 else 0
+        try:
             entry = self._decode(blobs[index])
             if entry.kind != call.kind or entry.stream != call.stream:
                 return None
             return _hit(entry, index)
-        except Exception as exc:
-            self._fault(exc, health)
+        except Exception as exc:  # one unreadable entry: a miss, not a backend outage
+            self._warn_once("entry", "helicone_lite cache: an entry could not be read (%s)", exc)
             return None
 
     def _decode(self, blob: bytes) -> Entry:
@@ -120,6 +124,8 @@ class CacheEngine:
         if known is not None and known[0] is blob:  # the blob is held, so its id is not reused
             return known[1]
         entry = Entry.decode(blob)
+        if not getattr(self._backend, "remembers", False):
+            return entry  # fresh bytes on every lookup (Redis): nothing to gain
         if self._decoded_bytes + len(blob) > self.DECODED_BYTES:
             self._decoded.clear()  # rare: start over rather than keep an LRU order
             self._decoded_bytes = 0
