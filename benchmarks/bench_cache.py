@@ -60,65 +60,72 @@ def calibration() -> float:
     return min(timeit.repeat(lambda: sum(range(1000)), number=200, repeat=9)) / 200 * 1e6
 
 
-def run(calls: int) -> dict[str, Any]:
+def make_paths(base: str, home: str) -> tuple[dict[str, Callable[[], Any]], list[Any]]:
+    """The four measured calls, and the clients to flush and close."""
     import openai
 
     import helicone_lite
     from helicone_lite import Result
+
+    raw = openai.OpenAI(api_key="sk-bench", base_url=base, max_retries=0)
+    ours = helicone_lite.Client(api_key="sk-bench", base_url=base, home=home)
+    prebuilt = ours.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    class Prebuilt:
+        def handle(self, call: Any) -> Any:
+            return Result(response=prebuilt.model_copy(), headers={"Helicone-Cache": "HIT"})
+            yield  # a generator that never forwards
+
+    floor = helicone_lite.Client(
+        api_key="sk-bench", base_url=base, home=home, interceptors=[Prebuilt()]
+    )
+    counter = iter(range(10**9))
+    paths: dict[str, Callable[[], Any]] = {
+        "raw_sdk": lambda: raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES),
+        "miss": lambda: ours.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": f"Question {next(counter)}?"}],
+            extra_headers=CACHE,
+        ),
+        "hit": lambda: ours.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers=CACHE
+        ),
+        "core_floor": lambda: floor.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers=CACHE
+        ),
+    }
+    return paths, [ours, floor]
+
+
+def run(calls: int) -> dict[str, Any]:
     from helicone_lite.testing import FakeProvider
 
     with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
-        base = fake.openai_base_url
-        raw = openai.OpenAI(api_key="sk-bench", base_url=base, max_retries=0)
-        ours = helicone_lite.Client(api_key="sk-bench", base_url=base, home=home)
-        prebuilt = ours.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-
-        class Prebuilt:
-            def handle(self, call: Any) -> Any:
-                return Result(response=prebuilt.model_copy(), headers={"Helicone-Cache": "HIT"})
-                yield  # a generator that never forwards
-
-        floor = helicone_lite.Client(
-            api_key="sk-bench", base_url=base, home=home, interceptors=[Prebuilt()]
-        )
-        counter = iter(range(10**9))
-
-        paths: dict[str, Callable[[], Any]] = {
-            "raw_sdk": lambda: raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES),
-            "miss": lambda: ours.chat.completions.create(
-                model="gpt-4o-mini",
-                messages=[{"role": "user", "content": f"Question {next(counter)}?"}],
-                extra_headers=CACHE,
-            ),
-            "hit": lambda: ours.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES, extra_headers=CACHE
-            ),
-            "core_floor": lambda: floor.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES, extra_headers=CACHE
-            ),
-        }
-        first = paths["hit"]()
-        assert first.headers["Helicone-Cache"] == "MISS", "the benchmark needs a fresh cache"
+        paths, clients = make_paths(fake.openai_base_url, home)
+        ours = clients[0]
+        assert paths["hit"]().headers["Helicone-Cache"] == "MISS", "needs a fresh cache"
         assert paths["hit"]().headers["Helicone-Cache"] == "HIT"
         for _ in range(200):  # warm every path (connections, imports, the price table)
             for fn in paths.values():
                 fn()
-        ours.flush()
+        for client in clients:
+            client.flush()
+        alone: dict[str, list[float]] = {}
+        for name in ("hit", "core_floor"):  # alone, back to back
+            alone[name] = [timed(paths[name]) for _ in range(calls)]
+            for client in clients:
+                client.flush()
         samples: dict[str, list[float]] = {name: [] for name in paths}
-        hits = [timed(paths["hit"]) for _ in range(calls)]  # hits alone, back to back
-        ours.flush()
-        floors = [timed(paths["core_floor"]) for _ in range(calls)]
-        floor.flush()
         for _ in range(calls):
             for name, fn in paths.items():
                 samples[name].append(timed(fn))
         ours.flush()
         logged = ours.store.query("SELECT COUNT(*) AS n FROM requests WHERE cache_status='HIT'")
-        ours.close()
-        floor.close()
+        for client in clients:
+            client.close()
     out: dict[str, Any] = {name: summary(values) for name, values in samples.items()}
-    out["hit_back_to_back"] = summary(hits)
-    out["core_floor_back_to_back"] = summary(floors)
+    out["hit_back_to_back"] = summary(alone["hit"])
+    out["core_floor_back_to_back"] = summary(alone["core_floor"])
     raw_median = out["raw_sdk"]["median_us"]
     for name in ("miss", "hit", "hit_back_to_back", "core_floor", "core_floor_back_to_back"):
         out[name]["ratio_to_raw"] = out[name]["median_us"] / raw_median
