@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._stack import Interceptor
 from .interceptors.fallback import Fallback
+from .interceptors.cache import Cache
 from .interceptors.recorder import Recorder
 from .interceptors.retry import Retry
 
@@ -29,6 +30,7 @@ LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     (USER, None),
     ("fallback", Fallback),
     ("retry", Retry),
+    ("cache", Cache),
 )
 
 

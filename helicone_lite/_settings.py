@@ -45,6 +45,11 @@ class Settings:
     cooldown: bool = True
     cooldown_failures: int = 3
     cooldown_seconds: float = 30.0
+    #: the local cache's (``$HELICONE_LITE_HOME/cache``) size bound in bytes, and how it evicts
+    #: past it (a diskcache policy: ``least-recently-stored``, ``least-recently-used``,
+    #: ``least-frequently-used`` or ``none``).
+    cache_size_limit: int = 1 << 30
+    cache_eviction_policy: str = "least-recently-stored"
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -37,17 +37,25 @@ def _text(value: object, option: str) -> str:
     raise OptionsError(option, value, "a non-empty string")
 
 
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²".isdigit() is True, but int("²") fails
+
+
 def _int_range(low: int, high: int | None) -> Parser:
     allowed = f"a whole number from {low} to {high}" if high else f"a whole number >= {low}"
 
     def parse(value: object, option: str) -> int:
-        if isinstance(value, bool):
-            raise OptionsError(option, value, allowed)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
-        if not isinstance(value, int) or value < low or (high is not None and value > high):
-            raise OptionsError(option, value, allowed)
-        return value
+        number = value
+        if isinstance(value, str) and _ascii_digits(value.strip().lstrip("-")):
+            number = int(value.strip())
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int)
+            or number < low
+            or (high is not None and number > high)
+        ):
+            raise OptionsError(option, value, allowed)  # the value as given, not as converted
+        return number
 
     return parse
 

@@ -66,7 +66,7 @@ def parse_cache_control(value: object, option: str = "Cache-Control") -> CacheCo
             raise OptionsError(option, value, "directives like 'max-age=3600', 'no-store'")
         name, arg = m.group(1).lower(), m.group(2)
         if name in ("max-age", "s-maxage"):
-            if arg is None or not arg.isdigit():
+            if arg is None or not (arg.isascii() and arg.isdigit()):
                 raise OptionsError(option, value, f"{name}=<whole number of seconds>")
             ages[name] = int(arg)
         else:

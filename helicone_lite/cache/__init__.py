@@ -1,0 +1,95 @@
+"""Cache state: entries, keys, the diskcache and Redis backends, and the savings report.
+
+The ``Cache`` interceptor (``helicone_lite.interceptors.cache``) uses these, and so does the
+CLI's ``helicone-lite cache stats|clear``. Names load on first use (``import helicone_lite``
+stays cheap for clients that never cache); diskcache and redis load when a backend opens.
+
+>>> from helicone_lite.cache import open_backend, money_saved
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._policies import EVICTION_POLICIES, check_settings
+
+if TYPE_CHECKING:
+    from ._backend import BackendStats, CacheBackend
+    from ._disk import DiskCacheBackend
+    from ._entry import Entry, Labels
+    from ._key import RECIPE_VERSION, cache_key, canonical_json
+    from ._redis import RedisCacheBackend
+    from ._report import SAVED_SQL, cache_report, money_saved
+
+__all__ = [
+    "EVICTION_POLICIES",
+    "RECIPE_VERSION",
+    "SAVED_SQL",
+    "BackendStats",
+    "CacheBackend",
+    "DiskCacheBackend",
+    "Entry",
+    "Labels",
+    "RedisCacheBackend",
+    "cache_key",
+    "cache_report",
+    "canonical_json",
+    "check_settings",
+    "describe_backend",
+    "money_saved",
+    "open_backend",
+]
+
+_LAZY = {
+    "BackendStats": "_backend",
+    "CacheBackend": "_backend",
+    "DiskCacheBackend": "_disk",
+    "Entry": "_entry",
+    "Labels": "_entry",
+    "RECIPE_VERSION": "_key",
+    "cache_key": "_key",
+    "canonical_json": "_key",
+    "RedisCacheBackend": "_redis",
+    "SAVED_SQL": "_report",
+    "cache_report": "_report",
+    "money_saved": "_report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # import once; later lookups are plain module attributes
+    return value
+
+
+def open_backend(home: Path, settings: Any = None) -> CacheBackend:
+    """The backend a client with these settings uses: Redis when ``redis_url`` is set, else
+    diskcache in ``home / "cache"`` bounded by ``cache_size_limit`` / ``cache_eviction_policy``.
+    """
+    redis_url = getattr(settings, "redis_url", None)
+    if redis_url:
+        from ._redis import RedisCacheBackend
+
+        return RedisCacheBackend(redis_url)
+    from ._disk import DiskCacheBackend
+
+    return DiskCacheBackend(
+        Path(home) / "cache",
+        size_limit=getattr(settings, "cache_size_limit", 1 << 30),
+        eviction_policy=getattr(settings, "cache_eviction_policy", "least-recently-stored"),
+    )
+
+
+def describe_backend(home: Path, settings: Any = None) -> str:
+    """What :func:`open_backend` would open, without secrets (for messages)."""
+    redis_url = getattr(settings, "redis_url", None)
+    if redis_url:
+        from ._redis import redacted_url
+
+        return f"redis {redacted_url(redis_url)}"
+    return f"diskcache {Path(home) / 'cache'}"

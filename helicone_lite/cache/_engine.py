@@ -1,0 +1,297 @@
+"""What the cache layer does for one call: plan it, look it up, save its answer.
+
+``helicone_lite.interceptors.cache.Cache`` is the layer (the generator, written once for sync
+and async); it creates one :class:`CacheEngine` on the first call that has cache options, so
+clients that never cache load none of this.
+
+Backend failures (Redis down, disk full, a corrupt entry) are misses: the operation that
+failed (lookups or saves) is skipped for ``FAULT_COOLDOWN`` seconds, so a dead server costs no
+call a timeout, and the first failure of an outage is logged once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .._call import Call, Result, StreamObserver
+from ..options._values import DEFAULT_CACHE_SECONDS
+from ._backend import CacheBackend
+from ._entry import Entry, Labels
+from ._key import cache_key
+from ._replay import Replay, dump_chunks, dump_response, is_complete, load_chunks, load_response
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
+
+__all__ = ["CACHEABLE_KINDS", "CacheEngine", "Plan"]
+
+_log = logging.getLogger("helicone_lite")
+
+CACHEABLE_KINDS = frozenset({"chat.completions", "embeddings"})
+
+
+class Plan(NamedTuple):
+    """What the cache does with one call: its key, bucket size, read/save, TTL, seed."""
+
+    key: str
+    size: int
+    read: bool
+    save: bool
+    ttl: int
+    seed: str | None
+
+
+class _Health:
+    """Whether one kind of backend operation is failing, and until when to leave it alone."""
+
+    __slots__ = ("down_until", "failing", "operation")
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self.down_until = 0.0
+        self.failing = False
+
+
+class CacheEngine:
+    """Lookups and saves against one backend, for one client (shared by its copies)."""
+
+    #: seconds a failed operation is skipped (its calls are misses) before it is tried again.
+    FAULT_COOLDOWN = 5.0
+    #: bytes of decoded slots kept (entries are immutable).
+    DECODED_BYTES = 8 << 20
+
+    def __init__(self, runtime: Runtime, backend: CacheBackend | None = None) -> None:
+        self._runtime = runtime
+        self._clock = runtime.clock
+        self._rng = runtime.rng
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._reads, self._writes = _Health("lookup"), _Health("save")
+        self._warned: set[str] = set()
+        self._decoded: dict[int, tuple[bytes, Entry]] = {}
+        self._decoded_bytes = 0
+
+    # -- planning -------------------------------------------------------------------------
+    def plan(self, call: Call) -> Plan | None:
+        """The call's plan, or None when it is not cacheable (a kind or a parameter)."""
+        opts = call.options
+        read, save = opts.cache_reads, opts.cache_saves
+        if not (read or save) or call.kind not in CACHEABLE_KINDS or not call.targets:
+            return None
+        try:
+            key = cache_key(call, seed=opts.cache_seed, ignore=opts.cache_ignore_keys or ())
+        except TypeError as exc:
+            self._warn_once("key", "helicone_lite cache: call not cached (%s)", exc)
+            return None
+        control = opts.cache_control
+        ttl = control.max_age if control is not None else DEFAULT_CACHE_SECONDS
+        size = opts.cache_bucket_max_size or 1
+        return Plan(key, size, read, save and ttl > 0, ttl, opts.cache_seed)
+
+    # -- hits -----------------------------------------------------------------------------
+    def lookup(self, call: Call, plan: Plan) -> Result | None:
+        """The hit's Result, or None (a miss, or the backend is failing)."""
+        health = self._reads
+        backend = self._ready(health)
+        if backend is None:
+            return None
+        try:
+            blobs = backend.lookup(plan.key, plan.size, self._clock())
+        except Exception as exc:
+            self._fault(exc, health)
+            return None
+        if health.failing:
+            self._recovered(health)
+        if blobs is None:
+            return None
+        index = self._rng.randrange(plan.size) if plan.size > 1 else 0
+        try:
+            entry = self._decode(blobs[index])
+            if entry.kind != call.kind or entry.stream != call.stream:
+                return None
+            return _hit(entry, index)
+        except Exception as exc:  # one unreadable entry: a miss, not a backend outage
+            self._warn_once("entry", "helicone_lite cache: an entry could not be read (%s)", exc)
+            return None
+
+    def _decode(self, blob: bytes) -> Entry:
+        """Decode a slot once per blob object: a remembered bucket (the local backend's memo)
+        hands back the same bytes objects, so a repeated hit costs a dict lookup here."""
+        known = self._decoded.get(id(blob))
+        if known is not None and known[0] is blob:  # the blob is held, so its id is not reused
+            return known[1]
+        entry = Entry.decode(blob)
+        if not getattr(self._backend, "remembers", False):
+            return entry  # fresh bytes on every lookup (Redis): nothing to gain
+        if self._decoded_bytes + len(blob) > self.DECODED_BYTES:
+            self._decoded.clear()  # rare: start over rather than keep an LRU order
+            self._decoded_bytes = 0
+        if len(blob) <= self.DECODED_BYTES // 8:
+            self._decoded[id(blob)] = (blob, entry)
+            self._decoded_bytes += len(blob)
+        return entry
+
+    # -- misses ---------------------------------------------------------------------------
+    def after(self, call: Call, plan: Plan, result: Result) -> None:
+        """Mark a looked-up call as a MISS and save its answer, if it succeeded."""
+        if plan.read:
+            result.headers["Helicone-Cache"] = "MISS"
+            result.log["cache_status"] = "MISS"
+        if plan.seed is not None:
+            result.log["cache_seed"] = plan.seed
+        if not plan.save or result.error is not None:
+            return
+        if result.stream is not None:
+            result.observe(_Keep(self, call, plan, result))
+        elif result.response is not None:
+            body = dump_response(result.response)
+            if body is not None:
+                self._save(call, plan, result, body, stream=False, model=None)
+
+    def save_stream(self, call: Call, plan: Plan, result: Result, chunks: list[Any]) -> None:
+        """Save a stream that ended cleanly (and reached a ``finish_reason``)."""
+        if not chunks or not is_complete(chunks):
+            return
+        model = getattr(chunks[-1], "model", None) or getattr(chunks[0], "model", None)
+        self._save(call, plan, result, dump_chunks(chunks), stream=True, model=model)
+
+    def _save(
+        self,
+        call: Call,
+        plan: Plan,
+        result: Result,
+        body: bytes,
+        *,
+        stream: bool,
+        model: str | None,
+    ) -> None:
+        health = self._writes
+        backend = self._ready(health)
+        if backend is None:
+            return
+        now = self._clock()
+        log = result.log
+        index = log.get("fallback_index", call.target_index)
+        target = call.targets[index] if 0 <= index < len(call.targets) else call.target
+        entry = Entry(
+            request_id=call.id,
+            kind=call.kind,
+            stream=stream,
+            created=now,
+            expires=now + plan.ttl,
+            latency_ms=round((time.perf_counter() - call.started) * 1000, 3),
+            model=call.model,
+            provider=log.get("provider") or target.provider,
+            response_model=model or getattr(result.response, "model", None),
+            seed=plan.seed,
+            body=body,
+        )
+        labels = Labels(plan.seed, call.model)
+        try:
+            slot = backend.fill(plan.key, plan.size, now, entry.encode(), entry.expires, labels)
+        except Exception as exc:
+            self._fault(exc, health)
+            return
+        if health.failing:
+            self._recovered(health)
+        if slot is not None:
+            log["cache_bucket_idx"] = slot
+
+    # -- the backend and its failures -------------------------------------------------------
+    @property
+    def backend(self) -> CacheBackend:
+        """The backend, opened on first use (Redis when ``redis_url`` is set, else diskcache)."""
+        backend = self._backend
+        if backend is None:
+            from . import open_backend
+
+            with self._lock:
+                if self._backend is None:
+                    self._backend = open_backend(self._runtime.home, self._runtime.settings)
+                backend = self._backend
+        return backend
+
+    def _ready(self, health: _Health) -> CacheBackend | None:
+        if health.down_until and self._runtime.monotonic() < health.down_until:
+            return None
+        try:
+            return self.backend
+        except Exception as exc:
+            self._fault(exc, health)
+            return None
+
+    def _fault(self, exc: Exception, health: _Health) -> None:
+        """Skip this operation for a while; log the first failure of an outage only."""
+        from ..interceptors.recorder import redact
+
+        with self._lock:
+            health.down_until = self._runtime.monotonic() + self.FAULT_COOLDOWN
+            first = not (self._reads.failing or self._writes.failing)
+            health.failing = True
+        if first:
+            from . import describe_backend
+
+            _log.warning(
+                "helicone_lite cache: %s failed on %s (%s); calls are served as misses until "
+                "it works again",
+                health.operation,
+                describe_backend(self._runtime.home, self._runtime.settings),
+                redact(f"{type(exc).__name__}: {exc}"),
+            )
+
+    def _recovered(self, health: _Health) -> None:
+        with self._lock:
+            health.failing, health.down_until = False, 0.0
+            healthy = not (self._reads.failing or self._writes.failing)
+        if healthy:
+            _log.info("helicone_lite cache: the backend works again")
+
+    def _warn_once(self, topic: str, message: str, *args: object) -> None:
+        with self._lock:
+            if topic in self._warned:
+                return
+            self._warned.add(topic)
+        _log.warning(message, *args)
+
+
+def _hit(entry: Entry, index: int) -> Result:
+    log: dict[str, Any] = {
+        "cache_status": "HIT",
+        "cache_reference_id": entry.request_id,
+        "cost_usd": 0.0,
+        "cache_bucket_idx": index,
+        "provider": entry.provider,
+    }
+    if entry.response_model is not None:
+        log["response_model"] = entry.response_model
+    if entry.seed is not None:
+        log["cache_seed"] = entry.seed
+    headers = {
+        "Helicone-Cache": "HIT",
+        "Helicone-Cache-Bucket-Idx": str(index),
+        "Helicone-Cache-Latency": str(round(entry.latency_ms)),
+    }
+    if entry.stream:
+        return Result(stream=Replay(load_chunks(entry.body)), headers=headers, log=log)
+    return Result(response=load_response(entry.kind, entry.body), headers=headers, log=log)
+
+
+class _Keep(StreamObserver):
+    """Keeps a stream's chunks (references) and saves them once it ended cleanly."""
+
+    __slots__ = ("_call", "_chunks", "_engine", "_plan", "_result")
+
+    def __init__(self, engine: CacheEngine, call: Call, plan: Plan, result: Result) -> None:
+        self._engine, self._call, self._plan, self._result = engine, call, plan, result
+        self._chunks: list[Any] = []
+
+    def on_chunk(self, chunk: Any) -> None:
+        self._chunks.append(chunk)
+
+    def on_end(self, error: BaseException | None) -> None:
+        if error is None:
+            self._engine.save_stream(self._call, self._plan, self._result, self._chunks)
+        self._chunks = []

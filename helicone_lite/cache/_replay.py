@@ -1,0 +1,90 @@
+"""Turning answers into cache bodies and back: responses, embeddings, and streams of chunks.
+
+A response is stored as its JSON (``model_dump_json(exclude_unset=True)``, what the provider
+sent) and rebuilt with ``model_validate_json`` (a few microseconds, in pydantic's core). A stream
+is stored as a JSON array of its chunks, only when it ended cleanly, and replayed as a stream of
+``ChatCompletionChunk``s that the sync and the async client can both iterate.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+__all__ = ["Replay", "dump_chunks", "dump_response", "is_complete", "load_chunks", "load_response"]
+
+
+@functools.lru_cache(maxsize=1)
+def _chunk_list() -> Any:
+    from openai.types.chat import ChatCompletionChunk
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[ChatCompletionChunk])
+
+
+@functools.lru_cache(maxsize=1)
+def response_types() -> dict[str, Any]:
+    """``call.kind`` -> the helicone_lite response class a hit is rebuilt as."""
+    from .._response import ChatCompletion, CreateEmbeddingResponse
+
+    return {"chat.completions": ChatCompletion, "embeddings": CreateEmbeddingResponse}
+
+
+def dump_response(response: Any) -> bytes | None:
+    """The body to store for a response, or None when it is not a pydantic model."""
+    dump = getattr(response, "model_dump_json", None)
+    if not callable(dump):
+        return None
+    return str(dump(exclude_unset=True)).encode()
+
+
+def load_response(kind: str, body: bytes) -> Any:
+    return response_types()[kind].model_validate_json(body)
+
+
+def dump_chunks(chunks: Sequence[Any]) -> bytes:
+    data: bytes = _chunk_list().dump_json(list(chunks), exclude_unset=True)
+    return data
+
+
+def load_chunks(body: bytes) -> list[Any]:
+    chunks: list[Any] = _chunk_list().validate_json(body)
+    return chunks
+
+
+def is_complete(chunks: Sequence[Any]) -> bool:
+    """Whether a stream reached its end: some choice got a ``finish_reason``.
+
+    A connection that drops without an error would otherwise look like a clean end.
+    """
+    return any(
+        getattr(choice, "finish_reason", None)
+        for chunk in chunks
+        for choice in (getattr(chunk, "choices", None) or ())
+    )
+
+
+class Replay:
+    """A cached stream: iterable by the sync client and async-iterable by the async one."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: Sequence[Any]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._chunks)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._aiter()
+
+    async def _aiter(self) -> AsyncIterator[Any]:
+        for chunk in self._chunks:
+            yield chunk
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def close(self) -> None:
+        """Nothing to release (no connection behind a replay)."""

@@ -1,0 +1,81 @@
+"""The cache layer: ``Helicone-Cache-*`` exact, bucket and seeded caches with TTLs.
+
+It sits inside the user layer and outside the rate limiter, so a hit is answered here: no
+provider call, not counted by rate limits, cost 0, logged as its own row whose
+``cache_reference_id`` is the request it came from. See docs/caching.md.
+
+* lookup (``cache_reads``): a HIT only when all ``cache_bucket_max_size`` slots of the call's
+  bucket are filled and unexpired; one slot is chosen uniformly at random (``Settings.rng``).
+* save (``cache_saves``): a successful response goes into the lowest empty slot, atomically;
+  a stream only once it ended cleanly (an observer keeps its chunks), replayed as a stream.
+* a backend failure (Redis down, disk full) is a miss, reported once.
+
+A call without cache options passes straight through; the machinery
+(:class:`helicone_lite.cache._engine.CacheEngine`, the backend) loads on the first call that
+has them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from .._call import Call, Forward, Result
+from .._stack import Flow
+from ..cache._policies import check_settings
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
+    from ..cache import CacheBackend
+    from ..cache._engine import CacheEngine
+
+__all__ = ["Cache"]
+
+
+class Cache:
+    """The ``cache`` layer of the stack. ``backend`` overrides the one the settings select.
+
+    Raises ``ValueError`` for a bad ``cache_size_limit`` / ``cache_eviction_policy`` when the
+    client is built.
+    """
+
+    def __init__(self, runtime: Runtime, backend: CacheBackend | None = None) -> None:
+        settings = runtime.settings
+        check_settings(
+            getattr(settings, "cache_size_limit", 1 << 30),
+            getattr(settings, "cache_eviction_policy", "least-recently-stored"),
+        )
+        self._runtime = runtime
+        self._backend = backend
+        self._engine: CacheEngine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> CacheEngine:
+        engine = self._engine
+        if engine is None:
+            from ..cache._engine import CacheEngine
+
+            with self._lock:
+                if self._engine is None:
+                    self._engine = CacheEngine(self._runtime, self._backend)
+                engine = self._engine
+        return engine
+
+    def handle(self, call: Call) -> Flow:
+        opts = call.options
+        if not (opts.cache_enabled or opts.cache_read or opts.cache_save):
+            result: Result = yield Forward(call)
+            return result
+        engine = self._engine or self.engine
+        plan = engine.plan(call)
+        if plan is None:
+            result = yield Forward(call)
+            return result
+        if plan.read:
+            hit = engine.lookup(call, plan)
+            if hit is not None:
+                return hit
+        result = yield Forward(call)
+        engine.after(call, plan, result)
+        return result
