@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._stack import Interceptor
+from .interceptors.ratelimit import RateLimiter
 from .interceptors.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ USER = "user"
 LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("recorder", Recorder),
     (USER, None),
+    # cache goes here: a hit is answered before the limiter and never counted
+    ("ratelimit", RateLimiter),
 )
 
 

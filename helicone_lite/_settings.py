@@ -40,6 +40,9 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    #: when the rate limiter's store (SQLite file / Redis) fails: admit calls unchecked
+    #: (True) or refuse them with a 503 (False, the default). Either way it is logged once.
+    ratelimit_fail_open: bool = False
 
     @classmethod
     def names(cls) -> frozenset[str]:
