@@ -16,6 +16,7 @@ from ._estimate import Prices, UnitPrices, completion_bound, prompt_bound
 from ._local import BackendError, LocalBuckets
 
 __all__ = [
+    "LOCAL_FILE",
     "BackendError",
     "Bucket",
     "BucketState",
