@@ -31,8 +31,11 @@ def register(subparsers: Any) -> None:
 
 def _where(args: argparse.Namespace) -> tuple[str, list[Any]]:
     clauses, params = [], []
-    for column, value in (("user_id", args.user), ("session_id", args.session),
-                          ("model", args.model)):
+    for column, value in (
+        ("user_id", args.user),
+        ("session_id", args.session),
+        ("model", args.model),
+    ):
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
@@ -48,7 +51,7 @@ def _readable(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "time": (row.get("created_at") or "").replace("T", " ")[:19],
         "model": row.get("model"),
-        "status": row.get("status") if not row.get("cache_status") == "HIT" else "200 HIT",
+        "status": row.get("status") if row.get("cache_status") != "HIT" else "200 HIT",
         "tokens": tokens,
         "cost": "—" if cost is None else f"${cost:.6f}",
         "latency": "" if row.get("latency_ms") is None else f"{row['latency_ms']:.0f} ms",
