@@ -82,7 +82,11 @@ class RateLimiter:
         if not policies:
             result: Result = yield Forward(call)
             return result
-        estimate = _Estimate(prompt_bound(call.params), completion_bound(call.params, call.kind))
+        estimate = _Estimate(0, 0)
+        if any(p.unit != "request" for p in policies):
+            estimate = _Estimate(
+                prompt_bound(call.params), completion_bound(call.params, call.kind)
+            )
         buckets = [self._bucket(call, p, estimate) for p in policies]
         try:
             decision = self.buckets.take(buckets, self._runtime.clock())
@@ -97,7 +101,7 @@ class RateLimiter:
         result = yield Forward(call)
         levels = decision.tokens
         if result.stream is not None and result.error is None:
-            result.observe(_Settle(self, call, buckets))
+            result.observe(_Settle(self, call, buckets, result))
         else:
             levels = self.settle(call, buckets, result, None) or levels
         result.headers.update(_headers(buckets, levels))
@@ -196,24 +200,28 @@ class RateLimiter:
 class _Settle(StreamObserver):
     """Settles a stream's reservation at its end, from the final usage chunk."""
 
-    __slots__ = ("_buckets", "_call", "_chunks", "_limiter", "_usage")
+    __slots__ = ("_buckets", "_call", "_chunks", "_last", "_limiter", "_result")
 
-    def __init__(self, limiter: RateLimiter, call: Call, buckets: Sequence[Bucket]) -> None:
+    def __init__(
+        self, limiter: RateLimiter, call: Call, buckets: Sequence[Bucket], result: Result
+    ) -> None:
         self._limiter, self._call, self._buckets = limiter, call, buckets
-        self._usage: Any = None
+        self._result = result  # its log gets the fallback index, cache writes, …
+        self._last: Any = None
         self._chunks = 0
 
     def on_chunk(self, chunk: Any) -> None:
         self._chunks += 1
         if getattr(chunk, "usage", None) is not None:
-            self._usage = chunk
+            self._last = chunk
 
     def on_end(self, error: BaseException | None) -> None:
-        result = Result(error=error)
-        if self._chunks:
-            result.log["_stream_started"] = True
-        usage = _usage(usage_of(self._usage), {}) if self._usage is not None else None
-        self._limiter.settle(self._call, self._buckets, result, usage)
+        log = self._result.log
+        usage = _usage(usage_of(self._last), log) if self._last is not None else None
+        # a stream that sent something and then failed or was closed may be billed: keep the
+        # reservation unless the usage is known; one that sent nothing is released
+        ended = Result(error=error, log={**log, "_stream_started": self._chunks > 0})
+        self._limiter.settle(self._call, self._buckets, ended, usage)
 
 
 def _usage(counts: dict[str, int], log: dict[str, Any]) -> Usage | None:

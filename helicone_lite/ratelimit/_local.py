@@ -33,8 +33,7 @@ CREATE TABLE IF NOT EXISTS buckets (
     tokens    REAL NOT NULL,
     updated   REAL NOT NULL,
     full_at   REAL NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS buckets_full_at ON buckets(full_at);
+) WITHOUT ROWID
 """
 _UPSERT = """
 INSERT INTO buckets (key, policy, segment, capacity, window_s, tokens, updated, full_at)
@@ -43,6 +42,8 @@ ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, updated = excluded.upda
     full_at = excluded.full_at
 """
 #: forget full buckets once every this many decisions (a full bucket equals a missing one).
+#: No index on full_at: it would double the pages each decision writes; pruning and listing
+#: scan the (small) table instead.
 _PRUNE_EVERY = 512
 
 
