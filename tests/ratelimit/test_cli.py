@@ -19,7 +19,9 @@ def cli(home: Path, store: str | None, *args: str) -> list[str]:
     return ["--home", str(home), "limits", *args, *extra]
 
 
-def listed(capsys: pytest.CaptureFixture[str], home: Path, store: str | None) -> list[dict[str, Any]]:
+def listed(
+    capsys: pytest.CaptureFixture[str], home: Path, store: str | None
+) -> list[dict[str, Any]]:
     assert main(cli(home, store, "--json")) == 0
     out: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
     return out
