@@ -96,7 +96,7 @@ class BucketState:
             "policy": self.policy,
             "segment": self.segment,
             "remaining": max(0, math.floor(tokens + EPSILON)),
-            "limit": self.capacity,
+            "limit": int(self.capacity) if self.capacity == int(self.capacity) else self.capacity,
             "tokens": round(tokens, 6),
             "reset": reset_seconds(tokens, self.capacity, self.capacity / self.window),
             "key": self.key,

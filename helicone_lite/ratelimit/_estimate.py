@@ -59,8 +59,14 @@ _SMALL, _LARGE = 1_000, 1_000_000
 def prompt_bound(params: Mapping[str, Any]) -> int:
     """An upper bound on the prompt tokens of ``params`` (see the module docstring)."""
     fields = {name: params[name] for name in _PROMPT_FIELDS if name in params}
-    text = json.dumps(fields, default=str)  # ensure_ascii: never shorter than the UTF-8 bytes
+    text = json.dumps(fields, default=_plain)  # ensure_ascii: never shorter than the UTF-8 bytes
     return len(text) + CALL_OVERHEAD + IMAGE_TOKENS * text.count('"image_url"')
+
+
+def _plain(value: Any) -> Any:
+    """SDK objects in ``messages`` (a reply's message appended back, say) as their JSON."""
+    dump = getattr(value, "model_dump", None)
+    return dump() if callable(dump) else str(value)
 
 
 def completion_bound(params: Mapping[str, Any], kind: str) -> int:
