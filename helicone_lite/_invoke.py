@@ -16,7 +16,7 @@ from openai._types import NotGiven, Omit
 from ._call import Call, Result
 from ._context import current_scope
 from ._response import merge_headers, with_headers
-from .options import Options, parse_headers, parse_kwargs, unknown_headers
+from .options import Options, parse_headers, parse_kwargs, policy_segment, unknown_headers
 
 if TYPE_CHECKING:
     from ._runtime import Runtime
@@ -65,6 +65,8 @@ def build_call(
     options = defaults.merge(current_scope()).merge(header_opts).merge(parse_kwargs(helicone))
     body = _normalise_params(params)
     options = _complete(options, body)
+    for policy in options.ratelimit_policy or ():  # s=user without a user: refuse now, not later
+        policy_segment(policy, options.user_id, options.properties)
     req = {k: v for k, v in request.items() if v is not None and _given(v)}
     if headers is not None:
         req["extra_headers"] = headers

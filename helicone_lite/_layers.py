@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._stack import Interceptor
 from .interceptors.fallback import Fallback
 from .interceptors.cache import Cache
+from .interceptors.ratelimit import RateLimiter
 from .interceptors.recorder import Recorder
 from .interceptors.retry import Retry
 
@@ -31,6 +32,8 @@ LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("fallback", Fallback),
     ("retry", Retry),
     ("cache", Cache),
+    # cache goes here: a hit is answered before the limiter and never counted
+    ("ratelimit", RateLimiter),
 )
 
 

@@ -50,6 +50,9 @@ class Settings:
     #: ``least-frequently-used`` or ``none``).
     cache_size_limit: int = 1 << 30
     cache_eviction_policy: str = "least-recently-stored"
+    #: when the rate limiter's store (SQLite file / Redis) fails: admit calls unchecked
+    #: (True) or refuse them with a 503 (False, the default). Either way it is logged once.
+    ratelimit_fail_open: bool = False
 
     @classmethod
     def names(cls) -> frozenset[str]:

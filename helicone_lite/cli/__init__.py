@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.requests",
     "helicone_lite.cli.query",
     "helicone_lite.cli.cache",
+    "helicone_lite.cli.limits",
 )
 
 

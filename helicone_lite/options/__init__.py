@@ -9,6 +9,7 @@ from ._parse import (
     split_headers,
     unknown_headers,
 )
+from ._policy import policy_segment
 from ._values import (
     CacheControl,
     FallbackTarget,
@@ -30,6 +31,7 @@ __all__ = [
     "parse_headers",
     "parse_kwargs",
     "parse_policies",
+    "policy_segment",
     "split_headers",
     "unknown_headers",
 ]

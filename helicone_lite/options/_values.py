@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from .._errors import OptionsError
+from ._policy import RateLimitPolicy, parse_policies
 
 __all__ = [
     "CacheControl",
@@ -27,9 +28,6 @@ __all__ = [
 
 DEFAULT_CACHE_SECONDS = 7 * 24 * 3600
 MAX_CACHE_SECONDS = 365 * 24 * 3600
-MAX_WINDOW_SECONDS = 365 * 24 * 3600
-
-RateUnit = Literal["request", "cents", "tokens"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,85 +75,6 @@ def parse_cache_control(value: object, option: str = "Cache-Control") -> CacheCo
         no_store="no-store" in flags,
         no_cache="no-cache" in flags,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitPolicy:
-    """One ``quota;w=window;u=unit;s=segment`` policy.
-
-    ``segment`` is ``None`` for one global bucket, ``"user"`` for per-user buckets, or the
-    (lowercased) name of a property to segment by.
-    """
-
-    quota: float
-    window: int
-    unit: RateUnit = "request"
-    segment: str | None = None
-
-    def normalised(self) -> str:
-        """The canonical text form, as sent back in ``Helicone-RateLimit-Policy``."""
-        quota = int(self.quota) if self.quota == int(self.quota) else self.quota
-        text = f"{quota};w={self.window}"
-        if self.unit != "request":
-            text += f";u={self.unit}"
-        return text + (f";s={self.segment}" if self.segment else "")
-
-
-_POLICY = re.compile(
-    r"^\s*(?P<quota>\d+(?:\.\d+)?)\s*;\s*w\s*=\s*(?P<window>\d+)"
-    r"(?:\s*;\s*u\s*=\s*(?P<unit>[a-z]+))?"
-    r"(?:\s*;\s*s\s*=\s*(?P<segment>[a-z0-9_\-]+))?\s*$",
-    re.IGNORECASE,
-)
-_POLICY_ALLOWED = (
-    "'<quota>;w=<seconds>[;u=request|cents|tokens][;s=user|<property>]' with a positive quota "
-    f"and a window from 1 to {MAX_WINDOW_SECONDS} seconds, several separated by ','"
-)
-
-
-def _parse_policy(text: str, whole: object, option: str) -> RateLimitPolicy:
-    m = _POLICY.match(text)
-    if m is None:
-        raise OptionsError(option, whole, _POLICY_ALLOWED)
-    quota, window = float(m.group("quota")), int(m.group("window"))
-    unit = (m.group("unit") or "request").lower()
-    if quota <= 0 or not 1 <= window <= MAX_WINDOW_SECONDS:
-        raise OptionsError(option, whole, _POLICY_ALLOWED)
-    if unit in ("requests",):
-        unit = "request"
-    if unit not in ("request", "cents", "tokens"):
-        raise OptionsError(option, whole, "u=request, u=cents or u=tokens")
-    segment = m.group("segment")
-    return RateLimitPolicy(quota, window, unit, segment.lower() if segment else None)  # type: ignore[arg-type]
-
-
-def parse_policies(
-    value: object, option: str = "Helicone-RateLimit-Policy"
-) -> tuple[RateLimitPolicy, ...]:
-    """Parse one policy or several separated by commas (every one must admit a call).
-
-    >>> parse_policies("100;w=3600;s=user")[0].segment
-    'user'
-    """
-    if isinstance(value, RateLimitPolicy):
-        return (value,)
-    if isinstance(value, str):
-        parts: Sequence[object] = [p for p in value.split(",") if p.strip()]
-    elif isinstance(value, Sequence):
-        parts = value
-    else:
-        raise OptionsError(option, value, _POLICY_ALLOWED)
-    out: list[RateLimitPolicy] = []
-    for part in parts:
-        if isinstance(part, RateLimitPolicy):
-            out.append(part)
-        elif isinstance(part, str):
-            out.append(_parse_policy(part, value, option))
-        else:
-            raise OptionsError(option, value, _POLICY_ALLOWED)
-    if not out:
-        raise OptionsError(option, value, _POLICY_ALLOWED)
-    return tuple(out)
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

@@ -1,0 +1,181 @@
+"""Added time of a call carrying a rate-limit policy, on the local SQLite store and on Redis.
+
+One process, the built-in fake provider on loopback; raw openai calls, helicone_lite calls
+without a policy and with one are interleaved so they all see the same machine state. Prints
+medians and ratios against the raw SDK, and the bucket stores' own cost per decision. Redis
+needs ``redis-server`` on the PATH (started here on a free port) or ``--redis-url``.
+
+    python benchmarks/bench_ratelimit.py [--calls 1000] [--redis-url redis://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
+POLICIES = {
+    "request": {"Helicone-RateLimit-Policy": "1000000000;w=60;s=user", "Helicone-User-Id": "u"},
+    "cents": {"Helicone-RateLimit-Policy": "1000000000;w=60;u=cents"},
+    "request+cents": {
+        "Helicone-RateLimit-Policy": "1000000000;w=60;s=user, 1000000000;w=60;u=cents",
+        "Helicone-User-Id": "u",
+    },
+}
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1e3
+
+
+@contextmanager
+def redis_server(url: str | None) -> Iterator[str | None]:
+    """The given URL, or a throwaway redis-server on a free port, or None without one."""
+    if url or shutil.which("redis-server") is None:
+        yield url
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    workdir = tempfile.mkdtemp(prefix="bench-redis-")
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(500):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.01)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_calls(calls: int, redis_url: str | None) -> dict[str, list[float]]:
+    import openai
+
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+        raw = openai.OpenAI(api_key="sk-bench", base_url=fake.openai_base_url, max_retries=0)
+        local = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+        paths: dict[str, Callable[[], object]] = {
+            "raw openai": lambda: raw.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES
+            ),
+            "helicone_lite, no policy": lambda: local.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES
+            ),
+        }
+        clients: dict[str, Any] = {"local": local}
+        if redis_url:
+            clients["redis"] = helicone_lite.Client(
+                api_key="sk-bench", base_url=fake.openai_base_url, home=home, redis_url=redis_url
+            )
+        for store, client in clients.items():
+            for unit, headers in POLICIES.items():
+                paths[f"{unit} policy, {store}"] = _call(client, headers)
+        for _ in range(50):  # warm every path: connections, imports, price lookups
+            for fn in paths.values():
+                fn()
+        times: dict[str, list[float]] = {name: [] for name in paths}
+        for _ in range(calls):
+            for name, fn in paths.items():
+                times[name].append(timed(fn))
+        for client in clients.values():
+            client.close()
+    return times
+
+
+def _call(client: Any, headers: dict[str, str]) -> Callable[[], object]:
+    return lambda: client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, max_tokens=100, extra_headers=headers
+    )
+
+
+def bench_stores(decisions: int, redis_url: str | None) -> dict[str, float]:
+    """Microseconds per take() and per take()+adjust() of one bucket, straight on the store."""
+    from helicone_lite.options import parse_policies
+    from helicone_lite.ratelimit import Bucket, LocalBuckets
+
+    [policy] = parse_policies("1000000000;w=60;u=cents")
+    bucket = Bucket.of(policy, ("", ""), policy.normalised(), 1.0)
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as home:
+        stores: dict[str, Any] = {"local": LocalBuckets(__import__("pathlib").Path(home) / "r.db")}
+        if redis_url:
+            from helicone_lite.ratelimit._redis import RedisBuckets
+
+            stores["redis"] = RedisBuckets(redis_url)
+        for name, store in stores.items():
+            store.take([bucket], time.time())
+            start = time.perf_counter()
+            for _ in range(decisions):
+                store.take([bucket], time.time())
+            out[f"{name} take"] = (time.perf_counter() - start) / decisions * 1e6
+            start = time.perf_counter()
+            for _ in range(decisions):
+                store.take([bucket], time.time())
+                store.adjust([(bucket, -0.5)], time.time())
+            out[f"{name} take+settle"] = (time.perf_counter() - start) / decisions * 1e6
+            store.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--redis-url", default=None)
+    args = parser.parse_args()
+    with redis_server(args.redis_url) as url:
+        times = bench_calls(args.calls, url)
+        stores = bench_stores(max(200, args.calls), url)
+    raw = statistics.median(times["raw openai"])
+    plain = statistics.median(times["helicone_lite, no policy"])
+    print(f"per call, median of {args.calls} (fake provider on loopback)")
+    print(f"  {'path':<36} {'median':>10} {'vs raw':>8} {'added by the policy':>20}")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        added = f"{(median - plain) * 1000:.0f} µs" if "policy," in name else ""
+        print(f"  {name:<36} {median:>7.3f} ms {median / raw:>8.3f} {added:>20}")
+    if url is None:
+        print("  (no redis-server found: Redis rows skipped)")
+    print("bucket store alone, one bucket, per decision")
+    for name, micros in stores.items():
+        print(f"  {name:<20} {micros:>8.1f} µs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""``helicone-lite limits``: the live rate-limit buckets; ``limits reset`` refills them.
+
+A bucket is live while it is not full (a full bucket and a missing one are the same). The
+buckets are read from ``<home>/ratelimit.db``, or from Redis with ``--redis-url`` (default
+``$HELICONE_LITE_REDIS_URL``), as the clients that filled them were configured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+from ._common import home_of, print_rows
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "limits",
+        help="live rate-limit buckets (policy, segment, remaining, reset); 'limits reset'",
+        description="List the rate-limit buckets that are not full, or reset some.",
+    )
+    _store_options(parser)
+    parser.add_argument("--json", dest="format", action="store_const", const="json")
+    parser.set_defaults(handler=run_list, format="table")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    reset = actions.add_parser(
+        "reset",
+        help="refill buckets: one policy (and segment), or --all",
+        description="Refill the buckets of POLICY (all its segments, or SEGMENT's), or all.",
+    )
+    reset.add_argument("policy", nargs="?", help="e.g. '100;w=3600;s=user'")
+    reset.add_argument(
+        "segment", nargs="?", help="'user=alice', 'department=cardiology', 'global', or the value"
+    )
+    reset.add_argument("--all", action="store_true", help="refill every bucket")
+    _store_options(reset)
+    reset.set_defaults(handler=run_reset)
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        default=argparse.SUPPRESS,
+        help="read the buckets from Redis (default: $HELICONE_LITE_REDIS_URL, else the home)",
+    )
+
+
+def _buckets(args: argparse.Namespace) -> Any:
+    from ..ratelimit import LOCAL_FILE, LocalBuckets
+
+    url = getattr(args, "redis_url", None) or os.environ.get("HELICONE_LITE_REDIS_URL")
+    if url:
+        from ..ratelimit._redis import RedisBuckets
+
+        return RedisBuckets(url)
+    path = home_of(args) / LOCAL_FILE
+    return LocalBuckets(path) if path.exists() else None
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ..ratelimit import BackendError
+
+    buckets = _buckets(args)
+    now = time.time()
+    try:
+        rows = [s.describe(now) for s in buckets.states(now)] if buckets is not None else []
+    except BackendError as exc:
+        print(f"helicone-lite limits: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print_rows(rows, "json")
+        return 0
+    if not rows:
+        print("No live rate-limit buckets (every bucket is full).")
+        return 0
+    table = [
+        {
+            "policy": r["policy"],
+            "segment": r["segment"],
+            "remaining": r["remaining"],
+            "limit": r["limit"],
+            "full in": _duration(int(r["reset"])),
+        }
+        for r in rows
+    ]
+    print_rows(table, title="Live rate-limit buckets")
+    return 0
+
+
+def _target(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The stored (policy, segment) that ``reset`` names, normalised like the limiter's."""
+    from ..options import RateLimitPolicy, parse_policies
+
+    [policy] = parse_policies(args.policy)
+    segment: str | None = args.segment
+    if segment is not None and "=" not in segment and segment != "global":
+        segment = f"{policy.segment}={segment}" if policy.segment else "global"
+    if policy.segment == "property" and segment and "=" in segment:
+        name = segment.partition("=")[0]
+        policy = RateLimitPolicy(policy.quota, policy.window, policy.unit, name)
+    return policy.normalised(), segment
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    from .._errors import OptionsError
+    from ..ratelimit import BackendError
+
+    if not args.all and not args.policy:
+        print("helicone-lite limits reset: name a POLICY (and SEGMENT), or --all", file=sys.stderr)
+        return 2
+    try:
+        policy, segment = (None, None) if args.all else _target(args)
+    except (OptionsError, ValueError) as exc:
+        print(f"helicone-lite limits reset: {exc}", file=sys.stderr)
+        return 2
+    buckets = _buckets(args)
+    try:
+        count = buckets.reset(policy, segment) if buckets is not None else 0
+    except BackendError as exc:
+        print(f"helicone-lite limits reset: {exc}", file=sys.stderr)
+        return 2
+    print(f"Reset {count} bucket{'s' if count != 1 else ''}.")
+    return 0
