@@ -19,6 +19,7 @@ from ._settings import Settings
 from ._stack import Flow, Interceptor, PassThrough
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
+from .prompts import PromptError, PromptRegistry
 from .providers import ProviderConfig
 from .store import Store
 
@@ -40,6 +41,8 @@ __all__ = [
     "Options",
     "OptionsError",
     "PassThrough",
+    "PromptError",
+    "PromptRegistry",
     "ProviderConfig",
     "RateLimitPolicy",
     "RawResponse",

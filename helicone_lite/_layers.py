@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._stack import Interceptor
+from .interceptors.prompts import Prompts
 from .interceptors.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ USER = "user"
 #: (name, factory); a factory returns the interceptor, or None when the feature is unused.
 LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("recorder", Recorder),
+    ("prompts", Prompts),
     (USER, None),
 )
 

@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.demo",
     "helicone_lite.cli.requests",
     "helicone_lite.cli.query",
+    "helicone_lite.cli.prompts",
 )
 
 
