@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,28 @@ class _Ask:
     request: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """The last messages recorded for a prompt id (a private plain copy), and their version."""
+
+    messages: list[Any]
+    digest: str
+    version: int | None
+    checked: float
+
+
+def _columns(
+    prompt_id: str, version: int | None, environment: str | None, inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The request-log columns of a prompt call."""
+    return {
+        "prompt_id": prompt_id,
+        "prompt_version": version,
+        "prompt_environment": environment,
+        "prompt_inputs": dict(inputs) if inputs else None,
+    }
+
+
 def _wants_prompt(call: Call) -> bool:
     if call.options.prompt_id is not None:
         return True
@@ -91,7 +113,8 @@ class Prompts:
     ) -> None:
         self._runtime = runtime
         self.registry = PromptRegistry(runtime.store, clock=runtime.clock)
-        self._auto: LRU[str, tuple[str, int | None, float]] = LRU(cache_size)
+        self._auto: LRU[str, _Seen] = LRU(cache_size)
+        self._managed: LRU[str, bool] = LRU(cache_size)
         self._recheck = recheck_seconds
         self._warned = False
 
@@ -102,7 +125,8 @@ class Prompts:
         ready, log = self._plan(call)
         result = yield Forward(ready)
         result.log.update(log)
-        result.log["_call"] = ready  # the recorder logs the call as sent (rendered body, model)
+        if ready is not call:
+            result.log["_call"] = ready  # the recorder logs the call as sent (rendered, model)
         return result
 
     # --- what to send -------------------------------------------------------------------------
@@ -115,9 +139,12 @@ class Prompts:
         params = dict(call.params)
         if own:
             params["messages"] = wire
-        if own and ask.version is None and ask.environment is None:
+        auto = own and ask.version is None and ask.environment is None
+        if auto and self._managed.get(ask.prompt_id) is None:
             recorded = self._auto_version(ask.prompt_id, template)
             if recorded != _MANAGED:
+                if wire is own and ask.request is call.request:  # the seed's case: as it is
+                    return call, _columns(ask.prompt_id, recorded, None, inputs)
                 return self._ready(call, ask, params, (recorded, None), inputs)
         resolved = self._resolve(ask)
         compiled = self.registry.compiled(resolved.version)
@@ -135,25 +162,12 @@ class Prompts:
         inputs: Mapping[str, Any],
     ) -> tuple[Call, dict[str, Any]]:
         version, environment = choice
-        options = replace(
-            call.options,
-            prompt_id=ask.prompt_id,
-            prompt_version=version,
-            prompt_environment=environment,
-            prompt_inputs=MappingProxyType(dict(inputs)) if inputs else None,
-        )
-        changes: dict[str, Any] = {"options": options, "params": params, "request": ask.request}
+        changes: dict[str, Any] = {"params": params, "request": ask.request}
         model = str(params.get("model") or "")
         if model != call.model:
-            changes["targets"] = self._runtime.registry.resolve(model, options)
+            changes["targets"] = self._runtime.registry.resolve(model, call.options)
             changes["target_index"] = 0
-        log = {
-            "prompt_id": ask.prompt_id,
-            "prompt_version": version,
-            "prompt_environment": environment,
-            "prompt_inputs": dict(inputs) if inputs else None,
-        }
-        return call.evolve(**changes), log
+        return call.evolve(**changes), _columns(ask.prompt_id, version, environment, inputs)
 
     def _resolve(self, ask: _Ask) -> Resolved:
         try:
@@ -169,32 +183,42 @@ class Prompts:
 
     def _auto_version(self, prompt_id: str, template: list[Any]) -> int | None:
         """The recorded version of these messages, ``_MANAGED`` if the registry manages the
-        prompt, None if the store cannot be used (the call then goes out untracked)."""
+        prompt, None if the store cannot be used (the call then goes out untracked).
+
+        Hot path: the messages are compared with a private copy of the last ones seen for this
+        prompt (plain ``==``, no serialising); hashing and the database are for changes only.
+        """
         try:
-            digest = content_hash(template, None, {})
             now = self._runtime.monotonic()
             cached = self._auto.get(prompt_id)
-            if cached is not None and cached[0] == digest and now - cached[2] < self._recheck:
-                return cached[1]
+            fresh = cached is not None and now - cached.checked < self._recheck
+            if fresh and cached is not None and template == cached.messages:
+                return cached.version
+            digest = content_hash(template, None, {})
             head = self.registry.head(prompt_id)
             if head is not None and head.source != AUTO:
-                self._auto.pop(prompt_id)
-                return _MANAGED
-            if cached is not None and cached[0] == digest:
-                version = cached[1]
+                return self._now_managed(prompt_id)
+            plain = jsonable(template, "messages")
+            if cached is not None and cached.digest == digest:
+                version = cached.version
             elif head is not None and head.template_hash == digest:
                 version = head.latest
             else:
-                version = self.registry.record_auto(
-                    prompt_id, jsonable(template, "messages"), digest
-                )
+                version = self.registry.record_auto(prompt_id, plain, digest)
                 if version is None:
-                    return _MANAGED
-            self._auto.put(prompt_id, (digest, version, now))
+                    return self._now_managed(prompt_id)
+            self._auto.put(prompt_id, _Seen(plain, digest, version, now))
             return version
         except (StoreError, sqlite3.Error, PromptError, TypeError, ValueError) as exc:
             self._warn_once(prompt_id, exc)
             return None
+
+    def _now_managed(self, prompt_id: str) -> int:
+        """Remember that the registry manages ``prompt_id``: that never reverts (recorded
+        versions are only added while the latest version is a recorded one)."""
+        self._auto.pop(prompt_id)
+        self._managed.put(prompt_id, True)
+        return _MANAGED
 
     def _warn_once(self, prompt_id: str, exc: BaseException) -> None:
         if not self._warned:
