@@ -122,7 +122,11 @@ class Prompts:
         if call.kind != "chat.completions" or not _wants_prompt(call):
             result: Result = yield Forward(call)
             return result
-        ready, log = self._plan(call)
+        known: dict[str, Any] = {}
+        try:
+            ready, log = self._plan(call, known)
+        except PromptError as exc:  # logged with what was known (id, version) and the error
+            return Result(error=exc, log=known)
         result = yield Forward(ready)
         result.log.update(log)
         if ready is not call:
@@ -131,7 +135,9 @@ class Prompts:
 
     # --- what to send -------------------------------------------------------------------------
 
-    def _plan(self, call: Call) -> tuple[Call, dict[str, Any]]:
+    def _plan(self, call: Call, known: dict[str, Any]) -> tuple[Call, dict[str, Any]]:
+        """The call to forward and its log columns; ``known`` gets the columns as soon as
+        they are known, so a call that fails to render is logged with its version."""
         ask = _ask(call)
         own = list(call.params.get("messages") or ())
         wire, template, tagged = split_inputs(own)
@@ -147,10 +153,11 @@ class Prompts:
                     return call, _columns(ask.prompt_id, recorded, None, inputs)
                 return self._ready(call, ask, params, (recorded, None), inputs)
         resolved = self._resolve(ask)
+        choice = (resolved.version.version, resolved.environment)
+        known.update(_columns(ask.prompt_id, *choice, inputs))
         compiled = self.registry.compiled(resolved.version)
         messages, stored = compiled.render(inputs)
         params = merge_params(resolved.version, messages, stored, params)
-        choice = (resolved.version.version, resolved.environment)
         return self._ready(call, ask, params, choice, inputs)
 
     def _ready(

@@ -347,3 +347,20 @@ def test_embeddings_are_not_rendered(client: helicone_lite.Client, fake: FakePro
     assert sent(fake)["input"] == "hello"
     [row] = rows(client)
     assert row["prompt_id"] == "triage" and row["prompt_version"] is None
+
+
+def test_a_call_that_fails_to_render_is_logged_with_its_version(
+    client: helicone_lite.Client, fake: FakeProvider
+) -> None:
+    _versions(client.prompts)
+    client.prompts.deploy("p", 2)
+    with pytest.raises(PromptError, match="missing input 'x'"):
+        client.chat.completions.create(extra_headers={"Helicone-Prompt-Id": "p"})
+    assert fake.calls() == 0
+    [row] = rows(client)
+    assert (row["prompt_id"], row["prompt_version"], row["prompt_environment"]) == (
+        "p",
+        2,
+        "production",
+    )
+    assert row["error"].startswith("PromptError: prompt 'p' version 2: missing input 'x'")
