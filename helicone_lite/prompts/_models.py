@@ -108,8 +108,9 @@ def check_prompt_id(prompt_id: object, option: str = "prompt_id") -> str:
 
 
 def check_environment(environment: object, option: str = "environment") -> str:
+    """A valid environment name, lowercased (``Production`` and ``production`` are one)."""
     if isinstance(environment, str) and _ENVIRONMENT.match(environment.strip()):
-        return environment.strip()
+        return environment.strip().lower()
     allowed = "letters, digits, '_', '.', '-' (up to 64), e.g. production, staging"
     raise PromptError(
         f"{option}: {short(environment)} is not an environment name; expected {allowed}",

@@ -69,6 +69,7 @@ def test_version_choice_precedence(registry: PromptRegistry) -> None:
     registry.deploy("p", 3, environment="staging")
     assert registry.get("p").version == 2  # production
     assert registry.get("p", environment="staging").version == 3
+    assert registry.get("p", environment="Staging").version == 3  # names are case-insensitive
     assert registry.get("p", version=1, environment="staging").version == 1  # explicit wins
     resolved = registry.resolve("p", environment="staging")
     assert (resolved.version.version, resolved.environment) == (3, "staging")
