@@ -43,17 +43,27 @@ def layer_costs(client: Any, calls: int) -> dict[str, float]:
 
     def build(**kwargs: Any) -> Any:
         request = {"extra_headers": kwargs.pop("headers", {})}
-        return client._helicone_build("chat.completions", kwargs, kwargs.pop("helicone", None),
-                                      request)
+        return client._helicone_build(
+            "chat.completions", kwargs, kwargs.pop("helicone", None), request
+        )
 
     plain = build(model="gpt-4o-mini", messages=MESSAGES)
-    auto = build(model="gpt-4o-mini", messages=MESSAGES,
-                 headers={"Helicone-Prompt-Id": "triage-classifier-v1"})
-    client.prompts.create("triage", messages=[{"role": "system", "content":
-                          "Triage for {{hc:department:string}}. {{ note }}"}], model="gpt-4o-mini")
+    auto = build(
+        model="gpt-4o-mini",
+        messages=MESSAGES,
+        headers={"Helicone-Prompt-Id": "triage-classifier-v1"},
+    )
+    client.prompts.create(
+        "triage",
+        messages=[{"role": "system", "content": "Triage for {{hc:department:string}}. {{ note }}"}],
+        model="gpt-4o-mini",
+    )
     client.prompts.deploy("triage", 1)
-    managed = build(messages=MESSAGES[1:], headers={"Helicone-Prompt-Id": "triage"},
-                    helicone={"prompt_inputs": {"department": "cardiology", "note": "Be brief."}})
+    managed = build(
+        messages=MESSAGES[1:],
+        headers={"Helicone-Prompt-Id": "triage"},
+        helicone={"prompt_inputs": {"department": "cardiology", "note": "Be brief."}},
+    )
 
     def first_effect(call: Any) -> Callable[[], object]:
         return lambda: next(layer.handle(call))
@@ -71,8 +81,9 @@ def end_to_end(client: Any, calls: int) -> dict[str, float]:
     for _ in range(calls // 10):
         for name, extra in (("without", {}), ("with", headers)):
             start = time.perf_counter()
-            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
-                                           extra_headers=extra)
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, extra_headers=extra
+            )
             timings[name].append((time.perf_counter() - start) * 1e3)
     return {name: statistics.median(values) for name, values in timings.items()}
 
@@ -89,8 +100,10 @@ def main() -> None:
         for name, micros in layer_costs(client, args.calls).items():
             print(f"prompts layer, {name:<34} {micros:8.1f} µs")
         e2e = end_to_end(client, args.calls)
-        print(f"end to end median: {e2e['without']:.3f} ms without, {e2e['with']:.3f} ms with "
-              f"Helicone-Prompt-Id (ratio {e2e['with'] / e2e['without']:.3f})")
+        print(
+            f"end to end median: {e2e['without']:.3f} ms without, {e2e['with']:.3f} ms with "
+            f"Helicone-Prompt-Id (ratio {e2e['with'] / e2e['without']:.3f})"
+        )
         client.close()
 
 

@@ -1,6 +1,6 @@
 """Prompt management: create a versioned prompt, call it, ship v2, roll back, see the figures.
 
-    python examples/prompts.py
+python examples/prompts.py
 """
 
 import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
@@ -66,8 +66,12 @@ for row in client.store.query(
 ):
     print(row)
 for stats in prompts.stats("triage"):
-    print(f"v{stats.version}: {stats.calls} call(s), error rate {stats.error_rate}, "
-          f"cost {stats.cost_usd}")
+    print(
+        f"v{stats.version}: {stats.calls} call(s), error rate {stats.error_rate}, "
+        f"cost {stats.cost_usd}"
+    )
 for move in prompts.history("triage"):
-    print(f"{move.created_at} {move.environment}: {move.action} "
-          f"{move.from_version} -> {move.to_version}")
+    print(
+        f"{move.created_at} {move.environment}: {move.action} "
+        f"{move.from_version} -> {move.to_version}"
+    )
