@@ -20,6 +20,8 @@ from ._stack import Flow, Interceptor, PassThrough
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
 from .providers import ProviderConfig, ProviderNotConfigured
+from .prompts import PromptError, PromptRegistry
+from .providers import ProviderConfig
 from .store import Store
 
 __version__ = "0.1.0"
@@ -40,6 +42,8 @@ __all__ = [
     "Options",
     "OptionsError",
     "PassThrough",
+    "PromptError",
+    "PromptRegistry",
     "ProviderConfig",
     "ProviderNotConfigured",
     "RateLimitPolicy",

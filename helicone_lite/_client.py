@@ -27,6 +27,7 @@ from .store import Store
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
+    from .prompts import PromptRegistry
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -98,6 +99,14 @@ class _Helicone:
     def store(self) -> Store:
         """The request log this client writes to."""
         return self._helicone_runtime.store
+
+    @cached_property
+    def prompts(self) -> PromptRegistry:
+        """The prompt registry in this client's store (see docs/prompts.md)."""
+        from .prompts import PromptRegistry
+
+        runtime = self._helicone_runtime
+        return PromptRegistry(runtime.store, clock=runtime.clock)
 
     @property
     def configured_max_retries(self) -> int:

@@ -15,6 +15,7 @@ from ._stack import Interceptor
 from .interceptors.fallback import Fallback
 from .interceptors.cache import Cache
 from .interceptors.ratelimit import RateLimiter
+from .interceptors.prompts import Prompts
 from .interceptors.recorder import Recorder
 from .interceptors.retry import Retry
 
@@ -28,6 +29,7 @@ USER = "user"
 #: (name, factory); a factory returns the interceptor, or None when the feature is unused.
 LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("recorder", Recorder),
+    ("prompts", Prompts),
     (USER, None),
     ("fallback", Fallback),
     ("retry", Retry),

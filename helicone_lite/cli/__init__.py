@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.query",
     "helicone_lite.cli.cache",
     "helicone_lite.cli.limits",
+    "helicone_lite.cli.prompts",
 )
 
 

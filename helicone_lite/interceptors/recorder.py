@@ -49,6 +49,7 @@ class Recorder:
 
     def handle(self, call: Call) -> Flow:
         result: Result = yield Forward(call)
+        call = result.log.get("_call", call)  # as an inner layer rewrote it (prompts: rendered)
         result.headers.setdefault("Helicone-Id", call.id)
         if result.stream is not None and result.error is None:
             result.observe(_StreamRecord(self, call, result))
