@@ -22,6 +22,12 @@ def _env_redis() -> str | None:
     return os.environ.get("HELICONE_LITE_REDIS_URL") or None
 
 
+def _env_capture_content() -> bool:
+    # the variable OpenTelemetry's own GenAI instrumentations read
+    value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
+    return value.strip().lower() == "true"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings of one client (shared by its ``with_options`` copies).
@@ -40,6 +46,10 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    # OpenTelemetry export (helicone_lite/otel/, docs/opentelemetry.md)
+    otel: bool = False
+    tracer_provider: Any = None
+    otel_capture_content: bool = field(default_factory=_env_capture_content)
 
     @classmethod
     def names(cls) -> frozenset[str]:
