@@ -8,6 +8,7 @@ docs/opentelemetry.md; attribute names follow the GenAI semantic conventions as 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,21 +67,21 @@ def _output_type(value: Any) -> str | None:
     return {"json_object": "json", "json_schema": "json", "text": "text"}.get(str(kind))
 
 
-#: request parameter -> (attribute, converter); the first parameter present wins per attribute
-_PARAMS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
-    ("max_completion_tokens", "gen_ai.request.max_tokens", _int),
-    ("max_tokens", "gen_ai.request.max_tokens", _int),
-    ("temperature", "gen_ai.request.temperature", _float),
-    ("top_p", "gen_ai.request.top_p", _float),
-    ("frequency_penalty", "gen_ai.request.frequency_penalty", _float),
-    ("presence_penalty", "gen_ai.request.presence_penalty", _float),
-    ("seed", "gen_ai.request.seed", _int),
-    ("stop", "gen_ai.request.stop_sequences", _strings),
-    ("reasoning_effort", "gen_ai.request.reasoning.level", lambda v: v or None),
-    ("response_format", "gen_ai.output.type", _output_type),
-    ("dimensions", "gen_ai.embeddings.dimension.count", _int),
-    ("encoding_format", "gen_ai.request.encoding_formats", _strings),
-)
+#: request parameter -> (attribute, converter)
+_PARAMS: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
+    "max_completion_tokens": ("gen_ai.request.max_tokens", _int),
+    "max_tokens": ("gen_ai.request.max_tokens", _int),
+    "temperature": ("gen_ai.request.temperature", _float),
+    "top_p": ("gen_ai.request.top_p", _float),
+    "frequency_penalty": ("gen_ai.request.frequency_penalty", _float),
+    "presence_penalty": ("gen_ai.request.presence_penalty", _float),
+    "seed": ("gen_ai.request.seed", _int),
+    "stop": ("gen_ai.request.stop_sequences", _strings),
+    "reasoning_effort": ("gen_ai.request.reasoning.level", lambda v: v or None),
+    "response_format": ("gen_ai.output.type", _output_type),
+    "dimensions": ("gen_ai.embeddings.dimension.count", _int),
+    "encoding_format": ("gen_ai.request.encoding_formats", _strings),
+}
 
 
 def operation_of(kind: str) -> str:
@@ -112,33 +113,46 @@ def _server(call: Call, row: Mapping[str, Any]) -> Attributes:
     if target is None:
         return {}
     try:
-        url = urlsplit(target.target.adapter.endpoint(target))
-        host, port = url.hostname, url.port
+        host, port = _host_port(target.target.adapter.endpoint(target))
     except Exception:  # an adapter that cannot say where it sends: leave the attributes out
         return {}
     if not host:
         return {}
-    default = {"https": 443, "http": 80}.get(url.scheme)
-    port = port if port is not None else default
-    return {"server.address": host, **({"server.port": port} if port else {})}
+    return {"server.address": host, "server.port": port} if port else {"server.address": host}
+
+
+@functools.lru_cache(maxsize=256)
+def _host_port(endpoint: str) -> tuple[str | None, int | None]:
+    """Host and port of a base URL (never its credentials); a client has only a few."""
+    url = urlsplit(endpoint)
+    port = url.port if url.port is not None else {"https": 443, "http": 80}.get(url.scheme)
+    return url.hostname, port
 
 
 def request_attributes(call: Call, row: Mapping[str, Any]) -> Attributes:
     """What was asked: operation, provider, model, server and request parameters."""
     params = call.params
     provider = row.get("provider") or (call.target.provider if call.targets else None)
+    asked = str(row.get("model") or call.model)
+    answering = _answering(call, row)
+    # a fallback chain ("gpt-4o/claude-sonnet-4"): the entry that answered (or failed last)
+    model = answering.target.model if answering and len(call.targets) > 1 else asked
     attrs: Attributes = {
         "gen_ai.operation.name": operation_of(call.kind),
         "gen_ai.provider.name": provider_name(provider),
         "gen_ai.system": provider_name(provider),  # the pre-1.37 name, still read by some backends
-        "gen_ai.request.model": str(row.get("model") or call.model),
+        "gen_ai.request.model": model,
     }
+    if model != asked:
+        attrs["helicone.model"] = asked
     attrs.update(_server(call, row))
-    for name, attribute, convert in _PARAMS:
-        if attribute not in attrs and name in params:
-            value = convert(params[name])
-            if value is not None:
-                attrs[attribute] = value
+    for name, value in params.items():
+        mapped = _PARAMS.get(name)
+        if mapped is not None and (converted := mapped[1](value)) is not None:
+            attrs[mapped[0]] = converted
+    newer = _int(params.get("max_completion_tokens"))  # wins over the deprecated max_tokens
+    if newer is not None:
+        attrs["gen_ai.request.max_tokens"] = newer
     choices = _int(params.get("n"))
     if choices is not None and choices != 1:
         attrs["gen_ai.request.choice.count"] = choices

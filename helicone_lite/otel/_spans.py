@@ -58,7 +58,7 @@ class SpanBuilder:
         call, result, row, ambient = item
         sent = sent_call(call, result)
         error = result.error
-        response = _response_of(sent, result, row)
+        response = _response_of(sent, result, row, content=self._capture)
         attributes = request_attributes(sent, row)
         attributes.update(response_attributes(sent, row, response, error is not None))
         attributes.update(helicone_attributes(row, _cost_of(row)))
@@ -118,8 +118,11 @@ def _nanos(epoch: float) -> int:
     return whole * 1_000_000_000 + round((epoch - whole) * 1e9)
 
 
-def _response_of(call: Call, result: Result, row: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The chat response as a dict (a stream's assembled chunks), for ids and finish reasons."""
+def _response_of(
+    call: Call, result: Result, row: Mapping[str, Any], *, content: bool
+) -> Mapping[str, Any] | None:
+    """The chat response as a dict (a stream's assembled chunks): its id and finish reasons,
+    and its messages when ``content`` is wanted."""
     if call.kind != "chat.completions":
         return None  # embeddings: nothing needed beyond the row (and vectors are large)
     if call.stream:
@@ -127,11 +130,15 @@ def _response_of(call: Call, result: Result, row: Mapping[str, Any]) -> Mapping[
         text = body() if callable(body) else body
         parsed = json.loads(text) if isinstance(text, str) else None
         return parsed if isinstance(parsed, dict) and "choices" in parsed else None
-    dump = getattr(result.response, "model_dump", None)
-    if dump is None:
+    response = result.response
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list):
         return None
-    data = dump(exclude_none=True)
-    return data if isinstance(data, dict) else None
+    if content:
+        data = response.model_dump(exclude_none=True)
+        return data if isinstance(data, dict) else None
+    reasons = [{"finish_reason": getattr(c, "finish_reason", None)} for c in choices]
+    return {"id": getattr(response, "id", None), "choices": reasons}
 
 
 def _cost_of(row: Mapping[str, Any]) -> float | None:

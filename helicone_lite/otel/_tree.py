@@ -11,6 +11,7 @@ parent/child structure Helicone's session tree shows. No OpenTelemetry import he
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import uuid
@@ -30,6 +31,7 @@ def _digest(session_id: str) -> bytes:
     return hashlib.sha256(_NAMESPACE + session_id.encode("utf-8")).digest()
 
 
+@functools.lru_cache(maxsize=4096)
 def session_trace_id(session_id: str) -> int:
     """The OpenTelemetry trace id of a Helicone session, the same in every process.
 
@@ -50,6 +52,7 @@ def session_trace_id(session_id: str) -> int:
     return int.from_bytes(_digest(session_id)[:16], "big") or 1
 
 
+@functools.lru_cache(maxsize=4096)
 def session_span_id(session_id: str) -> int:
     """The span id of a session's virtual root (the parent of its first spans; not exported)."""
     return (int.from_bytes(_digest(session_id)[16:24], "big") & _MASK_64) or 1

@@ -53,7 +53,6 @@ class Worker:
         self.handled = 0
         self.dropped = 0
         self.failed = 0
-        atexit.register(self.drain_at_exit)
 
     # -- the caller's side -------------------------------------------------------------------
     def submit(self, item: Any) -> None:
@@ -119,6 +118,9 @@ class Worker:
             self._pid = pid
             self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
             self._thread.start()
+        # registered now, not when built: exit handlers run last-in first-out, so this drain
+        # runs before the shutdown of a TracerProvider created before the first span
+        atexit.register(self.drain_at_exit)
 
     def _run(self) -> None:
         items = self._queue

@@ -165,3 +165,20 @@ def test_flush_covers_spans_and_log(client: helicone_lite.Client, traces: Traces
         "failed": 0,
     }
     assert len(traces.exporter.get_finished_spans()) == 1  # SimpleSpanProcessor: exported
+
+
+def test_spans_still_queued_at_exit_are_exported(fake: FakeProvider, home: Path) -> None:
+    # no flush: the exit handler hands the queued span to the provider before the SDK's own
+    # shutdown (registered earlier, so run later) exports the batch
+    out = _python(
+        "import helicone_lite\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))\n"
+        f"client = helicone_lite.Client(api_key='sk-x', base_url={fake.openai_base_url!r}, "
+        f"home={str(home)!r}, tracer_provider=provider)\n"
+        "client.chat.completions.create(model='gpt-4o-mini', "
+        "messages=[{'role': 'user', 'content': 'hi'}])\n"
+    )
+    assert '"name": "chat gpt-4o-mini"' in out
