@@ -57,38 +57,46 @@ class SpanBuilder:
     def emit(self, item: Item) -> None:
         call, result, row, ambient = item
         sent = sent_call(call, result)
-        error = result.error
-        response = _response_of(sent, result, row, content=self._capture)
-        attributes = request_attributes(sent, row)
-        attributes.update(response_attributes(sent, row, response, error is not None))
-        attributes.update(helicone_attributes(row, _cost_of(row)))
-        if error is not None:
-            attributes["error.type"] = error_type(error)
-        if self._capture:
-            attributes.update(content_attributes(sent, response, redact))
         start = _nanos(call.started_wall)
         latency = row.get("latency_ms")
         end = start + round(float(latency) * 1e6) if isinstance(latency, (int, float)) else start
         parent, links = self._placement(row, ambient, call.started_wall)
+        asked = request_attributes(sent, row)  # given at creation: samplers may look at them
         span = self._tracer.start_span(
-            f"{attributes['gen_ai.operation.name']} {attributes['gen_ai.request.model']}",
+            f"{asked['gen_ai.operation.name']} {asked['gen_ai.request.model']}",
             context=parent,
             kind=trace.SpanKind.CLIENT,
-            attributes=attributes,
+            attributes=asked,
             links=links,
             start_time=start,
             record_exception=False,
             set_status_on_exception=False,
         )
-        if error is not None:
-            text = str(row.get("error") or redact(f"{type(error).__name__}: {error}"))
-            span.set_status(trace.Status(trace.StatusCode.ERROR, text[:_MAX_DESCRIPTION]))
+        if span.is_recording():  # not sampled out: the rest (pricing, content) is worth doing
+            self._complete(span, sent, result, row)
         span.end(end_time=max(end, start))
         session = row.get("session_id")
         made = span.get_span_context()
         if isinstance(session, str) and session and made.is_valid:
-            path = normal_path(row.get("session_path"))
-            self._tree.remember(session, path, made, call.started_wall)
+            self._tree.remember(
+                session, normal_path(row.get("session_path")), made, call.started_wall
+            )
+
+    def _complete(
+        self, span: trace.Span, call: Call, result: Result, row: Mapping[str, Any]
+    ) -> None:
+        error = result.error
+        response = _response_of(call, result, row, content=self._capture)
+        attributes = response_attributes(call, row, response, error is not None)
+        attributes.update(helicone_attributes(row, _cost_of(row)))
+        if error is not None:
+            attributes["error.type"] = error_type(error)
+        if self._capture:
+            attributes.update(content_attributes(call, response, redact))
+        span.set_attributes(attributes)
+        if error is not None:
+            text = str(row.get("error") or redact(f"{type(error).__name__}: {error}"))
+            span.set_status(trace.Status(trace.StatusCode.ERROR, text[:_MAX_DESCRIPTION]))
 
     def _placement(
         self, row: Mapping[str, Any], ambient: trace.SpanContext | None, started: float

@@ -90,9 +90,12 @@ class Worker:
         if thread is None:
             return
         try:
-            self._queue.put(_STOP, timeout=timeout)
+            if timeout is None:
+                self._queue.put_nowait(_STOP)  # never block a garbage collection
+            else:
+                self._queue.put(_STOP, timeout=timeout)
         except queue.Full:
-            return
+            return  # the thread ends when it finds the queue empty (see _run)
         if timeout is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
@@ -125,6 +128,8 @@ class Worker:
     def _run(self) -> None:
         items = self._queue
         while True:
+            if self._stopped and items.empty():
+                return
             item = items.get()
             if item is _STOP:
                 return

@@ -120,3 +120,32 @@ def test_active_span_is_linked_from_a_session_span(
     llm = next(s for s in traces.spans(client) if s.name.startswith("chat"))
     assert llm.context.trace_id == session_trace_id("linked-session")
     assert [link.context.span_id for link in llm.links] == [handler.get_span_context().span_id]
+
+
+def test_a_trace_id_sampler_keeps_or_drops_whole_sessions(
+    make_client: Callable[..., helicone_lite.Client],
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+
+    sampler = TraceIdRatioBased(0.5)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(sampler=sampler)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    client = make_client(tracer_provider=provider)
+    sessions = [f"visit-{n}" for n in range(12)]
+    for session in sessions:
+        _ask(client, session, "/triage")
+        _ask(client, session, "/triage/analysis")
+    assert client.flush(timeout=10)
+    kept: dict[str, int] = {}
+    for span in memory.get_finished_spans():
+        session = str((span.attributes or {})["helicone.session.id"])
+        kept[session] = kept.get(session, 0) + 1
+    expected = {s for s in sessions if session_trace_id(s) & (2**64 - 1) < sampler.bound}
+    assert set(kept) == expected and 0 < len(expected) < len(sessions)
+    assert set(kept.values()) == {2}  # a session is kept whole, never in part
+    assert client._helicone_runtime.otel.stats()["handled"] == 2 * len(sessions)
+    provider.shutdown()
