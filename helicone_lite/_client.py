@@ -114,8 +114,9 @@ class _Helicone:
         return self._helicone_max_retries
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Block until every logged call so far is written to the store."""
-        return self._helicone_runtime.store.flush(timeout)
+        """Block until every logged call so far is written to the store (and, with OpenTelemetry
+        export on, its span handed to the tracer provider)."""
+        return self._helicone_runtime.flush(timeout)
 
     def _helicone_build(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._call import Call, Result
 from ._home import default_home
@@ -16,6 +17,9 @@ from ._settings import Settings
 from ._stack import Interceptor
 from .providers import ProviderRegistry, merge_providers
 from .store import Store, iso_from_epoch
+
+if TYPE_CHECKING:
+    from .otel import OTelExporter
 
 __all__ = ["Runtime"]
 
@@ -32,13 +36,39 @@ class Runtime:
         self.monotonic = settings.monotonic
         self.rng = settings.rng
         self.lock = threading.Lock()
-        #: hooks called with (call, result) after each row is queued (alerts, exporters).
-        self.on_record: list[Callable[[Call, Result], None]] = []
+        #: hooks called with (call, result, row) after each row is queued (alerts, exporters);
+        #: ``row`` is the request-log row as queued (callables are evaluated by the writer).
+        self.on_record: list[Callable[[Call, Result, dict[str, Any]], None]] = []
         self.stack: tuple[Interceptor, ...] = build_stack(self, tuple(settings.interceptors))
+        self.otel = _otel_exporter(settings)
+        if self.otel is not None:
+            self.on_record.append(self.otel.record)
 
     @staticmethod
     def iso(epoch: float) -> str:
         return iso_from_epoch(epoch)
 
+    def flush(self, timeout: float | None = None) -> bool:
+        """Hand every span so far to the tracer provider, and write every row to the store."""
+        exported = self.otel.flush(timeout) if self.otel is not None else True
+        return self.store.flush(timeout) and exported
+
     def close(self) -> None:
         self.store.flush()
+        self.flush()
+
+
+def _otel_exporter(settings: Settings) -> OTelExporter | None:
+    if not settings.otel and settings.tracer_provider is None:
+        return None  # opentelemetry is imported only by clients that ask for it
+    from .otel import OTelExporter
+
+    return OTelExporter.from_settings(settings)
+
+
+def _providers(extra: Any) -> list[ProviderConfig]:
+    configs = {c.name: c for c in DEFAULT_PROVIDERS}
+    for item in extra or ():
+        config = item if isinstance(item, ProviderConfig) else ProviderConfig(**item)
+        configs[config.name] = config
+    return list(configs.values())

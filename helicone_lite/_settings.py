@@ -22,6 +22,12 @@ def _env_redis() -> str | None:
     return os.environ.get("HELICONE_LITE_REDIS_URL") or None
 
 
+def _env_capture_content() -> bool:
+    # the variable OpenTelemetry's own GenAI instrumentations read
+    value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
+    return value.strip().lower() == "true"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings of one client (shared by its ``with_options`` copies).
@@ -53,6 +59,10 @@ class Settings:
     #: when the rate limiter's store (SQLite file / Redis) fails: admit calls unchecked
     #: (True) or refuse them with a 503 (False, the default). Either way it is logged once.
     ratelimit_fail_open: bool = False
+    # OpenTelemetry export (helicone_lite/otel/, docs/opentelemetry.md)
+    otel: bool = False
+    tracer_provider: Any = None
+    otel_capture_content: bool = field(default_factory=_env_capture_content)
 
     @classmethod
     def names(cls) -> frozenset[str]:

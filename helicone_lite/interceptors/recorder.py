@@ -66,9 +66,10 @@ class Recorder:
         chunks: list[Any] | None,
     ) -> None:
         """Queue the row (cheap: references and numbers only)."""
-        self._runtime.store.write("requests", self._row(call, result, ended, ttft, chunks))
+        row = self._row(call, result, ended, ttft, chunks)
+        self._runtime.store.write("requests", row)
         for hook in self._runtime.on_record:
-            hook(call, result)
+            hook(call, result, row)
 
     def _row(
         self,
@@ -118,7 +119,8 @@ class Recorder:
         }
         row.update({k: v for k, v in log.items() if not k.startswith("_")})
         if "cost_usd" not in row:
-            row["_cost"] = _pricer(call, target, row, log)
+            # once: the store's writer and an exporter's hook may both want the price
+            row["_cost"] = functools.cache(_pricer(call, target, row, log))
         return row
 
 
