@@ -21,7 +21,6 @@ from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
 from .providers import ProviderConfig, ProviderNotConfigured
 from .prompts import PromptError, PromptRegistry
-from .providers import ProviderConfig
 from .store import Store
 
 __version__ = "0.1.0"

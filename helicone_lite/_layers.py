@@ -31,11 +31,10 @@ LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("recorder", Recorder),
     ("prompts", Prompts),
     (USER, None),
+    ("cache", Cache),
+    ("ratelimit", RateLimiter),
     ("fallback", Fallback),
     ("retry", Retry),
-    ("cache", Cache),
-    # cache goes here: a hit is answered before the limiter and never counted
-    ("ratelimit", RateLimiter),
 )
 
 

@@ -76,6 +76,7 @@ class RowPreparer:
         """The statements that store ``row``; ValueError if ``table`` does not exist."""
         if table not in self._columns:
             raise ValueError(f"unknown table {table!r}")
+        _evaluate_deferred(row)
         if table != "requests":
             return [self._statement(table, row)]
         side: PreparedRow = []
@@ -136,3 +137,14 @@ class RowPreparer:
                     record = {"request_id": request_id, "attempt": number, **attempt}
                     record["request_id"] = request_id
                     out.append(self._statement("attempts", record))
+
+
+def _evaluate_deferred(row: dict[str, Any]) -> None:
+    """Row values given as zero-argument callables are computed here, on the writer thread,
+    so callers queue references instead of serialising bodies on their own path."""
+    for name, value in row.items():
+        if name != "_cost" and callable(value) and not hasattr(value, "model_dump"):
+            try:
+                row[name] = value()
+            except Exception:  # a value that cannot be computed is stored as NULL
+                row[name] = None

@@ -176,6 +176,9 @@ CREATE INDEX idx_alert_events_alert ON alert_events (alert_id, fired_at);
 """
 
 # Append new migrations at the end; the schema version is the length of this tuple.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# v2: the cache seed of a call, for cache statistics by seed.
+_V2 = "ALTER TABLE requests ADD COLUMN cache_seed TEXT;"
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 SCHEMA_VERSION = len(MIGRATIONS)
