@@ -61,6 +61,7 @@ def make_client(
     def make(**kwargs: Any) -> helicone_lite.Client:
         kwargs.setdefault("redis_url", store)
         kwargs.setdefault("clock", clock)
+        kwargs.setdefault("max_retries", 0)  # these tests are about limits, not retries
         c = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home, **kwargs)
         made.append(c)
         return c
@@ -80,7 +81,8 @@ async def aclient(
     fake: FakeProvider, home: Path, clock: Clock, store: str | None
 ) -> AsyncIterator[helicone_lite.AsyncClient]:
     c = helicone_lite.AsyncClient(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, redis_url=store
+        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, redis_url=store,
+        max_retries=0,
     )
     yield c
     await c.close()

@@ -183,8 +183,8 @@ def test_cents_reservation_is_released_when_the_call_fails(
 ) -> None:
     fake.script("gpt-4o", Fault(status=500), times=1)
     headers = {"Helicone-RateLimit-Policy": "1;w=3600;u=cents"}
-    with pytest.raises(openai.InternalServerError):
-        ask(client, headers, model="gpt-4o", max_tokens=50)
+    with pytest.raises(openai.InternalServerError):  # no SDK-style retry: the 500 is final
+        ask(client.with_options(max_retries=0), headers, model="gpt-4o", max_tokens=50)
     assert levels(client) == {}  # released: the bucket is full again
     fake.script("gpt-4o", Reply(text="ok", prompt_tokens=10, completion_tokens=50))
     r = ask(client, headers, model="gpt-4o", max_tokens=50)

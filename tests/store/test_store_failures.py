@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from store_workers import blocked_writer, count
 
+from helicone_lite.store import SCHEMA_VERSION
 from helicone_lite.store import Store, StoreError
 
 RowFactory = Callable[..., dict[str, Any]]
@@ -225,7 +226,7 @@ def test_locked_while_opening_a_new_file_sets_up_later(db_path: Path, make_row: 
         assert not store.degraded and store.schema_version is None  # pending, not broken
         store.write("requests", make_row())
         assert store.flush()
-        assert store.schema_version == 1
+        assert store.schema_version == SCHEMA_VERSION
         assert count(db_path) == 1
     finally:
         holder.close()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from store_workers import count
 
+from helicone_lite.store import SCHEMA_VERSION
 from helicone_lite.store import Store, StoreError
 
 RowFactory = Callable[..., dict[str, Any]]
@@ -53,7 +54,7 @@ def test_query_refuses_writes(filled: Store, sql: str, tmp_path: Path) -> None:
         filled.query(sql)
     assert count(filled.path) == 5
     assert not (tmp_path / "copy.db").exists()
-    assert filled.query("PRAGMA user_version") == [{"user_version": 1}]
+    assert filled.query("PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_query_refuses_writes(filled: Store, sql: str, tmp_path: Path) -> None:
             "SELECT json_extract(request_body, '$.messages[0].role') AS r FROM requests LIMIT 1",
             [{"r": "user"}],
         ),
-        ("PRAGMA user_version", [{"user_version": 1}]),
+        ("PRAGMA user_version", [{"user_version": SCHEMA_VERSION}]),
     ],
 )
 def test_query_reads(filled: Store, sql: str, expected: list[dict[str, Any]]) -> None:

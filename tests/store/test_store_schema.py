@@ -72,7 +72,7 @@ def test_appended_migration_upgrades_an_existing_file(db_path: Path) -> None:
         "ALTER TABLE requests ADD COLUMN region TEXT; CREATE INDEX idx_region ON requests (region);"
     )
     store = Store(db_path, migrations=(*MIGRATIONS, v2))
-    assert store.schema_version == 2
+    assert store.schema_version == SCHEMA_VERSION + 1
     store.write("requests", {"id": "r", "region": "eu"})  # the writer sees the new column
     store.flush()
     assert store.query("SELECT region FROM requests") == [{"region": "eu"}]
@@ -85,7 +85,7 @@ def test_failed_migration_rolls_back_and_degrades(db_path: Path) -> None:
     assert store.degraded
     store.close()
     conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert (
         conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").fetchone()[0] == 0
     )
