@@ -19,8 +19,8 @@ from ._settings import Settings
 from ._stack import Flow, Interceptor, PassThrough
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
-from .providers import ProviderConfig, ProviderNotConfigured
 from .prompts import PromptError, PromptRegistry
+from .providers import ProviderConfig, ProviderNotConfigured
 from .store import Store
 
 __version__ = "0.1.0"

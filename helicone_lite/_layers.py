@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._stack import Interceptor
-from .interceptors.fallback import Fallback
 from .interceptors.cache import Cache
-from .interceptors.ratelimit import RateLimiter
+from .interceptors.fallback import Fallback
 from .interceptors.prompts import Prompts
+from .interceptors.ratelimit import RateLimiter
 from .interceptors.recorder import Recorder
 from .interceptors.retry import Retry
 

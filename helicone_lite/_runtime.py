@@ -65,10 +65,3 @@ def _otel_exporter(settings: Settings) -> OTelExporter | None:
 
     return OTelExporter.from_settings(settings)
 
-
-def _providers(extra: Any) -> list[ProviderConfig]:
-    configs = {c.name: c for c in DEFAULT_PROVIDERS}
-    for item in extra or ():
-        config = item if isinstance(item, ProviderConfig) else ProviderConfig(**item)
-        configs[config.name] = config
-    return list(configs.values())

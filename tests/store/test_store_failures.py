@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 from store_workers import blocked_writer, count
 
-from helicone_lite.store import SCHEMA_VERSION
-from helicone_lite.store import Store, StoreError
+from helicone_lite.store import SCHEMA_VERSION, Store, StoreError
 
 RowFactory = Callable[..., dict[str, Any]]
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from store_workers import count
 
-from helicone_lite.store import SCHEMA_VERSION
-from helicone_lite.store import Store, StoreError
+from helicone_lite.store import SCHEMA_VERSION, Store, StoreError
 
 RowFactory = Callable[..., dict[str, Any]]
 
