@@ -40,6 +40,9 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
+    #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
+    alerts: Sequence[Any] = ()
 
     @classmethod
     def names(cls) -> frozenset[str]:

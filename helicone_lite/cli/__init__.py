@@ -19,6 +19,13 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.demo",
     "helicone_lite.cli.requests",
     "helicone_lite.cli.query",
+    "helicone_lite.cli.sessions",
+    "helicone_lite.cli.users",
+    "helicone_lite.cli.properties",
+    "helicone_lite.cli.costs",
+    "helicone_lite.cli.scores",
+    "helicone_lite.cli.alerts",
+    "helicone_lite.cli.export",
 )
 
 

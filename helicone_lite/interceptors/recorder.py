@@ -65,9 +65,12 @@ class Recorder:
         chunks: list[Any] | None,
     ) -> None:
         """Queue the row (cheap: references and numbers only)."""
-        self._runtime.store.write("requests", self._row(call, result, ended, ttft, chunks))
-        for hook in self._runtime.on_record:
-            hook(call, result)
+        row = self._row(call, result, ended, ttft, chunks)
+        self._runtime.store.write("requests", row)
+        if self._runtime.on_record:
+            result.log["_row"] = row  # hooks see the row as logged (callables unevaluated)
+            for hook in self._runtime.on_record:
+                hook(call, result)
 
     def _row(
         self,
