@@ -52,15 +52,20 @@ def bench_calls(calls: int) -> dict[str, float]:
     with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
         raw = openai.OpenAI(api_key="sk-bench", base_url=fake.openai_base_url, max_retries=0)
         ours = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
-        headers = {"Helicone-Session-Id": "bench", "Helicone-Session-Path": "/agent",
-                   "Helicone-Property-App": "bench", "Helicone-Property-Team": "ml"}
+        headers = {
+            "Helicone-Session-Id": "bench",
+            "Helicone-Session-Path": "/agent",
+            "Helicone-Property-App": "bench",
+            "Helicone-Property-Team": "ml",
+        }
 
         def raw_call() -> object:
             return raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
 
         def our_call() -> object:
             return ours.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers)
+                model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers
+            )
 
         for _ in range(50):  # warm both paths (connections, imports, price table)
             raw_call()
@@ -76,17 +81,23 @@ def bench_calls(calls: int) -> dict[str, float]:
         logged = ours.store.query("SELECT COUNT(*) AS n FROM requests")[0]["n"]
         ours.close()
     return {
-        "raw_median_ms": statistics.median(raw_t), "raw_p95_ms": pct(raw_t, 0.95),
-        "ours_median_ms": statistics.median(our_t), "ours_p95_ms": pct(our_t, 0.95),
+        "raw_median_ms": statistics.median(raw_t),
+        "raw_p95_ms": pct(raw_t, 0.95),
+        "ours_median_ms": statistics.median(our_t),
+        "ours_p95_ms": pct(our_t, 0.95),
         "added_median_ms": statistics.median(our_t) - statistics.median(raw_t),
         "ratio_median": statistics.median(our_t) / statistics.median(raw_t),
-        "rows_logged": logged, "rows_expected": calls + 50, "final_drain_s": drain,
+        "rows_logged": logged,
+        "rows_expected": calls + 50,
+        "final_drain_s": drain,
     }
 
 
 def bench_import(runs: int = 7) -> dict[str, float]:
-    samples = [json.loads(subprocess.check_output([sys.executable, "-c", IMPORT_PROBE]))
-               for _ in range(runs)]
+    samples = [
+        json.loads(subprocess.check_output([sys.executable, "-c", IMPORT_PROBE]))
+        for _ in range(runs)
+    ]
     return {
         "openai_import_ms": statistics.median(s["openai_ms"] for s in samples),
         "added_import_ms": statistics.median(s["added_ms"] for s in samples),
@@ -103,17 +114,27 @@ def main() -> None:
     calls = bench_calls(args.calls)
     imports = bench_import()
     print(f"per call (n={args.calls}, fake provider on loopback, logging + session + 2 properties)")
-    print(f"  raw openai      median {calls['raw_median_ms']:.3f} ms   p95 {calls['raw_p95_ms']:.3f} ms")
-    print(f"  helicone_lite   median {calls['ours_median_ms']:.3f} ms   p95 {calls['ours_p95_ms']:.3f} ms")
-    print(f"  added           median {calls['added_median_ms'] * 1000:.0f} µs   "
-          f"ratio {calls['ratio_median']:.3f}   (budget: <= 100 µs added)")
+    print(
+        f"  raw openai      median {calls['raw_median_ms']:.3f} ms   p95 {calls['raw_p95_ms']:.3f} ms"
+    )
+    print(
+        f"  helicone_lite   median {calls['ours_median_ms']:.3f} ms   p95 {calls['ours_p95_ms']:.3f} ms"
+    )
+    print(
+        f"  added           median {calls['added_median_ms'] * 1000:.0f} µs   "
+        f"ratio {calls['ratio_median']:.3f}   (budget: <= 100 µs added)"
+    )
     print(f"  rows logged     {calls['rows_logged']} of {calls['rows_expected']}")
     print("import")
     print(f"  import openai                  {imports['openai_import_ms']:.0f} ms")
-    print(f"  import helicone_lite on top    {imports['added_import_ms']:.0f} ms   (budget: <= 60 ms)")
+    print(
+        f"  import helicone_lite on top    {imports['added_import_ms']:.0f} ms   (budget: <= 60 ms)"
+    )
     print(f"  extra RSS                      {imports['added_rss_mb']:.1f} MB  (budget: <= 15 MB)")
-    print(f"  imports anthropic / google.genai: {imports['imports_anthropic']} / "
-          f"{imports['imports_google_genai']}")
+    print(
+        f"  imports anthropic / google.genai: {imports['imports_anthropic']} / "
+        f"{imports['imports_google_genai']}"
+    )
 
 
 if __name__ == "__main__":

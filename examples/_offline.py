@@ -19,4 +19,6 @@ if not os.environ.get("OPENAI_API_KEY"):
     atexit.register(_fake.stop)
     os.environ.update(_fake.env())
     os.environ.setdefault("HELICONE_LITE_HOME", tempfile.mkdtemp(prefix="helicone-lite-example-"))
-    print(f"(offline: using the fake provider at {_fake.url}; log in {os.environ['HELICONE_LITE_HOME']})")
+    print(
+        f"(offline: using the fake provider at {_fake.url}; log in {os.environ['HELICONE_LITE_HOME']})"
+    )

@@ -34,9 +34,11 @@ for attempt in range(2):
             "Helicone-Prompt-Id": "diabetes-query-v1",
         },
     )
-    print(f"call {attempt + 1}: cache={response.headers.get('Helicone-Cache')} "
-          f"remaining={response.headers.get('Helicone-RateLimit-Remaining')} "
-          f"id={response.headers['Helicone-Id']}")
+    print(
+        f"call {attempt + 1}: cache={response.headers.get('Helicone-Cache')} "
+        f"remaining={response.headers.get('Helicone-RateLimit-Remaining')} "
+        f"id={response.headers['Helicone-Id']}"
+    )
     print("   ", (response.choices[0].message.content or "")[:70])
 
 client.flush()

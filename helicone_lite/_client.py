@@ -23,6 +23,7 @@ from ._settings import Settings
 from ._stack import run_async, run_sync
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options, parse_headers, parse_kwargs
+from .options._model import EMPTY
 from .store import Store
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
@@ -36,7 +37,7 @@ def _split_init(
 ) -> tuple[dict[str, Any], Settings | None, Runtime | None, Options, int]:
     """Separate helicone_lite's arguments from openai's; Helicone headers become defaults."""
     runtime: Runtime | None = kwargs.pop("_helicone_runtime", None)
-    inherited: Options = kwargs.pop("_helicone_defaults", None) or Options()
+    inherited: Options = kwargs.pop("_helicone_defaults", None) or EMPTY
     max_retries = kwargs.pop("_helicone_max_retries", None)
     if max_retries is None:
         max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)

@@ -13,11 +13,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from .options import Options, parse_kwargs
+from .options._model import EMPTY
 
 __all__ = ["current_scope", "properties", "scope", "session", "user"]
 
-_EMPTY = Options()  # immutable (a frozen dataclass), so safe as the default
-_SCOPE: ContextVar[Options] = ContextVar("helicone_lite_scope", default=_EMPTY)
+_SCOPE: ContextVar[Options] = ContextVar("helicone_lite_scope", default=EMPTY)
 
 
 def current_scope() -> Options:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ._values import CacheControl, FallbackTarget, RateLimitPolicy
 
-__all__ = ["Options"]
+__all__ = ["EMPTY", "Options"]
 
 _NO_PROPERTIES: Mapping[str, str] = MappingProxyType({})
 
@@ -63,6 +63,10 @@ class Options:
 
     def merge(self, other: Options) -> Options:
         """``other``'s set values win; properties are united (``other`` wins per name)."""
+        if other is EMPTY:
+            return self
+        if self is EMPTY:
+            return other
         changes: dict[str, Any] = {}
         for name in _FIELD_NAMES:
             value = getattr(other, name)
@@ -75,7 +79,7 @@ class Options:
         return replace(self, **changes) if changes else self
 
     def is_empty(self) -> bool:
-        return self == _EMPTY_OPTIONS
+        return self is EMPTY or self == EMPTY
 
     @property
     def cache_reads(self) -> bool:
@@ -91,4 +95,5 @@ class Options:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Options))
-_EMPTY_OPTIONS = Options()
+#: The options of a call that sets none; parsers return this very object, so merging it is free.
+EMPTY = Options()

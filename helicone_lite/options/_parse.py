@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._errors import OptionsError
-from ._model import Options
+from ._model import EMPTY, Options
 from ._values import parse_cache_control, parse_fallbacks, parse_policies
 
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
@@ -226,6 +226,16 @@ def unknown_headers(headers: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def _apply(spec: _Spec, value: object, option: str) -> Any:
+    """Parse one value; an error always quotes the value exactly as the user gave it."""
+    try:
+        return spec.parse(value, option)
+    except OptionsError as exc:
+        if exc.value is value or exc.option != option:
+            raise
+        raise OptionsError(option, value, exc.allowed) from None
+
+
 def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str, Any] | None]:
     """Parse the option headers out of ``headers``; return them and the headers left over.
 
@@ -239,7 +249,7 @@ def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str,
     values: dict[str, Any] = {}
     for fname, pair in raw.items():
         header, value = pair
-        values[fname] = _BY_FIELD[fname].parse(value, header)
+        values[fname] = _apply(_BY_FIELD[fname], value, header)
     return Options(**values), rest
 
 
@@ -261,8 +271,8 @@ def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
         if spec is None:
             raise OptionsError("helicone", name, f"one of: {', '.join(sorted(_BY_FIELD))}")
         if item is not None:
-            values[name] = spec.parse(item, name)
+            values[name] = _apply(spec, item, name)
     return Options(**values)
 
 
-_EMPTY = Options()
+_EMPTY = EMPTY

@@ -34,7 +34,9 @@ async def aclient(fake: FakeProvider, home: Path) -> AsyncIterator[helicone_lite
     await c.close()
 
 
-def rows(client: Any, sql: str = "SELECT * FROM requests ORDER BY created_at, rowid") -> list[dict[str, Any]]:
+def rows(
+    client: Any, sql: str = "SELECT * FROM requests ORDER BY created_at, rowid"
+) -> list[dict[str, Any]]:
     client.flush()
     result: list[dict[str, Any]] = client.store.query(sql)
     return result

@@ -15,7 +15,8 @@ from .conftest import MESSAGES, rows
 
 async def test_async_create_and_log(aclient: helicone_lite.AsyncClient) -> None:
     r = await aclient.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": "u1"})
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": "u1"}
+    )
     assert r.choices[0].message.content
     assert r.headers["Helicone-Id"]
     [row] = rows(aclient)
@@ -24,21 +25,24 @@ async def test_async_create_and_log(aclient: helicone_lite.AsyncClient) -> None:
 
 async def test_async_stream(aclient: helicone_lite.AsyncClient) -> None:
     stream = await aclient.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        model="gpt-4o-mini", messages=MESSAGES, stream=True
+    )
     assert isinstance(stream, openai.AsyncStream)
     parts = [c.choices[0].delta.content async for c in stream]
     assert parts and all(p is not None for p in parts[:-1])
     [row] = rows(aclient)
     assert row["stream"] == 1 and row["ttft_ms"] is not None
     assert json.loads(row["response_body"])["choices"][0]["message"]["content"] == "".join(
-        p or "" for p in parts)
+        p or "" for p in parts
+    )
 
 
 async def test_async_error_and_raw_response(
     aclient: helicone_lite.AsyncClient, fake: FakeProvider
 ) -> None:
     raw = await aclient.chat.completions.with_raw_response.create(
-        model="gpt-4o-mini", messages=MESSAGES)
+        model="gpt-4o-mini", messages=MESSAGES
+    )
     assert raw.headers["Helicone-Id"] and raw.parse().choices
     fake.script("gpt-4o", Fault(status=404))
     try:

@@ -49,16 +49,18 @@ def test_stream_yields_the_raw_chunks_and_logs_ttft(
     client: helicone_lite.Client, fake: FakeProvider
 ) -> None:
     raw = openai.OpenAI(api_key=KEY, base_url=fake.openai_base_url, max_retries=0)
-    theirs = [c.choices[0].delta.content for c in raw.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True)]
+    theirs = [
+        c.choices[0].delta.content
+        for c in raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    ]
     stream = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
     assert isinstance(stream, openai.Stream)
     chunks = list(stream)
     assert [c.choices[0].delta.content for c in chunks] == theirs  # usage chunk not shown
     assert stream.headers.get("Helicone-Id")
     # we asked upstream for usage so the cost is known
-    assert fake.requests[-1].body["stream_options"] == {"include_usage": True}
-    [_, row] = rows(client)  # first row is nothing: the raw SDK is not logged
+    assert fake.requests[-1].json["stream_options"] == {"include_usage": True}
+    [row] = rows(client)  # the raw SDK call is not logged
     assert row["stream"] == 1 and row["status"] == 200
     assert row["ttft_ms"] is not None and 0 < row["ttft_ms"] <= row["latency_ms"]
     assert row["prompt_tokens"] > 0 and row["cost_usd"] is not None
@@ -67,9 +69,14 @@ def test_stream_yields_the_raw_chunks_and_logs_ttft(
 
 
 def test_stream_usage_chunk_shown_when_asked(client: helicone_lite.Client) -> None:
-    chunks = list(client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True,
-        stream_options={"include_usage": True}))
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
 
 
@@ -97,7 +104,8 @@ def test_connection_error_is_status_zero(client: helicone_lite.Client, fake: Fak
     fake.script("gpt-4o-mini", Fault(reset=True), times=10)
     with pytest.raises(openai.APIConnectionError):
         client.with_options(max_retries=0).chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES)
+            model="gpt-4o-mini", messages=MESSAGES
+        )
     assert rows(client)[-1]["status"] == 0
 
 
@@ -120,8 +128,7 @@ def test_with_streaming_response(client: helicone_lite.Client) -> None:
 
 
 def test_with_options_keeps_store_stack_and_defaults(client: helicone_lite.Client) -> None:
-    tagged = client.with_options(
-        timeout=5, default_headers={"Helicone-Property-Team": "ml"})
+    tagged = client.with_options(timeout=5, default_headers={"Helicone-Property-Team": "ml"})
     assert isinstance(tagged, helicone_lite.Client)
     assert tagged.store is client.store
     assert tagged.timeout == 5
@@ -131,33 +138,46 @@ def test_with_options_keeps_store_stack_and_defaults(client: helicone_lite.Clien
     assert [json.loads(r["properties"]) for r in logged] == [{"team": "ml"}, {}]
 
 
-def test_default_headers_apply_and_per_call_values_win(
-    fake: FakeProvider, home: Any
-) -> None:
+def test_default_headers_apply_and_per_call_values_win(fake: FakeProvider, home: Any) -> None:
     client = helicone_lite.Client(
-        api_key=KEY, base_url=fake.openai_base_url, home=home,
+        api_key=KEY,
+        base_url=fake.openai_base_url,
+        home=home,
         default_headers={"Helicone-User-Id": "default-user", "Helicone-Property-App": "triage"},
     )
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": "u2"})
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": "u2"}
+    )
     client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": "u2"},
-        helicone={"user_id": "u3"})
+        model="gpt-4o-mini",
+        messages=MESSAGES,
+        extra_headers={"Helicone-User-Id": "u2"},
+        helicone={"user_id": "u3"},
+    )
     assert [r["user_id"] for r in rows(client)] == ["default-user", "u2", "u3"]
     for request in fake.requests:
         assert not [h for h in request.headers if h.lower().startswith("helicone-")]
 
 
-def test_no_helicone_header_reaches_the_wire(client: helicone_lite.Client, fake: FakeProvider) -> None:
+def test_no_helicone_header_reaches_the_wire(
+    client: helicone_lite.Client, fake: FakeProvider
+) -> None:
     client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=False,
+        model="gpt-4o-mini",
+        messages=MESSAGES,
+        stream=False,
         extra_headers={
-            "Helicone-Session-Id": "s1", "Helicone-Session-Path": "/a",
-            "helicone-property-x": "y", "HELICONE-USER-ID": "u", "Cache-Control": "max-age=60",
-            "Helicone-Auth": "Bearer sk-helicone-xyz", "Helicone-Typo-Header": "1",
+            "Helicone-Session-Id": "s1",
+            "Helicone-Session-Path": "/a",
+            "helicone-property-x": "y",
+            "HELICONE-USER-ID": "u",
+            "Cache-Control": "max-age=60",
+            "Helicone-Auth": "Bearer sk-helicone-xyz",
+            "Helicone-Typo-Header": "1",
             "X-Custom": "kept",
-        })
+        },
+    )
     headers = fake.requests[-1].headers
     assert not [h for h in headers if h.lower().startswith("helicone-") or h == "cache-control"]
     assert headers["x-custom"] == "kept"
@@ -171,32 +191,40 @@ def test_user_falls_back_to_body_user(client: helicone_lite.Client) -> None:
 def test_request_id_header_sets_the_id(client: helicone_lite.Client) -> None:
     rid = "3f2b8c1e-6d4a-4b7e-9c1f-2a5d8e7f9b10"
     r = client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Request-Id": rid})
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Request-Id": rid}
+    )
     assert r.headers["Helicone-Id"] == rid
     assert rows(client)[0]["id"] == rid
 
 
 def test_omit_request_and_response(client: helicone_lite.Client) -> None:
     client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES,
-        extra_headers={"Helicone-Omit-Request": "true", "Helicone-Omit-Response": "true"})
+        model="gpt-4o-mini",
+        messages=MESSAGES,
+        extra_headers={"Helicone-Omit-Request": "true", "Helicone-Omit-Response": "true"},
+    )
     [row] = rows(client)
     assert json.loads(row["request_body"]) == {"model": "gpt-4o-mini"}
     assert json.loads(row["response_body"]) == {"model": "gpt-4o-mini"}
     assert row["prompt_tokens"] > 0 and row["cost_usd"] is not None and row["latency_ms"] > 0
 
 
-def test_model_override_prices_another_model(client: helicone_lite.Client, fake: FakeProvider) -> None:
+def test_model_override_prices_another_model(
+    client: helicone_lite.Client, fake: FakeProvider
+) -> None:
     fake.script("*", Reply(text="x", prompt_tokens=1000, completion_tokens=0))
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Model-Override": "gpt-4o"})
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Model-Override": "gpt-4o"}
+    )
     mini, big = (r["cost_usd"] for r in rows(client))
     assert mini == pytest.approx(0.00015)
     assert big == pytest.approx(0.0025)
 
 
-def test_cached_input_tokens_priced_as_cached(client: helicone_lite.Client, fake: FakeProvider) -> None:
+def test_cached_input_tokens_priced_as_cached(
+    client: helicone_lite.Client, fake: FakeProvider
+) -> None:
     fake.script("*", Reply(text="x", prompt_tokens=1000, completion_tokens=0, cached_tokens=1000))
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     [row] = rows(client)
@@ -228,14 +256,16 @@ def test_secrets_never_reach_the_store(client: helicone_lite.Client, fake: FakeP
     fake.script("gpt-4o-mini", Fault(status=401))
     with pytest.raises(openai.AuthenticationError):
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES,
-            extra_headers={"Authorization": f"Bearer {KEY}"})
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Authorization": f"Bearer {KEY}"}
+        )
     client.flush()
     for path in client.store.path.parent.glob("helicone.db*"):
         assert KEY.encode() not in path.read_bytes()
 
 
-def test_openai_environment_variables(fake: FakeProvider, home: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openai_environment_variables(
+    fake: FakeProvider, home: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", fake.openai_base_url)
     client = helicone_lite.Client(home=home)

@@ -21,7 +21,8 @@ def _process_calls(base_url: str, home: str, n: int) -> None:
     client = helicone_lite.Client(api_key=KEY, base_url=base_url, home=home)
     for i in range(n):
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": f"proc-{i}"})
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-User-Id": f"proc-{i}"}
+        )
     client.close()
 
 
@@ -29,8 +30,10 @@ def test_threads_and_processes_write_exactly_one_row_each(
     client: helicone_lite.Client, fake: FakeProvider, home: Path
 ) -> None:
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_process_calls, args=(fake.openai_base_url, str(home), 50))
-             for _ in range(2)]
+    procs = [
+        ctx.Process(target=_process_calls, args=(fake.openai_base_url, str(home), 50))
+        for _ in range(2)
+    ]
     for p in procs:
         p.start()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -52,7 +53,8 @@ def test_bad_header_raises_before_any_call(
 ) -> None:
     with pytest.raises(OptionsError) as info:
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, extra_headers={header: value})
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers={header: value}
+        )
     message = str(info.value)
     assert header in message and repr(value) in message and "expected" in message
     assert isinstance(info.value, ValueError)
@@ -63,28 +65,40 @@ def test_bad_header_raises_before_any_call(
 def test_bad_keyword_raises(client: helicone_lite.Client) -> None:
     with pytest.raises(OptionsError, match="cache_bucket_max_size"):
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, helicone={"cache_bucket_max_size": 99})
+            model="gpt-4o-mini", messages=MESSAGES, helicone={"cache_bucket_max_size": 99}
+        )
     with pytest.raises(OptionsError, match="one of"):
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, helicone={"cache_enable": True})
+            model="gpt-4o-mini", messages=MESSAGES, helicone={"cache_enable": True}
+        )
 
 
 def test_headers_are_case_insensitive_and_typed() -> None:
-    opts, rest = parse_headers({
-        "HELICONE-CACHE-ENABLED": "True", "cache-control": "s-maxage = 60, max-age=10",
-        "Helicone-Cache-Bucket-Max-Size": "3", "helicone-cache-ignore-keys": '["user", "n"]',
-        "Helicone-RateLimit-Policy": "100;w=3600;s=user, 500;w=86400;u=cents;s=user",
-        "Helicone-Retry-Num": "3", "Helicone-Retry-Factor": "1.5",
-        "Helicone-Session-Path": "triage/analysis/", "Helicone-Property-Department": "cardio",
-        "Helicone-Prompt-Version": "2", "Helicone-Omit-Response": "TRUE", "Accept": "x",
-    })
+    opts, rest = parse_headers(
+        {
+            "HELICONE-CACHE-ENABLED": "True",
+            "cache-control": "s-maxage = 60, max-age=10",
+            "Helicone-Cache-Bucket-Max-Size": "3",
+            "helicone-cache-ignore-keys": '["user", "n"]',
+            "Helicone-RateLimit-Policy": "100;w=3600;s=user, 500;w=86400;u=cents;s=user",
+            "Helicone-Retry-Num": "3",
+            "Helicone-Retry-Factor": "1.5",
+            "Helicone-Session-Path": "triage/analysis/",
+            "Helicone-Property-Department": "cardio",
+            "Helicone-Prompt-Version": "2",
+            "Helicone-Omit-Response": "TRUE",
+            "Accept": "x",
+        }
+    )
     assert rest == {"Accept": "x"}
     assert opts.cache_enabled is True and opts.cache_control is not None
     assert opts.cache_control.max_age == 60
     assert opts.cache_bucket_max_size == 3 and opts.cache_ignore_keys == ("user", "n")
     assert opts.ratelimit_policy is not None
     assert [p.normalised() for p in opts.ratelimit_policy] == [
-        "100;w=3600;s=user", "500;w=86400;u=cents;s=user"]
+        "100;w=3600;s=user",
+        "500;w=86400;u=cents;s=user",
+    ]
     assert opts.retry_num == 3 and opts.retry_factor == 1.5
     assert opts.session_path == "/triage/analysis"
     assert dict(opts.properties) == {"department": "cardio"}
@@ -107,12 +121,22 @@ def test_cache_control_rules() -> None:
 
 
 def test_keyword_form_mirrors_headers() -> None:
-    by_header, _ = parse_headers({
-        "Helicone-Cache-Enabled": "true", "Helicone-Cache-Bucket-Max-Size": "5",
-        "Helicone-User-Id": "u", "Helicone-Property-Agent": "triage"})
-    by_keyword = parse_kwargs({
-        "cache_enabled": True, "cache_bucket_max_size": 5, "user_id": "u",
-        "properties": {"Agent": "triage"}})
+    by_header, _ = parse_headers(
+        {
+            "Helicone-Cache-Enabled": "true",
+            "Helicone-Cache-Bucket-Max-Size": "5",
+            "Helicone-User-Id": "u",
+            "Helicone-Property-Agent": "triage",
+        }
+    )
+    by_keyword = parse_kwargs(
+        {
+            "cache_enabled": True,
+            "cache_bucket_max_size": 5,
+            "user_id": "u",
+            "properties": {"Agent": "triage"},
+        }
+    )
     assert by_header == by_keyword
 
 
@@ -128,22 +152,33 @@ def test_scopes_nest_and_restore(client: helicone_lite.Client) -> None:
         with helicone_lite.session(path="/triage/analysis"), helicone_lite.properties(agent="a"):
             client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         client.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES,
-            extra_headers={"Helicone-Session-Path": "/triage/report"})
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            extra_headers={"Helicone-Session-Path": "/triage/report"},
+        )
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    got = [(r["session_id"], r["session_path"], r["session_name"], r["user_id"], r["properties"])
-           for r in rows(client)]
+    got = [
+        (
+            r["session_id"],
+            r["session_path"],
+            r["session_name"],
+            r["user_id"],
+            json.loads(r["properties"]),
+        )
+        for r in rows(client)
+    ]
     assert got == [
-        ("s1", "/triage", "Triage", "p-1", "{}"),
-        ("s1", "/triage/analysis", "Triage", "p-1", '{"agent": "a"}'),
-        ("s1", "/triage/report", "Triage", "p-1", "{}"),
-        (None, None, None, None, "{}"),
+        ("s1", "/triage", "Triage", "p-1", {}),
+        ("s1", "/triage/analysis", "Triage", "p-1", {"agent": "a"}),
+        ("s1", "/triage/report", "Triage", "p-1", {}),
+        (None, None, None, None, {}),
     ]
 
 
 def test_session_path_defaults_to_root(client: helicone_lite.Client) -> None:
     client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Session-Id": "s"})
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Session-Id": "s"}
+    )
     assert rows(client)[0]["session_path"] == "/"
 
 
