@@ -34,9 +34,11 @@ _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
 def money(value: float | None) -> str:
-    """``$12.34``, ``$0.0123``, ``$0.000150``; ``—`` for unknown."""
+    """``$12.34``, ``$0.0123``, ``$0.000150``, ``$0``; ``—`` for unknown."""
     if value is None:
         return "—"
+    if value == 0:
+        return "$0"
     if abs(value) >= 1:
         return f"${value:,.2f}"
     if abs(value) >= 0.01:
