@@ -31,8 +31,10 @@ class _Timed:
         self.seconds = seconds
         self.items: deque[tuple[float, float]] = deque()
 
-    def _push(self, at: float, value: float) -> None:
-        self.items.append((at, value))
+    def _push(self, at: float, value: float | None) -> None:
+        """Add a sample (unless ``value`` is None) and evict what left the window by ``at``."""
+        if value is not None:
+            self.items.append((at, value))
         cutoff = at - self.seconds
         while self.items and (self.items[0][0] <= cutoff or len(self.items) > MAX_SAMPLES):
             self._drop(self.items.popleft()[1])
@@ -88,10 +90,9 @@ class P95Window(_Timed):
         self.ordered: list[float] = []
 
     def add(self, at: float, cost: float | None, failed: bool, latency_ms: float | None) -> None:
-        if latency_ms is None:
-            return
-        bisect.insort(self.ordered, latency_ms)
-        self._push(at, latency_ms)
+        if latency_ms is not None:
+            bisect.insort(self.ordered, latency_ms)
+        self._push(at, latency_ms)  # a call without a latency still moves the window on
 
     def _drop(self, value: float) -> None:
         del self.ordered[bisect.bisect_left(self.ordered, value)]

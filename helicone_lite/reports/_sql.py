@@ -69,6 +69,7 @@ class Reader:
         self.store.flush()
         conn = self.store.connect()
         conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+        conn.execute("PRAGMA temp_store = MEMORY")  # the small sorts reports do never spill
         return conn
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

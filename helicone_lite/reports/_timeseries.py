@@ -236,10 +236,10 @@ def _bucket(span: tuple[str, str], key: Any, values: Sequence[Any]) -> CostBucke
 def cache_savings(reader: Reader, filters: Filters, now: float) -> CacheSavings:
     """Hits, hit rate and money saved: each hit is worth its original request's cost."""
     where, params = filters.where(now, alias="h.")
-    hits = (
-        "SELECT h.model AS model, h.cache_reference_id AS ref, count(*) AS n FROM requests h "
+    hits = (  # grouped in index order: no sort; then one lookup per original request
+        "SELECT h.cache_reference_id AS ref, h.model AS model, count(*) AS n FROM requests h "
         f"INDEXED BY idx_requests_cache_hits WHERE h.cache_status = 'HIT' AND {where} "
-        "GROUP BY h.model, h.cache_reference_id"
+        "GROUP BY h.cache_reference_id, h.model"
     )
     sql = (
         "SELECT g.model AS model, sum(g.n) AS hits, total(o.cost_usd * g.n) AS saved, "

@@ -13,7 +13,8 @@ in order, and never sorts rows or visits the wide ``requests`` rows (which hold 
   created_at, …)`` (models are reported per provider) and ``idx_requests_user`` is
   ``(user_id, latency_ms, …)``: a user's p95 latency is then read from the top of their
   range (``ORDER BY latency_ms DESC LIMIT 1 OFFSET k``, k = 5 % of their requests).
-* ``idx_requests_cache_hits``: partial index over the cache hits only (savings).
+* ``idx_requests_cache_hits``: partial index over the cache hits only, ordered by the request
+  each was served from (savings: one lookup per original, in id order).
 * ``property_facts``: per request property, the columns the reports read, keyed by
   ``(name, value, created_at, id)``; "cost by department" is one ordered range of it. A trigger
   fills it as the writer inserts ``request_properties`` (the writer inserts the request row
@@ -90,7 +91,7 @@ CREATE INDEX idx_requests_model ON requests ({_columns("model", "provider", "cre
 CREATE INDEX idx_requests_session
     ON requests ({_columns("session_id", "created_at")}, session_path, session_name);
 CREATE INDEX idx_requests_cache_hits
-    ON requests ({_columns("created_at")}, cache_reference_id) WHERE cache_status = 'HIT';
+    ON requests ({_columns("cache_reference_id", "model")}) WHERE cache_status = 'HIT';
 
 CREATE TABLE property_facts (
     name        TEXT NOT NULL,

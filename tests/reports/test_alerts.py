@@ -263,3 +263,21 @@ def test_rule_validation() -> None:
     rule = AlertRule.p95_latency_over(800, window="30m")
     assert (rule.window_seconds, rule.cooldown_seconds, rule.min_requests) == (1800, 1800, 5)
     assert rule.name == "p95 latency over 800 ms in 30m" and rule.key == rule.name
+
+
+def test_windows_evict_by_time() -> None:
+    from helicone_lite.alerts._windows import CostWindow, ErrorRateWindow, P95Window
+
+    cost, errors, p95 = CostWindow(60), ErrorRateWindow(60), P95Window(60)
+    for at, value, failed in ((0, 1.0, True), (30, 2.0, False), (59, 4.0, False)):
+        for window in (cost, errors, p95):
+            window.add(at, value, failed, value * 100)
+    assert cost.value() == (7.0, 3) and errors.value() == (pytest.approx(100 / 3), 3)
+    assert p95.value() == (400.0, 3)
+    for window in (cost, errors, p95):
+        window.add(61, None, False, None)  # t=0 falls out (window is (1, 61])
+    assert cost.value() == (6.0, 3) and errors.value() == (0.0, 3)
+    assert p95.value() == (400.0, 2)  # a call without latency adds nothing to the p95
+    for window in (cost, errors):
+        window.add(1000, 0.5, True, 10)
+    assert cost.value() == (0.5, 1) and errors.value() == (100.0, 1)

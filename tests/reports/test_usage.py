@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helicone_lite import OptionsError
 from helicone_lite.reports import Filters, Reports
-from helicone_lite.store import epoch_from_iso
+from helicone_lite.store import Store, epoch_from_iso, iso_from_epoch
 
-from .brute import figures, grouped
+from .brute import figures, grouped, p95
 from .conftest import T0, Generated
 
 
@@ -183,3 +184,26 @@ def test_export_streams_every_matching_row(reports: Reports, generated: Generate
     assert reports.export_count(filters) == len(rows) == len(generated.where(model="gpt-4o"))
     assert "request_body" not in rows[0] and "cost_usd" in rows[0]
     assert [r["created_at"] for r in rows] == sorted(r["created_at"] for r in rows)
+
+
+def test_p95_skips_requests_without_a_latency(tmp_path: Path) -> None:
+    with Store(tmp_path / "h.db") as store:
+        latencies = [None, None, *range(10, 210, 10)]  # 2 unknown, then 10 … 200 ms
+        for i, latency in enumerate(latencies):
+            store.write(
+                "requests",
+                {
+                    "id": f"r{i:03d}",
+                    "created_at": iso_from_epoch(T0 + i),
+                    "user_id": "u",
+                    "status": 200,
+                    "latency_ms": latency,
+                    "properties": {"team": "a"},
+                },
+            )
+        reports = Reports(store, clock=lambda: T0)
+        expected = p95([v for v in latencies if v is not None])
+        assert expected == 190
+        assert reports.users()[0].p95_latency_ms == expected
+        assert reports.users(Filters(properties={"team": "a"}))[0].p95_latency_ms == expected
+        assert reports.users()[0].requests == 22
