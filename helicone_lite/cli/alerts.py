@@ -29,33 +29,46 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from ..alerts import alert_events, stored_alerts
     from ..store import Store
 
     store = Store(home_of(args) / "helicone.db")
     if getattr(args, "action", None) == "history":
-        events = alert_events(
-            store, args.alert_id, since=args.since, until=args.until, limit=args.limit or None
-        )
-        if args.json:
-            emit_json(events)
-            return 0
-        table = Table(title="Alert history", title_justify="left")
-        for column in ("fired at", "alert", "value", "message"):
-            table.add_column(column, overflow="fold")
-        for e in events:
-            value = "" if e.value is None else f"{e.value:g}"
-            table.add_row(e.fired_at.replace("T", " ")[:19], e.alert_id, value, e.message or "")
-        console().print(table)
+        return _history(args, store)
+    return _rules(args, store)
+
+
+def _history(args: argparse.Namespace, store: Any) -> int:
+    from rich.table import Table
+
+    from ..alerts import alert_events
+
+    events = alert_events(
+        store, args.alert_id, since=args.since, until=args.until, limit=args.limit or None
+    )
+    if args.json:
+        emit_json(events)
         return 0
+    table = Table(title="Alert history", title_justify="left")
+    for column in ("fired at", "alert", "value", "message"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        value = "" if e.value is None else f"{e.value:g}"
+        table.add_row(e.fired_at.replace("T", " ")[:19], e.alert_id, value, e.message or "")
+    console().print(table)
+    return 0
+
+
+def _rules(args: argparse.Namespace, store: Any) -> int:
+    from rich.table import Table
+
+    from ..alerts import stored_alerts
+
     rules = stored_alerts(store)
     if args.json:
         emit_json(rules)
         return 0
     table = Table(title="Alert rules", title_justify="left")
-    for column in (
+    columns = (
         "alert",
         "metric",
         "threshold",
@@ -65,16 +78,16 @@ def _run(args: argparse.Namespace) -> int:
         "fired",
         "last fired",
         "on",
-    ):
+    )
+    for column in columns:
         table.add_column(column, overflow="fold")
     for r in rules:
-        filters = ", ".join(f"{k}={v}" for k, v in r.filters.items())
         table.add_row(
             r.id,
             r.metric or "",
-            f"{r.threshold:g}" if r.threshold is not None else "",
+            "" if r.threshold is None else f"{r.threshold:g}",
             f"{r.window_seconds:g} s" if r.window_seconds else "",
-            filters,
+            ", ".join(f"{k}={v}" for k, v in r.filters.items()),
             ", ".join(r.channels),
             str(r.fired),
             (r.last_fired_at or "").replace("T", " ")[:19],
