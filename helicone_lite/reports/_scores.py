@@ -10,14 +10,14 @@ them. A later score of the same name replaces the earlier one.
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import OptionsError
 from ..store import Store, utcnow_iso
+from ..store._reports_schema import SCORE_GROUPS
 from ._filters import Filters
 from ._rows import ScoreRow, ScoreValue
 from ._sql import Reader
@@ -39,17 +39,8 @@ __all__ = [
 FEEDBACK = "helicone-score-feedback"
 Clock = Callable[[], float]
 
-#: the groups ``scores(by=...)`` knows: dimension -> SQL key over ``score_facts s``.
-SCORE_GROUPS: Mapping[str, str] = {
-    "all": "NULL",
-    "model": "s.model",
-    "provider": "s.provider",
-    "user": "s.user_id",
-    "prompt": "CASE WHEN s.prompt_id IS NULL THEN NULL "
-    "ELSE s.prompt_id || ' v' || coalesce(s.prompt_version, '?') END",
-    "path": "s.session_path",
-    "session": "s.session_id",
-}
+#: the groups ``scores(by=...)`` knows (and ``property:NAME``)
+GROUPS = tuple(SCORE_GROUPS)
 
 
 class UnknownRequestError(ValueError):
@@ -179,56 +170,51 @@ def scores_of(store: Store, request: Any) -> dict[str, ScoreValue]:
 
 
 def _scored(
-    filters: Filters, now: float, key: str, property_name: str | None
-) -> tuple[str, list[Any]]:
-    # score_facts carries each score's request columns: no lookup per score
+    filters: Filters, now: float, group: str, property_name: str | None = None
+) -> tuple[str, list[Any], int]:
+    """SQL for score aggregates per ``group`` (and score name): ``(sql, params, key width)``.
+
+    score_facts carries each score's request columns, so nothing is looked up per score; each
+    group has its own covering index, so nothing is sorted; per property value,
+    ``score_property_facts`` is ordered by (property, value, score) to the same effect.
+    """
     where, params = filters.where(now, alias="s.")
-    if property_name is not None:  # key is the property's value, from the facts' JSON
-        key = "json_extract(s.properties, ?)"
-        params = [json_path(property_name), *params]
+    aggregates = "s.name AS name, count(*) AS n, avg(s.value) AS mean, min(s.value) AS low, "
+    aggregates += "max(s.value) AS high"
+    if property_name is not None:
+        aggregates = aggregates.replace("s.value", "s.score_value").replace("s.name", "s.score")
+        sql = (
+            f"SELECT s.value AS k0, {aggregates} FROM score_property_facts s "
+            f"WHERE s.name = ? AND {where} GROUP BY s.value, s.score"
+        )
+        return sql, [property_name, *params], 1
+    columns = [f"s.{c}" for c in SCORE_GROUPS[group]]
+    keys = "".join(f"{c} AS k{i}, " for i, c in enumerate(columns))
     sql = (
-        f"SELECT {key} AS key, s.name AS name, count(*) AS n, avg(s.value) AS mean, "
-        f"min(s.value) AS low, max(s.value) AS high FROM score_facts s "
-        f"WHERE {where} GROUP BY 1, 2"
+        f"SELECT {keys}{aggregates} FROM score_facts s INDEXED BY idx_score_facts_{group} "
+        f"WHERE {where} GROUP BY {', '.join([*columns, 's.name'])}"
     )
-    return sql, params
+    return sql, params, len(columns)
 
 
-def json_path(name: str) -> str:
-    """The JSON path of one key (``$."department"``), whatever characters it has."""
-    return "$." + json.dumps(name)
+def _key(row: Mapping[str, Any], width: int) -> Any:
+    if width == 0:
+        return None
+    if width == 1:
+        return row["k0"]
+    prompt, version = row["k0"], row["k1"]  # the prompt group: "triage v2"
+    return None if prompt is None else f"{prompt} v{'?' if version is None else version}"
 
 
 def score_means(
-    reader: Reader,
-    filters: Filters,
-    now: float,
-    key: str,
-    *,
-    property_name: str | None = None,
-    only: Sequence[Any] | None = None,
+    reader: Reader, filters: Filters, now: float, group: str, *, property_name: str | None = None
 ) -> dict[Any, dict[str, float]]:
-    """``{group key: {score name: mean}}`` over the scored requests ``filters`` selects
-    (of the groups ``only``, when given: the rows a report shows)."""
-    if only is not None:
-        known = [k for k in only if k is not None]
-        test = f"{key} IN ({', '.join('?' * len(known))})" if known else "0"
-        test = f"({test} OR {key} IS NULL)" if None in only else test
-        filters_sql, params = filters.where(now, alias="s.")
-        sql = (
-            f"SELECT {key} AS key, s.name AS name, avg(s.value) AS mean FROM score_facts s "
-            f"WHERE {filters_sql} AND {test} GROUP BY 1, 2"
-        )
-        rows = reader.rows(sql, (*params, *known))
-        return _means(rows)
-    sql, params = _scored(filters, now, key, property_name)
-    return _means(reader.rows(sql, params))
-
-
-def _means(rows: list[dict[str, Any]]) -> dict[Any, dict[str, float]]:
+    """``{group key: {score name: mean}}`` over the scored requests ``filters`` selects;
+    ``group`` is one of :data:`GROUPS` (or pass ``property_name``)."""
+    sql, params, width = _scored(filters, now, group, property_name)
     out: dict[Any, dict[str, float]] = {}
-    for row in rows:
-        out.setdefault(row["key"], {})[row["name"]] = float(row["mean"])
+    for row in reader.rows(sql, params):
+        out.setdefault(_key(row, width), {})[row["name"]] = float(row["mean"])
     return out
 
 
@@ -239,16 +225,16 @@ def scores(reader: Reader, filters: Filters, now: float, by: str = "model") -> l
     property_name = None
     if by.startswith("property:") and by[len("property:") :].strip():
         property_name = by[len("property:") :].strip().lower()
-        key = "p.value"
+        dimension = f"property:{property_name}"
     elif by in SCORE_GROUPS:
-        key = SCORE_GROUPS[by]
+        dimension = by
     else:
-        raise OptionsError("by", by, ", ".join([*SCORE_GROUPS, "property:NAME"]))
-    sql, params = _scored(filters, now, key, property_name)
+        raise OptionsError("by", by, ", ".join([*GROUPS, "property:NAME"]))
+    sql, params, width = _scored(filters, now, by, property_name)
     rows = [
         ScoreRow(
-            dimension=by if property_name is None else f"property:{property_name}",
-            key=r["key"],
+            dimension=dimension,
+            key=_key(r, width),
             name=r["name"],
             count=int(r["n"]),
             mean=float(r["mean"]),

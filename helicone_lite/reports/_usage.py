@@ -148,7 +148,7 @@ def users(
     rows = rows[:limit] if limit else rows
     timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
     p95 = p95_of(reader, src, "user_id", timed)
-    scores = score_means(reader, filters, now, "s.user_id", only=[r["key"] for r in rows])
+    scores = score_means(reader, filters, now, "user")
     return [
         UserRow(
             user_id=raw["key"],
@@ -246,7 +246,7 @@ def properties(
     name = property_key(name)
     src = property_source(filters, now, name)
     rows, times = _top(reader, src, ("value",), _grouped(reader, src, "value"), sort, limit)
-    scores = score_means(reader, filters, now, "NULL", property_name=name)
+    scores = score_means(reader, filters, now, "all", property_name=name)
     return [_group_row(f"property:{name}", raw, scores, times) for raw in rows]
 
 
@@ -277,7 +277,7 @@ def models(
     _check(sort, limit)
     src = source(filters, now, "idx_requests_model")
     rows, times = _top(reader, src, ("model", "provider"), _model_rows(reader, src), sort, limit)
-    scores = score_means(reader, filters, now, "s.model")
+    scores = score_means(reader, filters, now, "model")
     return [_group_row("model", raw, scores, times, raw["provider"]) for raw in rows]
 
 
@@ -306,7 +306,7 @@ def providers(
         row["last_at"] = times[id(row)][1]
         rows.append(row)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
-    scores = score_means(reader, filters, now, "s.provider")
+    scores = score_means(reader, filters, now, "provider")
     return [_group_row("provider", raw, scores, times) for raw in rows[:limit]]
 
 
@@ -317,4 +317,4 @@ def summary(reader: Reader, filters: Filters, now: float) -> GroupRow:
     first = reader.values(src.select("created_at", "ORDER BY created_at LIMIT 1"), src.params)
     last = reader.values(src.select("created_at", "ORDER BY created_at DESC LIMIT 1"), src.params)
     times = {id(raw): (first[0] if first else None, last[0] if last else None)}
-    return _group_row("all", raw, score_means(reader, filters, now, "NULL"), times)
+    return _group_row("all", raw, score_means(reader, filters, now, "all"), times)

@@ -24,16 +24,18 @@ in order, and never sorts rows or visits the wide ``requests`` rows (which hold 
   ``idx_request_properties_name_value`` is dropped: one b-tree per property written, not two.
 
 * ``score_facts``: each score with the columns of its request (the time range and every
-  filter apply to the request) and its properties as a JSON object, so score reports read
-  the scores alone instead of one or two lookups per score. Scores are written rarely;
-  triggers keep it in step.
+  filter apply to the request), so score reports read the scores alone instead of a lookup
+  per score; one covering index per score grouping (model, user, prompt version, session
+  path …). ``score_property_facts``: the same per request property, keyed by
+  ``(name, value, score, id)``, for the mean scores of "cost by department". Scores are written rarely, so
+  these cost nothing that matters; triggers keep the facts in step.
 
 Leaf module (no imports from the package): ``store/_schema.py`` appends it to ``MIGRATIONS``.
 """
 
 from __future__ import annotations
 
-__all__ = ["COVERED", "REPORTS_MIGRATION"]
+__all__ = ["COVERED", "REPORTS_MIGRATION", "SCORE_GROUPS"]
 
 #: the columns every report index carries, so filters and aggregates never read the table.
 COVERED: tuple[str, ...] = (
@@ -73,10 +75,30 @@ _TYPES = {
 _FACT_DECLARATIONS = ",\n    ".join(f"{name:<15} {kind}" for name, kind in _TYPES.items())
 _FACT_VALUES = ", ".join(f"r.{name}" for name in _TYPES)
 
-# the request's properties as request_properties has them (names lowercased), as one object
-_PROPERTIES = (
-    "(SELECT json_group_object(p.name, p.value) FROM request_properties p "
-    "WHERE p.request_id = {id})"
+#: the groups of score reports, each read in the order of its own (covering) index
+SCORE_GROUPS: dict[str, tuple[str, ...]] = {
+    "all": (),
+    "model": ("model",),
+    "provider": ("provider",),
+    "user": ("user_id",),
+    "prompt": ("prompt_id", "prompt_version"),
+    "path": ("session_path",),
+    "session": ("session_id",),
+}
+_SCORE_FILTERS = (
+    "created_at",
+    "user_id",
+    "provider",
+    "model",
+    "status",
+    "session_id",
+    "prompt_id",
+    "prompt_version",
+)
+_SCORE_INDEXES = "\n".join(
+    f"CREATE INDEX idx_score_facts_{group} ON score_facts "
+    f"({', '.join([*columns, 'name', 'value', *(c for c in _SCORE_FILTERS if c not in columns)])});"
+    for group, columns in SCORE_GROUPS.items()
 )
 
 REPORTS_MIGRATION = f"""
@@ -120,6 +142,9 @@ BEGIN
     DELETE FROM property_facts
     WHERE name = OLD.name AND value = OLD.value AND id = OLD.request_id
       AND created_at IN (SELECT created_at FROM requests WHERE id = OLD.request_id);
+    DELETE FROM score_property_facts
+    WHERE name = OLD.name AND value = OLD.value AND id = OLD.request_id
+      AND score IN (SELECT name FROM scores WHERE request_id = OLD.request_id);
 END;
 
 CREATE TRIGGER property_facts_delete_request AFTER DELETE ON requests
@@ -130,6 +155,11 @@ BEGIN
           SELECT name, value FROM request_properties WHERE request_id = OLD.id
       );
     DELETE FROM score_facts WHERE id = OLD.id;
+    DELETE FROM score_property_facts
+    WHERE id = OLD.id
+      AND (name, value) IN (
+          SELECT name, value FROM request_properties WHERE request_id = OLD.id
+      );
 END;
 
 CREATE TABLE score_facts (
@@ -140,25 +170,50 @@ CREATE TABLE score_facts (
     created_at      TEXT,
     {_FACT_DECLARATIONS},
     session_path    TEXT,
-    properties      TEXT,
     PRIMARY KEY (id, name)
 ) WITHOUT ROWID;
 
 INSERT OR REPLACE INTO score_facts
-SELECT s.request_id, s.name, s.value, s.value_type, r.created_at, {_FACT_VALUES}, r.session_path,
-       {_PROPERTIES.format(id="s.request_id")}
+SELECT s.request_id, s.name, s.value, s.value_type, r.created_at, {_FACT_VALUES}, r.session_path
 FROM scores s JOIN requests r ON r.id = s.request_id;
+
+CREATE TABLE score_property_facts (
+    name            TEXT NOT NULL,
+    value           TEXT NOT NULL,
+    score           TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    score_value     REAL,
+    created_at      TEXT,
+    {_FACT_DECLARATIONS},
+    PRIMARY KEY (name, value, score, id)
+) WITHOUT ROWID;
+
+INSERT OR REPLACE INTO score_property_facts
+SELECT p.name, p.value, s.name, s.request_id, s.value, r.created_at, {_FACT_VALUES}
+FROM scores s JOIN requests r ON r.id = s.request_id
+JOIN request_properties p ON p.request_id = s.request_id WHERE p.value IS NOT NULL;
+
+{_SCORE_INDEXES}
 
 CREATE TRIGGER score_facts_insert AFTER INSERT ON scores
 BEGIN
     INSERT OR REPLACE INTO score_facts
     SELECT NEW.request_id, NEW.name, NEW.value, NEW.value_type, r.created_at, {_FACT_VALUES},
-           r.session_path, {_PROPERTIES.format(id="NEW.request_id")}
+           r.session_path
     FROM requests r WHERE r.id = NEW.request_id;
+    INSERT OR REPLACE INTO score_property_facts
+    SELECT p.name, p.value, NEW.name, NEW.request_id, NEW.value, r.created_at, {_FACT_VALUES}
+    FROM requests r JOIN request_properties p ON p.request_id = r.id
+    WHERE r.id = NEW.request_id AND p.value IS NOT NULL;
 END;
 
 CREATE TRIGGER score_facts_delete AFTER DELETE ON scores
 BEGIN
     DELETE FROM score_facts WHERE id = OLD.request_id AND name = OLD.name;
+    DELETE FROM score_property_facts
+    WHERE score = OLD.name AND id = OLD.request_id
+      AND (name, value) IN (
+          SELECT name, value FROM request_properties WHERE request_id = OLD.request_id
+      );
 END;
 """

@@ -34,8 +34,9 @@ def test_facts_follow_inserts_and_deletes(tmp_path: Path) -> None:
         with store.transaction() as conn:
             conn.execute(
                 "INSERT INTO scores (request_id, name, value, value_type) "
-                "VALUES ('r1', 'accuracy', 90, 'int')"
+                "VALUES ('r1', 'accuracy', 90, 'int'), ('r2', 'accuracy', 80, 'int')"
             )
+        assert store.query("SELECT count(*) AS n FROM score_property_facts")[0]["n"] == 2
         facts = store.query("SELECT name, value, id, cost_usd, user_id FROM property_facts")
         assert sorted(f["id"] for f in facts) == ["r1", "r2", "r3"]
         assert facts[0]["name"] == "department" and facts[0]["cost_usd"] == 0.5
@@ -47,6 +48,7 @@ def test_facts_follow_inserts_and_deletes(tmp_path: Path) -> None:
             conn.execute("DELETE FROM requests WHERE id = 'r2'")
         assert [f["id"] for f in store.query("SELECT id FROM property_facts")] == ["r3"]
         assert store.query("SELECT count(*) AS n FROM score_facts")[0]["n"] == 0
+        assert store.query("SELECT count(*) AS n FROM score_property_facts")[0]["n"] == 0
         reports = Reports(store)
         assert reports.properties("department")[0].requests == 1
 
@@ -65,7 +67,15 @@ def test_score_facts_carry_the_request(tmp_path: Path) -> None:
         facts = store.query("SELECT * FROM score_facts")
         assert len(facts) == 1 and facts[0]["value"] == 75
         assert facts[0]["model"] == "gpt-4o" and facts[0]["session_path"] == "/triage"
-        assert facts[0]["properties"] == '{"department":"cardiology"}'
+        by_property = store.query(
+            "SELECT name, value, score, score_value FROM score_property_facts"
+        )
+        assert by_property == [
+            {"name": "department", "value": "cardiology", "score": "accuracy", "score_value": 75.0}
+        ]
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM scores")
+        assert store.query("SELECT count(*) AS n FROM score_property_facts")[0]["n"] == 0
 
 
 def test_migrating_an_existing_store_fills_the_facts(tmp_path: Path) -> None:
@@ -87,6 +97,9 @@ def test_migrating_an_existing_store_fills_the_facts(tmp_path: Path) -> None:
         ]
         assert reports.users(Filters(properties={"department": "cardiology"}))[0].requests == 1
         assert {s.key: s.mean for s in reports.scores(by="user")} == {"user-r2": 60}
+        assert [(s.key, s.mean) for s in reports.scores(by="property:department")] == [
+            ("cardiology", 60)
+        ]
 
 
 def test_reports_read_covering_indexes(tmp_path: Path) -> None:
