@@ -1,9 +1,10 @@
 """Cost over time (hour/day/week buckets, optionally split by a dimension) and cache savings.
 
 Buckets are UTC: hours, days from midnight, ISO weeks from Monday. Each bucket is one range
-of an index that is ordered by time within the group (``(created_at)``, ``(model,
-created_at)``, ``(user_id, created_at)``, ``(name, value, created_at)`` of the property
-facts), so a series costs one pass over the rows it covers and never a sort.
+of an index ordered by time within the group (``(created_at)``, ``(model, provider,
+created_at)``, ``(name, value, created_at)`` of the property facts), so a series costs one
+pass over the rows it covers and never a sort of them. Users' index is ordered by latency, so
+per-user series group each bucket of the time index (sorting only the top users' rows).
 """
 
 from __future__ import annotations
