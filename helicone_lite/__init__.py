@@ -9,6 +9,9 @@ store you can query.
 True
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._call import Call, Forward, Result, Sleep, StreamObserver, Target
 from ._client import AsyncClient, Client
 from ._context import current_scope, properties, scope, session, user
@@ -23,9 +26,28 @@ from .prompts import PromptError, PromptRegistry
 from .providers import ProviderConfig, ProviderNotConfigured
 from .store import Store
 
+if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms to import
+    from .alerts import AlertRule
+    from .reports import Filters, Reports
+
 __version__ = "0.1.0"
 
+_LAZY = {
+    "AlertRule": "helicone_lite.alerts",
+    "Filters": "helicone_lite.reports",
+    "Reports": "helicone_lite.reports",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'helicone_lite' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
+    "AlertRule",
     "AsyncClient",
     "AsyncHeliconeStream",
     "CacheControl",
@@ -34,6 +56,7 @@ __all__ = [
     "Client",
     "CreateEmbeddingResponse",
     "FallbackTarget",
+    "Filters",
     "Flow",
     "Forward",
     "HeliconeStream",
@@ -47,6 +70,7 @@ __all__ = [
     "ProviderNotConfigured",
     "RateLimitPolicy",
     "RawResponse",
+    "Reports",
     "Result",
     "Settings",
     "Sleep",

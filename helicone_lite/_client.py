@@ -16,6 +16,7 @@ from openai._compat import cached_property
 from openai._constants import DEFAULT_MAX_RETRIES
 
 from ._call import Call
+from ._dashboard import AsyncDashboardMixin, DashboardMixin
 from ._invoke import build_call, deliver_parts, hide_usage_chunk
 from ._runtime import Runtime
 from ._settings import Settings
@@ -126,7 +127,7 @@ class _Helicone:
         )
 
 
-class Client(_Helicone, openai.OpenAI):
+class Client(_Helicone, DashboardMixin, openai.OpenAI):
     """A drop-in ``openai.OpenAI`` that logs every call and understands ``Helicone-*`` options.
 
     Accepts every ``openai.OpenAI`` argument, plus ``helicone=`` (default options for every
@@ -192,7 +193,7 @@ class Client(_Helicone, openai.OpenAI):
         return value, headers, http
 
 
-class AsyncClient(_Helicone, openai.AsyncOpenAI):
+class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     """A drop-in ``openai.AsyncOpenAI``; the same options and log as :class:`Client`."""
 
     def __init__(self, **kwargs: Any) -> None:

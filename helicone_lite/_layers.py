@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._dashboard import install_alerts
 from ._stack import Interceptor
 from .interceptors.cache import Cache
 from .interceptors.fallback import Fallback
@@ -28,6 +29,7 @@ USER = "user"
 
 #: (name, factory); a factory returns the interceptor, or None when the feature is unused.
 LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
+    ("alerts", install_alerts),  # no interceptor: arms Client(alerts=[...]) on runtime.on_record
     ("recorder", Recorder),
     ("prompts", Prompts),
     (USER, None),

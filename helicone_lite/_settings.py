@@ -63,6 +63,9 @@ class Settings:
     otel: bool = False
     tracer_provider: Any = None
     otel_capture_content: bool = field(default_factory=_env_capture_content)
+    #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
+    #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
+    alerts: Sequence[Any] = ()
 
     @classmethod
     def names(cls) -> frozenset[str]:

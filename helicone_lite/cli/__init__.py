@@ -22,6 +22,13 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.cache",
     "helicone_lite.cli.limits",
     "helicone_lite.cli.prompts",
+    "helicone_lite.cli.sessions",
+    "helicone_lite.cli.users",
+    "helicone_lite.cli.properties",
+    "helicone_lite.cli.costs",
+    "helicone_lite.cli.scores",
+    "helicone_lite.cli.alerts",
+    "helicone_lite.cli.export",
 )
 
 

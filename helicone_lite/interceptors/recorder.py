@@ -68,8 +68,10 @@ class Recorder:
         """Queue the row (cheap: references and numbers only)."""
         row = self._row(call, result, ended, ttft, chunks)
         self._runtime.store.write("requests", row)
-        for hook in self._runtime.on_record:
-            hook(call, result, row)
+        if self._runtime.on_record:
+            result.log["_row"] = row  # hooks see the row as logged (callables unevaluated)
+            for hook in self._runtime.on_record:
+                hook(call, result, row)
 
     def _row(
         self,

@@ -1,0 +1,70 @@
+"""``helicone-lite costs``: where the money goes (by model, provider, user, property), and
+when (``--every hour|day|week``); plus what the cache saved."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .._errors import OptionsError
+from ._reporting import add_common, console, emit_json, filters_from, open_reports, run_safely
+
+__all__ = ["register"]
+
+
+def _by(value: str) -> str:
+    if value in ("model", "provider", "user") or (
+        value.startswith("property:") and value[len("property:") :].strip()
+    ):
+        return value
+    raise argparse.ArgumentTypeError("model, provider, user or property:NAME")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "costs", help="cost by model/provider/user/property, or over time (--every day)"
+    )
+    parser.add_argument(
+        "--by", type=_by, help="model (default without --every), provider, user, property:NAME"
+    )
+    parser.add_argument("--every", choices=("hour", "day", "week"), help="a time series")
+    parser.add_argument("--top", type=int, default=8, help="groups shown by name (default 8)")
+    add_common(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_safely("costs", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..reports._render import cache_text, costs_table, group_table, money
+
+    if args.top < 1:
+        raise OptionsError("--top", args.top, "at least 1")
+    reports = open_reports(args)
+    filters = filters_from(args)
+    suffix = f" ({filters.describe()})" if filters.describe() else ""
+    if args.every:
+        rows = reports.costs(filters, every=args.every, by=args.by, top=args.top)
+        if args.json:
+            emit_json({"every": args.every, "by": args.by, "buckets": rows})
+            return 0
+        title = f"Cost every {args.every}" + (f" by {args.by}" if args.by else "") + suffix
+        console().print(costs_table(rows, title))
+        return 0
+    by = args.by or "model"
+    groups = reports.breakdown(by, filters)
+    total = reports.summary(filters)
+    savings = reports.cache_savings(filters)
+    if args.json:
+        emit_json({"by": by, "rows": groups, "total": total, "cache": savings})
+        return 0
+    out = console()
+    out.print(group_table(groups, f"Cost by {by}{suffix}"))
+    out.print(
+        f"[bold]total:[/] {total.requests:,} requests, {money(total.cost_usd)}, "
+        f"{total.tokens:,} tokens"
+    )
+    out.print(cache_text(savings))
+    return 0

@@ -1,0 +1,320 @@
+"""Grouped reports: users, any property, models, providers, and the overall summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .._errors import OptionsError
+from ._filters import Filters
+from ._rows import GroupRow, PropertyName, UserRow
+from ._scores import score_means
+from ._source import Source, property_source, source
+from ._sql import METRICS, Reader, merge_metrics, metrics_of
+
+__all__ = [
+    "SORTS",
+    "edges",
+    "models",
+    "p95_of",
+    "properties",
+    "property_names",
+    "providers",
+    "summary",
+    "users",
+]
+
+Raw = dict[str, Any]
+Times = Mapping[tuple[Any, ...], tuple[str | None, str | None]]
+ByRow = Mapping[int, tuple[str | None, str | None]]
+
+#: orders a grouped report can be sorted by (largest first, except ``name``).
+SORTS: Mapping[str, Callable[[Raw], Any]] = {
+    "cost": lambda r: (r["cost_usd"] or 0.0, r["requests"]),
+    "requests": lambda r: (r["requests"], r["cost_usd"] or 0.0),
+    "tokens": lambda r: (r["tokens"] or 0, r["requests"]),
+    "errors": lambda r: (r["errors"] or 0, r["requests"]),
+    "latency": lambda r: r["avg_latency_ms"] or 0.0,
+    "recent": lambda r: r["last_at"] or "",
+    "name": lambda r: "" if r["key"] is None else str(r["key"]),
+}
+
+
+def _check(sort: str, limit: int | None) -> None:
+    if sort not in SORTS:
+        raise OptionsError("sort", sort, ", ".join(SORTS))
+    if limit is not None and (isinstance(limit, bool) or limit < 1):
+        raise OptionsError("limit", limit, "a positive number of rows, or None for all")
+
+
+def _grouped(reader: Reader, src: Source, key: str, extra: str = "") -> list[Raw]:
+    columns = f"{key} AS key, {METRICS}{', ' + extra if extra else ''}"
+    return reader.rows(src.select(columns, f"GROUP BY {key}"), src.params)
+
+
+def edges(
+    reader: Reader, src: Source, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]
+) -> Times:
+    """First and last ``created_at`` of each group (``keys``: values of ``columns``).
+
+    On an index ordered by time within the group: two ``LIMIT 1`` lookups per group. On
+    property facts grouped by anything but the value: one aggregate over the (few) rows.
+    """
+    if not keys:
+        return {}
+    if src.facts and tuple(columns) != ("value",):
+        group = ", ".join(columns)
+        sql = src.select(
+            f"{group}, min(created_at) AS first, max(created_at) AS last", f"GROUP BY {group}"
+        )
+        wanted = set(keys)
+        found = {
+            tuple(r[c] for c in columns): (r["first"], r["last"])
+            for r in reader.rows(sql, src.params)
+        }
+        return {k: v for k, v in found.items() if k in wanted}
+    test = " AND ".join(f"{c} IS ?" for c in columns)
+    first = src.select("created_at", "ORDER BY created_at ASC LIMIT 1", test)
+    last = src.select("created_at", "ORDER BY created_at DESC LIMIT 1", test)
+    sets = [(*src.params, *key) for key in keys]
+    found_edges = zip(keys, reader.many(first, sets), reader.many(last, sets), strict=True)
+    return {key: (a[0] if a else None, b[0] if b else None) for key, a, b in found_edges}
+
+
+def _key(columns: Sequence[str]) -> Callable[[Raw], tuple[Any, ...]]:
+    names = ["key", *columns[1:]]
+    return lambda raw: tuple(raw[n] for n in names)
+
+
+def _top(
+    reader: Reader,
+    src: Source,
+    columns: Sequence[str],
+    rows: list[Raw],
+    sort: str,
+    limit: int | None,
+) -> tuple[list[Raw], dict[int, tuple[str | None, str | None]]]:
+    """Sort, cut to ``limit``, and attach first/last times to the rows kept (to all rows
+    first, when sorting by recency). Times are returned by ``id(row)``."""
+    _check(sort, limit)
+    key = _key(columns)
+    if sort == "recent":
+        found = edges(reader, src, columns, [key(r) for r in rows])
+        for row in rows:
+            row["last_at"] = found.get(key(row), (None, None))[1]
+    rows.sort(key=SORTS[sort], reverse=sort != "name")
+    rows = rows[:limit] if limit else rows
+    if sort != "recent":
+        found = edges(reader, src, columns, [key(r) for r in rows])
+    return rows, {id(r): found.get(key(r), (None, None)) for r in rows}
+
+
+def _group_row(
+    dimension: str,
+    raw: Raw,
+    scores: Mapping[Any, Mapping[str, float]],
+    times: ByRow,
+    provider: str | None = None,
+) -> GroupRow:
+    first, last = times.get(id(raw), (None, None))
+    return GroupRow(
+        dimension=dimension,
+        key=raw["key"],
+        first_at=first,
+        last_at=last,
+        provider=provider,
+        scores=scores.get(raw["key"], {}),
+        **metrics_of(raw),
+    )
+
+
+# --- users ---
+
+
+def users(
+    reader: Reader, filters: Filters, now: float, *, limit: int | None = 50, sort: str = "cost"
+) -> list[UserRow]:
+    """Per user: requests, cost, tokens, mean and p95 latency, error and cache-hit rates.
+
+    The user index is ordered by latency within each user, so first/last seen are plain
+    ``min``/``max`` (they rarely change as rows go by) and the p95 is read off the top.
+    """
+    _check(sort, limit)
+    src = source(filters, now, "idx_requests_user")
+    rows = _grouped(
+        reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
+    )
+    rows.sort(key=SORTS[sort], reverse=sort != "name")
+    rows = rows[:limit] if limit else rows
+    timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+    p95 = p95_of(reader, src, "user_id", timed)
+    scores = score_means(reader, filters, now, "user")
+    return [
+        UserRow(
+            user_id=raw["key"],
+            p95_latency_ms=p95.get(raw["key"]),
+            first_seen=raw["first_at"],
+            last_seen=raw["last_at"],
+            scores=scores.get(raw["key"], {}),
+            **metrics_of(raw),
+        )
+        for raw in rows
+    ]
+
+
+def _timed_counts(
+    reader: Reader, src: Source, groups: Sequence[tuple[Any, int]]
+) -> list[tuple[Any, int]]:
+    """Each user's requests that have a latency: the request count, less the (rare) rows
+    without one, counted at the start of the user's range (NULLs sort first)."""
+    if src.facts:
+        sql = src.select("user_id, count(*)", "GROUP BY user_id", "latency_ms IS NULL")
+        missing = dict(reader.values_pairs(sql, src.params))
+        return [(key, n - missing.get(key, 0)) for key, n in groups]
+    sql = src.select("count(*)", extra="user_id IS ? AND latency_ms IS NULL")
+    found = reader.many(sql, [(*src.params, key) for key, _ in groups])
+    return [(key, n - (row[0] if row else 0)) for (key, n), row in zip(groups, found, strict=True)]
+
+
+def _rank(count: int) -> int:
+    """Nearest rank of the 95th percentile, counted from the largest (0-based)."""
+    return count - (95 * count + 99) // 100
+
+
+def p95_of(
+    reader: Reader, src: Source, column: str, groups: Sequence[tuple[Any, int]]
+) -> dict[Any, float]:
+    """Exact nearest-rank p95 latency of each group (``(key, latency count)`` pairs).
+
+    On an index ordered by ``(column, latency_ms)`` the p95 is k entries from the top of
+    the group's range (k = 5 %): ``ORDER BY latency_ms DESC LIMIT 1 OFFSET k`` reads k + 1
+    entries. Property facts are not ordered that way; their rows (one property value's,
+    already few) are ranked in Python.
+    """
+    wanted = [(key, n) for key, n in groups if n > 0]
+    if not wanted:
+        return {}
+    if src.facts:
+        return _p95_python(reader, src, column, wanted)
+    sql = src.select(
+        "latency_ms",
+        "ORDER BY latency_ms DESC LIMIT 1 OFFSET ?",
+        f"{column} IS ? AND latency_ms IS NOT NULL",
+    )
+    found = reader.many(sql, [(*src.params, key, _rank(n)) for key, n in wanted])
+    return {key: float(row[0]) for (key, _), row in zip(wanted, found, strict=True) if row}
+
+
+def _p95_python(
+    reader: Reader, src: Source, column: str, wanted: Sequence[tuple[Any, int]]
+) -> dict[Any, float]:
+    keys = {key for key, _ in wanted}
+    latencies: dict[Any, list[float]] = {key: [] for key in keys}
+    sql = src.select(f"{column}, latency_ms", extra="latency_ms IS NOT NULL")
+    for key, latency in reader.iterate(sql, src.params):
+        found = latencies.get(key)
+        if found is not None:
+            found.append(latency)
+    out: dict[Any, float] = {}
+    for key, n in wanted:
+        values = sorted(latencies[key], reverse=True)
+        if values:
+            out[key] = float(values[min(_rank(n), len(values) - 1)])
+    return out
+
+
+# --- properties ---
+
+
+def property_key(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise OptionsError("property", name, "a property name, e.g. department")
+    return name.strip().lower()
+
+
+def properties(
+    reader: Reader,
+    name: str,
+    filters: Filters,
+    now: float,
+    *,
+    limit: int | None = None,
+    sort: str = "cost",
+) -> list[GroupRow]:
+    """Per value of property ``name`` (case-insensitive): requests, cost, tokens, …"""
+    _check(sort, limit)
+    name = property_key(name)
+    src = property_source(filters, now, name)
+    rows, times = _top(reader, src, ("value",), _grouped(reader, src, "value"), sort, limit)
+    scores = score_means(reader, filters, now, "all", property_name=name)
+    return [_group_row(f"property:{name}", raw, scores, times) for raw in rows]
+
+
+def property_names(reader: Reader, filters: Filters, now: float) -> list[PropertyName]:
+    """Every property name in use, with its number of requests and of distinct values."""
+    where, params = filters.where(now)
+    inner = f"SELECT name, count(*) AS n FROM property_facts WHERE {where} GROUP BY name, value"
+    sql = f"SELECT name, sum(n) AS requests, count(*) AS n_values FROM ({inner}) GROUP BY name"
+    return [
+        PropertyName(name=r["name"], requests=int(r["requests"]), values=int(r["n_values"]))
+        for r in sorted(reader.rows(sql, params), key=lambda r: (-r["requests"], r["name"]))
+    ]
+
+
+# --- models and providers ---
+
+
+def _model_rows(reader: Reader, src: Source) -> list[Raw]:
+    """Metrics per (model, provider): the model index is ordered by both, so no sort."""
+    sql = src.select(f"model AS key, provider, {METRICS}", "GROUP BY model, provider")
+    return reader.rows(sql, src.params)
+
+
+def models(
+    reader: Reader, filters: Filters, now: float, *, limit: int | None = None, sort: str = "cost"
+) -> list[GroupRow]:
+    """Per model (and provider): requests, cost, tokens, latency, errors, cache hits."""
+    _check(sort, limit)
+    src = source(filters, now, "idx_requests_model")
+    rows, times = _top(reader, src, ("model", "provider"), _model_rows(reader, src), sort, limit)
+    scores = score_means(reader, filters, now, "model")
+    return [_group_row("model", raw, scores, times, raw["provider"]) for raw in rows]
+
+
+def providers(
+    reader: Reader, filters: Filters, now: float, *, limit: int | None = None, sort: str = "cost"
+) -> list[GroupRow]:
+    """Per provider (the sum of its models)."""
+    _check(sort, limit)
+    src = source(filters, now, "idx_requests_model")
+    parts = _model_rows(reader, src)
+    model_times = edges(
+        reader, src, ("model", "provider"), [(r["key"], r["provider"]) for r in parts]
+    )
+    grouped: dict[Any, list[Raw]] = {}
+    for raw in parts:
+        grouped.setdefault(raw["provider"], []).append(raw)
+    rows: list[Raw] = []
+    times: dict[int, tuple[str | None, str | None]] = {}
+    for provider, members in grouped.items():
+        spans = [model_times.get((m["key"], provider), (None, None)) for m in members]
+        row = {**merge_metrics(members), "key": provider}
+        times[id(row)] = (
+            min((a for a, _ in spans if a), default=None),
+            max((b for _, b in spans if b), default=None),
+        )
+        row["last_at"] = times[id(row)][1]
+        rows.append(row)
+    rows.sort(key=SORTS[sort], reverse=sort != "name")
+    scores = score_means(reader, filters, now, "provider")
+    return [_group_row("provider", raw, scores, times) for raw in rows[:limit]]
+
+
+def summary(reader: Reader, filters: Filters, now: float) -> GroupRow:
+    """All of ``filters``'s requests as one row."""
+    src = source(filters, now, "idx_requests_created_at")
+    raw = reader.rows(src.select(f"NULL AS key, {METRICS}"), src.params)[0]
+    first = reader.values(src.select("created_at", "ORDER BY created_at LIMIT 1"), src.params)
+    last = reader.values(src.select("created_at", "ORDER BY created_at DESC LIMIT 1"), src.params)
+    times = {id(raw): (first[0] if first else None, last[0] if last else None)}
+    return _group_row("all", raw, score_means(reader, filters, now, "all"), times)

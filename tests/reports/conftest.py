@@ -1,0 +1,152 @@
+"""Fixtures for the reports, scores and alerts tests: a fake provider, clients with an
+injected clock, and a generated store with a brute-force model of what it holds."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import helicone_lite
+from helicone_lite.store import Store, iso_from_epoch
+from helicone_lite.testing import FakeProvider
+
+KEY = "sk-test-reports-0123456789"
+T0 = 1_795_000_000.0  # 2026-11-19T...: a fixed "now" for every generated row
+
+
+class Clock:
+    """An injectable clock: ``clock()`` is the time, ``clock.advance(s)`` moves it."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProvider]:
+    with FakeProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(fake: FakeProvider, home: Path, clock: Clock) -> Iterator[helicone_lite.Client]:
+    c = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+async def aclient(
+    fake: FakeProvider, home: Path, clock: Clock
+) -> Iterator[helicone_lite.AsyncClient]:
+    c = helicone_lite.AsyncClient(
+        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock
+    )
+    yield c  # type: ignore[misc]
+    await c.close()
+
+
+MODELS = (
+    ("openai", "gpt-4o-mini"),
+    ("openai", "gpt-4o"),
+    ("anthropic", "claude-sonnet-4"),
+    ("google", "gemini-2.5-flash"),
+)
+USERS = ("patient-7829", "patient-4521", "patient-9103", None)
+DEPARTMENTS = ("cardiology", "dermatology", "neurology")
+AGENTS = ("triage", "analysis", "lab-review", "report")
+
+
+@dataclass
+class Generated:
+    """The rows written to a store (as dicts with every value the reports read)."""
+
+    store: Store
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    scores: list[tuple[str, str, float, str]] = field(default_factory=list)
+
+    def where(self, **conditions: Any) -> list[dict[str, Any]]:
+        return [r for r in self.rows if all(r.get(k) == v for k, v in conditions.items())]
+
+
+def generate(path: Path, n: int = 600, seed: int = 7) -> Generated:
+    """``n`` requests over 10 days through ``Store.write`` (the writer's own path, with
+    properties), some failed, some cache hits, some unpriced, with scores."""
+    rng = random.Random(seed)
+    store = Store(path)
+    out = Generated(store)
+    priced: list[dict[str, Any]] = []
+    for i in range(n):
+        provider, model = rng.choice(MODELS)
+        at = T0 - 10 * 86400 + i * (10 * 86400 / n) + rng.random()
+        hit = bool(priced) and rng.random() < 0.15
+        status = 200 if hit or rng.random() > 0.1 else rng.choice((429, 500, 400, 0))
+        props: dict[str, str] = {"department": rng.choice(DEPARTMENTS)}
+        if rng.random() < 0.7:
+            props["agent"] = rng.choice(AGENTS)
+        prompt, completion = rng.randrange(10, 900), rng.randrange(5, 400)
+        cost: float | None = round(prompt * 3e-6 + completion * 1.1e-5, 9)
+        if hit:
+            cost = 0.0
+        elif status != 200 or (model == "gemini-2.5-flash" and rng.random() < 0.3):
+            cost = None
+        row: dict[str, Any] = {
+            "id": f"req-{i:05d}",
+            "created_at": iso_from_epoch(at),
+            "kind": "chat.completions",
+            "provider": provider,
+            "model": model,
+            "status": status,
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "cost_usd": cost,
+            "latency_ms": round(rng.lognormvariate(6, 0.8), 3),
+            "user_id": rng.choice(USERS),
+            "session_id": f"s-{i // 12:03d}" if i % 5 else None,
+            "session_path": "/" + "/".join(AGENTS[: rng.randrange(1, 4)]),
+            "properties": props,
+            "cache_status": "HIT" if hit else "MISS",
+            "cache_reference_id": rng.choice(priced)["id"] if hit else None,
+            "prompt_id": "triage-classifier" if i % 3 == 0 else None,
+            "prompt_version": 1 + i % 2 if i % 3 == 0 else None,
+        }
+        if row["session_id"] is None:
+            row["session_path"] = None
+        store.write("requests", row)
+        out.rows.append(row)
+        if status == 200 and not hit and cost is not None:
+            priced.append(row)
+    store.flush()
+    for row in out.rows[::7]:
+        accuracy = float(rng.randrange(50, 101))
+        out.scores.append((row["id"], "accuracy", accuracy, "int"))
+        out.scores.append((row["id"], "helicone-score-feedback", float(rng.random() < 0.7), "bool"))
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO scores (request_id, name, value, value_type) VALUES (?, ?, ?, ?)",
+            out.scores,
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
+    data = generate(tmp_path_factory.mktemp("generated") / "helicone.db")
+    yield data
+    data.store.close()
