@@ -17,6 +17,7 @@ Rules for adding a migration (docs/schema.md repeats them):
 
 from __future__ import annotations
 
+from ._reports_schema import REPORTS_MIGRATION
 from ._time import SQL_NOW
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
@@ -179,6 +180,7 @@ CREATE INDEX idx_alert_events_alert ON alert_events (alert_id, fired_at);
 # v2: the cache seed of a call, for cache statistics by seed.
 _V2 = "ALTER TABLE requests ADD COLUMN cache_seed TEXT;"
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# v3: covering indexes and score facts for the reports (see _reports_schema.py).
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION)
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -130,6 +130,8 @@ def test_scores_show_up_in_every_report(
         ("gpt-4o-mini", "/triage/analysis", "u1", 2, 70, False),
         ("gpt-4o", "/triage/analysis", "u2", 2, 40, False),
     ]
+    client.prompts.create("triage", messages=[{"role": "system", "content": "Triage."}])
+    client.prompts.update("triage", messages=[{"role": "system", "content": "Triage, v2."}])
     for model, path, user, version, accuracy, good in plan:
         fake.enqueue(Reply(text="ok", prompt_tokens=50, completion_tokens=10))
         reply = client.chat.completions.create(

@@ -35,6 +35,9 @@ EXPECTED_TABLES = {
     "prompt_deployments",
     "alerts",
     "alert_events",
+    "property_facts",  # v3: report facts
+    "score_facts",
+    "score_property_facts",
 }
 
 
@@ -55,7 +58,6 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
         "idx_requests_model",
         "idx_requests_prompt",
         "idx_requests_cache_reference",
-        "idx_request_properties_name_value",
     } <= indexes
 
 
