@@ -99,10 +99,9 @@ def _warn_unknown(runtime: Runtime, headers: Mapping[str, Any] | None) -> None:
     for name in unknown_headers(headers):
         key = name.lower()
         with runtime.lock:
-            warned: set[str] = runtime.__dict__.setdefault("_warned_headers", set())
-            if key in warned:
+            if key in runtime.warned_headers:
                 continue
-            warned.add(key)
+            runtime.warned_headers.add(key)
         _log.warning("helicone_lite: ignoring unknown header %s (not sent to the provider)", name)
 
 

@@ -36,6 +36,8 @@ class Runtime:
         self.monotonic = settings.monotonic
         self.rng = settings.rng
         self.lock = threading.Lock()
+        #: unknown Helicone-* header names already warned about (once each, per client)
+        self.warned_headers: set[str] = set()
         #: hooks called with (call, result, row) after each row is queued (alerts, exporters);
         #: ``row`` is the request-log row as queued (callables are evaluated by the writer).
         self.on_record: list[Callable[[Call, Result, dict[str, Any]], None]] = []

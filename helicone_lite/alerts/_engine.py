@@ -89,8 +89,9 @@ def _cost_of(row: Mapping[str, Any] | None, result: Result) -> Callable[[], floa
     return lambda: float(logged) if isinstance(logged, (int, float)) else None
 
 
-def _sample(at: float, ended: float, call: Call, result: Result) -> _Sample:
-    row: Mapping[str, Any] | None = result.log.get("_row")
+def _sample(
+    at: float, ended: float, call: Call, result: Result, row: Mapping[str, Any] | None
+) -> _Sample:
     status = row.get("status") if row is not None else result.log.get("status")
     if status is None:
         status = 200 if result.error is None else getattr(result.error, "status_code", 0)
@@ -178,11 +179,13 @@ class AlertEngine:
 
     # --- the hook (caller's thread: cheap, never raises) ---
 
-    def __call__(self, call: Call, result: Result, row: object = None) -> None:
+    def __call__(
+        self, call: Call, result: Result, row: Mapping[str, Any] | None = None
+    ) -> None:
         if not self._armed:
             return
         try:
-            self._enqueue((self._clock(), time.perf_counter(), call, result))
+            self._enqueue((self._clock(), time.perf_counter(), call, result, row))
         except Exception:  # an alert must never fail a call
             self._report("could not queue a call for the alert rules")
 

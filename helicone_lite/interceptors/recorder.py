@@ -69,7 +69,6 @@ class Recorder:
         row = self._row(call, result, ended, ttft, chunks)
         self._runtime.store.write("requests", row)
         if self._runtime.on_record:
-            result.log["_row"] = row  # hooks see the row as logged (callables unevaluated)
             for hook in self._runtime.on_record:
                 hook(call, result, row)
 
