@@ -37,7 +37,7 @@ def per_call_us(fn: Callable[[], object], calls: int) -> float:
 
 
 def layer_costs(client: Any, calls: int) -> dict[str, float]:
-    from helicone_lite.interceptors.prompts import Prompts
+    from helicone_lite.prompts._layer import Prompts
 
     layer = next(x for x in client._helicone_runtime.stack if isinstance(x, Prompts))
 

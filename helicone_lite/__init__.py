@@ -12,16 +12,16 @@ True
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._call import Call, Forward, Result, Sleep, StreamObserver, Target
 from ._client import AsyncClient, Client
 from ._context import current_scope, properties, scope, session, user
 from ._errors import OptionsError
 from ._raw import RawResponse
 from ._response import ChatCompletion, CreateEmbeddingResponse
-from ._settings import Settings
-from ._stack import Flow, Interceptor, PassThrough
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
+from .pipeline._call import Call, Forward, Result, Sleep, StreamObserver, Target
+from .pipeline._settings import Settings
+from .pipeline._stack import Flow, Interceptor, PassThrough
 from .prompts import PromptError, PromptRegistry
 from .providers import ProviderConfig, ProviderNotConfigured
 from .store import Store

@@ -15,15 +15,15 @@ import openai
 from openai._compat import cached_property
 from openai._constants import DEFAULT_MAX_RETRIES
 
-from ._call import Call
-from ._dashboard import AsyncDashboardMixin, DashboardMixin
-from ._invoke import build_call, deliver_parts, hide_usage_chunk
-from ._runtime import Runtime
-from ._settings import Settings
-from ._stack import run_async, run_sync
+from ._analytics import AsyncDashboardMixin, DashboardMixin
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options, parse_headers, parse_kwargs
 from .options._model import EMPTY
+from .pipeline._call import Call
+from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
+from .pipeline._runtime import Runtime
+from .pipeline._settings import Settings
+from .pipeline._stack import run_async, run_sync
 from .store import Store
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import

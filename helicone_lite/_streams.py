@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 import httpx2
 import openai
 
-from ._call import StreamObserver
+from .pipeline._call import StreamObserver
 
 __all__ = ["AsyncHeliconeStream", "HeliconeStream", "StreamClosedEarly"]
 

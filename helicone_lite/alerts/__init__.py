@@ -18,7 +18,7 @@ from ._history import StoredAlert, StoredEvent, alert_events, stored_alerts
 from ._rules import AlertEvent, AlertRule, Callback, Log, Webhook, parse_seconds
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
 __all__ = [
     "AlertEngine",

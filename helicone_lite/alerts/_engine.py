@@ -25,7 +25,7 @@ from ._rules import AlertEvent, AlertRule
 from ._windows import Window, window_for
 
 if TYPE_CHECKING:
-    from .._call import Call, Result
+    from ..pipeline._call import Call, Result
 
 __all__ = ["AlertEngine"]
 
@@ -179,9 +179,7 @@ class AlertEngine:
 
     # --- the hook (caller's thread: cheap, never raises) ---
 
-    def __call__(
-        self, call: Call, result: Result, row: Mapping[str, Any] | None = None
-    ) -> None:
+    def __call__(self, call: Call, result: Result, row: Mapping[str, Any] | None = None) -> None:
         if not self._armed:
             return
         try:

@@ -1,6 +1,6 @@
 """Cache state: entries, keys, the diskcache and Redis backends, and the savings report.
 
-The ``Cache`` interceptor (``helicone_lite.interceptors.cache``) uses these, and so does the
+The ``Cache`` interceptor (``helicone_lite.cache._layer``) uses these, and so does the
 CLI's ``helicone-lite cache stats|clear``. Names load on first use (``import helicone_lite``
 stays cheap for clients that never cache); diskcache and redis load when a backend opens.
 

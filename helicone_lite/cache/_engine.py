@@ -1,6 +1,6 @@
 """What the cache layer does for one call: plan it, look it up, save its answer.
 
-``helicone_lite.interceptors.cache.Cache`` is the layer (the generator, written once for sync
+``helicone_lite.cache._layer.Cache`` is the layer (the generator, written once for sync
 and async); it creates one :class:`CacheEngine` on the first call that has cache options, so
 clients that never cache load none of this.
 
@@ -16,15 +16,15 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .._call import Call, Result, StreamObserver
 from ..options._values import DEFAULT_CACHE_SECONDS
+from ..pipeline._call import Call, Result, StreamObserver
 from ._backend import CacheBackend
 from ._entry import Entry, Labels
 from ._key import cache_key
 from ._replay import Replay, dump_chunks, dump_response, is_complete, load_chunks, load_response
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
 __all__ = ["CACHEABLE_KINDS", "CacheEngine", "Plan"]
 
@@ -225,7 +225,7 @@ class CacheEngine:
 
     def _fault(self, exc: Exception, health: _Health) -> None:
         """Skip this operation for a while; log the first failure of an outage only."""
-        from ..interceptors.recorder import redact
+        from .._redact import redact
 
         with self._lock:
             health.down_until = self._runtime.monotonic() + self.FAULT_COOLDOWN

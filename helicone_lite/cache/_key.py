@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._call import Call
+    from ..pipeline._call import Call
 
 __all__ = ["RECIPE_VERSION", "cache_key", "canonical_json"]
 

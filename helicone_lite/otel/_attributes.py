@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._call import Call, Result
+from ..pipeline._call import Call, Result
 
 __all__ = [
     "Attributes",

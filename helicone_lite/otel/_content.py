@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._call import Call
+from ..pipeline._call import Call
 
 __all__ = ["content_attributes", "input_messages", "output_messages"]
 

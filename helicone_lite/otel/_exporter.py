@@ -8,14 +8,14 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from .._call import Call, Result
 from .._errors import OptionsError
+from ..pipeline._call import Call, Result
 from ._worker import Worker
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
-    from .._settings import Settings
+    from ..pipeline._settings import Settings
     from ._spans import SpanBuilder
 
 __all__ = ["INSTALL_HINT", "OTelExporter"]

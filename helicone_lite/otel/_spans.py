@@ -19,8 +19,8 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from .._call import Call, Result
-from ..interceptors.recorder import redact
+from .._redact import redact
+from ..pipeline._call import Call, Result
 from ._attributes import (
     error_type,
     helicone_attributes,

@@ -4,7 +4,7 @@
 >>> from helicone_lite.prompts import PromptRegistry
 >>> registry = PromptRegistry(Store(path))                          # doctest: +SKIP
 
-See docs/prompts.md. The per-call side is :mod:`helicone_lite.interceptors.prompts`.
+See docs/prompts.md. The per-call side is :mod:`helicone_lite.prompts._layer`.
 """
 
 from ._errors import PromptError, PromptNotFoundError

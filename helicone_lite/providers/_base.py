@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .._call import Call, Result
+    from ..pipeline._call import Call, Result
 
 __all__ = ["Adapter", "ProviderConfig", "resolve_setting"]
 

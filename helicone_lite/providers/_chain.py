@@ -33,8 +33,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .._call import Target
 from .._errors import OptionsError
+from ..pipeline._call import Target
 
 if TYPE_CHECKING:
     from ..options import FallbackTarget

@@ -21,13 +21,13 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._call import Target
 from .._errors import OptionsError
+from ..pipeline._call import Target
 from ._base import Adapter, ProviderConfig, resolve_setting
 from ._catalog import DEFAULT_PROVIDERS, load_aliases
 
 if TYPE_CHECKING:
-    from .._call import Call
+    from ..pipeline._call import Call
 
 __all__ = ["ADAPTER_KINDS", "DEFAULT_PROVIDERS", "ProviderRegistry", "resolve_setting"]
 

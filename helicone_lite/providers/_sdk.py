@@ -14,8 +14,8 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import Any
 
-from .._call import Call, Result
 from .._errors import OptionsError
+from ..pipeline._call import Call, Result
 from ._base import ProviderConfig
 from ._errors import ProviderNotConfigured
 from .openai import OpenAIAdapter

@@ -11,7 +11,7 @@ from typing import Any
 
 import anthropic
 
-from .._call import Call, Result
+from ..pipeline._call import Call, Result
 from . import _anthropic_translate as translate
 from ._sdk import AsyncTranslatedStream, SDKAdapter, TranslatedStream, extra_body, request_options
 

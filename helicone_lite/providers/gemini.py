@@ -15,8 +15,8 @@ import httpx2
 from google import genai
 from google.genai import types
 
-from .._call import Call, Result
 from .._errors import OptionsError
+from ..pipeline._call import Call, Result
 from . import _gemini_translate as translate
 from ._sdk import AsyncTranslatedStream, SDKAdapter, TranslatedStream, extra_body, request_options
 from ._translate import unsupported

@@ -15,8 +15,8 @@ from openai._constants import RAW_RESPONSE_HEADER
 from openai.resources import AsyncEmbeddings, Embeddings
 from openai.resources.chat import AsyncCompletions, Completions
 
-from .._call import Call, Result
 from .._response import ChatCompletion, CreateEmbeddingResponse
+from ..pipeline._call import Call, Result
 from ._base import ProviderConfig
 
 __all__ = ["OpenAIAdapter"]

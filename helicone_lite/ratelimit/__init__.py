@@ -1,6 +1,6 @@
 """Rate limits and budgets: token buckets shared across threads, processes and machines.
 
-The interceptor is :class:`helicone_lite.interceptors.ratelimit.RateLimiter`; this package
+The interceptor is :class:`helicone_lite.ratelimit._layer.RateLimiter`; this package
 holds the bucket arithmetic (:mod:`._bucket`), the two stores that make it atomic (SQLite
 :class:`LocalBuckets`, Redis :class:`RedisBuckets`) and the cost estimates (:mod:`._estimate`).
 """

@@ -112,7 +112,9 @@ def test_a_corrupt_entry_is_a_miss(
 ) -> None:
     client = make_client()
     ask(client)
-    engine = next(layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")).engine  # type: ignore[attr-defined]
+    engine = next(
+        layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")
+    ).engine  # type: ignore[attr-defined]
     backend = engine.backend
     [key] = _keys(backend)
     backend.clear()
@@ -191,7 +193,7 @@ def test_cache_hits_are_not_seen_below_the_cache_layer(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Layers after ``cache`` in LAYERS (rate limits, fallback, retry) never see a hit."""
-    import helicone_lite._layers as layers
+    import helicone_lite.pipeline._layers as layers
 
     seen: list[str] = []
 

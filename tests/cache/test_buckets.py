@@ -144,7 +144,9 @@ def _assert_bucket_consistent(client: object, *, size: int, calls: int) -> None:
     indices = [r["cache_bucket_idx"] for r in savers]
     assert sorted(indices) == list(range(min(size, len(savers))))  # no duplicate, no gap
     assert len(savers) == min(size, calls)
-    engine = next(layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")).engine  # type: ignore[attr-defined]
+    engine = next(
+        layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")
+    ).engine  # type: ignore[attr-defined]
     blobs = engine.backend.slots(engine.plan(_call_for(client, size)).key)
     from helicone_lite.cache import Entry
 
@@ -156,7 +158,7 @@ def _assert_bucket_consistent(client: object, *, size: int, calls: int) -> None:
 
 
 def _call_for(client: object, size: int) -> object:
-    from helicone_lite._invoke import build_call
+    from helicone_lite.pipeline._invoke import build_call
 
     runtime = client._helicone_runtime  # type: ignore[attr-defined]
     return build_call(

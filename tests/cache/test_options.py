@@ -318,7 +318,9 @@ def test_no_secret_reaches_the_cache(make_client: MakeClient, backend: str) -> N
 
 
 def _all_stored_bytes(client: object, backend: str) -> bytes:
-    engine = next(layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")).engine  # type: ignore[attr-defined]
+    engine = next(
+        layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")
+    ).engine  # type: ignore[attr-defined]
     data = b""
     if backend == "disk":
         cache = engine.backend._cache

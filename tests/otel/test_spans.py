@@ -223,7 +223,7 @@ def test_layer_columns_become_attributes(
 
 
 def test_cache_layer_status(client: helicone_lite.Client, traces: Traces) -> None:
-    from helicone_lite._layers import LAYERS
+    from helicone_lite.pipeline._layers import LAYERS
 
     if "cache" not in {name for name, _ in LAYERS}:
         pytest.skip("the cache layer has not been merged into this branch")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import helicone_lite
-from helicone_lite.interceptors.prompts import Prompts
 from helicone_lite.prompts import PromptRegistry
+from helicone_lite.prompts._layer import Prompts
 from helicone_lite.testing import FakeProvider
 
 KEY = "sk-test-SECRET-0123456789abcdef"

@@ -81,7 +81,11 @@ async def aclient(
     fake: FakeProvider, home: Path, clock: Clock, store: str | None
 ) -> AsyncIterator[helicone_lite.AsyncClient]:
     c = helicone_lite.AsyncClient(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, redis_url=store,
+        api_key=KEY,
+        base_url=fake.openai_base_url,
+        home=home,
+        clock=clock,
+        redis_url=store,
         max_retries=0,
     )
     yield c

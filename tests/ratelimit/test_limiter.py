@@ -13,7 +13,7 @@ import pytest
 import helicone_lite
 from helicone_lite import Forward, Result
 from helicone_lite._cost import Usage, cost_usd
-from helicone_lite.interceptors.ratelimit import MESSAGE, RateLimiter
+from helicone_lite.ratelimit._layer import MESSAGE, RateLimiter
 from helicone_lite.testing import FakeProvider, Fault, Reply
 
 from .conftest import MESSAGES, Clock, MakeClient, limit_headers, rows

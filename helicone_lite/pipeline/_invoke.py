@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 from openai._types import NotGiven, Omit
 
+from .._context import current_scope
+from .._response import merge_headers, with_headers
+from ..options import Options, parse_headers, parse_kwargs, policy_segment, unknown_headers
 from ._call import Call, Result
-from ._context import current_scope
-from ._response import merge_headers, with_headers
-from .options import Options, parse_headers, parse_kwargs, policy_segment, unknown_headers
 
 if TYPE_CHECKING:
     from ._runtime import Runtime

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._runtime import Runtime
     from .alerts import AlertEngine
+    from .pipeline._runtime import Runtime
     from .reports import Reports
 
 __all__ = ["AsyncDashboardMixin", "DashboardMixin", "install_alerts"]

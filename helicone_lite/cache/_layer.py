@@ -20,14 +20,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from .._call import Call, Forward, Result
-from .._stack import Flow
-from ..cache._policies import check_settings
+from ..pipeline._call import Call, Forward, Result
+from ..pipeline._stack import Flow
+from ._policies import check_settings
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
-    from ..cache import CacheBackend
-    from ..cache._engine import CacheEngine
+    from ..pipeline._runtime import Runtime
+    from . import CacheBackend
+    from ._engine import CacheEngine
 
 __all__ = ["Cache"]
 
@@ -54,7 +54,7 @@ class Cache:
     def engine(self) -> CacheEngine:
         engine = self._engine
         if engine is None:
-            from ..cache._engine import CacheEngine
+            from ._engine import CacheEngine
 
             with self._lock:
                 if self._engine is None:

@@ -25,16 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from .._call import Call, Forward, Result, Target
 from .._errors import OptionsError
-from .._stack import Flow
+from .._redact import redact
+from ..pipeline._call import Call, Forward, Result, Target
+from ..pipeline._stack import Flow
 from ._cooldown import Cooldown
 from ._failure import Failure, failure_of
-from .recorder import redact
-from .retry import Attempt
+from ._retry import Attempt
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
 __all__ = ["Fallback", "moves_on"]
 

@@ -10,16 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._home import default_home
+from ..providers import ProviderRegistry, merge_providers
+from ..store import Store, iso_from_epoch
 from ._call import Call, Result
-from ._home import default_home
 from ._layers import build_stack
 from ._settings import Settings
 from ._stack import Interceptor
-from .providers import ProviderRegistry, merge_providers
-from .store import Store, iso_from_epoch
 
 if TYPE_CHECKING:
-    from .otel import OTelExporter
+    from ..otel import OTelExporter
 
 __all__ = ["Runtime"]
 
@@ -63,7 +63,6 @@ class Runtime:
 def _otel_exporter(settings: Settings) -> OTelExporter | None:
     if not settings.otel and settings.tracer_provider is None:
         return None  # opentelemetry is imported only by clients that ask for it
-    from .otel import OTelExporter
+    from ..otel import OTelExporter
 
     return OTelExporter.from_settings(settings)
-

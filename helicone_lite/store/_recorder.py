@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,22 +15,16 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from .._assemble import assemble_chunks, usage_of
-from .._call import Call, Forward, Result, StreamObserver
 from .._cost import Usage, cost_usd
-from .._stack import Flow
+from .._redact import redact
 from .._streams import StreamClosedEarly
+from ..pipeline._call import Call, Forward, Result, StreamObserver
+from ..pipeline._stack import Flow
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
-__all__ = ["Recorder", "redact"]
-
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+|AIza[0-9A-Za-z_\-]{10,})")
-
-
-def redact(text: str) -> str:
-    """Blank out anything that looks like an API key or a bearer token."""
-    return _SECRET.sub("[REDACTED]", text)
+__all__ = ["Recorder"]
 
 
 def status_of(error: BaseException | None) -> int:

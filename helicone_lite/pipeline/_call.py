@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .options import Options
+from ..options import Options
 
 if TYPE_CHECKING:
-    from .providers import Adapter
+    from ..providers import Adapter
 
 __all__ = ["Call", "Effect", "Forward", "Result", "Sleep", "StreamObserver", "Target"]
 

@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from openai import DEFAULT_MAX_RETRIES
 
-from .._call import Call, Forward, Result, Sleep, Target
-from .._stack import Flow
+from ..pipeline._call import Call, Forward, Result, Sleep, Target
+from ..pipeline._stack import Flow
 from ._failure import Failure, failure_of
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
 __all__ = ["Attempt", "Backoff", "HeliconeBackoff", "Retry", "SdkBackoff", "backoff_for"]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._dashboard import install_alerts
+from .._analytics import install_alerts
+from ..cache._layer import Cache
+from ..prompts._layer import Prompts
+from ..ratelimit._layer import RateLimiter
+from ..retry._fallback import Fallback
+from ..retry._retry import Retry
+from ..store._recorder import Recorder
 from ._stack import Interceptor
-from .interceptors.cache import Cache
-from .interceptors.fallback import Fallback
-from .interceptors.prompts import Prompts
-from .interceptors.ratelimit import RateLimiter
-from .interceptors.recorder import Recorder
-from .interceptors.retry import Retry
 
 if TYPE_CHECKING:
     from ._runtime import Runtime

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._assemble import usage_of
-from .._call import Call, Forward, Result, StreamObserver
 from .._cost import Usage
 from .._errors import OptionsError, status_error
-from .._stack import Flow
 from ..options import RateLimitPolicy, policy_segment
 from ..options._policy import quota_text
-from ..ratelimit import (
+from ..pipeline._call import Call, Forward, Result, StreamObserver
+from ..pipeline._stack import Flow
+from . import (
     BackendError,
     Bucket,
     Buckets,
@@ -35,10 +35,10 @@ from ..ratelimit import (
     prompt_bound,
     reset_seconds,
 )
-from ..ratelimit._bucket import EPSILON
+from ._bucket import EPSILON
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
 __all__ = ["MESSAGE", "RateLimiter"]
 

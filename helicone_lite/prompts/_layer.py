@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .._call import Call, Forward, Result
-from .._stack import Flow
-from ..prompts import PromptError, PromptRegistry
-from ..prompts._legacy import split_inputs
-from ..prompts._merge import merge_params
-from ..prompts._models import (
+from ..pipeline._call import Call, Forward, Result
+from ..pipeline._stack import Flow
+from ..store import StoreError
+from . import PromptError, PromptRegistry
+from ._legacy import split_inputs
+from ._merge import merge_params
+from ._models import (
     AUTO,
     LRU,
     Resolved,
@@ -43,10 +44,9 @@ from ..prompts._models import (
     content_hash,
     jsonable,
 )
-from ..store import StoreError
 
 if TYPE_CHECKING:
-    from .._runtime import Runtime
+    from ..pipeline._runtime import Runtime
 
 __all__ = ["BODY_FIELDS", "Prompts"]
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .._call import Target
+from ..pipeline._call import Target
 from ._failure import Failure
 
 __all__ = ["Cooldown", "counts_against"]
