@@ -234,7 +234,11 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = await run_async(
-            runtime.stack, call, lambda c: c.target.adapter.asend(c), runtime.settings.async_sleep
+            runtime.stack,
+            call,
+            lambda c: c.target.adapter.asend(c),
+            runtime.settings.async_sleep,
+            blocking=runtime.run_blocking,
         )
         value, headers = deliver_parts(result)
         http = result.log.get("_http")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..options._values import DEFAULT_CACHE_SECONDS
@@ -135,21 +137,23 @@ class CacheEngine:
         return entry
 
     # -- misses ---------------------------------------------------------------------------
-    def after(self, call: Call, plan: Plan, result: Result) -> None:
-        """Mark a looked-up call as a MISS and save its answer, if it succeeded."""
+    def after(self, call: Call, plan: Plan, result: Result) -> Callable[[], None] | None:
+        """Mark a looked-up call as a MISS; the save of its answer, if it succeeded (blocking
+        I/O: the layer runs it as a ``Blocking`` effect)."""
         if plan.read:
             result.headers["Helicone-Cache"] = "MISS"
             result.log["cache_status"] = "MISS"
         if plan.seed is not None:
             result.log["cache_seed"] = plan.seed
         if not plan.save or result.error is not None:
-            return
+            return None
         if result.stream is not None:
             result.observe(_Keep(self, call, plan, result))
         elif result.response is not None:
             body = dump_response(result.response)
             if body is not None:
-                self._save(call, plan, result, body, stream=False, model=None)
+                return partial(self._save, call, plan, result, body, stream=False, model=None)
+        return None
 
     def save_stream(self, call: Call, plan: Plan, result: Result, chunks: list[Any]) -> None:
         """Save a stream that ended cleanly (and reached a ``finish_reason``)."""

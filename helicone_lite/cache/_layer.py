@@ -18,9 +18,10 @@ has them.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import TYPE_CHECKING
 
-from ..pipeline._call import Call, Forward, Result
+from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
 from ._policies import check_settings
 
@@ -73,9 +74,11 @@ class Cache:
             result = yield Forward(call)
             return result
         if plan.read:
-            hit = engine.lookup(call, plan)
+            hit: Result | None = yield Blocking(partial(engine.lookup, call, plan))
             if hit is not None:
                 return hit
         result = yield Forward(call)
-        engine.after(call, plan, result)
+        save = engine.after(call, plan, result)
+        if save is not None:
+            yield Blocking(save)
         return result

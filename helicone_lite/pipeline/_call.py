@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..options import Options
 
 if TYPE_CHECKING:
     from ..providers import Adapter
 
-__all__ = ["Call", "Effect", "Forward", "Result", "Sleep", "StreamObserver", "Target"]
+__all__ = [
+    "Blocking",
+    "Call",
+    "Effect",
+    "Forward",
+    "Result",
+    "Sleep",
+    "StreamObserver",
+    "Target",
+]
+
+T = TypeVar("T")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -125,4 +136,21 @@ class Sleep:
     seconds: float
 
 
-Effect = Forward | Sleep
+@dataclass(frozen=True, slots=True)
+class Blocking(Generic[T]):
+    """Effect: run ``fn()`` (blocking I/O: Redis, SQLite, files) and answer with its value.
+
+    The sync driver calls it inline; the async driver runs it in a worker thread, so the event
+    loop never waits on a round trip. An exception ``fn`` raises is thrown into the flow at the
+    ``yield``, so a layer handles it with an ordinary ``try``/``except``::
+
+        try:
+            hit = yield Blocking(lambda: backend.lookup(key))
+        except BackendError:
+            hit = None
+    """
+
+    fn: Callable[[], T]
+
+
+Effect = Forward | Sleep | Blocking[Any]

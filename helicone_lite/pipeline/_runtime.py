@@ -5,10 +5,13 @@ A ``Client`` and all its ``with_options()`` copies share one runtime.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._home import default_home
 from ..providers import ProviderRegistry, merge_providers
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from ..otel import OTelExporter
 
 __all__ = ["Runtime"]
+
+T = TypeVar("T")
 
 
 class Runtime:
@@ -45,6 +50,20 @@ class Runtime:
         self.otel = _otel_exporter(settings)
         if self.otel is not None:
             self.on_record.append(self.otel.record)
+        #: worker threads for the async driver's ``Blocking`` effects (started on first use)
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def run_blocking(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in one of this runtime's worker threads (the async driver's ``Blocking``),
+        with the caller's context variables."""
+        executor = self._executor
+        if executor is None:
+            with self.lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(thread_name_prefix="helicone-lite-io")
+                executor = self._executor
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(executor, context.run, fn)
 
     @staticmethod
     def iso(epoch: float) -> str:

@@ -25,10 +25,11 @@ import logging
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..pipeline._call import Call, Forward, Result
+from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
 from ..store import StoreError
 from . import PromptError, PromptRegistry
@@ -123,8 +124,8 @@ class Prompts:
             result: Result = yield Forward(call)
             return result
         known: dict[str, Any] = {}
-        try:
-            ready, log = self._plan(call, known)
+        try:  # registry reads (and recording a new template) are blocking I/O
+            ready, log = yield Blocking(partial(self._plan, call, known))
         except PromptError as exc:  # logged with what was known (id, version) and the error
             return Result(error=exc, log=known)
         result = yield Forward(ready)

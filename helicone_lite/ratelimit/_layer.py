@@ -15,6 +15,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._assemble import usage_of
@@ -22,7 +23,7 @@ from .._cost import Usage
 from .._errors import OptionsError, status_error
 from ..options import RateLimitPolicy, policy_segment
 from ..options._policy import quota_text
-from ..pipeline._call import Call, Forward, Result, StreamObserver
+from ..pipeline._call import Blocking, Call, Forward, Result, StreamObserver
 from ..pipeline._stack import Flow
 from . import (
     BackendError,
@@ -89,7 +90,7 @@ class RateLimiter:
             )
         buckets = [self._bucket(call, p, estimate) for p in policies]
         try:
-            decision = self.buckets.take(buckets, self._runtime.clock())
+            decision: Decision = yield Blocking(partial(self._take, buckets))
         except BackendError as exc:
             if not self._fail_open:
                 return self._unavailable(exc)
@@ -103,11 +104,16 @@ class RateLimiter:
         if result.stream is not None and result.error is None:
             result.observe(_Settle(self, call, buckets, result))
         else:
-            levels = self.settle(call, buckets, result, None) or levels
+            settled = yield Blocking(partial(self.settle, call, buckets, result, None))
+            levels = settled or levels
         result.headers.update(_headers(buckets, levels))
         return result
 
     # --- reservation ---
+
+    def _take(self, buckets: Sequence[Bucket]) -> Decision:
+        """Reserve every bucket, all or nothing (blocking: the store's round trip)."""
+        return self.buckets.take(buckets, self._runtime.clock())
 
     def _bucket(self, call: Call, policy: RateLimitPolicy, estimate: _Estimate) -> Bucket:
         segment = policy_segment(policy, call.options.user_id, call.options.properties)
