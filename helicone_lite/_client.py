@@ -180,7 +180,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
             runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
         )
         value, headers = deliver_parts(result)
-        http = result.log.get("_http")
+        http = result.http
         if result.stream is not None:
             value = HeliconeStream(
                 iter(value),
@@ -241,7 +241,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
             blocking=runtime.run_blocking,
         )
         value, headers = deliver_parts(result)
-        http = result.log.get("_http")
+        http = result.http
         if result.stream is not None:
             value = AsyncHeliconeStream(
                 value.__aiter__(),

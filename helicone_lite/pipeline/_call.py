@@ -8,8 +8,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..options import Options
+from ._attempt import Attempt
 
 if TYPE_CHECKING:
+    import httpx2
+
     from ..providers import Adapter
 
 __all__ = [
@@ -101,7 +104,11 @@ class Result:
 
     ``headers`` are the Helicone reply headers (``Helicone-Cache``, …) that end up on
     ``response.headers``; ``log`` holds request-log columns set by inner layers (``cache_status``,
-    ``attempts``, …); ``provider_headers`` are the HTTP headers of the provider's reply, if any.
+    ``attempts``, …) and nothing else; ``provider_headers`` are the HTTP headers of the
+    provider's reply, if any. What layers tell each other travels in typed fields: ``sent`` (the
+    call as a layer rewrote and forwarded it: the recorder logs that one), ``attempts`` (every
+    provider attempt behind the answer, from the retry layer) and ``http`` (the provider's raw
+    HTTP response, for ``with_raw_response`` and ``stream.response``).
     """
 
     response: Any = None
@@ -111,7 +118,9 @@ class Result:
     log: dict[str, Any] = field(default_factory=dict)
     provider_headers: Mapping[str, str] | None = None
     observers: list[StreamObserver] = field(default_factory=list)
-    on_stream_start: list[Callable[[], None]] = field(default_factory=list)
+    sent: Call | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    http: httpx2.Response | None = None
 
     @property
     def ok(self) -> bool:

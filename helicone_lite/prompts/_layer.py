@@ -131,7 +131,7 @@ class Prompts:
         result = yield Forward(ready)
         result.log.update(log)
         if ready is not call:
-            result.log["_call"] = ready  # the recorder logs the call as sent (rendered, model)
+            result.sent = ready  # the recorder logs the call as sent (rendered, model)
         return result
 
     # --- what to send -------------------------------------------------------------------------

@@ -135,9 +135,9 @@ def _result(raw: Any, response_type: type[Any], stream: bool) -> Result:
     headers = raw.headers
     if stream:
         sdk_stream = raw.parse()
-        return Result(stream=sdk_stream, provider_headers=headers, log={"_http": raw.http_response})
+        return Result(stream=sdk_stream, provider_headers=headers, http=raw.http_response)
     return Result(
         response=raw.parse(to=response_type),
         provider_headers=headers,
-        log={"_http": raw.http_response},
+        http=raw.http_response,
     )

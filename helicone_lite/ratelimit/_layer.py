@@ -145,9 +145,17 @@ class RateLimiter:
     # --- settlement ---
 
     def settle(
-        self, call: Call, buckets: Sequence[Bucket], result: Result, usage: Usage | None
+        self,
+        call: Call,
+        buckets: Sequence[Bucket],
+        result: Result,
+        usage: Usage | None,
+        *,
+        streamed: bool = False,
     ) -> tuple[float, ...] | None:
-        """Move each cents/tokens bucket from its reservation to the real amount."""
+        """Move each cents/tokens bucket from its reservation to the real amount.
+
+        ``streamed``: a stream that failed after sending something (it may be billed)."""
         if result.error is None and usage is None and result.response is not None:
             usage = _usage(usage_of(result.response), result.log)
         changes = []
@@ -155,7 +163,7 @@ class RateLimiter:
             if bucket.unit == "request":
                 changes.append((bucket, 0.0))
                 continue
-            actual = self._actual(call, bucket, result, usage)
+            actual = self._actual(call, bucket, result, usage, streamed)
             changes.append((bucket, 0.0 if actual is None else actual - bucket.amount))
         if all(delta == 0.0 for _, delta in changes):
             return None
@@ -166,11 +174,11 @@ class RateLimiter:
             return None
 
     def _actual(
-        self, call: Call, bucket: Bucket, result: Result, usage: Usage | None
+        self, call: Call, bucket: Bucket, result: Result, usage: Usage | None, streamed: bool
     ) -> float | None:
         """What the call really cost in the bucket's unit; None keeps the reservation."""
         if result.error is not None and usage is None:
-            return 0.0 if not result.log.get("_stream_started") else None
+            return None if streamed else 0.0
         if usage is None:
             return None
         if bucket.unit == "tokens":
@@ -226,8 +234,8 @@ class _Settle(StreamObserver):
         usage = _usage(usage_of(self._last), log) if self._last is not None else None
         # a stream that sent something and then failed or was closed may be billed: keep the
         # reservation unless the usage is known; one that sent nothing is released
-        ended = Result(error=error, log={**log, "_stream_started": self._chunks > 0})
-        self._limiter.settle(self._call, self._buckets, ended, usage)
+        ended = Result(error=error, log=log)
+        self._limiter.settle(self._call, self._buckets, ended, usage, streamed=self._chunks > 0)
 
 
 def _usage(counts: dict[str, int], log: dict[str, Any]) -> Usage | None:

@@ -27,11 +27,11 @@ import openai
 
 from .._errors import OptionsError
 from .._redact import redact
+from ..pipeline._attempt import Attempt
 from ..pipeline._call import Call, Forward, Result, Target
 from ..pipeline._stack import Flow
 from ._cooldown import Cooldown
 from ._failure import Failure, failure_of
-from ._retry import Attempt
 
 if TYPE_CHECKING:
     from ..pipeline._runtime import Runtime
@@ -75,7 +75,7 @@ class Fallback:
                 continue
             here = call if index == call.target_index else call.evolve(target_index=index)
             result = yield Forward(here)
-            tried: list[Attempt] = result.log.pop("_attempts", None) or [_single(here, result)]
+            tried: list[Attempt] = result.attempts or [_single(here, result)]
             trail.extend(tried)
             if self._cooldown is not None:
                 for attempt in tried:
@@ -84,6 +84,7 @@ class Fallback:
             if result.error is None or not moves_on(tried[-1].failure, targets[index]):
                 break
         assert result is not None  # _skip never skips when nothing has been tried yet
+        result.attempts = trail
         self._finish(call, result, answered, trail)
         return result
 

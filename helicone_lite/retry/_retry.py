@@ -16,7 +16,7 @@ Two backoffs, chosen per call:
   ``x-should-retry`` header says.
 
 Each target of a fallback chain gets its own retries (this layer sits inside the fallback layer).
-Every attempt is reported to the fallback layer in ``result.log["_attempts"]``.
+Every attempt is reported to the fallback layer in ``result.attempts``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from openai import DEFAULT_MAX_RETRIES
 
-from ..pipeline._call import Call, Forward, Result, Sleep, Target
+from ..pipeline._attempt import Attempt
+from ..pipeline._call import Call, Forward, Result, Sleep
 from ..pipeline._stack import Flow
 from ._failure import Failure, failure_of
 
@@ -128,22 +129,6 @@ def backoff_for(call: Call) -> Backoff:
     return SdkBackoff(retries=retries if isinstance(retries, int) else DEFAULT_MAX_RETRIES)
 
 
-@dataclass(slots=True)
-class Attempt:
-    """One provider call (or one skipped target): a row of the ``attempts`` table."""
-
-    target_index: int
-    target: Target
-    status: int
-    error: BaseException | None
-    latency_ms: float
-    wait_ms: float
-    started_wall: float
-    failure: Failure | None = None
-    note: str | None = None
-    skipped: bool = False
-
-
 class Retry:
     """Retries one target of a call with backoff (see the module docstring)."""
 
@@ -187,5 +172,5 @@ class Retry:
             yield Sleep(wait)
             k += 1
         result.log["attempts"] = len(attempts)
-        result.log["_attempts"] = attempts
+        result.attempts = attempts
         return result

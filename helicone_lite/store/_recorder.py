@@ -42,7 +42,7 @@ class Recorder:
 
     def handle(self, call: Call) -> Flow:
         result: Result = yield Forward(call)
-        call = result.log.get("_call", call)  # as an inner layer rewrote it (prompts: rendered)
+        call = result.sent or call  # as an inner layer rewrote it (prompts: rendered)
         result.headers.setdefault("Helicone-Id", call.id)
         if result.stream is not None and result.error is None:
             result.observe(_StreamRecord(self, call, result))
@@ -111,7 +111,7 @@ class Recorder:
             "reply_headers": dict(result.headers),
             **usage,
         }
-        row.update({k: v for k, v in log.items() if not k.startswith("_")})
+        row.update(log)
         if "cost_usd" not in row:
             # once: the store's writer and an exporter's hook may both want the price
             row["_cost"] = functools.cache(_pricer(call, target, row, log))
