@@ -7,6 +7,7 @@ resource and ``with_options()`` works as before; ``chat.completions.create`` and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +123,7 @@ class _Helicone:
     def _helicone_build(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> Call:
+        self._helicone_runtime.check_open()
         return build_call(
             self._helicone_runtime, self, self._helicone_defaults, kind, params, helicone, request
         )
@@ -165,7 +167,9 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     with_options = copy
 
     def close(self) -> None:
-        """Close the HTTP client, as ``openai.OpenAI.close`` does, and flush the log."""
+        """Close the HTTP client, as ``openai.OpenAI.close`` does; write the log and stop every
+        thread and connection the client started. Closing twice is fine; a call after
+        ``close()`` raises :class:`~helicone_lite.ClientClosedError`."""
         try:
             super().close()
         finally:
@@ -222,11 +226,12 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     with_options = copy
 
     async def close(self) -> None:
-        """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does, and flush the log."""
+        """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does; write the log and stop
+        every thread and connection the client started, off the event loop."""
         try:
             await super().close()
         finally:
-            self._helicone_runtime.close()
+            await asyncio.to_thread(self._helicone_runtime.close)
 
     async def _helicone_call(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]

@@ -187,6 +187,10 @@ class AlertEngine:
         except Exception:  # an alert must never fail a call
             self._report("could not queue a call for the alert rules")
 
+    def record(self, call: Call, result: Result, row: Mapping[str, Any] | None = None) -> None:
+        """The recorder's hook (see ``pipeline.Hook``): the same as calling the engine."""
+        self(call, result, row)
+
     def _enqueue(self, item: Any) -> None:
         with self._done:
             if self._thread is None or self._pid != os.getpid():

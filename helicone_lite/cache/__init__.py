@@ -67,11 +67,16 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def open_backend(home: Path, settings: Any = None) -> CacheBackend:
-    """The backend a client with these settings uses: Redis when ``redis_url`` is set, else
-    diskcache in ``home / "cache"`` bounded by ``cache_size_limit`` / ``cache_eviction_policy``.
-    """
-    redis_url = getattr(settings, "redis_url", None)
+def open_backend(
+    home: Path,
+    *,
+    redis_url: str | None = None,
+    size_limit: int | None = None,
+    eviction_policy: str | None = None,
+) -> CacheBackend:
+    """The backend a client uses: Redis when ``redis_url`` is set, else diskcache in
+    ``home / "cache"`` bounded by ``size_limit`` bytes, evicting by ``eviction_policy`` (None
+    keeps what the directory has stored)."""
     if redis_url:
         from ._redis import RedisCacheBackend
 
@@ -79,15 +84,12 @@ def open_backend(home: Path, settings: Any = None) -> CacheBackend:
     from ._disk import DiskCacheBackend
 
     return DiskCacheBackend(
-        Path(home) / "cache",
-        size_limit=getattr(settings, "cache_size_limit", 1 << 30),
-        eviction_policy=getattr(settings, "cache_eviction_policy", "least-recently-stored"),
+        Path(home) / "cache", size_limit=size_limit, eviction_policy=eviction_policy
     )
 
 
-def describe_backend(home: Path, settings: Any = None) -> str:
+def describe_backend(home: Path, *, redis_url: str | None = None) -> str:
     """What :func:`open_backend` would open, without secrets (for messages)."""
-    redis_url = getattr(settings, "redis_url", None)
     if redis_url:
         from ._redis import redacted_url
 

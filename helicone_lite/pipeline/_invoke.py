@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -58,7 +57,7 @@ def build_call(
 
     Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
     """
-    started, wall = time.perf_counter(), runtime.clock()
+    started, wall = runtime.monotonic(), runtime.clock()
     header_opts, headers = parse_headers(request.get("extra_headers"))
     if headers is not None and len(headers) != len(request.get("extra_headers") or ()):
         _warn_unknown(runtime, request.get("extra_headers"))

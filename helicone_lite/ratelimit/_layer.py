@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._assemble import usage_of
 from .._cost import Usage
@@ -32,14 +33,10 @@ from . import (
     Decision,
     Prices,
     completion_bound,
-    open_buckets,
     prompt_bound,
     reset_seconds,
 )
 from ._bucket import EPSILON
-
-if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
 
 __all__ = ["MESSAGE", "RateLimiter"]
 
@@ -61,9 +58,18 @@ class _Estimate:
 class RateLimiter:
     """Admits a call when every bucket of its policies has room; settles cents and tokens."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._fail_open = bool(getattr(runtime.settings, "ratelimit_fail_open", False))
+    def __init__(
+        self,
+        open_buckets: Callable[[], Buckets],
+        *,
+        clock: Callable[[], float] = time.time,
+        fail_open: bool = False,
+    ) -> None:
+        """``open_buckets()`` opens the bucket store on the first limited call (blocking I/O,
+        run as a ``Blocking`` effect); ``fail_open``: admit calls when the store fails."""
+        self._open_buckets = open_buckets
+        self._clock = clock
+        self._fail_open = fail_open
         self._prices = Prices()
         self._lock = threading.Lock()
         self._buckets: Buckets | None = None
@@ -75,8 +81,15 @@ class RateLimiter:
         if self._buckets is None:
             with self._lock:
                 if self._buckets is None:
-                    self._buckets = open_buckets(self._runtime.home, self._runtime.settings)
+                    self._buckets = self._open_buckets()
         return self._buckets
+
+    def close(self) -> None:
+        """Close the bucket store, if a call opened it. Idempotent."""
+        with self._lock:
+            buckets, self._buckets = self._buckets, None
+        if buckets is not None:
+            buckets.close()
 
     def handle(self, call: Call) -> Flow:
         policies = call.options.ratelimit_policy
@@ -113,7 +126,7 @@ class RateLimiter:
 
     def _take(self, buckets: Sequence[Bucket]) -> Decision:
         """Reserve every bucket, all or nothing (blocking: the store's round trip)."""
-        return self.buckets.take(buckets, self._runtime.clock())
+        return self.buckets.take(buckets, self._clock())
 
     def _bucket(self, call: Call, policy: RateLimitPolicy, estimate: _Estimate) -> Bucket:
         segment = policy_segment(policy, call.options.user_id, call.options.properties)
@@ -168,7 +181,7 @@ class RateLimiter:
         if all(delta == 0.0 for _, delta in changes):
             return None
         try:
-            return self.buckets.adjust(changes, self._runtime.clock())
+            return self.buckets.adjust(changes, self._clock())
         except BackendError as exc:  # the reservation stays: the safe side
             self._report("settle", exc)
             return None

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import math
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from openai import DEFAULT_MAX_RETRIES
 
@@ -32,9 +34,6 @@ from ..pipeline._attempt import Attempt
 from ..pipeline._call import Call, Forward, Result, Sleep
 from ..pipeline._stack import Flow
 from ._failure import Failure, failure_of
-
-if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
 
 __all__ = ["Attempt", "Backoff", "HeliconeBackoff", "Retry", "SdkBackoff", "backoff_for"]
 
@@ -132,10 +131,18 @@ def backoff_for(call: Call) -> Backoff:
 class Retry:
     """Retries one target of a call with backoff (see the module docstring)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._clock = runtime.clock
-        self._monotonic = runtime.monotonic
-        self._rng = runtime.rng
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``clock`` reads HTTP-date Retry-Afters and stamps attempts, ``monotonic`` times
+        them, ``rng`` jitters the waits."""
+        self._clock = clock
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
 
     def handle(self, call: Call) -> Flow:
         attempts: list[Attempt] = []
