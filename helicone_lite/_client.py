@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
-from openai._compat import cached_property
-from openai._constants import DEFAULT_MAX_RETRIES
+from openai import DEFAULT_MAX_RETRIES
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
 from ._streams import AsyncHeliconeStream, HeliconeStream
-from .options import Options, parse_headers, parse_kwargs
+from .options import Options
 from .options._model import EMPTY
+from .options._parse import parse_headers, parse_kwargs
 from .pipeline._call import Call
 from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
 from .pipeline._runtime import Runtime

@@ -13,30 +13,22 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._policies import EVICTION_POLICIES, check_settings
+from ._policies import EVICTION_POLICIES
 
 if TYPE_CHECKING:
     from ._backend import BackendStats, CacheBackend
     from ._disk import DiskCacheBackend
-    from ._entry import Entry, Labels
-    from ._key import RECIPE_VERSION, cache_key, canonical_json
     from ._redis import RedisCacheBackend
     from ._report import SAVED_SQL, cache_report, money_saved
 
 __all__ = [
     "EVICTION_POLICIES",
-    "RECIPE_VERSION",
     "SAVED_SQL",
     "BackendStats",
     "CacheBackend",
     "DiskCacheBackend",
-    "Entry",
-    "Labels",
     "RedisCacheBackend",
-    "cache_key",
     "cache_report",
-    "canonical_json",
-    "check_settings",
     "describe_backend",
     "money_saved",
     "open_backend",
@@ -46,11 +38,6 @@ _LAZY = {
     "BackendStats": "_backend",
     "CacheBackend": "_backend",
     "DiskCacheBackend": "_disk",
-    "Entry": "_entry",
-    "Labels": "_entry",
-    "RECIPE_VERSION": "_key",
-    "cache_key": "_key",
-    "canonical_json": "_key",
     "RedisCacheBackend": "_redis",
     "SAVED_SQL": "_report",
     "cache_report": "_report",

@@ -10,11 +10,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import httpx2
-from openai._types import NotGiven, Omit
+from openai import NotGiven, Omit
 
 from .._context import current_scope
 from .._response import merge_headers, with_headers
-from ..options import Options, parse_headers, parse_kwargs, policy_segment, unknown_headers
+from ..options import Options
+from ..options._parse import parse_headers, parse_kwargs, unknown_headers
+from ..options._policy import policy_segment
 from ._call import Call, Result
 
 if TYPE_CHECKING:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from .._errors import ClientClosedError
 from .._home import default_home
-from ..providers import ProviderRegistry, merge_providers
+from ..providers import ProviderRegistry
+from ..providers._catalog import merge_providers
 from ..store import Store, iso_from_epoch
 from ._hooks import Hook, Hooks
 from ._layers import HOOKS, Parts, build_stack

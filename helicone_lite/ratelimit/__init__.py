@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from ._bucket import Bucket, BucketState, Decision, reset_seconds
-from ._estimate import Prices, UnitPrices, completion_bound, prompt_bound
+from ._bucket import Bucket, BucketState, Decision
 from ._local import BackendError, LocalBuckets
 
 __all__ = [
@@ -23,12 +22,7 @@ __all__ = [
     "Buckets",
     "Decision",
     "LocalBuckets",
-    "Prices",
-    "UnitPrices",
-    "completion_bound",
     "open_buckets",
-    "prompt_bound",
-    "reset_seconds",
 ]
 
 #: the file of the local store, inside the helicone_lite home.

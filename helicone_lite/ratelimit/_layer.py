@@ -22,21 +22,13 @@ from typing import Any
 from .._assemble import usage_of
 from .._cost import Usage
 from .._errors import OptionsError, status_error
-from ..options import RateLimitPolicy, policy_segment
-from ..options._policy import quota_text
+from ..options import RateLimitPolicy
+from ..options._policy import policy_segment, quota_text
 from ..pipeline._call import Blocking, Call, Forward, Result, StreamObserver
 from ..pipeline._stack import Flow
-from . import (
-    BackendError,
-    Bucket,
-    Buckets,
-    Decision,
-    Prices,
-    completion_bound,
-    prompt_bound,
-    reset_seconds,
-)
-from ._bucket import EPSILON
+from . import BackendError, Bucket, Buckets, Decision
+from ._bucket import EPSILON, reset_seconds
+from ._estimate import Prices, completion_bound, prompt_bound
 
 __all__ = ["MESSAGE", "RateLimiter"]
 
