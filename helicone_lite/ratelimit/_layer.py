@@ -108,7 +108,7 @@ class RateLimiter:
         levels = decision.tokens
         if result.stream is not None and result.error is None:
             result.observe(_Settle(self, call, buckets, result))
-        else:
+        elif any(b.unit != "request" for b in buckets):  # request buckets never settle
             settled = yield Blocking(partial(self.settle, call, buckets, result, None))
             levels = settled or levels
         result.headers.update(_headers(buckets, levels))
