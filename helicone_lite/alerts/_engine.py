@@ -1,8 +1,8 @@
 """The alert engine: rules checked in process, as a client logs its calls.
 
-The engine is a ``runtime.on_record`` hook. On the caller's thread it only stamps the call
-with the injected clock and queues it (a few microseconds; nothing is priced, nothing is
-read from SQLite). One background thread per engine then prices the call, updates each
+The engine is a hook of a client's runtime (``pipeline.Hook``, closed with the client). On the
+caller's thread it only stamps the call with the injected clock and queues it (a few
+microseconds; nothing is priced, nothing is read from SQLite). One background thread per engine then prices the call, updates each
 matching rule's rolling window, fires rules over their threshold (outside their cooldown),
 records the firing in the store (``alert_events``) and delivers it. So a slow webhook or a
 failing callback never delays or fails the user's call; ``flush()`` waits for the thread.
