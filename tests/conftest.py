@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from helicone_lite.testing import FakeProvider
+
 pytest_plugins = ["helicone_lite.testing.pytest_plugin"]
 
 
@@ -48,6 +50,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+@pytest.fixture
+def fake(fake_provider: FakeProvider) -> FakeProvider:
+    """The plugin's fake provider, under the short name the tests use."""
+    return fake_provider
 
 
 def _free_port() -> int:

@@ -12,6 +12,7 @@ from ._attempt import Attempt
 
 if TYPE_CHECKING:
     import httpx2
+    import openai
 
     from ..providers import Adapter
 
@@ -54,7 +55,8 @@ class Call:
     ``params`` is the request body in OpenAI's shape (``model``, ``messages``, …);
     ``request`` holds the SDK request options (``extra_headers`` without any ``Helicone-*``,
     ``extra_query``, ``extra_body``, ``timeout``); ``origin`` is the ``Client`` the call was made
-    on (the OpenAI adapter sends through it, so ``with_options`` settings apply).
+    on (the OpenAI adapter sends through it, so ``with_options`` settings apply; None when a
+    layer is driven alone in a test).
     """
 
     id: str
@@ -62,7 +64,7 @@ class Call:
     params: Mapping[str, Any]
     options: Options
     targets: tuple[Target, ...]
-    origin: Any
+    origin: openai.OpenAI | openai.AsyncOpenAI | None
     request: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     target_index: int = 0
     started: float = 0.0

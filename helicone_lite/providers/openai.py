@@ -96,7 +96,7 @@ class OpenAIAdapter:
 
     def endpoint(self, call: Call) -> str:
         if self._to_origin(call):
-            return str(call.origin.base_url)
+            return str(getattr(call.origin, "base_url", ""))
         return self._where(call)[0]
 
     def fingerprint(self, call: Call) -> str:
