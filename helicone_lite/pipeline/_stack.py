@@ -65,11 +65,15 @@ def run_sync(
     try:
         effect = next(flow)
         while True:
-            if isinstance(effect, Forward):
-                reply: Any = run_sync(stack, effect.call, terminal, sleep, index + 1)
-            else:
-                sleep(effect.seconds)
-                reply = None
+            try:
+                if isinstance(effect, Forward):
+                    reply: Any = run_sync(stack, effect.call, terminal, sleep, index + 1)
+                else:
+                    sleep(effect.seconds)
+                    reply = None
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: let the layer see it
+                effect = _throw(flow, exc)
+                continue
             effect = flow.send(reply)
     except StopIteration as stop:
         return _checked(stop.value, stack[index])
@@ -94,16 +98,26 @@ async def run_async(
     try:
         effect = next(flow)
         while True:
-            if isinstance(effect, Forward):
-                reply: Any = await run_async(stack, effect.call, terminal, sleep, index + 1)
-            else:
-                await sleep(effect.seconds)
-                reply = None
+            try:
+                if isinstance(effect, Forward):
+                    reply: Any = await run_async(stack, effect.call, terminal, sleep, index + 1)
+                else:
+                    await sleep(effect.seconds)
+                    reply = None
+            except BaseException as exc:  # CancelledError, KeyboardInterrupt: the layer sees it
+                effect = _throw(flow, exc)
+                continue
             effect = flow.send(reply)
     except StopIteration as stop:
         return _checked(stop.value, stack[index])
     except Exception as exc:
         return Result(error=exc)
+
+
+def _throw(flow: Flow, exc: BaseException) -> Effect:
+    """Raise ``exc`` inside ``flow`` at its pending ``yield`` (so an outer layer such as the
+    recorder can log a cancelled call); if the flow does not catch it, it propagates."""
+    return flow.throw(exc)
 
 
 def _guard(terminal: Terminal, call: Call) -> Result:
