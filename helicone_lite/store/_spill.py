@@ -105,11 +105,15 @@ class SpillJournal:
         with _flock(_lock_path(path), fcntl.LOCK_SH):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                room = self.max_bytes - os.fstat(fd).st_size
-                kept = _fitting(lines, room)
+                size = os.fstat(fd).st_size
+                kept = _fitting(lines, self.max_bytes - size)
                 if kept:
-                    _write_all(fd, b"".join(lines[:kept]))
-                    os.fsync(fd)
+                    try:
+                        _write_all(fd, b"".join(lines[:kept]))
+                        os.fsync(fd)
+                    except OSError:  # disk full, file too large: leave no partial batch
+                        os.ftruncate(fd, size)
+                        raise
             finally:
                 os.close(fd)
         return kept, len(lines) - kept
