@@ -1,7 +1,7 @@
 """Added time of helicone_lite per call, and its import cost, against the raw openai SDK.
 
-Runs everything in one process against the built-in fake provider on loopback, interleaving
-raw and wrapped calls so both see the same machine state. Prints medians, p95 and ratios.
+Runs everything in one process against the built-in fake provider on loopback, in blocks of
+100 calls of one kind then the other (see _blocks.py). Prints medians, p95 and ratios.
 
     python benchmarks/bench_overhead.py [--calls 2000]
 """
@@ -17,6 +17,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from _blocks import blocks, pct
+
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 
 IMPORT_PROBE = r"""
@@ -30,11 +32,6 @@ print(json.dumps({"openai_ms": (t1 - t0) * 1e3, "added_ms": (t2 - t1) * 1e3,
                   "anthropic": "anthropic" in sys.modules,
                   "genai": "google.genai" in sys.modules}))
 """
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -71,10 +68,8 @@ def bench_calls(calls: int) -> dict[str, float]:
             raw_call()
             our_call()
         ours.flush()
-        raw_t, our_t = [], []
-        for _ in range(calls):
-            raw_t.append(timed(raw_call))
-            our_t.append(timed(our_call))
+        samples = blocks({"raw": raw_call, "ours": our_call}, calls)
+        raw_t, our_t = samples["raw"], samples["ours"]
         start = time.perf_counter()
         ours.flush()
         drain = time.perf_counter() - start
