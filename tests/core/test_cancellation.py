@@ -9,7 +9,7 @@ import pytest
 
 import helicone_lite
 from helicone_lite.pipeline import Forward
-from helicone_lite.testing import Fault, FakeProvider
+from helicone_lite.testing import FakeProvider, Fault
 
 from .conftest import KEY, MESSAGES, rows
 

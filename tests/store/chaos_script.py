@@ -8,7 +8,6 @@ import resource
 import signal
 import sys
 import threading
-from pathlib import Path
 
 import helicone_lite
 from helicone_lite.store import Store

@@ -78,9 +78,7 @@ def lock_holder(path: Path) -> sqlite3.Connection:
 
 
 def spilling_store(db_path: Path, **options: Any) -> Store:
-    return Store(
-        db_path, busy_timeout=0.01, retries=0, group_wait=0, monotonic=Clock(), **options
-    )
+    return Store(db_path, busy_timeout=0.01, retries=0, group_wait=0, monotonic=Clock(), **options)
 
 
 def test_rows_spilled_in_one_process_are_replayed_exactly_once_by_the_next(
