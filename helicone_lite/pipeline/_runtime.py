@@ -14,7 +14,6 @@ from .._home import default_home
 from ..providers import ProviderRegistry, merge_providers
 from ..store import Store, iso_from_epoch
 from ._call import Call, Result
-from ._layers import build_stack
 from ._settings import Settings
 from ._stack import Interceptor
 
@@ -41,6 +40,10 @@ class Runtime:
         #: hooks called with (call, result, row) after each row is queued (alerts, exporters);
         #: ``row`` is the request-log row as queued (callables are evaluated by the writer).
         self.on_record: list[Callable[[Call, Result, dict[str, Any]], None]] = []
+        # Imported here, not at module level: the layers and their machinery (prompts,
+        # rate limits, retry, cache) load with the first Client, not with `import helicone_lite`.
+        from ._layers import build_stack
+
         self.stack: tuple[Interceptor, ...] = build_stack(self, tuple(settings.interceptors))
         self.otel = _otel_exporter(settings)
         if self.otel is not None:
