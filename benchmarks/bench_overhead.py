@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,29 @@ def bench_calls(calls: int) -> dict[str, float]:
     }
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_memory(calls: int) -> None:
+    """Resident memory every tenth of ``calls`` logged calls: it must stay flat (the log
+    queue is bounded; nothing per call is kept)."""
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+        ours = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+        step = max(1, calls // 10)
+        print(f"memory over {calls:,} logged calls (RSS, MB)")
+        for done in range(0, calls + 1, step):
+            if done:
+                for _ in range(step):
+                    ours.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            print(f"  after {done:>9,} calls  {rss_mb():8.1f}  {ours.store.stats()}")
+        ours.close()
+
+
 def bench_import(runs: int = 7) -> dict[str, float]:
     samples = [
         json.loads(subprocess.check_output([sys.executable, "-c", IMPORT_PROBE]))
@@ -105,7 +129,13 @@ def bench_import(runs: int = 7) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument(
+        "--memory", type=int, default=0, metavar="N", help="only: RSS over N calls (1000000)"
+    )
     args = parser.parse_args()
+    if args.memory:
+        bench_memory(args.memory)
+        return
     calls = bench_calls(args.calls)
     imports = bench_import()
     print(f"per call (n={args.calls}, fake provider on loopback, logging + session + 2 properties)")
