@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from _blocks import blocks, pct
+from _blocks import blocks, pct, table
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 
@@ -108,8 +108,47 @@ def bench_memory(calls: int) -> None:
             if done:
                 for _ in range(step):
                     ours.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+                fake.reset()  # the fake provider records every request: not ours to count
             print(f"  after {done:>9,} calls  {rss_mb():8.1f}  {ours.store.stats()}")
         ours.close()
+
+
+def bench_async(tasks: int, rounds: int) -> dict[str, list[float]]:
+    """Per-call time with ``tasks`` concurrent tasks, raw AsyncOpenAI and ours taking turns
+    (one round of ``tasks`` concurrent calls of one kind, then of the other)."""
+    import asyncio
+
+    import openai
+
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    async def run(base_url: str, home: str) -> dict[str, list[float]]:
+        raw = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
+        ours = helicone_lite.AsyncClient(api_key="sk-bench", base_url=base_url, home=home)
+        headers = {"Helicone-Session-Id": "bench", "Helicone-Property-App": "bench"}
+
+        async def one(kind: str) -> float:
+            start = time.perf_counter()
+            if kind == "raw":
+                await raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            else:
+                await ours.chat.completions.create(
+                    model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers
+                )
+            return (time.perf_counter() - start) * 1e3
+
+        samples: dict[str, list[float]] = {"raw": [], "ours": []}
+        for n in range(rounds + 2):
+            for kind in ("raw", "ours"):
+                times = await asyncio.gather(*(one(kind) for _ in range(tasks)))
+                if n >= 2:  # two warm-up rounds
+                    samples[kind].extend(times)
+        await ours.close()
+        return samples
+
+    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+        return asyncio.run(run(fake.openai_base_url, home))
 
 
 def bench_import(runs: int = 7) -> dict[str, float]:
@@ -132,7 +171,15 @@ def main() -> None:
     parser.add_argument(
         "--memory", type=int, default=0, metavar="N", help="only: RSS over N calls (1000000)"
     )
+    parser.add_argument(
+        "--async-tasks", type=int, default=0, metavar="N", help="only: N concurrent async tasks"
+    )
     args = parser.parse_args()
+    if args.async_tasks:
+        samples = bench_async(args.async_tasks, rounds=10)
+        print(f"async, {args.async_tasks} concurrent tasks, 10 rounds of each kind")
+        print(table(samples, "raw"))
+        return
     if args.memory:
         bench_memory(args.memory)
         return
