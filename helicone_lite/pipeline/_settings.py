@@ -22,6 +22,10 @@ def _env_redis() -> str | None:
     return os.environ.get("HELICONE_LITE_REDIS_URL") or None
 
 
+def _env_cache_secret() -> str | None:
+    return os.environ.get("HELICONE_LITE_CACHE_SECRET") or None
+
+
 def _env_capture_content() -> bool:
     # the variable OpenTelemetry's own GenAI instrumentations read
     value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
@@ -56,6 +60,9 @@ class Settings:
     #: ``least-frequently-used`` or ``none``).
     cache_size_limit: int = 1 << 30
     cache_eviction_policy: str = "least-recently-stored"
+    #: the MAC key of cache entries (at least 16 characters; processes sharing a Redis cache
+    #: must share it); None: the per-home secret file ``<home>/cache.key``. docs/security.md.
+    cache_secret: str | bytes | None = field(default_factory=_env_cache_secret, repr=False)
     #: when the rate limiter's store (SQLite file / Redis) fails: admit calls unchecked
     #: (True) or refuse them with a 503 (False, the default). Either way it is logged once.
     ratelimit_fail_open: bool = False
