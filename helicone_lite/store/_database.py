@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from .._files import private_file
 from ._errors import StoreError, is_busy
 from ._readonly import ReadOnlyConnection
 from ._schema import MIGRATIONS
@@ -21,7 +22,7 @@ OnConnect = Callable[[sqlite3.Connection], None]
 class Database:
     """Knows where the file is and how every connection to it is configured.
 
-    ``initialize()`` creates the parent directory, switches the file to WAL and runs missing
+    ``initialize()`` creates the file (0600, its directory 0700: :mod:`helicone_lite._files`), switches the file to WAL and runs missing
     migrations, once per instance. A failure that will not go away (the path is a directory,
     its parent is a file, the file is not a database) is kept in ``failure``; "database is
     locked" is raised again so the caller can retry later.
@@ -116,7 +117,7 @@ class Database:
             return self.columns
 
     def _setup(self) -> Columns:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600 in a 0700 directory; SQLite's -wal/-shm copy its mode
         conn = self.connect()
         try:
             self.version = self.prepare_file(conn)
