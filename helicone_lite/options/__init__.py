@@ -3,6 +3,7 @@
 from ._model import Options
 from ._parse import (
     OPTION_HEADERS,
+    check_unknown_headers,
     is_option_header,
     parse_headers,
     parse_kwargs,
@@ -25,6 +26,7 @@ __all__ = [
     "FallbackTarget",
     "Options",
     "RateLimitPolicy",
+    "check_unknown_headers",
     "is_option_header",
     "parse_cache_control",
     "parse_fallbacks",

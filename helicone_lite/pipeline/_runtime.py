@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._home import default_home
+from .._request_ids import RequestIds
 from ..providers import ProviderRegistry, merge_providers
 from ..store import Store, iso_from_epoch
 from ._call import Call, Result
@@ -36,6 +37,10 @@ class Runtime:
         self.monotonic = settings.monotonic
         self.rng = settings.rng
         self.lock = threading.Lock()
+        #: Helicone-Request-Id values given by users: each names one call (_request_ids.py)
+        self.request_ids = RequestIds(
+            self.home / "request-ids.db", in_store=self._logged, clock=settings.clock
+        )
         #: unknown Helicone-* header names already warned about (once each, per client)
         self.warned_headers: set[str] = set()
         #: hooks called with (call, result, row) after each row is queued (alerts, exporters);
@@ -45,6 +50,11 @@ class Runtime:
         self.otel = _otel_exporter(settings)
         if self.otel is not None:
             self.on_record.append(self.otel.record)
+
+    def _logged(self, request_id: str) -> bool:
+        """Whether the store already has a row with this id (written rows only)."""
+        found = self.store.query("SELECT 1 FROM requests WHERE id = ? LIMIT 1", (request_id,))
+        return bool(found)
 
     @staticmethod
     def iso(epoch: float) -> str:

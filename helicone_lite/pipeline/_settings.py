@@ -50,6 +50,9 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    #: an unknown ``Helicone-*`` header (a likely typo) raises ``OptionsError`` naming the
+    #: nearest valid one; False only logs a warning (once per name) and ignores it.
+    strict_headers: bool = True
     #: fallback cooldown: a target failing ``cooldown_failures`` times in a row is skipped for
     #: its Retry-After, else ``cooldown_seconds``; ``cooldown=False`` turns it off.
     cooldown: bool = True
