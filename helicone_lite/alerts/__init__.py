@@ -43,6 +43,10 @@ def alerts_for(runtime: Runtime) -> AlertEngine:
         for hook in runtime.on_record:
             if isinstance(hook, AlertEngine):
                 return hook
-        engine = AlertEngine(runtime.store, runtime.clock)
+        engine = AlertEngine(
+            runtime.store,
+            runtime.clock,
+            webhook_allow_private=getattr(runtime.settings, "webhook_allow_private", False),
+        )
         runtime.on_record.append(engine)
         return engine

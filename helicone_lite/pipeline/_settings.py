@@ -76,6 +76,9 @@ class Settings:
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
     alerts: Sequence[Any] = ()
+    #: alert webhooks may post to loopback, private and link-local addresses (off: refused, so
+    #: a webhook URL cannot reach internal services or cloud metadata). docs/security.md.
+    webhook_allow_private: bool = False
 
     @classmethod
     def names(cls) -> frozenset[str]:
