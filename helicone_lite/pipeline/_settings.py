@@ -69,6 +69,11 @@ class Settings:
     #: when the rate limiter's store (SQLite file / Redis) fails: admit calls unchecked
     #: (True) or refuse them with a 503 (False, the default). Either way it is logged once.
     ratelimit_fail_open: bool = False
+    #: the rate limiter's Redis socket timeout (seconds). After one failure the limiter's
+    #: circuit breaker opens for ``ratelimit_breaker_seconds`` (on ``monotonic``): calls get the
+    #: fail-closed/fail-open answer at once, without touching the store; then one call probes.
+    ratelimit_timeout: float = 2.0
+    ratelimit_breaker_seconds: float = 5.0
     # OpenTelemetry export (helicone_lite/otel/, docs/opentelemetry.md)
     otel: bool = False
     tracer_provider: Any = None

@@ -63,5 +63,5 @@ def open_buckets(home: Path, settings: Any) -> Buckets:
     if url:
         from ._redis import RedisBuckets
 
-        return RedisBuckets(url)
+        return RedisBuckets(url, timeout=getattr(settings, "ratelimit_timeout", 2.0))
     return LocalBuckets(Path(home) / LOCAL_FILE)

@@ -67,6 +67,9 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: Buckets | None = None
         self._reported: set[str] = set()
+        #: the circuit breaker: the store is not touched before this monotonic time
+        self._open_until = 0.0
+        self._breaker = float(getattr(runtime.settings, "ratelimit_breaker_seconds", 5.0))
 
     @property
     def buckets(self) -> Buckets:
@@ -89,7 +92,7 @@ class RateLimiter:
             )
         buckets = [self._bucket(call, p, estimate) for p in policies]
         try:
-            decision = self.buckets.take(buckets, self._runtime.clock())
+            decision = self._take(buckets)
         except BackendError as exc:
             if not self._fail_open:
                 return self._unavailable(exc)
@@ -106,6 +109,26 @@ class RateLimiter:
             levels = self.settle(call, buckets, result, None) or levels
         result.headers.update(_headers(buckets, levels))
         return result
+
+    # --- the circuit breaker ---
+
+    def _take(self, buckets: Sequence[Bucket]) -> Decision:
+        """``take`` through the breaker: while it is open, fail at once (no store call, so a
+        frozen Redis costs one timeout per ``ratelimit_breaker_seconds``, not one per call)."""
+        now = self._runtime.monotonic()
+        if now < self._open_until:
+            raise BackendError("rate-limit store skipped: the circuit breaker is open")
+        try:
+            decision = self.buckets.take(buckets, self._runtime.clock())
+        except BackendError:
+            self._trip()
+            raise
+        self._open_until = 0.0
+        return decision
+
+    def _trip(self) -> None:
+        with self._lock:
+            self._open_until = self._runtime.monotonic() + self._breaker
 
     # --- reservation ---
 
@@ -153,9 +176,12 @@ class RateLimiter:
             changes.append((bucket, 0.0 if actual is None else actual - bucket.amount))
         if all(delta == 0.0 for _, delta in changes):
             return None
+        if self._runtime.monotonic() < self._open_until:
+            return None  # the breaker is open: the reservation stays (the safe side)
         try:
             return self.buckets.adjust(changes, self._runtime.clock())
         except BackendError as exc:  # the reservation stays: the safe side
+            self._trip()
             self._report("settle", exc)
             return None
 
