@@ -174,6 +174,8 @@ class RateLimiter:
                 continue
             actual = self._actual(call, bucket, result, usage)
             changes.append((bucket, 0.0 if actual is None else actual - bucket.amount))
+            if actual is not None and actual > bucket.amount + EPSILON:
+                self._overshoot(bucket, actual, result)
         if all(delta == 0.0 for _, delta in changes):
             return None
         if self._runtime.monotonic() < self._open_until:
@@ -201,6 +203,24 @@ class RateLimiter:
             call.options.model_override or target.model, target.adapter.price_provider
         )
         return None if prices is None else prices.cents(usage)
+
+    def _overshoot(self, bucket: Bucket, actual: float, result: Result) -> None:
+        """Report a call that cost more than its reservation (the estimate was too low, e.g.
+        no ``max_tokens``): the excess is in a reply header, and warned about once per policy."""
+        excess = actual - bucket.amount
+        result.headers["Helicone-RateLimit-Overshoot"] = f"{excess:.6g};u={bucket.unit}"
+        key = f"overshoot:{bucket.policy}"
+        with self._lock:
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        _log.warning(
+            "helicone_lite: a call under %s cost %.6g %s beyond its reservation (set max_tokens "
+            "to make the reservation a hard bound)",
+            bucket.policy,
+            excess,
+            bucket.unit,
+        )
 
     # --- failures ---
 
