@@ -16,7 +16,7 @@ from openai._types import NotGiven, Omit
 from .._context import current_scope
 from .._response import merge_headers, with_headers
 from ..options import Options, parse_headers, parse_kwargs, policy_segment, unknown_headers
-from ._call import Call, Result
+from ._call import Call, Result, Target
 
 if TYPE_CHECKING:
     from ._runtime import Runtime
@@ -53,10 +53,12 @@ def build_call(
     params: Mapping[str, Any],
     helicone: Options | Mapping[str, Any] | None,
     request: Mapping[str, Any],
+    targets: tuple[Target, ...] | None = None,
 ) -> Call:
     """Merge client defaults, ``with`` scopes, per-call headers and ``helicone=`` into one Call.
 
-    Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
+    ``targets`` replaces the registry's (an endpoint call has exactly one: the client it was
+    made on). Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
     """
     started, wall = time.perf_counter(), runtime.clock()
     header_opts, headers = parse_headers(request.get("extra_headers"))
@@ -76,13 +78,14 @@ def build_call(
         kind=kind,
         params=body,
         options=options,
-        targets=runtime.registry.resolve(model, options),
+        targets=runtime.registry.resolve(model, options) if targets is None else targets,
         origin=origin,
         request=req,
         started=started,
         started_wall=wall,
     )
-    runtime.registry.check(call)  # a provider without its key: a clear error, nothing sent
+    if targets is None:
+        runtime.registry.check(call)  # a provider without its key: a clear error, nothing sent
     return call
 
 
@@ -108,7 +111,7 @@ def _warn_unknown(runtime: Runtime, headers: Mapping[str, Any] | None) -> None:
 def hide_usage_chunk(call: Call) -> Any:
     """The chunk filter for a stream whose caller did not ask for usage (we did, for the cost)."""
     asked = (call.params.get("stream_options") or {}).get("include_usage")
-    if asked:
+    if asked or call.kind != "chat.completions":  # only chat streams get the usage chunk added
         return None
     return lambda chunk: not chunk.choices and chunk.usage is not None
 

@@ -14,8 +14,9 @@ import openai
 from openai._constants import RAW_RESPONSE_HEADER
 from openai.resources import AsyncEmbeddings, Embeddings
 from openai.resources.chat import AsyncCompletions, Completions
+from openai.resources.responses import AsyncResponses, Responses
 
-from .._response import ChatCompletion, CreateEmbeddingResponse
+from .._response import ChatCompletion, CreateEmbeddingResponse, Response
 from ..pipeline._call import Call, Result
 from ._base import ProviderConfig
 
@@ -25,6 +26,7 @@ __all__ = ["OpenAIAdapter"]
 _KINDS: Mapping[str, tuple[Callable[[Any], Any], Callable[[Any], Any], type[Any]]] = {
     "chat.completions": (Completions, AsyncCompletions, ChatCompletion),
     "embeddings": (Embeddings, AsyncEmbeddings, CreateEmbeddingResponse),
+    "responses": (Responses, AsyncResponses, Response),
 }
 
 
@@ -76,6 +78,10 @@ class OpenAIAdapter:
                 client = openai.AsyncOpenAI(base_url=where[0], api_key=where[1], max_retries=0)
                 clients[where] = client
             return client
+
+    def serves(self, call: Call) -> bool:
+        """Whether this adapter can send ``call`` (every kind an OpenAI client sends)."""
+        return call.kind in _KINDS
 
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` when a non-origin endpoint has no base URL, or

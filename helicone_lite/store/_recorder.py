@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from .._assemble import assemble_chunks, usage_of
 from .._cost import Usage, cost_usd
+from .._kinds import kind_of, usage_of
 from .._redact import redact
 from .._streams import StreamClosedEarly
 from ..pipeline._call import Call, Forward, Result, StreamObserver
@@ -76,9 +76,10 @@ class Recorder:
         opts, log = call.options, result.log
         error = result.error
         response = result.response
-        if chunks is not None and error is None:
-            usage = _stream_usage(chunks)
-            response_model = chunks[-1].model if chunks else None
+        kind = kind_of(call.kind)
+        if chunks is not None and error is None and kind is not None:
+            usage = kind.usage(chunks)
+            response_model = kind.model(chunks)
         else:
             usage = usage_of(response) if response is not None else {}
             response_model = getattr(response, "model", None)
@@ -118,13 +119,6 @@ class Recorder:
         return row
 
 
-def _stream_usage(chunks: list[Any]) -> dict[str, int]:
-    for chunk in reversed(chunks):
-        if chunk.usage is not None:
-            return usage_of(chunk)
-    return {}
-
-
 def _pricer(
     call: Call, target: Any, row: dict[str, Any], log: dict[str, Any]
 ) -> Callable[[], float | None]:
@@ -160,10 +154,11 @@ def _response_body(
 ) -> Callable[[], str | None]:
     if call.options.omit_response:
         return lambda: json.dumps({"model": getattr(response, "model", call.model)})
-    if chunks is not None:
-        return lambda: json.dumps(assemble_chunks(chunks))
+    kind = kind_of(call.kind)
+    if chunks is not None and kind is not None:
+        return lambda: json.dumps(kind.final(chunks))
     if response is not None and hasattr(response, "model_dump_json"):
-        return lambda: str(response.model_dump_json(exclude_unset=True))
+        return lambda: str(response.model_dump_json(exclude_unset=True, by_alias=True))
     if isinstance(error, openai.APIStatusError):
         body = error.body
         return lambda: redact(json.dumps(body, default=str)) if body is not None else None

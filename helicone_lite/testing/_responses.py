@@ -171,8 +171,13 @@ def _input_items(body: dict[str, Any], seq: int) -> list[dict[str, Any]]:
         if isinstance(content, str):
             content = [{"type": "input_text", "text": content}]
         out.append(
-            {"id": f"msg_in{seq}_{i}", "type": "message", "status": "completed", **item,
-             "content": content}
+            {
+                "id": f"msg_in{seq}_{i}",
+                "type": "message",
+                "status": "completed",
+                **item,
+                "content": content,
+            }
             if "role" in item
             else {"id": f"item_in{seq}_{i}", **item}
         )
