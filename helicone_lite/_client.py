@@ -64,12 +64,6 @@ def _split_init(
     return kwargs, settings, runtime, defaults, int(max_retries)
 
 
-def _wants_key(kwargs: Mapping[str, Any]) -> bool:
-    import os
-
-    return bool(kwargs.get("api_key") or os.environ.get("OPENAI_API_KEY"))
-
-
 class _Helicone:
     """What both clients add to OpenAI's: the runtime, defaults, flush/close, features."""
 
@@ -168,11 +162,14 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, _, runtime, defaults, retries = _split_init(kwargs, "Client")
-        if not _wants_key(kwargs):
-            kwargs.setdefault("_enforce_credentials", False)
-        super().__init__(**kwargs)
+        kwargs, built, runtime, defaults, retries = _split_init(kwargs, "Client")
         assert runtime is not None
+        try:
+            super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
+        except BaseException:
+            if built is not None:
+                runtime.close()
+            raise
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
@@ -193,7 +190,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
 
         return Responses(self)
 
-    def request(  # type: ignore[override]
+    def request(
         self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
     ) -> Any:
         """Every openai request: ``Helicone-*`` headers removed; logged through the stack
@@ -247,11 +244,14 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     """A drop-in ``openai.AsyncOpenAI``; the same options and log as :class:`Client`."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, _, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
-        if not _wants_key(kwargs):
-            kwargs.setdefault("_enforce_credentials", False)
-        super().__init__(**kwargs)
+        kwargs, built, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
         assert runtime is not None
+        try:
+            super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
+        except BaseException:
+            if built is not None:
+                runtime.close()
+            raise
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
@@ -272,7 +272,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
 
         return AsyncResponses(self)
 
-    async def request(  # type: ignore[override]
+    async def request(
         self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
     ) -> Any:
         """Every openai request: see :meth:`Client.request`."""

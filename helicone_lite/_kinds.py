@@ -91,7 +91,7 @@ class Kind:
 def _event_list(name: str) -> Any:
     from pydantic import TypeAdapter
 
-    return TypeAdapter(list[_load(name)])  # type: ignore[misc]
+    return TypeAdapter(list[_load(name)])  # type: ignore[misc,arg-type,unused-ignore]
 
 
 # -- chat completions -----------------------------------------------------------------------

@@ -69,7 +69,7 @@ class Completions(_chat.Completions):
         params, helicone, request = _split(kwargs)
         return self._client._helicone_call("chat.completions", params, helicone, request)[0]
 
-    def parse(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def parse(self, **kwargs: Any) -> Any:
         """Structured output through the stack; the answer parsed as openai's ``parse`` does."""
         params, helicone, request = _split(kwargs)
         params, parser = prepare_chat_parse(params)
@@ -120,7 +120,7 @@ class AsyncCompletions(_chat.AsyncCompletions):
         params, helicone, request = _split(kwargs)
         return (await self._client._helicone_call("chat.completions", params, helicone, request))[0]
 
-    async def parse(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def parse(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         params, parser = prepare_chat_parse(params)
         call = self._client._helicone_call("chat.completions", params, helicone, request)

@@ -64,26 +64,26 @@ class Responses(_responses.Responses):
 
     _client: Any
 
-    def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         return self._client._helicone_call(KIND, params, helicone, request)[0]
 
-    def parse(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def parse(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         params, parser = prepare_parse(params, request.get("extra_body"))
         return parser(self._client._helicone_call(KIND, params, helicone, request)[0])
 
-    def stream(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def stream(self, **kwargs: Any) -> Any:
         from openai.lib._response_resources import stream
 
         return stream(self, **kwargs)  # new responses: self.create(stream=True, …)
 
     @cached_property
-    def with_raw_response(self) -> Any:  # type: ignore[override]
+    def with_raw_response(self) -> Any:
         return _RawCreate(self._client, KIND, super().with_raw_response)
 
     @cached_property
-    def with_streaming_response(self) -> Any:  # type: ignore[override]
+    def with_streaming_response(self) -> Any:
         return _StreamingCreate(self._client, KIND, super().with_streaming_response)
 
 
@@ -92,24 +92,24 @@ class AsyncResponses(_responses.AsyncResponses):
 
     _client: Any
 
-    async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         return (await self._client._helicone_call(KIND, params, helicone, request))[0]
 
-    async def parse(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def parse(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         params, parser = prepare_parse(params, request.get("extra_body"))
         return parser((await self._client._helicone_call(KIND, params, helicone, request))[0])
 
-    def stream(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def stream(self, **kwargs: Any) -> Any:
         from openai.lib._response_resources import async_stream
 
         return async_stream(self, **kwargs)
 
     @cached_property
-    def with_raw_response(self) -> Any:  # type: ignore[override]
+    def with_raw_response(self) -> Any:
         return _AsyncRawCreate(self._client, KIND, super().with_raw_response)
 
     @cached_property
-    def with_streaming_response(self) -> Any:  # type: ignore[override]
+    def with_streaming_response(self) -> Any:
         return _AsyncStreamingCreate(self._client, KIND, super().with_streaming_response)
