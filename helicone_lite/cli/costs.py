@@ -62,9 +62,26 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     out = console()
     out.print(group_table(groups, f"Cost by {by}{suffix}"))
-    out.print(
-        f"[bold]total:[/] {total.requests:,} requests, {money(total.cost_usd)}, "
-        f"{total.tokens:,} tokens"
-    )
+    unpriced = _unpriced(reports, filters)
+    cost = "unknown" if unpriced and unpriced == total.requests else money(total.cost_usd)
+    out.print(f"[bold]total:[/] {total.requests:,} requests, {cost}, {total.tokens:,} tokens")
+    if unpriced:
+        out.print(
+            f"{unpriced:,} request(s) of unknown cost (not counted as $0): add their price to "
+            "prices.json, then run `helicone-lite reprice`"
+        )
     out.print(cache_text(savings))
     return 0
+
+
+def _unpriced(reports: Any, filters: Any) -> int:
+    """Successful, non-cached requests the filters select whose cost is unknown."""
+    import time
+
+    where, params = filters.where(time.time())
+    sql = (
+        f"SELECT COUNT(*) AS n FROM requests WHERE ({where}) AND cost_usd IS NULL "
+        "AND status = 200 AND (cache_status IS NULL OR cache_status != 'HIT')"
+    )
+    rows = reports.store.query(sql, tuple(params))
+    return int(rows[0]["n"]) if rows else 0

@@ -10,7 +10,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,9 @@ class Settings:
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
     alerts: Sequence[Any] = ()
+    #: your prices (model pattern -> US dollars per million tokens), before genai-prices and
+    #: ``<home>/prices.json``; see docs/costs.md.
+    prices: Mapping[str, Any] | None = None
 
     @classmethod
     def names(cls) -> frozenset[str]:

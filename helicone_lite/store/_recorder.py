@@ -16,6 +16,7 @@ import openai
 
 from .._cost import Usage, cost_usd
 from .._kinds import kind_of, usage_of
+from .._prices import PriceTable
 from .._redact import redact
 from .._streams import StreamClosedEarly
 from ..pipeline._call import Call, Forward, Result, StreamObserver
@@ -39,6 +40,8 @@ class Recorder:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+        # Client(prices=...) then <home>/prices.json; a bad table fails the client's construction
+        self._prices = PriceTable.load(getattr(runtime.settings, "prices", None), runtime.home)
 
     def handle(self, call: Call) -> Flow:
         result: Result = yield Forward(call)
@@ -115,12 +118,12 @@ class Recorder:
         row.update({k: v for k, v in log.items() if not k.startswith("_")})
         if "cost_usd" not in row:
             # once: the store's writer and an exporter's hook may both want the price
-            row["_cost"] = functools.cache(_pricer(call, target, row, log))
+            row["_cost"] = functools.cache(_pricer(call, target, row, self._prices))
         return row
 
 
 def _pricer(
-    call: Call, target: Any, row: dict[str, Any], log: dict[str, Any]
+    call: Call, target: Any, row: dict[str, Any], prices: PriceTable
 ) -> Callable[[], float | None]:
     if row.get("status") != 200 and not row.get("prompt_tokens"):
         return lambda: None
@@ -136,6 +139,11 @@ def _pricer(
         cached_tokens=row.get("cached_tokens") or 0,
         cache_write_tokens=row.get("cache_write_tokens") or 0,
     )
+    if prices:  # your prices first: the name priced, else the model asked for
+        asked = target.model if target is not None else call.model
+        own = prices.find(model) or (None if call.options.model_override else prices.find(asked))
+        if own is not None and row.get("status") == 200:
+            return lambda: own.cost(usage)
     if not usage.prompt_tokens and not usage.completion_tokens:
         return lambda: None
     return lambda: cost_usd(model, provider, usage)
