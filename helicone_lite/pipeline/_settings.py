@@ -66,6 +66,10 @@ class Settings:
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
     alerts: Sequence[Any] = ()
+    #: base URLs (or hosts) of Helicone gateways besides Helicone's own endpoints, e.g. a
+    #: self-hosted AI gateway: a client built with one talks to providers directly
+    #: (docs/providers.md).
+    helicone_gateways: Sequence[str] = ()
 
     @classmethod
     def names(cls) -> frozenset[str]:
