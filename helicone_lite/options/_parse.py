@@ -14,7 +14,13 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._model import EMPTY, Options
-from ._values import parse_cache_control, parse_fallbacks, parse_policies
+from ._values import (
+    parse_cache_control,
+    parse_fallbacks,
+    parse_http_url,
+    parse_policies,
+    parse_token_handler,
+)
 
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
 
@@ -175,6 +181,15 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("omit_request", "Helicone-Omit-Request", _bool),
     _Spec("omit_response", "Helicone-Omit-Response", _bool),
     _Spec("model_override", "Helicone-Model-Override", _text),
+    # production (security/, posthog/, tokenlimit/: docs/production.md)
+    _Spec("llm_security_enabled", "Helicone-LLM-Security-Enabled", _bool),
+    _Spec("llm_security_advanced", "Helicone-LLM-Security-Advanced", _bool),
+    _Spec("prompt_guard_enabled", "Helicone-Prompt-Guard-Enabled", _bool),
+    _Spec("moderations_enabled", "Helicone-Moderations-Enabled", _bool),
+    _Spec("posthog_key", "Helicone-PostHog-Key", _text),
+    _Spec("posthog_host", "Helicone-PostHog-Host", parse_http_url),
+    _Spec("posthog_event", "Helicone-PostHog-Event", _text),
+    _Spec("token_limit_handler", "Helicone-Token-Limit-Exception-Handler", parse_token_handler),
 )
 
 _BY_HEADER = {spec.header.lower(): spec for spec in _SPECS}

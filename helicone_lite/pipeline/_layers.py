@@ -17,6 +17,7 @@ from ..prompts._layer import Prompts
 from ..ratelimit._layer import RateLimiter
 from ..retry._fallback import Fallback
 from ..retry._retry import Retry
+from ..security._layer import Security
 from ..store._recorder import Recorder
 from ._stack import Interceptor
 
@@ -33,6 +34,7 @@ LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("recorder", Recorder),
     ("prompts", Prompts),
     (USER, None),
+    ("security", Security),  # before the cache and the limiter: a refused call costs nothing
     ("cache", Cache),
     ("ratelimit", RateLimiter),
     ("fallback", Fallback),

@@ -28,6 +28,15 @@ def _env_capture_content() -> bool:
     return value.strip().lower() == "true"
 
 
+def _env_classifier() -> str | None:
+    value = os.environ.get("HELICONE_LITE_SECURITY_CLASSIFIER")
+    return "protectai/deberta-v3-base-prompt-injection-v2" if value is None else value
+
+
+def _env_judge() -> str | None:
+    return os.environ.get("HELICONE_LITE_SECURITY_JUDGE_MODEL") or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings of one client (shared by its ``with_options`` copies).
@@ -70,6 +79,17 @@ class Settings:
     #: self-hosted AI gateway: a client built with one talks to providers directly
     #: (docs/providers.md).
     helicone_gateways: Sequence[str] = ()
+    # LLM security (helicone_lite/security/, docs/security.md): "block" refuses a flagged call,
+    # "flag" lets it pass; either way the row records the verdict.
+    security_mode: str = "block"
+    #: detectors used for Helicone-LLM-Security-* / -Prompt-Guard-* instead of the built-ins
+    security_detectors: Sequence[Any] = ()
+    #: a model judging in Llama Guard's format, through any configured provider
+    security_judge_model: str | None = field(default_factory=_env_judge)
+    #: the local prompt-injection classifier (a Hub id or a directory; "none" turns it off);
+    #: used when the `security` extra (transformers, torch) is installed
+    security_classifier: str | None = field(default_factory=_env_classifier)
+    security_threshold: float = 0.5
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -181,6 +181,17 @@ CREATE INDEX idx_alert_events_alert ON alert_events (alert_id, fired_at);
 _V2 = "ALTER TABLE requests ADD COLUMN cache_seed TEXT;"
 
 # v3: covering indexes and score facts for the reports (see _reports_schema.py).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION)
+# v4: production (issue 18): the LLM-security verdict of a call and what the token-limit
+# handler did; an index for threats per user.
+_V4 = """
+ALTER TABLE requests ADD COLUMN security_verdict TEXT;
+ALTER TABLE requests ADD COLUMN security_category TEXT;
+ALTER TABLE requests ADD COLUMN security_score REAL;
+ALTER TABLE requests ADD COLUMN security_detector TEXT;
+ALTER TABLE requests ADD COLUMN token_limit_action TEXT;
+CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4)
 
 SCHEMA_VERSION = len(MIGRATIONS)
