@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._analytics import install_alerts
 from ..cache._layer import Cache
+from ..posthog_export import install_posthog
 from ..prompts._layer import Prompts
 from ..ratelimit._layer import RateLimiter
 from ..retry._fallback import Fallback
@@ -31,6 +32,7 @@ USER = "user"
 #: (name, factory); a factory returns the interceptor, or None when the feature is unused.
 LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("alerts", install_alerts),  # no interceptor: arms Client(alerts=[...]) on runtime.on_record
+    ("posthog", install_posthog),  # no interceptor: Helicone-PostHog-* events via on_record
     ("recorder", Recorder),
     ("prompts", Prompts),
     (USER, None),

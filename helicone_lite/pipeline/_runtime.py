@@ -41,6 +41,8 @@ class Runtime:
         #: hooks called with (call, result, row) after each row is queued (alerts, exporters);
         #: ``row`` is the request-log row as queued (callables are evaluated by the writer).
         self.on_record: list[Callable[[Call, Result, dict[str, Any]], None]] = []
+        #: flush(timeout) of exporters installed from LAYERS (PostHog); flush() drains them
+        self.flushers: list[Callable[[float | None], bool]] = []
         self.stack: tuple[Interceptor, ...] = build_stack(self, tuple(settings.interceptors))
         self.otel = _otel_exporter(settings)
         if self.otel is not None:
@@ -53,7 +55,10 @@ class Runtime:
     def flush(self, timeout: float | None = None) -> bool:
         """Hand every span so far to the tracer provider, and write every row to the store."""
         exported = self.otel.flush(timeout) if self.otel is not None else True
-        return self.store.flush(timeout) and exported
+        written = self.store.flush(timeout)
+        for flush in self.flushers:  # after the store: hooks have seen every row by then
+            exported = flush(timeout) and exported
+        return written and exported
 
     def close(self) -> None:
         self.store.flush()
