@@ -20,6 +20,7 @@ from ..retry._fallback import Fallback
 from ..retry._retry import Retry
 from ..security._layer import Security
 from ..store._recorder import Recorder
+from ..tokenlimit._layer import TokenLimit
 from ._stack import Interceptor
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
     ("prompts", Prompts),
     (USER, None),
     ("security", Security),  # before the cache and the limiter: a refused call costs nothing
+    ("tokenlimit", TokenLimit),  # before the cache: the key is that of the call as sent
     ("cache", Cache),
     ("ratelimit", RateLimiter),
     ("fallback", Fallback),
