@@ -195,10 +195,20 @@ _SPECS: tuple[_Spec, ...] = (
 _BY_HEADER = {spec.header.lower(): spec for spec in _SPECS}
 _BY_FIELD = {spec.field: spec for spec in _SPECS}
 _PROPERTY_PREFIX = "helicone-property-"
-# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped.
+# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped
+# (the target headers choose the upstream when given to the client: providers/_gateway.py).
+# docs/headers.md lists every header of Helicone's directory and what we do with it.
 _PROXY_ONLY = frozenset(
-    {"helicone-auth", "helicone-target-url", "helicone-target-provider", "helicone-openai-api-base"}
+    {
+        "helicone-auth",
+        "helicone-target-url",
+        "helicone-target-provider",
+        "helicone-openai-api-base",
+        "helicone-stream-force-format",
+    }
 )
+# An unknown header whose name asks for protection is an error, never silently ignored.
+_PROTECTIVE = ("security", "guard", "moderation", "limit", "safety", "pii", "redact", "block")
 
 #: header name -> keyword name, for documentation and the README table.
 OPTION_HEADERS: Mapping[str, str] = MappingProxyType({s.header: s.field for s in _SPECS})
@@ -232,6 +242,10 @@ def split_headers(
             spec = _BY_HEADER.get(lower)
             if spec is not None:
                 raw[spec.field] = (name, value)
+            elif lower not in _PROXY_ONLY and any(w in lower for w in _PROTECTIVE):
+                raise OptionsError(
+                    name, value, "a header helicone_lite implements (docs/headers.md)"
+                )
     if props:
         raw["properties"] = ("Helicone-Property-<Name>", props)
     return raw, rest
