@@ -24,13 +24,20 @@ if TYPE_CHECKING:
 __all__ = ["Runtime"]
 
 
+def open_store(database_url: str | None, home: Path) -> Store:
+    """The store a client logs to: ``database_url`` if given, else ``<home>/helicone.db``."""
+    from ..store._engine import resolve_database
+
+    return Store(resolve_database(database_url) or home / "helicone.db")
+
+
 class Runtime:
     """Everything a client's calls share. Built once per ``Client``."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self.home = Path(settings.home).expanduser() if settings.home else default_home()
-        self.store = store if store is not None else Store(self.home / "helicone.db")
+        self.store = store if store is not None else open_store(settings.database_url, self.home)
         self.registry = ProviderRegistry(merge_providers(settings.providers))
         self.clock = settings.clock
         self.monotonic = settings.monotonic

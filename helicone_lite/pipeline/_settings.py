@@ -22,6 +22,10 @@ def _env_redis() -> str | None:
     return os.environ.get("HELICONE_LITE_REDIS_URL") or None
 
 
+def _env_database() -> str | None:
+    return os.environ.get("HELICONE_LITE_DATABASE_URL") or None
+
+
 def _env_capture_content() -> bool:
     # the variable OpenTelemetry's own GenAI instrumentations read
     value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
@@ -38,6 +42,9 @@ class Settings:
 
     home: Path | str | None = None
     redis_url: str | None = field(default_factory=_env_redis)
+    #: where the log and product data live instead of ``<home>/helicone.db``: a
+    #: ``postgresql://`` URL (shared by many machines, docs/scaling.md) or a SQLite path/URL
+    database_url: str | None = field(default_factory=_env_database)
     providers: Sequence[Any] = ()
     interceptors: Sequence[Any] = ()
     clock: Callable[[], float] = time.time

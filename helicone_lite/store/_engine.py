@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-__all__ = ["Connection", "Cursor", "describe_url", "is_database_url"]
+__all__ = ["Connection", "Cursor", "describe_url", "is_database_url", "resolve_database"]
 
 Params = Sequence[Any] | Mapping[str, Any]
 _POSTGRES_SCHEMES = frozenset({"postgresql", "postgres"})
@@ -77,3 +77,32 @@ def describe_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+def resolve_database(url: str | None) -> str | None:
+    """What ``Store`` takes for a ``database_url`` setting: the PostgreSQL URL as given, a
+    ``sqlite:///path`` URL's path, a plain path as given; None for None or "".
+
+    >>> resolve_database("sqlite:////var/lib/app/helicone.db")
+    '/var/lib/app/helicone.db'
+    >>> resolve_database("mysql://db/x")
+    Traceback (most recent call last):
+    ...
+    ValueError: database_url: unsupported scheme 'mysql' in 'mysql://db/x'; use postgresql://..., sqlite:///path, or a file path
+    """
+    if not url:
+        return None
+    if not isinstance(url, str):
+        raise ValueError(f"database_url must be a string, got {type(url).__name__}")
+    if is_database_url(url):
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    if scheme.lower() == "sqlite":
+        return rest[1:] if rest.startswith("/") else rest
+    shown = describe_url(url) if "@" in url else url
+    raise ValueError(
+        f"database_url: unsupported scheme {scheme!r} in {shown!r}; use postgresql://...,"
+        " sqlite:///path, or a file path"
+    )
