@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["PostgresDialect", "placeholders"]
 
@@ -28,10 +29,11 @@ _INSERT_OR = re.compile(
     re.IGNORECASE,
 )
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(?P<table>\w+)\s*\((?P<columns>[^)]*)\)", re.I)
+_DIGITS = re.compile(r"\d+")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
-def placeholders(sql: str, *, escape_percent: bool) -> str:
+def placeholders(sql: str, *, escape_percent: bool, order: list[int] | None = None) -> str:
     """``?`` -> ``%s``, ``:name`` -> ``%(name)s``; ``%`` -> ``%%`` if ``escape_percent``.
 
     >>> placeholders("SELECT '?', x FROM t WHERE a = ? AND b LIKE 'a%' AND c = :c", escape_percent=True)
@@ -53,6 +55,12 @@ def placeholders(sql: str, *, escape_percent: bool) -> str:
         elif ch == "?":
             out.append("%s")
             i += 1
+            digits = _DIGITS.match(sql, i)
+            if digits is not None and order is not None:  # ?NNN: SQLite's numbered parameter
+                order.append(int(digits.group()) - 1)
+                i = digits.end()
+            elif order is not None:
+                order.append(len(order))
         elif ch == ":" and i + 1 < n and sql[i + 1] == ":":
             out.append("::")
             i += 2
@@ -95,14 +103,34 @@ class PostgresDialect:
 
     def __init__(self, primary_keys: Mapping[str, tuple[str, ...]]) -> None:
         self._keys = dict(primary_keys)
-        self._cache: dict[tuple[str, bool], str] = {}
+        self._cache: dict[tuple[str, bool], tuple[str, tuple[int, ...]]] = {}
 
     def translate(self, sql: str, *, bound: bool = True) -> str:
         """``sql`` for PostgreSQL; ``bound``: parameters will be passed (``%`` is escaped)."""
+        return self._translated(sql, bound)[0]
+
+    def bind(self, sql: str, params: list[Any]) -> tuple[str, list[Any]]:
+        """``sql`` translated, with positional ``params`` reordered for ``?NNN`` placeholders."""
+        text, order = self._translated(sql, True)
+        if order and order != tuple(range(len(order))):
+            params = [params[i] for i in order]
+        return text, params
+
+    def prepare(self, sql: str, params: Any) -> tuple[str, Any]:
+        """``sql`` and ``params`` (as psycopg takes them: list, dict or None) for PostgreSQL."""
+        if not params:
+            return self.translate(sql, bound=False), None
+        if isinstance(params, list):
+            return self.bind(sql, params)
+        return self.translate(sql), params
+
+    def _translated(self, sql: str, bound: bool) -> tuple[str, tuple[int, ...]]:
         key = (sql, bound)
         found = self._cache.get(key)
         if found is None:
-            found = placeholders(self._conflicts(sql), escape_percent=bound)
+            order: list[int] = []
+            text = placeholders(self._conflicts(sql), escape_percent=bound, order=order)
+            found = (text, tuple(order))
             if len(self._cache) < 4096:
                 self._cache[key] = found
         return found

@@ -196,8 +196,7 @@ class PostgresStore(Store):
         try:
             conn.raw.execute("BEGIN READ ONLY")
             cursor = conn.raw.cursor(name="helicone_lite_export")
-            bound = bind(params)
-            cursor.execute(conn.dialect.translate(sql, bound=bool(bound)), bound or None)
+            cursor.execute(*conn.dialect.prepare(sql, bind(params)))
             names = _names(cursor)
         except self._pg.psycopg.Error as exc:
             conn.close()
@@ -236,10 +235,9 @@ class PostgresStore(Store):
 
     def _execute(self, raw: Any, conn: PgConnection, sql: str, params: Params) -> Any:
         self._check_statement(sql)
-        bound = bind(params)
         cursor = raw.cursor()
         # prepare=True: the extended protocol, which refuses more than one statement
-        cursor.execute(conn.dialect.translate(sql, bound=bool(bound)), bound or None, prepare=True)
+        cursor.execute(*conn.dialect.prepare(sql, bind(params)), prepare=True)
         return cursor
 
     @staticmethod

@@ -82,16 +82,16 @@ class PgConnection:
         return self._db.dialect  # read each time: set up (primary keys known) on first use
 
     def execute(self, sql: str, parameters: Params = (), /) -> Any:
-        params = bind(parameters)
+        sql, params = self.dialect.prepare(sql, bind(parameters))
         cursor = self.raw.cursor()
-        cursor.execute(self.dialect.translate(sql, bound=bool(params)), params or None)
+        cursor.execute(sql, params)
         return cursor
 
     def executemany(self, sql: str, parameters: Iterable[Params], /) -> Any:
         cursor = self.raw.cursor()
-        rows = [bind(p) for p in parameters]
+        rows = [self.dialect.prepare(sql, bind(p)) for p in parameters]
         if rows:
-            cursor.executemany(self.dialect.translate(sql), rows)  # type: ignore[arg-type]
+            cursor.executemany(rows[0][0], [p for _, p in rows])
         return cursor
 
     @property
