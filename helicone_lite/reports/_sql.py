@@ -81,6 +81,14 @@ class Reader:
         finally:
             cursor.close()
 
+    def columns(self, table: str) -> list[str]:
+        """``table``'s column names, in order (on either engine)."""
+        cursor = self._connection().execute(f"SELECT * FROM {table} LIMIT 0")
+        try:
+            return [str(c[0]) for c in cursor.description or ()]
+        finally:
+            cursor.close()
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         rows = self.rows(sql, params)
         return rows[0] if rows else None

@@ -8,6 +8,8 @@ What differs, and how each difference is handled:
 * ``INSERT OR REPLACE INTO t (...) VALUES (...)`` (and ``REPLACE INTO``) becomes
   ``INSERT ... ON CONFLICT (<t's primary key>) DO UPDATE SET c = EXCLUDED.c, ...``;
   ``INSERT OR IGNORE`` becomes ``INSERT ... ON CONFLICT DO NOTHING``;
+* ``x IS ?`` becomes ``x IS NOT DISTINCT FROM %s``; ``rowid`` becomes ``ctid``;
+* SQLite's index hints (``INDEXED BY``, ``NOT INDEXED``) are dropped;
 * functions SQLite has and PostgreSQL lacks (``json_extract``, ``julianday``, ``total``,
   ``group_concat``, ``sum`` over a comparison) are *defined* in PostgreSQL by the first
   migration (see ``_pg_schema.py``), so report SQL uses them unchanged.
@@ -29,6 +31,13 @@ _INSERT_OR = re.compile(
     re.IGNORECASE,
 )
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(?P<table>\w+)\s*\((?P<columns>[^)]*)\)", re.I)
+#: SQLite's index hints (PostgreSQL's planner chooses for itself)
+_HINTS = re.compile(r"\s+(?:INDEXED\s+BY\s+\w+|NOT\s+INDEXED)\b", re.IGNORECASE)
+#: SQLite's ``x IS ?`` (NULL-safe equality) is PostgreSQL's ``IS NOT DISTINCT FROM``
+_IS_PARAM = re.compile(r"\bIS\s+(NOT\s+)?\?", re.IGNORECASE)
+#: insertion order: SQLite's rowid; a PostgreSQL row's physical position (ctid) is the same
+#: order for rows never updated, which log rows are not
+_ROWID = re.compile(r"\browid\b", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
@@ -74,6 +83,10 @@ def placeholders(sql: str, *, escape_percent: bool, order: list[int] | None = No
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def _is_distinct(match: re.Match[str]) -> str:
+    return "IS DISTINCT FROM ?" if match.group(1) else "IS NOT DISTINCT FROM ?"
 
 
 def _literal_end(sql: str, start: int, quote: str) -> int:
@@ -129,7 +142,9 @@ class PostgresDialect:
         found = self._cache.get(key)
         if found is None:
             order: list[int] = []
-            text = placeholders(self._conflicts(sql), escape_percent=bound, order=order)
+            plain = _IS_PARAM.sub(_is_distinct, _HINTS.sub("", self._conflicts(sql)))
+            plain = _ROWID.sub("ctid", plain)
+            text = placeholders(plain, escape_percent=bound, order=order)
             found = (text, tuple(order))
             if len(self._cache) < 4096:
                 self._cache[key] = found
