@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--home", help="the helicone_lite home (default: $HELICONE_LITE_HOME or the data dir)"
     )
+    parser.add_argument(
+        "--database-url",
+        help="the store: a postgresql:// URL or a SQLite path"
+        " (default: $HELICONE_LITE_DATABASE_URL, else <home>/helicone.db)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)

@@ -20,10 +20,20 @@ def home_of(args: argparse.Namespace) -> Path:
     return Path(home).expanduser() if home else default_home()
 
 
+def database_of(args: argparse.Namespace) -> Any:
+    """``--database-url`` (or ``$HELICONE_LITE_DATABASE_URL``), else ``<home>/helicone.db``."""
+    import os
+
+    from ..store._engine import resolve_database
+
+    url = getattr(args, "database_url", None) or os.environ.get("HELICONE_LITE_DATABASE_URL")
+    return resolve_database(url) or home_of(args) / "helicone.db"
+
+
 def open_store(args: argparse.Namespace) -> Any:
     from ..store import Store
 
-    return Store(home_of(args) / "helicone.db")
+    return Store(database_of(args))
 
 
 def console() -> Any:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import OptionsError
-from ._common import home_of
+from ._common import database_of
 
 __all__ = ["add_common", "console", "emit_json", "filters_from", "open_reports", "run_safely"]
 
@@ -83,7 +83,7 @@ def open_reports(args: argparse.Namespace) -> Any:
     from ..reports import Reports
     from ..store import Store
 
-    return Reports(Store(home_of(args) / "helicone.db"))
+    return Reports(Store(database_of(args)))
 
 
 def emit_json(value: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import home_of
+from ._common import database_of
 from ._reporting import add_common, console, emit_json, run_safely
 
 __all__ = ["register"]
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ..store import Store
 
-    store = Store(home_of(args) / "helicone.db")
+    store = Store(database_of(args))
     if getattr(args, "action", None) == "history":
         return _history(args, store)
     return _rules(args, store)
