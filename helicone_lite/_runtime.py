@@ -5,12 +5,14 @@ A ``Client`` and all its ``with_options()`` copies share one runtime.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._call import Call, Result
+from ._errors import OptionsError
 from ._home import default_home
 from ._layers import build_stack
 from ._settings import Settings
@@ -20,6 +22,7 @@ from .store import Store, iso_from_epoch
 
 if TYPE_CHECKING:
     from .otel import OTelExporter
+    from .store._retention import RetentionTimer
 
 __all__ = ["Runtime"]
 
@@ -45,6 +48,7 @@ class Runtime:
         self.otel = _otel_exporter(settings)
         if self.otel is not None:
             self.on_record.append(self.otel.record)
+        self.retention = _retention(settings, self.store)
 
     @staticmethod
     def iso(epoch: float) -> str:
@@ -56,8 +60,25 @@ class Runtime:
         return self.store.flush(timeout) and exported
 
     def close(self) -> None:
+        if self.retention is not None:
+            self.retention.stop()
         self.store.flush()
         self.flush()
+
+
+def _retention(settings: Settings, store: Store) -> RetentionTimer | None:
+    """The pruning thread for ``retention_days`` (validated first: before any call)."""
+    days = settings.retention_days
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or not days > 0:
+        raise OptionsError("retention_days", days, "a number of days above 0, or None")
+    from .store._retention import RetentionTimer
+
+    def report(exc: Exception) -> None:
+        logging.getLogger("helicone_lite").warning("helicone_lite retention: %s", exc)
+
+    return RetentionTimer(store, float(days), clock=settings.clock, on_error=report)
 
 
 def _otel_exporter(settings: Settings) -> OTelExporter | None:

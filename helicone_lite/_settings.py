@@ -66,6 +66,10 @@ class Settings:
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
     alerts: Sequence[Any] = ()
+    #: delete requests (with their properties, attempts, scores) older than this many days:
+    #: a background thread of the client prunes at start, then hourly (docs/cli.md,
+    #: "Retention"). ``None`` keeps everything.
+    retention_days: float | None = None
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -160,8 +160,10 @@ class Output:
             self.line(_join([row[i] for i in shown], widths, columns, shown))
         hidden = [columns[i].title for i in range(len(columns)) if i not in shown]
         if hidden and header:
-            self.line(f"({len(hidden)} column(s) not shown: {', '.join(hidden)}; widen the "
-                      "terminal, or pipe / --json for all)")
+            self.line(
+                f"({len(hidden)} column(s) not shown: {', '.join(hidden)}; widen the "
+                "terminal, or pipe / --json for all)"
+            )
 
     # --- other output ---
 

@@ -34,7 +34,7 @@ def find_request(store: Any, prefix: str, where: str) -> dict[str, Any]:
     """The request whose id is ``prefix`` or starts with it; CliError when none or several."""
     if not prefix:
         raise CliError("give a request id (or a unique prefix of one)", status=2)
-    rows = store.query(
+    rows: list[dict[str, Any]] = store.query(
         "SELECT * FROM requests WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
         [prefix, prefix + "\U0010ffff"],
     )
@@ -62,12 +62,16 @@ def _json(text: Any) -> Any:
 
 def _details(store: Any, row: dict[str, Any]) -> dict[str, Any]:
     rid = row["id"]
-    full = {k: _json(v) if k in ("request_body", "response_body", "reply_headers",
-                                 "properties", "prompt_inputs") else v
-            for k, v in row.items()}
+    full = {
+        k: _json(v)
+        if k in ("request_body", "response_body", "reply_headers", "properties", "prompt_inputs")
+        else v
+        for k, v in row.items()
+    }
     full["attempts"] = store.query(
         "SELECT attempt, target_index, provider, model, status, error, latency_ms, wait_ms "
-        "FROM attempts WHERE request_id = ? ORDER BY attempt", [rid]
+        "FROM attempts WHERE request_id = ? ORDER BY attempt",
+        [rid],
     )
     full["scores"] = {
         s["name"]: s["value"]
@@ -126,8 +130,12 @@ def _summary(r: dict[str, Any]) -> list[tuple[str, Any]]:
         ("latency", latency),
         ("cache", cache),
         ("user", r.get("user_id")),
-        ("session", " ".join(filter(None, (r.get("session_id"), r.get("session_path"),
-                                          r.get("session_name"))))),
+        (
+            "session",
+            " ".join(
+                filter(None, (r.get("session_id"), r.get("session_path"), r.get("session_name")))
+            ),
+        ),
         ("prompt", prompt),
         ("properties", ", ".join(f"{k}={v}" for k, v in (r.get("properties") or {}).items())),
         ("scores", ", ".join(f"{k}={v:g}" for k, v in r["scores"].items() if v is not None)),
@@ -171,8 +179,7 @@ def _thread(out: Output, r: dict[str, Any]) -> None:
     if isinstance(choices, list) and choices:
         for choice in choices:
             message = choice.get("message") or choice.get("delta") or {}
-            _message(out, str(message.get("role") or "assistant"), message.get("content"),
-                     message)
+            _message(out, str(message.get("role") or "assistant"), message.get("content"), message)
     elif answer is not None:
         _block(out, answer if isinstance(answer, str) else json.dumps(answer, indent=2))
     else:
@@ -182,8 +189,9 @@ def _thread(out: Output, r: dict[str, Any]) -> None:
 def _message(out: Output, role: str, content: Any, message: dict[str, Any]) -> None:
     out.line(f"  [{safe_text(role)}]")
     if isinstance(content, list):  # content parts
-        texts = [p.get("text") if isinstance(p, dict) and "text" in p else json.dumps(p)
-                 for p in content]
+        texts = [
+            p.get("text") if isinstance(p, dict) and "text" in p else json.dumps(p) for p in content
+        ]
         content = "\n".join(str(t) for t in texts)
     if content:
         _block(out, str(content))

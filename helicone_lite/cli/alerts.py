@@ -22,10 +22,10 @@ _RULES = (
     Column("id", "alert", kind="id"),
     Column("metric"),
     Column("threshold", kind="number", fmt=lambda v: "" if v is None else f"{v:g}"),
-    Column("window_seconds", "window", kind="number", fmt=lambda v: f"{v:g} s" if v else "",
-           drop=3),
-    Column("filters", fmt=lambda v: ", ".join(f"{k}={x}" for k, x in (v or {}).items()),
-           drop=5),
+    Column(
+        "window_seconds", "window", kind="number", fmt=lambda v: f"{v:g} s" if v else "", drop=3
+    ),
+    Column("filters", fmt=lambda v: ", ".join(f"{k}={x}" for k, x in (v or {}).items()), drop=5),
     Column("channels", "notify", fmt=lambda v: ", ".join(v or ()), drop=6),
     Column("fired", kind="number"),
     Column("last_fired_at", "last fired", kind="time", fmt=when, drop=4),

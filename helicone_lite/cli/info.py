@@ -17,15 +17,16 @@ from ._output import Output, add_output
 
 __all__ = ["register"]
 
-_COUNTED = ("requests", "attempts", "scores", "session_scores", "prompts", "alerts",
-            "alert_events")
+_COUNTED = ("requests", "attempts", "scores", "session_scores", "prompts", "alerts", "alert_events")
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "info", help="version, home, store (size, schema, row counts), backends, Redis status"
     )
-    parser.add_argument("--redis-url", help="the shared backend (default: $HELICONE_LITE_REDIS_URL)")
+    parser.add_argument(
+        "--redis-url", help="the shared backend (default: $HELICONE_LITE_REDIS_URL)"
+    )
     add_output(parser)
     parser.set_defaults(handler=run)
 

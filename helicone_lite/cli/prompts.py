@@ -148,10 +148,14 @@ _VERSIONS = (
     Column("calls", kind="number"),
     Column("error_rate", "errors", kind="number", fmt=lambda v: "" if v is None else f"{v:.0%}"),
     Column("cost_usd", "cost", kind="number", fmt=lambda v: "" if v is None else f"${v:.4f}"),
-    Column("mean_latency_ms", "latency", kind="number",
-           fmt=lambda v: "" if v is None else f"{v:.0f} ms", drop=2),
-    Column("scores", fmt=lambda v: ", ".join(f"{k}={x:.2g}" for k, x in (v or {}).items()),
-           drop=1),
+    Column(
+        "mean_latency_ms",
+        "latency",
+        kind="number",
+        fmt=lambda v: "" if v is None else f"{v:.0f} ms",
+        drop=2,
+    ),
+    Column("scores", fmt=lambda v: ", ".join(f"{k}={x:.2g}" for k, x in (v or {}).items()), drop=1),
 )
 _HISTORY = (
     Column("time", kind="time", fmt=_when),
@@ -267,7 +271,9 @@ def _history(registry: PromptRegistry, args: argparse.Namespace) -> int:
 def _deploy(registry: PromptRegistry, args: argparse.Namespace) -> int:
     move = registry.deploy(args.prompt_id, args.version, args.env)
     before = "nothing" if move.from_version is None else f"v{move.from_version}"
-    print(f"{safe_text(move.prompt_id)} {safe_text(move.environment)}: {before} -> v{move.to_version}")
+    print(
+        f"{safe_text(move.prompt_id)} {safe_text(move.environment)}: {before} -> v{move.to_version}"
+    )
     return 0
 
 

@@ -54,8 +54,9 @@ COLUMNS = (
     Column("model"),
     Column("cost_usd", "cost", kind="number", fmt=_money, drop=4),
     Column("total_tokens", "tokens", kind="number", drop=3),
-    Column("latency_ms", "ms", kind="number", fmt=lambda v: "" if v is None else f"{v:.0f}",
-           drop=5),
+    Column(
+        "latency_ms", "ms", kind="number", fmt=lambda v: "" if v is None else f"{v:.0f}", drop=5
+    ),
     Column("user_id", "user", drop=6),
     Column("session_id", "session", drop=7),
     Column("error", drop=8),
@@ -103,8 +104,9 @@ def _run(args: argparse.Namespace) -> int:
     out = Output.from_args(args)
     if args.follow:
         return _follow(store, out, args, where, params, sleep=time.sleep)
-    rows = store.query(f"{_SELECT} WHERE {where} ORDER BY created_at DESC LIMIT ?",
-                       [*params, args.limit])
+    rows = store.query(
+        f"{_SELECT} WHERE {where} ORDER BY created_at DESC LIMIT ?", [*params, args.limit]
+    )
     if not rows and out.mode in ("table", "tsv"):
         if out.tty:
             out.line(no_rows(args))
