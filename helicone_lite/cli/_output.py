@@ -112,10 +112,17 @@ class Output:
         *,
         title: str | None = None,
         header: bool = True,
+        empty: str | None = None,
     ) -> int:
         """Print ``rows``; returns how many. ``header=False`` continues an earlier print
-        (``--follow``)."""
+        (``--follow``). ``empty``: the line for no rows (a terminal gets it instead of the
+        table; piped output gets the header line, and the message on stderr)."""
         items = list(rows)
+        if not items and empty is not None and self.mode in ("table", "tsv"):
+            if self.tty:
+                self.line(empty)
+                return 0
+            print(empty, file=sys.stderr)
         if self.mode == "json":
             for item in items:
                 self.json(item)

@@ -86,10 +86,12 @@ def run_list(args: argparse.Namespace) -> int:
     now = time.time()
     rows = [s.describe(now) for s in buckets.states(now)] if buckets is not None else []
     out = Output.from_args(args)
-    if not rows and out.tty:
-        out.line("No live rate-limit buckets (every bucket is full).")
-        return 0
-    out.rows(_COLUMNS, rows, title="Live rate-limit buckets")
+    out.rows(
+        _COLUMNS,
+        rows,
+        title="Live rate-limit buckets",
+        empty="No live rate-limit buckets (every bucket is full).",
+    )
     return 0
 
 

@@ -107,14 +107,9 @@ def _run(args: argparse.Namespace) -> int:
     rows = store.query(
         f"{_SELECT} WHERE {where} ORDER BY created_at DESC LIMIT ?", [*params, args.limit]
     )
-    if not rows and out.mode in ("table", "tsv"):
-        if out.tty:
-            out.line(no_rows(args))
-            return 0
-        import sys
-
-        print(no_rows(args), file=sys.stderr)
-    out.rows(COLUMNS, (_clean(r) for r in rows), title="Requests, newest first")
+    out.rows(
+        COLUMNS, [_clean(r) for r in rows], title="Requests, newest first", empty=no_rows(args)
+    )
     return 0
 
 

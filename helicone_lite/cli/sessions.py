@@ -48,11 +48,8 @@ def _run(args: argparse.Namespace) -> int:
             out.rich(_no_wrap(tree.to_rich()))
         return 0
     rows = reports.sessions(filters, limit=args.limit or None, sort=args.sort)
-    if not rows and out.tty:
-        out.line(no_rows(args, "sessions"))
-        return 0
     title = "Sessions" + (f" ({filters.describe()})" if filters.describe() else "")
-    out.rows(SESSIONS, rows, title=title)
+    out.rows(SESSIONS, rows, title=title, empty=no_rows(args, "sessions"))
     return 0
 
 

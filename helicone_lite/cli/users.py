@@ -32,9 +32,6 @@ def _run(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     rows = open_reports(args).users(filters, limit=args.limit or None, sort=args.sort)
     out = Output.from_args(args)
-    if not rows and out.tty:
-        out.line(no_rows(args))
-        return 0
     title = "Users" + (f" ({filters.describe()})" if filters.describe() else "")
-    out.rows(USERS, rows, title=title)
+    out.rows(USERS, rows, title=title, empty=no_rows(args))
     return 0
