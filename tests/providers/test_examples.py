@@ -30,7 +30,7 @@ def test_demo_compares_three_providers(home: Path) -> None:
     import helicone_lite
     from helicone_lite.cli import demo
 
-    with demo._provider(offline=True) as settings:
+    with demo._provider(live=False) as settings:
         fake = settings.pop("_fake")
         client = helicone_lite.Client(home=home, **settings)
         compared = demo._compare(client, fake)
