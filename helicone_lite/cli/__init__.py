@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -70,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``helicone-lite`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the library's warnings (e.g. "store unusable") would repeat the one-line error below
+    library = logging.getLogger("helicone_lite")
+    if not any(isinstance(h, logging.NullHandler) for h in library.handlers):
+        library.addHandler(logging.NullHandler())
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

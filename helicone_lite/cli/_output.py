@@ -9,7 +9,8 @@
 * ``--json``: one JSON object per line (JSON lines), ASCII-only, the machine values
   (``cost_usd`` as a number, times as ISO text).
 * ``--csv``: RFC 4180 CSV of the machine values, formula cells neutralised
-  (:func:`helicone_lite._inert.csv_cell`).
+  (:func:`helicone_lite._inert.csv_cell`); written to a terminal, control characters are
+  escaped as well (to a file or a pipe the text is kept exact).
 
 Every stored string goes through :func:`helicone_lite._inert.safe_text` before a terminal or
 a TSV line sees it, and nothing stored is ever parsed as rich markup.
@@ -48,13 +49,20 @@ class Column:
     kind: str = "text"
     fmt: Callable[[Any], Any] | None = None
     drop: int = 0
+    #: reads the cell from the whole row instead (``key`` is then only its name)
+    of: Callable[[Any], Any] | None = None
 
     @property
     def title(self) -> str:
         return self.header if self.header is not None else self.key
 
     def cell(self, row: Any) -> str:
-        value = row.get(self.key) if isinstance(row, Mapping) else getattr(row, self.key, None)
+        if self.of is not None:
+            value = self.of(row)
+        elif isinstance(row, Mapping):
+            value = row.get(self.key)
+        else:
+            value = getattr(row, self.key, None)
         if self.fmt is not None:
             value = self.fmt(value)
         if value is None:
@@ -148,10 +156,11 @@ class Output:
         for row in flat:
             names += [k for k in row if k not in names]
         writer = csv.writer(self.stream)
+        cell = _inert_cell if self.stream.isatty() else csv_cell
         if header and names:
-            writer.writerow([csv_cell(n) for n in names])
+            writer.writerow([cell(n) for n in names])
         for row in flat:
-            writer.writerow([csv_cell(row.get(n)) for n in names])
+            writer.writerow([cell(row.get(n)) for n in names])
 
     def _table(
         self, columns: Sequence[Column], items: list[Any], title: str | None, header: bool
@@ -184,9 +193,10 @@ class Output:
             return
         if self.mode == "csv":
             writer = csv.writer(self.stream)
+            cell = _inert_cell if self.stream.isatty() else csv_cell
             writer.writerow(["name", "value"])
             for name, value in items:
-                writer.writerow([csv_cell(name), csv_cell(_flat_value(value))])
+                writer.writerow([cell(name), cell(_flat_value(value))])
             return
         if title and self.tty:
             self.line(safe_text(title))
@@ -209,6 +219,10 @@ class Output:
             else Console(file=self.stream, width=100_000, no_color=True, highlight=False)
         )
         console.print(renderable, highlight=False)
+
+
+def _inert_cell(value: Any) -> Any:
+    return csv_cell(safe_text(value)) if isinstance(value, str) else value
 
 
 def _flat_value(value: Any) -> Any:

@@ -41,16 +41,11 @@ def _status(row: Any) -> str:
     return f"{row.get('status')} HIT" if row.get("cache_status") == "HIT" else str(row["status"])
 
 
-def _session(row: Any) -> str:
-    session = row.get("session_id")
-    return f"{session} {row.get('session_path') or ''}".strip() if session else ""
-
-
 #: the columns of the listing (JSON and CSV carry every selected column instead)
 COLUMNS = (
     Column("id", kind="id"),
     Column("created_at", "time", kind="time", fmt=_when),
-    Column("status", kind="id"),
+    Column("status", kind="id", of=_status),
     Column("model"),
     Column("cost_usd", "cost", kind="number", fmt=_money, drop=4),
     Column("total_tokens", "tokens", kind="number", drop=3),
@@ -59,7 +54,8 @@ COLUMNS = (
     ),
     Column("user_id", "user", drop=6),
     Column("session_id", "session", drop=7),
-    Column("error", drop=8),
+    Column("session_path", "path", drop=8),
+    Column("error", drop=9),
 )
 
 
