@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 import helicone_lite
-from helicone_lite.testing import Fault, FakeProvider, Reply
+from helicone_lite.testing import FakeProvider, Fault, Reply
 
 #: stored text an attacker controls, as the CLI must print it: literally, escapes inert
 HOSTILE_USER = "[red]alice[/]"
 HOSTILE_SESSION = "[s1]"
 HOSTILE_TEXT = "[red]x [/] [bold]\x1b[2J\x1b]0;pwned\x07 line1\nline2 \u202eevil"
-FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+FORMULA = '=HYPERLINK("http://evil","x")'
 KEY = "sk-test-cli-0123456789"
 RAW_SESSION = "+1+cmd|' /C calc'!A0\nsplit"
 
@@ -90,8 +90,10 @@ def _calls(client: helicone_lite.Client, fake: FakeProvider) -> dict[str, str]:
     def ask(name: str, model: str, content: str, headers: dict[str, str], **kw: object) -> None:
         reply = client.chat.completions.create(
             model=model,
-            messages=[{"role": "system", "content": "Be brief."},
-                      {"role": "user", "content": content}],
+            messages=[
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": content},
+            ],
             extra_headers=headers,
             **kw,  # type: ignore[arg-type]
         )
@@ -99,18 +101,34 @@ def _calls(client: helicone_lite.Client, fake: FakeProvider) -> dict[str, str]:
 
     session = {"Helicone-Session-Id": HOSTILE_SESSION, "Helicone-Session-Path": "/triage"}
     fake.enqueue(Reply(text="URGENT", prompt_tokens=40, completion_tokens=5))
-    ask("triage", "gpt-4o-mini", "chest pain", {**session, "Helicone-User-Id": "bob",
-                                                "Helicone-Property-Department": "cardiology"})
+    ask(
+        "triage",
+        "gpt-4o-mini",
+        "chest pain",
+        {**session, "Helicone-User-Id": "bob", "Helicone-Property-Department": "cardiology"},
+    )
     fake.enqueue(Reply(text=HOSTILE_TEXT, prompt_tokens=50, completion_tokens=20))
-    ask("hostile", "gpt-4o", HOSTILE_TEXT, {**session, "Helicone-User-Id": HOSTILE_USER,
-                                            "Helicone-Property-Department": FORMULA},
-        temperature=0.2, max_tokens=50)
+    ask(
+        "hostile",
+        "gpt-4o",
+        HOSTILE_TEXT,
+        {**session, "Helicone-User-Id": HOSTILE_USER, "Helicone-Property-Department": FORMULA},
+        temperature=0.2,
+        max_tokens=50,
+    )
     fake.enqueue(Fault(status=500, message="upstream down"))
     fake.enqueue(Reply(text="after a retry", prompt_tokens=10, completion_tokens=3))
-    ask("retried", "gpt-4o-mini", "retry me", {"Helicone-Retry-Enabled": "true",
-                                               "Helicone-Retry-Num": "2",
-                                               "Helicone-User-Id": "carol",
-                                               "Helicone-Prompt-Id": "triage-prompt"})
+    ask(
+        "retried",
+        "gpt-4o-mini",
+        "retry me",
+        {
+            "Helicone-Retry-Enabled": "true",
+            "Helicone-Retry-Num": "2",
+            "Helicone-User-Id": "carol",
+            "Helicone-Prompt-Id": "triage-prompt",
+        },
+    )
     cached = {"Helicone-Cache-Enabled": "true", "Helicone-User-Id": "dave"}
     fake.enqueue(Reply(text="cached answer", prompt_tokens=30, completion_tokens=4))
     ask("miss", "gpt-4o-mini", "what is diabetes?", cached)
@@ -129,11 +147,17 @@ def fill(home: Path, fake: FakeProvider) -> Logged:
         ids = _calls(client, fake)
         client.flush()
         client.score(ids["triage"], {"accuracy": 90})
-        client.store.write("requests", {
-            "id": "raw-\x1b[2J-row", "created_at": "2026-01-01T00:00:00.000Z",
-            "model": "\x1b]8;;http://evil\x07link\x1b]8;;\x07", "status": 200,
-            "user_id": "eve\x1b[31m\u202e", "session_id": RAW_SESSION,
-        })
+        client.store.write(
+            "requests",
+            {
+                "id": "raw-\x1b[2J-row",
+                "created_at": "2026-01-01T00:00:00.000Z",
+                "model": "\x1b]8;;http://evil\x07link\x1b]8;;\x07",
+                "status": 200,
+                "user_id": "eve\x1b[31m\u202e",
+                "session_id": RAW_SESSION,
+            },
+        )
         client.flush()
     finally:
         client.close()

@@ -15,9 +15,9 @@ import pytest
 from .conftest import (
     FORMULA,
     HOSTILE_SESSION,
-    RAW_SESSION,
     HOSTILE_TEXT,
     HOSTILE_USER,
+    RAW_SESSION,
     Logged,
     assert_inert,
     columns_of,
@@ -48,8 +48,19 @@ def test_requests_piped_is_tsv_with_full_ids_and_literal_text(logged: Logged) ->
     done = run_cli("requests", "--home", str(logged.home), "-n", "50")
     assert done.returncode == 0, done.stderr
     table = columns_of(done.stdout)
-    assert table[0] == ["id", "time", "status", "model", "cost", "tokens", "ms", "user",
-                        "session", "path", "error"]
+    assert table[0] == [
+        "id",
+        "time",
+        "status",
+        "model",
+        "cost",
+        "tokens",
+        "ms",
+        "user",
+        "session",
+        "path",
+        "error",
+    ]
     assert all(len(row) == len(table[0]) for row in table)  # one line per row, always
     by_id = {row[0]: row for row in table[1:]}
     assert set(logged.ids.values()) <= set(by_id)  # full ids: grep and cut work
@@ -67,8 +78,15 @@ def test_every_listing_speaks_json_lines_and_csv(logged: Logged) -> None:
     assert {r["id"] for r in rows} >= set(logged.ids.values())
     hostile = next(r for r in rows if r["id"] == logged.ids["hostile"])
     assert hostile["user_id"] == HOSTILE_USER and hostile["cost_usd"] > 0
-    for argv in (["users"], ["sessions"], ["properties", "department"], ["scores"],
-                 ["alerts"], ["prompts", "list"], ["query", "SELECT id FROM requests"]):
+    for argv in (
+        ["users"],
+        ["sessions"],
+        ["properties", "department"],
+        ["scores"],
+        ["alerts"],
+        ["prompts", "list"],
+        ["query", "SELECT id FROM requests"],
+    ):
         done = run_cli(*argv, "--json", "--home", home)
         assert done.returncode == 0, (argv, done.stderr)
         assert all(isinstance(r, dict) for r in jsonl(done.stdout)), argv
@@ -112,8 +130,9 @@ def test_request_show_in_full_by_unique_prefix(logged: Logged) -> None:
     full = json.loads(hit.stdout)
     assert full["cache_status"] == "HIT" and full["cache_reference_id"] == logged.ids["miss"]
     assert full["request_body"]["messages"][1]["content"] == "what is diabetes?"
-    triage = json.loads(run_cli("requests", "show", logged.ids["triage"], "--json",
-                                "--home", home).stdout)
+    triage = json.loads(
+        run_cli("requests", "show", logged.ids["triage"], "--json", "--home", home).stdout
+    )
     assert triage["scores"] == {"accuracy": 90}
     unknown = run_cli("requests", "show", "zzz-nope", "--home", home)
     assert unknown.returncode == 2 and "no request 'zzz-nope'" in unknown.stderr
@@ -219,12 +238,14 @@ def test_info(logged: Logged) -> None:
 
 
 def test_info_says_whether_redis_answers(redis_server: str, tmp_path: Path) -> None:
-    up = json.loads(run_cli("info", "--json", "--redis-url", redis_server,
-                            "--home", str(tmp_path)).stdout)
+    up = json.loads(
+        run_cli("info", "--json", "--redis-url", redis_server, "--home", str(tmp_path)).stdout
+    )
     assert up["redis"].startswith("answers") and up["store"].startswith("none at")
     dead = f"redis://127.0.0.1:{_dead_port()}/0"
-    down = json.loads(run_cli("info", "--json", "--redis-url", dead,
-                              "--home", str(tmp_path)).stdout)
+    down = json.loads(
+        run_cli("info", "--json", "--redis-url", dead, "--home", str(tmp_path)).stdout
+    )
     assert down["redis"].startswith("does not answer") and not (tmp_path / "helicone.db").exists()
 
 

@@ -46,8 +46,13 @@ COLUMNS = (
     Column("cost", kind="number", drop=2),
     Column("note", drop=3),
 )
-ROW = {"id": ID, "at": "2026-12-05 09:03:31", "model": "gpt-4o-mini-2024-07-18",
-       "cost": "$0.000123", "note": "x" * 200}
+ROW = {
+    "id": ID,
+    "at": "2026-12-05 09:03:31",
+    "model": "gpt-4o-mini-2024-07-18",
+    "cost": "$0.000123",
+    "note": "x" * 200,
+}
 
 
 @pytest.mark.parametrize("width", [40, 60, 80, 100, 140, 300])
@@ -60,7 +65,7 @@ def test_table_fits_without_cutting_ids_times_or_numbers(width: int) -> None:
     assert all("2026-12-05 09:03:31" in line for line in body[2:])
     if width >= 80:
         assert all(cell_width(line) <= width for line in lines)
-    shown, widths = fit(COLUMNS, [[str(ROW[c.key]) for c in COLUMNS]], width)
+    shown, _widths = fit(COLUMNS, [[str(ROW[c.key]) for c in COLUMNS]], width)
     assert 0 in shown and 1 in shown and 2 in shown  # never dropped (drop=0)
     if 3 in shown:
         assert "$0.000123" in body[2]  # shown means whole
