@@ -176,10 +176,8 @@ class Output:
             self.line(_join([row[i] for i in shown], widths, columns, shown))
         hidden = [columns[i].title for i in range(len(columns)) if i not in shown]
         if hidden and header:
-            self.line(
-                f"({len(hidden)} column(s) not shown: {', '.join(hidden)}; widen the "
-                "terminal, or pipe / --json for all)"
-            )
+            note = f"(not shown: {', '.join(hidden)}; widen the terminal, or pipe for all)"
+            self.line(cut(note, self.width))
 
     # --- other output ---
 
