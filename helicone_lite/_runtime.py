@@ -87,4 +87,3 @@ def _otel_exporter(settings: Settings) -> OTelExporter | None:
     from .otel import OTelExporter
 
     return OTelExporter.from_settings(settings)
-
