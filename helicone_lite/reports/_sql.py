@@ -68,6 +68,8 @@ class Reader:
     def _connection(self) -> sqlite3.Connection:
         self.store.flush()
         conn = self.store.connect()
+        if self.store.readonly:  # set up when opened: it cannot change pragmas
+            return conn
         conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         conn.execute("PRAGMA temp_store = MEMORY")  # the small sorts reports do never spill
         return conn

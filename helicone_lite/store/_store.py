@@ -49,7 +49,9 @@ class Store:
     buffered for the writer), ``batch_size``, ``block_timeout`` (how long ``write`` waits when
     the queue is full before dropping), ``retries`` and ``retry_backoff`` (failed batches and
     locked ``BEGIN IMMEDIATE``), ``sleep`` (injected for tests), ``on_connect`` (called with
-    every new connection, e.g. to register SQL functions), ``migrations``.
+    every new connection, e.g. to register SQL functions), ``migrations``. ``readonly=True``:
+    ``connect()`` gives the read-only connection ``query()`` uses (a view that cannot write,
+    e.g. the dashboard's pages), and ``write()``/``transaction()`` raise StoreError.
     """
 
     def __init__(
@@ -65,10 +67,12 @@ class Store:
         sleep: Callable[[float], None] = time.sleep,
         on_connect: Callable[[sqlite3.Connection], None] | None = None,
         migrations: Sequence[str] = MIGRATIONS,
+        readonly: bool = False,
     ) -> None:
         if max_queue < 1 or batch_size < 1 or retries < 0:
             raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
         self.path = Path(path).expanduser()
+        self.readonly = readonly
         self._retries = retries
         self._retry_backoff = retry_backoff
         self._sleep = sleep
@@ -140,6 +144,8 @@ class Store:
         fills ``attempts`` and stores its length; ``_cost`` (a callable) fills a missing
         ``cost_usd`` on the writer thread. dict/list values are stored as JSON text.
         """
+        if self.readonly:
+            raise StoreError(f"store {self.path} is opened read-only")
         columns = self._db.columns
         if columns is None:
             if self._db.failure is not None:
@@ -170,13 +176,14 @@ class Store:
     # --- product data: synchronous writes ---
 
     def connect(self) -> sqlite3.Connection:
-        """This thread's read-write connection (autocommit, WAL, busy timeout).
+        """This thread's read-write connection (autocommit, WAL, busy timeout); read-only
+        (``mode=ro``, ``query_only``, an authorizer) on a ``readonly`` store.
 
         Do not close it; the store does. Raises StoreError if the store is closed or unusable.
         """
         self._require_ready()
         try:
-            return self._conns.get()
+            return self._readers.get() if self.readonly else self._conns.get()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
 
@@ -185,6 +192,8 @@ class Store:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on this thread's
         connection. Nested use becomes a savepoint. Beginning is retried while the database
         is locked; StoreError if it stays locked."""
+        if self.readonly:
+            raise StoreError(f"store {self.path} is opened read-only")
         conn = self.connect()
         if conn.in_transaction:
             with _savepoint(conn):
