@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.scores",
     "helicone_lite.cli.alerts",
     "helicone_lite.cli.export",
+    "helicone_lite.cli.dashboard",
 )
 
 

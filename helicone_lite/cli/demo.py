@@ -241,8 +241,8 @@ def _show(
     out.print(table)
     _show_compare(out, client, compared)
     out.print(
-        "\nnext: [bold]helicone-lite requests[/], "
-        '[bold]helicone-lite query "SELECT * FROM requests LIMIT 5"[/]'
+        "\nnext: [bold]helicone-lite dashboard[/] (everything above in your browser), "
+        '[bold]helicone-lite requests[/], [bold]helicone-lite query "SELECT * FROM requests LIMIT 5"[/]'
     )
 
 

@@ -61,6 +61,8 @@ class ViewParams:
                 values.append((name, text))
         properties: dict[str, str] = {}
         for item in props:
+            if not item.strip():
+                continue
             name, sep, value = item.partition("=")
             if not sep or not name.strip():
                 raise OptionsError("prop", item, "name=value (e.g. department=cardiology)")

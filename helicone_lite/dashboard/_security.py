@@ -9,7 +9,7 @@
 * **CSRF.** A POST must carry the app's CSRF token (form field ``csrf`` or header
   ``X-CSRF-Token``) and, when the browser sends one, an ``Origin`` of this host.
 * **Headers.** A Content-Security-Policy that allows scripts, styles, images and requests from
-  this origin only (no inline script, no ``eval``), no framing, no referrer, no sniffing.
+  this origin only (no inline script, no ``eval``), no framing, no referrer to other sites, no sniffing.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _HEADERS = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 )

@@ -58,6 +58,15 @@
     });
   }
 
+  // Filter forms leave empty fields out of the URL, so a shared link shows only what is set.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("filters")) return;
+    form.querySelectorAll("input, select").forEach(function (field) {
+      if (!field.value) field.disabled = true;
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function () { init(document); });
   document.addEventListener("htmx:beforeRequest", function (e) {
