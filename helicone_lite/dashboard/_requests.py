@@ -134,7 +134,7 @@ def request_detail(request: Request) -> Response:
         "detail": detail,
         "row": row,
         "thread": thread_of(body, row.get("response_body")),
-        "options": [(c, row.get(c)) for c in _OPTION_COLUMNS if row.get(c) not in (None, "")],
+        "options": [(c, row.get(c)) for c in _OPTION_COLUMNS if row.get(c) not in (None, "", 0)],
         "parameters": {k: v for k, v in body.items() if k != "messages"}
         if isinstance(body, Mapping)
         else {},

@@ -86,6 +86,12 @@ def when(value: Any) -> str:
     return value[:10] + " " + value[11:19]
 
 
+def when_short(value: Any) -> str:
+    """``12-05 09:18:20``: the table form (the year is in the detail)."""
+    text = when(value)
+    return text[5:] if len(text) == 19 else text
+
+
 def short(value: Any, width: int = 8) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[:width] + "…"
@@ -104,7 +110,14 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=money, ms=ms, number=number, pct=pct, when=when, short=short, pretty=pretty_json
+        money=money,
+        ms=ms,
+        number=number,
+        pct=pct,
+        when=when,
+        when_short=when_short,
+        short=short,
+        pretty=pretty_json,
     )
     env.globals.update(nav=NAV, ranges=list(RANGES), now_utc=_now_utc)
     return env

@@ -88,7 +88,11 @@ def fill_crafted(home: Path, n: int = 60) -> None:
                     "role": "assistant",
                     "content": None,
                     "tool_calls": [
-                        {"id": "c1", "type": "function", "function": {"name": XSS, "arguments": XSS}}
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": XSS, "arguments": XSS},
+                        }
                     ],
                 },
                 {"role": "tool", "tool_call_id": XSS, "content": f"tool {XSS}"},

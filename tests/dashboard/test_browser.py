@@ -51,7 +51,9 @@ def _same_origin(tab: Any, base: str) -> None:
 
 
 def test_every_page_loads_in_light_and_dark(browser: Any, demo_server: Server) -> None:
-    session = _first(demo_server.home, "SELECT session_id FROM requests WHERE session_id IS NOT NULL")
+    session = _first(
+        demo_server.home, "SELECT session_id FROM requests WHERE session_id IS NOT NULL"
+    )
     request = _first(demo_server.home, "SELECT id FROM requests ORDER BY created_at DESC")
     pages = [
         *PAGES,
@@ -71,7 +73,8 @@ def test_every_page_loads_in_light_and_dark(browser: Any, demo_server: Server) -
             tab.goto(demo_server.url + path)
             expect(tab.locator("h1")).to_have_text(heading)
             assert tab.locator(".sidebar nav a").count() == 11
-            name = re.sub(r"[^a-z]+", "-", path.split("?")[0].strip("/").split("/")[0] or "overview")
+            parts = path.split("?")[0].strip("/").split("/")
+            name = (parts[0] or "overview") + ("-detail" if len(parts) > 1 else "")
             _shot(tab, f"{name}-{scheme}")
         assert errors == []  # no script error and no CSP violation on any page
         assert [u for u in requested if not u.startswith(demo_server.url)] == []
@@ -186,9 +189,7 @@ def test_create_deploy_and_roll_back_a_prompt(page: Any, demo_server: Server) ->
         store.close()
 
 
-def test_live_overview_and_requests_update_without_a_reload(
-    page: Any, demo_server: Server
-) -> None:
+def test_live_overview_and_requests_update_without_a_reload(page: Any, demo_server: Server) -> None:
     page.goto(demo_server.url + "/requests?range=all")
     page.evaluate("window.__same_document = true")
     total = page.locator(".table-meta b").inner_text()

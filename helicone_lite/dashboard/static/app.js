@@ -40,7 +40,7 @@
       width: Math.max(el.clientWidth, 280), height: 220, series: series,
       axes: [
         { stroke: axisColor, grid: grid, ticks: grid },
-        { stroke: axisColor, grid: grid, ticks: grid, size: 60, values: function (u, vals) { return vals.map(function (v) { return fmt(kind, v); }); } }
+        { stroke: axisColor, grid: grid, ticks: grid, size: 72, values: function (u, vals) { return vals.map(function (v) { return fmt(kind, v); }); } }
       ],
       cursor: { drag: { x: false, y: false } },
       legend: { live: true }
