@@ -119,7 +119,7 @@ def test_filter_goes_into_the_url_and_narrows_the_rows(page: Any, demo_server: S
     expect(page).to_have_url(re.compile(r"model=gpt-4o(&|$)"))
     rows = page.locator("table.requests tbody tr")
     assert 0 < rows.count() < before
-    assert set(rows.locator("td:nth-child(3)").all_inner_texts()) == {"gpt-4o"}
+    assert set(rows.locator("td:nth-child(3) .model").all_inner_texts()) == {"gpt-4o"}
     expect(page.locator(".chip").first).to_contain_text("model: gpt-4o")
 
 
@@ -135,11 +135,11 @@ def test_requests_sort_and_page(page: Any, crafted_server: Server) -> None:
     page.click("th a.sort:has-text('Cost')")
     query = parse_qs(urlsplit(page.url).query)
     assert query["sort"] == ["cost"] and query["dir"] == ["desc"] and "page" not in query
-    costs = page.locator("table.requests tbody td:nth-child(9)").all_inner_texts()
+    costs = page.locator("table.requests tbody td:nth-child(8)").all_inner_texts()
     assert costs[0] == "$0.006000"  # the costliest of the 60 first
     page.click("th a.sort:has-text('Cost')")
     expect(page).to_have_url(re.compile(r"dir=asc"))
-    assert page.locator("table.requests tbody td:nth-child(9)").first.inner_text() == "$0.000100"
+    assert page.locator("table.requests tbody td:nth-child(8)").first.inner_text() == "$0.000100"
 
 
 def test_feedback_and_score_are_stored(page: Any, demo_server: Server) -> None:
