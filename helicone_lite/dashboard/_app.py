@@ -34,6 +34,7 @@ def _not_found(request: Request, exc: Exception) -> Response:
 def _routes() -> list[Route | Mount]:
     return [
         Route("/", _overview.overview, name="overview"),
+        Route("/overview/{panel}", _overview.overview_panel),
         Route("/requests", _requests.requests_list, name="requests"),
         Route("/requests/{request_id:path}/feedback", _requests.request_feedback, methods=["POST"]),
         Route("/requests/{request_id:path}/score", _requests.request_score, methods=["POST"]),

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from .._errors import OptionsError
 from ..reports._usage import SORTS
+from ..store import Store
 from ._overview import chart_data
 from ._web import page, params_of, render, state_of
 
@@ -53,12 +54,27 @@ def user_detail(request: Request) -> Response:
     return render(request, "user.html", context)
 
 
+def _property_names(view: Store, most: int = 50) -> list[str]:
+    """The property names in use, read by skipping along the facts' (name, value, …) key:
+    one index probe per name, whatever the size of the log."""
+    names: list[str] = []
+    while len(names) < most:
+        after = names[-1] if names else ""
+        found = view.query(
+            "SELECT name FROM property_facts WHERE name > ? ORDER BY name LIMIT 1", (after,)
+        )
+        if not found:
+            break
+        names.append(str(found[0]["name"]))
+    return names
+
+
 @page
 def properties(request: Request) -> Response:
     state, params = state_of(request), params_of(request)
     reports = state.reports()
-    names = reports.property_names(params.filters)
-    chosen = request.query_params.get("name") or (names[0].name if names else "")
+    names = _property_names(state.view())
+    chosen = request.query_params.get("name") or (names[0] if names else "")
     rows = reports.properties(chosen, params.filters, sort=_sort(request, "cost")) if chosen else []
     context = {
         "title": "Properties",

@@ -1,5 +1,5 @@
 /* helicone-lite dashboard: charts (uPlot) and small behaviours. No inline script anywhere:
-   chart data is read from <script type="application/json"> blocks, never evaluated. */
+   chart data is read from data-chart attributes (JSON.parse), never evaluated. */
 (function () {
   "use strict";
   var PALETTE = ["#6366f1", "#22c55e", "#f59e0b", "#ef4444", "#06b6d4", "#a855f7", "#64748b", "#ec4899"];
@@ -16,9 +16,7 @@
 
   function drawChart(el) {
     if (el.dataset.drawn || typeof uPlot === "undefined") return;
-    var source = document.getElementById(el.dataset.chart);
-    if (!source) return;
-    var data = JSON.parse(source.textContent);
+    var data = JSON.parse(el.dataset.chart);
     el.dataset.drawn = "1";
     if (!data.x.length) {
       el.textContent = "No requests in this range.";
