@@ -3,8 +3,8 @@
 Generates the store of ``bench_reports.py`` (90 days of a multi-agent triage app: 2,000 users,
 8 models, sessions of 20 requests, 3 properties a request, cache hits, errors, scores, bodies;
 rows written with ``executemany`` into the real schema), then requests each page through the
-ASGI app in process (Starlette's TestClient: no network, no browser) and prints the median and
-the slowest of ``--repeat`` requests, and the page's size. The overview page is a frame whose
+ASGI app in process (Starlette's TestClient: no network, no browser) and prints the median
+wall time and the median CPU time of ``--repeat`` requests, and the page's size. The overview page is a frame whose
 three panels load (and refresh) as separate requests: each is timed on its own. Each page is timed with the default
 range (last 7 days, what a page opens with) and over all 90 days (``range=all``).
 
@@ -65,16 +65,22 @@ def pages(store: Store) -> list[tuple[str, str]]:
 
 
 def measure(client: TestClient, path: str, repeat: int) -> tuple[float, float, int]:
-    times = []
+    """Median wall and median CPU time (ms) of ``repeat`` requests, and the page's size.
+
+    The app runs in this process, so CPU time is the server's work for the request whatever
+    else the machine is doing; wall time also counts waiting for a core.
+    """
+    walls, cpus = [], []
     size = 0
     client.get(path)  # warm: templates compiled, connections opened
     for _ in range(repeat):
-        began = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
-        times.append((time.perf_counter() - began) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
         assert response.status_code == 200, (path, response.status_code, response.text[:300])
         size = len(response.content)
-    return statistics.median(times), max(times), size
+    return statistics.median(walls), statistics.median(cpus), size
 
 
 def main() -> None:
@@ -92,7 +98,7 @@ def main() -> None:
         store = Store(path)
         count = store.query("SELECT count(*) AS n FROM requests")[0]["n"]
         client = TestClient(create_app(home=path.parent, db=path), base_url="http://127.0.0.1")
-        print(f"{count:,} requests; median and slowest of {args.repeat} requests per page\n")
+        print(f"{count:,} requests; median wall (CPU) time of {args.repeat} requests per page\n")
         print(f"{'page':34} {'last 7 days':>22} {'all 90 days':>22} {'size':>8}")
         over = []
         for label, path_ in pages(store):
@@ -100,8 +106,8 @@ def main() -> None:
             size = 0
             for extra in ("", "range=all"):
                 joined = path_ + (("&" if "?" in path_ else "?") + extra if extra else "")
-                median, worst, size = measure(client, joined, args.repeat)
-                cells.append(f"{median:7.1f} ms ({worst:6.1f})")
+                median, cpu, size = measure(client, joined, args.repeat)
+                cells.append(f"{median:7.1f} ms ({cpu:6.1f})")
                 if median > BUDGET_MS:
                     over.append(f"{label} {extra or 'default range'}: {median:.0f} ms")
             print(f"{label:34} {cells[0]:>22} {cells[1]:>22} {size / 1024:6.1f} kB")
