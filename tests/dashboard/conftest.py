@@ -164,8 +164,10 @@ def crafted_server(crafted_home: Path) -> Iterator[Server]:
         yield Server(url, app, crafted_home)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: playwright's sync API keeps an event loop running on
+    this thread while it lives, which async tests of later modules could not share."""
     required = os.environ.get("HELICONE_LITE_REQUIRE_CHROMIUM") == "1"
     try:
         from playwright.sync_api import sync_playwright
