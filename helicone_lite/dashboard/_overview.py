@@ -27,7 +27,7 @@ def chart_data(buckets: Sequence[CostBucket], field: str) -> dict[str, Any]:
     index = {start: i for i, start in enumerate(starts)}
     keys: dict[str, list[float]] = {}
     for b in buckets:
-        label = b.key if b.key is not None else "(none)"
+        label = b.key if b.key is not None else "all"
         values = keys.setdefault(label, [0.0] * len(starts))
         values[index[b.start]] += float(getattr(b, field) or 0)
     ordered = sorted(keys.items(), key=lambda kv: (kv[0] == "(other)", -sum(kv[1])))

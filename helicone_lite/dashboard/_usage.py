@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .._errors import OptionsError
+from ..reports import Filters
+from ..reports._source import source
 from ..reports._usage import SORTS
-from ..store import Store
-from ._overview import chart_data
+from ..store import Store, epoch_from_iso
 from ._web import page, params_of, render, state_of
 
 __all__ = ["properties", "user_detail", "users_list"]
@@ -45,13 +47,28 @@ def user_detail(request: Request) -> Response:
         "params": params,
         "user": user,
         "row": rows[0] if rows else None,
-        "cost_chart": chart_data(
-            reports.costs(filters, every=every, by="model", top=5), "cost_usd"
-        ),
+        "cost_chart": _user_costs(state.view(), filters, state.clock(), every),
         "sessions": reports.sessions(filters, limit=50),
         "models": reports.models(filters, limit=10),
     }
     return render(request, "user.html", context)
+
+
+def _user_costs(view: Store, filters: Filters, now: float, every: str) -> dict[str, Any]:
+    """One user's cost per hour or day, read off the user index (the user's rows only:
+    ``Reports.costs`` walks the time index of the whole range, every user's rows)."""
+    width = 13 if every == "hour" else 10
+    src = source(filters, now, "idx_requests_user")
+    sql = src.select(
+        f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost",
+        "GROUP BY bucket ORDER BY bucket",
+    )
+    rows = view.query(sql, src.params)
+    suffix = ":00:00Z" if every == "hour" else "T00:00:00Z"
+    return {
+        "x": [epoch_from_iso(r["bucket"] + suffix) for r in rows],
+        "series": [{"label": "cost", "values": [float(r["cost"] or 0) for r in rows]}],
+    }
 
 
 def _property_names(view: Store, most: int = 50) -> list[str]:
