@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -116,13 +117,27 @@ class Database:
             return self.columns
 
     def _setup(self) -> Columns:
+        """Prepare the file, retrying "locked" until ``busy_timeout`` runs out.
+
+        Switching a new file to WAL answers SQLITE_BUSY at once, without SQLite's busy
+        handler, while another process is doing the same; so two processes opening a new
+        file together would otherwise leave one of them not set up.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self.connect()
-        try:
-            self.version = self.prepare_file(conn)
-            return read_columns(conn)
-        finally:
-            conn.close()
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.002
+        while True:
+            conn = self.connect()
+            try:
+                self.version = self.prepare_file(conn)
+                return read_columns(conn)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() + delay > deadline:
+                    raise
+            finally:
+                conn.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
     def prepare_file(self, conn: sqlite3.Connection) -> int:
         """Put the file behind ``conn`` in WAL mode and migrate it; return its version.
