@@ -127,7 +127,7 @@ def _call(client: Any, headers: dict[str, str]) -> Callable[[], object]:
 
 def bench_stores(decisions: int, redis_url: str | None) -> dict[str, float]:
     """Microseconds per take() and per take()+adjust() of one bucket, straight on the store."""
-    from helicone_lite.options import parse_policies
+    from helicone_lite.options._values import parse_policies
     from helicone_lite.ratelimit import Bucket, LocalBuckets
 
     [policy] = parse_policies("1000000000;w=60;u=cents")

@@ -5,7 +5,7 @@ Replace ``OpenAI()`` with ``helicone_lite.Client()``; pass the ``Helicone-*`` he
 store you can query.
 
 >>> import helicone_lite
->>> helicone_lite.OptionsError.__mro__[1] is ValueError
+>>> issubclass(helicone_lite.OptionsError, (helicone_lite.HeliconeLiteError, ValueError))
 True
 """
 
@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING, Any
 
 from ._client import AsyncClient, Client
 from ._context import current_scope, properties, scope, session, user
-from ._errors import OptionsError
+from ._errors import ClientClosedError, HeliconeLiteError, OptionsError
 from ._raw import RawResponse
 from ._response import ChatCompletion, CreateEmbeddingResponse
-from ._streams import AsyncHeliconeStream, HeliconeStream
+from ._streams import AsyncHeliconeStream, HeliconeStream, StreamClosedEarly
 from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
-from .pipeline._call import Call, Forward, Result, Sleep, StreamObserver, Target
+from .pipeline._call import Blocking, Call, Forward, Result, Sleep, StreamObserver, Target
 from .pipeline._settings import Settings
 from .pipeline._stack import Flow, Interceptor, PassThrough
 from .prompts import PromptError, PromptRegistry
 from .providers import ProviderConfig, ProviderNotConfigured
-from .store import Store
+from .store import Store, StoreError
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms to import
     from .alerts import AlertRule
-    from .reports import Filters, Reports
+    from .reports import Filters, Reports, UnknownRequestError, UnknownSessionError
 
 __version__ = "0.1.0"
 
@@ -36,6 +36,8 @@ _LAZY = {
     "AlertRule": "helicone_lite.alerts",
     "Filters": "helicone_lite.reports",
     "Reports": "helicone_lite.reports",
+    "UnknownRequestError": "helicone_lite.reports",
+    "UnknownSessionError": "helicone_lite.reports",
 }
 
 
@@ -50,15 +52,18 @@ __all__ = [
     "AlertRule",
     "AsyncClient",
     "AsyncHeliconeStream",
+    "Blocking",
     "CacheControl",
     "Call",
     "ChatCompletion",
     "Client",
+    "ClientClosedError",
     "CreateEmbeddingResponse",
     "FallbackTarget",
     "Filters",
     "Flow",
     "Forward",
+    "HeliconeLiteError",
     "HeliconeStream",
     "Interceptor",
     "Options",
@@ -75,8 +80,12 @@ __all__ = [
     "Settings",
     "Sleep",
     "Store",
+    "StoreError",
+    "StreamClosedEarly",
     "StreamObserver",
     "Target",
+    "UnknownRequestError",
+    "UnknownSessionError",
     "__version__",
     "current_scope",
     "properties",

@@ -8,7 +8,6 @@ not pay.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,25 +16,9 @@ if TYPE_CHECKING:
     from .pipeline._runtime import Runtime
     from .reports import Reports
 
-__all__ = ["AsyncDashboardMixin", "DashboardMixin", "install_alerts"]
+__all__ = ["AsyncDashboardMixin", "DashboardMixin"]
 
 ScoreValue = int | float | bool
-
-
-def install_alerts(runtime: Runtime) -> None:
-    """``LAYERS`` entry: arm ``Client(alerts=[...])`` when the client is built. Never an
-    interceptor: alerts watch the log through ``runtime.on_record``."""
-    rules = getattr(runtime.settings, "alerts", ())
-    if not rules:
-        return
-    from ._errors import OptionsError
-    from .alerts import AlertRule, alerts_for
-
-    engine = alerts_for(runtime)
-    for rule in rules:
-        if not isinstance(rule, AlertRule):
-            raise OptionsError("alerts", rule, "a list of helicone_lite.alerts.AlertRule")
-        engine.add(rule)
 
 
 class _Common:
@@ -52,19 +35,10 @@ class _Common:
     @property
     def alerts(self) -> AlertEngine:
         """This client's alert rules: ``add(rule)``, ``remove(id)``, ``list()``, ``flush()``."""
-        from .alerts import alerts_for
-
-        return alerts_for(self._helicone_runtime)
+        return self._helicone_runtime.alerts()
 
     def _alerts_if_any(self) -> AlertEngine | None:
-        module = sys.modules.get("helicone_lite.alerts")
-        if module is None:  # never imported: no engine exists (and none is needed)
-            return None
-        hooks = self._helicone_runtime.on_record
-        found: AlertEngine | None = next(
-            (h for h in hooks if isinstance(h, module.AlertEngine)), None
-        )
-        return found
+        return self._helicone_runtime.alert_engine
 
     def _score(self, request: Any, values: Mapping[str, ScoreValue]) -> None:
         from .reports import score

@@ -7,18 +7,20 @@ resource and ``with_options()`` works as before; ``chat.completions.create`` and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
-from openai._compat import cached_property
-from openai._constants import DEFAULT_MAX_RETRIES
+from openai import DEFAULT_MAX_RETRIES
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
 from ._streams import AsyncHeliconeStream, HeliconeStream
-from .options import Options, parse_headers, parse_kwargs
+from .options import Options
 from .options._model import EMPTY
+from .options._parse import parse_headers, parse_kwargs
 from .pipeline._call import Call
 from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
 from .pipeline._runtime import Runtime
@@ -122,6 +124,7 @@ class _Helicone:
     def _helicone_build(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> Call:
+        self._helicone_runtime.check_open()
         return build_call(
             self._helicone_runtime, self, self._helicone_defaults, kind, params, helicone, request
         )
@@ -165,7 +168,9 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     with_options = copy
 
     def close(self) -> None:
-        """Close the HTTP client, as ``openai.OpenAI.close`` does, and flush the log."""
+        """Close the HTTP client, as ``openai.OpenAI.close`` does; write the log and stop every
+        thread and connection the client started. Closing twice is fine; a call after
+        ``close()`` raises :class:`~helicone_lite.ClientClosedError`."""
         try:
             super().close()
         finally:
@@ -180,7 +185,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
             runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
         )
         value, headers = deliver_parts(result)
-        http = result.log.get("_http")
+        http = result.http
         if result.stream is not None:
             value = HeliconeStream(
                 iter(value),
@@ -222,11 +227,12 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     with_options = copy
 
     async def close(self) -> None:
-        """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does, and flush the log."""
+        """Close the HTTP client, as ``openai.AsyncOpenAI.close`` does; write the log and stop
+        every thread and connection the client started, off the event loop."""
         try:
             await super().close()
         finally:
-            self._helicone_runtime.close()
+            await asyncio.to_thread(self._helicone_runtime.close)
 
     async def _helicone_call(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
@@ -234,10 +240,14 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = await run_async(
-            runtime.stack, call, lambda c: c.target.adapter.asend(c), runtime.settings.async_sleep
+            runtime.stack,
+            call,
+            lambda c: c.target.adapter.asend(c),
+            runtime.settings.async_sleep,
+            blocking=runtime.run_blocking,
         )
         value, headers = deliver_parts(result)
-        http = result.log.get("_http")
+        http = result.http
         if result.stream is not None:
             value = AsyncHeliconeStream(
                 value.__aiter__(),

@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .options import Options, parse_kwargs
+from .options import Options
 from .options._model import EMPTY
+from .options._parse import parse_kwargs
 
 __all__ = ["current_scope", "properties", "scope", "session", "user"]
 

@@ -1,8 +1,26 @@
-"""Errors: our own (`OptionsError`) and genuine ``openai`` exceptions built locally.
+"""Errors: helicone_lite's own, under one base, and genuine ``openai`` exceptions built locally.
 
-A call refused by helicone_lite itself (a rate limit, say) raises the same exception class the
-OpenAI SDK would raise for that status, around a synthetic ``httpx2.Response``, so the user's
-existing ``except openai.RateLimitError`` blocks keep working.
+Everything helicone_lite raises of its own derives from :class:`HeliconeLiteError` (each also
+derives from the builtin it refines, so ``except ValueError`` keeps working)::
+
+    HeliconeLiteError                      helicone_lite._errors
+    ├── OptionsError (ValueError)          a bad option or setting; raised before anything is sent
+    │   └── PromptError                    helicone_lite.prompts: a prompt cannot be rendered
+    │       └── PromptNotFoundError (LookupError)
+    ├── ProviderNotConfigured (ValueError) helicone_lite.providers: a target's provider has no key
+    ├── ClientClosedError (RuntimeError)   a call on a client after ``close()``
+    ├── StoreError                         helicone_lite.store: a store operation cannot be done
+    ├── UnknownRequestError (ValueError)   helicone_lite.reports: feedback for an unlogged request
+    ├── UnknownSessionError (ValueError)   helicone_lite.reports: feedback for an unknown session
+    ├── StreamClosedEarly                  given to stream observers; never raised to the caller
+    └── BackendError                       helicone_lite.ratelimit: the bucket store failed
+                                           (becomes a 503 or an admitted call, never raised)
+
+What a provider answers, and what helicone_lite refuses in a provider's place (a rate limit,
+an unavailable limiter), is *not* in this tree: it raises the same ``openai`` exception class
+the OpenAI SDK raises for that status (``openai.RateLimitError`` for a local 429), around a
+synthetic ``httpx2.Response``, so existing ``except openai.RateLimitError`` blocks keep working.
+Anthropic's and Gemini's errors are mapped to the same classes.
 """
 
 from __future__ import annotations
@@ -14,7 +32,7 @@ from typing import Any
 import httpx2
 import openai
 
-__all__ = ["OptionsError", "status_error"]
+__all__ = ["ClientClosedError", "HeliconeLiteError", "OptionsError", "status_error"]
 
 _STATUS_CLASSES: Mapping[int, type[openai.APIStatusError]] = {
     400: openai.BadRequestError,
@@ -27,7 +45,15 @@ _STATUS_CLASSES: Mapping[int, type[openai.APIStatusError]] = {
 }
 
 
-class OptionsError(ValueError):
+class HeliconeLiteError(Exception):
+    """The base of every exception helicone_lite raises of its own (see the tree above)."""
+
+
+class ClientClosedError(HeliconeLiteError, RuntimeError):
+    """A call, or a feature that starts work, on a client after its ``close()``."""
+
+
+class OptionsError(HeliconeLiteError, ValueError):
     """A ``Helicone-*`` option has a value helicone_lite cannot accept.
 
     Raised before any provider is called. ``option`` is the header name as the user wrote it

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from openai._compat import cached_property
 from openai.resources import chat as _chat
 from openai.resources import embeddings as _embeddings
 from openai.types.chat import ChatCompletionChunk

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import httpx2
 import openai
 
+from ._errors import HeliconeLiteError
 from .pipeline._call import StreamObserver
 
 __all__ = ["AsyncHeliconeStream", "HeliconeStream", "StreamClosedEarly"]
@@ -21,7 +22,7 @@ __all__ = ["AsyncHeliconeStream", "HeliconeStream", "StreamClosedEarly"]
 T = TypeVar("T")
 
 
-class StreamClosedEarly(Exception):
+class StreamClosedEarly(HeliconeLiteError):
     """Passed to ``on_end`` when the user closed a stream before its end (not an error for them)."""
 
 

@@ -2,48 +2,40 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from helicone_lite.testing import FakeProvider
+
 pytest_plugins = ["helicone_lite.testing.pytest_plugin"]
 
-_LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0:0:0:0:0:0:0:1")
-
-
-def _is_loopback(address: Any) -> bool:
-    if isinstance(address, tuple) and address:
-        host = str(address[0])
-    else:
-        return True  # unix sockets and the like
-    return host.startswith(_LOOPBACK_PREFIXES)
 
 
 @pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that opens a connection to a non-loopback address."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
+def _loopback_only(loopback_only: list[str]) -> None:
+    """Every test: no connection and no name lookup beyond loopback (the package's guard)."""
 
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-            raise AssertionError(f"test tried to connect to non-loopback address {address!r}")
-        return real_connect(sock, address)
 
-    def guarded_ex(sock: socket.socket, address: Any) -> Any:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-            raise AssertionError(f"test tried to connect to non-loopback address {address!r}")
-        return real_connect_ex(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
+@pytest.fixture(scope="session", autouse=True)
+def _no_threads_left() -> Iterator[None]:
+    """After the whole suite, no helicone_lite thread is left running (clients closed or
+    collected stop what they started)."""
+    yield
+    gc.collect()
+    left = [t for t in threading.enumerate() if t.name.startswith("helicone-lite")]
+    for thread in left:
+        thread.join(timeout=10)  # a thread that was told to stop finishes its last item
+    alive = sorted(t.name for t in left if t.is_alive())
+    assert not alive, f"helicone_lite threads still running after the suite: {alive}"
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +50,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+@pytest.fixture
+def fake(fake_provider: FakeProvider) -> FakeProvider:
+    """The plugin's fake provider, under the short name the tests use."""
+    return fake_provider
 
 
 def _free_port() -> int:

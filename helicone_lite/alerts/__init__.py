@@ -11,14 +11,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ._engine import AlertEngine
 from ._history import StoredAlert, StoredEvent, alert_events, stored_alerts
 from ._rules import AlertEvent, AlertRule, Callback, Log, Webhook, parse_seconds
-
-if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
 
 __all__ = [
     "AlertEngine",
@@ -30,19 +25,6 @@ __all__ = [
     "StoredEvent",
     "Webhook",
     "alert_events",
-    "alerts_for",
     "parse_seconds",
     "stored_alerts",
 ]
-
-
-def alerts_for(runtime: Runtime) -> AlertEngine:
-    """The client's engine: the ``AlertEngine`` among its ``on_record`` hooks, created (and
-    hooked) on first use. One per runtime, so ``with_options()`` copies share it."""
-    with runtime.lock:
-        for hook in runtime.on_record:
-            if isinstance(hook, AlertEngine):
-                return hook
-        engine = AlertEngine(runtime.store, runtime.clock)
-        runtime.on_record.append(engine)
-        return engine

@@ -1,8 +1,8 @@
 """The alert engine: rules checked in process, as a client logs its calls.
 
-The engine is a ``runtime.on_record`` hook. On the caller's thread it only stamps the call
-with the injected clock and queues it (a few microseconds; nothing is priced, nothing is
-read from SQLite). One background thread per engine then prices the call, updates each
+The engine is a hook of a client's runtime (``pipeline.Hook``, closed with the client). On the
+caller's thread it only stamps the call with the injected clock and queues it (a few
+microseconds; nothing is priced, nothing is read from SQLite). One background thread per engine then prices the call, updates each
 matching rule's rolling window, fires rules over their threshold (outside their cooldown),
 records the firing in the store (``alert_events``) and delivers it. So a slow webhook or a
 failing callback never delays or fails the user's call; ``flush()`` waits for the thread.
@@ -186,6 +186,10 @@ class AlertEngine:
             self._enqueue((self._clock(), time.perf_counter(), call, result, row))
         except Exception:  # an alert must never fail a call
             self._report("could not queue a call for the alert rules")
+
+    def record(self, call: Call, result: Result, row: Mapping[str, Any] | None = None) -> None:
+        """The recorder's hook (see ``pipeline.Hook``): the same as calling the engine."""
+        self(call, result, row)
 
     def _enqueue(self, item: Any) -> None:
         with self._done:

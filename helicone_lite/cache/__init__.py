@@ -13,30 +13,22 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._policies import EVICTION_POLICIES, check_settings
+from ._policies import EVICTION_POLICIES
 
 if TYPE_CHECKING:
     from ._backend import BackendStats, CacheBackend
     from ._disk import DiskCacheBackend
-    from ._entry import Entry, Labels
-    from ._key import RECIPE_VERSION, cache_key, canonical_json
     from ._redis import RedisCacheBackend
     from ._report import SAVED_SQL, cache_report, money_saved
 
 __all__ = [
     "EVICTION_POLICIES",
-    "RECIPE_VERSION",
     "SAVED_SQL",
     "BackendStats",
     "CacheBackend",
     "DiskCacheBackend",
-    "Entry",
-    "Labels",
     "RedisCacheBackend",
-    "cache_key",
     "cache_report",
-    "canonical_json",
-    "check_settings",
     "describe_backend",
     "money_saved",
     "open_backend",
@@ -46,11 +38,6 @@ _LAZY = {
     "BackendStats": "_backend",
     "CacheBackend": "_backend",
     "DiskCacheBackend": "_disk",
-    "Entry": "_entry",
-    "Labels": "_entry",
-    "RECIPE_VERSION": "_key",
-    "cache_key": "_key",
-    "canonical_json": "_key",
     "RedisCacheBackend": "_redis",
     "SAVED_SQL": "_report",
     "cache_report": "_report",
@@ -67,11 +54,16 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def open_backend(home: Path, settings: Any = None) -> CacheBackend:
-    """The backend a client with these settings uses: Redis when ``redis_url`` is set, else
-    diskcache in ``home / "cache"`` bounded by ``cache_size_limit`` / ``cache_eviction_policy``.
-    """
-    redis_url = getattr(settings, "redis_url", None)
+def open_backend(
+    home: Path,
+    *,
+    redis_url: str | None = None,
+    size_limit: int | None = None,
+    eviction_policy: str | None = None,
+) -> CacheBackend:
+    """The backend a client uses: Redis when ``redis_url`` is set, else diskcache in
+    ``home / "cache"`` bounded by ``size_limit`` bytes, evicting by ``eviction_policy`` (None
+    keeps what the directory has stored)."""
     if redis_url:
         from ._redis import RedisCacheBackend
 
@@ -79,15 +71,12 @@ def open_backend(home: Path, settings: Any = None) -> CacheBackend:
     from ._disk import DiskCacheBackend
 
     return DiskCacheBackend(
-        Path(home) / "cache",
-        size_limit=getattr(settings, "cache_size_limit", 1 << 30),
-        eviction_policy=getattr(settings, "cache_eviction_policy", "least-recently-stored"),
+        Path(home) / "cache", size_limit=size_limit, eviction_policy=eviction_policy
     )
 
 
-def describe_backend(home: Path, settings: Any = None) -> str:
+def describe_backend(home: Path, *, redis_url: str | None = None) -> str:
     """What :func:`open_backend` would open, without secrets (for messages)."""
-    redis_url = getattr(settings, "redis_url", None)
     if redis_url:
         from ._redis import redacted_url
 

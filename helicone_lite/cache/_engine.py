@@ -12,9 +12,11 @@ call a timeout, and the first failure of an outage is logged once.
 from __future__ import annotations
 
 import logging
+import random
 import threading
-import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
 
 from ..options._values import DEFAULT_CACHE_SECONDS
 from ..pipeline._call import Call, Result, StreamObserver
@@ -22,9 +24,6 @@ from ._backend import CacheBackend
 from ._entry import Entry, Labels
 from ._key import cache_key
 from ._replay import Replay, dump_chunks, dump_response, is_complete, load_chunks, load_response
-
-if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
 
 __all__ = ["CACHEABLE_KINDS", "CacheEngine", "Plan"]
 
@@ -63,11 +62,21 @@ class CacheEngine:
     #: bytes of decoded slots kept (entries are immutable).
     DECODED_BYTES = 8 << 20
 
-    def __init__(self, runtime: Runtime, backend: CacheBackend | None = None) -> None:
-        self._runtime = runtime
-        self._clock = runtime.clock
-        self._rng = runtime.rng
-        self._backend = backend
+    def __init__(
+        self,
+        open_backend: Callable[[], CacheBackend],
+        *,
+        describe: str,
+        clock: Callable[[], float],
+        monotonic: Callable[[], float],
+        rng: random.Random,
+    ) -> None:
+        self._open_backend = open_backend
+        self._describe = describe
+        self._clock = clock
+        self._monotonic = monotonic
+        self._rng = rng
+        self._backend: CacheBackend | None = None
         self._lock = threading.Lock()
         self._reads, self._writes = _Health("lookup"), _Health("save")
         self._warned: set[str] = set()
@@ -135,21 +144,23 @@ class CacheEngine:
         return entry
 
     # -- misses ---------------------------------------------------------------------------
-    def after(self, call: Call, plan: Plan, result: Result) -> None:
-        """Mark a looked-up call as a MISS and save its answer, if it succeeded."""
+    def after(self, call: Call, plan: Plan, result: Result) -> Callable[[], None] | None:
+        """Mark a looked-up call as a MISS; the save of its answer, if it succeeded (blocking
+        I/O: the layer runs it as a ``Blocking`` effect)."""
         if plan.read:
             result.headers["Helicone-Cache"] = "MISS"
             result.log["cache_status"] = "MISS"
         if plan.seed is not None:
             result.log["cache_seed"] = plan.seed
         if not plan.save or result.error is not None:
-            return
+            return None
         if result.stream is not None:
             result.observe(_Keep(self, call, plan, result))
         elif result.response is not None:
             body = dump_response(result.response)
             if body is not None:
-                self._save(call, plan, result, body, stream=False, model=None)
+                return partial(self._save, call, plan, result, body, stream=False, model=None)
+        return None
 
     def save_stream(self, call: Call, plan: Plan, result: Result, chunks: list[Any]) -> None:
         """Save a stream that ended cleanly (and reached a ``finish_reason``)."""
@@ -182,7 +193,7 @@ class CacheEngine:
             stream=stream,
             created=now,
             expires=now + plan.ttl,
-            latency_ms=round((time.perf_counter() - call.started) * 1000, 3),
+            latency_ms=round((self._monotonic() - call.started) * 1000, 3),
             model=call.model,
             provider=log.get("provider") or target.provider,
             response_model=model or getattr(result.response, "model", None),
@@ -206,16 +217,21 @@ class CacheEngine:
         """The backend, opened on first use (Redis when ``redis_url`` is set, else diskcache)."""
         backend = self._backend
         if backend is None:
-            from . import open_backend
-
             with self._lock:
                 if self._backend is None:
-                    self._backend = open_backend(self._runtime.home, self._runtime.settings)
+                    self._backend = self._open_backend()
                 backend = self._backend
         return backend
 
+    def close(self) -> None:
+        """Close the backend, if it was opened."""
+        with self._lock:
+            backend, self._backend = self._backend, None
+        if backend is not None:
+            backend.close()
+
     def _ready(self, health: _Health) -> CacheBackend | None:
-        if health.down_until and self._runtime.monotonic() < health.down_until:
+        if health.down_until and self._monotonic() < health.down_until:
             return None
         try:
             return self.backend
@@ -228,17 +244,15 @@ class CacheEngine:
         from .._redact import redact
 
         with self._lock:
-            health.down_until = self._runtime.monotonic() + self.FAULT_COOLDOWN
+            health.down_until = self._monotonic() + self.FAULT_COOLDOWN
             first = not (self._reads.failing or self._writes.failing)
             health.failing = True
         if first:
-            from . import describe_backend
-
             _log.warning(
                 "helicone_lite cache: %s failed on %s (%s); calls are served as misses until "
                 "it works again",
                 health.operation,
-                describe_backend(self._runtime.home, self._runtime.settings),
+                self._describe,
                 redact(f"{type(exc).__name__}: {exc}"),
             )
 

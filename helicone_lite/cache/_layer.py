@@ -17,36 +17,46 @@ has them.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
-from ..pipeline._call import Call, Forward, Result
+from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
-from ._policies import check_settings
 
 if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
-    from . import CacheBackend
+    from ._backend import CacheBackend
     from ._engine import CacheEngine
 
 __all__ = ["Cache"]
 
 
 class Cache:
-    """The ``cache`` layer of the stack. ``backend`` overrides the one the settings select.
+    """The ``cache`` layer of the stack.
 
-    Raises ``ValueError`` for a bad ``cache_size_limit`` / ``cache_eviction_policy`` when the
-    client is built.
+    ``open_backend()`` opens the backend on the first call with cache options (blocking I/O,
+    run as a ``Blocking`` effect); ``describe`` names it in messages (no secrets). ``clock``
+    stamps entries, ``monotonic`` times outages, ``rng`` picks a bucket's slot. ``close()``
+    closes the backend if it was opened.
     """
 
-    def __init__(self, runtime: Runtime, backend: CacheBackend | None = None) -> None:
-        settings = runtime.settings
-        check_settings(
-            getattr(settings, "cache_size_limit", 1 << 30),
-            getattr(settings, "cache_eviction_policy", "least-recently-stored"),
-        )
-        self._runtime = runtime
-        self._backend = backend
+    def __init__(
+        self,
+        open_backend: Callable[[], CacheBackend],
+        *,
+        describe: str,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._open_backend = open_backend
+        self._describe = describe
+        self._clock = clock
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
         self._engine: CacheEngine | None = None
         self._lock = threading.Lock()
 
@@ -58,9 +68,22 @@ class Cache:
 
             with self._lock:
                 if self._engine is None:
-                    self._engine = CacheEngine(self._runtime, self._backend)
+                    self._engine = CacheEngine(
+                        self._open_backend,
+                        describe=self._describe,
+                        clock=self._clock,
+                        monotonic=self._monotonic,
+                        rng=self._rng,
+                    )
                 engine = self._engine
         return engine
+
+    def close(self) -> None:
+        """Close the backend, if a call opened it. Idempotent."""
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
 
     def handle(self, call: Call) -> Flow:
         opts = call.options
@@ -73,9 +96,11 @@ class Cache:
             result = yield Forward(call)
             return result
         if plan.read:
-            hit = engine.lookup(call, plan)
+            hit: Result | None = yield Blocking(partial(engine.lookup, call, plan))
             if hit is not None:
                 return hit
         result = yield Forward(call)
-        engine.after(call, plan, result)
+        save = engine.after(call, plan, result)
+        if save is not None:
+            yield Blocking(save)
         return result

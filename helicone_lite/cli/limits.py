@@ -104,7 +104,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _target(args: argparse.Namespace) -> tuple[str | None, str | None]:
     """The stored (policy, segment) that ``reset`` names, normalised like the limiter's."""
-    from ..options import RateLimitPolicy, parse_policies
+    from ..options import RateLimitPolicy
+    from ..options._values import parse_policies
 
     [policy] = parse_policies(args.policy)
     segment: str | None = args.segment

@@ -3,20 +3,11 @@
 from ._model import Options
 from ._parse import (
     OPTION_HEADERS,
-    is_option_header,
-    parse_headers,
-    parse_kwargs,
-    split_headers,
-    unknown_headers,
 )
-from ._policy import policy_segment
 from ._values import (
     CacheControl,
     FallbackTarget,
     RateLimitPolicy,
-    parse_cache_control,
-    parse_fallbacks,
-    parse_policies,
 )
 
 __all__ = [
@@ -25,13 +16,4 @@ __all__ = [
     "FallbackTarget",
     "Options",
     "RateLimitPolicy",
-    "is_option_header",
-    "parse_cache_control",
-    "parse_fallbacks",
-    "parse_headers",
-    "parse_kwargs",
-    "parse_policies",
-    "policy_segment",
-    "split_headers",
-    "unknown_headers",
 ]

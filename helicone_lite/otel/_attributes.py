@@ -97,8 +97,7 @@ def provider_name(provider: str | None) -> str:
 
 def sent_call(call: Call, result: Result) -> Call:
     """The call as sent to the provider (the prompt layer logs its rendered call there)."""
-    rendered = result.log.get("_call")
-    return rendered if isinstance(rendered, Call) else call
+    return result.sent or call
 
 
 def _answering(call: Call, row: Mapping[str, Any]) -> Call | None:

@@ -8,14 +8,12 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from .._errors import OptionsError
 from ..pipeline._call import Call, Result
 from ._worker import Worker
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
-    from ..pipeline._settings import Settings
     from ._spans import SpanBuilder
 
 __all__ = ["INSTALL_HINT", "OTelExporter"]
@@ -65,22 +63,6 @@ class OTelExporter:
         self._reported = False
         weakref.finalize(self, self._worker.stop)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OTelExporter:
-        """Validate ``otel``, ``tracer_provider`` and ``otel_capture_content`` and build one."""
-        if not isinstance(settings.otel, bool):
-            raise OptionsError("otel", settings.otel, "True or False")
-        if not isinstance(settings.otel_capture_content, bool):
-            raise OptionsError(
-                "otel_capture_content", settings.otel_capture_content, "True or False"
-            )
-        provider = settings.tracer_provider
-        if provider is not None and not callable(getattr(provider, "get_tracer", None)):
-            raise OptionsError(
-                "tracer_provider", provider, "an OpenTelemetry TracerProvider (or None)"
-            )
-        return cls(provider, capture_content=settings.otel_capture_content)
-
     def record(self, call: Call, result: Result, row: dict[str, Any]) -> None:
         """The recorder's hook: queue the call for export (microseconds; never raises)."""
         try:
@@ -97,6 +79,10 @@ class OTelExporter:
         processors; a ``BatchSpanProcessor`` exports on its own schedule, or on the
         provider's ``force_flush()``)."""
         return self._worker.flush(timeout)
+
+    def close(self, timeout: float | None = 5.0) -> None:
+        """End the spans of what is queued, then stop the worker thread. Idempotent."""
+        self._worker.stop(timeout)
 
     def stats(self) -> dict[str, int]:
         """Spans ``handled`` (ended), ``queued``, ``dropped`` (queue full) and ``failed``."""

@@ -6,10 +6,11 @@ root that builds the stack and owns what it starts).
 ``helicone_lite.pipeline._runtime``.
 """
 
-from ._call import Call, Effect, Forward, Result, Sleep, StreamObserver, Target
+from ._call import Blocking, Call, Effect, Forward, Result, Sleep, StreamObserver, Target
 from ._stack import Flow, Interceptor, PassThrough, run_async, run_sync
 
 __all__ = [
+    "Blocking",
     "Call",
     "Effect",
     "Flow",

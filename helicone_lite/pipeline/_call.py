@@ -5,14 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..options import Options
+from ._attempt import Attempt
 
 if TYPE_CHECKING:
+    import httpx2
+    import openai
+
     from ..providers import Adapter
 
-__all__ = ["Call", "Effect", "Forward", "Result", "Sleep", "StreamObserver", "Target"]
+__all__ = [
+    "Blocking",
+    "Call",
+    "Effect",
+    "Forward",
+    "Result",
+    "Sleep",
+    "StreamObserver",
+    "Target",
+]
+
+T = TypeVar("T")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -40,7 +55,8 @@ class Call:
     ``params`` is the request body in OpenAI's shape (``model``, ``messages``, …);
     ``request`` holds the SDK request options (``extra_headers`` without any ``Helicone-*``,
     ``extra_query``, ``extra_body``, ``timeout``); ``origin`` is the ``Client`` the call was made
-    on (the OpenAI adapter sends through it, so ``with_options`` settings apply).
+    on (the OpenAI adapter sends through it, so ``with_options`` settings apply; None when a
+    layer is driven alone in a test).
     """
 
     id: str
@@ -48,7 +64,7 @@ class Call:
     params: Mapping[str, Any]
     options: Options
     targets: tuple[Target, ...]
-    origin: Any
+    origin: openai.OpenAI | openai.AsyncOpenAI | None
     request: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     target_index: int = 0
     started: float = 0.0
@@ -90,7 +106,11 @@ class Result:
 
     ``headers`` are the Helicone reply headers (``Helicone-Cache``, …) that end up on
     ``response.headers``; ``log`` holds request-log columns set by inner layers (``cache_status``,
-    ``attempts``, …); ``provider_headers`` are the HTTP headers of the provider's reply, if any.
+    ``attempts``, …) and nothing else; ``provider_headers`` are the HTTP headers of the
+    provider's reply, if any. What layers tell each other travels in typed fields: ``sent`` (the
+    call as a layer rewrote and forwarded it: the recorder logs that one), ``attempts`` (every
+    provider attempt behind the answer, from the retry layer) and ``http`` (the provider's raw
+    HTTP response, for ``with_raw_response`` and ``stream.response``).
     """
 
     response: Any = None
@@ -100,7 +120,9 @@ class Result:
     log: dict[str, Any] = field(default_factory=dict)
     provider_headers: Mapping[str, str] | None = None
     observers: list[StreamObserver] = field(default_factory=list)
-    on_stream_start: list[Callable[[], None]] = field(default_factory=list)
+    sent: Call | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    http: httpx2.Response | None = None
 
     @property
     def ok(self) -> bool:
@@ -125,4 +147,21 @@ class Sleep:
     seconds: float
 
 
-Effect = Forward | Sleep
+@dataclass(frozen=True, slots=True)
+class Blocking(Generic[T]):
+    """Effect: run ``fn()`` (blocking I/O: Redis, SQLite, files) and answer with its value.
+
+    The sync driver calls it inline; the async driver runs it in a worker thread, so the event
+    loop never waits on a round trip. An exception ``fn`` raises is thrown into the flow at the
+    ``yield``, so a layer handles it with an ordinary ``try``/``except``::
+
+        try:
+            hit = yield Blocking(lambda: backend.lookup(key))
+        except BackendError:
+            hit = None
+    """
+
+    fn: Callable[[], T]
+
+
+Effect = Forward | Sleep | Blocking[Any]

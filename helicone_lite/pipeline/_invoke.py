@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import httpx2
-from openai._types import NotGiven, Omit
+from openai import NotGiven, Omit
 
 from .._context import current_scope
 from .._response import merge_headers, with_headers
-from ..options import Options, parse_headers, parse_kwargs, policy_segment, unknown_headers
+from ..options import Options
+from ..options._parse import parse_headers, parse_kwargs, unknown_headers
+from ..options._policy import policy_segment
 from ._call import Call, Result
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def build_call(
 
     Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
     """
-    started, wall = time.perf_counter(), runtime.clock()
+    started, wall = runtime.monotonic(), runtime.clock()
     header_opts, headers = parse_headers(request.get("extra_headers"))
     if headers is not None and len(headers) != len(request.get("extra_headers") or ()):
         _warn_unknown(runtime, request.get("extra_headers"))

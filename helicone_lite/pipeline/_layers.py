@@ -1,60 +1,155 @@
-"""The order of the interceptor stack, declared once.
+"""The stack and the hooks of a client, declared once, in order.
 
 Outermost first. The order follows Helicone's proxy: a cache hit is answered before the rate
 limiter (so it is never counted), and retry sits inside fallback (each target gets its own
 retries). User interceptors (``Client(interceptors=[...])``) run inside the prompt layer and
 outside the cache, so they see rendered calls and every call, hit or miss.
+
+Each entry builds its layer with explicit constructor arguments from :class:`Parts` (the
+validated settings and what the runtime owns); no layer sees the runtime. Layers and hooks with
+a ``close()`` are closed by the runtime, in reverse order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
-from .._analytics import install_alerts
+from ..cache import describe_backend, open_backend
 from ..cache._layer import Cache
 from ..prompts._layer import Prompts
+from ..prompts._registry import PromptRegistry
+from ..providers import ProviderRegistry
+from ..ratelimit import open_buckets
 from ..ratelimit._layer import RateLimiter
+from ..retry._cooldown import Cooldown
 from ..retry._fallback import Fallback
 from ..retry._retry import Retry
+from ..store import Store
 from ..store._recorder import Recorder
+from ._hooks import Hook, Hooks
+from ._settings import Settings
 from ._stack import Interceptor
 
-if TYPE_CHECKING:
-    from ._runtime import Runtime
+__all__ = ["HOOKS", "LAYERS", "USER", "Parts", "build_hooks", "build_stack"]
 
-__all__ = ["LAYERS", "build_stack"]
 
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What the runtime gives the layer and hook builders: nothing else reaches a layer."""
+
+    settings: Settings
+    home: Path
+    store: Store
+    providers: ProviderRegistry
+    hooks: Hooks
+
+
+def _recorder(p: Parts) -> Recorder:
+    return Recorder(p.store, p.hooks, monotonic=p.settings.monotonic)
+
+
+def _prompts(p: Parts) -> Prompts:
+    registry = PromptRegistry(p.store, clock=p.settings.clock)
+    return Prompts(registry, p.providers.resolve, monotonic=p.settings.monotonic)
+
+
+def _cache(p: Parts) -> Cache:
+    s = p.settings
+    return Cache(
+        partial(
+            open_backend,
+            p.home,
+            redis_url=s.redis_url,
+            size_limit=s.cache_size_limit,
+            eviction_policy=s.cache_eviction_policy,
+        ),
+        describe=describe_backend(p.home, redis_url=s.redis_url),
+        clock=s.clock,
+        monotonic=s.monotonic,
+        rng=s.rng,
+    )
+
+
+def _ratelimit(p: Parts) -> RateLimiter:
+    s = p.settings
+    return RateLimiter(
+        partial(open_buckets, p.home, redis_url=s.redis_url),
+        clock=s.clock,
+        fail_open=s.ratelimit_fail_open,
+    )
+
+
+def _fallback(p: Parts) -> Fallback:
+    s = p.settings
+    cooldown = (
+        Cooldown(s.cooldown_failures, float(s.cooldown_seconds), s.monotonic)
+        if s.cooldown
+        else None
+    )
+    return Fallback(p.store, clock=s.clock, cooldown=cooldown)
+
+
+def _retry(p: Parts) -> Retry:
+    s = p.settings
+    return Retry(clock=s.clock, monotonic=s.monotonic, rng=s.rng)
+
+
+#: Where ``Client(interceptors=[...])`` go in ``LAYERS``.
 USER = "user"
 
-#: (name, factory); a factory returns the interceptor, or None when the feature is unused.
-LAYERS: Sequence[tuple[str, Callable[[Runtime], Any] | None]] = (
-    ("alerts", install_alerts),  # no interceptor: arms Client(alerts=[...]) on runtime.on_record
-    ("recorder", Recorder),
-    ("prompts", Prompts),
+#: (name, builder), outermost first; ``USER`` has no builder.
+LAYERS: tuple[tuple[str, Callable[[Parts], Interceptor] | None], ...] = (
+    ("recorder", _recorder),
+    ("prompts", _prompts),
     (USER, None),
-    ("cache", Cache),
-    ("ratelimit", RateLimiter),
-    ("fallback", Fallback),
-    ("retry", Retry),
+    ("cache", _cache),
+    ("ratelimit", _ratelimit),
+    ("fallback", _fallback),
+    ("retry", _retry),
 )
 
 
-def build_stack(runtime: Runtime, user: Sequence[Interceptor]) -> tuple[Interceptor, ...]:
-    """Instantiate the layers in order; the tuple is frozen for the client's life."""
+def _alerts(p: Parts) -> Hook | None:
+    if not p.settings.alerts:
+        return None
+    from ..alerts import AlertEngine  # imported only by clients with alert rules
+
+    engine = AlertEngine(p.store, p.settings.clock)
+    for rule in p.settings.alerts:
+        engine.add(rule)
+    return engine
+
+
+def _otel(p: Parts) -> Hook | None:
+    s = p.settings
+    if not s.otel and s.tracer_provider is None:
+        return None  # opentelemetry is imported only by clients that ask for it
+    from ..otel import OTelExporter
+
+    return OTelExporter(s.tracer_provider, capture_content=s.otel_capture_content)
+
+
+#: (name, builder) of the hooks that watch the log; a builder returns None when unused.
+HOOKS: tuple[tuple[str, Callable[[Parts], Hook | None]], ...] = (
+    ("alerts", _alerts),  # Client(alerts=[...]); client.alerts adds one later if needed
+    ("otel", _otel),  # Client(otel=True) / tracer_provider=
+)
+
+
+def build_stack(parts: Parts, user: tuple[Interceptor, ...]) -> tuple[Interceptor, ...]:
+    """The layers in order; the tuple is frozen for the client's life."""
     stack: list[Interceptor] = []
-    for name, factory in LAYERS:
-        if name == USER:
-            stack.extend(_checked(i) for i in user)
-            continue
-        assert factory is not None
-        layer = factory(runtime)
-        if layer is not None:
-            stack.append(layer)
+    for _name, build in LAYERS:
+        if build is None:
+            stack.extend(user)
+        else:
+            stack.append(build(parts))
     return tuple(stack)
 
 
-def _checked(interceptor: Any) -> Interceptor:
-    if not callable(getattr(interceptor, "handle", None)):
-        raise TypeError(f"interceptor {interceptor!r} has no handle(call) method")
-    return interceptor  # type: ignore[no-any-return]
+def build_hooks(parts: Parts) -> list[Hook]:
+    """The hooks the settings ask for, in ``HOOKS`` order."""
+    return [hook for _, build in HOOKS if (hook := build(parts)) is not None]

@@ -1,68 +1,190 @@
-"""Per-client runtime: settings, store, provider registry and the frozen interceptor stack.
+"""Per-client runtime: the composition root.
 
-A ``Client`` and all its ``with_options()`` copies share one runtime.
+It builds everything a client's calls share from the validated :class:`Settings` (store,
+provider registry, the frozen stack from ``LAYERS``, the hooks from ``HOOKS``), owns every
+thread, connection and exporter it starts, and closes them in reverse order of creation,
+once. A ``Client`` and all its ``with_options()`` copies share one runtime; closing any of
+them closes it (as they share openai's HTTP client).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import threading
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
+from .._errors import ClientClosedError
 from .._home import default_home
-from ..providers import ProviderRegistry, merge_providers
+from ..providers import ProviderRegistry
+from ..providers._catalog import merge_providers
 from ..store import Store, iso_from_epoch
-from ._call import Call, Result
-from ._layers import build_stack
+from ._hooks import Hook, Hooks
+from ._layers import HOOKS, Parts, build_stack
 from ._settings import Settings
 from ._stack import Interceptor
 
 if TYPE_CHECKING:
+    from ..alerts import AlertEngine
     from ..otel import OTelExporter
 
 __all__ = ["Runtime"]
 
+T = TypeVar("T")
+
+
+@runtime_checkable
+class _Closeable(Protocol):
+    def close(self) -> None: ...
+
 
 class Runtime:
-    """Everything a client's calls share. Built once per ``Client``."""
+    """Everything a client's calls share. Built once per ``Client``.
+
+    ``store`` given: the caller owns it (it is flushed, not closed); otherwise the runtime
+    opens ``<home>/helicone.db`` and closes it.
+    """
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.home = Path(settings.home).expanduser() if settings.home else default_home()
-        self.store = store if store is not None else Store(self.home / "helicone.db")
-        self.registry = ProviderRegistry(merge_providers(settings.providers))
         self.clock = settings.clock
         self.monotonic = settings.monotonic
         self.rng = settings.rng
+        self.home = Path(settings.home).expanduser() if settings.home else default_home()
         self.lock = threading.Lock()
         #: unknown Helicone-* header names already warned about (once each, per client)
         self.warned_headers: set[str] = set()
-        #: hooks called with (call, result, row) after each row is queued (alerts, exporters);
-        #: ``row`` is the request-log row as queued (callables are evaluated by the writer).
-        self.on_record: list[Callable[[Call, Result, dict[str, Any]], None]] = []
-        self.stack: tuple[Interceptor, ...] = build_stack(self, tuple(settings.interceptors))
-        self.otel = _otel_exporter(settings)
-        if self.otel is not None:
-            self.on_record.append(self.otel.record)
+        #: what close() closes, in creation order (closed in reverse)
+        self._owned: list[tuple[str, Callable[[], object]]] = []
+        self._closer = weakref.finalize(self, _close_all, self._owned)
+        self._executor: ThreadPoolExecutor | None = None
+        self._named: dict[str, Hook] = {}
+        try:
+            self.store = (
+                store if store is not None else self._own_store(Store(self.home / "helicone.db"))
+            )
+            self.registry = ProviderRegistry(merge_providers(settings.providers))
+            self.hooks = Hooks()
+            self._parts = Parts(settings, self.home, self.store, self.registry, self.hooks)
+            user = tuple(settings.interceptors)
+            self.stack: tuple[Interceptor, ...] = build_stack(self._parts, user)
+            for layer in self.stack:
+                if isinstance(layer, _Closeable) and not any(layer is u for u in user):
+                    self._own(type(layer).__name__, layer)
+            for name, build in HOOKS:
+                hook = build(self._parts)
+                if hook is not None:
+                    self._add_hook(name, hook)
+        except BaseException:
+            self.close()
+            raise
+
+    def _own(self, name: str, thing: T) -> T:
+        close = getattr(thing, "close", None)
+        if callable(close):
+            self._owned.append((name, close))
+        return thing
+
+    def _own_store(self, store: Store) -> Store:
+        # the writer thread stops with the client; the log stays readable (client.store.query)
+        self._owned.append(("store", store.drain))
+        return store
+
+    def _add_hook(self, name: str, hook: Hook) -> None:
+        self._own(name, hook)
+        self._named[name] = hook
+        self.hooks.add(hook)
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return not self._closer.alive
+
+    def check_open(self) -> None:
+        """Raise :class:`ClientClosedError` once the client is closed."""
+        if not self._closer.alive:
+            raise ClientClosedError(
+                "helicone_lite: this client has been closed; create a new Client to make calls"
+            )
 
     @staticmethod
     def iso(epoch: float) -> str:
         return iso_from_epoch(epoch)
 
+    # --- hooks -----------------------------------------------------------------------------
+
+    @property
+    def otel(self) -> OTelExporter | None:
+        """The OpenTelemetry exporter, when ``otel=True`` / ``tracer_provider=`` ask for one."""
+        return self._named.get("otel")  # type: ignore[return-value]
+
+    @property
+    def alert_engine(self) -> AlertEngine | None:
+        """The alert engine, if this client has one (``alerts=`` or ``client.alerts`` used)."""
+        return self._named.get("alerts")  # type: ignore[return-value]
+
+    def alerts(self) -> AlertEngine:
+        """The client's alert engine, created (and hooked) on first use."""
+        from ..alerts import AlertEngine
+
+        with self.lock:
+            engine = self.alert_engine
+            if engine is None:
+                self.check_open()
+                engine = AlertEngine(self.store, self.clock)
+                self._add_hook("alerts", engine)
+            return engine
+
+    # --- blocking work of the async driver ---------------------------------------------------
+
+    async def run_blocking(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in one of this runtime's worker threads (the async driver's ``Blocking``),
+        with the caller's context variables."""
+        executor = self._executor
+        if executor is None:
+            with self.lock:
+                self.check_open()
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(thread_name_prefix="helicone-lite-io")
+                    self._owned.append(("executor", _shutdown(self._executor)))
+                executor = self._executor
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(executor, context.run, fn)
+
+    # --- flush and close --------------------------------------------------------------------
+
     def flush(self, timeout: float | None = None) -> bool:
-        """Hand every span so far to the tracer provider, and write every row to the store."""
-        exported = self.otel.flush(timeout) if self.otel is not None else True
-        return self.store.flush(timeout) and exported
+        """Let every hook finish what it was given (spans ended, alerts checked), then write
+        every row to the store."""
+        done = True
+        for hook in self.hooks.all:
+            done = hook.flush(timeout) and done
+        return self.store.flush(timeout) and done
 
     def close(self) -> None:
-        self.store.flush()
-        self.flush()
+        """Flush, then close everything this runtime opened, newest first. Idempotent; also
+        run when the runtime is garbage-collected unclosed, and at interpreter exit."""
+        self._closer()
 
 
-def _otel_exporter(settings: Settings) -> OTelExporter | None:
-    if not settings.otel and settings.tracer_provider is None:
-        return None  # opentelemetry is imported only by clients that ask for it
-    from ..otel import OTelExporter
+def _shutdown(executor: ThreadPoolExecutor) -> Callable[[], None]:
+    return lambda: executor.shutdown(wait=True, cancel_futures=True)
 
-    return OTelExporter.from_settings(settings)
+
+def _close_all(owned: list[tuple[str, Callable[[], object]]]) -> None:
+    """Close in reverse order of creation; one failure does not stop the others."""
+    import logging
+
+    while owned:
+        name, close = owned.pop()
+        try:
+            close()
+        except Exception:
+            logging.getLogger("helicone_lite").warning(
+                "helicone_lite: closing %s failed", name, exc_info=True
+            )

@@ -1,7 +1,10 @@
 """Client-level settings: everything ``Client(...)`` accepts beyond ``openai.OpenAI``'s arguments.
 
-One frozen dataclass; each feature reads its own fields. Unknown keyword arguments to ``Client``
-raise ``TypeError`` naming them, as a Python function would.
+One frozen dataclass, the only place client settings have their defaults. It is validated when
+built (``OptionsError`` naming the setting, the value and what is allowed: before any thread,
+file or connection is opened); ``Runtime`` then hands each layer the fields it uses as explicit
+constructor arguments. Unknown keyword arguments to ``Client`` raise ``TypeError`` naming them,
+as a Python function would.
 """
 
 from __future__ import annotations
@@ -10,10 +13,18 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .._errors import OptionsError
+from ..cache._policies import EVICTION_POLICIES
+
+if TYPE_CHECKING:
+    from ..alerts import AlertRule
+    from ..providers import ProviderConfig
+    from ._stack import Interceptor
 
 __all__ = ["Settings"]
 
@@ -38,8 +49,8 @@ class Settings:
 
     home: Path | str | None = None
     redis_url: str | None = field(default_factory=_env_redis)
-    providers: Sequence[Any] = ()
-    interceptors: Sequence[Any] = ()
+    providers: Sequence[ProviderConfig | Mapping[str, Any]] = ()
+    interceptors: Sequence[Interceptor] = ()
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -61,12 +72,90 @@ class Settings:
     ratelimit_fail_open: bool = False
     # OpenTelemetry export (helicone_lite/otel/, docs/opentelemetry.md)
     otel: bool = False
-    tracer_provider: Any = None
+    tracer_provider: Any = None  # an opentelemetry TracerProvider (not imported here)
     otel_capture_content: bool = field(default_factory=_env_capture_content)
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
-    alerts: Sequence[Any] = ()
+    alerts: Sequence[AlertRule] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("log_bodies", "cooldown", "ratelimit_fail_open", "otel"):
+            _check(
+                name, getattr(self, name), isinstance(getattr(self, name), bool), "True or False"
+            )
+        _check(
+            "otel_capture_content",
+            self.otel_capture_content,
+            isinstance(self.otel_capture_content, bool),
+            "True or False",
+        )
+        _check(
+            "cooldown_failures",
+            self.cooldown_failures,
+            _count(self.cooldown_failures),
+            "a whole number >= 1",
+        )
+        seconds = self.cooldown_seconds
+        _check(
+            "cooldown_seconds",
+            seconds,
+            _number(seconds) and seconds >= 0,
+            "a number of seconds >= 0",
+        )
+        limit = self.cache_size_limit
+        _check("cache_size_limit", limit, _count(limit), "a positive number of bytes")
+        policy = self.cache_eviction_policy
+        _check(
+            "cache_eviction_policy",
+            policy,
+            policy in EVICTION_POLICIES,
+            "one of " + ", ".join(EVICTION_POLICIES),
+        )
+        redis = self.redis_url
+        _check(
+            "redis_url", redis, redis is None or isinstance(redis, str), "a redis:// URL or None"
+        )
+        provider = self.tracer_provider
+        _check(
+            "tracer_provider",
+            provider,
+            provider is None or callable(getattr(provider, "get_tracer", None)),
+            "an OpenTelemetry TracerProvider (or None)",
+        )
+        for name in ("clock", "monotonic", "sleep", "async_sleep"):
+            _check(name, getattr(self, name), callable(getattr(self, name)), "a function")
+        _check("rng", self.rng, isinstance(self.rng, random.Random), "a random.Random")
+        for interceptor in self.interceptors:
+            _check(
+                "interceptors",
+                interceptor,
+                callable(getattr(interceptor, "handle", None)),
+                "objects with a handle(call) method",
+            )
+        if self.alerts:
+            from ..alerts import AlertRule  # only for clients that have alerts
+
+            for rule in self.alerts:
+                _check(
+                    "alerts",
+                    rule,
+                    isinstance(rule, AlertRule),
+                    "a list of helicone_lite.alerts.AlertRule",
+                )
 
     @classmethod
     def names(cls) -> frozenset[str]:
         return frozenset(f.name for f in fields(cls))
+
+
+def _check(name: str, value: object, ok: bool, allowed: str) -> None:
+    if not ok:
+        raise OptionsError(name, value, allowed)
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,9 +1,10 @@
 """The interceptor stack and its two drivers.
 
 An interceptor is written once, as a generator: it receives the :class:`Call`, *yields effects*
-(:class:`Forward` a call to the rest of the stack, :class:`Sleep`), receives their outcome, and
-returns a :class:`Result`. The sync and async drivers below carry the effects out; they are the
-only place where sync and async differ (as in httpx's auth flows).
+(:class:`Forward` a call to the rest of the stack, :class:`Sleep`, :class:`Blocking` I/O),
+receives their outcome, and returns a :class:`Result`. The sync and async drivers below carry
+the effects out; they are the only place where sync and async differ (as in httpx's auth
+flows).
 
 >>> class Tag:
 ...     def handle(self, call):
@@ -14,13 +15,14 @@ only place where sync and async differ (as in httpx's auth flows).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from ._call import Call, Effect, Forward, Result, Sleep
+from ._call import Blocking, Call, Effect, Forward, Result, Sleep
 
-__all__ = ["Flow", "Interceptor", "PassThrough", "run_async", "run_sync"]
+__all__ = ["Flow", "Interceptor", "PassThrough", "RunBlocking", "run_async", "run_sync"]
 
 _log = logging.getLogger("helicone_lite")
 
@@ -30,10 +32,12 @@ Flow = Generator[Effect, Any, Result]
 
 @runtime_checkable
 class Interceptor(Protocol):
-    """One feature of the stack. ``handle`` must not block on I/O other than fast local state.
+    """One feature of the stack. ``handle`` must not block: I/O goes through ``Blocking``.
 
     Yield ``Forward(call)`` to call the rest of the stack (zero, one or many times; the answer is
-    a :class:`Result`, never an exception), ``Sleep(seconds)`` to wait; return a Result.
+    a :class:`Result`, never an exception), ``Sleep(seconds)`` to wait, ``Blocking(fn)`` to run
+    blocking I/O (the answer is ``fn()``; its exception is raised at the ``yield``); return a
+    Result.
     """
 
     def handle(self, call: Call) -> Flow: ...
@@ -49,6 +53,9 @@ class PassThrough:
 
 Terminal = Callable[[Call], Result]
 AsyncTerminal = Callable[[Call], Awaitable[Result]]
+#: How the async driver runs a :class:`Blocking` function off the loop (``asyncio.to_thread``
+#: by default; ``Runtime`` passes its own executor, which ``close()`` shuts down).
+RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 def run_sync(
@@ -56,25 +63,46 @@ def run_sync(
     call: Call,
     terminal: Terminal,
     sleep: Callable[[float], None],
+    *,
     index: int = 0,
 ) -> Result:
-    """Run ``call`` through ``stack[index:]`` and then ``terminal``, synchronously."""
+    """Run ``call`` through ``stack[index:]`` and then ``terminal``, synchronously.
+
+    An effect that fails with an ``Exception`` is thrown into the flow at its ``yield``; a
+    ``BaseException`` (``KeyboardInterrupt``, a cancellation) is thrown into the flow too, so
+    it can react (log, release), and then propagates. The flow is closed on every exit path.
+    """
     if index == len(stack):
         return _guard(terminal, call)
-    flow = stack[index].handle(call)
+    layer = stack[index]
+    flow = layer.handle(call)
     try:
-        effect = next(flow)
+        reply: Any = None
+        error: Exception | None = None
         while True:
-            if isinstance(effect, Forward):
-                reply: Any = run_sync(stack, effect.call, terminal, sleep, index + 1)
-            else:
-                sleep(effect.seconds)
-                reply = None
-            effect = flow.send(reply)
-    except StopIteration as stop:
-        return _checked(stop.value, stack[index])
-    except Exception as exc:
-        return Result(error=exc)
+            try:
+                effect = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return _checked(stop.value, layer)
+            except Exception as exc:
+                return Result(error=exc)
+            reply, error = None, None
+            try:
+                if isinstance(effect, Forward):
+                    reply = run_sync(stack, effect.call, terminal, sleep, index=index + 1)
+                elif isinstance(effect, Blocking):
+                    reply = effect.fn()
+                elif isinstance(effect, Sleep):
+                    sleep(effect.seconds)
+                else:
+                    error = _not_an_effect(effect, layer)
+            except Exception as exc:
+                error = exc
+            except BaseException as exc:
+                _interrupt(flow, exc)
+                raise
+    finally:
+        _close(flow, layer)
 
 
 async def run_async(
@@ -82,28 +110,51 @@ async def run_async(
     call: Call,
     terminal: AsyncTerminal,
     sleep: Callable[[float], Awaitable[None]],
+    *,
+    blocking: RunBlocking = asyncio.to_thread,
     index: int = 0,
 ) -> Result:
-    """Run ``call`` through ``stack[index:]`` and then ``terminal``, on the event loop."""
+    """Run ``call`` through ``stack[index:]`` and then ``terminal``, on the event loop.
+
+    :class:`Blocking` effects run in a worker thread (``blocking``); otherwise as
+    :func:`run_sync`.
+    """
     if index == len(stack):
         try:
             return await terminal(call)
         except Exception as exc:
             return Result(error=exc)
-    flow = stack[index].handle(call)
+    layer = stack[index]
+    flow = layer.handle(call)
     try:
-        effect = next(flow)
+        reply: Any = None
+        error: Exception | None = None
         while True:
-            if isinstance(effect, Forward):
-                reply: Any = await run_async(stack, effect.call, terminal, sleep, index + 1)
-            else:
-                await sleep(effect.seconds)
-                reply = None
-            effect = flow.send(reply)
-    except StopIteration as stop:
-        return _checked(stop.value, stack[index])
-    except Exception as exc:
-        return Result(error=exc)
+            try:
+                effect = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return _checked(stop.value, layer)
+            except Exception as exc:
+                return Result(error=exc)
+            reply, error = None, None
+            try:
+                if isinstance(effect, Forward):
+                    reply = await run_async(
+                        stack, effect.call, terminal, sleep, blocking=blocking, index=index + 1
+                    )
+                elif isinstance(effect, Blocking):
+                    reply = await blocking(effect.fn)
+                elif isinstance(effect, Sleep):
+                    await sleep(effect.seconds)
+                else:
+                    error = _not_an_effect(effect, layer)
+            except Exception as exc:
+                error = exc
+            except BaseException as exc:
+                _interrupt(flow, exc)
+                raise
+    finally:
+        _close(flow, layer)
 
 
 def _guard(terminal: Terminal, call: Call) -> Result:
@@ -121,5 +172,29 @@ def _checked(value: object, layer: Interceptor) -> Result:
     )
 
 
+def _not_an_effect(value: object, layer: Interceptor) -> TypeError:
+    return TypeError(
+        f"{type(layer).__name__}.handle yielded {value!r}; a flow yields Forward, Sleep or "
+        "Blocking"
+    )
+
+
+def _interrupt(flow: Flow, exc: BaseException) -> None:
+    """Let a flow see a cancellation or interrupt (the driver re-raises it afterwards)."""
+    try:
+        flow.throw(exc)
+    except BaseException as seen:
+        if seen is not exc and not isinstance(seen, (StopIteration, type(exc))):
+            _log.exception("helicone_lite: a layer failed while being interrupted")
+    # a flow that yields again after an interrupt is closed by the driver's ``finally``
+
+
+def _close(flow: Flow, layer: Interceptor) -> None:
+    try:
+        flow.close()
+    except Exception:  # a flow that yields on GeneratorExit: a bug in the layer, not the call's
+        _log.exception("helicone_lite: %s.handle did not close cleanly", type(layer).__name__)
+
+
 def is_effect(value: object) -> bool:
-    return isinstance(value, (Forward, Sleep))
+    return isinstance(value, (Forward, Sleep, Blocking))

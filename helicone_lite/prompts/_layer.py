@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..pipeline._call import Call, Forward, Result
+from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
 from ..store import StoreError
 from . import PromptError, PromptRegistry
@@ -46,7 +48,8 @@ from ._models import (
 )
 
 if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
+    from ..options import Options
+    from ..pipeline._call import Target
 
 __all__ = ["BODY_FIELDS", "Prompts"]
 
@@ -109,10 +112,19 @@ class Prompts:
     own messages. Sits right inside the recorder."""
 
     def __init__(
-        self, runtime: Runtime, *, recheck_seconds: float = 1.0, cache_size: int = 1024
+        self,
+        registry: PromptRegistry,
+        resolve: Callable[[str, Options], tuple[Target, ...]],
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        recheck_seconds: float = 1.0,
+        cache_size: int = 1024,
     ) -> None:
-        self._runtime = runtime
-        self.registry = PromptRegistry(runtime.store, clock=runtime.clock)
+        """``resolve(model, options)``: the targets of a model (the client's provider registry),
+        for a stored prompt that names another model."""
+        self.registry = registry
+        self._resolve_targets = resolve
+        self._monotonic = monotonic
         self._auto: LRU[str, _Seen] = LRU(cache_size)
         self._managed: LRU[str, bool] = LRU(cache_size)
         self._recheck = recheck_seconds
@@ -123,14 +135,14 @@ class Prompts:
             result: Result = yield Forward(call)
             return result
         known: dict[str, Any] = {}
-        try:
-            ready, log = self._plan(call, known)
+        try:  # registry reads (and recording a new template) are blocking I/O
+            ready, log = yield Blocking(partial(self._plan, call, known))
         except PromptError as exc:  # logged with what was known (id, version) and the error
             return Result(error=exc, log=known)
         result = yield Forward(ready)
         result.log.update(log)
         if ready is not call:
-            result.log["_call"] = ready  # the recorder logs the call as sent (rendered, model)
+            result.sent = ready  # the recorder logs the call as sent (rendered, model)
         return result
 
     # --- what to send -------------------------------------------------------------------------
@@ -172,7 +184,7 @@ class Prompts:
         changes: dict[str, Any] = {"params": params, "request": ask.request}
         model = str(params.get("model") or "")
         if model != call.model:
-            changes["targets"] = self._runtime.registry.resolve(model, call.options)
+            changes["targets"] = self._resolve_targets(model, call.options)
             changes["target_index"] = 0
         return call.evolve(**changes), _columns(ask.prompt_id, version, environment, inputs)
 
@@ -196,7 +208,7 @@ class Prompts:
         prompt (plain ``==``, no serialising); hashing and the database are for changes only.
         """
         try:
-            now = self._runtime.monotonic()
+            now = self._monotonic()
             cached = self._auto.get(prompt_id)
             fresh = cached is not None and now - cached.checked < self._recheck
             if fresh and cached is not None and template == cached.messages:

@@ -31,7 +31,8 @@ class Adapter(Protocol):
     ``send``/``asend`` return a :class:`Result` whose ``response`` is an OpenAI-typed object
     (``helicone_lite.ChatCompletion``…) or whose ``stream`` iterates ``ChatCompletionChunk``s;
     they raise ``openai`` exceptions on failure. ``endpoint`` and ``fingerprint`` feed the cache
-    key (the fingerprint is a hash of the credentials, never the credentials).
+    key (the fingerprint is a hash of the credentials, never the credentials); ``check`` runs
+    while the call is built.
     """
 
     provider: str
@@ -44,6 +45,11 @@ class Adapter(Protocol):
     def endpoint(self, call: Call) -> str: ...
 
     def fingerprint(self, call: Call) -> str: ...
+
+    def check(self, call: Call) -> None:
+        """Raise ``ProviderNotConfigured`` when this target cannot be sent (no key), before
+        anything is sent or logged."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx2
 import openai
 
-from .._errors import status_error
+from .._errors import HeliconeLiteError, status_error
 
 __all__ = [
     "ProviderNotConfigured",
@@ -28,7 +28,7 @@ __all__ = [
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-class ProviderNotConfigured(ValueError):
+class ProviderNotConfigured(HeliconeLiteError, ValueError):
     """A model's provider has no API key (or no base URL) configured.
 
     Raised when the call is built, before any provider is called. ``env`` names the

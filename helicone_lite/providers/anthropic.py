@@ -45,7 +45,7 @@ class AnthropicAdapter(SDKAdapter):
 
     def _send(self, client: anthropic.Anthropic, call: Call) -> Result:
         raw = client.messages.with_raw_response.create(**self._arguments(call))
-        result = Result(provider_headers=raw.headers, log={"_http": raw.http_response})
+        result = Result(provider_headers=raw.headers, http=raw.http_response)
         created = int(call.started_wall)
         if call.stream:
             events = raw.parse()
@@ -60,7 +60,7 @@ class AnthropicAdapter(SDKAdapter):
 
     async def _asend(self, client: anthropic.AsyncAnthropic, call: Call) -> Result:
         raw = await client.messages.with_raw_response.create(**self._arguments(call))
-        result = Result(provider_headers=raw.headers, log={"_http": raw.http_response})
+        result = Result(provider_headers=raw.headers, http=raw.http_response)
         created = int(call.started_wall)
         if call.stream:
             events = await raw.parse()

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import openai
-from openai._constants import RAW_RESPONSE_HEADER
 from openai.resources import AsyncEmbeddings, Embeddings
 from openai.resources.chat import AsyncCompletions, Completions
 
@@ -20,6 +19,10 @@ from ..pipeline._call import Call, Result
 from ._base import ProviderConfig
 
 __all__ = ["OpenAIAdapter"]
+
+#: the header openai's ``with_raw_response`` sets to get the raw response back (the SDK keeps
+#: the constant in a private module, so it is spelled out here)
+RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
 
 # call.kind -> (sync resource, async resource, response type)
 _KINDS: Mapping[str, tuple[Callable[[Any], Any], Callable[[Any], Any], type[Any]]] = {
@@ -93,7 +96,7 @@ class OpenAIAdapter:
 
     def endpoint(self, call: Call) -> str:
         if self._to_origin(call):
-            return str(call.origin.base_url)
+            return str(getattr(call.origin, "base_url", ""))
         return self._where(call)[0]
 
     def fingerprint(self, call: Call) -> str:
@@ -135,9 +138,9 @@ def _result(raw: Any, response_type: type[Any], stream: bool) -> Result:
     headers = raw.headers
     if stream:
         sdk_stream = raw.parse()
-        return Result(stream=sdk_stream, provider_headers=headers, log={"_http": raw.http_response})
+        return Result(stream=sdk_stream, provider_headers=headers, http=raw.http_response)
     return Result(
         response=raw.parse(to=response_type),
         provider_headers=headers,
-        log={"_http": raw.http_response},
+        http=raw.http_response,
     )

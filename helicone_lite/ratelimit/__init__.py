@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from ._bucket import Bucket, BucketState, Decision, reset_seconds
-from ._estimate import Prices, UnitPrices, completion_bound, prompt_bound
+from ._bucket import Bucket, BucketState, Decision
 from ._local import BackendError, LocalBuckets
 
 __all__ = [
@@ -23,12 +22,7 @@ __all__ = [
     "Buckets",
     "Decision",
     "LocalBuckets",
-    "Prices",
-    "UnitPrices",
-    "completion_bound",
     "open_buckets",
-    "prompt_bound",
-    "reset_seconds",
 ]
 
 #: the file of the local store, inside the helicone_lite home.
@@ -57,11 +51,10 @@ class Buckets(Protocol):
     def close(self) -> None: ...
 
 
-def open_buckets(home: Path, settings: Any) -> Buckets:
-    """Redis when ``settings.redis_url`` is set, else ``<home>/ratelimit.db``."""
-    url = getattr(settings, "redis_url", None)
-    if url:
+def open_buckets(home: Path, *, redis_url: str | None = None) -> Buckets:
+    """Redis when ``redis_url`` is set, else ``<home>/ratelimit.db``."""
+    if redis_url:
         from ._redis import RedisBuckets
 
-        return RedisBuckets(url)
+        return RedisBuckets(redis_url)
     return LocalBuckets(Path(home) / LOCAL_FILE)

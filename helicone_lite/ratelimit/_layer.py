@@ -13,32 +13,22 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from .._assemble import usage_of
 from .._cost import Usage
 from .._errors import OptionsError, status_error
-from ..options import RateLimitPolicy, policy_segment
-from ..options._policy import quota_text
-from ..pipeline._call import Call, Forward, Result, StreamObserver
+from ..options import RateLimitPolicy
+from ..options._policy import policy_segment, quota_text
+from ..pipeline._call import Blocking, Call, Forward, Result, StreamObserver
 from ..pipeline._stack import Flow
-from . import (
-    BackendError,
-    Bucket,
-    Buckets,
-    Decision,
-    Prices,
-    completion_bound,
-    open_buckets,
-    prompt_bound,
-    reset_seconds,
-)
-from ._bucket import EPSILON
-
-if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
+from . import BackendError, Bucket, Buckets, Decision
+from ._bucket import EPSILON, reset_seconds
+from ._estimate import Prices, completion_bound, prompt_bound
 
 __all__ = ["MESSAGE", "RateLimiter"]
 
@@ -60,9 +50,18 @@ class _Estimate:
 class RateLimiter:
     """Admits a call when every bucket of its policies has room; settles cents and tokens."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._fail_open = bool(getattr(runtime.settings, "ratelimit_fail_open", False))
+    def __init__(
+        self,
+        open_buckets: Callable[[], Buckets],
+        *,
+        clock: Callable[[], float] = time.time,
+        fail_open: bool = False,
+    ) -> None:
+        """``open_buckets()`` opens the bucket store on the first limited call (blocking I/O,
+        run as a ``Blocking`` effect); ``fail_open``: admit calls when the store fails."""
+        self._open_buckets = open_buckets
+        self._clock = clock
+        self._fail_open = fail_open
         self._prices = Prices()
         self._lock = threading.Lock()
         self._buckets: Buckets | None = None
@@ -74,8 +73,15 @@ class RateLimiter:
         if self._buckets is None:
             with self._lock:
                 if self._buckets is None:
-                    self._buckets = open_buckets(self._runtime.home, self._runtime.settings)
+                    self._buckets = self._open_buckets()
         return self._buckets
+
+    def close(self) -> None:
+        """Close the bucket store, if a call opened it. Idempotent."""
+        with self._lock:
+            buckets, self._buckets = self._buckets, None
+        if buckets is not None:
+            buckets.close()
 
     def handle(self, call: Call) -> Flow:
         policies = call.options.ratelimit_policy
@@ -89,7 +95,7 @@ class RateLimiter:
             )
         buckets = [self._bucket(call, p, estimate) for p in policies]
         try:
-            decision = self.buckets.take(buckets, self._runtime.clock())
+            decision: Decision = yield Blocking(partial(self._take, buckets))
         except BackendError as exc:
             if not self._fail_open:
                 return self._unavailable(exc)
@@ -102,12 +108,17 @@ class RateLimiter:
         levels = decision.tokens
         if result.stream is not None and result.error is None:
             result.observe(_Settle(self, call, buckets, result))
-        else:
-            levels = self.settle(call, buckets, result, None) or levels
+        elif any(b.unit != "request" for b in buckets):  # request buckets never settle
+            settled = yield Blocking(partial(self.settle, call, buckets, result, None))
+            levels = settled or levels
         result.headers.update(_headers(buckets, levels))
         return result
 
     # --- reservation ---
+
+    def _take(self, buckets: Sequence[Bucket]) -> Decision:
+        """Reserve every bucket, all or nothing (blocking: the store's round trip)."""
+        return self.buckets.take(buckets, self._clock())
 
     def _bucket(self, call: Call, policy: RateLimitPolicy, estimate: _Estimate) -> Bucket:
         segment = policy_segment(policy, call.options.user_id, call.options.properties)
@@ -139,9 +150,17 @@ class RateLimiter:
     # --- settlement ---
 
     def settle(
-        self, call: Call, buckets: Sequence[Bucket], result: Result, usage: Usage | None
+        self,
+        call: Call,
+        buckets: Sequence[Bucket],
+        result: Result,
+        usage: Usage | None,
+        *,
+        streamed: bool = False,
     ) -> tuple[float, ...] | None:
-        """Move each cents/tokens bucket from its reservation to the real amount."""
+        """Move each cents/tokens bucket from its reservation to the real amount.
+
+        ``streamed``: a stream that failed after sending something (it may be billed)."""
         if result.error is None and usage is None and result.response is not None:
             usage = _usage(usage_of(result.response), result.log)
         changes = []
@@ -149,22 +168,22 @@ class RateLimiter:
             if bucket.unit == "request":
                 changes.append((bucket, 0.0))
                 continue
-            actual = self._actual(call, bucket, result, usage)
+            actual = self._actual(call, bucket, result, usage, streamed)
             changes.append((bucket, 0.0 if actual is None else actual - bucket.amount))
         if all(delta == 0.0 for _, delta in changes):
             return None
         try:
-            return self.buckets.adjust(changes, self._runtime.clock())
+            return self.buckets.adjust(changes, self._clock())
         except BackendError as exc:  # the reservation stays: the safe side
             self._report("settle", exc)
             return None
 
     def _actual(
-        self, call: Call, bucket: Bucket, result: Result, usage: Usage | None
+        self, call: Call, bucket: Bucket, result: Result, usage: Usage | None, streamed: bool
     ) -> float | None:
         """What the call really cost in the bucket's unit; None keeps the reservation."""
         if result.error is not None and usage is None:
-            return 0.0 if not result.log.get("_stream_started") else None
+            return None if streamed else 0.0
         if usage is None:
             return None
         if bucket.unit == "tokens":
@@ -220,8 +239,8 @@ class _Settle(StreamObserver):
         usage = _usage(usage_of(self._last), log) if self._last is not None else None
         # a stream that sent something and then failed or was closed may be billed: keep the
         # reservation unless the usage is known; one that sent nothing is released
-        ended = Result(error=error, log={**log, "_stream_started": self._chunks > 0})
-        self._limiter.settle(self._call, self._buckets, ended, usage)
+        ended = Result(error=error, log=log)
+        self._limiter.settle(self._call, self._buckets, ended, usage, streamed=self._chunks > 0)
 
 
 def _usage(counts: dict[str, int], log: dict[str, Any]) -> Usage | None:

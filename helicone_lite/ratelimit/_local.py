@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .._errors import HeliconeLiteError
 from ._bucket import Bucket, BucketState, Decision, decide, full_at, refill, settle
 
 __all__ = ["BackendError", "LocalBuckets"]
@@ -47,7 +48,7 @@ ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, updated = excluded.upda
 _PRUNE_EVERY = 512
 
 
-class BackendError(Exception):
+class BackendError(HeliconeLiteError):
     """The bucket store failed (locked past its timeout, unreachable, broken)."""
 
 

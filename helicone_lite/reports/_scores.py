@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._errors import OptionsError
+from .._errors import HeliconeLiteError, OptionsError
 from ..store import Store, utcnow_iso
 from ..store._reports_schema import SCORE_GROUPS
 from ._filters import Filters
@@ -43,7 +43,7 @@ Clock = Callable[[], float]
 GROUPS = tuple(SCORE_GROUPS)
 
 
-class UnknownRequestError(ValueError):
+class UnknownRequestError(HeliconeLiteError, ValueError):
     """Feedback or a score for a request id the store has never logged."""
 
     def __init__(self, request_id: str, where: object) -> None:
@@ -51,7 +51,7 @@ class UnknownRequestError(ValueError):
         super().__init__(f"no request with id {request_id!r} in {where}")
 
 
-class UnknownSessionError(ValueError):
+class UnknownSessionError(HeliconeLiteError, ValueError):
     """Feedback for a session id no logged request carries."""
 
     def __init__(self, session_id: str, where: object) -> None:

@@ -11,15 +11,14 @@ import email.utils
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import httpx2
 import openai
 
-__all__ = ["Failure", "FailureKind", "failure_of", "parse_retry_after"]
+from ..pipeline._attempt import Failure, FailureKind
 
-FailureKind = Literal["status", "connection", "timeout", "other"]
+__all__ = ["Failure", "FailureKind", "failure_of", "parse_retry_after"]
 
 _CONTEXT = re.compile(
     r"context[ _-]?(length|window)|maximum context|prompt is too long|input is too long"
@@ -28,29 +27,6 @@ _CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """One failed attempt.
-
-    ``status`` is the HTTP status (0 for connection errors, timeouts and other errors);
-    ``retry_after`` the provider's requested wait in seconds (``retry-after-ms`` preferred over
-    ``Retry-After``, which may be seconds or an HTTP date); ``should_retry`` the provider's
-    ``x-should-retry`` header (``None`` when absent); ``context_length`` whether the request is too
-    long for this model (another model may take it).
-    """
-
-    kind: FailureKind
-    status: int = 0
-    retry_after: float | None = None
-    should_retry: bool | None = None
-    context_length: bool = False
-
-    @property
-    def transient(self) -> bool:
-        """A connection error or a timeout: nothing was answered."""
-        return self.kind in ("connection", "timeout")
 
 
 def failure_of(error: BaseException | None, clock: Callable[[], float]) -> Failure | None:

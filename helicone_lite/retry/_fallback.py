@@ -20,21 +20,22 @@ saying so, as long as another target of the call can be tried.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import openai
 
-from .._errors import OptionsError
 from .._redact import redact
+from ..pipeline._attempt import Attempt
 from ..pipeline._call import Call, Forward, Result, Target
 from ..pipeline._stack import Flow
+from ..store._time import iso_from_epoch
 from ._cooldown import Cooldown
 from ._failure import Failure, failure_of
-from ._retry import Attempt
 
 if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
+    from ..store import Store
 
 __all__ = ["Fallback", "moves_on"]
 
@@ -59,10 +60,18 @@ def moves_on(failure: Failure | None, target: Target) -> bool:
 class Fallback:
     """Walks the call's targets in order; shared cooldown state lives on this instance."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._clock = runtime.clock
-        self._cooldown = _cooldown(runtime)
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        cooldown: Cooldown | None = None,
+    ) -> None:
+        """``store`` gets the ``attempts`` rows; ``cooldown`` (None: off) skips failing
+        targets."""
+        self._store = store
+        self._clock = clock
+        self._cooldown = cooldown
         self._store_failed = False
 
     def handle(self, call: Call) -> Flow:
@@ -75,7 +84,7 @@ class Fallback:
                 continue
             here = call if index == call.target_index else call.evolve(target_index=index)
             result = yield Forward(here)
-            tried: list[Attempt] = result.log.pop("_attempts", None) or [_single(here, result)]
+            tried: list[Attempt] = result.attempts or [_single(here, result)]
             trail.extend(tried)
             if self._cooldown is not None:
                 for attempt in tried:
@@ -84,6 +93,7 @@ class Fallback:
             if result.error is None or not moves_on(tried[-1].failure, targets[index]):
                 break
         assert result is not None  # _skip never skips when nothing has been tried yet
+        result.attempts = trail
         self._finish(call, result, answered, trail)
         return result
 
@@ -100,7 +110,7 @@ class Fallback:
         if not (answered or later):
             return False  # never refuse a call by cooldown alone
         wall = self._clock()
-        note = f"skipped: cooling down until {self._runtime.iso(wall + remaining)}"
+        note = f"skipped: cooling down until {iso_from_epoch(wall + remaining)}"
         trail.append(Attempt(index, target, 0, None, 0.0, 0.0, wall, None, note, skipped=True))
         return True
 
@@ -120,10 +130,10 @@ class Fallback:
             self._write(call, trail)
 
     def _write(self, call: Call, trail: Sequence[Attempt]) -> None:
-        iso = self._runtime.iso
+        iso = iso_from_epoch
         try:
             for number, attempt in enumerate(trail, start=1):
-                self._runtime.store.write(
+                self._store.write(
                     "attempts",
                     {
                         "request_id": call.id,
@@ -142,19 +152,6 @@ class Fallback:
             if not self._store_failed:
                 self._store_failed = True
                 _log.exception("helicone_lite: could not log the attempts of a call")
-
-
-def _cooldown(runtime: Runtime) -> Cooldown | None:
-    settings = runtime.settings
-    if not getattr(settings, "cooldown", True):
-        return None
-    failures: Any = getattr(settings, "cooldown_failures", 3)
-    seconds: Any = getattr(settings, "cooldown_seconds", 30.0)
-    if isinstance(failures, bool) or not isinstance(failures, int) or failures < 1:
-        raise OptionsError("cooldown_failures", failures, "a whole number >= 1")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
-        raise OptionsError("cooldown_seconds", seconds, "a number of seconds >= 0")
-    return Cooldown(failures, float(seconds), runtime.monotonic)
 
 
 def _single(call: Call, result: Result) -> Attempt:

@@ -16,24 +16,24 @@ Two backoffs, chosen per call:
   ``x-should-retry`` header says.
 
 Each target of a fallback chain gets its own retries (this layer sits inside the fallback layer).
-Every attempt is reported to the fallback layer in ``result.log["_attempts"]``.
+Every attempt is reported to the fallback layer in ``result.attempts``.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from openai import DEFAULT_MAX_RETRIES
 
-from ..pipeline._call import Call, Forward, Result, Sleep, Target
+from ..pipeline._attempt import Attempt
+from ..pipeline._call import Call, Forward, Result, Sleep
 from ..pipeline._stack import Flow
 from ._failure import Failure, failure_of
-
-if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
 
 __all__ = ["Attempt", "Backoff", "HeliconeBackoff", "Retry", "SdkBackoff", "backoff_for"]
 
@@ -128,29 +128,21 @@ def backoff_for(call: Call) -> Backoff:
     return SdkBackoff(retries=retries if isinstance(retries, int) else DEFAULT_MAX_RETRIES)
 
 
-@dataclass(slots=True)
-class Attempt:
-    """One provider call (or one skipped target): a row of the ``attempts`` table."""
-
-    target_index: int
-    target: Target
-    status: int
-    error: BaseException | None
-    latency_ms: float
-    wait_ms: float
-    started_wall: float
-    failure: Failure | None = None
-    note: str | None = None
-    skipped: bool = False
-
-
 class Retry:
     """Retries one target of a call with backoff (see the module docstring)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._clock = runtime.clock
-        self._monotonic = runtime.monotonic
-        self._rng = runtime.rng
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``clock`` reads HTTP-date Retry-Afters and stamps attempts, ``monotonic`` times
+        them, ``rng`` jitters the waits."""
+        self._clock = clock
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
 
     def handle(self, call: Call) -> Flow:
         attempts: list[Attempt] = []
@@ -187,5 +179,5 @@ class Retry:
             yield Sleep(wait)
             k += 1
         result.log["attempts"] = len(attempts)
-        result.log["_attempts"] = attempts
+        result.attempts = attempts
         return result

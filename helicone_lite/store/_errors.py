@@ -6,6 +6,8 @@ import logging
 import sqlite3
 import threading
 
+from .._errors import HeliconeLiteError
+
 __all__ = ["LOGGER", "Reporter", "StoreError", "is_busy"]
 
 LOGGER = logging.getLogger("helicone_lite")
@@ -13,7 +15,7 @@ LOGGER = logging.getLogger("helicone_lite")
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 
 
-class StoreError(Exception):
+class StoreError(HeliconeLiteError):
     """A store operation the caller asked for cannot be done (read-only query, store unusable)."""
 
 

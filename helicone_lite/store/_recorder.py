@@ -20,9 +20,11 @@ from .._redact import redact
 from .._streams import StreamClosedEarly
 from ..pipeline._call import Call, Forward, Result, StreamObserver
 from ..pipeline._stack import Flow
+from ._time import iso_from_epoch
 
 if TYPE_CHECKING:
-    from ..pipeline._runtime import Runtime
+    from ..pipeline._hooks import Hooks
+    from ._store import Store
 
 __all__ = ["Recorder"]
 
@@ -37,17 +39,22 @@ def status_of(error: BaseException | None) -> int:
 class Recorder:
     """Writes one row to ``requests`` per call (success, provider error, local refusal)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    def __init__(
+        self, store: Store, hooks: Hooks, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._store = store
+        self._hooks = hooks
+        #: the clock of ``Call.started`` (the runtime's injected monotonic clock)
+        self.monotonic = monotonic
 
     def handle(self, call: Call) -> Flow:
         result: Result = yield Forward(call)
-        call = result.log.get("_call", call)  # as an inner layer rewrote it (prompts: rendered)
+        call = result.sent or call  # as an inner layer rewrote it (prompts: rendered)
         result.headers.setdefault("Helicone-Id", call.id)
         if result.stream is not None and result.error is None:
             result.observe(_StreamRecord(self, call, result))
         else:
-            self.write(call, result, time.perf_counter(), None, None)
+            self.write(call, result, self.monotonic(), None, None)
         return result
 
     def write(
@@ -60,10 +67,9 @@ class Recorder:
     ) -> None:
         """Queue the row (cheap: references and numbers only)."""
         row = self._row(call, result, ended, ttft, chunks)
-        self._runtime.store.write("requests", row)
-        if self._runtime.on_record:
-            for hook in self._runtime.on_record:
-                hook(call, result, row)
+        self._store.write("requests", row)
+        for hook in self._hooks.all:
+            hook.record(call, result, row)
 
     def _row(
         self,
@@ -87,7 +93,7 @@ class Recorder:
         )
         row: dict[str, Any] = {
             "id": call.id,
-            "created_at": functools.partial(self._runtime.iso, call.started_wall),
+            "created_at": functools.partial(iso_from_epoch, call.started_wall),
             "kind": call.kind,
             "provider": log.get("provider") or (target.provider if target else None),
             "model": call.model,
@@ -111,7 +117,7 @@ class Recorder:
             "reply_headers": dict(result.headers),
             **usage,
         }
-        row.update({k: v for k, v in log.items() if not k.startswith("_")})
+        row.update(log)
         if "cost_usd" not in row:
             # once: the store's writer and an exporter's hook may both want the price
             row["_cost"] = functools.cache(_pricer(call, target, row, log))
@@ -192,7 +198,7 @@ class _StreamRecord(StreamObserver):
 
     def on_chunk(self, chunk: Any) -> None:
         if self._ttft is None:
-            self._ttft = time.perf_counter()
+            self._ttft = self._recorder.monotonic()
         self._chunks.append(chunk)
 
     def on_end(self, error: BaseException | None) -> None:
@@ -201,4 +207,4 @@ class _StreamRecord(StreamObserver):
             result.error = error
         elif isinstance(error, StreamClosedEarly):
             result.log.setdefault("error", "stream closed by the caller before its end")
-        self._recorder.write(self._call, result, time.perf_counter(), self._ttft, self._chunks)
+        self._recorder.write(self._call, result, self._recorder.monotonic(), self._ttft, self._chunks)

@@ -154,6 +154,11 @@ class Store:
         failure). Returns False if ``timeout`` (seconds) passed first."""
         return self._writer.flush(timeout)
 
+    def drain(self) -> None:
+        """Write what is queued and stop the writer thread; reads keep working. Idempotent
+        (what a closed client does to the store it opened)."""
+        self._finalizer()
+
     def close(self) -> None:
         """Write what is queued, stop the writer, close this store's connections. Idempotent."""
         self._finalizer()

@@ -12,7 +12,8 @@ import diskcache
 import pytest
 
 from helicone_lite import Client
-from helicone_lite.cache import DiskCacheBackend, Entry, Labels, RedisCacheBackend
+from helicone_lite.cache import DiskCacheBackend, RedisCacheBackend
+from helicone_lite.cache._entry import Entry, Labels
 from helicone_lite.testing import FakeProvider, Reply
 
 from .conftest import CACHE, KEY, Clock, MakeClient, ask, rows, status

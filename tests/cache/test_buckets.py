@@ -148,7 +148,7 @@ def _assert_bucket_consistent(client: object, *, size: int, calls: int) -> None:
         layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")
     ).engine  # type: ignore[attr-defined]
     blobs = engine.backend.slots(engine.plan(_call_for(client, size)).key)
-    from helicone_lite.cache import Entry
+    from helicone_lite.cache._entry import Entry
 
     in_slots = {i: Entry.decode(b).request_id for i, b in blobs.items()}
     assert in_slots == {r["cache_bucket_idx"]: r["id"] for r in savers}

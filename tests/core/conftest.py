@@ -1,37 +1,29 @@
-"""Fixtures for the core tests: a client and an async client on the fake provider."""
+"""Fixtures for the core tests: a client and an async client on the fake provider (built with
+the package's pytest plugin: ``make_client`` / ``make_aclient`` close them after the test)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import helicone_lite
-from helicone_lite.testing import FakeProvider
+from helicone_lite.testing.pytest_plugin import KEY
 
-KEY = "sk-test-SECRET-0123456789abcdef"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as provider:
-        yield provider
+__all__ = ["KEY", "MESSAGES", "rows"]
 
 
 @pytest.fixture
-def client(fake: FakeProvider, home: Path) -> Iterator[helicone_lite.Client]:
-    c = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home)
-    yield c
-    c.close()
+def client(make_client: Callable[..., helicone_lite.Client]) -> helicone_lite.Client:
+    return make_client()
 
 
 @pytest.fixture
-async def aclient(fake: FakeProvider, home: Path) -> AsyncIterator[helicone_lite.AsyncClient]:
-    c = helicone_lite.AsyncClient(api_key=KEY, base_url=fake.openai_base_url, home=home)
-    yield c
-    await c.close()
+async def aclient(
+    make_aclient: Callable[..., helicone_lite.AsyncClient],
+) -> helicone_lite.AsyncClient:
+    return make_aclient()
 
 
 def rows(

@@ -10,7 +10,8 @@ import pytest
 
 import helicone_lite
 from helicone_lite import OptionsError
-from helicone_lite.options import Options, parse_headers, parse_kwargs
+from helicone_lite.options import Options
+from helicone_lite.options._parse import parse_headers, parse_kwargs
 from helicone_lite.testing import FakeProvider
 
 from .conftest import MESSAGES, rows

@@ -51,12 +51,6 @@ def traces() -> Iterator[Traces]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as provider:
-        yield provider
-
-
-@pytest.fixture
 def make_client(
     fake: FakeProvider, home: Path, traces: Traces
 ) -> Iterator[Callable[..., helicone_lite.Client]]:

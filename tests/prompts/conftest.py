@@ -52,12 +52,6 @@ def registry(store: helicone_lite.Store, clock: Clock) -> PromptRegistry:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as provider:
-        yield provider
-
-
-@pytest.fixture
 def client(fake: FakeProvider, home: Path, clock: Clock) -> Iterator[helicone_lite.Client]:
     c = helicone_lite.Client(
         api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, monotonic=clock

@@ -18,9 +18,8 @@ from helicone_lite.providers import (
     ProviderConfig,
     ProviderNotConfigured,
     ProviderRegistry,
-    load_aliases,
-    merge_providers,
 )
+from helicone_lite.providers._catalog import load_aliases, merge_providers
 from helicone_lite.testing import FakeProvider, Reply
 
 HI = [{"role": "user", "content": "Hi"}]

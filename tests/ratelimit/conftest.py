@@ -43,12 +43,6 @@ def store(request: pytest.FixtureRequest) -> str | None:
     return url
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as provider:
-        yield provider
-
-
 MakeClient = Callable[..., helicone_lite.Client]
 
 

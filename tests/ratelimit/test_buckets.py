@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helicone_lite.options import parse_policies
+from helicone_lite.options._values import parse_policies
 from helicone_lite.ratelimit import Bucket, Buckets, LocalBuckets
 from helicone_lite.ratelimit._bucket import decide, refill, reset_seconds
 from helicone_lite.ratelimit._redis import RedisBuckets

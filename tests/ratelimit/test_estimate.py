@@ -7,8 +7,13 @@ from typing import Any
 import pytest
 
 from helicone_lite._cost import Usage, cost_usd
-from helicone_lite.ratelimit import Prices, completion_bound, prompt_bound
-from helicone_lite.ratelimit._estimate import DEFAULT_COMPLETION_TOKENS, IMAGE_TOKENS
+from helicone_lite.ratelimit._estimate import (
+    DEFAULT_COMPLETION_TOKENS,
+    IMAGE_TOKENS,
+    Prices,
+    completion_bound,
+    prompt_bound,
+)
 
 TEXTS = [
     "What is diabetes?",

@@ -6,7 +6,9 @@ import pytest
 
 import helicone_lite
 from helicone_lite import OptionsError, RateLimitPolicy
-from helicone_lite.options import parse_headers, parse_kwargs, parse_policies, policy_segment
+from helicone_lite.options._parse import parse_headers, parse_kwargs
+from helicone_lite.options._policy import policy_segment
+from helicone_lite.options._values import parse_policies
 from helicone_lite.testing import FakeProvider
 
 from .conftest import MESSAGES, rows

@@ -33,12 +33,6 @@ class Clock:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as provider:
-        yield provider
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

@@ -18,6 +18,7 @@ import pytest
 import helicone_lite
 from helicone_lite import OptionsError
 from helicone_lite.alerts import AlertEvent, AlertRule, Webhook, alert_events, stored_alerts
+from helicone_lite.pipeline import Call, Flow, Forward, Result
 from helicone_lite.testing import FakeProvider, Fault, Reply
 
 from .conftest import KEY, Clock
@@ -158,13 +159,31 @@ def test_error_rate_alert_needs_its_minimum_and_cools_down(
     client.close()
 
 
+class Slow:
+    """A user interceptor that makes calls take ``delay`` seconds on the injected monotonic
+    clock (the recorder times calls with it), so no test waits in real time."""
+
+    def __init__(self, monotonic: Clock) -> None:
+        self.monotonic = monotonic
+        self.delay = 0.0
+
+    def handle(self, call: Call) -> Flow:
+        self.monotonic.advance(self.delay)
+        result: Result = yield Forward(call)
+        return result
+
+
 def test_p95_latency_alert(
     fake: FakeProvider, home: Path, clock: Clock, receiver: Receiver
 ) -> None:
+    monotonic = Clock(0.0)
+    slow = Slow(monotonic)
     client = _client(
         fake,
         home,
         clock,
+        monotonic=monotonic,
+        interceptors=[slow],
         alerts=[
             AlertRule.p95_latency_over(
                 150, window="1h", min_requests=4, cooldown="5m", name="slow", notify=[receiver.url]
@@ -172,16 +191,18 @@ def test_p95_latency_alert(
         ],
     )
     for _ in range(3):
-        _ask(client, fake)  # fast: a few milliseconds on loopback
+        _ask(client, fake)  # 0 ms on the injected clock
     client.alerts.flush()
     assert receiver.received == []
-    _ask(client, fake, latency=0.2)  # the 4th value is the p95 of 4: over 150 ms
-    _ask(client, fake, latency=0.2)  # cooldown
+    slow.delay = 0.2
+    _ask(client, fake)  # the 4th value is the p95 of 4: over 150 ms
+    _ask(client, fake)  # cooldown
     client.alerts.flush()
     assert len(receiver.received) == 1
-    assert receiver.received[0]["value"] >= 200 and receiver.received[0]["metric"] == "p95_latency"
+    assert receiver.received[0]["value"] == pytest.approx(200)
+    assert receiver.received[0]["metric"] == "p95_latency"
     clock.advance(6 * 60)
-    _ask(client, fake, latency=0.2)
+    _ask(client, fake)
     client.alerts.flush()
     assert len(receiver.received) == 2
     client.close()

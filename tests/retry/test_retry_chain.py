@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from helicone_lite import OptionsError
-from helicone_lite.options import Options, parse_fallbacks, parse_headers
+from helicone_lite.options import Options
+from helicone_lite.options._parse import parse_headers
+from helicone_lite.options._values import parse_fallbacks
 from helicone_lite.providers import ProviderConfig, ProviderRegistry
 from helicone_lite.providers._chain import endpoint_name, split_model
 

@@ -22,11 +22,6 @@ def _loopback_guard(loopback_only: list[str]) -> None:
 
 
 @pytest.fixture
-def fake(fake_provider: FakeProvider) -> FakeProvider:
-    return fake_provider
-
-
-@pytest.fixture
 def oai(fake: FakeProvider) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-fake", max_retries=0) as c:
         yield c
