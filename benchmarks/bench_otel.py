@@ -16,6 +16,8 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 
+from _blocks import blocks
+
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 HEADERS = {
     "Helicone-Session-Id": "bench",
@@ -74,10 +76,17 @@ def main() -> None:
             call(raw), call(plain, HEADERS), call(traced, HEADERS)
         traced.flush()
         raw_t, plain_t, traced_t = [], [], []
-        for _ in range(calls):
-            raw_t.append(timed(lambda: call(raw)))
-            plain_t.append(timed(lambda: call(plain, HEADERS)))
-            traced_t.append(timed(lambda: call(traced, HEADERS)))
+        samples = blocks(
+            {
+                "raw": lambda: call(raw),
+                "plain": lambda: call(plain, HEADERS),
+                "traced": lambda: call(traced, HEADERS),
+            },
+            calls,
+        )
+        raw_t.extend(samples["raw"])
+        plain_t.extend(samples["plain"])
+        traced_t.extend(samples["traced"])
         start = time.perf_counter()
         traced.flush()
         provider.force_flush()

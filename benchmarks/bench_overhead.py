@@ -1,7 +1,7 @@
 """Added time of helicone_lite per call, and its import cost, against the raw openai SDK.
 
-Runs everything in one process against the built-in fake provider on loopback, interleaving
-raw and wrapped calls so both see the same machine state. Prints medians, p95 and ratios.
+Runs everything in one process against the built-in fake provider on loopback, in blocks of
+100 calls of one kind then the other (see _blocks.py). Prints medians, p95 and ratios.
 
     python benchmarks/bench_overhead.py [--calls 2000]
 """
@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+
+from _blocks import blocks, pct, table
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 
@@ -30,11 +33,6 @@ print(json.dumps({"openai_ms": (t1 - t0) * 1e3, "added_ms": (t2 - t1) * 1e3,
                   "anthropic": "anthropic" in sys.modules,
                   "genai": "google.genai" in sys.modules}))
 """
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -71,10 +69,8 @@ def bench_calls(calls: int) -> dict[str, float]:
             raw_call()
             our_call()
         ours.flush()
-        raw_t, our_t = [], []
-        for _ in range(calls):
-            raw_t.append(timed(raw_call))
-            our_t.append(timed(our_call))
+        samples = blocks({"raw": raw_call, "ours": our_call}, calls)
+        raw_t, our_t = samples["raw"], samples["ours"]
         start = time.perf_counter()
         ours.flush()
         drain = time.perf_counter() - start
@@ -91,6 +87,68 @@ def bench_calls(calls: int) -> dict[str, float]:
         "rows_expected": calls + 50,
         "final_drain_s": drain,
     }
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_memory(calls: int) -> None:
+    """Resident memory every tenth of ``calls`` logged calls: it must stay flat (the log
+    queue is bounded; nothing per call is kept)."""
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+        ours = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+        step = max(1, calls // 10)
+        print(f"memory over {calls:,} logged calls (RSS, MB)")
+        for done in range(0, calls + 1, step):
+            if done:
+                for _ in range(step):
+                    ours.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+                fake.reset()  # the fake provider records every request: not ours to count
+            print(f"  after {done:>9,} calls  {rss_mb():8.1f}  {ours.store.stats()}")
+        ours.close()
+
+
+def bench_async(tasks: int, rounds: int) -> dict[str, list[float]]:
+    """Per-call time with ``tasks`` concurrent tasks, raw AsyncOpenAI and ours taking turns
+    (one round of ``tasks`` concurrent calls of one kind, then of the other)."""
+    import asyncio
+
+    import openai
+
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    async def run(base_url: str, home: str) -> dict[str, list[float]]:
+        raw = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
+        ours = helicone_lite.AsyncClient(api_key="sk-bench", base_url=base_url, home=home)
+        headers = {"Helicone-Session-Id": "bench", "Helicone-Property-App": "bench"}
+
+        async def one(kind: str) -> float:
+            start = time.perf_counter()
+            if kind == "raw":
+                await raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            else:
+                await ours.chat.completions.create(
+                    model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers
+                )
+            return (time.perf_counter() - start) * 1e3
+
+        samples: dict[str, list[float]] = {"raw": [], "ours": []}
+        for n in range(rounds + 2):
+            for kind in ("raw", "ours"):
+                times = await asyncio.gather(*(one(kind) for _ in range(tasks)))
+                if n >= 2:  # two warm-up rounds
+                    samples[kind].extend(times)
+        await ours.close()
+        return samples
+
+    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+        return asyncio.run(run(fake.openai_base_url, home))
 
 
 def bench_import(runs: int = 7) -> dict[str, float]:
@@ -110,7 +168,21 @@ def bench_import(runs: int = 7) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument(
+        "--memory", type=int, default=0, metavar="N", help="only: RSS over N calls (1000000)"
+    )
+    parser.add_argument(
+        "--async-tasks", type=int, default=0, metavar="N", help="only: N concurrent async tasks"
+    )
     args = parser.parse_args()
+    if args.async_tasks:
+        samples = bench_async(args.async_tasks, rounds=10)
+        print(f"async, {args.async_tasks} concurrent tasks, 10 rounds of each kind")
+        print(table(samples, "raw"))
+        return
+    if args.memory:
+        bench_memory(args.memory)
+        return
     calls = bench_calls(args.calls)
     imports = bench_import()
     print(f"per call (n={args.calls}, fake provider on loopback, logging + session + 2 properties)")

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from _blocks import blocks
+
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 POLICIES = {
     "request": {"Helicone-RateLimit-Policy": "1000000000;w=60;s=user", "Helicone-User-Id": "u"},
@@ -110,10 +112,7 @@ def bench_calls(calls: int, redis_url: str | None) -> dict[str, list[float]]:
         for _ in range(50):  # warm every path: connections, imports, price lookups
             for fn in paths.values():
                 fn()
-        times: dict[str, list[float]] = {name: [] for name in paths}
-        for _ in range(calls):
-            for name, fn in paths.items():
-                times[name].append(timed(fn))
+        times = blocks(paths, calls)
         for client in clients.values():
             client.close()
     return times

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _blocks import blocks
+
 QUESTION = "What is diabetes?"
 SYSTEM = "You are a careful medical assistant."
 TOOL = {
@@ -94,10 +96,8 @@ def bench_calls(calls: int, stream: bool) -> tuple[list[float], list[float]]:
             raw_call()
             our_call()
         ours.flush()
-        raw_t, our_t = [], []
-        for _ in range(calls):
-            raw_t.append(timed(raw_call))
-            our_t.append(timed(our_call))
+        samples = blocks({"raw": raw_call, "ours": our_call}, calls)
+        raw_t, our_t = samples["raw"], samples["ours"]
         ours.flush()
         return raw_t, our_t
 

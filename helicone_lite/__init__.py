@@ -22,12 +22,12 @@ from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
 from .pipeline._call import Blocking, Call, Forward, Result, Sleep, StreamObserver, Target
 from .pipeline._settings import Settings
 from .pipeline._stack import Flow, Interceptor, PassThrough
-from .prompts import PromptError, PromptRegistry
 from .providers import ProviderConfig, ProviderNotConfigured
 from .store import Store, StoreError
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms to import
     from .alerts import AlertRule
+    from .prompts import PromptError, PromptRegistry
     from .reports import Filters, Reports, UnknownRequestError, UnknownSessionError
 
 __version__ = "0.1.0"
@@ -35,6 +35,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "AlertRule": "helicone_lite.alerts",
     "Filters": "helicone_lite.reports",
+    "PromptError": "helicone_lite.prompts",
+    "PromptRegistry": "helicone_lite.prompts",
     "Reports": "helicone_lite.reports",
     "UnknownRequestError": "helicone_lite.reports",
     "UnknownSessionError": "helicone_lite.reports",

@@ -1,7 +1,16 @@
 """Cost in US dollars, from ``genai-prices`` (a maintained, offline price table).
 
-``genai_prices`` takes ~0.4 s to import and ~0.2 ms per lookup, so it is imported on first use
-and called from the store's writer thread, never on the caller's path.
+``genai_prices`` takes ~0.4 s to import and 75-100 µs per ``calc_price`` (model matching,
+price-unit registry, validation), so:
+
+* it is imported by :func:`preload` before the store's writer thread starts (on the thread
+  that starts it), never lazily on the writer thread: a lazy import there could hold an
+  import lock across ``fork()`` and hang the child (see docs/reliability.md);
+* the rates of each (model, provider) pair are read from it once per process and cached;
+  pricing a row is then four Decimal multiplications (about 2 µs). Rates are probed from
+  genai-prices itself (the price of a million tokens of each kind), so a cached price equals
+  ``calc_price``'s. Models priced in tiers (the rate depends on the prompt's size) are
+  priced by ``calc_price`` on every call, as before.
 """
 
 from __future__ import annotations
@@ -9,10 +18,14 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-__all__ = ["Usage", "cost_usd"]
+__all__ = ["Usage", "cost_usd", "known_model", "preload"]
 
 _log = logging.getLogger("helicone_lite")
+_MILLION = 1_000_000
+_UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +42,39 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    """Dollars per million tokens of each kind, as genai-prices charges them."""
+
+    uncached: Decimal
+    cache_read: Decimal
+    cache_write: Decimal
+    output: Decimal
+
+    def price(self, usage: Usage) -> float | None:
+        uncached = usage.prompt_tokens - usage.cached_tokens - usage.cache_write_tokens
+        if uncached < 0:
+            return None  # inconsistent counts: let genai-prices judge (it refuses them)
+        total = (
+            self.uncached * uncached
+            + self.cache_read * usage.cached_tokens
+            + self.cache_write * usage.cache_write_tokens
+            + self.output * usage.completion_tokens
+        )
+        return float(total / _MILLION)
+
+
+def preload() -> None:
+    """Import genai-prices and everything it imports lazily, on the calling thread.
+
+    Called before the writer thread starts. Failures are ignored (costs are then NULL).
+    """
+    try:
+        _calc(Usage(prompt_tokens=1, completion_tokens=1), "gpt-4o-mini", "openai")
+    except Exception:
+        _log.debug("genai-prices could not be loaded", exc_info=True)
+
+
 def cost_usd(model: str | None, provider: str | None, usage: Usage) -> float | None:
     """Price one call; ``None`` when genai-prices does not know the model (never a guess).
 
@@ -37,6 +83,56 @@ def cost_usd(model: str | None, provider: str | None, usage: Usage) -> float | N
     """
     if not model:
         return None
+    rates = _rates(model, provider or None)
+    if rates is _UNKNOWN:
+        return None
+    if isinstance(rates, _Rates):
+        cost = rates.price(usage)
+        if cost is not None:
+            return cost
+    return _calc_quietly(usage, model, provider or None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rates(model: str, provider: str | None) -> _Rates | str | None:
+    """The linear rates of ``model`` (probed once per pair); ``_UNKNOWN`` for a model
+    genai-prices does not know, None when it is not priced linearly."""
+    try:
+        if _is_tiered(model, provider):
+            return None
+    except LookupError:
+        if provider is None:
+            return _UNKNOWN
+        return _rates(model, None)
+    except Exception:
+        return None
+    try:
+        uncached = _calc(Usage(prompt_tokens=_MILLION), model, provider)
+        read = _calc(Usage(prompt_tokens=_MILLION, cached_tokens=_MILLION), model, provider)
+        write = _calc(Usage(prompt_tokens=_MILLION, cache_write_tokens=_MILLION), model, provider)
+        output = _calc(Usage(completion_tokens=_MILLION), model, provider)
+    except Exception:  # unknown model, odd price shape: the slow path decides
+        return None
+    return _Rates(uncached, read, write, output)
+
+
+def _is_tiered(model: str, provider: str | None) -> bool:
+    from genai_prices import data_snapshot
+    from genai_prices.types import TieredPrices
+
+    snapshot = data_snapshot.get_snapshot()
+    _, info = snapshot.find_provider_model(model, None, provider, None)
+    prices: Any = info.prices
+    variants = prices if isinstance(prices, list) else [prices]
+    for variant in variants:
+        table = getattr(variant, "prices", variant)
+        if any(isinstance(value, TieredPrices) for value in vars(table).values()):
+            return True
+    return False  # price_variants apply only with a price_context, which is never passed
+
+
+def _calc(usage: Usage, model: str, provider: str | None) -> Decimal:
+    """genai-prices' total price; raises LookupError for an unknown model."""
     from genai_prices import Usage as PriceUsage
     from genai_prices import calc_price
 
@@ -47,23 +143,20 @@ def cost_usd(model: str | None, provider: str | None, usage: Usage) -> float | N
         cache_write_tokens=usage.cache_write_tokens or None,
     )
     try:
-        result = calc_price(price_usage, model, provider_id=provider or None)
+        return calc_price(price_usage, model, provider_id=provider).total_price
     except LookupError:
         if provider is None:
-            return None
-        return _without_provider(model, price_usage)
+            raise
+        return calc_price(price_usage, model).total_price
+
+
+def _calc_quietly(usage: Usage, model: str, provider: str | None) -> float | None:
+    try:
+        return float(_calc(usage, model, provider))
+    except LookupError:
+        return None
     except Exception:  # the price table must never fail a call
         _log.debug("genai-prices failed for %s/%s", provider, model, exc_info=True)
-        return None
-    return float(result.total_price)
-
-
-def _without_provider(model: str, usage: object) -> float | None:
-    from genai_prices import calc_price
-
-    try:
-        return float(calc_price(usage, model).total_price)  # type: ignore[arg-type,unused-ignore]
-    except Exception:
         return None
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -73,7 +72,7 @@ def build_call(
         req["extra_headers"] = headers
     model = str(body.get("model", ""))
     call = Call(
-        id=options.request_id or str(uuid.uuid4()),
+        id=options.request_id or runtime.store.ids.new(),  # v7, no syscall on this path
         kind=kind,
         params=body,
         options=options,

@@ -24,7 +24,6 @@ from ..providers import ProviderRegistry
 from ..providers._catalog import merge_providers
 from ..store import Store, iso_from_epoch
 from ._hooks import Hook, Hooks
-from ._layers import HOOKS, Parts, build_stack
 from ._settings import Settings
 from ._stack import Interceptor
 
@@ -63,6 +62,10 @@ class Runtime:
         self._closer = weakref.finalize(self, _close_all, self._owned)
         self._executor: ThreadPoolExecutor | None = None
         self._named: dict[str, Hook] = {}
+        # Imported here, not at module level: the layers and their machinery (prompts, rate
+        # limits, retry, cache) load with the first Client, not with `import helicone_lite`.
+        from ._layers import HOOKS, Parts, build_stack
+
         try:
             self.store = (
                 store if store is not None else self._own_store(Store(self.home / "helicone.db"))

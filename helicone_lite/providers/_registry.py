@@ -144,8 +144,8 @@ class ProviderRegistry:
         URL (before anything is sent: a misconfigured fallback fails fast too)."""
         for index in range(len(call.targets)):
             checker = getattr(call.targets[index].adapter, "check", None)
-            if checker is not None:
-                checker(call.evolve(target_index=index))
+            if checker is not None:  # no copy for the call's own target (the common case)
+                checker(call if index == call.target_index else call.evolve(target_index=index))
 
 
 def _kinds() -> str:

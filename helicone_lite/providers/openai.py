@@ -4,6 +4,7 @@ OpenAI-compatible endpoint (Groq, Together, DeepSeek, OpenRouter, Ollama, vLLM, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
 import weakref
@@ -47,6 +48,11 @@ class OpenAIAdapter:
         self._async: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[tuple[str, str], openai.AsyncOpenAI]
         ] = weakref.WeakKeyDictionary()
+        # origin client -> (endpoint, key fingerprint): a client's base URL and key do not
+        # change (with_options makes a copy), and the cache key needs both on every hit
+        self._origin_ids: weakref.WeakKeyDictionary[Any, tuple[str, str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # -- where to send --------------------------------------------------------------------
     def _to_origin(self, call: Call) -> bool:
@@ -94,16 +100,27 @@ class OpenAIAdapter:
         if cfg.key_required and cfg.api_key_env and not cfg.resolved_api_key():
             raise ProviderNotConfigured(cfg.name, model, "API key", cfg.api_key_env)
 
+    def _origin_identity(self, origin: Any) -> tuple[str, str]:
+        try:
+            known = self._origin_ids.get(origin)
+        except TypeError:  # not weak-referenceable: compute every time
+            known = None
+        if known is None:
+            key = str(getattr(origin, "api_key", ""))
+            known = (str(origin.base_url), hashlib.sha256(key.encode()).hexdigest()[:16])
+            with contextlib.suppress(TypeError):
+                self._origin_ids[origin] = known
+        return known
+
     def endpoint(self, call: Call) -> str:
         if self._to_origin(call):
-            return str(getattr(call.origin, "base_url", ""))
+            return self._origin_identity(call.origin)[0]
         return self._where(call)[0]
 
     def fingerprint(self, call: Call) -> str:
         if self._to_origin(call):
-            key = str(getattr(call.origin, "api_key", ""))
-        else:
-            key = self._config.resolved_api_key() or ""
+            return self._origin_identity(call.origin)[1]
+        key = self._config.resolved_api_key() or ""
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     # -- the call -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Process lifecycle: drain at exit, start afresh after fork.
+"""Process lifecycle: drain at exit and on SIGTERM, start afresh after fork.
 
 Nothing here holds a strong reference to a Store, so stores can be garbage-collected:
 ``weakref.finalize`` (which runs at interpreter exit through ``atexit``, or when the store is
@@ -8,13 +8,19 @@ weak reference.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import weakref
 from collections.abc import Callable
+from types import FrameType
 from typing import Protocol
 
-__all__ = ["Forkable", "install_exit_drain", "install_fork_hooks"]
+__all__ = ["Forkable", "install_exit_drain", "install_fork_hooks", "install_sigterm_drain"]
+
+Drain = Callable[[], object]
 
 
 class Forkable(Protocol):
@@ -81,3 +87,51 @@ def _drain_in_multiprocessing_child(store: object, drain: Callable[[], object]) 
         register_multiprocessing_drain(owner, drain)
 
     mp_util.register_after_fork(store, register)
+
+
+def install_sigterm_drain(owner: object, drain: Drain) -> bool:
+    """Drain ``owner``'s writer when the process gets SIGTERM, then die of SIGTERM as before.
+
+    Installed only when SIGTERM has its default disposition or is already handled by this
+    function (for another store): an application's own handler, or an ignored SIGTERM, is
+    left alone (its exit path runs the normal exit drain). Only possible from the main
+    thread. The handler keeps weak references and chains: each store's handler drains every
+    live store that installed one, then restores the default disposition and re-sends the
+    signal, so the process still ends "killed by SIGTERM". Returns whether it installed.
+    """
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        return False
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+    except ValueError:
+        return False
+    chained: tuple[Callable[[], Drain | None], ...] = getattr(previous, "_helicone_drains", ())
+    if previous is not signal.SIG_DFL and not chained:
+        return False
+    drains = (*(ref for ref in chained if ref() is not None), _weak_drain(owner, drain))
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        for ref in drains:
+            target = ref()
+            if target is not None:
+                with contextlib.suppress(Exception):  # best effort; dying is not optional
+                    target()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    on_sigterm._helicone_drains = drains  # type: ignore[attr-defined]
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _weak_drain(owner: object, drain: Drain) -> Callable[[], Drain | None]:
+    """A callable returning ``drain`` while ``owner`` is alive, else None."""
+    ref = weakref.ref(owner)
+
+    def get() -> Drain | None:
+        return drain if ref() is not None else None
+
+    return get

@@ -6,9 +6,12 @@ pricing happen in the store's writer thread (row values that are callables are e
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,18 +29,46 @@ if TYPE_CHECKING:
     from ..pipeline._hooks import Hooks
     from ._store import Store
 
-__all__ = ["Recorder"]
+__all__ = ["CANCELLED", "Recorder"]
+
+#: ``requests.status`` of a call cancelled or interrupted before its answer (nginx's "client
+#: closed request"): asyncio cancellation/timeout, KeyboardInterrupt, SystemExit.
+CANCELLED = 499
+_INTERRUPTS = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def status_of(error: BaseException | None) -> int:
     if error is None:
         return 200
+    if isinstance(error, _INTERRUPTS):
+        return CANCELLED
     status = getattr(error, "status_code", None)
     return status if isinstance(status, int) else 0
 
 
+class _OpenStreams:
+    """Streams whose row is not written yet; written (as far as delivered) at exit."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.records: set[_StreamRecord] = set()
+
+    def close_all(self) -> None:
+        with self.lock:
+            records, self.records = list(self.records), set()
+        for record in records:
+            record.on_end(
+                _OpenAtExit(f"stream still open at exit; {record.delivered} chunk(s) delivered")
+            )
+
+
+class _OpenAtExit(Exception):
+    pass
+
+
 class Recorder:
-    """Writes one row to ``requests`` per call (success, provider error, local refusal)."""
+    """Writes one row to ``requests`` per call (success, provider error, local refusal,
+    cancellation), and one per stream when it ends or, if still open, at exit."""
 
     def __init__(
         self, store: Store, hooks: Hooks, *, monotonic: Callable[[], float] = time.monotonic
@@ -46,13 +77,24 @@ class Recorder:
         self._hooks = hooks
         #: the clock of ``Call.started`` (the runtime's injected monotonic clock)
         self.monotonic = monotonic
+        self.open_streams = _OpenStreams()
+        # Created after the store, so at exit it runs before the store's drain (finalizers
+        # run newest first): open streams are logged, then written.
+        weakref.finalize(self, self.open_streams.close_all)
 
     def handle(self, call: Call) -> Flow:
-        result: Result = yield Forward(call)
+        try:
+            result: Result = yield Forward(call)
+        except BaseException as exc:  # cancelled or interrupted: the provider may have billed
+            self.write(call, Result(error=exc), self.monotonic(), None, None)
+            raise
         call = result.sent or call  # as an inner layer rewrote it (prompts: rendered)
         result.headers.setdefault("Helicone-Id", call.id)
         if result.stream is not None and result.error is None:
-            result.observe(_StreamRecord(self, call, result))
+            record = _StreamRecord(self, call, result)
+            with self.open_streams.lock:
+                self.open_streams.records.add(record)
+            result.observe(record)
         else:
             self.write(call, result, self.monotonic(), None, None)
         return result
@@ -99,7 +141,7 @@ class Recorder:
             "model": call.model,
             "response_model": log.get("response_model", response_model),
             "status": log.get("status", status_of(error)),
-            "error": None if error is None else redact(f"{type(error).__name__}: {error}"),
+            "error": None if error is None else redact(_error_text(error)),
             "stream": int(call.stream),
             "latency_ms": round((ended - call.started) * 1000, 3),
             "ttft_ms": None if ttft is None else round((ttft - call.started) * 1000, 3),
@@ -122,6 +164,12 @@ class Recorder:
             # once: the store's writer and an exporter's hook may both want the price
             row["_cost"] = functools.cache(_pricer(call, target, row, log))
         return row
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, _INTERRUPTS):
+        return f"{type(error).__name__}: call cancelled or interrupted before its answer"
+    return f"{type(error).__name__}: {error}"
 
 
 def _stream_usage(chunks: list[Any]) -> dict[str, int]:
@@ -189,12 +237,17 @@ def _jsonable(value: Any) -> Any:
 class _StreamRecord(StreamObserver):
     """Collects chunk references and the time of the first one; writes the row at the end."""
 
-    __slots__ = ("_call", "_chunks", "_recorder", "_result", "_ttft")
+    __slots__ = ("_call", "_chunks", "_done", "_recorder", "_result", "_ttft")
 
     def __init__(self, recorder: Recorder, call: Call, result: Result) -> None:
         self._recorder, self._call, self._result = recorder, call, result
         self._chunks: list[Any] = []
         self._ttft: float | None = None
+        self._done = False
+
+    @property
+    def delivered(self) -> int:
+        return len(self._chunks)
 
     def on_chunk(self, chunk: Any) -> None:
         if self._ttft is None:
@@ -202,8 +255,16 @@ class _StreamRecord(StreamObserver):
         self._chunks.append(chunk)
 
     def on_end(self, error: BaseException | None) -> None:
+        open_streams = self._recorder.open_streams
+        with open_streams.lock:
+            if self._done:
+                return  # written at exit already, or ended twice
+            self._done = True
+            open_streams.records.discard(self)
         result = self._result
-        if error is not None and not isinstance(error, StreamClosedEarly):
+        if isinstance(error, _OpenAtExit):
+            result.log.setdefault("error", str(error))
+        elif error is not None and not isinstance(error, StreamClosedEarly):
             result.error = error
         elif isinstance(error, StreamClosedEarly):
             result.log.setdefault("error", "stream closed by the caller before its end")

@@ -12,7 +12,7 @@ from ._errors import LOGGER, Reporter
 from ._ids import new_request_id
 from ._json import JsonEncoder, datetime_iso
 
-__all__ = ["Item", "PreparedRow", "RowPreparer", "Statement", "to_sql_value"]
+__all__ = ["Item", "PreparedRow", "RowPreparer", "Statement", "materialize", "to_sql_value"]
 
 Item = tuple[str, dict[str, Any]]  # (table, row) as queued by Store.write
 Statement = tuple[str, tuple[Any, ...]]  # (sql, parameters)
@@ -44,6 +44,23 @@ def to_sql_value(value: Any, encode: Callable[[Any], str]) -> Any:
     return str(value)
 
 
+def materialize(item: Item, new_id: Callable[[], str] = new_request_id) -> Item:
+    """The row as plain values: deferred callables evaluated, ``_cost`` priced, an id given.
+
+    Runs on the writer thread before a batch goes to the sink or the spill journal, so both
+    engines and the journal see the same JSON-able row, and a spilled row keeps its id.
+    """
+    table, row = item
+    _evaluate_deferred(row)
+    if table == "requests":
+        if not row.get("id"):
+            row["id"] = new_id()
+        compute = row.pop("_cost", None)
+        if "cost_usd" not in row:
+            row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
+    return item
+
+
 def evaluate_cost(compute: Callable[[], float | None]) -> float | None:
     """Call a row's ``_cost`` hook; any failure (or a non-number) means unknown cost (NULL)."""
     try:
@@ -59,6 +76,11 @@ def evaluate_cost(compute: Callable[[], float | None]) -> float | None:
 
 class RowPreparer:
     """Builds ``INSERT OR REPLACE`` statements for rows of known tables.
+
+    Rows of ``requests`` are inserted with ``INSERT OR IGNORE``: the id is the primary key, a
+    row is never overwritten, and a row replayed from the spill journal that had in fact been
+    committed is skipped (each row lands exactly once). Other tables keep ``OR REPLACE``
+    (their keys are natural: replaying them writes the same values again).
 
     The SQL depends on which keys a row has (missing keys keep the column's default), so it
     is cached per (table, key tuple): rows written by one code path share one statement and
@@ -110,8 +132,9 @@ class RowPreparer:
                     name,
                 )
         names = [keys[i] for i in keep]
+        verb = "INSERT OR IGNORE" if table == "requests" else "INSERT OR REPLACE"
         sql = (
-            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) "
+            f"{verb} INTO {table} ({', '.join(names)}) "
             f"VALUES ({', '.join('?' * len(names))})"
         )
         return sql, (None if len(keep) == len(keys) else keep)

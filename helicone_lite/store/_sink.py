@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -47,8 +48,13 @@ class SqliteSink:
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
     shape. "Database is locked" (beyond the busy timeout), a read-only file, a full disk and
     other failures are retried ``retries`` times with exponential backoff, then the batch is
-    dropped and reported once. A row the database rejects (constraint, unbindable value) is
-    dropped alone: the batch is replayed row by row, each under a savepoint.
+    reported as failed (the writer spills it). A row the database rejects (constraint,
+    unbindable value) is dropped alone: the batch is replayed row by row, each under a
+    savepoint.
+
+    The file's identity (device, inode) is checked before and after every commit: a store
+    deleted or replaced underneath the writer is reopened (and re-created and migrated), and
+    a batch that went to the orphaned file is committed again to the new one.
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class SqliteSink:
         self._conn: sqlite3.Connection | None = None
         self._preparer: RowPreparer | None = None
         self._inherited: list[sqlite3.Connection] = []
+        self._identity: tuple[int, int] | None = None
         # Held while a transaction is open; fork waits for it (see Store._before_fork).
         self.commit_lock = threading.Lock()
 
@@ -84,6 +91,11 @@ class SqliteSink:
                 if prepared is None:
                     prepared, rejected = self._prepare(items)
                 dropped = rejected + self._commit(prepared)
+                if self._conn is not None and self._identity != _identity(self._db.path):
+                    self._report_moved()
+                    self.close()  # committed to a file no longer there: again, to the new one
+                    errors += 1
+                    continue
             except StoreError as exc:  # the store is unusable: retrying cannot help
                 errors, last = errors + 1, exc
                 break
@@ -94,8 +106,9 @@ class SqliteSink:
             return Outcome(len(items) - dropped, dropped, errors, failed=False)
         self._reporter.warn_once(
             "write-failed",
-            "helicone_lite store: could not write to %s (%s); dropped %d row(s). Later failures"
-            " are counted in Store.stats()['dropped'] and not logged again.",
+            "helicone_lite store: could not write to %s (%s); %d row(s) go to the spill journal"
+            " and are written when it works again. Later failures are counted in"
+            " Store.stats() and not logged again.",
             self._db.path,
             last,
             len(items),
@@ -160,7 +173,17 @@ class SqliteSink:
             exc,
         )
 
+    def _report_moved(self) -> None:
+        self._reporter.warn_once(
+            "file-moved",
+            "helicone_lite store: %s was deleted or replaced while in use; reopened it",
+            self._db.path,
+        )
+
     def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None and self._identity != _identity(self._db.path):
+            self._report_moved()
+            self.close()
         if self._conn is None:
             conn = self._db.connect(cache_kib=WRITER_CACHE_KIB)
             try:
@@ -169,6 +192,7 @@ class SqliteSink:
                 conn.close()
                 raise
             self._conn = conn
+            self._identity = _identity(self._db.path)
         return self._conn
 
     def _after_error(self, exc: sqlite3.Error) -> None:
@@ -188,6 +212,14 @@ class SqliteSink:
             self._inherited.append(self._conn)  # never used nor closed in the child
             self._conn = None
         self.commit_lock = threading.Lock()
+
+
+def _identity(path: os.PathLike[str]) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _group(prepared: list[PreparedRow]) -> dict[str, list[tuple[Any, ...]]]:

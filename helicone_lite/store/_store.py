@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
@@ -12,11 +13,13 @@ from typing import Any
 
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
-from ._lifecycle import install_exit_drain, install_fork_hooks
+from ._ids import IdSource
+from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
 from ._pool import ThreadConnections
 from ._readonly import ReadOnlyConnection, translate_error
 from ._schema import MIGRATIONS
 from ._sink import SqliteSink
+from ._spill import SpillJournal
 from ._writer import BatchWriter
 
 __all__ = ["Store"]
@@ -48,8 +51,15 @@ class Store:
     Keyword options: ``busy_timeout`` (seconds SQLite waits on a lock), ``max_queue`` (rows
     buffered for the writer), ``batch_size``, ``block_timeout`` (how long ``write`` waits when
     the queue is full before dropping), ``retries`` and ``retry_backoff`` (failed batches and
-    locked ``BEGIN IMMEDIATE``), ``sleep`` (injected for tests), ``on_connect`` (called with
-    every new connection, e.g. to register SQL functions), ``migrations``.
+    locked ``BEGIN IMMEDIATE``), ``group_rows`` and ``group_wait`` (group commit: gather up
+    to this many rows or wait this long after the first), ``exit_timeout`` (how long exit,
+    SIGTERM and ``close()`` wait for the writer before spilling the rest), ``spill_max_bytes``
+    (bound of the spill journal; ``0`` turns spilling off), ``spill_fallback`` (journal
+    directory when the store's own cannot be written), ``probe_interval`` (how often a failing
+    store is tried again), ``handle_sigterm`` (drain on SIGTERM when the application has no
+    handler of its own), ``sleep`` and ``monotonic`` (injected for tests), ``on_connect``
+    (called with every new connection, e.g. to register SQL functions), ``migrations``.
+    See docs/reliability.md.
     """
 
     def __init__(
@@ -62,7 +72,15 @@ class Store:
         block_timeout: float = 0.1,
         retries: int = 3,
         retry_backoff: float = 0.1,
+        group_rows: int = 256,
+        group_wait: float = 0.02,
+        exit_timeout: float = 2.0,
+        spill_max_bytes: int = 256 << 20,
+        spill_fallback: str | os.PathLike[str] | None = None,
+        probe_interval: float = 1.0,
+        handle_sigterm: bool = True,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
         on_connect: Callable[[sqlite3.Connection], None] | None = None,
         migrations: Sequence[str] = MIGRATIONS,
     ) -> None:
@@ -82,15 +100,36 @@ class Store:
         self._sink = SqliteSink(
             self._db, self._reporter, retries=retries, retry_backoff=retry_backoff, sleep=sleep
         )
+        self.ids = IdSource()
+        self.journal = (
+            SpillJournal(
+                self.path,
+                max_bytes=spill_max_bytes,
+                fallback=Path(spill_fallback) if spill_fallback is not None else None,
+            )
+            if spill_max_bytes > 0
+            else None
+        )
         self._writer = BatchWriter(
             self._sink,
             self._reporter,
+            journal=self.journal,
             max_queue=max_queue,
             batch_size=batch_size,
             block_timeout=block_timeout,
+            group_rows=group_rows,
+            group_wait=group_wait,
+            probe_interval=probe_interval,
+            monotonic=monotonic,
+            preload=_preload,
+            new_id=self.ids.new,
         )
-        self._finalizer = install_exit_drain(self, self._writer.shutdown)
-        install_fork_hooks(self, self._writer.shutdown)
+        self.exit_timeout = exit_timeout
+        drain = functools.partial(self._writer.shutdown, exit_timeout)
+        self._finalizer = install_exit_drain(self, drain)
+        install_fork_hooks(self, drain)
+        if handle_sigterm:
+            install_sigterm_drain(self, drain)
         self._fork_locked = False
         self._try_initialize()
 
@@ -111,8 +150,10 @@ class Store:
         return self._db.version
 
     def stats(self) -> dict[str, int]:
-        """Writer counters: rows ``written``, ``dropped``, ``queued`` (not yet written) and
-        ``errors`` (failed write attempts); plus ``degraded`` (0/1)."""
+        """Writer counters: rows ``written`` to the store, ``spilled`` to the journal,
+        ``replayed`` from it into the store, ``dropped`` (lost, see docs/reliability.md),
+        ``queued`` (not yet handled); ``errors`` (failed write attempts), ``commits``;
+        plus ``degraded`` (0/1)."""
         return {**self._writer.stats(), "degraded": int(self.degraded)}
 
     def _try_initialize(self) -> bool:
@@ -150,7 +191,7 @@ class Store:
         self._writer.put((table, dict(row)))
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Block until every row written before this call is committed (or dropped after a
+        """Block until every row written before this call is committed (or spilled after a
         failure). Returns False if ``timeout`` (seconds) passed first."""
         return self._writer.flush(timeout)
 
@@ -160,7 +201,8 @@ class Store:
         self._finalizer()
 
     def close(self) -> None:
-        """Write what is queued, stop the writer, close this store's connections. Idempotent."""
+        """Write what is queued (waiting at most ``exit_timeout``, then spilling the rest),
+        stop the writer, close this store's connections. Idempotent."""
         self._finalizer()
         self._closed = True
         self._conns.close_all()
@@ -272,8 +314,8 @@ class Store:
         self._readers.before_fork()
         # Wait for the writer's transaction to end: a child inheriting SQLite's in-process
         # lock bookkeeping mid-transaction could never write.
-        self._sink.commit_lock.acquire()
-        self._fork_locked = True
+        # Bounded: a writer stuck on a locked database must not hang the fork.
+        self._fork_locked = self._sink.commit_lock.acquire(timeout=self._db.busy_timeout + 1)
 
     def _after_fork_parent(self) -> None:
         self._conns.after_fork_parent()
@@ -290,6 +332,13 @@ class Store:
         self._readers.after_fork_child()
         self._sink.after_fork_child()
         self._writer.after_fork_child()
+
+
+def _preload() -> None:
+    """What the writer thread needs, imported before it starts (see BatchWriter)."""
+    from .._cost import preload
+
+    preload()
 
 
 def _column_names(cursor: sqlite3.Cursor) -> list[str]:

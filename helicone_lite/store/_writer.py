@@ -1,19 +1,37 @@
-"""The background writer: a bounded queue drained in batches by one daemon thread."""
+"""The background writer: a bounded queue, group commits, and a spill journal for bad times.
+
+One daemon thread per store per process takes rows from the queue and hands them, in
+batches, to a :class:`Sink` (SQLite today, PostgreSQL next). Everything engine-independent
+lives here, above the sink: grouping rows into few commits, turning deferred row values into
+plain ones, spilling what the sink cannot take to the journal, replaying it later, and a
+bounded exit.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from ._errors import LOGGER, Reporter
-from ._rows import Item
+from ._ids import new_request_id
+from ._rows import Item, materialize
 from ._sink import Outcome
+from ._spill import SpillJournal
 
 __all__ = ["BatchWriter", "Sink"]
 
 
 class Sink(Protocol):
+    """A storage engine as the writer sees it.
+
+    ``write_batch`` commits ``items`` (plain JSON-able rows) and never raises for database
+    trouble; ``failed=True`` in the outcome means nothing was committed. Inserts into
+    ``requests`` must be idempotent by ``id`` and never overwrite (rows can be replayed).
+    """
+
     def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome: ...
 
     def close(self) -> None: ...
@@ -22,17 +40,22 @@ class Sink(Protocol):
 class BatchWriter:
     """Queues rows from any thread and writes them from one daemon thread.
 
-    * ``put`` is the hot path: one lock, one append. The thread starts on the first ``put``.
-    * The queue holds at most ``max_queue`` rows. When it is full, ``put`` waits up to
-      ``block_timeout`` for room (back-pressure), then drops the row; once dropping has begun,
-      further rows are dropped without waiting until the writer makes room again. The first
-      drop is logged once; all are counted in ``stats()['dropped']``.
-    * The thread takes up to ``batch_size`` rows at a time (fewer when the queue is
-      momentarily empty) and hands them to the sink. After a batch failed and was dropped,
-      the next batch takes everything queued and gets a single attempt, so a dead database
-      cannot hold the process (or its exit) for minutes.
-    * Every ``put`` gets a sequence number under the same lock as the append, so ``flush``
-      can wait for exactly the rows enqueued before it was called.
+    * ``put`` is the hot path: one lock, one append. The thread starts on the first ``put``
+      (after ``preload`` ran on the caller's thread: the writer imports nothing itself).
+    * **Group commit**: once a row is queued, the thread waits up to ``group_wait`` seconds
+      (measured with ``monotonic``) or until ``group_rows`` rows are queued, so one commit
+      carries many rows; ``flush`` and ``shutdown`` cut the wait short. Batches hold at most
+      ``batch_size`` rows.
+    * **Back-pressure**: the queue holds at most ``max_queue`` rows. When it is full, ``put``
+      waits up to ``block_timeout`` for room, then drops the row (counted, logged once).
+    * **Spill**: a batch the sink could not commit (locked, full, read-only, deleted store)
+      goes to the spill journal. While the sink is failing, batches go straight to the
+      journal and the sink is probed once every ``probe_interval`` seconds; when it works
+      again the journal is replayed into it. The journal is also checked when the thread
+      starts and every ``replay_interval`` seconds, so rows spilled by another process are
+      replayed too.
+    * **Bounded exit**: ``shutdown(timeout)`` waits at most ``timeout`` for the thread, then
+      spills what is left (queued rows and the batch in flight) from the calling thread.
     """
 
     def __init__(
@@ -40,34 +63,54 @@ class BatchWriter:
         sink: Sink,
         reporter: Reporter,
         *,
+        journal: SpillJournal | None,
         max_queue: int,
         batch_size: int,
         block_timeout: float,
+        group_rows: int = 256,
+        group_wait: float = 0.02,
+        probe_interval: float = 1.0,
+        replay_interval: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        preload: Callable[[], None] | None = None,
+        new_id: Callable[[], str] = new_request_id,
     ) -> None:
         self._sink = sink
         self._reporter = reporter
+        self._journal = journal
         self._max_queue = max_queue
         self._batch_size = batch_size
         self._block_timeout = block_timeout
+        self._group_rows = min(group_rows, batch_size)
+        self._group_wait = group_wait
+        self._probe_interval = probe_interval
+        self._replay_interval = replay_interval
+        self._monotonic = monotonic
+        self._preload = preload
+        self._new_id = new_id
         self._stopping = False
         self._reset()
 
     def _reset(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: a SIGTERM handler may drain while the main thread is inside put().
+        self._lock = threading.RLock()
         self._has_rows = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._drained = threading.Condition(self._lock)
         self._items: deque[Item] = deque()
+        self._inflight: list[Item] = []
         self._enqueued = 0  # sequence number of the last row enqueued
-        self._taken = 0  # ... of the last row taken by the writer thread
-        self._done = 0  # ... of the last row written or dropped by it
+        self._done = 0  # ... of the last row written, spilled or dropped by the thread
         self._thread: threading.Thread | None = None
         self._writer_ident: int | None = None
-        self._idle = False
+        self._idle = self._lingering = False
+        self._hurry = 0  # flush() callers waiting: stop gathering rows
         self._room_waiters = 0
         self._dropping = False
         self._healthy = True
-        self._written = self._dropped = self._errors = 0
+        self._next_probe = self._next_replay_check = 0.0
+        self._written = self._spilled = self._replayed = self._dropped = self._errors = 0
+        self._commits = 0
 
     # --- producers ---
 
@@ -85,7 +128,7 @@ class BatchWriter:
             else:
                 self._items.append(item)
                 self._enqueued += 1
-                if self._idle:
+                if self._idle or (self._lingering and len(self._items) >= self._group_rows):
                     self._has_rows.notify()
                 return
         self._report_drop(reason)
@@ -112,26 +155,18 @@ class BatchWriter:
         return True
 
     def _report_drop(self, reason: str) -> None:
-        if reason == "closed":
-            self._reporter.warn_once(
-                "write-after-close",
-                "helicone_lite store: write after close(); the row was dropped",
-            )
-        elif reason == "no-thread":
-            self._reporter.warn_once(
-                "no-thread",
-                "helicone_lite store: cannot start the writer thread; rows are dropped",
-            )
-        else:
-            self._reporter.warn_once(
-                "queue-full",
-                "helicone_lite store: the log queue is full (%d rows; the database is slower"
-                " than the calls or stuck); dropping rows. The count is in"
-                " Store.stats()['dropped'].",
-                self._max_queue,
-            )
+        messages = {
+            "closed": "helicone_lite store: write after close(); the row was dropped",
+            "no-thread": "helicone_lite store: cannot start the writer thread; rows are dropped",
+            "full": "helicone_lite store: the log queue is full (%d rows; the writer cannot keep"
+            " up); dropping rows. The count is in Store.stats()['dropped'].",
+        }
+        args = (self._max_queue,) if reason == "full" else ()
+        self._reporter.warn_once(f"drop-{reason}", messages[reason], *args)
 
     def _start(self) -> bool:
+        if self._preload is not None:
+            self._preload()  # imports on this thread, before the writer exists (fork safety)
         thread = threading.Thread(target=self._run, name="helicone-lite-writer", daemon=True)
         try:
             thread.start()  # RuntimeError during interpreter shutdown or out of threads
@@ -145,62 +180,158 @@ class BatchWriter:
     def _run(self) -> None:
         self._writer_ident = threading.get_ident()
         try:
+            self._replay_if_pending()
             while True:
-                batch, retry = self._next_batch()
+                batch = self._next_batch()
                 if not batch:
                     return
-                self._finish(len(batch), self._write(batch, retry))
+                self._finish(len(batch), self._handle(batch))
         finally:
             self._sink.close()
 
-    def _next_batch(self) -> tuple[list[Item], bool]:
+    def _next_batch(self) -> list[Item]:
         with self._lock:
             while not self._items and not self._stopping:
                 self._idle = True
                 self._has_rows.wait()
                 self._idle = False
+            self._gather()
             count = len(self._items)
             if self._healthy:
                 count = min(count, self._batch_size)
             popleft = self._items.popleft
             batch = [popleft() for _ in range(count)]
-            self._taken += count
             self._dropping = False
             if self._room_waiters:
                 self._has_room.notify_all()
-            return batch, self._healthy
+            return batch
 
-    def _write(self, batch: list[Item], retry: bool) -> Outcome:
+    def _gather(self) -> None:
+        """Wait (lock held, released while waiting) for more rows to share the commit."""
+        if self._group_wait <= 0 or not self._healthy:
+            return
+        deadline = self._monotonic() + self._group_wait
+        self._lingering = True
         try:
-            return self._sink.write_batch(batch, retry=retry)
-        except BaseException:  # nothing may kill this thread: flush() would wait forever
-            if self._reporter.warn_once("writer-bug", "helicone_lite store: writer error"):
-                LOGGER.exception("helicone_lite store: unexpected writer error")
-            return Outcome(0, len(batch), 1, failed=True)
+            while len(self._items) < self._group_rows and not self._stopping and not self._hurry:
+                remaining = deadline - self._monotonic()
+                if remaining <= 0:
+                    return
+                self._has_rows.wait(remaining)
+        finally:
+            self._lingering = False
 
-    def _finish(self, count: int, outcome: Outcome) -> None:
+    def _handle(self, batch: list[Item]) -> tuple[int, int, int, int]:
+        """Write or spill ``batch``; returns (written, spilled, dropped, errors)."""
+        try:
+            rows = [materialize(item, self._new_id) for item in batch]
+        except BaseException:  # nothing may kill this thread: flush() would wait forever
+            self._report_bug()
+            return 0, 0, len(batch), 1
         with self._lock:
+            self._inflight = rows
+        now = self._monotonic()
+        if not self._healthy and now < self._next_probe:
+            return (0, *self._spill(rows), 0)
+        outcome = self._write(rows, retry=self._healthy)
+        if outcome.failed:
+            self._healthy = False
+            self._next_probe = now + self._probe_interval
+            return (0, *self._spill(rows), outcome.errors)
+        recovered = not self._healthy
+        self._healthy = True
+        if recovered or now >= self._next_replay_check:
+            self._replay_if_pending()
+        return outcome.written, 0, outcome.dropped, outcome.errors
+
+    def _write(self, rows: list[Item], *, retry: bool) -> Outcome:
+        try:
+            outcome = self._sink.write_batch(rows, retry=retry)
+        except BaseException:
+            self._report_bug()
+            return Outcome(0, len(rows), 1, failed=True)
+        if not outcome.failed:
+            with self._lock:
+                self._commits += 1
+        return outcome
+
+    def _spill(self, rows: list[Item]) -> tuple[int, int]:
+        if self._journal is None or not rows:
+            return 0, len(rows)
+        spilled, dropped = self._journal.append(rows)
+        if dropped:
+            self._reporter.warn_once(
+                "spill-full",
+                "helicone_lite store: the spill journal is full or cannot be written (bound"
+                " %d bytes); dropping rows. The count is in Store.stats()['dropped'].",
+                self._journal.max_bytes,
+            )
+        return spilled, dropped
+
+    def _replay_if_pending(self) -> None:
+        journal = self._journal
+        self._next_replay_check = self._monotonic() + self._replay_interval
+        if journal is None or not journal.pending():
+            return
+        for path in journal.claim():
+            result = journal.replay(path, self._replay_batch, self._batch_size)
+            with self._lock:
+                self._replayed += result.replayed
+                self._dropped += result.corrupt
+            if result.corrupt:
+                self._reporter.warn_once(
+                    "spill-corrupt",
+                    "helicone_lite store: %s has damaged records (checksum); they were skipped",
+                    path,
+                )
+            if not result.complete:
+                return
+
+    def _replay_batch(self, rows: list[Item]) -> bool:
+        outcome = self._write(rows, retry=False)
+        if outcome.failed:
+            self._healthy = False
+            self._next_probe = self._monotonic() + self._probe_interval
+        else:
+            with self._lock:
+                self._dropped += outcome.dropped  # rows the database rejects for good
+        return not outcome.failed
+
+    def _report_bug(self) -> None:
+        if self._reporter.warn_once("writer-bug", "helicone_lite store: writer error"):
+            LOGGER.exception("helicone_lite store: unexpected writer error")
+
+    def _finish(self, count: int, counts: tuple[int, int, int, int]) -> None:
+        written, spilled, dropped, errors = counts
+        with self._lock:
+            self._inflight = []
             self._done += count
-            self._written += outcome.written
-            self._dropped += outcome.dropped
-            self._errors += outcome.errors
-            self._healthy = not outcome.failed
+            self._written += written
+            self._spilled += spilled
+            self._dropped += dropped
+            self._errors += errors
             self._drained.notify_all()
 
     # --- control ---
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every row enqueued before this call is written or dropped."""
+        """Wait until every row enqueued before this call is written, spilled or dropped."""
         with self._lock:
             target = self._enqueued
             if self._done >= target:
                 return True
             if threading.get_ident() == self._writer_ident:
                 return False  # called from the writer thread itself (e.g. a _cost hook)
-            return self._drained.wait_for(lambda: self._done >= target, timeout)
+            self._hurry += 1
+            self._has_rows.notify()
+            try:
+                return self._drained.wait_for(lambda: self._done >= target, timeout)
+            finally:
+                self._hurry -= 1
 
     def shutdown(self, timeout: float | None = None) -> bool:
-        """Stop accepting rows, write what is queued, stop the thread. Idempotent."""
+        """Stop accepting rows; write what is queued within ``timeout`` seconds, spill the
+        rest; stop the thread. Returns True when everything was written. Idempotent."""
         with self._lock:
             self._stopping = True
             thread = self._thread
@@ -209,15 +340,41 @@ class BatchWriter:
         if thread is None or thread.ident == threading.get_ident():
             return True
         thread.join(timeout)
-        return not thread.is_alive()
+        if not thread.is_alive():
+            return True
+        self._spill_remaining()
+        return False
+
+    def _spill_remaining(self) -> None:
+        with self._lock:
+            queued = list(self._items)
+            self._items.clear()
+            inflight = self._inflight
+            self._inflight = []
+            self._done += len(queued)
+        rows = [materialize(item, self._new_id) for item in queued]
+        spilled, dropped = self._spill(inflight + rows)
+        with self._lock:
+            self._spilled += spilled
+            self._dropped += dropped
+            self._drained.notify_all()
+        if spilled:
+            LOGGER.warning(
+                "helicone_lite store: exit did not finish writing in time; %d row(s) went to the"
+                " spill journal and will be written by the next writer",
+                spilled,
+            )
 
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {
                 "written": self._written,
+                "spilled": self._spilled,
+                "replayed": self._replayed,
                 "dropped": self._dropped,
                 "queued": self._enqueued - self._done,
                 "errors": self._errors,
+                "commits": self._commits,
             }
 
     @property

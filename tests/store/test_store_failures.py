@@ -80,6 +80,16 @@ class Switch:
             conn.execute(self.pragma)
 
 
+class Clock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.mark.parametrize(
     ("pragma", "message"),
     [
@@ -88,7 +98,7 @@ class Switch:
     ],
     ids=["read-only", "disk-full"],
 )
-def test_write_failures_are_retried_dropped_reported_once_then_recover(
+def test_write_failures_spill_then_replay_once_the_store_recovers(
     db_path: Path,
     make_row: RowFactory,
     caplog: pytest.LogCaptureFixture,
@@ -98,7 +108,17 @@ def test_write_failures_are_retried_dropped_reported_once_then_recover(
     caplog.set_level(logging.WARNING, logger="helicone_lite")
     switch = Switch(pragma)
     sleeps: list[float] = []
-    store = Store(db_path, on_connect=switch, retries=2, retry_backoff=0.5, sleep=sleeps.append)
+    clock = Clock()
+    store = Store(
+        db_path,
+        on_connect=switch,
+        retries=2,
+        retry_backoff=0.5,
+        sleep=sleeps.append,
+        monotonic=clock,
+        group_wait=0,
+        probe_interval=10,
+    )
     try:
         # Parked before its first commit, so before it connects. The rows are large so that
         # they need new pages (max_page_count cannot go below the current size).
@@ -109,25 +129,34 @@ def test_write_failures_are_retried_dropped_reported_once_then_recover(
         gate.set()
         assert store.flush()
         # The parked row's batch: one attempt and two retries with exponential backoff
-        # (through the injected sleep), then dropped. The five queued rows form the next
-        # batch, which gets a single attempt now that the database has failed.
+        # (through the injected sleep), then spilled. The five queued rows go straight to the
+        # journal: the store is not tried again before the probe interval has passed.
         assert sleeps == [0.5, 1.0]
         stats = store.stats()
-        assert (stats["written"], stats["dropped"], stats["errors"]) == (0, 6, 4)
+        assert (stats["written"], stats["spilled"], stats["dropped"], stats["errors"]) == (
+            0,
+            6,
+            0,
+            3,
+        )
         [warning] = warnings_about(caplog, "could not write")
-        assert "dropped 1 row(s)" in warning.getMessage() and message in warning.getMessage()
+        assert "spill journal" in warning.getMessage() and message in warning.getMessage()
+        assert store.journal is not None and store.journal.pending()
 
-        for _ in range(3):
-            store.write("requests", make_row(request_body="z" * 20_000))
+        clock.now += 10  # probe time: one attempt, still failing, spilled again
+        store.write("requests", make_row(request_body="z" * 20_000))
         assert store.flush()
-        assert store.stats()["dropped"] == 9
+        assert store.stats()["spilled"] == 7 and store.stats()["errors"] == 4
         assert len(warnings_about(caplog, "could not write")) == 1  # reported once
 
-        switch.on.clear()  # the problem goes away: the writer reconnects and recovers
+        switch.on.clear()  # the problem goes away: at the next probe the journal is replayed
+        clock.now += 10
         store.write("requests", make_row())
         assert store.flush()
-        assert count(db_path) == 1
-        assert store.stats()["written"] == 1
+        assert count(db_path) == 8
+        stats = store.stats()
+        assert (stats["written"], stats["replayed"], stats["dropped"]) == (1, 7, 0)
+        assert not store.journal.pending()
     finally:
         store.close()
 
@@ -186,11 +215,14 @@ def test_locked_database_succeeds_once_released(db_path: Path, make_row: RowFact
             holder.close()
 
 
-def test_locked_database_beyond_retries_drops_and_reports(
+def test_locked_database_beyond_retries_spills_and_replays(
     db_path: Path, make_row: RowFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="helicone_lite")
-    store = Store(db_path, busy_timeout=0.01, retries=1, sleep=lambda s: None)
+    clock = Clock()
+    store = Store(
+        db_path, busy_timeout=0.01, retries=1, sleep=lambda s: None, monotonic=clock, group_wait=0
+    )
     gate = blocked_writer(store)
     holder = lock_holder(db_path)
     try:
@@ -199,14 +231,23 @@ def test_locked_database_beyond_retries_drops_and_reports(
         gate.set()
         assert store.flush()
         stats = store.stats()
-        assert (stats["written"], stats["dropped"], stats["errors"]) == (0, 4, 3)
+        assert (stats["written"], stats["spilled"], stats["dropped"], stats["errors"]) == (
+            0,
+            4,
+            0,
+            2,
+        )
         [warning] = warnings_about(caplog, "could not write")
-        assert "locked" in warning.getMessage() and "dropped 1 row(s)" in warning.getMessage()
+        assert (
+            "locked" in warning.getMessage() and "1 row(s) go to the spill" in warning.getMessage()
+        )
 
-        holder.execute("COMMIT")  # released: the next rows are written
+        holder.execute("COMMIT")  # released: the next probe writes, then replays the journal
+        clock.now += 60
         store.write("requests", make_row())
         assert store.flush()
-        assert count(db_path) == 1
+        assert count(db_path) == 5
+        assert store.stats()["replayed"] == 4
     finally:
         holder.close()
         store.close()

@@ -1,0 +1,53 @@
+"""Timing in blocks: 100 calls of one kind, then 100 of the next, in turn.
+
+Alternating single calls makes each call pay for the background work (the log writer, the
+garbage collector) triggered by the previous one, which favours whichever path leaves the
+least work behind; timing blocks of one kind keeps each path's own background cost inside its
+own samples. Every benchmark runs the raw SDK in the same run and reports ratios to it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Mapping
+
+BLOCK = 100
+
+
+def blocks(
+    paths: Mapping[str, Callable[[], object]], calls: int, block: int = BLOCK
+) -> dict[str, list[float]]:
+    """Per-call times in milliseconds, ``calls`` per path, taken in blocks of ``block``."""
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    clock = time.perf_counter
+    done = 0
+    while done < calls:
+        size = min(block, calls - done)
+        for name, fn in paths.items():
+            out = samples[name]
+            for _ in range(size):
+                start = clock()
+                fn()
+                out.append((clock() - start) * 1e3)
+        done += size
+    return samples
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def table(samples: Mapping[str, list[float]], raw: str, unit: str = "ms") -> str:
+    """Median, p95, added to and ratio against ``raw`` for every path."""
+    scale = 1000.0 if unit == "µs" else 1.0
+    base = statistics.median(samples[raw])
+    lines = [f"  {'path':<40}{'median':>10}{'p95':>10}{'added':>10}{'÷ raw':>8}   ({unit})"]
+    for name, values in samples.items():
+        median = statistics.median(values)
+        lines.append(
+            f"  {name:<40}{median * scale:>10.3f}{pct(values, 0.95) * scale:>10.3f}"
+            f"{(median - base) * scale:>10.3f}{median / base:>8.3f}"
+        )
+    return "\n".join(lines)
