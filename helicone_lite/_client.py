@@ -20,7 +20,7 @@ from ._analytics import AsyncDashboardMixin, DashboardMixin
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options
 from .options._model import EMPTY
-from .options._parse import parse_headers, parse_kwargs
+from .options._parse import check_unknown_headers, parse_headers, parse_kwargs
 from .pipeline._call import Call
 from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
 from .pipeline._runtime import Runtime
@@ -46,7 +46,8 @@ def _split_init(
         max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)
     kwargs["max_retries"] = 0  # the retry layer is the only retry loop
     defaults = inherited.merge(parse_kwargs(kwargs.pop("helicone", None)))
-    header_opts, rest = parse_headers(kwargs.get("default_headers"))
+    given_headers = kwargs.get("default_headers")
+    header_opts, rest = parse_headers(given_headers)
     if rest is not None:
         kwargs["default_headers"] = rest
     defaults = defaults.merge(header_opts)
@@ -56,6 +57,9 @@ def _split_init(
     settings = Settings(**chosen) if runtime is None else None
     if store is not None and not isinstance(store, Store):
         store = Store(store)
+    known = settings if settings is not None else getattr(runtime, "settings", None)
+    strict = getattr(known, "strict_headers", True)
+    check_unknown_headers(given_headers, strict=strict)  # a typo: an error now, not per call
     if runtime is None:
         assert settings is not None
         runtime = Runtime(settings, store)

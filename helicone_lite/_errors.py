@@ -32,7 +32,30 @@ from typing import Any
 import httpx2
 import openai
 
-__all__ = ["ClientClosedError", "HeliconeLiteError", "OptionsError", "status_error"]
+__all__ = ["ClientClosedError", "HeliconeLiteError", "OptionsError", "name", "quote", "status_error"]
+
+#: at most this many characters of a bad value are quoted in an error message.
+QUOTE_CHARS = 40
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """A short, inert rendering of ``value`` for messages: ``repr`` (control characters
+    escaped) of at most ``limit`` characters, with the full length when it was cut.
+
+    >>> quote("x" * 1_000_000)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'… (1000000 characters)"
+    """
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[: limit + 2] + "…"
+
+
+def name(option: str, limit: int = 80) -> str:
+    """An option or header name for a message: non-printable characters escaped, cut short."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in option[:limit])
+    return shown + ("…" if len(option) > limit else "")
+
 
 _STATUS_CLASSES: Mapping[int, type[openai.APIStatusError]] = {
     400: openai.BadRequestError,
@@ -58,6 +81,8 @@ class OptionsError(HeliconeLiteError, ValueError):
 
     Raised before any provider is called. ``option`` is the header name as the user wrote it
     (or the keyword name), ``value`` the offending value, ``allowed`` what would be accepted.
+    The message quotes at most a short prefix of the value (:func:`quote`), so a 1 MB value
+    gives a short message.
 
     >>> str(OptionsError("Helicone-Cache-Bucket-Max-Size", "50", "1 to 20"))
     "Helicone-Cache-Bucket-Max-Size: '50' is not allowed; expected 1 to 20"
@@ -67,7 +92,7 @@ class OptionsError(HeliconeLiteError, ValueError):
         self.option = option
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{option}: {value!r} is not allowed; expected {allowed}")
+        super().__init__(f"{name(option)}: {quote(value)} is not allowed; expected {allowed}")
 
     def __repr__(self) -> str:
         return f"OptionsError({str(self)!r})"

@@ -21,7 +21,9 @@ _log = logging.getLogger("helicone_lite")
 class Deliverer:
     """Sends events to channels; remembers which channels already failed (to warn once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, allow_private: bool = False) -> None:
+        #: post to loopback/private/link-local webhook addresses (Client(webhook_allow_private))
+        self.allow_private = allow_private
         self._failed: set[str] = set()
         self._lock = threading.Lock()
 
@@ -32,7 +34,7 @@ class Deliverer:
             elif isinstance(channel, Log):
                 logging.getLogger(channel.logger).log(channel.level, "alert: %s", event.message)
             else:
-                _post(channel, event)
+                _post(channel, event, self.allow_private or channel.allow_private)
         except Exception as exc:
             self._warn_once(channel.describe(), exc)
             return False
@@ -43,16 +45,18 @@ class Deliverer:
             if where in self._failed:
                 return
             self._failed.add(where)
-        # the exception text of a webhook failure can quote the URL: name its type only
-        _log.warning("helicone_lite alerts: delivery to %s failed (%s)", where, type(exc).__name__)
+        # the exception text of a webhook failure can quote the URL: name its type only, or our
+        # own refusal (which names the host and address, never the path)
+        from ._webhook import WebhookRefused
+
+        reason = str(exc) if isinstance(exc, WebhookRefused) else type(exc).__name__
+        _log.warning("helicone_lite alerts: delivery to %s failed (%s)", where, reason)
 
 
-def _post(channel: Webhook, event: AlertEvent) -> None:
-    import urllib.request  # on first delivery: it costs ~10 ms to import
+def _post(channel: Webhook, event: AlertEvent, allow_private: bool) -> None:
+    from ._webhook import post_json  # on first delivery
 
     body = json.dumps(event.to_dict()).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "helicone-lite-alerts"}
     headers.update(channel.headers)
-    request = urllib.request.Request(channel.url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=channel.timeout) as response:
-        response.read()
+    post_json(channel.url, body, headers, timeout=channel.timeout, allow_private=allow_private)

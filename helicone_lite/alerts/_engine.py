@@ -119,12 +119,18 @@ class AlertEngine:
     >>> engine.add(rule)  # doctest: +SKIP
     """
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        *,
+        webhook_allow_private: bool = False,
+    ) -> None:
         self.store = store
         self._clock = clock
         self._lock = threading.Lock()
         self._armed: dict[str, _Armed] = {}
-        self._deliverer = Deliverer()
+        self._deliverer = Deliverer(allow_private=webhook_allow_private)
         self._done = threading.Condition()
         self._submitted = 0
         self._processed = 0

@@ -114,6 +114,9 @@ class Webhook:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 5.0
+    #: deliver even if the host resolves to a loopback, private or link-local address
+    #: (refused by default; docs/security.md). No webhook delivery follows redirects.
+    allow_private: bool = False
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url) if isinstance(self.url, str) else None

@@ -10,6 +10,10 @@ the call path and must be atomic across threads, processes and (for Redis) machi
   ``size`` that is empty or expired and return its index, or return ``None`` when all are
   taken (two concurrent misses never overwrite one slot).
 
+Blobs are sealed (:mod:`._seal`: a MAC bound to the key) by the engine before ``fill`` and
+checked after ``lookup``; a backend stores bytes and never unpickles what it reads back. A
+stored bucket a backend cannot decode is a miss for that key, never an error for every key.
+
 ``now`` and ``expires`` are on the client's clock (``Settings.clock``), so tests can move time
 without sleeping; backends also set their own expiry as a safety net.
 """
@@ -40,6 +44,10 @@ class CacheBackend(Protocol):
     def fill(
         self, key: str, size: int, now: float, blob: bytes, expires: float, labels: Labels
     ) -> int | None: ...
+
+    def discard(self, key: str) -> None:
+        """Delete the bucket of ``key`` (it held a bad entry); no other key is touched."""
+        ...
 
     def slots(self, key: str) -> dict[int, bytes]:
         """Every filled slot of a bucket, expired or not, by index (for inspection)."""

@@ -2,9 +2,11 @@
 
 diskcache is safe across threads and processes (one connection per thread, re-opened after
 fork; ``BEGIN IMMEDIATE`` for read-modify-write), which is what the atomic slot fill needs. A
-bucket is one diskcache item whose value is ``(seed, model, expiries, blobs)``; a lookup is a
-single read, a fill one ``transact()``. Full buckets are also remembered in process
-(:mod:`._memo`), so a repeated hit does not touch SQLite at all.
+bucket is one diskcache item whose value is a :class:`~._record.Record` encoded as bytes (never
+a pickle: :class:`~._record.BytesDisk` refuses them); a lookup is a single read, a fill one
+``transact()``. A bucket that cannot be decoded is a miss for its key only, and is deleted.
+Full buckets are also remembered in process (:mod:`._memo`), so a repeated hit does not touch
+SQLite at all. The directory is 0700 and its database 0600 (:mod:`helicone_lite._files`).
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .._files import private_dir, private_file
 from ._backend import BackendStats, Slot, matches, tally
 from ._entry import Labels
 from ._memo import Generation, Memo
 from ._policies import EVICTION_POLICIES, check_settings
+from ._record import BadRecord, BytesDisk, Record
 
 __all__ = ["EVICTION_POLICIES", "DiskCacheBackend"]
 
 _EMPTY = -math.inf  # the expiry of an empty slot: always in the past
 # Policies that must see every hit (they update the entry on each read): no in-process memo.
 _TOUCHING = frozenset({"least-recently-used", "least-frequently-used"})
-_Record = tuple[str | None, str, tuple[float, ...], tuple[bytes | None, ...]]
 
 
 class DiskCacheBackend:
@@ -54,9 +57,12 @@ class DiskCacheBackend:
             settings["size_limit"] = int(size_limit)
         if eviction_policy is not None:
             settings["eviction_policy"] = eviction_policy
-        self.directory = Path(directory)
+        self.directory = private_dir(directory)
+        private_file(self.directory / "cache.db")  # SQLite's -wal/-shm files copy its mode
         self.description = f"diskcache {self.directory}"
-        self._cache = diskcache.Cache(str(self.directory), timeout=timeout, **settings)
+        self._cache = diskcache.Cache(
+            str(self.directory), timeout=timeout, disk=BytesDisk, **settings
+        )
         self._generation = Generation(self.directory / "generation")
         remember = eviction_policy is not None and eviction_policy not in _TOUCHING
         self._memo = Memo(self._generation, memo_bytes) if remember and memo_bytes > 0 else None
@@ -71,10 +77,10 @@ class DiskCacheBackend:
             if known is not None:
                 return known
             generation = memo.generation  # read before the bucket: a clear in between wins
-        record: _Record | None = self._cache.get(key)
+        record = self._read(key)
         if record is None:
             return None
-        expiries, blobs = record[2], record[3]
+        expiries, blobs = record.expiries, record.blobs
         if len(expiries) < size:
             return None
         for i in range(size):
@@ -90,9 +96,9 @@ class DiskCacheBackend:
     ) -> int | None:
         cache = self._cache
         with cache.transact():
-            record: _Record | None = cache.get(key)
-            expiries = list(record[2]) if record else []
-            blobs = list(record[3]) if record else []
+            record = self._read(key)
+            expiries = list(record.expiries) if record else []
+            blobs = list(record.blobs) if record else []
             if len(expiries) < size:
                 grow = size - len(expiries)
                 expiries += [_EMPTY] * grow
@@ -102,32 +108,53 @@ class DiskCacheBackend:
                 return None
             expiries[index], blobs[index] = expires, blob
             lifetime = max(expiries) - now  # the backend's own expiry: a safety net
-            value: _Record = (labels.seed, labels.model, tuple(expiries), tuple(blobs))
-            cache.set(key, value, expire=max(lifetime, 1.0))
+            value = Record(labels.seed, labels.model, tuple(expiries), tuple(blobs))
+            cache.set(key, value.encode(), expire=max(lifetime, 1.0))
         return index
 
+    def _read(self, key: str) -> Record | None:
+        """The bucket of ``key``; a bucket that is not ours is deleted and read as missing."""
+        try:
+            data = self._cache.get(key)
+            return None if data is None else Record.decode(data)
+        except BadRecord:
+            self.discard(key)
+            return None
+
+    def discard(self, key: str) -> None:
+        """Delete the bucket of ``key`` (a bad entry); other keys are untouched."""
+        if self._memo is not None:
+            self._memo.drop(key)
+        self._cache.delete(key)
+
     def slots(self, key: str) -> dict[int, bytes]:
-        record: _Record | None = self._cache.get(key)
+        record = self._read(key)
         if record is None:
             return {}
-        return {i: blob for i, blob in enumerate(record[3]) if blob is not None}
+        return {i: blob for i, blob in enumerate(record.blobs) if blob is not None}
 
-    def _records(self) -> Iterator[tuple[str, _Record]]:
-        for key in list(self._cache.iterkeys()):
-            record = self._cache.get(key)
-            if isinstance(record, tuple) and len(record) == 4:
+    def _records(self) -> Iterator[tuple[str, Record]]:
+        for key in self._keys():
+            record = self._read(key)
+            if record is not None:
                 yield key, record
 
+    def _keys(self) -> list[str]:
+        # Not ``iterkeys()``: one pickled key (refused by BytesDisk) would end its generator.
+        # Only text keys stored raw can be ours; anything else is never looked up.
+        rows = self._cache._sql("SELECT key FROM Cache WHERE raw = 1 AND typeof(key) = 'text'")
+        return [key for (key,) in rows.fetchall()]
+
     @staticmethod
-    def _slots(record: _Record) -> list[Slot]:
-        pairs = zip(record[2], record[3], strict=True)
+    def _slots(record: Record) -> list[Slot]:
+        pairs = zip(record.expiries, record.blobs, strict=True)
         return [(exp, blob) for exp, blob in pairs if blob is not None]
 
     def clear(self, seed: str | None = None, model: str | None = None) -> int:
         removed = 0
         with self._cache.transact():
             for key, record in self._records():
-                if matches(Labels(record[0], record[1]), seed, model):
+                if matches(Labels(record.seed, record.model), seed, model):
                     removed += len(self._slots(record))
                     self._cache.delete(key)
             self._generation.bump()  # every process forgets what it remembered
@@ -141,7 +168,7 @@ class DiskCacheBackend:
             disk_bytes=int(self._cache.volume()),
             size_limit=int(self._cache.size_limit),
         )
-        buckets = ((Labels(r[0], r[1]), self._slots(r)) for _, r in self._records())
+        buckets = ((Labels(r.seed, r.model), self._slots(r)) for _, r in self._records())
         return tally(stats, buckets, now)
 
     def close(self) -> None:

@@ -4,9 +4,10 @@
 and async); it creates one :class:`CacheEngine` on the first call that has cache options, so
 clients that never cache load none of this.
 
-Backend failures (Redis down, disk full, a corrupt entry) are misses: the operation that
-failed (lookups or saves) is skipped for ``FAULT_COOLDOWN`` seconds, so a dead server costs no
-call a timeout, and the first failure of an outage is logged once.
+Backend failures (Redis down, disk full) are misses: the operation that failed (lookups or
+saves) is skipped for ``FAULT_COOLDOWN`` seconds, so a dead server costs no call a timeout, and
+the first failure of an outage is logged once. A bad entry (its MAC fails, :mod:`._seal`, or it
+does not decode) is different: a miss for that key only, and its bucket is deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 import threading
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..options._values import DEFAULT_CACHE_SECONDS
@@ -24,6 +26,7 @@ from ._backend import CacheBackend
 from ._entry import Entry, Labels
 from ._key import cache_key
 from ._replay import Replay, dump_chunks, dump_response, is_complete, load_chunks, load_response
+from ._seal import BadEntry, Seal, load_seal
 
 __all__ = ["CACHEABLE_KINDS", "CacheEngine", "Plan"]
 
@@ -70,6 +73,8 @@ class CacheEngine:
         clock: Callable[[], float],
         monotonic: Callable[[], float],
         rng: random.Random,
+        home: Path,
+        secret: str | bytes | None = None,
     ) -> None:
         self._open_backend = open_backend
         self._describe = describe
@@ -77,6 +82,9 @@ class CacheEngine:
         self._monotonic = monotonic
         self._rng = rng
         self._backend: CacheBackend | None = None
+        self._home = home
+        self._secret = secret
+        self._seal: Seal | None = None
         self._lock = threading.Lock()
         self._reads, self._writes = _Health("lookup"), _Health("save")
         self._warned: set[str] = set()
@@ -118,21 +126,30 @@ class CacheEngine:
             return None
         index = self._rng.randrange(plan.size) if plan.size > 1 else 0
         try:
-            entry = self._decode(blobs[index])
+            entry = self._decode(plan.key, blobs[index])
             if entry.kind != call.kind or entry.stream != call.stream:
                 return None
+            if entry.expires <= self._clock():  # the sealed expiry, whatever the backend says
+                return None
             return _hit(entry, index)
-        except Exception as exc:  # one unreadable entry: a miss, not a backend outage
-            self._warn_once("entry", "helicone_lite cache: an entry could not be read (%s)", exc)
+        except Exception as exc:  # one bad entry: a miss for this key, not a backend outage
+            self._bad_entry(backend, plan.key, exc)
             return None
 
-    def _decode(self, blob: bytes) -> Entry:
-        """Decode a slot once per blob object: a remembered bucket (the local backend's memo)
-        hands back the same bytes objects, so a repeated hit costs a dict lookup here."""
+    def read_slot(self, key: str, blob: bytes) -> Entry:
+        """Check and decode one stored slot of ``key`` (:class:`BadEntry` if it is not ours)."""
+        return self._decode(key, blob)
+
+    def _decode(self, key: str, blob: bytes) -> Entry:
+        """Check and decode a slot once per blob object: a remembered bucket (the local
+        backend's memo) hands back the same bytes objects, so a repeated hit costs a dict
+        lookup here."""
         known = self._decoded.get(id(blob))
         if known is not None and known[0] is blob:  # the blob is held, so its id is not reused
             return known[1]
-        entry = Entry.decode(blob)
+        if not isinstance(blob, bytes):
+            raise BadEntry("an empty slot was marked filled")
+        entry = Entry.decode(self.seal.open(key, blob))
         if not getattr(self._backend, "remembers", False):
             return entry  # fresh bytes on every lookup (Redis): nothing to gain
         if self._decoded_bytes + len(blob) > self.DECODED_BYTES:
@@ -202,7 +219,8 @@ class CacheEngine:
         )
         labels = Labels(plan.seed, call.model)
         try:
-            slot = backend.fill(plan.key, plan.size, now, entry.encode(), entry.expires, labels)
+            blob = self.seal.seal(plan.key, entry.encode())
+            slot = backend.fill(plan.key, plan.size, now, blob, entry.expires, labels)
         except Exception as exc:
             self._fault(exc, health)
             return
@@ -230,10 +248,40 @@ class CacheEngine:
         if backend is not None:
             backend.close()
 
+    @property
+    def seal(self) -> Seal:
+        """The MAC key of this client's entries (``cache_secret``, else ``<home>/cache.key``)."""
+        seal = self._seal
+        if seal is None:
+            with self._lock:
+                if self._seal is None:
+                    self._seal = load_seal(self._home, self._secret)
+                seal = self._seal
+        return seal
+
+    def _bad_entry(self, backend: CacheBackend, key: str, exc: Exception) -> None:
+        """A miss for ``key`` only: delete its bucket, say so once."""
+        try:
+            backend.discard(key)
+        except Exception as failure:
+            self._fault(failure, self._writes)
+        if isinstance(exc, BadEntry) and exc.foreign:
+            self._warn_once(
+                "foreign",
+                "helicone_lite cache: an entry sealed with another cache secret was removed; "
+                "processes sharing a cache must share Client(cache_secret=...) or "
+                "HELICONE_LITE_CACHE_SECRET",
+            )
+            return
+        self._warn_once(
+            "entry", "helicone_lite cache: a bad entry was removed (%s)", _short(str(exc))
+        )
+
     def _ready(self, health: _Health) -> CacheBackend | None:
         if health.down_until and self._monotonic() < health.down_until:
             return None
         try:
+            self.seal  # noqa: B018  # a secret that cannot be read disables the cache like a fault
             return self.backend
         except Exception as exc:
             self._fault(exc, health)
@@ -269,6 +317,10 @@ class CacheEngine:
                 return
             self._warned.add(topic)
         _log.warning(message, *args)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _hit(entry: Entry, index: int) -> Result:

@@ -22,8 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._home import default_home
 from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
 
@@ -51,8 +53,14 @@ class Cache:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        home: Path | None = None,
+        secret: str | bytes | None = None,
     ) -> None:
+        """``home`` holds the entries' MAC key (``<home>/cache.key``) unless ``secret`` is
+        given (processes sharing a Redis cache must share it); docs/security.md."""
         self._open_backend = open_backend
+        self._home = home
+        self._secret = secret
         self._describe = describe
         self._clock = clock
         self._monotonic = monotonic
@@ -74,6 +82,8 @@ class Cache:
                         clock=self._clock,
                         monotonic=self._monotonic,
                         rng=self._rng,
+                        home=self._home if self._home is not None else default_home(),
+                        secret=self._secret,
                     )
                 engine = self._engine
         return engine

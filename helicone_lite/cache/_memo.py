@@ -29,8 +29,10 @@ class Generation:
     """A 64-bit counter shared by every process through a memory-mapped 8-byte file."""
 
     def __init__(self, path: Path) -> None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)  # private whatever the umask (and if an old one was not)
             if os.fstat(fd).st_size < 8:
                 os.ftruncate(fd, 8)  # zero-filled; racing creators agree
             self._map = mmap.mmap(fd, 8)
@@ -85,6 +87,12 @@ class Memo:
                 self._pop(next(iter(self._entries)))
             self._entries[(key, size)] = (valid_until, generation, blobs, weight)
             self._bytes += weight
+
+    def drop(self, key: str) -> None:
+        """Forget ``key`` at every bucket size (its bucket was found bad and deleted)."""
+        with self._lock:
+            for name in [name for name in self._entries if name[0] == key]:
+                self._pop(name)
 
     def _drop(self, name: tuple[str, int]) -> None:
         with self._lock:

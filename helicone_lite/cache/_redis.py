@@ -83,10 +83,14 @@ class RedisCacheBackend:
     def lookup(self, key: str, size: int, now: float) -> Sequence[bytes] | None:
         values = self._redis.hmget(self._prefix + key, self._lookup_fields(size))
         for expiry in values[:size]:
-            if expiry is None or float(expiry) <= now:
+            if expiry is None or _expiry(expiry) <= now:
                 return None
         blobs: list[bytes] = values[size:]
         return blobs
+
+    def discard(self, key: str) -> None:
+        """Delete the bucket of ``key`` (a bad entry); other keys are untouched."""
+        self._redis.delete(self._prefix + key)
 
     def fill(
         self, key: str, size: int, now: float, blob: bytes, expires: float, labels: Labels
@@ -141,5 +145,13 @@ def _parse(fields: dict[bytes, bytes]) -> tuple[Labels, list[Slot]]:
     for name, value in fields.items():
         if name.isdigit():
             expiry = fields.get(b"e" + name)
-            slots.append((float(expiry) if expiry is not None else 0.0, value))
+            slots.append((_expiry(expiry) if expiry is not None else 0.0, value))
     return labels, slots
+
+
+def _expiry(value: bytes) -> float:
+    """A slot's stored expiry; anything unreadable counts as expired (a miss, not an outage)."""
+    try:
+        return float(value)
+    except ValueError:
+        return float("-inf")

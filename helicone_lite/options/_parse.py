@@ -1,10 +1,14 @@
 """From headers and keyword arguments to :class:`Options`.
 
-One table, ``_SPECS``, says for every option its header, its keyword and how to parse a value.
+One table, ``_SPECS``, says for every option its header, its keyword, how to parse a value and
+how long a text value may be. Every text value must also be printable (no control, format or
+line-separator characters: CR/LF, ESC, NUL, bidi overrides…). The limits are documented in
+docs/security.md; an error quotes at most a short prefix of the value.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -19,6 +23,29 @@ from ._values import parse_cache_control, parse_fallbacks, parse_policies
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
 
 Parser = Callable[[object, str], Any]
+
+# Limits (docs/security.md). Text options: ids, names, seeds, environments, model override.
+MAX_TEXT = 256
+MAX_PATH = 1024  # Helicone-Session-Path
+MAX_HEADER = 8192  # any other header value (policies, Cache-Control, fallbacks JSON)
+MAX_INPUTS = 1 << 20  # Helicone-Prompt-Inputs, as JSON
+MAX_PROPERTIES = 64
+MAX_PROPERTY_NAME = 128
+MAX_PROPERTY_VALUE = 1024
+MAX_IGNORE_KEYS = 64
+#: Helicone-Retry-Min-Timeout / -Max-Timeout above this (ms) are refused: 10 minutes.
+MAX_RETRY_TIMEOUT_MS = 600_000
+MAX_RETRY_FACTOR = 10.0
+
+
+def _printable(value: str, option: str, limit: int) -> str:
+    if len(value) > limit:
+        raise OptionsError(option, value, f"at most {limit} characters")
+    if not value.isprintable():
+        raise OptionsError(
+            option, value, "printable text (no control characters such as CR, LF, ESC or NUL)"
+        )
+    return value
 
 
 def _bool(value: object, option: str) -> bool:
@@ -76,7 +103,17 @@ def _non_negative_ms(value: object, option: str) -> float:
         return 0.0
     if value == 0 and not isinstance(value, bool):
         return 0.0
-    return _positive_number(value, option)
+    number = _positive_number(value, option)
+    if number > MAX_RETRY_TIMEOUT_MS:
+        raise OptionsError(option, value, f"milliseconds from 0 to {MAX_RETRY_TIMEOUT_MS}")
+    return number
+
+
+def _retry_factor(value: object, option: str) -> float:
+    number = _positive_number(value, option)
+    if number > MAX_RETRY_FACTOR:
+        raise OptionsError(option, value, f"a positive number up to {MAX_RETRY_FACTOR:g}")
+    return number
 
 
 def _path(value: object, option: str) -> str:
@@ -103,9 +140,11 @@ def _keys(value: object, option: str) -> tuple[str, ...]:
             except json.JSONDecodeError:
                 raise OptionsError(option, value, "'a,b' or a JSON array of strings") from None
         else:
-            return tuple(k.strip() for k in text.split(",") if k.strip())
+            value = [k.strip() for k in text.split(",") if k.strip()]
     if isinstance(value, (list, tuple)) and all(isinstance(k, str) for k in value):
-        return tuple(value)
+        if len(value) > MAX_IGNORE_KEYS:
+            raise OptionsError(option, value, f"at most {MAX_IGNORE_KEYS} keys")
+        return tuple(_printable(k, option, MAX_TEXT) for k in value)
     raise OptionsError(option, value, "'a,b' or a JSON array of strings")
 
 
@@ -116,13 +155,17 @@ def _inputs(value: object, option: str) -> Mapping[str, Any]:
         except json.JSONDecodeError:
             raise OptionsError(option, value, "a JSON object of template inputs") from None
     if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        for name in value:
+            _printable(name, option, MAX_TEXT)
+        if len(json.dumps(value, default=str)) > MAX_INPUTS:
+            raise OptionsError(option, value, f"at most {MAX_INPUTS} characters of JSON")
         return MappingProxyType(dict(value))
     raise OptionsError(option, value, "an object mapping input names to values")
 
 
 def _property_value(value: object, option: str) -> str:
     if isinstance(value, str):
-        return value
+        return _printable(value, option, MAX_PROPERTY_VALUE)
     if isinstance(value, (int, float, bool)):
         return str(value).lower() if isinstance(value, bool) else str(value)
     raise OptionsError(option, value, "a string (property values are strings)")
@@ -131,10 +174,13 @@ def _property_value(value: object, option: str) -> str:
 def _properties(value: object, option: str) -> Mapping[str, str]:
     if not isinstance(value, Mapping):
         raise OptionsError(option, value, "a mapping of property names to string values")
+    if len(value) > MAX_PROPERTIES:
+        raise OptionsError(option, value, f"at most {MAX_PROPERTIES} properties")
     out: dict[str, str] = {}
     for name, item in value.items():
         if not isinstance(name, str) or not name.strip():
             raise OptionsError(option, value, "non-empty property names")
+        _printable(name, f"{option} name", MAX_PROPERTY_NAME)
         out[name.strip().lower()] = _property_value(item, f"{option}[{name!r}]")
     return MappingProxyType(out)
 
@@ -144,6 +190,8 @@ class _Spec:
     field: str
     header: str
     parse: Parser
+    #: the longest text value accepted (before parsing); every text value must be printable.
+    limit: int = MAX_HEADER
 
 
 _SPECS: tuple[_Spec, ...] = (
@@ -152,29 +200,29 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("cache_save", "Helicone-Cache-Save", _bool),
     _Spec("cache_control", "Cache-Control", parse_cache_control),
     _Spec("cache_bucket_max_size", "Helicone-Cache-Bucket-Max-Size", _int_range(1, 20)),
-    _Spec("cache_seed", "Helicone-Cache-Seed", _text),
+    _Spec("cache_seed", "Helicone-Cache-Seed", _text, MAX_TEXT),
     _Spec("cache_ignore_keys", "Helicone-Cache-Ignore-Keys", _keys),
     _Spec("ratelimit_policy", "Helicone-RateLimit-Policy", parse_policies),
     _Spec("retry_enabled", "Helicone-Retry-Enabled", _bool),
     _Spec("retry_num", "Helicone-Retry-Num", _int_range(0, 20)),
-    _Spec("retry_factor", "Helicone-Retry-Factor", _positive_number),
+    _Spec("retry_factor", "Helicone-Retry-Factor", _retry_factor),
     _Spec("retry_min_timeout", "Helicone-Retry-Min-Timeout", _non_negative_ms),
     _Spec("retry_max_timeout", "Helicone-Retry-Max-Timeout", _non_negative_ms),
     _Spec("fallback_enabled", "Helicone-Fallback-Enabled", _bool),
     _Spec("fallbacks", "Helicone-Fallbacks", parse_fallbacks),
-    _Spec("session_id", "Helicone-Session-Id", _text),
-    _Spec("session_path", "Helicone-Session-Path", _path),
-    _Spec("session_name", "Helicone-Session-Name", _text),
-    _Spec("user_id", "Helicone-User-Id", _text),
+    _Spec("session_id", "Helicone-Session-Id", _text, MAX_TEXT),
+    _Spec("session_path", "Helicone-Session-Path", _path, MAX_PATH),
+    _Spec("session_name", "Helicone-Session-Name", _text, MAX_TEXT),
+    _Spec("user_id", "Helicone-User-Id", _text, MAX_TEXT),
     _Spec("properties", "Helicone-Property-<Name>", _properties),
-    _Spec("prompt_id", "Helicone-Prompt-Id", _text),
+    _Spec("prompt_id", "Helicone-Prompt-Id", _text, MAX_TEXT),
     _Spec("prompt_version", "Helicone-Prompt-Version", _int_range(1, None)),
-    _Spec("prompt_environment", "Helicone-Prompt-Environment", _text),
-    _Spec("prompt_inputs", "Helicone-Prompt-Inputs", _inputs),
+    _Spec("prompt_environment", "Helicone-Prompt-Environment", _text, MAX_TEXT),
+    _Spec("prompt_inputs", "Helicone-Prompt-Inputs", _inputs, MAX_INPUTS),
     _Spec("request_id", "Helicone-Request-Id", _uuid),
     _Spec("omit_request", "Helicone-Omit-Request", _bool),
     _Spec("omit_response", "Helicone-Omit-Response", _bool),
-    _Spec("model_override", "Helicone-Model-Override", _text),
+    _Spec("model_override", "Helicone-Model-Override", _text, MAX_TEXT),
 )
 
 _BY_HEADER = {spec.header.lower(): spec for spec in _SPECS}
@@ -234,8 +282,36 @@ def unknown_headers(headers: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def _suggest(name: object, known: list[str], what: str) -> str:
+    """``what``, and the nearest of ``known`` to ``name`` when one is close (difflib)."""
+    close = []
+    if isinstance(name, str) and len(name) <= 100:
+        lower = {k.lower(): k for k in known}
+        close = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.6)
+        close = [lower[c] for c in close]
+    hint = f"; did you mean {close[0]!r}?" if close else f" (one of: {', '.join(sorted(known))})"
+    return what + hint
+
+
+def check_unknown_headers(headers: Mapping[str, Any] | None, *, strict: bool) -> list[str]:
+    """Raise :class:`OptionsError` for the first unknown ``Helicone-*`` header (a likely typo,
+    with the nearest valid name), or, when not ``strict``, return them all (to warn about)."""
+    unknown = unknown_headers(headers)
+    if unknown and strict:
+        assert headers is not None
+        first = unknown[0]
+        known = [spec.header for spec in _SPECS if spec.header.startswith("Helicone-")]
+        allowed = _suggest(first, known, "a Helicone-* header helicone_lite knows")
+        raise OptionsError(
+            first, headers[first], allowed + " (Client(strict_headers=False) only warns)"
+        )
+    return unknown
+
+
 def _apply(spec: _Spec, value: object, option: str) -> Any:
     """Parse one value; an error always quotes the value exactly as the user gave it."""
+    if isinstance(value, str):
+        _printable(value, option, spec.limit)
     try:
         return spec.parse(value, option)
     except OptionsError as exc:
@@ -277,7 +353,7 @@ def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
     for name, item in value.items():
         spec = _BY_FIELD.get(name)
         if spec is None:
-            raise OptionsError("helicone", name, f"one of: {', '.join(sorted(_BY_FIELD))}")
+            raise OptionsError("helicone", name, _suggest(name, list(_BY_FIELD), "a known option"))
         if item is not None:
             values[name] = _apply(spec, item, name)
     return Options(**values)

@@ -14,7 +14,7 @@ from openai import NotGiven, Omit
 from .._context import current_scope
 from .._response import merge_headers, with_headers
 from ..options import Options
-from ..options._parse import parse_headers, parse_kwargs, unknown_headers
+from ..options._parse import check_unknown_headers, parse_headers, parse_kwargs
 from ..options._policy import policy_segment
 from ._call import Call, Result
 
@@ -83,6 +83,8 @@ def build_call(
         started_wall=wall,
     )
     runtime.registry.check(call)  # a provider without its key: a clear error, nothing sent
+    if options.request_id is not None:  # used once: a reused id is refused, never overwritten
+        runtime.request_ids.claim(options.request_id)
     return call
 
 
@@ -96,7 +98,8 @@ def _complete(options: Options, body: Mapping[str, Any]) -> Options:
 
 
 def _warn_unknown(runtime: Runtime, headers: Mapping[str, Any] | None) -> None:
-    for name in unknown_headers(headers):
+    strict = runtime.settings.strict_headers
+    for name in check_unknown_headers(headers, strict=strict):
         key = name.lower()
         with runtime.lock:
             if key in runtime.warned_headers:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cache import describe_backend, open_backend
 from ..cache._layer import Cache
@@ -32,6 +33,9 @@ from ..store._recorder import Recorder
 from ._hooks import Hook, Hooks
 from ._settings import Settings
 from ._stack import Interceptor
+
+if TYPE_CHECKING:
+    from ..alerts import AlertEngine
 
 __all__ = ["HOOKS", "LAYERS", "USER", "Parts", "build_hooks", "build_stack"]
 
@@ -70,15 +74,19 @@ def _cache(p: Parts) -> Cache:
         clock=s.clock,
         monotonic=s.monotonic,
         rng=s.rng,
+        home=p.home,
+        secret=s.cache_secret,
     )
 
 
 def _ratelimit(p: Parts) -> RateLimiter:
     s = p.settings
     return RateLimiter(
-        partial(open_buckets, p.home, redis_url=s.redis_url),
+        partial(open_buckets, p.home, redis_url=s.redis_url, timeout=s.ratelimit_timeout),
         clock=s.clock,
+        monotonic=s.monotonic,
         fail_open=s.ratelimit_fail_open,
+        breaker_seconds=s.ratelimit_breaker_seconds,
     )
 
 
@@ -112,12 +120,19 @@ LAYERS: tuple[tuple[str, Callable[[Parts], Interceptor] | None], ...] = (
 )
 
 
+def alert_engine(p: Parts) -> AlertEngine:
+    """A new alert engine for this client (``alerts=`` rules, or ``client.alerts`` used)."""
+    from ..alerts import AlertEngine  # imported only by clients with alerts
+
+    return AlertEngine(
+        p.store, p.settings.clock, webhook_allow_private=p.settings.webhook_allow_private
+    )
+
+
 def _alerts(p: Parts) -> Hook | None:
     if not p.settings.alerts:
         return None
-    from ..alerts import AlertEngine  # imported only by clients with alert rules
-
-    engine = AlertEngine(p.store, p.settings.clock)
+    engine = alert_engine(p)
     for rule in p.settings.alerts:
         engine.add(rule)
     return engine

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from .._errors import ClientClosedError
 from .._home import default_home
+from .._request_ids import RequestIds
 from ..providers import ProviderRegistry
 from ..providers._catalog import merge_providers
 from ..store import Store, iso_from_epoch
@@ -55,6 +56,10 @@ class Runtime:
         self.rng = settings.rng
         self.home = Path(settings.home).expanduser() if settings.home else default_home()
         self.lock = threading.Lock()
+        #: Helicone-Request-Id values given by users: each names one call (_request_ids.py)
+        self.request_ids = RequestIds(
+            self.home / "request-ids.db", in_store=self._logged, clock=settings.clock
+        )
         #: unknown Helicone-* header names already warned about (once each, per client)
         self.warned_headers: set[str] = set()
         #: what close() closes, in creation order (closed in reverse)
@@ -115,6 +120,11 @@ class Runtime:
                 "helicone_lite: this client has been closed; create a new Client to make calls"
             )
 
+    def _logged(self, request_id: str) -> bool:
+        """Whether the store already has a row with this id (written rows only)."""
+        found = self.store.query("SELECT 1 FROM requests WHERE id = ? LIMIT 1", (request_id,))
+        return bool(found)
+
     @staticmethod
     def iso(epoch: float) -> str:
         return iso_from_epoch(epoch)
@@ -133,13 +143,13 @@ class Runtime:
 
     def alerts(self) -> AlertEngine:
         """The client's alert engine, created (and hooked) on first use."""
-        from ..alerts import AlertEngine
+        from ._layers import alert_engine
 
         with self.lock:
             engine = self.alert_engine
             if engine is None:
                 self.check_open()
-                engine = AlertEngine(self.store, self.clock)
+                engine = alert_engine(self._parts)
                 self._add_hook("alerts", engine)
             return engine
 

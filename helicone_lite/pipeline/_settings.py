@@ -33,6 +33,10 @@ def _env_redis() -> str | None:
     return os.environ.get("HELICONE_LITE_REDIS_URL") or None
 
 
+def _env_cache_secret() -> str | None:
+    return os.environ.get("HELICONE_LITE_CACHE_SECRET") or None
+
+
 def _env_capture_content() -> bool:
     # the variable OpenTelemetry's own GenAI instrumentations read
     value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
@@ -57,6 +61,9 @@ class Settings:
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     log_bodies: bool = True
+    #: an unknown ``Helicone-*`` header (a likely typo) raises ``OptionsError`` naming the
+    #: nearest valid one; False only logs a warning (once per name) and ignores it.
+    strict_headers: bool = True
     #: fallback cooldown: a target failing ``cooldown_failures`` times in a row is skipped for
     #: its Retry-After, else ``cooldown_seconds``; ``cooldown=False`` turns it off.
     cooldown: bool = True
@@ -67,9 +74,17 @@ class Settings:
     #: ``least-frequently-used`` or ``none``).
     cache_size_limit: int = 1 << 30
     cache_eviction_policy: str = "least-recently-stored"
+    #: the MAC key of cache entries (at least 16 characters; processes sharing a Redis cache
+    #: must share it); None: the per-home secret file ``<home>/cache.key``. docs/security.md.
+    cache_secret: str | bytes | None = field(default_factory=_env_cache_secret, repr=False)
     #: when the rate limiter's store (SQLite file / Redis) fails: admit calls unchecked
     #: (True) or refuse them with a 503 (False, the default). Either way it is logged once.
     ratelimit_fail_open: bool = False
+    #: the rate limiter's Redis socket timeout (seconds). After one failure the limiter's
+    #: circuit breaker opens for ``ratelimit_breaker_seconds`` (on ``monotonic``): calls get the
+    #: fail-closed/fail-open answer at once, without touching the store; then one call probes.
+    ratelimit_timeout: float = 2.0
+    ratelimit_breaker_seconds: float = 5.0
     # OpenTelemetry export (helicone_lite/otel/, docs/opentelemetry.md)
     otel: bool = False
     tracer_provider: Any = None  # an opentelemetry TracerProvider (not imported here)
@@ -77,9 +92,19 @@ class Settings:
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
     alerts: Sequence[AlertRule] = ()
+    #: alert webhooks may post to loopback, private and link-local addresses (off: refused, so
+    #: a webhook URL cannot reach internal services or cloud metadata). docs/security.md.
+    webhook_allow_private: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("log_bodies", "cooldown", "ratelimit_fail_open", "otel"):
+        for name in (
+            "log_bodies",
+            "cooldown",
+            "ratelimit_fail_open",
+            "otel",
+            "strict_headers",
+            "webhook_allow_private",
+        ):
             _check(
                 name, getattr(self, name), isinstance(getattr(self, name), bool), "True or False"
             )
@@ -101,6 +126,16 @@ class Settings:
             seconds,
             _number(seconds) and seconds >= 0,
             "a number of seconds >= 0",
+        )
+        for name in ("ratelimit_timeout", "ratelimit_breaker_seconds"):
+            value = getattr(self, name)
+            _check(name, value, _number(value) and value > 0, "a number of seconds > 0")
+        secret = self.cache_secret
+        _check(
+            "cache_secret",
+            "<hidden>" if secret else secret,
+            secret is None or (isinstance(secret, (str, bytes)) and len(secret) >= 16),
+            "None or a str/bytes of at least 16 characters",
         )
         limit = self.cache_size_limit
         _check("cache_size_limit", limit, _count(limit), "a positive number of bytes")

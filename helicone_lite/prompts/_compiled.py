@@ -9,7 +9,14 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ._errors import PromptError
 from ._models import thaw
-from ._template import HC_NAMESPACE, TextTemplate, coerce_input, compile_text, render_text
+from ._template import (
+    HC_NAMESPACE,
+    TextTemplate,
+    coerce_input,
+    compile_literal,
+    compile_text,
+    render_text,
+)
 
 __all__ = ["TEMPLATED_PARAMS", "CompiledPrompt"]
 
@@ -34,8 +41,12 @@ class CompiledPrompt:
         label: str,
         messages: Sequence[Mapping[str, Any]],
         params: Mapping[str, Any] | None = None,
+        *,
+        literal: bool = False,
     ) -> None:
         self.label = label
+        #: text is used as it is, never compiled (versions auto-recorded from calls)
+        self.literal = literal
         self._templates: list[TextTemplate] = []
         self._env = env
         self._messages = [self._message(i, m) for i, m in enumerate(messages)]
@@ -60,7 +71,10 @@ class CompiledPrompt:
         return dict(sorted(found.items()))
 
     def _compile(self, text: str, where: str) -> TextTemplate | str:
-        compiled = compile_text(self._env, text, self.label, where)
+        if self.literal:
+            compiled = compile_literal(text, self.label, where)
+        else:
+            compiled = compile_text(self._env, text, self.label, where)
         if isinstance(compiled, TextTemplate):
             self._templates.append(compiled)
         return compiled

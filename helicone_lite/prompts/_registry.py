@@ -304,19 +304,26 @@ class PromptRegistry:
         found = self._compiled.get(key)
         if found is None:
             label = f"prompt {version.prompt_id!r} version {version.version}"
-            found = self._compile(label, version.messages, version.params)
+            # auto-recorded versions are end-user text from calls: literal, never templates
+            literal = version.source == AUTO
+            found = self._compile(label, version.messages, version.params, literal=literal)
             self._compiled.put(key, found)
         return found
 
     def _compile(
-        self, label: str, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any]
+        self,
+        label: str,
+        messages: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        *,
+        literal: bool = False,
     ) -> CompiledPrompt:
         from ._compiled import CompiledPrompt
         from ._template import new_sandbox
 
         if self._sandbox is None:
             self._sandbox = new_sandbox()
-        return CompiledPrompt(self._sandbox, label, messages, params)
+        return CompiledPrompt(self._sandbox, label, messages, params, literal=literal)
 
     def record_auto(self, prompt_id: str, messages: builtins.list[Any], digest: str) -> int | None:
         """The version recorded for these call messages (source ``auto``): the existing one with

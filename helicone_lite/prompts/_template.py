@@ -4,8 +4,9 @@ Template text is user data. It is compiled by a :class:`~jinja2.sandbox.Sandboxe
 (no access to ``_``-prefixed attributes, so no ``__class__``/``__globals__`` walks; unsafe
 callables refused), with no loader (``{% include %}``, ``{% import %}``, ``{% extends %}`` are
 rejected when the template is stored), ``StrictUndefined`` (a missing input is an error, never
-an empty string), autoescape off (prompts are not HTML), and guards on ``*`` and ``**`` so a
-template cannot build gigantic strings or numbers.
+an empty string), autoescape off (prompts are not HTML), and the bounds of :mod:`._bounds`
+(output size, loop and macro steps, time, and every operator, filter and method that can build
+a big string or number), so a template cannot exhaust memory or hang a call.
 
 ``{{hc:name:type}}`` is rewritten to a Jinja expression that reads a pre-checked, pre-formatted
 value, so an input's *value* is never parsed as template text. Types, as in Helicone:
@@ -18,7 +19,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,8 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
+from ._bounds import Budget, bound_environment, check_binop, check_call, metered
+from ._bounds import rewrite as bounded
 from ._errors import PromptError, short
 from ._models import thaw
 
@@ -33,6 +37,7 @@ __all__ = [
     "HC_VARIABLE",
     "TextTemplate",
     "coerce_input",
+    "compile_literal",
     "compile_text",
     "new_sandbox",
     "render_text",
@@ -45,36 +50,22 @@ HC_VARIABLE = re.compile(
 HC_NAMESPACE = "__hc__"
 _MARKS = ("{{", "{%", "{#")
 _FORBIDDEN = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
-_MAX_REPEAT = 100_000
-_MAX_EXPONENT = 1024
 _BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined$")
 
 
 class _Sandbox(SandboxedEnvironment):
-    """The sandbox, with ``*`` and ``**`` checked so templates cannot exhaust memory."""
+    """The sandbox, with operators and ``str`` methods checked against the bounds."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _check_binop(operator, left, right)
+        check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
-
-def _check_binop(operator: str, left: Any, right: Any) -> None:
-    if operator == "**":
-        big = _is_number(right) and abs(right) > _MAX_EXPONENT
-        if big and _is_number(left) and abs(left) not in (0, 1):
-            raise SecurityError(f"{short(left)} ** {short(right)} is too large for a template")
-        return
-    for seq, times in ((left, right), (right, left)):
-        sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
-        if sized and len(seq) * times > _MAX_REPEAT:
-            raise SecurityError(f"repeating a sequence {times} times is too large for a template")
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 def _finalize(value: Any) -> Any:
@@ -88,13 +79,15 @@ def _finalize(value: Any) -> Any:
 
 def new_sandbox() -> SandboxedEnvironment:
     """The one kind of Jinja environment prompts are compiled in (no loader: no files)."""
-    return _Sandbox(
+    env = _Sandbox(
         loader=None,
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         finalize=_finalize,
     )
+    bound_environment(env)
+    return env
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +144,45 @@ def compile_text(
         )
     plain = meta.find_undeclared_variables(ast) - {HC_NAMESPACE} - set(env.globals)
     whole = match.group(1) if (match := HC_VARIABLE.fullmatch(text.strip())) else None
-    return TextTemplate(text, where, env.from_string(ast), hc, frozenset(plain), whole)
+    return TextTemplate(text, where, env.from_string(bounded(ast)), hc, frozenset(plain), whole)
+
+
+class _Literal:
+    """Text used as it is but for its ``{{hc:…}}`` variables (versions auto-recorded from
+    calls: end-user text, never run as a template). Quacks like a compiled ``Template``."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, pieces: list[tuple[bool, str]]) -> None:
+        self._pieces = pieces  # (is a variable, literal text or variable name)
+
+    def generate(self, context: Mapping[str, Any]) -> Iterator[str]:
+        values = context[HC_NAMESPACE]
+        for variable, piece in self._pieces:
+            yield str(values[piece]) if variable else piece
+
+
+def compile_literal(text: str, label: str, where: str) -> TextTemplate | str:
+    """``text`` as literal text, with only its ``{{hc:name:type}}`` variables filled in."""
+    pieces: list[tuple[bool, str]] = []
+    hc: dict[str, str] = {}
+    done = 0
+    for match in HC_VARIABLE.finditer(text):
+        name, kind = match.group(1), match.group(2).lower()
+        if hc.setdefault(name, kind) != kind:
+            raise PromptError(
+                f"{label}: {where}: input {name!r} is declared as {hc[name]} and as {kind}",
+                "messages",
+            )
+        pieces += [(False, text[done : match.start()]), (True, name)]
+        done = match.end()
+    if not hc:
+        return text
+    pieces.append((False, text[done:]))
+    alone = HC_VARIABLE.fullmatch(text.strip())
+    whole = alone.group(1) if alone else None
+    template: Any = _Literal(pieces)
+    return TextTemplate(text, where, template, hc, frozenset(), whole)
 
 
 def coerce_input(name: str, kind: str, value: object, label: str) -> tuple[str, Any]:
@@ -194,11 +225,17 @@ def _as_number(value: object) -> tuple[Any, bool]:
     return value, False
 
 
-def render_text(template: TextTemplate, context: Mapping[str, Any], label: str) -> str:
-    """Render one compiled text; every failure becomes a PromptError naming prompt and place."""
+def render_text(
+    template: TextTemplate,
+    context: Mapping[str, Any],
+    label: str,
+    clock: Callable[[], float] = time.monotonic,
+) -> str:
+    """Render one compiled text within the bounds of :mod:`._bounds` (``clock`` times it);
+    every failure becomes a PromptError naming prompt and place."""
     where = template.where
     try:
-        return template.template.render(context)
+        return metered(lambda: template.template.generate(context), Budget(clock))
     except UndefinedError as exc:
         missing = _UNDEFINED_NAME.match(str(exc.message or ""))
         if missing:

@@ -19,7 +19,14 @@ from .._response import ChatCompletion, CreateEmbeddingResponse
 from ..pipeline._call import Call, Result
 from ._base import ProviderConfig
 
-__all__ = ["OpenAIAdapter"]
+__all__ = ["CREDENTIAL_HEADERS", "OpenAIAdapter"]
+
+#: request headers that carry a credential: never forwarded to a ``base_url`` target that did
+#: not configure them itself (lower case).
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "api-key", "x-api-key", "x-goog-api-key", "proxy-authorization", "cookie"}
+)
+_NO_KEY = "no-credential"  # what an SDK client for a keyless target is built with (never sent)
 
 #: the header openai's ``with_raw_response`` sets to get the raw response back (the SDK keeps
 #: the constant in a private module, so it is spelled out here)
@@ -60,7 +67,17 @@ class OpenAIAdapter:
 
     def _where(self, call: Call) -> tuple[str, str]:
         base_url = call.target.base_url or self._config.resolved_base_url() or ""
-        return base_url, self._config.resolved_api_key() or "not-needed"
+        return base_url, self._api_key(call) or _NO_KEY
+
+    def _api_key(self, call: Call) -> str | None:
+        """The provider's key, only for the endpoint it was configured for: a fallback target
+        with a ``base_url`` of its own gets no key but what its own ``headers`` carry (the
+        environment's ``OPENAI_API_KEY`` must not reach an arbitrary URL)."""
+        own = call.target.base_url
+        configured = self._config.resolved_base_url()
+        if own is not None and (configured is None or _norm(own) != _norm(configured)):
+            return None
+        return self._config.resolved_api_key()
 
     def _sync_client(self, call: Call) -> Any:
         if self._to_origin(call):
@@ -120,7 +137,7 @@ class OpenAIAdapter:
     def fingerprint(self, call: Call) -> str:
         if self._to_origin(call):
             return self._origin_identity(call.origin)[1]
-        key = self._config.resolved_api_key() or ""
+        key = self._api_key(call) or str(sorted(call.target.headers.items()))
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     # -- the call -------------------------------------------------------------------------
@@ -133,6 +150,8 @@ class OpenAIAdapter:
             options["include_usage"] = True  # so cost is known; hidden from the user if unasked
             params["stream_options"] = options
         headers = {**(call.request.get("extra_headers") or {}), **call.target.headers}
+        if not self._to_origin(call) and self._api_key(call) is None:
+            headers = _without_foreign_credentials(headers, call.target.headers)
         headers[RAW_RESPONSE_HEADER] = "true"
         params["extra_headers"] = headers
         for name in ("extra_query", "extra_body", "timeout"):
@@ -149,6 +168,26 @@ class OpenAIAdapter:
         _, async_resource, response_type = _KINDS[call.kind]
         raw = await async_resource(self._async_client(call)).create(**self._arguments(call))
         return _result(raw, response_type, call.stream)
+
+
+def _norm(url: str) -> str:
+    return url.rstrip("/").lower()
+
+
+def _without_foreign_credentials(
+    headers: Mapping[str, Any], own: Mapping[str, str]
+) -> dict[str, Any]:
+    """``headers`` minus credentials the target did not configure itself; ``Authorization``
+    is omitted (not the SDK client's placeholder key) unless the target set one."""
+    mine = {name.lower() for name in own}
+    kept = {
+        name: value
+        for name, value in headers.items()
+        if name.lower() not in CREDENTIAL_HEADERS or name.lower() in mine
+    }
+    if "authorization" not in mine:
+        kept["Authorization"] = openai.omit
+    return kept
 
 
 def _result(raw: Any, response_type: type[Any], stream: bool) -> Result:

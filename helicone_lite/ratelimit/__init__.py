@@ -51,10 +51,12 @@ class Buckets(Protocol):
     def close(self) -> None: ...
 
 
-def open_buckets(home: Path, *, redis_url: str | None = None) -> Buckets:
+def open_buckets(
+    home: Path, *, redis_url: str | None = None, timeout: float = 2.0
+) -> Buckets:
     """Redis when ``redis_url`` is set, else ``<home>/ratelimit.db``."""
     if redis_url:
         from ._redis import RedisBuckets
 
-        return RedisBuckets(redis_url)
+        return RedisBuckets(redis_url, timeout=timeout)
     return LocalBuckets(Path(home) / LOCAL_FILE)

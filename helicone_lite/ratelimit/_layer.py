@@ -55,17 +55,23 @@ class RateLimiter:
         open_buckets: Callable[[], Buckets],
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         fail_open: bool = False,
+        breaker_seconds: float = 5.0,
     ) -> None:
         """``open_buckets()`` opens the bucket store on the first limited call (blocking I/O,
         run as a ``Blocking`` effect); ``fail_open``: admit calls when the store fails."""
         self._open_buckets = open_buckets
         self._clock = clock
+        self._monotonic = monotonic
         self._fail_open = fail_open
         self._prices = Prices()
         self._lock = threading.Lock()
         self._buckets: Buckets | None = None
         self._reported: set[str] = set()
+        #: the circuit breaker: the store is not touched before this monotonic time
+        self._open_until = 0.0
+        self._breaker = float(breaker_seconds)
 
     @property
     def buckets(self) -> Buckets:
@@ -114,11 +120,27 @@ class RateLimiter:
         result.headers.update(_headers(buckets, levels))
         return result
 
-    # --- reservation ---
+    # --- the circuit breaker ---
 
     def _take(self, buckets: Sequence[Bucket]) -> Decision:
-        """Reserve every bucket, all or nothing (blocking: the store's round trip)."""
-        return self.buckets.take(buckets, self._clock())
+        """``take`` through the breaker: while it is open, fail at once (no store call, so a
+        frozen Redis costs one timeout per ``ratelimit_breaker_seconds``, not one per call)."""
+        now = self._monotonic()
+        if now < self._open_until:
+            raise BackendError("rate-limit store skipped: the circuit breaker is open")
+        try:
+            decision = self.buckets.take(buckets, self._clock())
+        except BackendError:
+            self._trip()
+            raise
+        self._open_until = 0.0
+        return decision
+
+    def _trip(self) -> None:
+        with self._lock:
+            self._open_until = self._monotonic() + self._breaker
+
+    # --- reservation ---
 
     def _bucket(self, call: Call, policy: RateLimitPolicy, estimate: _Estimate) -> Bucket:
         segment = policy_segment(policy, call.options.user_id, call.options.properties)
@@ -170,11 +192,16 @@ class RateLimiter:
                 continue
             actual = self._actual(call, bucket, result, usage, streamed)
             changes.append((bucket, 0.0 if actual is None else actual - bucket.amount))
+            if actual is not None and actual > bucket.amount + EPSILON:
+                self._overshoot(bucket, actual, result)
         if all(delta == 0.0 for _, delta in changes):
             return None
+        if self._monotonic() < self._open_until:
+            return None  # the breaker is open: the reservation stays (the safe side)
         try:
             return self.buckets.adjust(changes, self._clock())
         except BackendError as exc:  # the reservation stays: the safe side
+            self._trip()
             self._report("settle", exc)
             return None
 
@@ -194,6 +221,24 @@ class RateLimiter:
             call.options.model_override or target.model, target.adapter.price_provider
         )
         return None if prices is None else prices.cents(usage)
+
+    def _overshoot(self, bucket: Bucket, actual: float, result: Result) -> None:
+        """Report a call that cost more than its reservation (the estimate was too low, e.g.
+        no ``max_tokens``): the excess is in a reply header, and warned about once per policy."""
+        excess = actual - bucket.amount
+        result.headers["Helicone-RateLimit-Overshoot"] = f"{excess:.6g};u={bucket.unit}"
+        key = f"overshoot:{bucket.policy}"
+        with self._lock:
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        _log.warning(
+            "helicone_lite: a call under %s cost %.6g %s beyond its reservation (set max_tokens "
+            "to make the reservation a hard bound)",
+            bucket.policy,
+            excess,
+            bucket.unit,
+        )
 
     # --- failures ---
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .._errors import HeliconeLiteError
+from .._files import private_file
 from ._bucket import Bucket, BucketState, Decision, decide, full_at, refill, settle
 
 __all__ = ["BackendError", "LocalBuckets"]
@@ -81,7 +82,7 @@ class LocalBuckets:
             return conn
         if conn is not None:  # inherited through fork: never touch it again, never close it
             self._inherited.append(conn)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600 in a 0700 directory, whatever the umask
         conn = sqlite3.connect(
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
         )
@@ -112,7 +113,7 @@ class LocalBuckets:
         try:
             conn = self._connect()
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
         try:
             yield conn
@@ -161,7 +162,7 @@ class LocalBuckets:
                 )
                 .fetchall()
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
         return [BucketState(*row) for row in rows]
 

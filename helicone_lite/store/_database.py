@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from .._files import private_file
 from ._errors import StoreError, is_busy
 from ._readonly import ReadOnlyConnection
 from ._schema import MIGRATIONS
@@ -22,7 +23,7 @@ OnConnect = Callable[[sqlite3.Connection], None]
 class Database:
     """Knows where the file is and how every connection to it is configured.
 
-    ``initialize()`` creates the parent directory, switches the file to WAL and runs missing
+    ``initialize()`` creates the file (0600, its directory 0700: :mod:`helicone_lite._files`), switches the file to WAL and runs missing
     migrations, once per instance. A failure that will not go away (the path is a directory,
     its parent is a file, the file is not a database) is kept in ``failure``; "database is
     locked" is raised again so the caller can retry later.
@@ -123,7 +124,7 @@ class Database:
         handler, while another process is doing the same; so two processes opening a new
         file together would otherwise leave one of them not set up.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600 in a 0700 directory; SQLite's -wal/-shm copy its mode
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.002
         while True:

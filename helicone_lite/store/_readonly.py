@@ -8,16 +8,31 @@ Three layers, each sufficient for writes on its own:
    CTEs and introspection pragmas. It refuses ATTACH (which could create or read other files,
    e.g. ``VACUUM INTO``), pragma assignments, transactions and every DDL/DML action, and
    names the refused action in the error.
+
+Resources are bounded too (docs/security.md): functions that reach outside the data
+(``load_extension``, ``fts3_tokenizer``, ``readfile``/``writefile``/``edit`` where built in) are
+refused; strings and blobs a query builds are limited to ``MAX_VALUE_BYTES``; and a statement
+running past its deadline (``Store.query(..., timeout=QUERY_SECONDS)``) is interrupted by a
+progress handler, so a runaway recursive CTE ends with a clear error.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from types import MappingProxyType
 
 from ._errors import StoreError
 
-__all__ = ["ReadOnlyConnection", "translate_error"]
+__all__ = ["MAX_VALUE_BYTES", "QUERY_SECONDS", "ReadOnlyConnection", "translate_error"]
+
+#: the default time limit of one read-only query, in seconds.
+QUERY_SECONDS = 30.0
+#: the largest string or blob a read-only query may build (randomblob(1e9) …).
+MAX_VALUE_BYTES = 64 << 20
+_DENIED_FUNCTIONS = frozenset({"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"})
+_PROGRESS_STEPS = 10_000  # SQLite VM instructions between two deadline checks
 
 # Pragmas that only read, whatever their argument (table_info(requests) ...).
 _PRAGMAS_ANY_ARGUMENT = frozenset(
@@ -109,17 +124,37 @@ class ReadOnlyConnection(sqlite3.Connection):
     """
 
     denied: str | None = None
+    #: when the running statement must stop (on ``clock``); None: no limit
+    deadline: float | None = None
+    clock: Callable[[], float] = time.monotonic
+    timed_out: bool = False
 
     def install_guard(self) -> None:
         self.execute("PRAGMA query_only = ON")
         self.set_authorizer(self._authorize)
+        setlimit = getattr(self, "setlimit", None)  # Python 3.11+
+        if setlimit is not None:
+            setlimit(getattr(sqlite3, "SQLITE_LIMIT_LENGTH", 0), MAX_VALUE_BYTES)
+        self.set_progress_handler(self._progress, _PROGRESS_STEPS)
+
+    def start(self, timeout: float | None) -> None:
+        """Arm the deadline for the next statement (None: no limit, e.g. streaming exports)."""
+        self.denied, self.timed_out = None, False
+        self.deadline = None if timeout is None else self.clock() + timeout
+
+    def _progress(self) -> int:
+        deadline = self.deadline
+        if deadline is not None and self.clock() > deadline:
+            self.timed_out = True
+            return 1  # SQLite interrupts the statement
+        return 0
 
     def _authorize(
         self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None
     ) -> int:
         if action in _READ_ACTIONS:
-            if action == sqlite3.SQLITE_FUNCTION and arg2 == "load_extension":
-                return self._deny("load_extension()")
+            if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
+                return self._deny(f"{(arg2 or '').lower()}()")
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_PRAGMA:
             name = (arg1 or "").lower()
@@ -141,6 +176,9 @@ class ReadOnlyConnection(sqlite3.Connection):
 def translate_error(conn: ReadOnlyConnection, exc: Exception) -> StoreError:
     """Turn a sqlite3 error from a read-only query into a StoreError with a useful message."""
     message = str(exc)
+    if conn.timed_out:
+        conn.timed_out = False
+        return StoreError("query took longer than its time limit and was interrupted")
     denied, conn.denied = conn.denied, None
     if denied is not None:  # "not authorized" / "authorization denied"
         return StoreError(f"query is read-only: {denied} is not allowed")

@@ -16,7 +16,7 @@ from ._errors import Reporter, StoreError, is_busy
 from ._ids import IdSource
 from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
 from ._pool import ThreadConnections
-from ._readonly import ReadOnlyConnection, translate_error
+from ._readonly import QUERY_SECONDS, ReadOnlyConnection, translate_error
 from ._schema import MIGRATIONS
 from ._sink import SqliteSink
 from ._spill import SpillJournal
@@ -270,14 +270,18 @@ class Store:
 
     # --- read-only SQL ---
 
-    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+    def query(
+        self, sql: str, params: Params = (), *, timeout: float | None = QUERY_SECONDS
+    ) -> list[dict[str, Any]]:
         """Run one read-only SQL statement; rows as dicts (column name -> value).
 
         Anything that would write (INSERT/UPDATE/DELETE, DDL, ATTACH, pragma assignments,
-        transactions) raises StoreError("query is read-only: ..."); so do SQL errors.
-        Sees committed data only: ``flush()`` first to include rows still queued.
+        transactions) raises StoreError("query is read-only: ..."); so do SQL errors, a
+        statement running longer than ``timeout`` seconds, and functions such as
+        ``load_extension`` or ``fts3_tokenizer``. Sees committed data only: ``flush()`` first
+        to include rows still queued.
         """
-        conn, cursor = self._read_cursor(sql, params)
+        conn, cursor = self._read_cursor(sql, params, timeout)
         try:
             names = _column_names(cursor)
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -292,7 +296,9 @@ class Store:
         conn, cursor = self._read_cursor(sql, params)
         return _iterate(conn, cursor)
 
-    def _read_cursor(self, sql: str, params: Params) -> tuple[ReadOnlyConnection, sqlite3.Cursor]:
+    def _read_cursor(
+        self, sql: str, params: Params, timeout: float | None = None
+    ) -> tuple[ReadOnlyConnection, sqlite3.Cursor]:
         if self._closed:
             raise StoreError(f"store {self.path} is closed")
         if self._db.failure is not None:
@@ -301,7 +307,7 @@ class Store:
             conn = self._readers.get()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path} for reading: {exc}") from exc
-        conn.denied = None
+        conn.start(timeout)
         try:
             return conn, conn.execute(sql, params)
         except (sqlite3.Error, sqlite3.Warning) as exc:

@@ -147,10 +147,9 @@ def _assert_bucket_consistent(client: object, *, size: int, calls: int) -> None:
     engine = next(
         layer for layer in client._helicone_runtime.stack if hasattr(layer, "engine")
     ).engine  # type: ignore[attr-defined]
-    blobs = engine.backend.slots(engine.plan(_call_for(client, size)).key)
-    from helicone_lite.cache._entry import Entry
-
-    in_slots = {i: Entry.decode(b).request_id for i, b in blobs.items()}
+    key = engine.plan(_call_for(client, size)).key
+    blobs = engine.backend.slots(key)
+    in_slots = {i: engine.read_slot(key, b).request_id for i, b in blobs.items()}
     assert in_slots == {r["cache_bucket_idx"]: r["id"] for r in savers}
     for r in logged:
         if r["cache_status"] == "HIT":

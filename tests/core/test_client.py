@@ -174,13 +174,29 @@ def test_no_helicone_header_reaches_the_wire(
             "HELICONE-USER-ID": "u",
             "Cache-Control": "max-age=60",
             "Helicone-Auth": "Bearer sk-helicone-xyz",
-            "Helicone-Typo-Header": "1",
             "X-Custom": "kept",
         },
     )
     headers = fake.requests[-1].headers
     assert not [h for h in headers if h.lower().startswith("helicone-") or h == "cache-control"]
     assert headers["x-custom"] == "kept"
+
+
+def test_an_unknown_helicone_header_is_dropped_when_not_strict(
+    fake: FakeProvider, home: Any
+) -> None:
+    """Unknown ``Helicone-*`` headers raise by default (issue 13); with
+    ``strict_headers=False`` they are still never sent to the provider."""
+    client = helicone_lite.Client(
+        api_key="sk-test-x", base_url=fake.openai_base_url, home=home, strict_headers=False
+    )
+    try:
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"Helicone-Typo-Header": "1"}
+        )
+    finally:
+        client.close()
+    assert "helicone-typo-header" not in fake.requests[-1].headers
 
 
 def test_user_falls_back_to_body_user(client: helicone_lite.Client) -> None:

@@ -173,21 +173,22 @@ def test_helicone_prompt_input_tags(client: helicone_lite.Client, fake: FakeProv
     assert sent(fake)["messages"] == [{"role": "user", "content": "Patient symptoms: fever"}]
 
 
-def test_recorded_text_is_still_sandboxed_when_rendered(
+def test_recorded_text_is_literal_when_rendered(
     client: helicone_lite.Client, fake: FakeProvider
 ) -> None:
-    text = "{% include '/etc/passwd' %}"
+    """Auto-recorded versions are end-user text: rendered literally, never run as Jinja (issue
+    13: ``{{ 7 * 7 }}`` used to come back as ``49``; this test used to expect the sandbox to
+    refuse the include, now nothing in the text is executed at all)."""
+    text = "{% include '/etc/passwd' %} {{ 7 * 7 }}"
     client.chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": text}],
         extra_headers={"Helicone-Prompt-Id": "rec"},
     )
     assert sent(fake)["messages"][0]["content"] == text  # the call's own text goes out as is
-    with pytest.raises(PromptError, match="cannot load other templates"):
-        client.chat.completions.create(
-            model="gpt-4o-mini", extra_headers={"Helicone-Prompt-Id": "rec"}
-        )
-    assert fake.calls() == 1
+    client.chat.completions.create(model="gpt-4o-mini", extra_headers={"Helicone-Prompt-Id": "rec"})
+    assert sent(fake)["messages"][0]["content"] == text  # replayed literally
+    assert fake.calls() == 2
 
 
 def test_an_unusable_store_never_fails_a_call_that_brings_its_messages(
