@@ -2,13 +2,15 @@
 provider and point the SDKs at it through their usual environment variables, so each example's
 code stays exactly what you would write against the real providers.
 
-Import it first: ``import _offline  # noqa: F401``.
+Import it first: ``import _offline  # noqa: F401``. ``_offline.hint("cache stats")`` gives the
+``helicone-lite`` command line to run afterwards, with the ``--home`` this example logged to.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import shlex
 import tempfile
 
 if not os.environ.get("OPENAI_API_KEY"):
@@ -22,3 +24,10 @@ if not os.environ.get("OPENAI_API_KEY"):
     print(
         f"(offline: using the fake provider at {_fake.url}; log in {os.environ['HELICONE_LITE_HOME']})"
     )
+
+
+def hint(command: str) -> str:
+    """``helicone-lite --home HOME COMMAND`` for the home this example logs to."""
+    from helicone_lite._home import default_home
+
+    return f"helicone-lite --home {shlex.quote(str(default_home()))} {command}"

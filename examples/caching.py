@@ -7,7 +7,7 @@ the call it came from, so the money saved can be read from the log.
     python examples/caching.py
 """
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 from helicone_lite.cache import money_saved
@@ -51,4 +51,4 @@ for row in client.store.query(
         f"served from: {row['cache_reference_id'] or '-'}"
     )
 print(f"money saved so far: ${money_saved(client.store):.6f}")
-print("(try: helicone-lite cache stats)")
+print(f"(try: {_offline.hint('cache stats')})")

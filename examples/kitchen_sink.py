@@ -4,7 +4,7 @@ Unchanged from the Helicone version but for the client line.
     python examples/kitchen_sink.py
 """
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
@@ -46,3 +46,4 @@ for row in client.store.query(
     "SELECT session_path, user_id, cache_status, prompt_id, cost_usd FROM requests"
 ):
     print(row)
+print(f"\nsee the log: {_offline.hint('requests')}")

@@ -7,7 +7,7 @@ against the built-in fake provider.
     python examples/multi_provider.py
 """
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
@@ -40,3 +40,4 @@ for row in client.store.query(
         f"{row['provider']:<10} {row['response_model']:<28} "
         f"{row['prompt_tokens']:>6} {row['completion_tokens']:>6} {cost:>12}"
     )
+print(f"\nsee the log: {_offline.hint('requests')}")

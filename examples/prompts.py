@@ -3,7 +3,7 @@
 python examples/prompts.py
 """
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
@@ -75,3 +75,4 @@ for move in prompts.history("triage"):
         f"{move.created_at} {move.environment}: {move.action} "
         f"{move.from_version} -> {move.to_version}"
     )
+print(f"\nsee the log: {_offline.hint('requests')}")

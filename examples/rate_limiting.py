@@ -8,7 +8,7 @@ Runs offline against the built-in fake provider when no OPENAI_API_KEY is set:
     python examples/rate_limiting.py
 """
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 import openai
 
 import helicone_lite
@@ -71,4 +71,4 @@ for row in client.store.query(
     "SELECT user_id, status, rate_limited FROM requests ORDER BY created_at"
 ):
     print(" ", row)
-print("live buckets: helicone-lite limits   (reset: helicone-lite limits reset --all)")
+print(f"live buckets: {_offline.hint('limits')}   (reset: {_offline.hint('limits reset --all')})")

@@ -9,7 +9,7 @@ Then, on the same log: ``helicone-lite sessions``, ``helicone-lite sessions show
 
 import uuid
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 from rich.console import Console
 
 import helicone_lite
@@ -56,3 +56,5 @@ console.print(f"session total: ${tree.cost_usd:.6f} over {tree.duration_ms:.0f} 
 
 client.session_feedback(session_id, True)  # a thumbs-up for the whole workflow
 client.close()
+print(f"\nnext: {_offline.hint('sessions show ' + session_id[:8])}")
+print(f"      {_offline.hint('costs --by property:agent')}")

@@ -4,7 +4,7 @@ and prompt versioning with five headers.
     python examples/triage_assistant.py
 """
 
-import _offline  # noqa: F401  (fake provider when no OPENAI_API_KEY is set)
+import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
@@ -50,3 +50,4 @@ for row in client.store.query(
        GROUP BY 1 ORDER BY 3 DESC"""
 ):
     print(f"  {row['department']:<12} {row['requests']} request(s)  ${row['cost_usd'] or 0:.6f}")
+print(f"\nsee the log: {_offline.hint('requests')}")

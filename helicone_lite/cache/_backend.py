@@ -20,13 +20,13 @@ without sleeping; backends also set their own expiry as a safety net.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ._entry import Labels
 
-__all__ = ["BackendStats", "CacheBackend", "Slot", "matches", "tally"]
+__all__ = ["BackendStats", "CacheBackend", "Slot", "matches", "produced_by", "tally"]
 
 #: (expires, blob) of one filled slot, as a backend reads it back.
 Slot = tuple[float, bytes]
@@ -55,6 +55,11 @@ class CacheBackend(Protocol):
 
     def clear(self, seed: str | None = None, model: str | None = None) -> int:
         """Remove buckets (all, or those of a seed and/or model); return the slots removed."""
+        ...
+
+    def forget(self, request_ids: Collection[str]) -> int:
+        """Remove the buckets holding an answer produced by one of ``request_ids`` (a
+        privacy deletion); return the slots removed."""
         ...
 
     def stats(self, now: float) -> BackendStats: ...
@@ -115,3 +120,15 @@ def tally(
 def matches(labels: Labels, seed: str | None, model: str | None) -> bool:
     """Whether a bucket falls under ``clear(seed=…, model=…)`` (``None`` matches anything)."""
     return (seed is None or labels.seed == seed) and (model is None or labels.model == model)
+
+
+def produced_by(blob: bytes, request_ids: Collection[str]) -> bool:
+    """Whether the entry ``blob`` is the answer of one of ``request_ids`` (a blob that does
+    not parse belongs to nobody)."""
+    from ._entry import Entry
+    from ._seal import unchecked_entry
+
+    try:
+        return Entry.meta_of(unchecked_entry(blob)).get("request_id") in request_ids
+    except ValueError:
+        return False

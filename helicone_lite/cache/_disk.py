@@ -12,11 +12,11 @@ SQLite at all. The directory is 0700 and its database 0600 (:mod:`helicone_lite.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from .._files import private_dir, private_file
-from ._backend import BackendStats, Slot, matches, tally
+from ._backend import BackendStats, Slot, matches, produced_by, tally
 from ._entry import Labels
 from ._memo import Generation, Memo
 from ._policies import EVICTION_POLICIES, check_settings
@@ -158,6 +158,19 @@ class DiskCacheBackend:
                     removed += len(self._slots(record))
                     self._cache.delete(key)
             self._generation.bump()  # every process forgets what it remembered
+        if self._memo is not None:
+            self._memo.clear()
+        return removed
+
+    def forget(self, request_ids: Collection[str]) -> int:
+        removed = 0
+        with self._cache.transact():
+            for key, record in self._records():
+                slots = self._slots(record)
+                if any(produced_by(blob, request_ids) for _, blob in slots):
+                    removed += len(slots)
+                    self._cache.delete(key)
+            self._generation.bump()
         if self._memo is not None:
             self._memo.clear()
         return removed

@@ -9,11 +9,11 @@ call a miss, not a stall.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ._backend import BackendStats, Slot, matches, tally
+from ._backend import BackendStats, Slot, matches, produced_by, tally
 from ._entry import Labels
 
 __all__ = ["RedisCacheBackend", "redacted_url"]
@@ -121,6 +121,16 @@ class RedisCacheBackend:
         removed, doomed = 0, []
         for key, labels, slots in self._buckets():
             if matches(labels, seed, model):
+                removed += len(slots)
+                doomed.append(key)
+        for start in range(0, len(doomed), 500):
+            self._redis.unlink(*doomed[start : start + 500])
+        return removed
+
+    def forget(self, request_ids: Collection[str]) -> int:
+        removed, doomed = 0, []
+        for key, _, slots in self._buckets():
+            if any(produced_by(blob, request_ids) for _, blob in slots):
                 removed += len(slots)
                 doomed.append(key)
         for start in range(0, len(doomed), 500):

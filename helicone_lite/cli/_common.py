@@ -1,60 +1,58 @@
-"""What the sub-commands share: where the store is, and how to print rows."""
+"""What the sub-commands share: where the home and the store are, and how errors read.
+
+Read commands open the store with :func:`open_store`, which refuses a home that holds no
+store (it never creates one); :class:`CliError` is a message for stderr and an exit status.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+import os
 from pathlib import Path
 from typing import Any
 
 from .._home import default_home
 
-__all__ = ["console", "home_of", "open_store", "print_rows"]
+__all__ = [
+    "STORE_FILE",
+    "CliError",
+    "home_of",
+    "open_store",
+    "redis_url_of",
+    "store_path",
+]
+
+STORE_FILE = "helicone.db"
+
+
+class CliError(Exception):
+    """One line for stderr (``helicone-lite COMMAND: message``) and the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def home_of(args: argparse.Namespace) -> Path:
+    """``--home`` (before or after the command), else ``$HELICONE_LITE_HOME`` or the data dir."""
     home = getattr(args, "home", None)
     return Path(home).expanduser() if home else default_home()
 
 
-def open_store(args: argparse.Namespace) -> Any:
+def store_path(args: argparse.Namespace) -> Path:
+    return home_of(args) / STORE_FILE
+
+
+def open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """The store of the home; CliError when there is none (unless ``create``)."""
     from ..store import Store
 
-    return Store(home_of(args) / "helicone.db")
+    path = store_path(args)
+    if not create and not path.is_file():
+        raise CliError(f"no store at {path}; run your app with helicone_lite.Client(...) first")
+    return Store(path)
 
 
-def console() -> Any:
-    from rich.console import Console
-
-    return Console()
-
-
-def print_rows(
-    rows: Sequence[Mapping[str, Any]],
-    fmt: str = "table",
-    *,
-    title: str | None = None,
-    columns: Iterable[str] | None = None,
-) -> None:
-    """Print rows as a rich table, CSV or JSON."""
-    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
-    if fmt == "json":
-        json.dump([dict(r) for r in rows], sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
-        return
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False)
-    for col in cols:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in cols))
-    console().print(table)
+def redis_url_of(args: argparse.Namespace) -> str | None:
+    """``--redis-url``, else ``$HELICONE_LITE_REDIS_URL``."""
+    return getattr(args, "redis_url", None) or os.environ.get("HELICONE_LITE_REDIS_URL") or None

@@ -1,35 +1,39 @@
-"""What the report commands share: the filter options, ``--json``, errors, the store.
+"""What the report commands share: the filter options, output options, errors, the store.
 
 Every report command takes the same filters (``--since 7d --model gpt-4o --property
-department=cardiology …``), turned into one :class:`helicone_lite.reports.Filters`.
+department=cardiology …``), turned into one :class:`helicone_lite.reports.Filters`, and the
+same output options (``--json``, ``--csv``; see :mod:`._output`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from .._errors import OptionsError
-from ._common import home_of
+from ._common import CliError, open_store, store_path
+from ._output import add_output
 
-__all__ = ["add_common", "console", "emit_json", "filters_from", "open_reports", "run_safely"]
+__all__ = ["add_common", "add_filters", "filters_from", "no_rows", "open_reports", "run_safely"]
 
 _STATUS_HELP = "an HTTP status (429), a class (4xx, 5xx), ok or error"
 
 
 def add_common(parser: argparse.ArgumentParser, *, filters: bool = True) -> None:
-    """``--json``, ``--home`` (also accepted after the command) and the shared filters."""
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    """``--json``/``--csv``, ``--home`` (also accepted after the command), the shared filters."""
+    add_output(parser)
     parser.add_argument(
         "--home", default=argparse.SUPPRESS, help="the helicone_lite home (as before the command)"
     )
+    add_filters(parser, full=filters)
+
+
+def add_filters(parser: argparse.ArgumentParser, *, full: bool = True) -> None:
     group = parser.add_argument_group("filters")
     group.add_argument("--since", help="from this time: 2026-11-01, 2026-11-01T09:00Z, or 24h, 7d")
     group.add_argument("--until", help="before this time (same forms as --since)")
-    if not filters:
+    if not full:
         return
     group.add_argument("--model", help="only this model (as asked for)")
     group.add_argument("--provider", help="only this provider")
@@ -43,7 +47,9 @@ def add_common(parser: argparse.ArgumentParser, *, filters: bool = True) -> None
         metavar="NAME=VALUE",
         help="only requests with this property value (repeatable: all must match)",
     )
-    group.add_argument("--prompt-id", help="only this prompt (Helicone-Prompt-Id)")
+    group.add_argument(
+        "--prompt", "--prompt-id", dest="prompt_id", help="only this prompt (Helicone-Prompt-Id)"
+    )
     group.add_argument("--prompt-version", type=int, help="only this prompt version")
 
 
@@ -71,35 +77,22 @@ def filters_from(args: argparse.Namespace) -> Any:
     )
 
 
-def console() -> Any:
-    """A rich console; 140 columns wide when not a terminal (files, pipes), where 80 would
-    fold the tables."""
-    from rich.console import Console
-
-    return Console() if sys.stdout.isatty() else Console(width=140)
-
-
 def open_reports(args: argparse.Namespace) -> Any:
     from ..reports import Reports
-    from ..store import Store
 
-    return Reports(Store(home_of(args) / "helicone.db"))
+    return Reports(open_store(args))
 
 
-def emit_json(value: Any) -> None:
-    from ..reports import to_jsonable
-
-    json.dump(to_jsonable(value), sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+def no_rows(args: argparse.Namespace, what: str = "requests") -> str:
+    """The line printed for an empty listing: ``no requests in PATH``."""
+    return f"no {what} in {store_path(args)}"
 
 
 def run_safely(name: str, work: Callable[[], int]) -> int:
-    """Run a command; bad options and unknown ids become one line on stderr and exit 2."""
-    from ..store import StoreError
-
+    """Run a command; unknown ids (KeyError) become bad input (exit 2). Other errors are
+    turned into one line by ``main``."""
     try:
         return work()
-    except (ValueError, KeyError, StoreError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"helicone-lite {name}: {message}", file=sys.stderr)
-        return 2
+    except KeyError as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        raise CliError(str(message), status=2) from exc

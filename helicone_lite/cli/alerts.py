@@ -5,10 +5,32 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import home_of
-from ._reporting import add_common, console, emit_json, run_safely
+from ._columns import when
+from ._common import open_store
+from ._output import Column, Output
+from ._reporting import add_common, run_safely
 
 __all__ = ["register"]
+
+_HISTORY = (
+    Column("fired_at", "fired at", kind="time", fmt=when),
+    Column("alert_id", "alert", kind="id"),
+    Column("value", kind="number", fmt=lambda v: "" if v is None else f"{v:g}"),
+    Column("message"),
+)
+_RULES = (
+    Column("id", "alert", kind="id"),
+    Column("metric"),
+    Column("threshold", kind="number", fmt=lambda v: "" if v is None else f"{v:g}"),
+    Column(
+        "window_seconds", "window", kind="number", fmt=lambda v: f"{v:g} s" if v else "", drop=3
+    ),
+    Column("filters", fmt=lambda v: ", ".join(f"{k}={x}" for k, x in (v or {}).items()), drop=5),
+    Column("channels", "notify", fmt=lambda v: ", ".join(v or ()), drop=6),
+    Column("fired", kind="number"),
+    Column("last_fired_at", "last fired", kind="time", fmt=when, drop=4),
+    Column("enabled", "on", fmt=lambda v: "yes" if v else "no", drop=2),
+)
 
 
 def register(subparsers: Any) -> None:
@@ -29,69 +51,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..store import Store
-
-    store = Store(home_of(args) / "helicone.db")
+    store = open_store(args)
+    out = Output.from_args(args)
     if getattr(args, "action", None) == "history":
-        return _history(args, store)
-    return _rules(args, store)
+        from ..alerts import alert_events
 
-
-def _history(args: argparse.Namespace, store: Any) -> int:
-    from rich.table import Table
-
-    from ..alerts import alert_events
-
-    events = alert_events(
-        store, args.alert_id, since=args.since, until=args.until, limit=args.limit or None
-    )
-    if args.json:
-        emit_json(events)
+        events = alert_events(
+            store, args.alert_id, since=args.since, until=args.until, limit=args.limit or None
+        )
+        out.rows(_HISTORY, events, title="Alert history")
         return 0
-    table = Table(title="Alert history", title_justify="left")
-    for column in ("fired at", "alert", "value", "message"):
-        table.add_column(column, overflow="fold")
-    for e in events:
-        value = "" if e.value is None else f"{e.value:g}"
-        table.add_row(e.fired_at.replace("T", " ")[:19], e.alert_id, value, e.message or "")
-    console().print(table)
-    return 0
-
-
-def _rules(args: argparse.Namespace, store: Any) -> int:
-    from rich.table import Table
-
     from ..alerts import stored_alerts
 
-    rules = stored_alerts(store)
-    if args.json:
-        emit_json(rules)
-        return 0
-    table = Table(title="Alert rules", title_justify="left")
-    columns = (
-        "alert",
-        "metric",
-        "threshold",
-        "window",
-        "filters",
-        "notify",
-        "fired",
-        "last fired",
-        "on",
-    )
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for r in rules:
-        table.add_row(
-            r.id,
-            r.metric or "",
-            "" if r.threshold is None else f"{r.threshold:g}",
-            f"{r.window_seconds:g} s" if r.window_seconds else "",
-            ", ".join(f"{k}={v}" for k, v in r.filters.items()),
-            ", ".join(r.channels),
-            str(r.fired),
-            (r.last_fired_at or "").replace("T", " ")[:19],
-            "yes" if r.enabled else "no",
-        )
-    console().print(table)
+    out.rows(_RULES, stored_alerts(store), title="Alert rules")
     return 0

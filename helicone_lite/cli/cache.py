@@ -8,13 +8,11 @@ saved come from the request log (a hit's saving is the cost of the call it was s
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 import time
 from typing import Any
 
-from ._common import console, home_of, open_store, print_rows
+from ._common import home_of, open_store, redis_url_of
+from ._output import Column, Output, add_output
 
 __all__ = ["register"]
 
@@ -26,7 +24,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--redis-url", help="the shared cache (default: $HELICONE_LITE_REDIS_URL)")
     actions = parser.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     stats = actions.add_parser("stats", help="entries, size, hit rate, money saved; by model/seed")
-    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    add_output(stats)
     stats.set_defaults(handler=run_stats)
     clear = actions.add_parser("clear", help="remove cached answers (all, or by seed / model)")
     clear.add_argument("--seed", help="only entries saved under this Helicone-Cache-Seed")
@@ -35,7 +33,7 @@ def register(subparsers: Any) -> None:
 
 
 def _backend(args: argparse.Namespace, *, create: bool) -> Any:
-    url = getattr(args, "redis_url", None) or os.environ.get("HELICONE_LITE_REDIS_URL")
+    url = redis_url_of(args)
     if url:
         from ..cache import RedisCacheBackend
 
@@ -80,19 +78,29 @@ def _groups(report: dict[str, Any], name: str, label: str) -> list[dict[str, Any
     return out
 
 
+def _group_columns(label: str) -> tuple[Column, ...]:
+    return (
+        Column(label),
+        *(Column(name, kind="number") for name in ("entries", "size", "hits", "misses")),
+        Column("hit rate", kind="number"),
+        Column("saved", kind="number"),
+    )
+
+
 def run_stats(args: argparse.Namespace) -> int:
     from ..cache import cache_report
 
+    store = open_store(args)
     backend = _backend(args, create=False)
     try:
         stored = backend.stats(time.time()) if backend is not None else None
     finally:
         if backend is not None:
             backend.close()
-    report = cache_report(open_store(args), stored)
-    if args.json:
-        json.dump(report, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    report = cache_report(store, stored)
+    out = Output.from_args(args)
+    if out.mode == "json":
+        out.json(report)
         return 0
     rate = report["hit_rate"]
     summary = [
@@ -119,24 +127,20 @@ def run_stats(args: argparse.Namespace) -> int:
             ),
         ),
     ]
-    from rich.table import Table
-
-    table = Table(title="Cache", show_header=False)
-    table.add_column("", style="bold")
-    table.add_column("")
-    for name, value in summary:
-        table.add_row(name, value)
-    console().print(table)
+    out.pairs(summary, title="Cache")
+    if out.mode == "csv":
+        return 0
     for name, label in (("by_model", "model"), ("by_seed", "seed")):
         if report[name]:
-            print_rows(_groups(report, name, label), title=f"By {label}")
+            out.line()
+            out.rows(_group_columns(label), _groups(report, name, label), title=f"By {label}")
     return 0
 
 
 def run_clear(args: argparse.Namespace) -> int:
     backend = _backend(args, create=False)
     if backend is None:
-        console().print("cache: nothing to clear (no cache yet)")
+        print("cache: nothing to clear (no cache yet)")
         return 0
     try:
         removed = backend.clear(seed=args.seed, model=args.model)
@@ -145,7 +149,7 @@ def run_clear(args: argparse.Namespace) -> int:
     scope = " and ".join(
         f"{name} {value!r}" for name, value in (("seed", args.seed), ("model", args.model)) if value
     )
-    console().print(
+    print(
         f"cache: removed {removed} entr{'y' if removed == 1 else 'ies'}"
         + (f" ({scope})" if scope else "")
     )

@@ -1,5 +1,9 @@
 """``helicone-lite costs``: where the money goes (by model, provider, user, property), and
-when (``--every hour|day|week``); plus what the cache saved."""
+when (``--every hour|day|week``); plus what the cache saved.
+
+``--json`` prints one object (``{"by", "rows", "total", "cache"}``, or ``{"every", "by",
+"buckets"}``); ``--csv`` and piped output the rows; a terminal also gets the total and the
+cache savings below the table."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import argparse
 from typing import Any
 
 from .._errors import OptionsError
-from ._reporting import add_common, console, emit_json, filters_from, open_reports, run_safely
+from ._columns import costs_columns, group_columns
+from ._output import Output
+from ._reporting import add_common, filters_from, open_reports, run_safely
 
 __all__ = ["register"]
 
@@ -38,33 +44,37 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..reports._render import cache_text, costs_table, group_table, money
+    from ..reports._render import money
 
     if args.top < 1:
         raise OptionsError("--top", args.top, "at least 1")
     reports = open_reports(args)
     filters = filters_from(args)
+    out = Output.from_args(args)
     suffix = f" ({filters.describe()})" if filters.describe() else ""
     if args.every:
         rows = reports.costs(filters, every=args.every, by=args.by, top=args.top)
-        if args.json:
-            emit_json({"every": args.every, "by": args.by, "buckets": rows})
+        if out.mode == "json":
+            out.json({"every": args.every, "by": args.by, "buckets": rows})
             return 0
         title = f"Cost every {args.every}" + (f" by {args.by}" if args.by else "") + suffix
-        console().print(costs_table(rows, title))
+        out.rows(costs_columns(args.by is not None), rows, title=title)
         return 0
     by = args.by or "model"
     groups = reports.breakdown(by, filters)
     total = reports.summary(filters)
     savings = reports.cache_savings(filters)
-    if args.json:
-        emit_json({"by": by, "rows": groups, "total": total, "cache": savings})
+    if out.mode == "json":
+        out.json({"by": by, "rows": groups, "total": total, "cache": savings})
         return 0
-    out = console()
-    out.print(group_table(groups, f"Cost by {by}{suffix}"))
-    out.print(
-        f"[bold]total:[/] {total.requests:,} requests, {money(total.cost_usd)}, "
-        f"{total.tokens:,} tokens"
-    )
-    out.print(cache_text(savings))
+    out.rows(group_columns(by), groups, title=f"Cost by {by}{suffix}")
+    if out.tty:
+        out.line(
+            f"total: {total.requests:,} requests, {money(total.cost_usd)}, {total.tokens:,} tokens"
+        )
+        out.line(
+            f"cache: {savings.hits:,} hits of {savings.requests:,} requests "
+            f"({savings.hit_rate * 100:.1f} %), saved {money(savings.saved_usd)} and "
+            f"{savings.saved_tokens:,} tokens"
+        )
     return 0

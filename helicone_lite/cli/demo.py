@@ -1,20 +1,24 @@
 """``helicone-lite demo``: a multi-agent triage workflow, logged, then shown.
 
-Runs against the built-in fake provider unless a real ``OPENAI_API_KEY`` is set (then the real
-provider, with small, cheap calls). Everything is written to the normal store, so the other
-commands (``requests``, ``query``, ``sessions``…) can be tried on it afterwards.
+Always offline: it runs against the built-in fake provider whatever the environment holds
+(``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``HELICONE_LITE_REDIS_URL``… are ignored). ``--live``
+opts into the real providers (billed, small calls; keys from the environment). Everything is
+written to the home's store, so the other commands (``requests``, ``sessions``…) can be tried
+on it afterwards; the hints it prints name that home.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from ._common import console, home_of
+from ._common import home_of
+from ._output import Column, Output, safe_text
 
 __all__ = ["register"]
 
@@ -62,18 +66,23 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo", help="run a logged multi-agent workflow (offline: built-in fake provider)"
     )
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="use the fake provider even when OPENAI_API_KEY is set",
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--live", action="store_true", help="call the real providers (keys from the environment)"
     )
+    mode.add_argument("--offline", action="store_true", help="the default: the fake provider")
     parser.set_defaults(handler=run)
 
 
 @contextmanager
-def _provider(offline: bool) -> Iterator[dict[str, Any]]:
-    """Client arguments for the real provider, or for a scripted fake one."""
-    if os.environ.get("OPENAI_API_KEY") and not offline:
+def _provider(live: bool) -> Iterator[dict[str, Any]]:
+    """Client arguments for the real providers, or for a scripted fake one (every endpoint,
+    key and backend given explicitly, so nothing from the environment is used)."""
+    if live:
+        if not os.environ.get("OPENAI_API_KEY"):
+            from ._common import CliError
+
+            raise CliError("--live needs OPENAI_API_KEY (and optionally the other providers')")
         yield {}
         return
     from ..testing import FakeProvider
@@ -87,6 +96,7 @@ def _provider(offline: bool) -> Iterator[dict[str, Any]]:
             "api_key": "sk-fake-demo",
             "base_url": fake.openai_base_url,
             "providers": providers,
+            "redis_url": None,
             "_fake": fake,
         }
 
@@ -176,92 +186,111 @@ def _compare(client: Any, fake: Any) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     import helicone_lite
 
-    out = console()
+    out = Output("table" if sys.stdout.isatty() else "tsv")
     home = home_of(args)
     with ExitStack() as stack:
-        settings = stack.enter_context(_provider(args.offline))
+        settings = stack.enter_context(_provider(args.live))
         fake = settings.pop("_fake", None)
         client = helicone_lite.Client(home=home, **settings)
-        where = "the built-in fake provider" if fake else "the real OpenAI API"
-        out.print(f"[bold]helicone_lite demo[/] against {where}; log: {client.store.path}")
-        sessions = []
-        with out.status("running a 4-agent triage workflow for 2 patients…"):
-            for patient, department, symptoms in PATIENTS:
-                sessions.append(_agents(client, fake, patient, department, symptoms))
-        with out.status(f"asking {QUESTION!r} three times with caching on…"):
-            statuses = _repeated_question(client, fake)
-        with out.status(f"asking {QUESTION!r} of OpenAI, Claude and Gemini…"):
-            compared = _compare(client, fake)
+        where = "the built-in fake provider" if fake else "the real provider APIs"
+        out.line(f"helicone_lite demo against {where}; log: {safe_text(client.store.path)}")
+        out.line("running a 4-agent triage workflow for 2 patients…")
+        sessions = [_agents(client, fake, *patient) for patient in PATIENTS]
+        out.line(f"asking {QUESTION!r} three times with caching on…")
+        statuses = _repeated_question(client, fake)
+        out.line(f"asking {QUESTION!r} of OpenAI, Claude and Gemini…")
+        compared = _compare(client, fake)
         client.flush()
         _show(out, client, sessions, statuses, compared)
         client.close()
+    _hints(out, home, session=sessions[0])
     return 0
 
 
 def _show(
-    out: Any,
+    out: Output,
     client: Any,
     sessions: list[str],
     statuses: list[str],
     compared: list[tuple[str, str]],
 ) -> None:
-    from rich.table import Table
-    from rich.tree import Tree
+    from ..reports import Reports
 
-    store = client.store
-    marks = ",".join("?" * len(sessions))
-    rows = store.query(
-        f"SELECT * FROM requests WHERE session_id IN ({marks}) ORDER BY created_at", sessions
-    )
+    reports = Reports(client.store)
     for session in sessions:
-        mine = [r for r in rows if r["session_id"] == session]
-        cost = sum(r["cost_usd"] or 0 for r in mine)
-        tree = Tree(
-            f"[bold]session {session[:8]}[/] user {mine[0]['user_id']}  "
-            f"{len(mine)} requests  ${cost:.6f}"
-        )
-        nodes: dict[str, Any] = {}
-        for r in mine:
-            path = r["session_path"]
-            parent = nodes.get(path.rsplit("/", 1)[0] or "/", tree)
-            nodes[path] = parent.add(
-                f"{path}  [dim]{r['model']}  {r['prompt_tokens']}→{r['completion_tokens']} tok  "
-                f"${(r['cost_usd'] or 0):.6f}  {r['latency_ms']:.0f} ms[/]"
-            )
-        out.print(tree)
-    out.print(f"\n{QUESTION!r} three times: {' → '.join(statuses)}")
-    table = Table(title="cost by model (this demo's store)")
-    for col in ("model", "requests", "tokens", "cost"):
-        table.add_column(col)
-    for r in store.query(
-        "SELECT model, COUNT(*) AS n, SUM(total_tokens) AS t, SUM(cost_usd) AS c "
-        "FROM requests GROUP BY model ORDER BY c DESC"
-    ):
-        table.add_row(r["model"], str(r["n"]), str(r["t"] or 0), f"${(r['c'] or 0):.6f}")
-    out.print(table)
-    _show_compare(out, client, compared)
-    out.print(
-        "\nnext: [bold]helicone-lite requests[/], "
-        '[bold]helicone-lite query "SELECT * FROM requests LIMIT 5"[/]'
+        out.line()
+        out.rich(reports.session(session).to_rich())
+    out.line()
+    out.line(f"{QUESTION!r} three times: {' → '.join(safe_text(s) for s in statuses)}")
+    out.line()
+    rows = client.store.query(
+        "SELECT model, COUNT(*) AS requests, SUM(total_tokens) AS tokens, "
+        "SUM(cost_usd) AS cost_usd FROM requests GROUP BY model ORDER BY cost_usd DESC"
     )
+    money = _money
+    out.rows(
+        (
+            Column("model"),
+            Column("requests", kind="number"),
+            Column("tokens", kind="number"),
+            Column("cost_usd", "cost", kind="number", fmt=money),
+        ),
+        rows,
+        title="cost by model (this demo's store)",
+    )
+    _show_compare(out, client, compared)
 
 
-def _show_compare(out: Any, client: Any, compared: list[tuple[str, str]]) -> None:
-    from rich.table import Table
+def _money(value: Any) -> str:
+    return "—" if value is None else f"${value:.6f}"
 
-    table = Table(title=f"{QUESTION!r}, one client, three providers")
-    for col in ("model", "answered by", "provider", "tokens", "cost"):
-        table.add_column(col)
+
+def _hints(out: Output, home: Any, *, session: str) -> None:
+    """What to try next, with the ``--home`` this run used."""
+    import shlex
+
+    flag = f" --home {shlex.quote(str(home))}"
+    out.line()
+    out.line("next:")
+    for command in (
+        "requests",
+        f"sessions show {session[:8]}",
+        "costs --by user",
+        "cache stats",
+        "info",
+    ):
+        out.line(f"  helicone-lite{flag} {command}")
+
+
+def _show_compare(out: Output, client: Any, compared: list[tuple[str, str]]) -> None:
     rows = client.store.query(
         "SELECT model, response_model, provider, total_tokens, cost_usd FROM requests "
         "WHERE json_extract(properties, '$.feature') = 'compare' ORDER BY created_at"
     )
     by_model = {r["model"]: r for r in rows}
+    table = []
     for model, outcome in compared:
         r = by_model.get(model)
-        if r is None:
-            table.add_row(model, outcome, "", "", "")
-            continue
-        cost = "—" if r["cost_usd"] is None else f"${r['cost_usd']:.6f}"
-        table.add_row(model, r["response_model"], r["provider"], str(r["total_tokens"]), cost)
-    out.print(table)
+        table.append(
+            {"model": model, "answered by": outcome}
+            if r is None
+            else {
+                "model": model,
+                "answered by": r["response_model"],
+                "provider": r["provider"],
+                "tokens": r["total_tokens"],
+                "cost_usd": r["cost_usd"],
+            }
+        )
+    out.line()
+    out.rows(
+        (
+            Column("model"),
+            Column("answered by"),
+            Column("provider"),
+            Column("tokens", kind="number"),
+            Column("cost_usd", "cost", kind="number", fmt=_money),
+        ),
+        table,
+        title=f"{QUESTION!r}, one client, three providers",
+    )

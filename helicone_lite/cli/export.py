@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from ..reports._export import write
 
-    fmt = "jsonl" if args.json else args.format
+    fmt = "jsonl" if args.json else "csv" if args.csv else args.format
     reports = open_reports(args)
     filters = filters_from(args)
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None

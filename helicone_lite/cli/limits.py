@@ -8,12 +8,12 @@ buckets are read from ``<home>/ratelimit.db``, or from Redis with ``--redis-url`
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import Any
 
-from ._common import home_of, print_rows
+from ._common import home_of, redis_url_of
+from ._output import Column, Output, add_output
 
 __all__ = ["register"]
 
@@ -25,8 +25,8 @@ def register(subparsers: Any) -> None:
         description="List the rate-limit buckets that are not full, or reset some.",
     )
     _store_options(parser)
-    parser.add_argument("--json", dest="format", action="store_const", const="json")
-    parser.set_defaults(handler=run_list, format="table")
+    add_output(parser)
+    parser.set_defaults(handler=run_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     reset = actions.add_parser(
         "reset",
@@ -53,7 +53,7 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
 def _buckets(args: argparse.Namespace) -> Any:
     from ..ratelimit import LOCAL_FILE, LocalBuckets
 
-    url = getattr(args, "redis_url", None) or os.environ.get("HELICONE_LITE_REDIS_URL")
+    url = redis_url_of(args)
     if url:
         from ..ratelimit._redis import RedisBuckets
 
@@ -72,33 +72,26 @@ def _duration(seconds: int) -> str:
     return "".join(f"{n}{unit}" for n, unit in parts if n)
 
 
-def run_list(args: argparse.Namespace) -> int:
-    from ..ratelimit import BackendError
+_COLUMNS = (
+    Column("policy", kind="id"),
+    Column("segment"),
+    Column("remaining", kind="number"),
+    Column("limit", kind="number"),
+    Column("reset", "full in", kind="number", fmt=lambda v: _duration(int(v))),
+)
 
+
+def run_list(args: argparse.Namespace) -> int:
     buckets = _buckets(args)
     now = time.time()
-    try:
-        rows = [s.describe(now) for s in buckets.states(now)] if buckets is not None else []
-    except BackendError as exc:
-        print(f"helicone-lite limits: {exc}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        print_rows(rows, "json")
-        return 0
-    if not rows:
-        print("No live rate-limit buckets (every bucket is full).")
-        return 0
-    table = [
-        {
-            "policy": r["policy"],
-            "segment": r["segment"],
-            "remaining": r["remaining"],
-            "limit": r["limit"],
-            "full in": _duration(int(r["reset"])),
-        }
-        for r in rows
-    ]
-    print_rows(table, title="Live rate-limit buckets")
+    rows = [s.describe(now) for s in buckets.states(now)] if buckets is not None else []
+    out = Output.from_args(args)
+    out.rows(
+        _COLUMNS,
+        rows,
+        title="Live rate-limit buckets",
+        empty="No live rate-limit buckets (every bucket is full).",
+    )
     return 0
 
 
@@ -119,7 +112,6 @@ def _target(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 def run_reset(args: argparse.Namespace) -> int:
     from .._errors import OptionsError
-    from ..ratelimit import BackendError
 
     if not args.all and not args.policy:
         print("helicone-lite limits reset: name a POLICY (and SEGMENT), or --all", file=sys.stderr)
@@ -130,10 +122,6 @@ def run_reset(args: argparse.Namespace) -> int:
         print(f"helicone-lite limits reset: {exc}", file=sys.stderr)
         return 2
     buckets = _buckets(args)
-    try:
-        count = buckets.reset(policy, segment) if buckets is not None else 0
-    except BackendError as exc:
-        print(f"helicone-lite limits reset: {exc}", file=sys.stderr)
-        return 2
+    count = buckets.reset(policy, segment) if buckets is not None else 0
     print(f"Reset {count} bucket{'s' if count != 1 else ''}.")
     return 0

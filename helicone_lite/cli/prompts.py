@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import open_store, print_rows
+from ._common import CliError, open_store
+from ._output import Column, Output, add_output, safe_text
 
 if TYPE_CHECKING:
     from ..prompts import PromptRegistry, PromptVersion, VersionStats
@@ -45,16 +46,14 @@ def register(subparsers: Any) -> None:
         sub.set_defaults(handler=lambda args: _run(handler, args))
         return sub
 
-    add("list", _list, "every prompt: latest version, environments").add_argument(
-        "--json", action="store_true"
-    )
+    add_output(add("list", _list, "every prompt: latest version, environments"))
     show = add("show", _show, "one version: model, parameters, variables, messages")
     _id(show)
     _choice(show)
     show.add_argument("--json", action="store_true")
     versions = add("versions", _versions, "every version with its calls, errors, cost, scores")
     _id(versions)
-    versions.add_argument("--json", action="store_true")
+    add_output(versions)
     diff = add("diff", _diff, "what changed between two versions (unified diff)")
     _id(diff)
     diff.add_argument("v1", type=int)
@@ -69,7 +68,7 @@ def register(subparsers: Any) -> None:
     history = add("history", _history, "every move of the environment pointers, with time")
     _id(history)
     history.add_argument("--env", help="only this environment")
-    history.add_argument("--json", action="store_true")
+    add_output(history)
     export = add("export", _export, "write a version as a JSON file (stdout by default)")
     _id(export)
     _choice(export)
@@ -98,11 +97,11 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     from ..prompts import PromptError, PromptRegistry
     from ..store import StoreError
 
+    creates = handler is _import  # the only action that may start a store
     try:
-        return handler(PromptRegistry(open_store(args)), args)
+        return handler(PromptRegistry(open_store(args, create=creates)), args)
     except (PromptError, StoreError, OSError) as exc:
-        print(f"helicone-lite prompts: {exc}", file=sys.stderr)
-        return 1
+        raise CliError(str(exc)) from exc
 
 
 def _dump(data: Any) -> None:
@@ -120,35 +119,66 @@ def _list(registry: PromptRegistry, args: argparse.Namespace) -> int:
             "latest": p.latest_version,
             "environments": ", ".join(f"{e}=v{v}" for e, v in p.environments.items()),
             "source": p.source,
-            "updated": (p.updated_at or "").replace("T", " ")[:19],
+            "updated": p.updated_at,
             "description": p.description or "",
         }
         for p in prompts
     ]
-    if args.json:
-        _dump(rows)
-    else:
-        print_rows(
-            rows,
-            title="Prompts",
-            columns=["id", "latest", "environments", "source", "updated", "description"],
-        )
+    Output.from_args(args).rows(_LIST, rows, title="Prompts")
     return 0
+
+
+def _when(value: Any) -> str:
+    return "" if not value else str(value).replace("T", " ")[:19]
+
+
+_LIST = (
+    Column("id", kind="id"),
+    Column("latest", kind="number"),
+    Column("environments", drop=2),
+    Column("source", drop=3),
+    Column("updated", kind="time", fmt=_when, drop=1),
+    Column("description", drop=4),
+)
+_VERSIONS = (
+    Column("version", "v", kind="number"),
+    Column("created_at", "created", kind="time", fmt=_when),
+    Column("source", drop=3),
+    Column("environments", "env"),
+    Column("calls", kind="number"),
+    Column("error_rate", "errors", kind="number", fmt=lambda v: "" if v is None else f"{v:.0%}"),
+    Column("cost_usd", "cost", kind="number", fmt=lambda v: "" if v is None else f"${v:.4f}"),
+    Column(
+        "mean_latency_ms",
+        "latency",
+        kind="number",
+        fmt=lambda v: "" if v is None else f"{v:.0f} ms",
+        drop=2,
+    ),
+    Column("scores", fmt=lambda v: ", ".join(f"{k}={x:.2g}" for k, x in (v or {}).items()), drop=1),
+)
+_HISTORY = (
+    Column("time", kind="time", fmt=_when),
+    Column("environment", kind="id"),
+    Column("action", kind="id"),
+    Column("from", kind="number"),
+    Column("to", kind="number"),
+)
 
 
 def _text(version: PromptVersion) -> list[str]:
     """A version as readable lines (what show prints and diff compares)."""
-    lines = [f"model: {version.model or '(from the call)'}"]
+    lines = [f"model: {safe_text(version.model or '(from the call)')}"]
     data = version.to_dict()
     for name, value in sorted(data["params"].items()):
-        lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+        lines.append(f"{safe_text(name)}: {json.dumps(value)}")
     for index, message in enumerate(data["messages"]):
-        lines.append(f"--- messages[{index}] ({message.get('role')})")
+        lines.append(f"--- messages[{index}] ({safe_text(message.get('role'))})")
         content = message.get("content")
         if isinstance(content, str):
-            lines.extend(content.splitlines() or [""])
+            lines.extend(safe_text(line) for line in content.splitlines() or [""])
         else:
-            lines.append(json.dumps(content, ensure_ascii=False))
+            lines.append(json.dumps(content))
     return lines
 
 
@@ -161,12 +191,12 @@ def _show(registry: PromptRegistry, args: argparse.Namespace) -> int:
     pointers = next(p.environments for p in registry.list() if p.id == version.prompt_id)
     deployed = [env for env, number in pointers.items() if number == version.version]
     print(
-        f"prompt {version.prompt_id} version {version.version} ({version.source}, "
-        f"{version.created_at})"
+        f"prompt {safe_text(version.prompt_id)} version {version.version} "
+        f"({safe_text(version.source)}, {version.created_at})"
     )
-    print(f"deployed to: {', '.join(deployed) or 'no environment'}")
+    print(f"deployed to: {safe_text(', '.join(deployed)) or 'no environment'}")
     variables = ", ".join(f"{n}: {t}" for n, t in version.variables.items())
-    print(f"inputs: {variables or 'none'}")
+    print(f"inputs: {safe_text(variables) or 'none'}")
     print("\n".join(_text(version)))
     return 0
 
@@ -188,21 +218,6 @@ def _stats_row(version: PromptVersion, stats: VersionStats | None, envs: str) ->
     }
 
 
-def _short(row: dict[str, Any]) -> dict[str, Any]:
-    rate, cost, latency = row["error_rate"], row["cost_usd"], row["mean_latency_ms"]
-    return {
-        "v": row["version"],
-        "created": (row["created_at"] or "")[:16].replace("T", " "),
-        "source": row["source"],
-        "env": row["environments"],
-        "calls": row["calls"],
-        "errors": "" if rate is None else f"{rate:.0%}",
-        "cost": "" if cost is None else f"${cost:.4f}",
-        "latency": "" if latency is None else f"{latency:.0f} ms",
-        "scores": ", ".join(f"{k}={v:.2g}" for k, v in row["scores"].items()),
-    }
-
-
 def _versions(registry: PromptRegistry, args: argparse.Namespace) -> int:
     versions = registry.versions(args.prompt_id)
     stats = {s.version: s for s in registry.stats(args.prompt_id)}
@@ -215,10 +230,7 @@ def _versions(registry: PromptRegistry, args: argparse.Namespace) -> int:
         )
         for v in versions
     ]
-    if args.json:
-        _dump(rows)
-    else:
-        print_rows([_short(r) for r in rows], title=f"Versions of {versions[0].prompt_id}")
+    Output.from_args(args).rows(_VERSIONS, rows, title=f"Versions of {versions[0].prompt_id}")
     return 0
 
 
@@ -228,8 +240,8 @@ def _diff(registry: PromptRegistry, args: argparse.Namespace) -> int:
     lines = difflib.unified_diff(
         _text(old),
         _text(new),
-        f"{old.prompt_id} v{old.version}",
-        f"{new.prompt_id} v{new.version}",
+        f"{safe_text(old.prompt_id)} v{old.version}",
+        f"{safe_text(new.prompt_id)} v{new.version}",
         lineterm="",
     )
     text = "\n".join(lines)
@@ -249,14 +261,7 @@ def _history(registry: PromptRegistry, args: argparse.Namespace) -> int:
         }
         for m in moves
     ]
-    if args.json:
-        _dump(rows)
-    else:
-        print_rows(
-            rows,
-            title=f"Deployments of {args.prompt_id}",
-            columns=["time", "environment", "action", "from", "to"],
-        )
+    Output.from_args(args).rows(_HISTORY, rows, title=f"Deployments of {args.prompt_id}")
     return 0
 
 
@@ -266,14 +271,16 @@ def _history(registry: PromptRegistry, args: argparse.Namespace) -> int:
 def _deploy(registry: PromptRegistry, args: argparse.Namespace) -> int:
     move = registry.deploy(args.prompt_id, args.version, args.env)
     before = "nothing" if move.from_version is None else f"v{move.from_version}"
-    print(f"{move.prompt_id} {move.environment}: {before} -> v{move.to_version}")
+    print(
+        f"{safe_text(move.prompt_id)} {safe_text(move.environment)}: {before} -> v{move.to_version}"
+    )
     return 0
 
 
 def _rollback(registry: PromptRegistry, args: argparse.Namespace) -> int:
     move = registry.rollback(args.prompt_id, args.env)
     print(
-        f"{move.prompt_id} {move.environment}: rolled back v{move.from_version} -> "
+        f"{safe_text(move.prompt_id)} {safe_text(move.environment)}: rolled back v{move.from_version} -> "
         f"v{move.to_version}"
     )
     return 0
@@ -299,7 +306,7 @@ def _import(registry: PromptRegistry, args: argparse.Namespace) -> int:
         text, source = Path(args.file).read_text(encoding="utf-8"), args.file
     version, created = import_prompt(registry, load_prompt(text, source))
     state = "new version" if created else "unchanged, still"
-    print(f"{version.prompt_id}: {state} v{version.version}")
+    print(f"{safe_text(version.prompt_id)}: {state} v{version.version}")
     if args.deploy:
         return _deploy(
             registry,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._reporting import add_common, console, emit_json, filters_from, open_reports, run_safely
+from ._columns import NAMES, group_columns
+from ._output import Output
+from ._reporting import add_common, filters_from, open_reports, run_safely
 from .users import SORTS
 
 __all__ = ["register"]
@@ -28,19 +30,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..reports._render import group_table, names_table
-
     reports = open_reports(args)
     filters = filters_from(args)
+    out = Output.from_args(args)
+    suffix = f" ({filters.describe()})" if filters.describe() else ""
     if args.name is None:
-        names = reports.property_names(filters)
-        emit_json(names) if args.json else console().print(names_table(names))
+        out.rows(NAMES, reports.property_names(filters), title="Properties" + suffix)
         return 0
     rows = reports.properties(args.name, filters, limit=args.limit or None, sort=args.sort)
-    if args.json:
-        emit_json(rows)
-        return 0
-    title = f"By property {args.name.lower()}"
-    title += f" ({filters.describe()})" if filters.describe() else ""
-    console().print(group_table(rows, title))
+    name = args.name.lower()
+    out.rows(group_columns(name), rows, title=f"By property {name}{suffix}")
     return 0

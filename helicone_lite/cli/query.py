@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from ._common import open_store, print_rows
+from ._common import CliError, open_store
+from ._output import Column, Output, add_output
 
 __all__ = ["register"]
 
@@ -18,9 +18,7 @@ def register(subparsers: Any) -> None:
         description="Run one read-only SQL statement; write statements are refused.",
     )
     parser.add_argument("sql", help='e.g. "SELECT model, SUM(cost_usd) FROM requests GROUP BY 1"')
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("--json", dest="format", action="store_const", const="json")
-    parser.add_argument("--csv", dest="format", action="store_const", const="csv")
+    add_output(parser)
     parser.set_defaults(handler=run)
 
 
@@ -30,8 +28,19 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         rows = store.query(args.sql)
-    except StoreError as exc:
-        print(f"helicone-lite query: {exc}", file=sys.stderr)
-        return 2
-    print_rows(rows, args.format)
+    except StoreError as exc:  # the SQL is the user's input: exit 2
+        raise CliError(str(exc), status=2) from exc
+    names = list(rows[0]) if rows else []
+    columns = [Column(name, kind=_kind(rows, name)) for name in names]
+    Output.from_args(args).rows(columns, rows)
     return 0
+
+
+def _kind(rows: list[dict[str, Any]], name: str) -> str:
+    """Numbers are never cut; ids (and other text) may be, in a narrow terminal."""
+    values = [r[name] for r in rows[:50] if r[name] is not None]
+    if values and all(isinstance(v, (int, float)) for v in values):
+        return "number"
+    if name == "id" or name.endswith(("_id", "_at")):
+        return "id"
+    return "text"

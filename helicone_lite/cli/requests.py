@@ -1,71 +1,158 @@
-"""``helicone-lite requests``: the most recent calls as a readable table."""
+"""``helicone-lite requests [show ID] [--follow]``: the log, one request in full, or live.
+
+``requests`` lists the most recent calls (newest first) with the shared filters plus
+``--cache hit|miss``; ``requests show ID`` prints one call in full (see :mod:`._request_show`);
+``requests --follow`` prints the last calls, then each new one as it is logged, until Ctrl-C
+(it polls the store every ``--interval`` seconds, reading rows by ``rowid``, i.e. in the
+order they were written).
+"""
 
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
-from ._common import open_store, print_rows
+from .._errors import OptionsError
+from ._common import open_store
+from ._output import Column, Output
+from ._reporting import add_common, filters_from, no_rows, run_safely
 
-__all__ = ["register"]
+__all__ = ["COLUMNS", "register"]
 
-_SQL = """
-SELECT created_at, id, provider, model, status, cache_status, prompt_tokens,
-       completion_tokens, cost_usd, latency_ms, ttft_ms, user_id, session_id, session_path,
-       error
-FROM requests {where} ORDER BY created_at DESC LIMIT ?
-"""
+_SELECT = (
+    "SELECT rowid AS seq, id, created_at, provider, model, status, cache_status, "
+    "prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, user_id, "
+    "session_id, session_path, prompt_id, prompt_version, error FROM requests"
+)
+_CACHE = {"hit": "HIT", "miss": "MISS"}
+_FOLLOW_BATCH = 1000
+
+
+def _when(value: Any) -> str:
+    return "" if not value else str(value).replace("T", " ")[:19]
+
+
+def _money(value: Any) -> str:
+    return "" if value is None else f"${value:.6f}"
+
+
+def _status(row: Any) -> str:
+    return f"{row.get('status')} HIT" if row.get("cache_status") == "HIT" else str(row["status"])
+
+
+#: the columns of the listing (JSON and CSV carry every selected column instead)
+COLUMNS = (
+    Column("id", kind="id"),
+    Column("created_at", "time", kind="time", fmt=_when),
+    Column("status", kind="id", of=_status),
+    Column("model"),
+    Column("cost_usd", "cost", kind="number", fmt=_money, drop=4),
+    Column("total_tokens", "tokens", kind="number", drop=3),
+    Column(
+        "latency_ms", "ms", kind="number", fmt=lambda v: "" if v is None else f"{v:.0f}", drop=5
+    ),
+    Column("user_id", "user", drop=6),
+    Column("session_id", "session", drop=7),
+    Column("session_path", "path", drop=8),
+    Column("error", drop=9),
+)
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("requests", help="recent calls: time, model, status, cost…")
+    parser = subparsers.add_parser(
+        "requests",
+        help="recent calls (id, time, status, model, cost…); 'requests show ID'; --follow",
+        description="List logged calls, newest first; show one in full; or follow new ones.",
+    )
     parser.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
-    parser.add_argument("--user", help="only this user")
-    parser.add_argument("--session", help="only this session")
-    parser.add_argument("--model", help="only this model")
-    parser.add_argument("--errors", action="store_true", help="only failed calls")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("--json", dest="format", action="store_const", const="json")
+    parser.add_argument("--errors", action="store_true", help="only failed calls (--status error)")
+    parser.add_argument("--cache", choices=tuple(_CACHE), help="only cache hits, or misses")
+    parser.add_argument(
+        "-f", "--follow", action="store_true", help="then print new calls as they are logged"
+    )
+    parser.add_argument(
+        "--interval", type=float, default=0.5, help="--follow: seconds between polls (0.5)"
+    )
+    add_common(parser)
+    actions = parser.add_subparsers(dest="action", metavar="show ID")
+    show = actions.add_parser("show", help="one request in full (its id or a unique prefix)")
+    show.add_argument("request_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="one JSON object")
     parser.set_defaults(handler=run)
 
 
-def _where(args: argparse.Namespace) -> tuple[str, list[Any]]:
-    clauses, params = [], []
-    for column, value in (
-        ("user_id", args.user),
-        ("session_id", args.session),
-        ("model", args.model),
-    ):
-        if value:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if args.errors:
-        clauses.append("status != 200")
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _readable(row: dict[str, Any]) -> dict[str, Any]:
-    cost = row.get("cost_usd")
-    tokens = f"{row.get('prompt_tokens') or 0}→{row.get('completion_tokens') or 0}"
-    session = row.get("session_id")
-    return {
-        "time": (row.get("created_at") or "").replace("T", " ")[:19],
-        "model": row.get("model"),
-        "status": row.get("status") if row.get("cache_status") != "HIT" else "200 HIT",
-        "tokens": tokens,
-        "cost": "—" if cost is None else f"${cost:.6f}",
-        "latency": "" if row.get("latency_ms") is None else f"{row['latency_ms']:.0f} ms",
-        "user": row.get("user_id") or "",
-        "session": f"{session[:8]} {row.get('session_path') or ''}" if session else "",
-    }
-
-
 def run(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    return run_safely("requests", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "action", None) == "show":
+        from ._request_show import show
+
+        return show(args)
+    if args.limit < 0:
+        raise OptionsError("--limit", args.limit, "0 or more")
+    if args.interval <= 0:
+        raise OptionsError("--interval", args.interval, "a number of seconds above 0")
     where, params = _where(args)
-    rows = store.query(_SQL.format(where=where), [*params, args.limit])
-    if args.format == "table":
-        print_rows([_readable(r) for r in rows], title="Recent requests")
-    else:
-        print_rows(rows, args.format)
+    store = open_store(args)
+    out = Output.from_args(args)
+    if args.follow:
+        return _follow(store, out, args, where, params, sleep=time.sleep)
+    rows = store.query(
+        f"{_SELECT} WHERE {where} ORDER BY created_at DESC LIMIT ?", [*params, args.limit]
+    )
+    out.rows(
+        COLUMNS, [_clean(r) for r in rows], title="Requests, newest first", empty=no_rows(args)
+    )
     return 0
+
+
+def _where(args: argparse.Namespace) -> tuple[str, list[Any]]:
+    if args.errors:
+        if args.status not in (None, "error"):
+            raise OptionsError("--errors", "--status " + str(args.status), "one of the two")
+        args.status = "error"
+    where, params = filters_from(args).where(time.time())
+    if args.cache:
+        where += " AND cache_status = ?"
+        params.append(_CACHE[args.cache])
+    return where, params
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row.pop("seq", None)
+    return row
+
+
+def _follow(
+    store: Any,
+    out: Output,
+    args: argparse.Namespace,
+    where: str,
+    params: list[Any],
+    *,
+    sleep: Any,
+) -> int:
+    """The last ``--limit`` calls, oldest first, then each new one, until Ctrl-C."""
+    rows = store.query(
+        f"{_SELECT} WHERE {where} ORDER BY rowid DESC LIMIT ?", [*params, args.limit]
+    )
+    rows.reverse()
+    top = store.query("SELECT COALESCE(MAX(rowid), 0) AS top FROM requests")[0]["top"]
+    last = max([top, *(r["seq"] for r in rows)])
+    out.rows(COLUMNS, (_clean(r) for r in rows), title="Requests (following; Ctrl-C stops)")
+    while True:
+        sleep(args.interval)
+        top = store.query("SELECT COALESCE(MAX(rowid), 0) AS top FROM requests")[0]["top"]
+        while last < top:  # rows not matching the filters are skipped over, not re-read
+            upper = min(top, last + _FOLLOW_BATCH)
+            new = store.query(
+                f"{_SELECT} WHERE rowid > ? AND rowid <= ? AND {where} ORDER BY rowid",
+                [last, upper, *params],
+            )
+            last = upper
+            if new:
+                out.rows(COLUMNS, (_clean(r) for r in new), header=False)

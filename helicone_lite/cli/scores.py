@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._reporting import add_common, console, emit_json, filters_from, open_reports, run_safely
+from ._columns import SCORES
+from ._output import Output
+from ._reporting import add_common, filters_from, open_reports, run_safely
 
 __all__ = ["register"]
 
@@ -31,11 +33,6 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     rows = open_reports(args).scores(filters, by=args.by)
-    if args.json:
-        emit_json(rows)
-        return 0
-    from ..reports._render import scores_table
-
     title = f"Scores by {args.by}" + (f" ({filters.describe()})" if filters.describe() else "")
-    console().print(scores_table(rows, title))
+    Output.from_args(args).rows(SCORES, rows, title=title)
     return 0

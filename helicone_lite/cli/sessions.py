@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._reporting import add_common, console, emit_json, filters_from, open_reports, run_safely
+from ._columns import SESSIONS
+from ._output import Output
+from ._reporting import add_common, filters_from, no_rows, open_reports, run_safely
 
 __all__ = ["register"]
 
@@ -22,7 +24,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--sort", choices=_SORTS, default="recent", help="order (default recent)")
     add_common(parser)
     actions = parser.add_subparsers(dest="action", metavar="show ID")
-    show = actions.add_parser("show", help="one session (its id or a unique prefix) as a tree")
+    show = actions.add_parser(
+        "show", help="one session (its id or a unique prefix) as a tree, with request ids"
+    )
     show.add_argument("session_id", metavar="ID")
     add_common(show)
     parser.set_defaults(handler=run)
@@ -35,19 +39,25 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     reports = open_reports(args)
     filters = filters_from(args)
+    out = Output.from_args(args)
     if getattr(args, "action", None) == "show":
         tree = reports.session(args.session_id, filters)
-        if args.json:
-            emit_json(tree)
+        if out.mode in ("json", "csv"):
+            out.json(tree)
         else:
-            console().print(tree.to_rich())
+            out.rich(_no_wrap(tree.to_rich()))
         return 0
     rows = reports.sessions(filters, limit=args.limit or None, sort=args.sort)
-    if args.json:
-        emit_json(rows)
-        return 0
-    from ..reports._render import sessions_table
-
     title = "Sessions" + (f" ({filters.describe()})" if filters.describe() else "")
-    console().print(sessions_table(rows, title))
+    out.rows(SESSIONS, rows, title=title, empty=no_rows(args, "sessions"))
     return 0
+
+
+def _no_wrap(tree: Any) -> Any:
+    """Cut long tree lines with an ellipsis instead of wrapping them (ids stay whole: they
+    come first on each line)."""
+    tree.label.no_wrap = True
+    tree.label.overflow = "ellipsis"
+    for child in tree.children:
+        _no_wrap(child)
+    return tree

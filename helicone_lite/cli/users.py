@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._reporting import add_common, console, emit_json, filters_from, open_reports, run_safely
+from ._columns import USERS
+from ._output import Output
+from ._reporting import add_common, filters_from, no_rows, open_reports, run_safely
 
 __all__ = ["register"]
 
@@ -29,11 +31,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     rows = open_reports(args).users(filters, limit=args.limit or None, sort=args.sort)
-    if args.json:
-        emit_json(rows)
-        return 0
-    from ..reports._render import users_table
-
+    out = Output.from_args(args)
     title = "Users" + (f" ({filters.describe()})" if filters.describe() else "")
-    console().print(users_table(rows, title))
+    out.rows(USERS, rows, title=title, empty=no_rows(args))
     return 0

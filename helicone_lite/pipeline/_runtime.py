@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from ._stack import Interceptor
 if TYPE_CHECKING:
     from ..alerts import AlertEngine
     from ..otel import OTelExporter
+    from ..store._retention import RetentionTimer
 
 __all__ = ["Runtime"]
 
@@ -87,9 +89,24 @@ class Runtime:
                 hook = build(self._parts)
                 if hook is not None:
                     self._add_hook(name, hook)
+            self.retention = self._retention()
         except BaseException:
             self.close()
             raise
+
+    def _retention(self) -> RetentionTimer | None:
+        """The pruning thread for ``retention_days`` (stopped by ``close()``)."""
+        days = self.settings.retention_days
+        if days is None:
+            return None
+        from ..store._retention import RetentionTimer
+
+        def report(exc: Exception) -> None:
+            logging.getLogger("helicone_lite").warning("helicone_lite retention: %s", exc)
+
+        timer = RetentionTimer(self.store, float(days), clock=self.settings.clock, on_error=report)
+        self._owned.append(("retention", timer.stop))
+        return timer
 
     def _own(self, name: str, thing: T) -> T:
         close = getattr(thing, "close", None)

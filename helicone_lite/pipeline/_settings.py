@@ -95,6 +95,10 @@ class Settings:
     #: alert webhooks may post to loopback, private and link-local addresses (off: refused, so
     #: a webhook URL cannot reach internal services or cloud metadata). docs/security.md.
     webhook_allow_private: bool = False
+    #: delete requests (with their properties, attempts, scores) older than this many days:
+    #: a background thread of the client prunes at start, then hourly (docs/cli.md,
+    #: "Retention"). ``None`` keeps everything.
+    retention_days: float | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -160,6 +164,13 @@ class Settings:
         for name in ("clock", "monotonic", "sleep", "async_sleep"):
             _check(name, getattr(self, name), callable(getattr(self, name)), "a function")
         _check("rng", self.rng, isinstance(self.rng, random.Random), "a random.Random")
+        days = self.retention_days
+        _check(
+            "retention_days",
+            days,
+            days is None or (_number(days) and days > 0),
+            "a number of days above 0, or None",
+        )
         for interceptor in self.interceptors:
             _check(
                 "interceptors",

@@ -1,4 +1,9 @@
-"""Exporting the request log: CSV or JSON lines, streamed (never the whole log in memory)."""
+"""Exporting the request log: CSV or JSON lines, streamed (never the whole log in memory).
+
+Stored text is attacker-controlled: CSV cells that a spreadsheet would run as a formula get a
+leading ``'`` (``_inert.csv_cell``), and JSON lines are ASCII-only (control characters, C1
+and bidi marks arrive as ``\\uXXXX`` escapes, inert in a terminal).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from .._errors import OptionsError
+from .._inert import csv_cell
 from ._filters import Filters
 from ._sql import Reader
 
@@ -80,9 +86,9 @@ def write(
         writer.writeheader()
     for row in rows:
         if writer is not None:
-            writer.writerow(row)
+            writer.writerow({k: csv_cell(v) for k, v in row.items()})
         else:
-            out.write(json.dumps(_decoded(row), ensure_ascii=False, default=str) + "\n")
+            out.write(json.dumps(_decoded(row), ensure_ascii=True, default=str) + "\n")
         count += 1
         if progress is not None and count % 1000 == 0:
             progress(count)

@@ -1,5 +1,8 @@
 """Drawing report rows with ``rich``: session trees, tables with cost bars, time series.
 
+Stored strings are made inert (``safe_text``) and only ever placed in ``rich.text.Text``
+(never parsed as markup). The CLI prints its tables itself (``cli/_output.py``).
+
 Imported only when something is drawn (``SessionTree.to_rich()``, the CLI), so
 ``import helicone_lite`` never imports rich.
 """
@@ -13,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from .._inert import safe_text
 from ._rows import CacheSavings, CostBucket, GroupRow, PropertyName, ScoreRow, SessionRow, UserRow
 from ._tree import SessionNode, SessionRequest, SessionTree
 
@@ -78,7 +82,7 @@ def _time(stamp: str | None) -> str:
 def _scores(scores: Mapping[str, Any]) -> str:
     shown = []
     for name, value in scores.items():
-        label = "feedback" if name == "helicone-score-feedback" else name
+        label = "feedback" if name == "helicone-score-feedback" else safe_text(name)
         if isinstance(value, bool):
             shown.append(f"{label} {'👍' if value else '👎'}")
         elif isinstance(value, float) and not value.is_integer():
@@ -92,7 +96,7 @@ def _scores(scores: Mapping[str, Any]) -> str:
 
 
 def _node_label(node: SessionNode) -> Text:
-    text = Text(node.path, style="bold")
+    text = Text(safe_text(node.path), style="bold")
     text.append(
         f"  {node.request_count} req  {money(node.cost_usd)}  {node.tokens:,} tok  "
         f"{duration(node.latency_ms)}",
@@ -107,8 +111,9 @@ def _node_label(node: SessionNode) -> Text:
 
 def _request_label(request: SessionRequest) -> Text:
     status = "HIT" if request.cache_status == "HIT" else str(request.status or "—")
-    text = Text(f"{_time(request.created_at)[11:]}  ", style="dim")
-    text.append(request.model or "?", style="green")
+    text = Text(safe_text(request.id), style="cyan")
+    text.append(f"  {_time(request.created_at)[11:]}  ", style="dim")
+    text.append(safe_text(request.model or "?"), style="green")
     text.append(f"  {status}", style="red" if request.failed else "")
     text.append(
         f"  {request.prompt_tokens or 0}→{request.completion_tokens or 0} tok  "
@@ -133,15 +138,15 @@ def _add(branch: Tree, node: SessionNode) -> None:
 def session_tree(tree: SessionTree) -> Tree:
     """The session as a ``rich`` tree: path nodes with their subtree totals, requests as
     leaves (siblings in time order)."""
-    title = Text(f"session {tree.session_id}", style="bold cyan")
+    title = Text(f"session {safe_text(tree.session_id)}", style="bold cyan")
     if tree.name:
-        title.append(f"  “{tree.name}”", style="bold")
+        title.append(f"  “{safe_text(tree.name)}”", style="bold")
     title.append(
         f"  {tree.requests} requests  {money(tree.cost_usd)}  {duration(tree.duration_ms)}",
         style="dim",
     )
     if tree.users:
-        title.append(f"  user {', '.join(tree.users)}", style="dim")
+        title.append(f"  user {safe_text(', '.join(tree.users))}", style="dim")
     if tree.scores:
         title.append(f"  {_scores(tree.scores)}", style="magenta")
     root = Tree(title)

@@ -103,7 +103,7 @@ def test_deploy_rollback_history(
     code, _, err = cli(home, capsys, "rollback", "triage")
     assert code == 1 and "no earlier version" in err
     code, out, _ = cli(home, capsys, "history", "triage", "--json")
-    moves = json.loads(out)
+    moves = [json.loads(line) for line in out.splitlines()]
     assert [(m["action"], m["from"], m["to"]) for m in moves] == [
         ("deploy", "", 1),
         ("deploy", 1, 2),
@@ -127,13 +127,13 @@ def test_list_show_versions_diff(
     )
     seeded.deploy("triage", 2)
     code, out, _ = cli(home, capsys, "list", "--json")
-    assert json.loads(out) == [
+    assert [json.loads(line) for line in out.splitlines()] == [
         {
             "id": "triage",
             "latest": 2,
             "environments": "production=v2",
             "source": "api",
-            "updated": json.loads(out)[0]["updated"],
+            "updated": json.loads(out.splitlines()[0])["updated"],
             "description": "Urgency classifier",
         }
     ]
@@ -143,7 +143,7 @@ def test_list_show_versions_diff(
     code, out, _ = cli(home, capsys, "show", "triage", "--version", "1", "--json")
     assert json.loads(out)["version"] == 1
     code, out, _ = cli(home, capsys, "versions", "triage", "--json")
-    assert [(v["version"], v["environments"], v["calls"]) for v in json.loads(out)] == [
+    assert [(v["version"], v["environments"], v["calls"]) for v in map(json.loads, out.splitlines())] == [
         (1, "", 0),
         (2, "production", 0),
     ]
@@ -175,7 +175,7 @@ def test_versions_table_includes_call_figures(
     )
     store.flush()
     code, out, _ = cli(home, capsys, "versions", "triage", "--json")
-    [row] = json.loads(out)
+    [row] = [json.loads(line) for line in out.splitlines()]
     assert (row["calls"], row["errors"], row["cost_usd"], row["mean_latency_ms"]) == (
         1,
         0,

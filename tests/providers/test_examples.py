@@ -21,7 +21,9 @@ def test_multi_provider_example_runs_offline(tmp_path: Path) -> None:
         env=env,
         cwd=ROOT / "examples",
     ).stdout
-    table = out.split("cost (USD)")[1].strip().splitlines()
+    table, _, hint = out.split("cost (USD)")[1].strip().partition("\n\n")
+    table = table.splitlines()
+    assert hint.strip() == f"see the log: helicone-lite --home {tmp_path} requests"
     assert [line.split()[0] for line in table] == ["openai", "anthropic", "gemini"]
     assert all(float(line.split()[-1]) > 0 for line in table)
 
@@ -30,7 +32,7 @@ def test_demo_compares_three_providers(home: Path) -> None:
     import helicone_lite
     from helicone_lite.cli import demo
 
-    with demo._provider(offline=True) as settings:
+    with demo._provider(live=False) as settings:
         fake = settings.pop("_fake")
         client = helicone_lite.Client(home=home, **settings)
         compared = demo._compare(client, fake)

@@ -23,7 +23,7 @@ def listed(
     capsys: pytest.CaptureFixture[str], home: Path, store: str | None
 ) -> list[dict[str, Any]]:
     assert main(cli(home, store, "--json")) == 0
-    out: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    out: list[dict[str, Any]] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     return out
 
 
@@ -68,7 +68,7 @@ def test_list_and_reset(
     assert capsys.readouterr().out.strip() == "Reset 1 bucket."
     assert listed(capsys, home, store) == []
     assert main(cli(home, store)) == 0
-    assert "No live rate-limit buckets" in capsys.readouterr().out
+    assert "No live rate-limit buckets" in capsys.readouterr().err  # piped: header + note
 
 
 def test_reset_needs_a_target_and_a_valid_policy(
@@ -82,5 +82,5 @@ def test_reset_needs_a_target_and_a_valid_policy(
 
 def test_nothing_stored_yet(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(cli(home, None, "--json")) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert capsys.readouterr().out == ""  # JSON lines: no rows, no lines
     assert not (home / "ratelimit.db").exists()

@@ -66,9 +66,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    """One JSON object (a tree, a costs report), or the rows of a listing (JSON lines)."""
     code, out, err = run(capsys, *argv, "--json")
     assert code == 0, err
-    return json.loads(out)
+    values = [json.loads(line) for line in out.splitlines()]
+    single = argv[0] == "costs" or (len(argv) > 1 and argv[1] == "show")
+    return values[0] if single else values
 
 
 def test_sessions_list_and_tree(capsys: pytest.CaptureFixture[str], logged: dict[str, Any]) -> None:
@@ -79,7 +82,7 @@ def test_sessions_list_and_tree(capsys: pytest.CaptureFixture[str], logged: dict
     assert data[0]["requests"] == 4 and data[0]["cost_usd"] == pytest.approx(total)
     assert data[0]["duration_ms"] > 3 * 3600 * 1000
     code, out, _ = run(capsys, "--home", home, "sessions")
-    assert code == 0 and session[:8] in out and "Sessions" in out
+    assert code == 0 and f"\n{session}\t" in out  # piped: the full id, tab-separated
     tree = run_json(capsys, "sessions", "show", session[:8], "--home", home)
     triage = tree["tree"]["children"][0]
     assert triage["path"] == "/triage" and triage["cost_usd"] == pytest.approx(total)
@@ -136,7 +139,8 @@ def test_users_properties_costs_scores(
         code, out, err = run(capsys, *argv, "--home", home)
         assert code == 0 and out.strip(), (argv, err)
     code, out, _ = run(capsys, "costs", "--home", home)
-    assert "█" in out and "gpt-4o-mini" in out  # cost bars
+    assert out.splitlines()[0].split("\t")[:3] == ["model", "provider", "requests"]
+    assert "gpt-4o-mini\topenai\t3\t" in out  # piped: tab-separated, full values
 
 
 def test_shared_filters(capsys: pytest.CaptureFixture[str], logged: dict[str, Any]) -> None:

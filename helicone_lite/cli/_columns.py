@@ -1,0 +1,108 @@
+"""The columns of the report listings (users, sessions, properties, costs, scores), for
+:class:`._output.Output`: what a person reads in the table and the TSV; ``--json`` and
+``--csv`` carry the rows' own fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..reports._render import duration, money, percent
+from ._output import Column
+
+__all__ = ["costs_columns", "group_columns", "scores_text", "when"]
+
+
+def when(value: Any) -> str:
+    """An ISO time as ``2026-11-19 09:30:00`` (UTC)."""
+    return "" if not value else str(value).replace("T", " ")[:19]
+
+
+def _count(value: Any) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _key(value: Any) -> str:
+    return "(none)" if value is None else str(value)
+
+
+def scores_text(scores: Mapping[str, Any] | None) -> str:
+    shown = []
+    for name, value in (scores or {}).items():
+        label = "feedback" if name == "helicone-score-feedback" else name
+        if isinstance(value, bool):
+            shown.append(f"{label}={'up' if value else 'down'}")
+        elif isinstance(value, float) and not value.is_integer():
+            shown.append(f"{label}={value:.2f}")
+        elif value is not None:
+            shown.append(f"{label}={value:g}")
+    return ", ".join(shown)
+
+
+SESSIONS = (
+    Column("session_id", "session", kind="id"),
+    Column("name", drop=6),
+    Column("requests", kind="number", fmt=_count),
+    Column("cost_usd", "cost", kind="number", fmt=money),
+    Column("tokens", kind="number", fmt=_count, drop=3),
+    Column("duration_ms", "duration", kind="number", fmt=duration, drop=4),
+    Column("errors", kind="number", drop=2),
+    Column("last_at", "last", kind="time", fmt=when, drop=5),
+    Column("users", fmt=lambda v: ", ".join(v or ()), drop=7),
+    Column("scores", fmt=scores_text, drop=8),
+)
+
+USERS = (
+    Column("user_id", "user", fmt=_key),
+    Column("requests", kind="number", fmt=_count),
+    Column("cost_usd", "cost", kind="number", fmt=money),
+    Column("tokens", kind="number", fmt=_count, drop=3),
+    Column("avg_latency_ms", "avg", kind="number", fmt=duration, drop=5),
+    Column("p95_latency_ms", "p95", kind="number", fmt=duration, drop=6),
+    Column("error_rate", "errors", kind="number", fmt=percent, drop=2),
+    Column("cache_hit_rate", "cache", kind="number", fmt=percent, drop=4),
+    Column("first_seen", "first seen", kind="time", fmt=when, drop=8),
+    Column("last_seen", "last seen", kind="time", fmt=when, drop=7),
+    Column("scores", fmt=scores_text, drop=9),
+)
+
+NAMES = (
+    Column("name", "property"),
+    Column("requests", kind="number", fmt=_count),
+    Column("values", kind="number", fmt=_count),
+)
+
+
+def group_columns(dimension: str) -> tuple[Column, ...]:
+    """Models, providers or property values."""
+    return (
+        Column("key", dimension, fmt=_key),
+        Column("provider", drop=6),
+        Column("requests", kind="number", fmt=_count),
+        Column("cost_usd", "cost", kind="number", fmt=money),
+        Column("tokens", kind="number", fmt=_count, drop=3),
+        Column("avg_latency_ms", "avg", kind="number", fmt=duration, drop=4),
+        Column("errors", kind="number", drop=2),
+        Column("cache_hit_rate", "cache", kind="number", fmt=percent, drop=5),
+        Column("scores", fmt=scores_text, drop=7),
+    )
+
+
+def costs_columns(grouped: bool) -> tuple[Column, ...]:
+    return (
+        Column("start", "bucket", kind="time", fmt=when),
+        *((Column("key", "group", fmt=_key),) if grouped else ()),
+        Column("requests", kind="number", fmt=_count),
+        Column("cost_usd", "cost", kind="number", fmt=money),
+        Column("tokens", kind="number", fmt=_count, drop=1),
+    )
+
+
+SCORES = (
+    Column("key", "group", fmt=_key),
+    Column("name", "score", fmt=lambda v: "feedback" if v == "helicone-score-feedback" else v),
+    Column("count", "n", kind="number"),
+    Column("mean", kind="number", fmt=lambda v: f"{v:.3g}"),
+    Column("min", kind="number", fmt=lambda v: f"{v:g}", drop=2),
+    Column("max", kind="number", fmt=lambda v: f"{v:g}", drop=1),
+)

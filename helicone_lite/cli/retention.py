@@ -1,0 +1,153 @@
+"""``helicone-lite prune | delete | vacuum``: retention, privacy deletions, compaction.
+
+* ``prune --older-than 30d`` deletes requests created before the cutoff (an age or a date)
+  with their properties, attempts, scores and feedback, and older alert firings;
+* ``delete --user ID`` (a privacy request) or ``delete --session ID`` (its id or a unique
+  prefix) deletes those requests with the same, and the cache entries their answers filled;
+* ``vacuum`` compacts the file (SQLite ``VACUUM``).
+
+``prune`` and ``delete`` print what they would remove and ask before doing it, unless
+``--yes``. See :mod:`helicone_lite.store._retention` for what goes with a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from .._errors import OptionsError
+from ._common import CliError, home_of, open_store, redis_url_of, store_path
+from ._output import Output, add_output, safe_text
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    prune = subparsers.add_parser(
+        "prune", help="delete requests older than an age (30d) with everything they refer to"
+    )
+    prune.add_argument(
+        "--older-than",
+        required=True,
+        metavar="AGE",
+        help="an age (90d, 12h, 2w) or a date (2026-01-01): older requests are deleted",
+    )
+    _common(prune)
+    prune.set_defaults(handler=run_prune)
+    delete = subparsers.add_parser(
+        "delete", help="delete one user's or one session's requests, scores and cache entries"
+    )
+    who = delete.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", help="every request of this user (Helicone-User-Id)")
+    who.add_argument("--session", help="every request of this session (id or unique prefix)")
+    delete.add_argument("--redis-url", help="the shared cache (default: $HELICONE_LITE_REDIS_URL)")
+    _common(delete)
+    delete.set_defaults(handler=run_delete)
+    vacuum = subparsers.add_parser("vacuum", help="compact the store file (SQLite VACUUM)")
+    add_output(vacuum)
+    vacuum.set_defaults(handler=run_vacuum)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_output(parser)
+
+
+def _confirm(args: argparse.Namespace, plan: Any, what: str) -> bool:
+    """Say what would go; True when it may (``--yes``, or the user typed y)."""
+    print(f"{what}: {plan.describe()} in {store_path(args)}", file=sys.stderr)
+    if args.yes or (plan.requests == 0 and plan.alert_events == 0):
+        return True
+    print("delete them? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _report(args: argparse.Namespace, removed: Any, extra: dict[str, Any]) -> None:
+    out = Output.from_args(args)
+    if out.mode in ("json", "csv"):
+        out.pairs([*removed.counts().items(), *extra.items()])
+        return
+    tail = "".join(f", {n:,} {name.replace('_', ' ')}" for name, n in extra.items())
+    out.line(f"removed {removed.describe()}{tail} from {store_path(args)}")
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    from ..reports import parse_time
+    from ..store._retention import count_prune, prune
+
+    before = parse_time(args.older_than, time.time(), "--older-than")
+    assert before is not None
+    store = open_store(args)
+    if not _confirm(args, count_prune(store, before), f"requests before {before}"):
+        raise CliError("nothing deleted")
+    _report(args, prune(store, before), {})
+    return 0
+
+
+def _session(store: Any, prefix: str) -> str:
+    rows = store.query(
+        "SELECT DISTINCT session_id FROM requests WHERE session_id >= ? AND session_id < ? "
+        "ORDER BY session_id LIMIT 2",
+        [prefix, prefix + "\U0010ffff"],
+    )
+    ids = [r["session_id"] for r in rows]
+    if prefix in ids:
+        return prefix
+    if len(ids) > 1:
+        raise CliError(f"{safe_text(prefix)!r} is the start of several session ids", status=2)
+    return ids[0] if ids else prefix
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from ..store._retention import count_requests, delete_requests
+
+    if args.user is not None and not args.user:
+        raise OptionsError("--user", args.user, "a user id")
+    store = open_store(args)
+    session = _session(store, args.session) if args.session else None
+    who = f"user {args.user}" if args.user is not None else f"session {session}"
+    plan = count_requests(store, user=args.user, session=session)
+    if not _confirm(args, plan, safe_text(who)):
+        raise CliError("nothing deleted")
+    removed = delete_requests(store, user=args.user, session=session)
+    entries = _forget_cache(args, removed.request_ids)
+    _report(args, removed, {"cache_entries": entries})
+    return 0
+
+
+def _forget_cache(args: argparse.Namespace, request_ids: list[str]) -> int:
+    """Remove the cached answers the deleted requests produced (Redis or the home's cache)."""
+    if not request_ids:
+        return 0
+    url = redis_url_of(args)
+    backend: Any
+    if url:
+        from ..cache import RedisCacheBackend
+
+        backend = RedisCacheBackend(url, timeout=5.0)
+    else:
+        directory = home_of(args) / "cache"
+        if not directory.exists():
+            return 0
+        from ..cache import DiskCacheBackend
+
+        backend = DiskCacheBackend(directory, size_limit=None, eviction_policy=None)
+    try:
+        return int(backend.forget(frozenset(request_ids)))
+    finally:
+        backend.close()
+
+
+def run_vacuum(args: argparse.Namespace) -> int:
+    from ..store._retention import vacuum
+
+    before, after = vacuum(open_store(args))
+    out = Output.from_args(args)
+    if out.mode in ("json", "csv"):
+        out.pairs([("bytes_before", before), ("bytes_after", after)])
+        return 0
+    out.line(f"vacuumed {store_path(args)}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+    return 0

@@ -1,0 +1,272 @@
+"""Retention and deletion: old rows, one user's data, one session; compaction.
+
+Every function takes a :class:`~helicone_lite.store.Store` and writes through
+``store.transaction()`` (``BEGIN IMMEDIATE``), in batches of ``batch`` requests so that the
+background writer is never blocked for long. A request is removed with everything that
+refers to it: its properties, attempts, scores and feedback (and, through the schema's
+triggers, its ``property_facts``, ``score_facts`` and ``score_property_facts`` rows, so the
+reports stay exact), then the scores of sessions left without any request. ``prune`` also
+removes alert firings older than the cutoff.
+
+``count_*`` say what the matching ``prune``/``delete_*`` would remove (for a confirmation).
+Cache entries live outside the store: ``delete_*`` return the removed request ids so that a
+caller can forget the cached answers they produced (``CacheBackend.forget``).
+
+:class:`RetentionTimer` runs ``prune`` for ``Client(retention_days=N)``: a daemon thread owned
+by the client's runtime, once at start and then every ``every`` seconds; ``stop()`` ends it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._time import iso_from_epoch
+
+if TYPE_CHECKING:
+    from ._store import Store
+
+__all__ = [
+    "Removed",
+    "RetentionTimer",
+    "count_prune",
+    "count_requests",
+    "delete_requests",
+    "prune",
+    "vacuum",
+]
+
+_CHILDREN = (  # deleted before the request row (the fact triggers read it)
+    ("scores", "request_id"),
+    ("request_properties", "request_id"),
+    ("attempts", "request_id"),
+)
+_IDS = "SELECT value FROM json_each(?)"
+
+
+@dataclass
+class Removed:
+    """What a deletion removed (or would remove): rows per table, and the request ids."""
+
+    requests: int = 0
+    properties: int = 0
+    attempts: int = 0
+    scores: int = 0
+    session_scores: int = 0
+    alert_events: int = 0
+    request_ids: list[str] = field(default_factory=list, repr=False)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "properties": self.properties,
+            "attempts": self.attempts,
+            "scores": self.scores,
+            "session_scores": self.session_scores,
+            "alert_events": self.alert_events,
+        }
+
+    def describe(self) -> str:
+        """``12 requests, 30 properties, 2 scores`` (the non-zero counts)."""
+        shown = [f"{n:,} {name.replace('_', ' ')}" for name, n in self.counts().items() if n]
+        return ", ".join(shown) or "nothing"
+
+
+def cutoff(days: float, now: float) -> str:
+    """The ISO time ``days`` before ``now``: rows created before it are old."""
+    return iso_from_epoch(now - days * 86400.0)
+
+
+def _where(user: str | None, session: str | None, before: str | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for sql, value in (
+        ("user_id = ?", user),
+        ("session_id = ?", session),
+        ("created_at < ?", before),
+    ):
+        if value is not None:
+            clauses.append(sql)
+            params.append(value)
+    if not clauses:
+        raise ValueError("a deletion needs a user, a session or a cutoff")
+    return " AND ".join(clauses), params
+
+
+def count_requests(
+    store: Store, *, user: str | None = None, session: str | None = None, before: str | None = None
+) -> Removed:
+    """What ``delete_requests`` with the same arguments would remove (read only)."""
+    where, params = _where(user, session, before)
+    matching = f"SELECT id FROM requests WHERE {where}"
+    out = Removed()
+    out.requests = _one(store, f"SELECT count(*) FROM ({matching})", params)
+    out.properties = _one(
+        store, f"SELECT count(*) FROM request_properties WHERE request_id IN ({matching})", params
+    )
+    out.attempts = _one(
+        store, f"SELECT count(*) FROM attempts WHERE request_id IN ({matching})", params
+    )
+    out.scores = _one(
+        store, f"SELECT count(*) FROM scores WHERE request_id IN ({matching})", params
+    )
+    out.session_scores = _one(
+        store,
+        f"SELECT count(*) FROM session_scores s WHERE s.session_id IN "
+        f"(SELECT session_id FROM requests WHERE {where}) AND NOT EXISTS "
+        f"(SELECT 1 FROM requests r WHERE r.session_id = s.session_id AND NOT ({where}))",
+        [*params, *params],
+    )
+    return out
+
+
+def count_prune(store: Store, before: str) -> Removed:
+    out = count_requests(store, before=before)
+    out.alert_events = _one(store, "SELECT count(*) FROM alert_events WHERE fired_at < ?", [before])
+    return out
+
+
+def _one(store: Store, sql: str, params: list[Any]) -> int:
+    row = store.query(sql, params)[0]
+    return int(next(iter(row.values())) or 0)
+
+
+def delete_requests(
+    store: Store,
+    *,
+    user: str | None = None,
+    session: str | None = None,
+    before: str | None = None,
+    batch: int = 2000,
+    keep_ids: bool = True,
+) -> Removed:
+    """Delete the matching requests with everything that refers to them; see the module.
+    The removed ids are in ``request_ids`` (unless ``keep_ids=False``)."""
+    if batch < 1:
+        raise ValueError("batch must be >= 1")
+    where, params = _where(user, session, before)
+    out = Removed()
+    while True:
+        with store.transaction() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch]
+                )
+            ]
+            if not ids:
+                break
+            _delete_batch(conn, ids, out)
+        if keep_ids:
+            out.request_ids.extend(ids)
+    return out
+
+
+def _delete_batch(conn: sqlite3.Connection, ids: list[str], out: Removed) -> None:
+    encoded = json.dumps(ids)
+    sessions = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT session_id FROM requests WHERE id IN ({_IDS}) "
+            "AND session_id IS NOT NULL",
+            [encoded],
+        )
+    ]
+    counted = {"scores": 0, "request_properties": 0, "attempts": 0}
+    for table, column in _CHILDREN:
+        cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({_IDS})", [encoded])
+        counted[table] = cursor.rowcount
+    out.requests += conn.execute(f"DELETE FROM requests WHERE id IN ({_IDS})", [encoded]).rowcount
+    out.scores += counted["scores"]
+    out.properties += counted["request_properties"]
+    out.attempts += counted["attempts"]
+    if sessions:  # scores of sessions that no longer have a request
+        out.session_scores += conn.execute(
+            f"DELETE FROM session_scores WHERE session_id IN ({_IDS}) AND NOT EXISTS "
+            "(SELECT 1 FROM requests r WHERE r.session_id = session_scores.session_id)",
+            [json.dumps(sessions)],
+        ).rowcount
+
+
+def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:
+    """Delete requests created before ``before`` (ISO time) and older alert firings."""
+    out = delete_requests(store, before=before, batch=batch, keep_ids=False)
+    with store.transaction() as conn:
+        out.alert_events = conn.execute(
+            "DELETE FROM alert_events WHERE fired_at < ?", [before]
+        ).rowcount
+    return out
+
+
+def vacuum(store: Store) -> tuple[int, int]:
+    """Compact the file (``VACUUM``, then a WAL checkpoint); (bytes before, bytes after)."""
+    before = _file_bytes(store)
+    conn = store.connect()
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return before, _file_bytes(store)
+
+
+def _file_bytes(store: Store) -> int:
+    total = 0
+    for suffix in ("", "-wal"):
+        part = store.path.with_name(store.path.name + suffix)
+        if part.exists():
+            total += part.stat().st_size
+    return total
+
+
+class RetentionTimer:
+    """Prunes rows older than ``days`` from ``store``: at start, then every ``every`` seconds.
+
+    A daemon thread (not inherited by forked children). Failures (a locked store) are
+    reported through ``on_error`` and retried at the next tick; they never reach a call.
+    ``passes`` counts completed prunes; ``wait_for(n, timeout)`` blocks until there were
+    ``n`` (for tests, which then need no sleeps).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        days: float,
+        *,
+        clock: Callable[[], float],
+        every: float = 3600.0,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self._store, self._days, self._clock, self._every = store, days, clock, every
+        self._on_error = on_error
+        self._stop = threading.Event()
+        self._done = threading.Condition()
+        self.passes = 0
+        self.removed = Removed()
+        self._thread = threading.Thread(
+            target=self._run, name="helicone-lite-retention", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                removed = prune(self._store, cutoff(self._days, self._clock()))
+            except Exception as exc:  # a locked or closed store: try again next time
+                if self._on_error is not None:
+                    self._on_error(exc)
+            else:
+                self.removed.requests += removed.requests
+            with self._done:
+                self.passes += 1
+                self._done.notify_all()
+            self._stop.wait(self._every)
+
+    def wait_for(self, passes: int, timeout: float | None = None) -> bool:
+        with self._done:
+            return self._done.wait_for(lambda: self.passes >= passes, timeout)
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)

@@ -1,0 +1,191 @@
+"""Fixtures for the command-line tests: a home filled by real client calls against the fake
+provider (hostile strings included), and ways to run the real ``helicone-lite`` in a
+subprocess: piped, or under a pseudo-terminal of a chosen width."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import helicone_lite
+from helicone_lite.testing import FakeProvider, Fault, Reply
+
+#: stored text an attacker controls, as the CLI must print it: literally, escapes inert
+HOSTILE_USER = "[red]alice[/]"
+HOSTILE_SESSION = "[s1]"
+HOSTILE_TEXT = "[red]x [/] [bold]\x1b[2J\x1b]0;pwned\x07 line1\nline2 \u202eevil"
+FORMULA = '=HYPERLINK("http://evil","x")'
+KEY = "sk-test-cli-0123456789"
+RAW_SESSION = "+1+cmd|' /C calc'!A0\nsplit"
+
+
+@dataclass
+class Logged:
+    home: Path
+    ids: dict[str, str]  # name -> request id
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``helicone-lite ARGS`` in a subprocess, stdout and stderr piped."""
+    return subprocess.run(
+        [sys.executable, "-m", "helicone_lite", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_tty(*args: str, columns: int = 80, timeout: float = 120) -> tuple[int, str]:
+    """``helicone-lite ARGS`` with stdout on a pseudo-terminal ``columns`` wide; (status, text
+    as the terminal received it)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helicone_lite", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], timeout)
+            if not ready:
+                raise AssertionError(f"no output from {args} in {timeout} s")
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+        status = proc.wait(timeout)
+    return status, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def _calls(client: helicone_lite.Client, fake: FakeProvider) -> dict[str, str]:
+    ids: dict[str, str] = {}
+
+    def ask(name: str, model: str, content: str, headers: dict[str, str], **kw: object) -> None:
+        reply = client.chat.completions.create(
+            model=model,
+            messages=[
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": content},
+            ],
+            extra_headers=headers,
+            **kw,  # type: ignore[arg-type]
+        )
+        ids[name] = reply.headers["Helicone-Id"]
+
+    session = {"Helicone-Session-Id": HOSTILE_SESSION, "Helicone-Session-Path": "/triage"}
+    fake.enqueue(Reply(text="URGENT", prompt_tokens=40, completion_tokens=5))
+    ask(
+        "triage",
+        "gpt-4o-mini",
+        "chest pain",
+        {**session, "Helicone-User-Id": "bob", "Helicone-Property-Department": "cardiology"},
+    )
+    fake.enqueue(Reply(text=HOSTILE_TEXT, prompt_tokens=50, completion_tokens=20))
+    ask(
+        "hostile",
+        "gpt-4o",
+        HOSTILE_TEXT,
+        {**session, "Helicone-User-Id": HOSTILE_USER, "Helicone-Property-Department": FORMULA},
+        temperature=0.2,
+        max_tokens=50,
+    )
+    fake.enqueue(Fault(status=500, message="upstream down"))
+    fake.enqueue(Reply(text="after a retry", prompt_tokens=10, completion_tokens=3))
+    ask(
+        "retried",
+        "gpt-4o-mini",
+        "retry me",
+        {
+            "Helicone-Retry-Enabled": "true",
+            "Helicone-Retry-Num": "2",
+            "Helicone-User-Id": "carol",
+            "Helicone-Prompt-Id": "triage-prompt",
+        },
+    )
+    cached = {"Helicone-Cache-Enabled": "true", "Helicone-User-Id": "dave"}
+    fake.enqueue(Reply(text="cached answer", prompt_tokens=30, completion_tokens=4))
+    ask("miss", "gpt-4o-mini", "what is diabetes?", cached)
+    ask("hit", "gpt-4o-mini", "what is diabetes?", cached)
+    return ids
+
+
+def fill(home: Path, fake: FakeProvider) -> Logged:
+    """A home with a few real calls (one hostile, one retried, a cache miss and hit), a
+    score, and a row with control characters in its id fields written straight to the store
+    (as an older version, or another writer, could have)."""
+    client = helicone_lite.Client(
+        api_key=KEY, base_url=fake.openai_base_url, home=home, sleep=lambda s: None
+    )
+    try:
+        ids = _calls(client, fake)
+        client.flush()
+        client.score(ids["triage"], {"accuracy": 90})
+        client.store.write(
+            "requests",
+            {
+                "id": "raw-\x1b[2J-row",
+                "created_at": "2026-01-01T00:00:00.000Z",
+                "model": "\x1b]8;;http://evil\x07link\x1b]8;;\x07",
+                "status": 200,
+                "user_id": "eve\x1b[31m\u202e",
+                "session_id": RAW_SESSION,
+            },
+        )
+        client.flush()
+    finally:
+        client.close()
+    return Logged(home, ids)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProvider]:
+    with FakeProvider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
+    home = tmp_path_factory.mktemp("cli") / "home"
+    with FakeProvider() as fake:
+        yield fill(home, fake)
+
+
+def assert_inert(text: str) -> None:
+    """No escape sequence, bidi override or bare control character from stored text."""
+    for bad in ("\x1b[2J", "\x1b]0;", "\x1b]8;", "\x07", "\u202e", "eve\x1b"):
+        assert bad not in text, (bad, text)
+
+
+def lines_of(out: str) -> list[str]:
+    return out.splitlines()
+
+
+def columns_of(out: str) -> Sequence[list[str]]:
+    return [line.split("\t") for line in out.splitlines()]
