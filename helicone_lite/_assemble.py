@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ._kinds import usage_of
+
 __all__ = ["assemble_chunks", "usage_of"]
 
 
@@ -53,19 +55,3 @@ def assemble_chunks(chunks: Iterable[Any]) -> dict[str, Any]:
         choices[index]["message"]["tool_calls"] = [calls[i] for i in sorted(calls)]
     head["choices"] = [choices[i] for i in sorted(choices)]
     return head
-
-
-def usage_of(response: Any) -> dict[str, int]:
-    """Token counts of an OpenAI-typed response (chat or embeddings), zeros when absent."""
-    usage = getattr(response, "usage", None)
-    if usage is None:
-        return {}
-    details = getattr(usage, "prompt_tokens_details", None)
-    prompt = getattr(usage, "prompt_tokens", 0) or 0
-    completion = getattr(usage, "completion_tokens", 0) or 0
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": getattr(usage, "total_tokens", None) or prompt + completion,
-        "cached_tokens": (getattr(details, "cached_tokens", 0) or 0) if details else 0,
-    }

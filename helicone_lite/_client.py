@@ -17,11 +17,12 @@ import openai
 from openai import DEFAULT_MAX_RETRIES
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
+from ._endpoints import SdkRequest, endpoint_kind, in_stack, inside_stack, params_of, split_options
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options
 from .options._model import EMPTY
 from .options._parse import check_unknown_headers, parse_headers, parse_kwargs
-from .pipeline._call import Call
+from .pipeline._call import Call, Target
 from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
 from .pipeline._runtime import Runtime
 from .pipeline._settings import Settings
@@ -30,9 +31,12 @@ from .store import Store
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
+    from ._responses import AsyncResponses, Responses
     from .prompts import PromptRegistry
 
 __all__ = ["AsyncClient", "Client"]
+
+_ENDPOINT_ADAPTER = SdkRequest()  # stateless: one for every client
 
 
 def _split_init(
@@ -64,12 +68,6 @@ def _split_init(
         assert settings is not None
         runtime = Runtime(settings, store)
     return kwargs, settings, runtime, defaults, int(max_retries)
-
-
-def _wants_key(kwargs: Mapping[str, Any]) -> bool:
-    import os
-
-    return bool(kwargs.get("api_key") or os.environ.get("OPENAI_API_KEY"))
 
 
 class _Helicone:
@@ -133,6 +131,30 @@ class _Helicone:
             self._helicone_runtime, self, self._helicone_defaults, kind, params, helicone, request
         )
 
+    def _helicone_endpoint(
+        self, cast_to: Any, options: Any, stream: bool, stream_cls: Any, raw_headers: Any
+    ) -> Call:
+        """The Call of an endpoint request (see ``_endpoints.py``): one target, this client."""
+        params = params_of(options)
+        request = {
+            "extra_headers": raw_headers,
+            "sdk": (cast_to, options, stream, stream_cls),
+        }
+        model = str(params.get("model") or "")
+        adapter = _ENDPOINT_ADAPTER
+        kind = endpoint_kind(options.method, options.url)
+        targets = (Target(provider="openai", model=model, adapter=adapter),)  # type: ignore[arg-type]
+        return build_call(
+            self._helicone_runtime,
+            self,
+            self._helicone_defaults,
+            kind,
+            params,
+            None,
+            request,
+            targets=targets,
+        )
+
 
 class Client(_Helicone, DashboardMixin, openai.OpenAI):
     """A drop-in ``openai.OpenAI`` that logs every call and understands ``Helicone-*`` options.
@@ -147,11 +169,14 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, _, runtime, defaults, retries = _split_init(kwargs, "Client")
-        if not _wants_key(kwargs):
-            kwargs.setdefault("_enforce_credentials", False)
-        super().__init__(**kwargs)
+        kwargs, built, runtime, defaults, retries = _split_init(kwargs, "Client")
         assert runtime is not None
+        try:
+            super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
+        except BaseException:
+            if built is not None:
+                runtime.close()
+            raise
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
@@ -165,6 +190,30 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         from ._resources import Embeddings
 
         return Embeddings(self)
+
+    @cached_property
+    def responses(self) -> Responses:
+        from ._responses import Responses
+
+        return Responses(self)
+
+    def request(
+        self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
+    ) -> Any:
+        """Every openai request: ``Helicone-*`` headers removed; logged through the stack
+        unless the stack itself is sending it (see ``_endpoints.py``)."""
+        options, raw_headers = split_options(options)
+        if inside_stack():
+            return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
+        runtime = self._helicone_runtime
+        call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
+        result = run_sync(
+            runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
+        )
+        return deliver_parts(result)[0]
+
+    def _helicone_send(self, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+        return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
     def copy(self, **kwargs: Any) -> Client:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
@@ -185,9 +234,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
-        result = run_sync(
-            runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
-        )
+        result = run_sync(runtime.stack, call, _send, runtime.settings.sleep)
         value, headers = deliver_parts(result)
         http = result.http
         if result.stream is not None:
@@ -195,7 +242,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
                 iter(value),
                 observers=result.observers,
                 headers=headers,
-                response=http,
+                response=http if http is not None else _replayed(headers),
                 hide=hide_usage_chunk(call),
                 close=getattr(value, "close", None),
             )
@@ -206,11 +253,14 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     """A drop-in ``openai.AsyncOpenAI``; the same options and log as :class:`Client`."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, _, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
-        if not _wants_key(kwargs):
-            kwargs.setdefault("_enforce_credentials", False)
-        super().__init__(**kwargs)
+        kwargs, built, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
         assert runtime is not None
+        try:
+            super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
+        except BaseException:
+            if built is not None:
+                runtime.close()
+            raise
         self._helicone_setup(runtime, defaults, retries)
 
     @cached_property
@@ -224,6 +274,35 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         from ._resources import AsyncEmbeddings
 
         return AsyncEmbeddings(self)
+
+    @cached_property
+    def responses(self) -> AsyncResponses:
+        from ._responses import AsyncResponses
+
+        return AsyncResponses(self)
+
+    async def request(
+        self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
+    ) -> Any:
+        """Every openai request: see :meth:`Client.request`."""
+        options, raw_headers = split_options(options)
+        if inside_stack():
+            return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
+        runtime = self._helicone_runtime
+        call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
+        result = await run_async(
+            runtime.stack,
+            call,
+            lambda c: c.target.adapter.asend(c),
+            runtime.settings.async_sleep,
+            blocking=runtime.run_blocking,
+        )
+        return deliver_parts(result)[0]
+
+    async def _helicone_send(
+        self, cast_to: Any, options: Any, stream: bool, stream_cls: Any
+    ) -> Any:
+        return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
     def copy(self, **kwargs: Any) -> AsyncClient:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
@@ -244,11 +323,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = await run_async(
-            runtime.stack,
-            call,
-            lambda c: c.target.adapter.asend(c),
-            runtime.settings.async_sleep,
-            blocking=runtime.run_blocking,
+            runtime.stack, call, _asend, runtime.settings.async_sleep, blocking=runtime.run_blocking
         )
         value, headers = deliver_parts(result)
         http = result.http
@@ -257,8 +332,25 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
                 value.__aiter__(),
                 observers=result.observers,
                 headers=headers,
-                response=http,
+                response=http if http is not None else _replayed(headers),
                 hide=hide_usage_chunk(call),
                 close=getattr(value, "close", None),
             )
         return value, headers, http
+
+
+def _send(call: Call) -> Any:
+    """The stack's terminal: the adapter sends; requests it makes are not logged again."""
+    with in_stack():
+        return call.target.adapter.send(call)
+
+
+async def _asend(call: Call) -> Any:
+    with in_stack():
+        return await call.target.adapter.asend(call)
+
+
+def _replayed(headers: httpx2.Headers) -> httpx2.Response:
+    """The HTTP response a replayed stream stands on (none was made): openai's stream helpers
+    (``responses.stream``, ``chat.completions.stream``) close it when they are done."""
+    return httpx2.Response(200, headers=headers)

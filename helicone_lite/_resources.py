@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from openai import omit
 from openai.resources import chat as _chat
 from openai.resources import embeddings as _embeddings
 from openai.types.chat import ChatCompletionChunk
@@ -68,13 +69,19 @@ class Completions(_chat.Completions):
         params, helicone, request = _split(kwargs)
         return self._client._helicone_call("chat.completions", params, helicone, request)[0]
 
+    def parse(self, **kwargs: Any) -> Any:
+        """Structured output through the stack; the answer parsed as openai's ``parse`` does."""
+        params, helicone, request = _split(kwargs)
+        params, parser = prepare_chat_parse(params)
+        return parser(self._client._helicone_call("chat.completions", params, helicone, request)[0])
+
     @cached_property
     def with_raw_response(self) -> Any:
-        return _RawCreate(self._client, "chat.completions")
+        return _RawCreate(self._client, "chat.completions", super().with_raw_response)
 
     @cached_property
     def with_streaming_response(self) -> Any:
-        return _StreamingCreate(self._client, "chat.completions")
+        return _StreamingCreate(self._client, "chat.completions", super().with_streaming_response)
 
 
 class AsyncCompletions(_chat.AsyncCompletions):
@@ -113,13 +120,46 @@ class AsyncCompletions(_chat.AsyncCompletions):
         params, helicone, request = _split(kwargs)
         return (await self._client._helicone_call("chat.completions", params, helicone, request))[0]
 
+    async def parse(self, **kwargs: Any) -> Any:
+        params, helicone, request = _split(kwargs)
+        params, parser = prepare_chat_parse(params)
+        call = self._client._helicone_call("chat.completions", params, helicone, request)
+        return parser((await call)[0])
+
     @cached_property
     def with_raw_response(self) -> Any:
-        return _AsyncRawCreate(self._client, "chat.completions")
+        return _AsyncRawCreate(self._client, "chat.completions", super().with_raw_response)
 
     @cached_property
     def with_streaming_response(self) -> Any:
-        return _AsyncStreamingCreate(self._client, "chat.completions")
+        return _AsyncStreamingCreate(
+            self._client, "chat.completions", super().with_streaming_response
+        )
+
+
+def prepare_chat_parse(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """openai's ``chat.completions.parse`` request as ``create`` parameters (``response_format``
+    a pydantic model becomes its JSON schema; tools checked as strict) and the parser of its
+    answer into a ``ParsedChatCompletion`` (run again on a cache hit)."""
+    from openai.lib._parsing import (
+        parse_chat_completion,
+        type_to_response_format_param,
+        validate_input_tools,
+    )
+
+    response_format = params.get("response_format", omit)
+    tools = validate_input_tools(params.get("tools", omit))
+    if tools is not omit:
+        params["tools"] = tools
+    if response_format is not omit:
+        params["response_format"] = type_to_response_format_param(response_format)
+
+    def parser(completion: Any) -> Any:
+        return parse_chat_completion(
+            response_format=response_format, chat_completion=completion, input_tools=tools
+        )
+
+    return params, parser
 
 
 class Chat(_chat.Chat):
@@ -148,7 +188,7 @@ class Embeddings(_embeddings.Embeddings):
 
     @cached_property
     def with_raw_response(self) -> Any:
-        return _RawCreate(self._client, "embeddings")
+        return _RawCreate(self._client, "embeddings", super().with_raw_response)
 
 
 class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
@@ -163,12 +203,20 @@ class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
 
     @cached_property
     def with_raw_response(self) -> Any:
-        return _AsyncRawCreate(self._client, "embeddings")
+        return _AsyncRawCreate(self._client, "embeddings", super().with_raw_response)
 
 
 class _RawCreate:
-    def __init__(self, client: Any, kind: str) -> None:
-        self._client, self._kind = client, kind
+    """``with_raw_response``: ``create`` through the stack; any other method is openai's own
+    wrapper's (``retrieve``, ``list``… are logged as endpoint calls)."""
+
+    def __init__(self, client: Any, kind: str, sdk: Any = None) -> None:
+        self._client, self._kind, self._sdk = client, kind, sdk
+
+    def __getattr__(self, name: str) -> Any:
+        if self._sdk is None:
+            raise AttributeError(name)
+        return getattr(self._sdk, name)
 
     def create(self, **kwargs: Any) -> RawResponse[Any]:
         params, helicone, request = _split(kwargs)
@@ -181,8 +229,13 @@ class _StreamingCreate(_RawCreate):
 
 
 class _AsyncRawCreate:
-    def __init__(self, client: Any, kind: str) -> None:
-        self._client, self._kind = client, kind
+    def __init__(self, client: Any, kind: str, sdk: Any = None) -> None:
+        self._client, self._kind, self._sdk = client, kind, sdk
+
+    def __getattr__(self, name: str) -> Any:
+        if self._sdk is None:
+            raise AttributeError(name)
+        return getattr(self._sdk, name)
 
     async def create(self, **kwargs: Any) -> RawResponse[Any]:
         params, helicone, request = _split(kwargs)

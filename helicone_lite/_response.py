@@ -13,9 +13,10 @@ from typing import Any
 import httpx2
 from openai.types import CreateEmbeddingResponse as _Embeddings
 from openai.types.chat import ChatCompletion as _ChatCompletion
+from openai.types.responses import Response as _Response
 from pydantic import PrivateAttr
 
-__all__ = ["ChatCompletion", "CreateEmbeddingResponse", "merge_headers", "with_headers"]
+__all__ = ["ChatCompletion", "CreateEmbeddingResponse", "Response", "merge_headers", "with_headers"]
 
 
 class ChatCompletion(_ChatCompletion):
@@ -38,6 +39,16 @@ class CreateEmbeddingResponse(_Embeddings):
         return self._helicone_headers
 
 
+class Response(_Response):
+    """``openai.types.responses.Response`` with the reply headers on ``.headers``."""
+
+    _helicone_headers: httpx2.Headers = PrivateAttr(default_factory=httpx2.Headers)
+
+    @property
+    def headers(self) -> httpx2.Headers:
+        return self._helicone_headers
+
+
 def merge_headers(
     provider: Mapping[str, str] | None, helicone: Mapping[str, str]
 ) -> httpx2.Headers:
@@ -50,6 +61,6 @@ def merge_headers(
 
 def with_headers(response: Any, headers: httpx2.Headers) -> Any:
     """Attach ``headers`` to a response object that has the private slot; others pass as is."""
-    if isinstance(response, (ChatCompletion, CreateEmbeddingResponse)):
+    if isinstance(response, (ChatCompletion, CreateEmbeddingResponse, Response)):
         response._helicone_headers = headers
     return response

@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .._kinds import kind_of
 from ..options._values import DEFAULT_CACHE_SECONDS
 from ..pipeline._call import Call, Result, StreamObserver
 from ._backend import CacheBackend
@@ -32,7 +33,7 @@ __all__ = ["CACHEABLE_KINDS", "CacheEngine", "Plan"]
 
 _log = logging.getLogger("helicone_lite")
 
-CACHEABLE_KINDS = frozenset({"chat.completions", "embeddings"})
+CACHEABLE_KINDS = frozenset({"chat.completions", "embeddings", "responses"})
 
 
 class Plan(NamedTuple):
@@ -181,10 +182,10 @@ class CacheEngine:
 
     def save_stream(self, call: Call, plan: Plan, result: Result, chunks: list[Any]) -> None:
         """Save a stream that ended cleanly (and reached a ``finish_reason``)."""
-        if not chunks or not is_complete(chunks):
+        if not chunks or not is_complete(call.kind, chunks):
             return
-        model = getattr(chunks[-1], "model", None) or getattr(chunks[0], "model", None)
-        self._save(call, plan, result, dump_chunks(chunks), stream=True, model=model)
+        model = kind_of(call.kind).model(chunks)  # type: ignore[union-attr]  # planned: known
+        self._save(call, plan, result, dump_chunks(call.kind, chunks), stream=True, model=model)
 
     def _save(
         self,
@@ -341,7 +342,7 @@ def _hit(entry: Entry, index: int) -> Result:
         "Helicone-Cache-Latency": str(round(entry.latency_ms)),
     }
     if entry.stream:
-        return Result(stream=Replay(load_chunks(entry.body)), headers=headers, log=log)
+        return Result(stream=Replay(load_chunks(entry.kind, entry.body)), headers=headers, log=log)
     return Result(response=load_response(entry.kind, entry.body), headers=headers, log=log)
 
 

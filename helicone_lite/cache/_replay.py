@@ -2,33 +2,25 @@
 
 A response is stored as its JSON (``model_dump_json(exclude_unset=True)``, what the provider
 sent) and rebuilt with ``model_validate_json`` (a few microseconds, in pydantic's core). A stream
-is stored as a JSON array of its chunks, only when it ended cleanly, and replayed as a stream of
-``ChatCompletionChunk``s that the sync and the async client can both iterate.
+is stored as a JSON array of its chunks, only when it ended cleanly, and replayed as a stream of the
+same events (``ChatCompletionChunk``s, Responses stream events) that the sync and the async client can both iterate.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
+
+from .._kinds import Kind, kind_of
 
 __all__ = ["Replay", "dump_chunks", "dump_response", "is_complete", "load_chunks", "load_response"]
 
 
-@functools.lru_cache(maxsize=1)
-def _chunk_list() -> Any:
-    from openai.types.chat import ChatCompletionChunk
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(list[ChatCompletionChunk])
-
-
-@functools.lru_cache(maxsize=1)
 def response_types() -> dict[str, Any]:
     """``call.kind`` -> the helicone_lite response class a hit is rebuilt as."""
-    from .._response import ChatCompletion, CreateEmbeddingResponse
+    from .._kinds import KINDS
 
-    return {"chat.completions": ChatCompletion, "embeddings": CreateEmbeddingResponse}
+    return {name: kind.response_type for name, kind in KINDS.items()}
 
 
 def dump_response(response: Any) -> bytes | None:
@@ -36,33 +28,37 @@ def dump_response(response: Any) -> bytes | None:
     dump = getattr(response, "model_dump_json", None)
     if not callable(dump):
         return None
-    return str(dump(exclude_unset=True)).encode()
+    return str(dump(exclude_unset=True, by_alias=True)).encode()  # as sent: `schema`, not `schema_`
 
 
 def load_response(kind: str, body: bytes) -> Any:
-    return response_types()[kind].model_validate_json(body)
+    return _kind(kind).response_type.model_validate_json(body)
 
 
-def dump_chunks(chunks: Sequence[Any]) -> bytes:
-    data: bytes = _chunk_list().dump_json(list(chunks), exclude_unset=True)
+def dump_chunks(kind: str, chunks: Sequence[Any]) -> bytes:
+    data: bytes = (
+        _kind(kind).event_list().dump_json(list(chunks), exclude_unset=True, by_alias=True)
+    )
     return data
 
 
-def load_chunks(body: bytes) -> list[Any]:
-    chunks: list[Any] = _chunk_list().validate_json(body)
+def load_chunks(kind: str, body: bytes) -> list[Any]:
+    chunks: list[Any] = _kind(kind).event_list().validate_json(body)
     return chunks
 
 
-def is_complete(chunks: Sequence[Any]) -> bool:
-    """Whether a stream reached its end: some choice got a ``finish_reason``.
+def is_complete(kind: str, chunks: Sequence[Any]) -> bool:
+    """Whether a stream reached its end (a chat choice got a ``finish_reason``, a Responses
+    stream its ``response.completed``): a connection that drops without an error would
+    otherwise look like a clean end."""
+    return _kind(kind).complete(chunks)
 
-    A connection that drops without an error would otherwise look like a clean end.
-    """
-    return any(
-        getattr(choice, "finish_reason", None)
-        for chunk in chunks
-        for choice in (getattr(chunk, "choices", None) or ())
-    )
+
+def _kind(name: str) -> Kind:
+    kind = kind_of(name)
+    if kind is None:
+        raise ValueError(f"{name!r} calls are not cached")
+    return kind
 
 
 class Replay:

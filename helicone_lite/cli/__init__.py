@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.users",
     "helicone_lite.cli.properties",
     "helicone_lite.cli.costs",
+    "helicone_lite.cli.reprice",
     "helicone_lite.cli.scores",
     "helicone_lite.cli.alerts",
     "helicone_lite.cli.export",

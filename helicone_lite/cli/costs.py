@@ -8,6 +8,7 @@ cache savings below the table."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .._errors import OptionsError
@@ -64,17 +65,40 @@ def _run(args: argparse.Namespace) -> int:
     groups = reports.breakdown(by, filters)
     total = reports.summary(filters)
     savings = reports.cache_savings(filters)
+    unpriced = _unpriced(reports, filters)
     if out.mode == "json":
-        out.json({"by": by, "rows": groups, "total": total, "cache": savings})
+        out.json({"by": by, "rows": groups, "total": total, "cache": savings, "unpriced": unpriced})
         return 0
     out.rows(group_columns(by), groups, title=f"Cost by {by}{suffix}")
-    if out.tty:
-        out.line(
-            f"total: {total.requests:,} requests, {money(total.cost_usd)}, {total.tokens:,} tokens"
-        )
-        out.line(
-            f"cache: {savings.hits:,} hits of {savings.requests:,} requests "
-            f"({savings.hit_rate * 100:.1f} %), saved {money(savings.saved_usd)} and "
-            f"{savings.saved_tokens:,} tokens"
-        )
+    note = (
+        f"{unpriced:,} request(s) of unknown cost, not counted as $0:\n"
+        "  add their price to prices.json, then run `helicone-lite reprice`"
+    )
+    if not out.tty:
+        if unpriced:  # the table stays clean for a pipe; the warning goes to stderr
+            print(note, file=sys.stderr)
+        return 0
+    cost = "unknown" if unpriced and unpriced == total.requests else money(total.cost_usd)
+    out.line(f"total: {total.requests:,} requests, {cost}, {total.tokens:,} tokens")
+    if unpriced:
+        for line in note.splitlines():
+            out.line(line)
+    out.line(
+        f"cache: {savings.hits:,} hits of {savings.requests:,} requests "
+        f"({savings.hit_rate * 100:.1f} %), saved {money(savings.saved_usd)} and "
+        f"{savings.saved_tokens:,} tokens"
+    )
     return 0
+
+
+def _unpriced(reports: Any, filters: Any) -> int:
+    """Successful, non-cached requests the filters select whose cost is unknown."""
+    import time
+
+    where, params = filters.where(time.time())
+    sql = (
+        f"SELECT COUNT(*) AS n FROM requests WHERE ({where}) AND cost_usd IS NULL "
+        "AND status = 200 AND (cache_status IS NULL OR cache_status != 'HIT')"
+    )
+    rows = reports.store.query(sql, tuple(params))
+    return int(rows[0]["n"]) if rows else 0

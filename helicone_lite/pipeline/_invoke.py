@@ -16,7 +16,7 @@ from .._response import merge_headers, with_headers
 from ..options import Options
 from ..options._parse import check_unknown_headers, parse_headers, parse_kwargs
 from ..options._policy import policy_segment
-from ._call import Call, Result
+from ._call import Call, Result, Target
 
 if TYPE_CHECKING:
     from ._runtime import Runtime
@@ -53,10 +53,12 @@ def build_call(
     params: Mapping[str, Any],
     helicone: Options | Mapping[str, Any] | None,
     request: Mapping[str, Any],
+    targets: tuple[Target, ...] | None = None,
 ) -> Call:
     """Merge client defaults, ``with`` scopes, per-call headers and ``helicone=`` into one Call.
 
-    Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
+    ``targets`` replaces the registry's (an endpoint call has exactly one: the client it was
+    made on). Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
     """
     started, wall = runtime.monotonic(), runtime.clock()
     header_opts, headers = parse_headers(request.get("extra_headers"))
@@ -76,13 +78,14 @@ def build_call(
         kind=kind,
         params=body,
         options=options,
-        targets=runtime.registry.resolve(model, options),
+        targets=runtime.registry.resolve(model, options) if targets is None else targets,
         origin=origin,
         request=req,
         started=started,
         started_wall=wall,
     )
-    runtime.registry.check(call)  # a provider without its key: a clear error, nothing sent
+    if targets is None:
+        runtime.registry.check(call)  # a provider without its key: a clear error, nothing sent
     if options.request_id is not None:  # used once: a reused id is refused, never overwritten
         runtime.request_ids.claim(options.request_id)
     return call
@@ -111,7 +114,7 @@ def _warn_unknown(runtime: Runtime, headers: Mapping[str, Any] | None) -> None:
 def hide_usage_chunk(call: Call) -> Any:
     """The chunk filter for a stream whose caller did not ask for usage (we did, for the cost)."""
     asked = (call.params.get("stream_options") or {}).get("include_usage")
-    if asked:
+    if asked or call.kind != "chat.completions":  # only chat streams get the usage chunk added
         return None
     return lambda chunk: not chunk.choices and chunk.usage is not None
 

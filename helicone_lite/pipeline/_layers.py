@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._prices import PriceTable
 from ..cache import describe_backend, open_backend
 from ..cache._layer import Cache
 from ..prompts._layer import Prompts
@@ -52,7 +53,9 @@ class Parts:
 
 
 def _recorder(p: Parts) -> Recorder:
-    return Recorder(p.store, p.hooks, monotonic=p.settings.monotonic)
+    # Client(prices=...) then <home>/prices.json; a bad table fails the client's construction
+    prices = PriceTable.load(p.settings.prices, p.home)
+    return Recorder(p.store, p.hooks, prices=prices, monotonic=p.settings.monotonic)
 
 
 def _prompts(p: Parts) -> Prompts:

@@ -99,6 +99,9 @@ class Settings:
     #: a background thread of the client prunes at start, then hourly (docs/cli.md,
     #: "Retention"). ``None`` keeps everything.
     retention_days: float | None = None
+    #: your prices (model pattern -> US dollars per million tokens), before genai-prices and
+    #: ``<home>/prices.json``; see docs/costs.md.
+    prices: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for name in (

@@ -141,11 +141,22 @@ class ProviderRegistry:
 
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` if a target of ``call`` lacks its key or base
-        URL (before anything is sent: a misconfigured fallback fails fast too)."""
-        for index in range(len(call.targets)):
+        URL (before anything is sent: a misconfigured fallback fails fast too).
+
+        Targets that cannot serve the call's kind (an Anthropic model in a Responses call's
+        chain) are left for the fallback layer to skip, with the reason in its attempts; only
+        a call that no target can serve is refused here."""
+        able = [i for i in range(len(call.targets)) if serves(call.evolve(target_index=i))]
+        for index in able or range(len(call.targets)):
             checker = getattr(call.targets[index].adapter, "check", None)
             if checker is not None:  # no copy for the call's own target (the common case)
                 checker(call if index == call.target_index else call.evolve(target_index=index))
+
+
+def serves(call: Call) -> bool:
+    """Whether ``call.target``'s adapter can send a call of ``call.kind``."""
+    able = getattr(call.target.adapter, "serves", None)
+    return True if able is None else bool(able(call))
 
 
 def _kinds() -> str:

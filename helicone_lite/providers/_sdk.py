@@ -70,6 +70,11 @@ class SDKAdapter:
     def _via_origin(self, call: Call) -> bool:
         return call.target.base_url is None and self.api_key() is None and origin_is_custom(call)
 
+    def serves(self, call: Call) -> bool:
+        """Whether this adapter can send ``call``: a kind it translates, or any kind when it
+        goes through the user's own OpenAI-compatible client (the gateway rule)."""
+        return call.kind in self.kinds or self._via_origin(call)
+
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` if this call could not be sent (or
         :class:`OptionsError` for an endpoint this provider's adapter does not serve)."""

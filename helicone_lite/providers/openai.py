@@ -14,8 +14,9 @@ from typing import Any
 import openai
 from openai.resources import AsyncEmbeddings, Embeddings
 from openai.resources.chat import AsyncCompletions, Completions
+from openai.resources.responses import AsyncResponses, Responses
 
-from .._response import ChatCompletion, CreateEmbeddingResponse
+from .._response import ChatCompletion, CreateEmbeddingResponse, Response
 from ..pipeline._call import Call, Result
 from ._base import ProviderConfig
 
@@ -36,6 +37,7 @@ RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
 _KINDS: Mapping[str, tuple[Callable[[Any], Any], Callable[[Any], Any], type[Any]]] = {
     "chat.completions": (Completions, AsyncCompletions, ChatCompletion),
     "embeddings": (Embeddings, AsyncEmbeddings, CreateEmbeddingResponse),
+    "responses": (Responses, AsyncResponses, Response),
 }
 
 
@@ -102,6 +104,10 @@ class OpenAIAdapter:
                 client = openai.AsyncOpenAI(base_url=where[0], api_key=where[1], max_retries=0)
                 clients[where] = client
             return client
+
+    def serves(self, call: Call) -> bool:
+        """Whether this adapter can send ``call`` (every kind an OpenAI client sends)."""
+        return call.kind in _KINDS
 
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` when a non-origin endpoint has no base URL, or

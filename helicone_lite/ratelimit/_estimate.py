@@ -50,6 +50,7 @@ _PROMPT_FIELDS = (
     "tool_choice",
     "response_format",
     "input",
+    "instructions",
     "prompt",
     "system",
 )
@@ -71,9 +72,13 @@ def _plain(value: Any) -> Any:
 
 def completion_bound(params: Mapping[str, Any], kind: str) -> int:
     """The completion tokens a call may produce: its max tokens times ``n``."""
-    if kind != "chat.completions":
+    if kind not in ("chat.completions", "responses"):
         return 0
-    limit = params.get("max_completion_tokens") or params.get("max_tokens")
+    limit = (
+        params.get("max_completion_tokens")
+        or params.get("max_tokens")
+        or params.get("max_output_tokens")
+    )
     n = params.get("n")
     choices = n if isinstance(n, int) and n > 0 else 1
     tokens = limit if isinstance(limit, int) and limit > 0 else DEFAULT_COMPLETION_TOKENS

@@ -278,6 +278,8 @@ class _Settle(StreamObserver):
         self._chunks += 1
         if getattr(chunk, "usage", None) is not None:
             self._last = chunk
+        elif getattr(getattr(chunk, "response", None), "usage", None) is not None:
+            self._last = chunk.response  # a Responses stream: usage rides on its last event
 
     def on_end(self, error: BaseException | None) -> None:
         log = self._result.log

@@ -30,6 +30,7 @@ from .._redact import redact
 from ..pipeline._attempt import Attempt
 from ..pipeline._call import Call, Forward, Result, Target
 from ..pipeline._stack import Flow
+from ..providers._registry import serves
 from ..store._time import iso_from_epoch
 from ._cooldown import Cooldown
 from ._failure import Failure, failure_of
@@ -99,6 +100,12 @@ class Fallback:
 
     # -- cooldown ---------------------------------------------------------------------------
     def _skip(self, call: Call, index: int, answered: bool, trail: list[Attempt]) -> bool:
+        target = call.targets[index]
+        if not serves(call.evolve(target_index=index)):
+            note = f"skipped: {target.provider} cannot serve a {call.kind} call"
+            wall = self._clock()
+            trail.append(Attempt(index, target, 0, None, 0.0, 0.0, wall, None, note, skipped=True))
+            return True
         cooldown = self._cooldown
         if cooldown is None:
             return False

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from .._assemble import assemble_chunks, usage_of
 from .._cost import Usage, cost_usd
+from .._kinds import kind_of, usage_of
+from .._prices import PriceTable
 from .._redact import redact
 from .._streams import StreamClosedEarly
 from ..pipeline._call import Call, Forward, Result, StreamObserver
@@ -71,10 +72,17 @@ class Recorder:
     cancellation), and one per stream when it ends or, if still open, at exit."""
 
     def __init__(
-        self, store: Store, hooks: Hooks, *, monotonic: Callable[[], float] = time.monotonic
+        self,
+        store: Store,
+        hooks: Hooks,
+        *,
+        prices: PriceTable | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._hooks = hooks
+        #: ``Client(prices=...)``, then ``<home>/prices.json``, then genai-prices
+        self._prices = prices if prices is not None else PriceTable()
         #: the clock of ``Call.started`` (the runtime's injected monotonic clock)
         self.monotonic = monotonic
         self.open_streams = _OpenStreams()
@@ -124,9 +132,10 @@ class Recorder:
         opts, log = call.options, result.log
         error = result.error
         response = result.response
-        if chunks is not None and error is None:
-            usage = _stream_usage(chunks)
-            response_model = chunks[-1].model if chunks else None
+        kind = kind_of(call.kind)
+        if chunks is not None and error is None and kind is not None:
+            usage = kind.usage(chunks)
+            response_model = kind.model(chunks)
         else:
             usage = usage_of(response) if response is not None else {}
             response_model = getattr(response, "model", None)
@@ -162,7 +171,7 @@ class Recorder:
         row.update(log)
         if "cost_usd" not in row:
             # once: the store's writer and an exporter's hook may both want the price
-            row["_cost"] = functools.cache(_pricer(call, target, row, log))
+            row["_cost"] = functools.cache(_pricer(call, target, row, self._prices))
         return row
 
 
@@ -180,7 +189,7 @@ def _stream_usage(chunks: list[Any]) -> dict[str, int]:
 
 
 def _pricer(
-    call: Call, target: Any, row: dict[str, Any], log: dict[str, Any]
+    call: Call, target: Any, row: dict[str, Any], prices: PriceTable
 ) -> Callable[[], float | None]:
     if row.get("status") != 200 and not row.get("prompt_tokens"):
         return lambda: None
@@ -196,6 +205,11 @@ def _pricer(
         cached_tokens=row.get("cached_tokens") or 0,
         cache_write_tokens=row.get("cache_write_tokens") or 0,
     )
+    if prices:  # your prices first: the name priced, else the model asked for
+        asked = target.model if target is not None else call.model
+        own = prices.find(model) or (None if call.options.model_override else prices.find(asked))
+        if own is not None and row.get("status") == 200:
+            return lambda: own.cost(usage)
     if not usage.prompt_tokens and not usage.completion_tokens:
         return lambda: None
     return lambda: cost_usd(model, provider, usage)
@@ -214,10 +228,11 @@ def _response_body(
 ) -> Callable[[], str | None]:
     if call.options.omit_response:
         return lambda: json.dumps({"model": getattr(response, "model", call.model)})
-    if chunks is not None:
-        return lambda: json.dumps(assemble_chunks(chunks))
+    kind = kind_of(call.kind)
+    if chunks is not None and kind is not None:
+        return lambda: json.dumps(kind.final(chunks))
     if response is not None and hasattr(response, "model_dump_json"):
-        return lambda: str(response.model_dump_json(exclude_unset=True))
+        return lambda: str(response.model_dump_json(exclude_unset=True, by_alias=True))
     if isinstance(error, openai.APIStatusError):
         body = error.body
         return lambda: redact(json.dumps(body, default=str)) if body is not None else None

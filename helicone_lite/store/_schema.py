@@ -181,6 +181,9 @@ CREATE INDEX idx_alert_events_alert ON alert_events (alert_id, fired_at);
 _V2 = "ALTER TABLE requests ADD COLUMN cache_seed TEXT;"
 
 # v3: covering indexes and score facts for the reports (see _reports_schema.py).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION)
+# v4: output tokens spent reasoning (Responses and Chat Completions usage details).
+_V4 = "ALTER TABLE requests ADD COLUMN reasoning_tokens INTEGER;"
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4)
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -59,6 +59,8 @@ class Book:
         self._queue: deque[Outcome] = deque()
         self._requests: deque[RecordedRequest] = deque(maxlen=max_requests)
         self._seq = 0
+        #: what protocols keep between requests (stored responses); plain JSON values
+        self.memory: dict[str, Any] = {}
 
     def script(self, pattern: str, outcome: Outcome, times: int | None) -> None:
         with self._lock:
@@ -116,3 +118,4 @@ class Book:
             self._scripts.clear()
             self._queue.clear()
             self._requests.clear()
+            self.memory.clear()

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from . import _anthropic, _gemini, _openai
+from . import _anthropic, _gemini, _openai, _responses
 from ._book import Book, RecordedRequest
 from ._outcomes import Fault, Outcome, Reply
 from ._wire import Answer, Exchange, Incoming, Protocol, Route, WireError, dumps, reason_phrase
 
 logger = logging.getLogger("helicone_lite.testing")
 
-PROTOCOLS: tuple[Protocol, ...] = (_openai.PROTOCOL, _anthropic.PROTOCOL, _gemini.PROTOCOL)
+PROTOCOLS: tuple[Protocol, ...] = (
+    _openai.PROTOCOL,
+    _responses.PROTOCOL,
+    _anthropic.PROTOCOL,
+    _gemini.PROTOCOL,
+)
 
 _Match = tuple[Route, Protocol, dict[str, str]]
 
@@ -59,7 +64,7 @@ class Dispatcher:
         record = self._record(incoming, route, protocol, data, model=model, inference=inference)
         if parse_error is not None:
             return _error_answer(protocol, record.seq, parse_error), None
-        return _respond(route, protocol, record, incoming, params)
+        return _respond(route, protocol, record, incoming, params, self._book.memory)
 
     def _record(
         self,
@@ -107,6 +112,7 @@ def _respond(
     record: RecordedRequest,
     incoming: Incoming,
     params: Mapping[str, str],
+    memory: MutableMapping[str, Any],
 ) -> tuple[Answer, Fault | None]:
     outcome = record.outcome
     fault = outcome if isinstance(outcome, Fault) else None
@@ -121,6 +127,7 @@ def _respond(
         reply=reply,
         seq=record.seq,
         created=int(time.time()),
+        memory=memory,
     )
     try:
         answer = route.handler(exchange)

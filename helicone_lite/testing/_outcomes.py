@@ -56,6 +56,8 @@ class Reply:
     ``latency`` delays the response (time to first byte), ``chunk_delay`` spaces the
     events of a stream, ``chunk_size`` is the number of characters per streamed delta.
     ``model`` overrides the model name reported back (default: the requested one).
+    ``reasoning_tokens`` are reported on top of ``completion_tokens`` (output tokens spent
+    thinking: OpenAI's ``reasoning_tokens`` details).
     """
 
     text: str | None = None
@@ -69,6 +71,7 @@ class Reply:
     chunk_delay: float = 0.0
     chunk_size: int = 8
     model: str | None = None
+    reasoning_tokens: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
@@ -78,7 +81,7 @@ class Reply:
         counts = (self.prompt_tokens, self.completion_tokens)
         if any(n is not None and n < 0 for n in counts):
             raise ValueError("token counts must be >= 0")
-        if self.cached_tokens < 0 or self.cache_creation_tokens < 0:
+        if min(self.cached_tokens, self.cache_creation_tokens, self.reasoning_tokens) < 0:
             raise ValueError("token counts must be >= 0")
         if self.chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")

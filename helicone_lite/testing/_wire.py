@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal, TypeAlias
@@ -53,6 +53,8 @@ class Exchange:
     reply: Reply | None
     seq: int
     created: int
+    #: state the fake keeps between requests (stored responses), one per FakeProvider
+    memory: MutableMapping[str, Any] = field(default_factory=dict)
 
     @property
     def body(self) -> dict[str, Any]:

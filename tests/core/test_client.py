@@ -262,10 +262,11 @@ def test_embeddings_are_logged(client: helicone_lite.Client) -> None:
     assert row["kind"] == "embeddings" and row["prompt_tokens"] > 0
 
 
-def test_other_resources_work_as_on_openai(client: helicone_lite.Client) -> None:
+def test_other_resources_work_as_on_openai_and_are_logged(client: helicone_lite.Client) -> None:
     models = client.models.list()
     assert len(list(models)) > 0
-    assert rows(client) == []  # not a logged call
+    [row] = rows(client)  # every endpoint is logged (see tests/core/test_endpoints.py)
+    assert row["kind"] == "GET /models" and row["status"] == 200 and row["cost_usd"] is None
 
 
 def test_secrets_never_reach_the_store(client: helicone_lite.Client, fake: FakeProvider) -> None:

@@ -197,3 +197,19 @@ async def test_async_client(fake: FakeProvider) -> None:
     assert r.choices[0].message.content == "async works"
     assert text == "async works"
     assert usage is not None and usage.completion_tokens == 2
+
+
+def test_responses_structured_output_unscripted_is_valid_json() -> None:
+    from pydantic import BaseModel
+
+    from helicone_lite.testing import FakeProvider
+
+    class Shape(BaseModel):
+        name: str
+        sides: int
+        tags: list[str]
+
+    with FakeProvider() as fake:
+        sdk = openai.OpenAI(api_key="sk-fake", base_url=fake.openai_base_url, max_retries=0)
+        parsed = sdk.responses.parse(model="gpt-4o", input="a square", text_format=Shape)
+    assert parsed.output_parsed == Shape(name="echo: a square", sides=0, tags=[])

@@ -1,0 +1,132 @@
+"""Every other endpoint: the one seam every ``openai`` resource method goes through.
+
+Each resource method of an ``openai`` client (``images.generate``, ``files.create``,
+``responses.retrieve``, ``models.list``, a page of a list, a raw or streaming response…) ends in
+``client.request(cast_to, options, stream=…, stream_cls=…)``. ``Client.request`` (an override of
+that one method) does two things for every such call:
+
+* it removes any ``Helicone-*`` header from the request before openai builds it (so none ever
+  reaches a provider) and turns them into options, as ``create`` does;
+* unless the call comes from the stack's own adapter (``chat.completions.create``,
+  ``responses.create``… are already logged), it runs the request through the stack as a call of
+  kind ``"METHOD /path"`` (ids in the path become ``{id}``), with one target whose adapter
+  sends it with openai's own ``request``: logged (endpoint, model, status, latency, tokens and
+  cost when the reply carries usage), with session, user and properties applied, rate-limited
+  and retried like any call.
+
+Why there and not elsewhere: the resources are many and change with every openai release, and
+an ``http_client`` transport would see bytes, after the headers are built; ``request`` is the
+narrowest point above HTTP that still has the typed options and the parsed reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from .options._parse import parse_headers
+from .pipeline._call import Call, Result, Target
+
+__all__ = ["SdkRequest", "endpoint_kind", "in_stack", "split_options"]
+
+#: set while the stack's terminal sends a call: requests made then are already logged
+_IN_STACK: ContextVar[bool] = ContextVar("helicone_lite_in_stack", default=False)
+
+_PLAIN_SEGMENT = re.compile(r"[a-z][a-z_.:]*\Z")
+
+
+@contextmanager
+def in_stack() -> Iterator[None]:
+    """Mark requests made inside the block as the stack's own (not logged a second time)."""
+    token = _IN_STACK.set(True)
+    try:
+        yield
+    finally:
+        _IN_STACK.reset(token)
+
+
+def inside_stack() -> bool:
+    return _IN_STACK.get()
+
+
+def endpoint_kind(method: str, url: str) -> str:
+    """``"GET /responses/{id}/input_items"``: the request's method and path, ids as ``{id}``."""
+    path = url.split("?", 1)[0]
+    if "://" in path:
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    segments = [s if _PLAIN_SEGMENT.match(s) else "{id}" for s in path.strip("/").split("/") if s]
+    return f"{method.upper()} /{'/'.join(segments)}"
+
+
+def split_options(options: Any) -> tuple[Any, Mapping[str, Any] | None]:
+    """``(options without Helicone headers, the Helicone headers)`` of openai's request options.
+
+    The headers are given back raw (for ``build_call`` to parse and validate).
+    """
+    headers = options.headers
+    if not isinstance(headers, Mapping) or not any(
+        str(name).lower().startswith("helicone-") for name in headers
+    ):
+        return options, None
+    _, rest = parse_headers(headers)
+    stripped = options.model_copy()
+    stripped.headers = dict(rest or {})
+    return stripped, headers
+
+
+def params_of(options: Any) -> dict[str, Any]:
+    """The request body (JSON) or query of a request, for the log."""
+    body = options.json_data
+    if isinstance(body, Mapping):
+        return dict(body)
+    params = options.params
+    return dict(params) if isinstance(params, Mapping) else {}
+
+
+class SdkRequest:
+    """The adapter of an endpoint call: sends it with openai's own ``request`` on the client
+    the call was made on (``call.request["sdk"]`` holds openai's arguments)."""
+
+    provider = "openai"
+    price_provider = "openai"
+
+    def serves(self, call: Call) -> bool:
+        return "sdk" in call.request
+
+    def endpoint(self, call: Call) -> str:
+        return str(_origin(call).base_url)
+
+    def fingerprint(self, call: Call) -> str:
+        key = str(getattr(call.origin, "api_key", ""))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def send(self, call: Call) -> Result:
+        cast_to, options, stream, stream_cls = call.request["sdk"]
+        value = _origin(call)._helicone_send(cast_to, options, stream, stream_cls)
+        return _result(options, value)
+
+    async def asend(self, call: Call) -> Result:
+        cast_to, options, stream, stream_cls = call.request["sdk"]
+        value = await _origin(call)._helicone_send(cast_to, options, stream, stream_cls)
+        return _result(options, value)
+
+
+def _result(options: Any, value: Any) -> Result:
+    """A GET reads what was made (and priced) before: its tokens are logged, not its cost."""
+    log: dict[str, Any] = {"cost_usd": None} if options.method.lower() == "get" else {}
+    return Result(response=value, log=log)
+
+
+def target_for(model: str, adapter: SdkRequest) -> tuple[Target, ...]:
+    return (Target(provider="openai", model=model, adapter=adapter),)  # type: ignore[arg-type]
+
+
+def _origin(call: Call) -> Any:
+    """The helicone_lite client the call was made on (it has ``_helicone_send``)."""
+    if call.origin is None:
+        raise RuntimeError("helicone_lite: an SDK endpoint call without its client")
+    return call.origin
