@@ -27,6 +27,8 @@ from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
 from .pipeline._runtime import Runtime
 from .pipeline._settings import Settings
 from .pipeline._stack import run_async, run_sync
+from .providers._catalog import merge_providers
+from .providers._gateway import GatewayMigration, migrate_gateway
 from .store import Store
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
@@ -44,26 +46,30 @@ def _split_init(
 ) -> tuple[dict[str, Any], Settings | None, Runtime | None, Options, int]:
     """Separate helicone_lite's arguments from openai's; Helicone headers become defaults."""
     runtime: Runtime | None = kwargs.pop("_helicone_runtime", None)
+    gateway: GatewayMigration | None = kwargs.pop("_helicone_gateway", None)
     inherited: Options = kwargs.pop("_helicone_defaults", None) or EMPTY
     max_retries = kwargs.pop("_helicone_max_retries", None)
     if max_retries is None:
         max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)
     kwargs["max_retries"] = 0  # the retry layer is the only retry loop
     defaults = inherited.merge(parse_kwargs(kwargs.pop("helicone", None)))
+    store = kwargs.pop("store", None)
+    names = Settings.names()
+    chosen = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+    settings = Settings(**chosen) if runtime is None else None
+    configured = settings if settings is not None else runtime.settings  # type: ignore[union-attr]
+    migrated = migrate_gateway(
+        kwargs, merge_providers(configured.providers), configured.helicone_gateways
+    )
+    kwargs["_helicone_gateway"] = migrated or gateway
     given_headers = kwargs.get("default_headers")
     header_opts, rest = parse_headers(given_headers)
     if rest is not None:
         kwargs["default_headers"] = rest
     defaults = defaults.merge(header_opts)
-    store = kwargs.pop("store", None)
-    names = Settings.names()
-    chosen = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
-    settings = Settings(**chosen) if runtime is None else None
     if store is not None and not isinstance(store, Store):
         store = Store(store)
-    known = settings if settings is not None else getattr(runtime, "settings", None)
-    strict = getattr(known, "strict_headers", True)
-    check_unknown_headers(given_headers, strict=strict)  # a typo: an error now, not per call
+    check_unknown_headers(given_headers, strict=configured.strict_headers)  # a typo: an error now, not per call
     if runtime is None:
         assert settings is not None
         runtime = Runtime(settings, store)
@@ -76,11 +82,16 @@ class _Helicone:
     _helicone_runtime: Runtime
     _helicone_defaults: Options
     _helicone_max_retries: int
+    #: set when the client was built with a Helicone base URL (see providers/_gateway.py)
+    helicone_gateway: GatewayMigration | None
 
-    def _helicone_setup(self, runtime: Runtime, defaults: Options, max_retries: int) -> None:
+    def _helicone_setup(
+        self, runtime: Runtime, defaults: Options, max_retries: int, gateway: Any
+    ) -> None:
         self._helicone_runtime = runtime
         self._helicone_defaults = defaults
         self._helicone_max_retries = max_retries
+        self.helicone_gateway = gateway
 
     def _helicone_copy_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         extra = dict(kwargs.pop("_extra_kwargs", None) or {})
@@ -92,6 +103,7 @@ class _Helicone:
         extra["_helicone_max_retries"] = (
             retries if isinstance(retries, int) else self._helicone_max_retries
         )
+        extra["_helicone_gateway"] = self.helicone_gateway
         kwargs["_extra_kwargs"] = extra
         return kwargs
 
@@ -171,13 +183,14 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs, built, runtime, defaults, retries = _split_init(kwargs, "Client")
         assert runtime is not None
+        gateway = kwargs.pop("_helicone_gateway")
         try:
             super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
         except BaseException:
             if built is not None:
                 runtime.close()
             raise
-        self._helicone_setup(runtime, defaults, retries)
+        self._helicone_setup(runtime, defaults, retries, gateway)
 
     @cached_property
     def chat(self) -> Chat:
@@ -255,13 +268,14 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs, built, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
         assert runtime is not None
+        gateway = kwargs.pop("_helicone_gateway")
         try:
             super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
         except BaseException:
             if built is not None:
                 runtime.close()
             raise
-        self._helicone_setup(runtime, defaults, retries)
+        self._helicone_setup(runtime, defaults, retries, gateway)
 
     @cached_property
     def chat(self) -> AsyncChat:

@@ -60,6 +60,15 @@ class Options:
     omit_request: bool | None = None
     omit_response: bool | None = None
     model_override: str | None = None
+    # production: LLM security, PostHog export, token limits (docs/production.md)
+    llm_security_enabled: bool | None = None
+    llm_security_advanced: bool | None = None
+    prompt_guard_enabled: bool | None = None
+    moderations_enabled: bool | None = None
+    posthog_key: str | None = None
+    posthog_host: str | None = None
+    posthog_event: str | None = None
+    token_limit_handler: str | None = None
 
     def merge(self, other: Options) -> Options:
         """``other``'s set values win; properties are united (``other`` wins per name)."""

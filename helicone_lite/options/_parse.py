@@ -18,7 +18,13 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._model import EMPTY, Options
-from ._values import parse_cache_control, parse_fallbacks, parse_policies
+from ._values import (
+    parse_cache_control,
+    parse_fallbacks,
+    parse_http_url,
+    parse_policies,
+    parse_token_handler,
+)
 
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
 
@@ -223,15 +229,34 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("omit_request", "Helicone-Omit-Request", _bool),
     _Spec("omit_response", "Helicone-Omit-Response", _bool),
     _Spec("model_override", "Helicone-Model-Override", _text, MAX_TEXT),
+    # production (security/, posthog/, tokenlimit/: docs/production.md)
+    _Spec("llm_security_enabled", "Helicone-LLM-Security-Enabled", _bool),
+    _Spec("llm_security_advanced", "Helicone-LLM-Security-Advanced", _bool),
+    _Spec("prompt_guard_enabled", "Helicone-Prompt-Guard-Enabled", _bool),
+    _Spec("moderations_enabled", "Helicone-Moderations-Enabled", _bool),
+    _Spec("posthog_key", "Helicone-PostHog-Key", _text),
+    _Spec("posthog_host", "Helicone-PostHog-Host", parse_http_url),
+    _Spec("posthog_event", "Helicone-PostHog-Event", _text, MAX_TEXT),
+    _Spec("token_limit_handler", "Helicone-Token-Limit-Exception-Handler", parse_token_handler),
 )
 
 _BY_HEADER = {spec.header.lower(): spec for spec in _SPECS}
 _BY_FIELD = {spec.field: spec for spec in _SPECS}
 _PROPERTY_PREFIX = "helicone-property-"
-# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped.
+# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped
+# (the target headers choose the upstream when given to the client: providers/_gateway.py).
+# docs/headers.md lists every header of Helicone's directory and what we do with it.
 _PROXY_ONLY = frozenset(
-    {"helicone-auth", "helicone-target-url", "helicone-target-provider", "helicone-openai-api-base"}
+    {
+        "helicone-auth",
+        "helicone-target-url",
+        "helicone-target-provider",
+        "helicone-openai-api-base",
+        "helicone-stream-force-format",
+    }
 )
+# An unknown header whose name asks for protection is an error, never silently ignored.
+_PROTECTIVE = ("security", "guard", "moderation", "limit", "safety", "pii", "redact", "block")
 
 #: header name -> keyword name, for documentation and the README table.
 OPTION_HEADERS: Mapping[str, str] = MappingProxyType({s.header: s.field for s in _SPECS})
@@ -265,6 +290,10 @@ def split_headers(
             spec = _BY_HEADER.get(lower)
             if spec is not None:
                 raw[spec.field] = (name, value)
+            elif lower not in _PROXY_ONLY and any(w in lower for w in _PROTECTIVE):
+                raise OptionsError(
+                    name, value, "a header helicone_lite implements (docs/headers.md)"
+                )
     if props:
         raw["properties"] = ("Helicone-Property-<Name>", props)
     return raw, rest

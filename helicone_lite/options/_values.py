@@ -195,3 +195,33 @@ def parse_fallbacks(
     if not isinstance(value, Sequence) or isinstance(value, str) or not value:
         raise OptionsError(option, value, _TARGET_ALLOWED)
     return tuple(_target(item, value, option) for item in value)
+
+
+TOKEN_HANDLERS = ("truncate", "middle-out", "fallback")
+
+
+def parse_token_handler(value: object, option: str) -> str:
+    """``Helicone-Token-Limit-Exception-Handler``: one of :data:`TOKEN_HANDLERS`.
+
+    >>> parse_token_handler(" Middle-Out ", "x")
+    'middle-out'
+    """
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in TOKEN_HANDLERS:
+        raise OptionsError(option, value, " | ".join(TOKEN_HANDLERS))
+    return text
+
+
+def parse_http_url(value: object, option: str) -> str:
+    """An ``http(s)://host[...]`` URL, without a trailing slash.
+
+    >>> parse_http_url("https://us.i.posthog.com/", "x")
+    'https://us.i.posthog.com'
+    """
+    from urllib.parse import urlsplit
+
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise OptionsError(option, value, "an http(s):// URL")
+    return text.rstrip("/")

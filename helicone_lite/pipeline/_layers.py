@@ -29,8 +29,10 @@ from ..ratelimit._layer import RateLimiter
 from ..retry._cooldown import Cooldown
 from ..retry._fallback import Fallback
 from ..retry._retry import Retry
+from ..security._layer import Security
 from ..store import Store
 from ..store._recorder import Recorder
+from ..tokenlimit._layer import TokenLimit
 from ._hooks import Hook, Hooks
 from ._settings import Settings
 from ._stack import Interceptor
@@ -61,6 +63,22 @@ def _recorder(p: Parts) -> Recorder:
 def _prompts(p: Parts) -> Prompts:
     registry = PromptRegistry(p.store, clock=p.settings.clock)
     return Prompts(registry, p.providers.resolve, monotonic=p.settings.monotonic)
+
+
+def _security(p: Parts) -> Security:
+    s = p.settings
+    return Security(
+        p.providers,
+        mode=s.security_mode,
+        detectors=s.security_detectors,
+        judge_model=s.security_judge_model,
+        classifier=s.security_classifier,
+        threshold=s.security_threshold,
+    )
+
+
+def _tokenlimit(p: Parts) -> TokenLimit:
+    return TokenLimit()
 
 
 def _cache(p: Parts) -> Cache:
@@ -116,6 +134,8 @@ LAYERS: tuple[tuple[str, Callable[[Parts], Interceptor] | None], ...] = (
     ("recorder", _recorder),
     ("prompts", _prompts),
     (USER, None),
+    ("security", _security),  # before the cache and the limiter: a refused call costs nothing
+    ("tokenlimit", _tokenlimit),  # before the cache: the key is that of the call as sent
     ("cache", _cache),
     ("ratelimit", _ratelimit),
     ("fallback", _fallback),
@@ -151,9 +171,16 @@ def _otel(p: Parts) -> Hook | None:
 
 
 #: (name, builder) of the hooks that watch the log; a builder returns None when unused.
+def _posthog(p: Parts) -> Hook:
+    from ..posthog_export import PostHogExporter
+
+    return PostHogExporter()
+
+
 HOOKS: tuple[tuple[str, Callable[[Parts], Hook | None]], ...] = (
     ("alerts", _alerts),  # Client(alerts=[...]); client.alerts adds one later if needed
     ("otel", _otel),  # Client(otel=True) / tracer_provider=
+    ("posthog", _posthog),  # Helicone-PostHog-Key calls; idle (no thread) until the first one
 )
 
 

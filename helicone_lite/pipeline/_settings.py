@@ -43,6 +43,15 @@ def _env_capture_content() -> bool:
     return value.strip().lower() == "true"
 
 
+def _env_classifier() -> str | None:
+    value = os.environ.get("HELICONE_LITE_SECURITY_CLASSIFIER")
+    return "protectai/deberta-v3-base-prompt-injection-v2" if value is None else value
+
+
+def _env_judge() -> str | None:
+    return os.environ.get("HELICONE_LITE_SECURITY_JUDGE_MODEL") or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings of one client (shared by its ``with_options`` copies).
@@ -102,6 +111,21 @@ class Settings:
     #: your prices (model pattern -> US dollars per million tokens), before genai-prices and
     #: ``<home>/prices.json``; see docs/costs.md.
     prices: Mapping[str, Any] | None = None
+    #: base URLs (or hosts) of Helicone gateways besides Helicone's own endpoints, e.g. a
+    #: self-hosted AI gateway: a client built with one talks to providers directly
+    #: (docs/providers.md).
+    helicone_gateways: Sequence[str] = ()
+    # LLM security (helicone_lite/security/, docs/llm-security.md): "block" refuses a flagged call,
+    # "flag" lets it pass; either way the row records the verdict.
+    security_mode: str = "block"
+    #: detectors used for Helicone-LLM-Security-* / -Prompt-Guard-* instead of the built-ins
+    security_detectors: Sequence[Any] = ()
+    #: a model judging in Llama Guard's format, through any configured provider
+    security_judge_model: str | None = field(default_factory=_env_judge)
+    #: the local prompt-injection classifier (a Hub id or a directory; "none" turns it off);
+    #: used when the `security` extra (transformers, torch) is installed
+    security_classifier: str | None = field(default_factory=_env_classifier)
+    security_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         for name in (

@@ -29,7 +29,10 @@ Chunks = Callable[[Any], Iterable[Any]]
 
 def origin_is_custom(call: Call) -> bool:
     """Whether the user's own client points somewhere other than OpenAI (a gateway,
-    OpenRouter, a proxy…): such an endpoint may serve any model name."""
+    OpenRouter, a proxy…): such an endpoint may serve any model name. Not a client built with a
+    Helicone base URL: helicone_lite stands in for that gateway (providers/_gateway.py)."""
+    if getattr(call.origin, "helicone_gateway", None) is not None:
+        return False
     base_url = getattr(call.origin, "base_url", None)
     host = getattr(base_url, "host", None)
     return bool(host) and host != _OPENAI_HOST

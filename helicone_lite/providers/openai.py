@@ -112,9 +112,17 @@ class OpenAIAdapter:
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` when a non-origin endpoint has no base URL, or
         no key while it needs one (before anything is sent)."""
-        if self._use_origin:  # the user's own client (or a fallback URL)
-            return
         from ._errors import ProviderNotConfigured
+
+        if self._use_origin:  # the user's own client (or a fallback URL)
+            gateway = getattr(call.origin, "helicone_gateway", None)
+            if self._to_origin(call) and gateway is not None and not getattr(call.origin, "api_key", ""):
+                # built with a Helicone base URL and no provider key: the Helicone key is
+                # never sent, so say which variable is missing (providers/_gateway.py)
+                raise ProviderNotConfigured(
+                    gateway.provider, call.target.model, "API key", gateway.key_env
+                )
+            return
 
         cfg = self._config
         model = call.target.model

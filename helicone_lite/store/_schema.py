@@ -183,7 +183,17 @@ _V2 = "ALTER TABLE requests ADD COLUMN cache_seed TEXT;"
 # v3: covering indexes and score facts for the reports (see _reports_schema.py).
 # v4: output tokens spent reasoning (Responses and Chat Completions usage details).
 _V4 = "ALTER TABLE requests ADD COLUMN reasoning_tokens INTEGER;"
+# v5: production (issue 18): the LLM-security verdict of a call and what the token-limit
+# handler did; an index for threats per user.
+_V5 = """
+ALTER TABLE requests ADD COLUMN security_verdict TEXT;
+ALTER TABLE requests ADD COLUMN security_category TEXT;
+ALTER TABLE requests ADD COLUMN security_score REAL;
+ALTER TABLE requests ADD COLUMN security_detector TEXT;
+ALTER TABLE requests ADD COLUMN token_limit_action TEXT;
+CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, created_at);
+"""
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4, _V5)
 
 SCHEMA_VERSION = len(MIGRATIONS)

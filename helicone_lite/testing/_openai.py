@@ -213,6 +213,43 @@ def embeddings(ex: Exchange) -> Answer:
     return json_answer({"object": "list", "data": data, "model": model, "usage": usage})
 
 
+MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+
+
+def moderations(ex: Exchange) -> Answer:
+    """``POST /v1/moderations``: nothing flagged, unless a scripted :class:`Reply` names the
+    categories to flag in ``text`` (``Reply(text="illicit,violence")``, score 0.97 each)."""
+    raw = ex.body.get("input")
+    inputs = [raw] if isinstance(raw, str) else raw
+    if not isinstance(inputs, list) or not inputs:
+        raise WireError(400, "'input' must be a string or a non-empty list")
+    named = ex.reply.text if ex.reply is not None and ex.reply.text else ""
+    flagged = {c.strip() for c in named.split(",") if c.strip() in MODERATION_CATEGORIES}
+    result = {
+        "flagged": bool(flagged),
+        "categories": {c: c in flagged for c in MODERATION_CATEGORIES},
+        "category_scores": {c: 0.97 if c in flagged else 0.001 for c in MODERATION_CATEGORIES},
+        "category_applied_input_types": {c: ["text"] for c in MODERATION_CATEGORIES},
+    }
+    model = ex.model or "omni-moderation-latest"
+    body = {"id": f"modr-{ex.seq}", "model": model, "results": [result for _ in inputs]}
+    return json_answer(body)
+
+
 def _model_object(model_id: str, created: int) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": created, "owned_by": OWNER}
 
@@ -233,6 +270,7 @@ PROTOCOL = Protocol(
             "POST (?:/v1)?/chat/completions", "chat.completions", chat_completions, inference=True
         ),
         route("POST (?:/v1)?/embeddings", "embeddings", embeddings, inference=True),
+        route("POST (?:/v1)?/moderations", "moderations", moderations, inference=True),
         route("GET (?:/v1)?/models", "models.list", list_models),
         route("GET (?:/v1)?/models/(?P<model>[^/]+)", "models.retrieve", retrieve_model),
     ),
