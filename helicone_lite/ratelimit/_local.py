@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .._errors import HeliconeLiteError
 from .._files import private_file
+from ..store._database import ensure_wal
 from ._bucket import Bucket, BucketState, Decision, decide, full_at, refill, settle
 
 __all__ = ["BackendError", "LocalBuckets"]
@@ -86,7 +87,7 @@ class LocalBuckets:
         conn = sqlite3.connect(
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
         )
-        conn.execute("PRAGMA journal_mode=WAL")
+        ensure_wal(conn, self._busy_timeout)
         conn.execute("PRAGMA synchronous=NORMAL")
         self._local.conn, self._local.pid = conn, pid
         if not self._ready:

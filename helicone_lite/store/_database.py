@@ -13,7 +13,7 @@ from ._errors import StoreError, is_busy
 from ._readonly import ReadOnlyConnection
 from ._schema import MIGRATIONS
 
-__all__ = ["Columns", "Database", "migrate", "read_columns", "split_statements"]
+__all__ = ["Columns", "Database", "ensure_wal", "migrate", "read_columns", "split_statements"]
 
 # table name -> column names, in declaration order
 Columns = Mapping[str, tuple[str, ...]]
@@ -153,6 +153,25 @@ class Database:
 
     def after_fork_child(self) -> None:
         self._lock = threading.Lock()
+
+
+def ensure_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the file behind ``conn`` in WAL mode (a read when it already is), retrying "locked"
+    for up to ``timeout`` seconds: switching the journal mode answers SQLITE_BUSY at once,
+    without SQLite's busy handler, while other connections open the same new file."""
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def split_statements(script: str) -> Iterator[str]:
