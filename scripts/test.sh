@@ -18,6 +18,21 @@ if command -v redis-server >/dev/null 2>&1; then
   export HELICONE_LITE_REQUIRE_REDIS=1  # with redis-server here, its tests must not skip
 fi
 
+# PostgreSQL (Debian's `postgresql`) for the suites that run on both engines; the tests start
+# a private server (throwaway data directory, free loopback port) and stop it at the end.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "note: PostgreSQL not found and cannot be installed; the PostgreSQL tests will skip" >&2
+  fi
+fi
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
+  export HELICONE_LITE_REQUIRE_POSTGRES=1  # with PostgreSQL here, its tests must not skip
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'

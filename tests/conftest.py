@@ -121,3 +121,63 @@ def redis_url(redis_server: str) -> Iterator[str]:
 
     redis.Redis.from_url(redis_server).flushall()
     yield redis_server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A private PostgreSQL server for the session (tests/pg_server.py); its superuser URL.
+
+    Skipped when PostgreSQL or psycopg is missing, unless ``HELICONE_LITE_REQUIRE_POSTGRES=1``
+    (scripts/test.sh sets it when it could install PostgreSQL).
+    """
+    from tests.pg_server import PostgresServer, find_bin
+
+    missing = None
+    if find_bin() is None:
+        missing = "PostgreSQL (initdb, pg_ctl) is not installed"
+    else:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            missing = "psycopg is not installed (pip install 'helicone-lite[postgres]')"
+    if missing is not None:
+        if os.environ.get("HELICONE_LITE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{missing}, but HELICONE_LITE_REQUIRE_POSTGRES=1")
+        pytest.skip(missing)
+    with PostgresServer() as url:
+        yield url
+
+
+def new_schema(server_url: str, name: str) -> str:
+    """A fresh, empty schema on the server; a URL whose connections use it."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.execute(f"CREATE SCHEMA {name}")
+    return f"{server_url}?options=-csearch_path%3D{name}"
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """A URL to an empty schema of the session's PostgreSQL, new for each test."""
+    return new_schema(postgres_server, _schema_name(request.node.nodeid))
+
+
+def _schema_name(nodeid: str) -> str:
+    import hashlib
+
+    return "t_" + hashlib.sha1(nodeid.encode()).hexdigest()[:16]
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's store lives, once per engine: a SQLite file, or a fresh PostgreSQL
+    schema (the store, report, prompt, score and alert suites run on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "home" / "helicone.db")
+    server = request.getfixturevalue("postgres_server")
+    return new_schema(server, _schema_name(request.node.nodeid))

@@ -92,7 +92,7 @@ def alert_events(
     clock: Callable[[], float] = time.time,
 ) -> list[StoredEvent]:
     """Firings, newest first (of one rule, in a time range, at most ``limit``)."""
-    clauses, params = ["1"], []
+    clauses, params = ["1 = 1"], []
     if alert_id is not None:
         clauses.append("alert_id = ?")
         params.append(alert_id)

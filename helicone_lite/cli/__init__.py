@@ -38,6 +38,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.export",
     "helicone_lite.cli.retention",
     "helicone_lite.cli.fake_provider",
+    "helicone_lite.cli.migrate",
 )
 
 _HOME_HELP = "the helicone_lite home (default: $HELICONE_LITE_HOME or the data dir)"
@@ -50,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inspect and control helicone_lite's local LLM request log.",
     )
     parser.add_argument("--home", help=_HOME_HELP)
+    parser.add_argument(
+        "--database-url",
+        help="the store: a postgresql:// URL or a SQLite path"
+        " (default: $HELICONE_LITE_DATABASE_URL, else <home>/helicone.db)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)

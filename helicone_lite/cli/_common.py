@@ -43,16 +43,36 @@ def store_path(args: argparse.Namespace) -> Path:
     return home_of(args) / STORE_FILE
 
 
+def database_of(args: argparse.Namespace) -> Any:
+    """``--database-url`` (or ``$HELICONE_LITE_DATABASE_URL``), else ``<home>/helicone.db``."""
+    import os
+
+    from ..store._engine import resolve_database
+
+    url = getattr(args, "database_url", None) or os.environ.get("HELICONE_LITE_DATABASE_URL")
+    return resolve_database(url) or store_path(args)
+
+
 def open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
-    """The store of the home; CliError when there is none (unless ``create``)."""
+    """The store (``--database-url`` or the home's file); CliError when a SQLite file is
+    missing (unless ``create``): a report never creates an empty store."""
     from ..store import Store
 
-    path = store_path(args)
-    if not create and not path.is_file():
-        raise CliError(f"no store at {path}; run your app with helicone_lite.Client(...) first")
-    return Store(path)
+    database = database_of(args)
+    if not create and isinstance(database, Path) and not database.is_file():
+        raise CliError(
+            f"no store at {database}; run your app with helicone_lite.Client(...) first"
+        )
+    return Store(database)
 
 
 def redis_url_of(args: argparse.Namespace) -> str | None:
     """``--redis-url``, else ``$HELICONE_LITE_REDIS_URL``."""
     return getattr(args, "redis_url", None) or os.environ.get("HELICONE_LITE_REDIS_URL") or None
+
+
+def console() -> Any:
+    """A rich console on stdout (progress bars of long commands such as ``migrate``)."""
+    from rich.console import Console
+
+    return Console()

@@ -44,6 +44,13 @@ class _Closeable(Protocol):
     def close(self) -> None: ...
 
 
+def open_store(database_url: str | None, home: Path) -> Store:
+    """The store a client logs to: ``database_url`` if given, else ``<home>/helicone.db``."""
+    from ..store._engine import resolve_database
+
+    return Store(resolve_database(database_url) or home / "helicone.db")
+
+
 class Runtime:
     """Everything a client's calls share. Built once per ``Client``.
 
@@ -75,7 +82,9 @@ class Runtime:
 
         try:
             self.store = (
-                store if store is not None else self._own_store(Store(self.home / "helicone.db"))
+                store
+                if store is not None
+                else self._own_store(open_store(settings.database_url, self.home))
             )
             self.registry = ProviderRegistry(merge_providers(settings.providers))
             self.hooks = Hooks()

@@ -37,6 +37,10 @@ def _env_cache_secret() -> str | None:
     return os.environ.get("HELICONE_LITE_CACHE_SECRET") or None
 
 
+def _env_database() -> str | None:
+    return os.environ.get("HELICONE_LITE_DATABASE_URL") or None
+
+
 def _env_capture_content() -> bool:
     # the variable OpenTelemetry's own GenAI instrumentations read
     value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
@@ -62,6 +66,9 @@ class Settings:
 
     home: Path | str | None = None
     redis_url: str | None = field(default_factory=_env_redis)
+    #: where the log and product data live instead of ``<home>/helicone.db``: a
+    #: ``postgresql://`` URL (shared by many machines, docs/scaling.md) or a SQLite path/URL
+    database_url: str | None = field(default_factory=_env_database)
     providers: Sequence[ProviderConfig | Mapping[str, Any]] = ()
     interceptors: Sequence[Interceptor] = ()
     clock: Callable[[], float] = time.time
@@ -177,6 +184,7 @@ class Settings:
             policy in EVICTION_POLICIES,
             "one of " + ", ".join(EVICTION_POLICIES),
         )
+        _check_database_url(self.database_url)
         redis = self.redis_url
         _check(
             "redis_url", redis, redis is None or isinstance(redis, str), "a redis:// URL or None"
@@ -228,6 +236,18 @@ def _check(name: str, value: object, ok: bool, allowed: str) -> None:
 
 def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_database_url(url: object) -> None:
+    from ..store._engine import describe_url, resolve_database
+
+    allowed = "a postgresql:// URL, a sqlite:///path URL, a file path, or None"
+    _check("database_url", type(url).__name__, url is None or isinstance(url, str), allowed)
+    try:
+        resolve_database(url)  # type: ignore[arg-type]
+    except ValueError:
+        shown = describe_url(str(url)) if "@" in str(url) else url  # never the password
+        _check("database_url", shown, False, allowed)
 
 
 def _number(value: object) -> bool:

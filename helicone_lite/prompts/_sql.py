@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._models import Deployment, PromptVersion, freeze
+
+if TYPE_CHECKING:
+    from ..store._engine import Connection
 
 __all__ = [
     "DEPLOYMENT_COLUMNS",
@@ -67,7 +69,7 @@ def _json(value: Any) -> str:
 
 
 def insert_version(
-    conn: sqlite3.Connection,
+    conn: Connection,
     prompt_id: str,
     content: dict[str, Any],
     source: str,
@@ -100,7 +102,7 @@ def insert_version(
 
 
 def move_pointer(
-    conn: sqlite3.Connection,
+    conn: Connection,
     prompt_id: str,
     environment: str,
     moves: tuple[int | None, int],
@@ -117,12 +119,13 @@ def move_pointer(
     )
     cursor = conn.execute(
         "INSERT INTO prompt_deployments (prompt_id, environment, from_version, to_version, "
-        "action, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "action, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (prompt_id, environment, before, after, action, now),
     )
+    (deployment_id,) = cursor.fetchone()
     conn.execute("UPDATE prompts SET updated_at = ? WHERE id = ?", (now, prompt_id))
     return Deployment(
-        prompt_id, environment, before, after, action, now, int(cursor.lastrowid or 0)
+        prompt_id, environment, before, after, action, now, int(deployment_id)
     )
 
 

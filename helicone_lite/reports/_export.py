@@ -31,7 +31,7 @@ _JSON_COLUMNS = frozenset(
 
 def export_columns(reader: Reader, *, bodies: bool = False) -> list[str]:
     """The ``requests`` columns an export writes (every column the store has)."""
-    names = [str(r["name"]) for r in reader.rows("SELECT name FROM pragma_table_info('requests')")]
+    names = reader.columns("requests")
     return [n for n in names if bodies or n not in BODY_COLUMNS]
 
 
@@ -47,7 +47,7 @@ def _select(filters: Filters, now: float, columns: Sequence[str]) -> tuple[str, 
 def export_count(reader: Reader, filters: Filters, now: float) -> int:
     """How many requests an export of ``filters`` writes (for progress bars)."""
     sql, params = _select(filters, now, ["1"])
-    return int(reader.values(f"SELECT count(*) FROM ({sql})", params)[0])
+    return int(reader.values(f"SELECT count(*) FROM ({sql}) AS matching", params)[0])
 
 
 def export_rows(

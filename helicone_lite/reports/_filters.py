@@ -201,7 +201,7 @@ class Filters:
                 f"{alias}id IN (SELECT id FROM property_facts WHERE name = ? AND value = ?)"
             )
             params.extend((name, value))
-        return (" AND ".join(clauses) or "1"), params
+        return (" AND ".join(clauses) or "1 = 1"), params
 
     def first_property(self) -> tuple[str, str] | None:
         """One ``(name, value)`` property condition, if any (reports may read its facts)."""

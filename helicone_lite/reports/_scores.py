@@ -108,7 +108,7 @@ def score(
     store.flush()  # the request's own row may still be queued for the writer
     conn = store.connect()
     if conn.execute("SELECT 1 FROM requests WHERE id = ?", (request_id,)).fetchone() is None:
-        raise UnknownRequestError(request_id, store.path)
+        raise UnknownRequestError(request_id, store.location)
     now = utcnow_iso(clock)
     with store.transaction() as tx:
         tx.executemany(
@@ -134,7 +134,7 @@ def session_score(
     conn = store.connect()
     found = conn.execute("SELECT 1 FROM requests WHERE session_id = ? LIMIT 1", (session_id,))
     if found.fetchone() is None:
-        raise UnknownSessionError(session_id, store.path)
+        raise UnknownSessionError(session_id, store.location)
     now = utcnow_iso(clock)
     with store.transaction() as tx:
         tx.executemany(

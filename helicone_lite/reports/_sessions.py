@@ -158,7 +158,7 @@ def resolve_session(reader: Reader, session_id: str) -> str:
         (session_id, session_id + "\U0010ffff"),
     )
     if not found:
-        raise UnknownSessionError(session_id, reader.store.path)
+        raise UnknownSessionError(session_id, reader.store.location)
     if len(found) > 1:
         raise OptionsError("session", session_id, "a longer prefix: several sessions match")
     return str(found[0])

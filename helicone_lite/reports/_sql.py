@@ -7,11 +7,11 @@ reading pages through ``mmap`` instead of ``read()`` calls saves about a third o
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..store import Store
+from ..store._engine import Connection
 from ._filters import ERROR_SQL
 
 __all__ = ["METRICS", "Reader", "merge_metrics", "metrics_of", "rate"]
@@ -65,11 +65,12 @@ class Reader:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _connection(self) -> sqlite3.Connection:
+    def _connection(self) -> Connection:
         self.store.flush()
         conn = self.store.connect()
-        conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
-        conn.execute("PRAGMA temp_store = MEMORY")  # the small sorts reports do never spill
+        if self.store.engine == "sqlite":
+            conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+            conn.execute("PRAGMA temp_store = MEMORY")  # the small sorts reports do never spill
         return conn
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -77,6 +78,14 @@ class Reader:
         try:
             names = [c[0] for c in cursor.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def columns(self, table: str) -> list[str]:
+        """``table``'s column names, in order (on either engine)."""
+        cursor = self._connection().execute(f"SELECT * FROM {table} LIMIT 0")
+        try:
+            return [str(c[0]) for c in cursor.description or ()]
         finally:
             cursor.close()
 

@@ -254,7 +254,7 @@ def property_names(reader: Reader, filters: Filters, now: float) -> list[Propert
     """Every property name in use, with its number of requests and of distinct values."""
     where, params = filters.where(now)
     inner = f"SELECT name, count(*) AS n FROM property_facts WHERE {where} GROUP BY name, value"
-    sql = f"SELECT name, sum(n) AS requests, count(*) AS n_values FROM ({inner}) GROUP BY name"
+    sql = f"SELECT name, sum(n) AS requests, count(*) AS n_values FROM ({inner}) AS per_value GROUP BY name"
     return [
         PropertyName(name=r["name"], requests=int(r["requests"]), values=int(r["n_values"]))
         for r in sorted(reader.rows(sql, params), key=lambda r: (-r["requests"], r["name"]))

@@ -7,11 +7,16 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 __all__ = ["ThreadConnections"]
 
-C = TypeVar("C", bound=sqlite3.Connection)
+
+class _Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Closeable)  # sqlite3.Connection, or the PostgreSQL engine's
 
 
 class _Holder(Generic[C]):
@@ -90,6 +95,6 @@ class ThreadConnections(Generic[C]):
         self._holders = weakref.WeakSet()
 
 
-def _close_quietly(conn: sqlite3.Connection) -> None:
+def _close_quietly(conn: _Closeable) -> None:
     with contextlib.suppress(sqlite3.Error):
         conn.close()

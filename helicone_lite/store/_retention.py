@@ -18,8 +18,6 @@ by the client's runtime, once at start and then every ``every`` seconds; ``stop(
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +43,6 @@ _CHILDREN = (  # deleted before the request row (the fact triggers read it)
     ("request_properties", "request_id"),
     ("attempts", "request_id"),
 )
-_IDS = "SELECT value FROM json_each(?)"
 
 
 @dataclass
@@ -165,29 +162,34 @@ def delete_requests(
     return out
 
 
-def _delete_batch(conn: sqlite3.Connection, ids: list[str], out: Removed) -> None:
-    encoded = json.dumps(ids)
+def _delete_batch(conn: Any, ids: list[str], out: Removed) -> None:
+    """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction.
+
+    Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
+    on SQLite and, through the store's dialect, on PostgreSQL."""
+    marks = ", ".join("?" * len(ids))
     sessions = [
         r[0]
         for r in conn.execute(
-            f"SELECT DISTINCT session_id FROM requests WHERE id IN ({_IDS}) "
+            f"SELECT DISTINCT session_id FROM requests WHERE id IN ({marks}) "
             "AND session_id IS NOT NULL",
-            [encoded],
+            ids,
         )
     ]
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     for table, column in _CHILDREN:
-        cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({_IDS})", [encoded])
+        cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)
         counted[table] = cursor.rowcount
-    out.requests += conn.execute(f"DELETE FROM requests WHERE id IN ({_IDS})", [encoded]).rowcount
+    out.requests += conn.execute(f"DELETE FROM requests WHERE id IN ({marks})", ids).rowcount
     out.scores += counted["scores"]
     out.properties += counted["request_properties"]
     out.attempts += counted["attempts"]
     if sessions:  # scores of sessions that no longer have a request
+        held = ", ".join("?" * len(sessions))
         out.session_scores += conn.execute(
-            f"DELETE FROM session_scores WHERE session_id IN ({_IDS}) AND NOT EXISTS "
+            f"DELETE FROM session_scores WHERE session_id IN ({held}) AND NOT EXISTS "
             "(SELECT 1 FROM requests r WHERE r.session_id = session_scores.session_id)",
-            [json.dumps(sessions)],
+            sessions,
         ).rowcount
 
 

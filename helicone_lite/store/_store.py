@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._database import Database
+from ._engine import Connection, is_database_url
 from ._errors import Reporter, StoreError, is_busy
 from ._ids import IdSource
 from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
@@ -60,7 +61,21 @@ class Store:
     handler of its own), ``sleep`` and ``monotonic`` (injected for tests), ``on_connect``
     (called with every new connection, e.g. to register SQL functions), ``migrations``.
     See docs/reliability.md.
+
+    Given a ``postgresql://`` URL instead of a path, the store is a
+    :class:`~helicone_lite.store._pg_store.PostgresStore`: the same interface on a database
+    shared by many machines (``pip install 'helicone-lite[postgres]'``; docs/scaling.md).
     """
+
+    #: which engine is underneath: ``"sqlite"`` or ``"postgresql"``
+    engine = "sqlite"
+
+    def __new__(cls, path: str | os.PathLike[str], **options: Any) -> Store:
+        if cls is Store and is_database_url(path):
+            from ._pg_store import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -140,6 +155,11 @@ class Store:
     # --- state ---
 
     @property
+    def location(self) -> str:
+        """Where the data is, for messages: the file's path, or the URL without password."""
+        return str(self.path)
+
+    @property
     def degraded(self) -> bool:
         """True when the file cannot be used; writes are then dropped (and counted)."""
         return self._db.failure is not None
@@ -216,11 +236,14 @@ class Store:
 
     # --- product data: synchronous writes ---
 
-    def connect(self) -> sqlite3.Connection:
+    def connect(self) -> Connection:
         """This thread's read-write connection (autocommit, WAL, busy timeout).
 
         Do not close it; the store does. Raises StoreError if the store is closed or unusable.
         """
+        return self._connection()
+
+    def _connection(self) -> sqlite3.Connection:
         self._require_ready()
         try:
             return self._conns.get()
@@ -228,11 +251,11 @@ class Store:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on this thread's
         connection. Nested use becomes a savepoint. Beginning is retried while the database
         is locked; StoreError if it stays locked."""
-        conn = self.connect()
+        conn = self._connection()
         if conn.in_transaction:
             with _savepoint(conn):
                 yield conn

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 import helicone_lite
-from helicone_lite.options._parse import parse_headers
-from helicone_lite.options._parse import _BY_HEADER, _PROXY_ONLY, unknown_headers
+from helicone_lite.options._parse import _BY_HEADER, _PROXY_ONLY, parse_headers, unknown_headers
 from helicone_lite.testing import FakeProvider
 
 DOC = Path(__file__).parents[2] / "docs" / "headers.md"

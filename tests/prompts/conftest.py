@@ -40,8 +40,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(home: Path) -> Iterator[helicone_lite.Store]:
-    s = helicone_lite.Store(home / "helicone.db")
+def store(database: str) -> Iterator[helicone_lite.Store]:
+    s = helicone_lite.Store(database)  # once per engine (SQLite, PostgreSQL)
     yield s
     s.close()
 
@@ -52,9 +52,16 @@ def registry(store: helicone_lite.Store, clock: Clock) -> PromptRegistry:
 
 
 @pytest.fixture
-def client(fake: FakeProvider, home: Path, clock: Clock) -> Iterator[helicone_lite.Client]:
+def client(
+    fake: FakeProvider, home: Path, clock: Clock, database: str
+) -> Iterator[helicone_lite.Client]:
     c = helicone_lite.Client(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, monotonic=clock
+        api_key=KEY,
+        base_url=fake.openai_base_url,
+        home=home,
+        clock=clock,
+        monotonic=clock,
+        database_url=database,
     )
     yield c
     c.close()
@@ -71,9 +78,11 @@ async def aclient(
     await c.close()
 
 
-def rows(
-    client: Any, sql: str = "SELECT * FROM requests ORDER BY created_at, rowid"
-) -> list[dict[str, Any]]:
+def rows(client: Any, sql: str | None = None) -> list[dict[str, Any]]:
+    """The log in insertion order (rowid in SQLite; ctid in a never-updated PostgreSQL table)."""
+    if sql is None:
+        order = "rowid" if client.store.engine == "sqlite" else "ctid"
+        sql = f"SELECT * FROM requests ORDER BY created_at, {order}"
     client.flush()
     result: list[dict[str, Any]] = client.store.query(sql)
     return result

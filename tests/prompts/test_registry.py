@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -246,8 +245,8 @@ def test_tables_hold_what_the_schema_documents(
 ) -> None:
     registry.create("p", messages=MESSAGES, model="gpt-4o-mini", description="d")
     registry.deploy("p", 1)
-    conn = sqlite3.connect(store.path)
-    try:
+    conn = store.connect()  # the store's own SQL, on either engine
+    if True:
         version = conn.execute(
             "SELECT messages, model, params, variables, source FROM prompt_versions"
         ).fetchone()
@@ -255,8 +254,6 @@ def test_tables_hold_what_the_schema_documents(
         move = conn.execute(
             "SELECT environment, from_version, to_version, action FROM prompt_deployments"
         ).fetchone()
-    finally:
-        conn.close()
     assert version[1:] == ("gpt-4o-mini", "{}", '{"document": "any", "style": "string"}', "api")
     assert '"role": "system"' in version[0]
     assert pointer == ("production", 1)

@@ -38,8 +38,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def client(fake: FakeProvider, home: Path, clock: Clock) -> Iterator[helicone_lite.Client]:
-    c = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock)
+def client(
+    fake: FakeProvider, home: Path, clock: Clock, database: str
+) -> Iterator[helicone_lite.Client]:
+    c = helicone_lite.Client(
+        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, database_url=database
+    )
     yield c
     c.close()
 
@@ -78,7 +82,7 @@ class Generated:
         return [r for r in self.rows if all(r.get(k) == v for k, v in conditions.items())]
 
 
-def generate(path: Path, n: int = 600, seed: int = 7) -> Generated:
+def generate(path: Path | str, n: int = 600, seed: int = 7) -> Generated:
     """``n`` requests over 10 days through ``Store.write`` (the writer's own path, with
     properties), some failed, some cache hits, some unpriced, with scores."""
     rng = random.Random(seed)
@@ -139,8 +143,18 @@ def generate(path: Path, n: int = 600, seed: int = 7) -> Generated:
     return out
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
-    data = generate(tmp_path_factory.mktemp("generated") / "helicone.db")
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def generated(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Generated]:
+    """The same generated rows in a SQLite file and in PostgreSQL: every report must agree."""
+    if request.param == "sqlite":
+        location: Path | str = tmp_path_factory.mktemp("generated") / "helicone.db"
+    else:
+        from tests.conftest import new_schema
+
+        server = request.getfixturevalue("postgres_server")
+        location = new_schema(server, "gen_" + request.module.__name__.rsplit(".", 1)[-1])
+    data = generate(location)
     yield data
     data.store.close()

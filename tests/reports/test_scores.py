@@ -108,11 +108,11 @@ async def test_async_client_feedback(
 
 
 def test_store_functions_without_a_client(
-    client: helicone_lite.Client, fake: FakeProvider, clock: Clock
+    client: helicone_lite.Client, fake: FakeProvider, clock: Clock, database: str
 ) -> None:
     rid = _call(client, fake, session_id="s1", session_path="/triage")
     client.flush()
-    with Store(client.store.path) as store:
+    with Store(database) as store:
         feedback(store, rid, True)
         score(store, rid, {"accuracy": 55})
         session_feedback(store, "s1", False)

@@ -1,0 +1,108 @@
+"""What the store's two engines (SQLite, PostgreSQL) have in common, seen from the callers.
+
+Product code (prompt registry, scores, alerts, reports) talks to a :class:`Connection`: a
+DB-API-like object whose ``execute`` takes SQLite-spelled SQL (``?`` placeholders) and returns
+a cursor. ``sqlite3.Connection`` is one as it is; on PostgreSQL it is a thin wrapper that
+translates the statement (``_dialect.py``). Nothing here imports a database driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+__all__ = ["Connection", "Cursor", "describe_url", "is_database_url", "resolve_database"]
+
+Params = Sequence[Any] | Mapping[str, Any]
+_POSTGRES_SCHEMES = frozenset({"postgresql", "postgres"})
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the package uses."""
+
+    @property
+    def description(self) -> Any: ...
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+
+    def close(self) -> None: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection that runs the store's SQL (SQLite spelling) on either engine."""
+
+    def execute(self, sql: str, parameters: Params = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Params], /) -> Cursor: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+
+def is_database_url(location: object) -> bool:
+    """True for a PostgreSQL URL (``postgresql://`` or ``postgres://``); False for a path.
+
+    >>> is_database_url("postgresql://app@db.internal/helicone"), is_database_url("/tmp/h.db")
+    (True, False)
+    """
+    if not isinstance(location, str):
+        return False
+    scheme, sep, _ = location.partition("://")
+    return bool(sep) and scheme.lower() in _POSTGRES_SCHEMES
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password (and without query options), for messages.
+
+    >>> describe_url("postgresql://app:s3cret@db.internal:5433/helicone?sslmode=require")
+    'postgresql://app@db.internal:5433/helicone'
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "postgresql://<unparseable URL>"
+    user = f"{parts.username}@" if parts.username else ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+def resolve_database(url: str | None) -> str | None:
+    """What ``Store`` takes for a ``database_url`` setting: the PostgreSQL URL as given, a
+    ``sqlite:///path`` URL's path, a plain path as given; None for None or "".
+
+    >>> resolve_database("sqlite:////var/lib/app/helicone.db")
+    '/var/lib/app/helicone.db'
+    >>> resolve_database("mysql://db/x")
+    Traceback (most recent call last):
+    ...
+    ValueError: database_url: unsupported scheme 'mysql' in 'mysql://db/x'; use postgresql://..., sqlite:///path, or a file path
+    """
+    if not url:
+        return None
+    if not isinstance(url, str):
+        raise ValueError(f"database_url must be a string, got {type(url).__name__}")
+    if is_database_url(url):
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    if scheme.lower() == "sqlite":
+        return rest[1:] if rest.startswith("/") else rest
+    shown = describe_url(url) if "@" in url else url
+    raise ValueError(
+        f"database_url: unsupported scheme {scheme!r} in {shown!r}; use postgresql://...,"
+        " sqlite:///path, or a file path"
+    )

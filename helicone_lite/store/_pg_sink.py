@@ -1,0 +1,187 @@
+"""Committing batches of log rows to PostgreSQL (the writer's ``Sink`` for a database URL).
+
+Rows are prepared exactly as for SQLite (``RowPreparer``: side tables, JSON text, cost) and
+grouped by statement; each group becomes multi-row ``INSERT ... VALUES (...), (...)``
+statements (up to PostgreSQL's 65,535 parameters each). Requests end in ``ON CONFLICT DO
+NOTHING`` (SQLite's ``INSERT OR IGNORE``: a logged row is never overwritten), side tables in
+``ON CONFLICT (<primary key>) DO UPDATE`` (``INSERT OR REPLACE``): a batch written twice (a
+replayed spill journal, a retry after a lost COMMIT acknowledgement) leaves the same rows,
+once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ._errors import Reporter, StoreError
+from ._postgres import PgDatabase, bind
+from ._rows import Item, PreparedRow, RowPreparer
+from ._sink import Outcome
+
+__all__ = ["PostgresSink"]
+
+_MAX_PARAMS = 65_535
+
+
+class PostgresSink:
+    """Writes batches on the writer thread through its own connection.
+
+    One transaction per batch. A lost connection or a server error is retried ``retries``
+    times with exponential backoff on a fresh connection, then the batch is dropped (counted,
+    reported once). A row the server refuses (a value out of range, text with NUL) is dropped
+    alone: the batch is replayed row by row, each row under a savepoint.
+    """
+
+    def __init__(
+        self,
+        db: PgDatabase,
+        reporter: Reporter,
+        *,
+        retries: int,
+        retry_backoff: float,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._db = db
+        self._reporter = reporter
+        self._retries = retries
+        self._backoff = retry_backoff
+        self._sleep = sleep
+        self._raw: Any = None
+        self._preparer: RowPreparer | None = None
+        self._inherited: list[Any] = []
+        errors = db.psycopg
+        self._row_errors: tuple[type[BaseException], ...] = (
+            errors.DataError,
+            errors.IntegrityError,
+            errors.ProgrammingError,
+            ValueError,
+            TypeError,
+            OverflowError,
+        )
+        self.commit_lock = threading.Lock()
+
+    def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:
+        """Store ``items``; never raises for database trouble. One attempt if not ``retry``."""
+        attempts = 1 + self._retries if retry else 1
+        prepared: list[PreparedRow] | None = None
+        rejected = errors = 0
+        last: BaseException | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+            try:
+                if prepared is None:
+                    prepared, rejected = self._prepare(items)
+                dropped = rejected + self._commit(prepared)
+            except StoreError as exc:
+                errors, last = errors + 1, exc
+                self.close()
+                continue
+            except self._db.psycopg.Error as exc:
+                errors, last = errors + 1, exc
+                self.close()
+                continue
+            return Outcome(len(items) - dropped, dropped, errors, failed=False)
+        self._reporter.warn_once(
+            "write-failed",
+            "helicone_lite store: could not write to %s (%s); dropped %d row(s). Later failures"
+            " are counted in Store.stats()['dropped'] and not logged again.",
+            self._db.location,
+            self._db.scrub(last) if last is not None else "unknown error",
+            len(items),
+        )
+        return Outcome(0, len(items), errors, failed=True)
+
+    def _prepare(self, items: list[Item]) -> tuple[list[PreparedRow], int]:
+        columns = self._db.initialize()
+        if self._preparer is None:
+            self._preparer = RowPreparer(columns, self._reporter)
+        prepared: list[PreparedRow] = []
+        rejected = 0
+        for table, row in items:
+            try:
+                prepared.append(self._preparer.prepare(table, row))
+            except Exception as exc:
+                rejected += 1
+                self._report_rejected(exc)
+        return prepared, rejected
+
+    def _commit(self, prepared: list[PreparedRow]) -> int:
+        if not prepared:
+            return 0
+        raw = self._connection()
+        with self.commit_lock:
+            try:
+                with raw.transaction():
+                    for sql, rows in _group(prepared).items():
+                        self._insert_many(raw, sql, rows)
+                return 0
+            except self._row_errors:
+                pass
+            with raw.transaction():
+                return self._insert_one_by_one(raw, prepared)
+
+    def _insert_many(self, raw: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        width = max(1, len(rows[0]))
+        chunk = max(1, _MAX_PARAMS // width)
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            statement, keys = self._db.dialect.multirow(sql, len(part))
+            if keys:
+                unique = {tuple(r[i] for i in keys): r for r in part}
+                if len(unique) < len(part):
+                    part = list(unique.values())
+                    statement, _ = self._db.dialect.multirow(sql, len(part))
+            params = [value for row in part for value in bind(row) or ()]
+            raw.execute(statement, params)
+
+    def _insert_one_by_one(self, raw: Any, prepared: list[PreparedRow]) -> int:
+        rejected = 0
+        for statements in prepared:
+            try:
+                with raw.transaction():  # a savepoint
+                    for sql, params in statements:
+                        self._insert_many(raw, sql, [params])
+            except self._row_errors as exc:
+                rejected += 1
+                self._report_rejected(exc)
+        return rejected
+
+    def _report_rejected(self, exc: BaseException) -> None:
+        self._reporter.warn_once(
+            "row-rejected",
+            "helicone_lite store: a row could not be stored and was dropped (%s: %s); later"
+            " ones are counted in Store.stats()['dropped'] and not logged again.",
+            type(exc).__name__,
+            self._db.scrub(exc),
+        )
+
+    def _connection(self) -> Any:
+        raw = self._raw
+        if raw is None or raw.closed or raw.broken:
+            self.close()
+            raw = self._raw = self._db.raw_connect()
+        return raw
+
+    def close(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            with contextlib.suppress(Exception):
+                raw.close()
+
+    def after_fork_child(self) -> None:
+        if self._raw is not None:
+            self._inherited.append(self._raw)  # closing it here would end the parent's session
+            self._raw = None
+        self.commit_lock = threading.Lock()
+
+
+def _group(prepared: list[PreparedRow]) -> dict[str, list[tuple[Any, ...]]]:
+    groups: dict[str, list[tuple[Any, ...]]] = {}
+    for statements in prepared:
+        for sql, params in statements:
+            groups.setdefault(sql, []).append(params)
+    return groups

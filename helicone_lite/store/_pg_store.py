@@ -1,0 +1,308 @@
+"""The store on PostgreSQL: ``Store("postgresql://...")`` builds one of these.
+
+The same interface and behaviour as the SQLite store (``_store.py``), with PostgreSQL's
+machinery underneath:
+
+* log rows go through the same ``BatchWriter`` to a :class:`PostgresSink`;
+* ``connect()`` gives this thread's connection (autocommit) speaking the store's SQL;
+* ``transaction()`` is ``BEGIN`` plus a transaction-scoped advisory lock: product writes
+  (prompt deploys, scores, alert state) are serialised across every process and machine, as
+  SQLite's ``BEGIN IMMEDIATE`` serialises them across processes on one machine, so a
+  read-modify-write inside it is atomic;
+* ``query()`` runs one statement (the extended protocol refuses a second one) that must start
+  with SELECT/WITH/VALUES/TABLE/EXPLAIN/SHOW, inside a ``READ ONLY`` transaction that is rolled
+  back, on a connection whose transactions default to read-only, under ``statement_timeout``.
+  For untrusted users also connect with a role that has only SELECT (docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from ._engine import Params, describe_url
+from ._errors import Reporter, StoreError
+from ._ids import IdSource
+from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
+from ._pg_sink import PostgresSink
+from ._pool import ThreadConnections
+from ._postgres import PgConnection, PgDatabase, bind
+from ._readonly import QUERY_SECONDS
+from ._spill import SpillJournal, fallback_directory
+from ._store import Store, _preload
+from ._writer import BatchWriter
+
+__all__ = ["PostgresStore"]
+
+#: pg_advisory_xact_lock key held by every ``transaction()`` ("hl-write" folded into a bigint)
+TRANSACTION_LOCK = 0x686C2D7772697465
+_READ_STATEMENTS = frozenset({"select", "with", "values", "table", "explain", "show"})
+_FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
+_FETCH_SIZE = 256
+
+
+class PostgresStore(Store):
+    """A :class:`Store` on a PostgreSQL database; see the module docstring.
+
+    ``busy_timeout`` is the connect timeout (seconds); ``statement_timeout`` bounds each
+    read-only query. ``on_connect`` is a SQLite hook and is ignored here.
+    """
+
+    engine = "postgresql"
+
+    def __init__(
+        self,
+        path: Any,
+        *,
+        busy_timeout: float = 5.0,
+        max_queue: int = 50_000,
+        batch_size: int = 500,
+        block_timeout: float = 0.1,
+        retries: int = 3,
+        retry_backoff: float = 0.1,
+        group_rows: int = 256,
+        group_wait: float = 0.02,
+        exit_timeout: float = 2.0,
+        spill_max_bytes: int = 256 << 20,
+        spill_fallback: str | os.PathLike[str] | None = None,
+        probe_interval: float = 1.0,
+        handle_sigterm: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_connect: Any = None,
+        migrations: Sequence[str] | None = None,
+        statement_timeout: float = 30.0,
+    ) -> None:
+        if max_queue < 1 or batch_size < 1 or retries < 0:
+            raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
+        url = str(path)
+        extra = {} if migrations is None else {"migrations": migrations}
+        self._pg = PgDatabase(
+            url, connect_timeout=busy_timeout, statement_timeout=statement_timeout, **extra
+        )
+        self.url = url
+        self.path = Path(self._pg.location)  # for messages only: there is no file
+        self._retries = retries
+        self._retry_backoff = retry_backoff
+        self._sleep = sleep
+        self._closed = False
+        self._reporter = Reporter()
+        self._pg.initialize()  # a bad URL or an unreachable server: StoreError, at once
+        # The base class's attributes, typed for SQLite there; the same roles here.
+        self._db = cast(Any, self._pg)
+        self._conns = cast(Any, ThreadConnections(self._pg.connect))
+        self._readers = cast(Any, ThreadConnections(self._pg.connect_readonly))
+        self._sink = cast(
+            Any,
+            PostgresSink(
+                self._pg,
+                self._reporter,
+                retries=retries,
+                retry_backoff=retry_backoff,
+                sleep=sleep,
+            ),
+        )
+        self.ids = IdSource()
+        # The spill journal of a database URL lives in the fallback directory (there is no
+        # store directory), named after the URL without its password.
+        tag = hashlib.sha256(describe_url(url).encode()).hexdigest()[:16]
+        spill_dir = Path(spill_fallback) if spill_fallback is not None else fallback_directory()
+        self.journal = (
+            SpillJournal(spill_dir / f"pg-{tag}.db", max_bytes=spill_max_bytes, fallback=spill_dir)
+            if spill_max_bytes > 0
+            else None
+        )
+        self._writer = BatchWriter(
+            self._sink,
+            self._reporter,
+            journal=self.journal,
+            max_queue=max_queue,
+            batch_size=batch_size,
+            block_timeout=block_timeout,
+            group_rows=group_rows,
+            group_wait=group_wait,
+            probe_interval=probe_interval,
+            monotonic=monotonic,
+            preload=_preload,
+            new_id=self.ids.new,
+        )
+        self.exit_timeout = exit_timeout
+        drain = functools.partial(self._writer.shutdown, exit_timeout)
+        self._finalizer = install_exit_drain(self, drain)
+        install_fork_hooks(self, drain)
+        if handle_sigterm:
+            install_sigterm_drain(self, drain)
+        self._fork_locked = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<Store {self._pg.location!r} {state}>"
+
+    @property
+    def location(self) -> str:
+        return self._pg.location
+
+    # --- product data ---
+
+    def connect(self) -> PgConnection:
+        """This thread's connection (autocommit), speaking the store's SQL; see Store.connect."""
+        self._require_ready()
+        conns: ThreadConnections[Any] = self._conns
+        conn: PgConnection = conns.get()
+        if conn.broken:
+            conns.discard()
+            conn = conns.get()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        """``BEGIN`` + the store's advisory lock ... ``COMMIT``; nested use is a savepoint."""
+        conn = self.connect()
+        if conn.in_transaction:
+            with self._savepoint(conn):
+                yield conn
+            return
+        errors = self._pg.psycopg.Error
+        try:
+            conn.execute("BEGIN")
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (TRANSACTION_LOCK,))
+        except errors as exc:
+            self._rollback(conn)
+            raise StoreError(f"cannot write to {self.location}: {self._pg.scrub(exc)}") from exc
+        try:
+            yield conn
+        except BaseException:
+            self._rollback(conn)
+            raise
+        try:
+            conn.execute("COMMIT")
+        except errors as exc:
+            self._rollback(conn)
+            raise StoreError(f"commit to {self.location} failed: {self._pg.scrub(exc)}") from exc
+
+    @contextmanager
+    def _savepoint(self, conn: PgConnection) -> Iterator[None]:
+        conn.execute("SAVEPOINT helicone_lite_nested")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO SAVEPOINT helicone_lite_nested")
+            conn.execute("RELEASE SAVEPOINT helicone_lite_nested")
+            raise
+        conn.execute("RELEASE SAVEPOINT helicone_lite_nested")
+
+    def _rollback(self, conn: PgConnection) -> None:
+        try:
+            if conn.in_transaction:
+                conn.raw.execute("ROLLBACK")
+        except self._pg.psycopg.Error:
+            self._conns.discard()
+
+    # --- read-only SQL ---
+
+    def query(
+        self, sql: str, params: Params = (), *, timeout: float | None = QUERY_SECONDS
+    ) -> list[dict[str, Any]]:
+        """One read-only statement; rows as dicts. See the module docstring for the guard.
+        ``timeout`` (seconds) bounds it; None leaves the store's ``statement_timeout``."""
+        conn = self._reader()
+        raw = conn.raw
+        try:
+            raw.execute("BEGIN READ ONLY")
+            if timeout is not None:
+                raw.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+            cursor = self._execute(raw, conn, sql, params)
+            names = _names(cursor)
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except self._pg.psycopg.Error as exc:
+            raise self._query_error(exc) from exc
+        finally:
+            self._end_read(conn)
+        return rows
+
+    def query_iter(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
+        """Like ``query`` but streams rows through a server-side cursor on a connection of
+        its own (closed when the iterator ends). The statement runs (and fails) at once."""
+        self._check_statement(sql)
+        self._check_open()
+        conn = self._pg.connect_readonly()
+        try:
+            conn.raw.execute("BEGIN READ ONLY")
+            cursor = conn.raw.cursor(name="helicone_lite_export")
+            cursor.execute(*conn.dialect.prepare(sql, bind(params)))
+            names = _names(cursor)
+        except self._pg.psycopg.Error as exc:
+            conn.close()
+            raise self._query_error(exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return self._stream(conn, cursor, names)
+
+    def _stream(self, conn: PgConnection, cursor: Any, names: list[str]) -> Iterator[dict[str, Any]]:
+        try:
+            while True:
+                try:
+                    rows = cursor.fetchmany(_FETCH_SIZE)
+                except self._pg.psycopg.Error as exc:
+                    raise self._query_error(exc) from exc
+                if not rows:
+                    return
+                for row in rows:
+                    yield dict(zip(names, row, strict=True))
+        finally:
+            conn.close()
+
+    def _reader(self) -> PgConnection:
+        self._check_open()
+        readers: ThreadConnections[Any] = self._readers
+        conn: PgConnection = readers.get()
+        if conn.broken or conn.in_transaction:
+            readers.discard()
+            conn = readers.get()
+        return conn
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"store {self.location} is closed")
+
+    def _execute(self, raw: Any, conn: PgConnection, sql: str, params: Params) -> Any:
+        self._check_statement(sql)
+        cursor = raw.cursor()
+        # prepare=True: the extended protocol, which refuses more than one statement
+        cursor.execute(*conn.dialect.prepare(sql, bind(params)), prepare=True)
+        return cursor
+
+    @staticmethod
+    def _check_statement(sql: str) -> None:
+        match = _FIRST_WORD.match(sql)
+        word = match.group(1).lower() if match else ""
+        if word not in _READ_STATEMENTS:
+            shown = word.upper() or "an empty statement"
+            raise StoreError(f"query is read-only: {shown} is not allowed")
+
+    def _end_read(self, conn: PgConnection) -> None:
+        try:
+            conn.raw.execute("ROLLBACK")
+        except self._pg.psycopg.Error:
+            self._readers.discard()
+
+    def _query_error(self, exc: BaseException) -> StoreError:
+        errors = self._pg.psycopg.errors
+        message = self._pg.scrub(exc)
+        if isinstance(exc, (errors.ReadOnlySqlTransaction, errors.InsufficientPrivilege)):
+            return StoreError(f"query is read-only: {message}")
+        if "multiple commands" in message:
+            return StoreError("query failed: only one statement at a time is allowed")
+        return StoreError(f"query failed: {message}")
+
+
+def _names(cursor: Any) -> list[str]:
+    return [column[0] for column in cursor.description or ()]

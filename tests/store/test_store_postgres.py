@@ -1,0 +1,124 @@
+"""PostgreSQL-only behaviour: configuration, construction errors, outages, refused rows."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import helicone_lite
+from helicone_lite.cli import main
+from helicone_lite.store import Store, StoreError
+from helicone_lite.testing import FakeProvider
+
+RowFactory = Callable[..., dict[str, Any]]
+KEY = "sk-test-postgres-0123456789"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_client_logs_to_the_database_url(postgres_url: str) -> None:
+    with FakeProvider() as fake:
+        client = helicone_lite.Client(
+            api_key=KEY, base_url=fake.openai_base_url, database_url=postgres_url
+        )
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "hi"}],
+            extra_headers={"Helicone-User-Id": "u1", "Helicone-Property-Dept": "cardio"},
+        )
+        client.close()
+    assert client.store.engine == "postgresql"
+    with Store(postgres_url) as store:
+        rows = store.query("SELECT model, user_id, status FROM requests")
+        assert rows == [{"model": "gpt-4o-mini", "user_id": "u1", "status": 200}]
+        assert store.query("SELECT name, value FROM request_properties") == [
+            {"name": "dept", "value": "cardio"}
+        ]
+        stored = json.dumps(store.query("SELECT * FROM requests"))
+    assert KEY not in stored
+
+
+def test_environment_variable_selects_postgres(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELICONE_LITE_DATABASE_URL", postgres_url)
+    client = helicone_lite.Client(api_key=KEY, base_url="http://127.0.0.1:9/v1")
+    try:
+        assert client.store.engine == "postgresql"
+    finally:
+        client.close()
+
+
+def test_unreachable_server_is_one_clear_error_without_password() -> None:
+    url = f"postgresql://app:s3cret-pw@127.0.0.1:{_closed_port()}/helicone"
+    with pytest.raises(StoreError) as caught:
+        helicone_lite.Client(api_key=KEY, base_url="http://127.0.0.1:9/v1", database_url=url)
+    message = str(caught.value)
+    assert "127.0.0.1" in message and "cannot connect to PostgreSQL" in message
+    assert "s3cret-pw" not in message and "s3cret-pw" not in repr(caught.value.__cause__ or "")
+
+
+def test_malformed_url_and_unknown_scheme() -> None:
+    with pytest.raises(StoreError, match="invalid PostgreSQL URL") as caught:
+        Store("postgresql://app:s3cret@[bad/x")
+    assert "s3cret" not in str(caught.value)
+    with pytest.raises(helicone_lite.OptionsError, match="database_url: 'mysql://db/x'"):
+        helicone_lite.Client(
+            api_key=KEY, base_url="http://127.0.0.1:9/v1", database_url="mysql://db/x"
+        )
+    with pytest.raises(helicone_lite.OptionsError, match="postgresql:// URL") as caught:
+        helicone_lite.Client(
+            api_key=KEY, base_url="http://127.0.0.1:9/v1", database_url="mysql://u:s3cret@db/x"
+        )
+    assert "s3cret" not in str(caught.value)
+
+
+def test_writer_survives_a_dropped_connection(postgres_url: str, make_row: RowFactory) -> None:
+    """The server ends the writer's session: the next batch reconnects, nothing is lost."""
+    store = Store(postgres_url, sleep=lambda s: None)
+    try:
+        store.write("requests", make_row(id="before"))
+        assert store.flush()
+        with Store(postgres_url) as admin, admin.transaction() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                " AND application_name = ''"
+            )
+        store.write("requests", make_row(id="after"))
+        assert store.flush()
+        ids = [r["id"] for r in store.query("SELECT id FROM requests ORDER BY id")]
+        assert ids == ["after", "before"]
+        assert store.stats()["dropped"] == 0
+    finally:
+        store.close()
+
+
+def test_a_refused_row_is_dropped_alone(postgres_url: str, make_row: RowFactory) -> None:
+    with Store(postgres_url) as store:
+        store.write("requests", make_row(id="good-1"))
+        store.write("requests", make_row(id="bad", error="nul \x00 byte"))
+        store.write("requests", make_row(id="good-2", prompt_tokens=2**70))
+        store.write("requests", make_row(id="good-3"))
+        assert store.flush()
+        ids = [r["id"] for r in store.query("SELECT id FROM requests ORDER BY id")]
+        assert ids == ["good-1", "good-3"]
+        assert store.stats()["dropped"] == 2
+
+
+def test_cli_database_url(
+    postgres_url: str, make_row: RowFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(postgres_url) as store:
+        store.write("requests", make_row(id="r1", model="gpt-4o"))
+    assert main(["--database-url", postgres_url, "query", "SELECT id, model FROM requests"]) == 0
+    out = capsys.readouterr().out
+    assert "r1" in out and "gpt-4o" in out
