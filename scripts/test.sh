@@ -33,6 +33,21 @@ if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/de
   export HELICONE_LITE_REQUIRE_POSTGRES=1  # with PostgreSQL here, its tests must not skip
 fi
 
+# Debian's Chromium for the dashboard's browser tests, driven by the playwright package (no
+# browser download: never `playwright install`).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: chromium not found and cannot be installed; the browser tests will skip" >&2
+  fi
+fi
+if [ -x /usr/bin/chromium ]; then
+  export HELICONE_LITE_REQUIRE_CHROMIUM=1  # with chromium here, the browser tests must not skip
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'

@@ -88,6 +88,9 @@ PUBLIC: dict[str, list[str]] = {
         "open_backend",
     ],
     "helicone_lite.cli": ["COMMANDS", "main"],
+    "helicone_lite.dashboard": [
+        "create_app",
+    ],
     "helicone_lite.options": [
         "CacheControl",
         "FallbackTarget",
@@ -178,9 +181,13 @@ PUBLIC: dict[str, list[str]] = {
         "FEEDBACK",
         "Filters",
         "GroupRow",
+        "LatencyPercentiles",
         "ModelSavings",
         "PropertyName",
+        "REQUEST_SORTS",
         "Reports",
+        "RequestDetail",
+        "RequestPage",
         "ScoreRow",
         "SessionNode",
         "SessionRequest",

@@ -39,6 +39,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.retention",
     "helicone_lite.cli.fake_provider",
     "helicone_lite.cli.migrate",
+    "helicone_lite.cli.dashboard",
 )
 
 _HOME_HELP = "the helicone_lite home (default: $HELICONE_LITE_HOME or the data dir)"

@@ -258,6 +258,7 @@ def _hints(out: Output, home: Any, *, session: str) -> None:
         "costs --by user",
         "cache stats",
         "info",
+        "dashboard --open",
     ):
         out.line(f"  helicone-lite{flag} {command}")
 

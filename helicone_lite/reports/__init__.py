@@ -11,6 +11,7 @@ client's store. See docs/reports.md.
 
 from ._api import BREAKDOWNS, Reports
 from ._filters import Filters, parse_time
+from ._requests import REQUEST_SORTS, LatencyPercentiles, RequestDetail, RequestPage
 from ._rows import (
     CacheSavings,
     CostBucket,
@@ -37,13 +38,17 @@ from ._tree import SessionNode, SessionRequest, SessionTree
 __all__ = [
     "BREAKDOWNS",
     "FEEDBACK",
+    "REQUEST_SORTS",
     "CacheSavings",
     "CostBucket",
     "Filters",
     "GroupRow",
+    "LatencyPercentiles",
     "ModelSavings",
     "PropertyName",
     "Reports",
+    "RequestDetail",
+    "RequestPage",
     "ScoreRow",
     "SessionNode",
     "SessionRequest",

@@ -14,8 +14,9 @@ from typing import Any
 
 from .._errors import OptionsError
 from ..store import Store
-from . import _export, _scores, _sessions, _timeseries, _usage
+from . import _export, _requests, _scores, _sessions, _timeseries, _usage
 from ._filters import Filters
+from ._requests import LatencyPercentiles, RequestDetail, RequestPage
 from ._rows import (
     CacheSavings,
     CostBucket,
@@ -54,6 +55,41 @@ class Reports:
 
     def _now(self) -> float:
         return self._clock()
+
+    # --- requests ---
+
+    def requests(
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: str = "time",
+        descending: bool = True,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> RequestPage:
+        """One page of the matching requests (``sort``: time, cost, latency, tokens, model,
+        status, user) and how many match in all."""
+        return _requests.request_page(
+            self._reader,
+            filters or _NONE,
+            self._now(),
+            sort=sort,
+            descending=descending,
+            page=page,
+            per_page=per_page,
+        )
+
+    def request(self, request_id: str) -> RequestDetail:
+        """One request in full: every column (JSON decoded), its attempts and scores."""
+        return _requests.request_detail(self._reader, request_id)
+
+    def latency(
+        self, filters: Filters | None = None, *, sample: int = 50_000
+    ) -> LatencyPercentiles:
+        """p50/p95 latency over the ``sample`` most recent matching requests."""
+        return _requests.latency_percentiles(
+            self._reader, filters or _NONE, self._now(), sample=sample
+        )
 
     # --- sessions ---
 

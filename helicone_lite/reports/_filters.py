@@ -128,6 +128,8 @@ class Filters:
       ``"7d"``, ``"2w"``).
     * ``model``, ``provider``, ``user``, ``session``, ``prompt_id``, ``prompt_version``:
       equality (``model`` is the model asked for, as logged).
+    * ``cache_status``: equality with the logged ``Helicone-Cache`` value (``"HIT"``,
+      ``"MISS"``).
     * ``status``: an HTTP status (``429``), a class (``"4xx"``), ``"ok"`` (2xx) or
       ``"error"`` (anything else, including 0: calls that never got an HTTP answer).
     * ``properties``: ``{"department": "cardiology", ...}``, every pair must match (names are
@@ -146,10 +148,11 @@ class Filters:
     properties: Mapping[str, str] = field(default_factory=lambda: _NO_PROPERTIES)
     prompt_id: str | None = None
     prompt_version: int | None = None
+    cache_status: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "properties", _properties(self.properties))
-        for name in ("model", "provider", "user", "session", "prompt_id"):
+        for name in ("model", "provider", "user", "session", "prompt_id", "cache_status"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise OptionsError(name, value, "a string")
@@ -186,6 +189,7 @@ class Filters:
             ("session_id", self.session),
             ("prompt_id", self.prompt_id),
             ("prompt_version", self.prompt_version),
+            ("cache_status", self.cache_status),
         ):
             if value is not None:
                 clauses.append(f"{alias}{column} = ?")
@@ -223,6 +227,7 @@ class Filters:
                 ("status", self.status),
                 ("prompt", self.prompt_id),
                 ("version", self.prompt_version),
+                ("cache", self.cache_status),
             )
             if value is not None
         ]

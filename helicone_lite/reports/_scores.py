@@ -10,6 +10,7 @@ them. A later score of the same name replaces the earlier one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -177,8 +178,9 @@ def _scored(
     score_facts carries each score's request columns, so nothing is looked up per score; each
     group has its own covering index, so nothing is sorted; per property value,
     ``score_property_facts`` is ordered by (property, value, score) to the same effect.
+    The facts carry no cache status: a ``cache_status`` filter does not narrow scores.
     """
-    where, params = filters.where(now, alias="s.")
+    where, params = dataclasses.replace(filters, cache_status=None).where(now, alias="s.")
     aggregates = "s.name AS name, count(*) AS n, avg(s.value) AS mean, min(s.value) AS low, "
     aggregates += "max(s.value) AS high"
     if property_name is not None:

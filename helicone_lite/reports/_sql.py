@@ -68,7 +68,8 @@ class Reader:
     def _connection(self) -> Connection:
         self.store.flush()
         conn = self.store.connect()
-        if self.store.engine == "sqlite":
+        if self.store.engine == "sqlite" and not self.store.readonly:
+            # (a read-only store's connections were set up when opened: no pragma changes)
             conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
             conn.execute("PRAGMA temp_store = MEMORY")  # the small sorts reports do never spill
         return conn

@@ -13,7 +13,18 @@ from ._errors import StoreError, is_busy
 from ._readonly import ReadOnlyConnection
 from ._schema import MIGRATIONS
 
-__all__ = ["Columns", "Database", "ensure_wal", "migrate", "read_columns", "split_statements"]
+__all__ = [
+    "READ_MMAP_BYTES",
+    "Columns",
+    "Database",
+    "ensure_wal",
+    "migrate",
+    "read_columns",
+    "split_statements",
+]
+
+#: bytes of the file a read-only connection memory-maps.
+READ_MMAP_BYTES = 1 << 30
 
 # table name -> column names, in declaration order
 Columns = Mapping[str, tuple[str, ...]]
@@ -83,6 +94,10 @@ class Database:
         try:
             if self._on_connect is not None:
                 self._on_connect(conn)
+            # Before the guard (it refuses pragma assignments): reads go through mmap, and the
+            # small sorts of reports and user queries stay in memory.
+            conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
+            conn.execute("PRAGMA temp_store = MEMORY")
             conn.install_guard()
         except BaseException:
             conn.close()

@@ -65,10 +65,16 @@ class Store:
     Given a ``postgresql://`` URL instead of a path, the store is a
     :class:`~helicone_lite.store._pg_store.PostgresStore`: the same interface on a database
     shared by many machines (``pip install 'helicone-lite[postgres]'``; docs/scaling.md).
+
+    ``readonly=True``: ``connect()`` gives the read-only connection ``query()`` uses (a view
+    that cannot write, e.g. the dashboard's pages), and ``write()``/``transaction()`` raise
+    StoreError.
     """
 
     #: which engine is underneath: ``"sqlite"`` or ``"postgresql"``
     engine = "sqlite"
+    #: a view that cannot write (``Store(path, readonly=True)``; PostgreSQL stores never are)
+    readonly = False
 
     def __new__(cls, path: str | os.PathLike[str], **options: Any) -> Store:
         if cls is Store and is_database_url(path):
@@ -98,10 +104,12 @@ class Store:
         monotonic: Callable[[], float] = time.monotonic,
         on_connect: Callable[[sqlite3.Connection], None] | None = None,
         migrations: Sequence[str] = MIGRATIONS,
+        readonly: bool = False,
     ) -> None:
         if max_queue < 1 or batch_size < 1 or retries < 0:
             raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
         self.path = Path(path).expanduser()
+        self.readonly = readonly
         self._retries = retries
         self._retry_backoff = retry_backoff
         self._sleep = sleep
@@ -201,6 +209,8 @@ class Store:
         fills ``attempts`` and stores its length; ``_cost`` (a callable) fills a missing
         ``cost_usd`` on the writer thread. dict/list values are stored as JSON text.
         """
+        if self.readonly:
+            raise StoreError(f"store {self.path} is opened read-only")
         columns = self._db.columns
         if columns is None:
             if self._db.failure is not None:
@@ -237,7 +247,8 @@ class Store:
     # --- product data: synchronous writes ---
 
     def connect(self) -> Connection:
-        """This thread's read-write connection (autocommit, WAL, busy timeout).
+        """This thread's read-write connection (autocommit, WAL, busy timeout); read-only
+        (``mode=ro``, ``query_only``, an authorizer) on a ``readonly`` store.
 
         Do not close it; the store does. Raises StoreError if the store is closed or unusable.
         """
@@ -246,7 +257,7 @@ class Store:
     def _connection(self) -> sqlite3.Connection:
         self._require_ready()
         try:
-            return self._conns.get()
+            return self._readers.get() if self.readonly else self._conns.get()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
 
@@ -255,6 +266,8 @@ class Store:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on this thread's
         connection. Nested use becomes a savepoint. Beginning is retried while the database
         is locked; StoreError if it stays locked."""
+        if self.readonly:
+            raise StoreError(f"store {self.path} is opened read-only")
         conn = self._connection()
         if conn.in_transaction:
             with _savepoint(conn):

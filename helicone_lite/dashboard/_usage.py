@@ -1,0 +1,104 @@
+"""Users (the list and one user's page) and properties (cost and requests per value)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .._errors import OptionsError
+from ..reports import Filters
+from ..reports._source import source
+from ..reports._usage import SORTS
+from ..store import Store, epoch_from_iso
+from ._web import page, params_of, render, state_of
+
+__all__ = ["properties", "user_detail", "users_list"]
+
+
+def _sort(request: Request, default: str) -> str:
+    sort = request.query_params.get("sort") or default
+    if sort not in SORTS:
+        raise OptionsError("sort", sort, ", ".join(SORTS))
+    return sort
+
+
+@page
+def users_list(request: Request) -> Response:
+    state, params = state_of(request), params_of(request)
+    sort = _sort(request, "cost")
+    rows = state.reports().users(params.filters, limit=200, sort=sort)
+    context = {"title": "Users", "params": params, "rows": rows, "sort": sort, "sorts": list(SORTS)}
+    return render(request, "users.html", context)
+
+
+@page
+def user_detail(request: Request) -> Response:
+    state, params = state_of(request), params_of(request)
+    user = request.path_params["user_id"]
+    filters = dataclasses.replace(params.filters, user=user)
+    reports = state.reports()
+    every = "hour" if params.range in ("1h", "24h") else "day"
+    rows = reports.users(filters, limit=1)
+    context = {
+        "title": f"User {user}",
+        "params": params,
+        "user": user,
+        "row": rows[0] if rows else None,
+        "cost_chart": _user_costs(state.view(), filters, state.clock(), every),
+        "sessions": reports.sessions(filters, limit=50),
+        "models": reports.models(filters, limit=10),
+    }
+    return render(request, "user.html", context)
+
+
+def _user_costs(view: Store, filters: Filters, now: float, every: str) -> dict[str, Any]:
+    """One user's cost per hour or day, read off the user index (the user's rows only:
+    ``Reports.costs`` walks the time index of the whole range, every user's rows)."""
+    width = 13 if every == "hour" else 10
+    src = source(filters, now, "idx_requests_user")
+    sql = src.select(
+        f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost",
+        "GROUP BY bucket ORDER BY bucket",
+    )
+    rows = view.query(sql, src.params)
+    suffix = ":00:00Z" if every == "hour" else "T00:00:00Z"
+    return {
+        "x": [epoch_from_iso(r["bucket"] + suffix) for r in rows],
+        "series": [{"label": "cost", "values": [float(r["cost"] or 0) for r in rows]}],
+    }
+
+
+def _property_names(view: Store, most: int = 50) -> list[str]:
+    """The property names in use, read by skipping along the facts' (name, value, …) key:
+    one index probe per name, whatever the size of the log."""
+    names: list[str] = []
+    while len(names) < most:
+        after = names[-1] if names else ""
+        found = view.query(
+            "SELECT name FROM property_facts WHERE name > ? ORDER BY name LIMIT 1", (after,)
+        )
+        if not found:
+            break
+        names.append(str(found[0]["name"]))
+    return names
+
+
+@page
+def properties(request: Request) -> Response:
+    state, params = state_of(request), params_of(request)
+    reports = state.reports()
+    names = _property_names(state.view())
+    chosen = request.query_params.get("name") or (names[0] if names else "")
+    rows = reports.properties(chosen, params.filters, sort=_sort(request, "cost")) if chosen else []
+    context = {
+        "title": "Properties",
+        "params": params,
+        "names": names,
+        "chosen": chosen,
+        "rows": rows,
+        "max_cost": max((r.cost_usd for r in rows), default=0.0),
+    }
+    return render(request, "properties.html", context)

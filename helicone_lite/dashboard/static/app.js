@@ -1,0 +1,77 @@
+/* helicone-lite dashboard: charts (uPlot) and small behaviours. No inline script anywhere:
+   chart data is read from data-chart attributes (JSON.parse), never evaluated. */
+(function () {
+  "use strict";
+  var PALETTE = ["#6366f1", "#22c55e", "#f59e0b", "#ef4444", "#06b6d4", "#a855f7", "#64748b", "#ec4899"];
+
+  function fmt(kind, v) {
+    if (v == null) return "—";
+    if (kind === "money") return v >= 1 ? "$" + v.toFixed(2) : "$" + v.toPrecision(2);
+    return Math.round(v).toLocaleString();
+  }
+
+  function textColor() {
+    return getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#888";
+  }
+
+  function drawChart(el) {
+    if (el.dataset.drawn || typeof uPlot === "undefined") return;
+    var data = JSON.parse(el.dataset.chart);
+    el.dataset.drawn = "1";
+    if (!data.x.length) {
+      el.textContent = "No requests in this range.";
+      el.classList.add("muted");
+      return;
+    }
+    var kind = el.dataset.kind;
+    var axisColor = textColor();
+    var grid = { stroke: "rgba(128,128,160,.15)", width: 1 };
+    var series = [{}];
+    var values = [data.x];
+    data.series.forEach(function (s, i) {
+      var color = PALETTE[i % PALETTE.length];
+      series.push({ label: s.label, stroke: color, fill: color + "22", width: 2, points: { show: data.x.length < 40 },
+        value: function (u, v) { return fmt(kind, v); } });
+      values.push(s.values);
+    });
+    var opts = {
+      width: Math.max(el.clientWidth, 280), height: 220, series: series,
+      axes: [
+        { stroke: axisColor, grid: grid, ticks: grid },
+        { stroke: axisColor, grid: grid, ticks: grid, size: 72, values: function (u, vals) { return vals.map(function (v) { return fmt(kind, v); }); } }
+      ],
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true }
+    };
+    var plot = new uPlot(opts, values, el);
+    new ResizeObserver(function () { plot.setSize({ width: Math.max(el.clientWidth, 280), height: 220 }); }).observe(el);
+  }
+
+  function init(root) {
+    root.querySelectorAll("[data-chart]").forEach(drawChart);
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+      if (sel.dataset.bound) return;
+      sel.dataset.bound = "1";
+      sel.addEventListener("change", function () { if (sel.value !== "custom") sel.form.submit(); });
+    });
+  }
+
+  // Filter forms leave empty fields out of the URL, so a shared link shows only what is set.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("filters")) return;
+    form.querySelectorAll("input, select").forEach(function (field) {
+      if (!field.value) field.disabled = true;
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function () { init(document); });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var el = e.detail.elt;
+    if (el.classList && el.classList.contains("leaf")) {
+      document.querySelectorAll(".leaf.selected").forEach(function (x) { x.classList.remove("selected"); });
+      el.classList.add("selected");
+    }
+  });
+})();

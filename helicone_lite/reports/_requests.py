@@ -1,0 +1,180 @@
+"""Requests one at a time: a sorted, paged list, one request in full, and latency percentiles.
+
+The list finds a page's ids on a covering index (the time index, or the property facts when
+a property is filtered) and only then reads those rows' other columns, so paging through a
+million requests never touches the wide rows (bodies) of the pages skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._errors import OptionsError
+from ._filters import Filters
+from ._rows import Row
+from ._scores import UnknownRequestError, typed_value
+from ._source import source
+from ._sql import Reader
+
+__all__ = [
+    "REQUEST_SORTS",
+    "LatencyPercentiles",
+    "RequestDetail",
+    "RequestPage",
+    "latency_percentiles",
+    "request_detail",
+    "request_page",
+]
+
+#: sort keys of the request list -> the covered column they order by.
+REQUEST_SORTS: Mapping[str, str] = {
+    "time": "created_at",
+    "cost": "cost_usd",
+    "latency": "latency_ms",
+    "tokens": "total_tokens",
+    "model": "model",
+    "status": "status",
+    "user": "user_id",
+}
+_LIST_COLUMNS = (
+    "id, created_at, model, provider, status, error, user_id, session_id, session_path, "
+    "session_name, prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, "
+    "ttft_ms, cache_status, prompt_id, prompt_version, stream"
+)
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPage(Row):
+    """One page of the request list: ``rows`` (dicts of the list columns) of ``total``."""
+
+    rows: tuple[Mapping[str, Any], ...]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    descending: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail(Row):
+    """One request in full: its row (JSON columns decoded), attempts and scores."""
+
+    row: Mapping[str, Any]
+    attempts: tuple[Mapping[str, Any], ...] = ()
+    scores: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyPercentiles(Row):
+    """p50/p95 latency (nearest rank) over the ``sample`` most recent matching requests."""
+
+    p50_ms: float | None
+    p95_ms: float | None
+    sample: int
+
+
+def request_page(
+    reader: Reader,
+    filters: Filters,
+    now: float,
+    *,
+    sort: str = "time",
+    descending: bool = True,
+    page: int = 1,
+    per_page: int = 50,
+) -> RequestPage:
+    """Page ``page`` (from 1) of the matching requests ordered by ``sort``."""
+    if sort not in REQUEST_SORTS:
+        raise OptionsError("sort", sort, ", ".join(REQUEST_SORTS))
+    if isinstance(page, bool) or page < 1:
+        raise OptionsError("page", page, "a page number from 1")
+    if isinstance(per_page, bool) or not 1 <= per_page <= 500:
+        raise OptionsError("per_page", per_page, "1 to 500 rows a page")
+    src = source(filters, now, "idx_requests_created_at")
+    total = int(reader.values(src.select("count(*)"), src.params)[0])
+    column = REQUEST_SORTS[sort]
+    order = "DESC" if descending else "ASC"
+    tail = f"ORDER BY {column} {order}, created_at {order}, id {order} LIMIT ? OFFSET ?"
+    ids = reader.values(src.select("id", tail), (*src.params, per_page, (page - 1) * per_page))
+    rows = _rows_by_id(reader, ids)
+    return RequestPage(
+        rows=tuple(rows[i] for i in ids if i in rows),
+        total=total,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        descending=descending,
+    )
+
+
+def _rows_by_id(reader: Reader, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {_LIST_COLUMNS} FROM requests WHERE id IN ({marks})"
+        out.update((r["id"], r) for r in reader.rows(sql, chunk))
+    return out
+
+
+def _decoded(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+_JSON_COLUMNS = (
+    "properties",
+    "prompt_inputs",
+    "request_body",
+    "response_body",
+    "reply_headers",
+)
+
+
+def request_detail(reader: Reader, request_id: str) -> RequestDetail:
+    """The request ``request_id`` in full. :class:`UnknownRequestError` if there is none."""
+    row = reader.one("SELECT * FROM requests WHERE id = ?", (request_id,))
+    if row is None:
+        raise UnknownRequestError(request_id, reader.store.path)
+    for name in _JSON_COLUMNS:
+        row[name] = _decoded(row.get(name))
+    attempts = reader.rows(
+        "SELECT * FROM attempts WHERE request_id = ? ORDER BY attempt", (request_id,)
+    )
+    scores = {
+        r["name"]: typed_value(r["value"], r["value_type"])
+        for r in reader.rows(
+            "SELECT name, value, value_type FROM scores WHERE request_id = ? ORDER BY name",
+            (request_id,),
+        )
+    }
+    return RequestDetail(row=row, attempts=tuple(attempts), scores=scores)
+
+
+def latency_percentiles(
+    reader: Reader, filters: Filters, now: float, *, sample: int = 50_000
+) -> LatencyPercentiles:
+    """Nearest-rank p50 and p95 latency of the ``sample`` most recent matching requests
+    (read backwards off the time index, so the cost does not grow with the log)."""
+    src = source(filters, now, "idx_requests_created_at")
+    sql = src.select("latency_ms", "ORDER BY created_at DESC LIMIT ?", "latency_ms IS NOT NULL")
+    values = sorted(float(v) for v in reader.values(sql, (*src.params, sample)))
+    if not values:
+        return LatencyPercentiles(None, None, 0)
+
+    def rank(p: int) -> float:
+        return values[max(0, -(-p * len(values) // 100) - 1)]
+
+    return LatencyPercentiles(rank(50), rank(95), len(values))
