@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -42,7 +43,7 @@ from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
 from ._base import OPTIONS_KEY, NativeAdapter, NativeHelicone, carry, split_init
 
-__all__ = ["Anthropic", "AsyncAnthropic", "KIND"]
+__all__ = ["KIND", "Anthropic", "AsyncAnthropic"]
 
 KIND = "anthropic.messages"
 _MESSAGES = "POST /messages"
@@ -153,6 +154,59 @@ def _hit_value(result: Result, options: Any) -> Any:
     return result.response
 
 
+@dataclass(frozen=True, slots=True)
+class _Types:
+    """The classes one client answers with (sync or async)."""
+
+    stream: type[Any]
+    streamed: type[Any]
+    response: type[Any]
+    aiter: bool
+
+
+_SYNC = _Types(AnthropicStream, _StreamResponse, APIResponse, aiter=False)
+_ASYNC = _Types(AsyncAnthropicStream, _AsyncStreamResponse, AsyncAPIResponse, aiter=True)
+
+
+def deliver(client: Any, call: Call, result: Result, types: _Types) -> Any:
+    """What the SDK would have returned for the request: the parsed answer, an observed
+    ``Stream``, or (``with_raw_response``) an ``APIResponse`` carrying Helicone's headers."""
+    if result.error is not None:
+        raise result.error
+    if call.kind != KIND:
+        return result.response
+    cast_to, options, _, stream_cls = call.request["sdk"]
+    headers = merge_headers(result.provider_headers, result.headers)
+    http = _http(client, result, headers, options)
+    mode = _mode(options)
+    if result.stream is None:
+        if not mode:
+            return _hit_value(result, options)
+        return types.response(
+            raw=http, cast_to=cast_to, client=client, stream=False, stream_cls=None, options=options
+        )
+    source = result.stream
+    value = types.stream(
+        source.__aiter__() if types.aiter else iter(source),
+        observers=result.observers,
+        headers=headers,
+        response=http,
+        close=getattr(source, "close", None),
+    )
+    if not mode:
+        return value
+    raw = types.streamed(
+        raw=http,
+        cast_to=cast_to,
+        client=client,
+        stream=True,
+        stream_cls=stream_cls,
+        options=options,
+    )
+    raw._helicone_stream = value
+    return raw
+
+
 class Anthropic(NativeHelicone, anthropic.Anthropic):
     """A drop-in ``anthropic.Anthropic`` whose calls go through helicone_lite's stack.
 
@@ -203,45 +257,7 @@ class Anthropic(NativeHelicone, anthropic.Anthropic):
         return result
 
     def _helicone_deliver(self, call: Call, result: Result) -> Any:
-        if result.error is not None:
-            raise result.error
-        if call.kind != KIND:
-            return result.response
-        cast_to, options, stream, stream_cls = call.request["sdk"]
-        headers = merge_headers(result.provider_headers, result.headers)
-        http = _http(self, result, headers, options)
-        mode = _mode(options)
-        if result.stream is not None:
-            source = result.stream
-            value = AnthropicStream(
-                iter(source),
-                observers=result.observers,
-                headers=headers,
-                response=http,
-                close=getattr(source, "close", None),
-            )
-            if not mode:
-                return value
-            raw = _StreamResponse(
-                raw=http,
-                cast_to=cast_to,
-                client=self,
-                stream=True,
-                stream_cls=stream_cls,
-                options=options,
-            )
-            raw._helicone_stream = value
-            return raw
-        if mode:
-            return APIResponse(
-                raw=http,
-                cast_to=cast_to,
-                client=self,
-                stream=False,
-                stream_cls=None,
-                options=options,
-            )
-        return _hit_value(result, options)
+        return deliver(self, call, result, _SYNC)
 
     def _helicone_endpoint(self) -> str:
         return str(self.base_url)
@@ -313,45 +329,7 @@ class AsyncAnthropic(NativeHelicone, anthropic.AsyncAnthropic):
         return result
 
     def _helicone_deliver(self, call: Call, result: Result) -> Any:
-        if result.error is not None:
-            raise result.error
-        if call.kind != KIND:
-            return result.response
-        cast_to, options, stream, stream_cls = call.request["sdk"]
-        headers = merge_headers(result.provider_headers, result.headers)
-        http = _http(self, result, headers, options)
-        mode = _mode(options)
-        if result.stream is not None:
-            source = result.stream
-            value = AsyncAnthropicStream(
-                source.__aiter__(),
-                observers=result.observers,
-                headers=headers,
-                response=http,
-                close=getattr(source, "close", None),
-            )
-            if not mode:
-                return value
-            raw = _AsyncStreamResponse(
-                raw=http,
-                cast_to=cast_to,
-                client=self,
-                stream=True,
-                stream_cls=stream_cls,
-                options=options,
-            )
-            raw._helicone_stream = value
-            return raw
-        if mode:
-            return AsyncAPIResponse(
-                raw=http,
-                cast_to=cast_to,
-                client=self,
-                stream=False,
-                stream_cls=None,
-                options=options,
-            )
-        return _hit_value(result, options)
+        return deliver(self, call, result, _ASYNC)
 
     def _helicone_endpoint(self) -> str:
         return str(self.base_url)

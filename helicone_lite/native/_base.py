@@ -22,7 +22,7 @@ from ..pipeline._runtime import Runtime
 from ..pipeline._settings import Settings
 from ..store import Store
 
-__all__ = ["NativeAdapter", "NativeHelicone", "OPTIONS_KEY", "carry", "split_init"]
+__all__ = ["OPTIONS_KEY", "NativeAdapter", "NativeHelicone", "carry", "split_init"]
 
 #: the ``extra_headers`` key that carries a call's ``helicone=`` options from a resource method
 #: to the client's request seam (removed there, never sent)
