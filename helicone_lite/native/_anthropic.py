@@ -51,11 +51,11 @@ _ADAPTER = NativeAdapter("anthropic", "anthropic", "anthropic")  # stateless: on
 _UNSET = (NotGiven, Omit)  # a parameter not given (the SDK drops it when it sends)
 
 
-class AnthropicStream(HeliconeStream[Any], anthropic.Stream[Any]):
+class AnthropicStream(HeliconeStream[Any], anthropic.Stream[Any]):  # type: ignore[misc]
     """An ``anthropic.Stream`` of events, seen by the stack's observers on the way."""
 
 
-class AsyncAnthropicStream(AsyncHeliconeStream[Any], anthropic.AsyncStream[Any]):
+class AsyncAnthropicStream(AsyncHeliconeStream[Any], anthropic.AsyncStream[Any]):  # type: ignore[misc]
     """An ``anthropic.AsyncStream`` of events, seen by the stack's observers on the way."""
 
 
@@ -64,14 +64,14 @@ class _StreamResponse(APIResponse[Any]):
 
     _helicone_stream: Any
 
-    def parse(self, *, to: Any = None) -> Any:  # type: ignore[override]
+    def parse(self, *, to: Any = None) -> Any:
         return self._helicone_stream
 
 
 class _AsyncStreamResponse(AsyncAPIResponse[Any]):
     _helicone_stream: Any
 
-    async def parse(self, *, to: Any = None) -> Any:  # type: ignore[override]
+    async def parse(self, *, to: Any = None) -> Any:
         return self._helicone_stream
 
 
@@ -355,30 +355,30 @@ class _Messages(Messages):
     """``client.messages``: ``create``, ``stream``, ``parse`` and ``count_tokens`` also take
     ``helicone=`` (the same options as the ``Helicone-*`` headers)."""
 
-    def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return super().create(**carry(kwargs, helicone))
 
-    def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return super().stream(**carry(kwargs, helicone))
 
-    def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return super().parse(**carry(kwargs, helicone))
 
-    def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return super().count_tokens(**carry(kwargs, helicone))
 
 
 class _AsyncMessages(AsyncMessages):
-    async def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return await super().create(**carry(kwargs, helicone))
 
-    def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return super().stream(**carry(kwargs, helicone))
 
-    async def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return await super().parse(**carry(kwargs, helicone))
 
-    async def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:
         return await super().count_tokens(**carry(kwargs, helicone))
 
 

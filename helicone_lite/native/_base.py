@@ -127,7 +127,7 @@ class NativeHelicone:
         runtime = self._helicone_runtime
         runtime.check_open()
         model = str(params.get("model") or "")
-        first = Target(provider=adapter.provider, model=model, adapter=adapter)  # type: ignore[arg-type]
+        first = Target(provider=adapter.provider, model=model, adapter=adapter)
         call = build_call(
             runtime,
             self,
@@ -169,7 +169,7 @@ def fallbacks(runtime: Runtime, call: Call, adapter: NativeAdapter) -> tuple[Tar
                 Target(
                     provider=adapter.provider,
                     model=target.model,
-                    adapter=adapter,  # type: ignore[arg-type]
+                    adapter=adapter,
                     headers=target.headers,
                     body=target.body,
                     on_codes=target.on_codes,

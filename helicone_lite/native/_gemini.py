@@ -246,7 +246,7 @@ class _Models(Models):
 
     _helicone_client: Gemini
 
-    def generate_content(  # type: ignore[override]
+    def generate_content(
         self,
         *,
         model: str,
@@ -259,7 +259,7 @@ class _Models(Models):
         )
         return value
 
-    def generate_content_stream(  # type: ignore[override]
+    def generate_content_stream(
         self,
         *,
         model: str,
@@ -272,7 +272,7 @@ class _Models(Models):
         )
         return stream
 
-    def count_tokens(  # type: ignore[override]
+    def count_tokens(
         self,
         *,
         model: str,
@@ -291,7 +291,7 @@ class _AsyncModels(AsyncModels):
 
     _helicone_client: Gemini
 
-    async def generate_content(  # type: ignore[override]
+    async def generate_content(
         self,
         *,
         model: str,
@@ -304,7 +304,7 @@ class _AsyncModels(AsyncModels):
         )
         return value
 
-    async def generate_content_stream(  # type: ignore[override]
+    async def generate_content_stream(
         self,
         *,
         model: str,
@@ -319,7 +319,7 @@ class _AsyncModels(AsyncModels):
         )
         return stream
 
-    async def count_tokens(  # type: ignore[override]
+    async def count_tokens(
         self,
         *,
         model: str,
