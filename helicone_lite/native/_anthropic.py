@@ -29,6 +29,7 @@ from typing import Any
 
 import anthropic
 import httpx2
+import openai
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._response import APIResponse, AsyncAPIResponse
 from anthropic._types import NotGiven, Omit
@@ -172,7 +173,10 @@ def deliver(client: Any, call: Call, result: Result, types: _Types) -> Any:
     """What the SDK would have returned for the request: the parsed answer, an observed
     ``Stream``, or (``with_raw_response``) an ``APIResponse`` carrying Helicone's headers."""
     if result.error is not None:
-        raise result.error
+        error = result.error
+        if isinstance(error, openai.APIStatusError):  # made by a layer (a rate limit…)
+            raise client._make_status_error_from_response(error.response) from error
+        raise error
     if call.kind != KIND:
         return result.response
     cast_to, options, _, stream_cls = call.request["sdk"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
+import openai
 from google import genai
-from google.genai import types
+from google.genai import errors, types
 from google.genai.models import AsyncModels, Models
 
 from .._response import merge_headers
@@ -143,7 +144,7 @@ class Gemini(NativeHelicone, genai.Client):
             runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
         )
         if result.error is not None:
-            raise result.error
+            raise _native_error(result.error)
         headers = merge_headers(result.provider_headers, result.headers)
         if result.stream is None:
             return _with_headers(result.response, headers)
@@ -168,7 +169,7 @@ class Gemini(NativeHelicone, genai.Client):
             blocking=runtime.run_blocking,
         )
         if result.error is not None:
-            raise result.error
+            raise _native_error(result.error)
         headers = merge_headers(result.provider_headers, result.headers)
         if result.stream is None:
             return _with_headers(result.response, headers)
@@ -230,6 +231,18 @@ class Gemini(NativeHelicone, genai.Client):
             super().close()
         finally:
             self._helicone_runtime.close()
+
+
+def _native_error(error: BaseException) -> BaseException:
+    """An error made by a layer (a rate limit…) as google-genai's own ``ClientError`` /
+    ``ServerError``; the SDK's errors as they are."""
+    if isinstance(error, openai.APIStatusError):
+        try:
+            errors.APIError.raise_for_response(error.response)
+        except errors.APIError as mapped:
+            mapped.__cause__ = error
+            return mapped
+    return error
 
 
 def _result(raw: Any) -> Result:
