@@ -131,11 +131,10 @@ async def test_fallback_within_anthropic(claude: Claude) -> None:
         model=MODEL,
         max_tokens=5,
         messages=HI,
-        helicone={"fallbacks": ["claude-haiku-4-5"], "retry_enabled": False},
-        extra_headers={"Helicone-Retry-Num": "0"},
+        helicone={"fallbacks": ["claude-haiku-4-5"]},
     )
     haiku = "claude-haiku-4-5-20251001"  # a fallback's alias is resolved, as for Client
-    assert [r.json["model"] for r in claude.fake.requests] == [MODEL, haiku]
+    assert [r.json["model"] for r in claude.fake.requests] == [MODEL] * 3 + [haiku]
     assert message.model == haiku
     [row] = claude.rows()
     assert row["status"] == 200 and row["response_model"] == haiku
