@@ -77,6 +77,12 @@ def _headers(raw: Any) -> dict[str, str] | None:
     return dict(headers) if headers else None
 
 
+def _reply_headers(result: Result) -> dict[str, str]:
+    """The provider's reply headers and Helicone's, as google-genai keeps them: a plain dict
+    (Helicone's names spelled as Helicone spells them)."""
+    return {**(result.provider_headers or {}), **result.headers}
+
+
 def _with_headers(chunk: Any, headers: Mapping[str, str]) -> Any:
     if hasattr(chunk, "sdk_http_response"):
         chunk.sdk_http_response = types.HttpResponse(headers=dict(headers))
@@ -145,14 +151,14 @@ class Gemini(NativeHelicone, genai.Client):
         )
         if result.error is not None:
             raise _native_error(result.error)
-        headers = merge_headers(result.provider_headers, result.headers)
+        headers = _reply_headers(result)
         if result.stream is None:
             return _with_headers(result.response, headers)
         source = result.stream
         return HeliconeStream(
             (_with_headers(chunk, headers) for chunk in source),
             observers=result.observers,
-            headers=headers,
+            headers=merge_headers(None, headers),
             close=getattr(source, "close", None),
         )
 
@@ -170,14 +176,14 @@ class Gemini(NativeHelicone, genai.Client):
         )
         if result.error is not None:
             raise _native_error(result.error)
-        headers = merge_headers(result.provider_headers, result.headers)
+        headers = _reply_headers(result)
         if result.stream is None:
             return _with_headers(result.response, headers)
         source = result.stream
         return AsyncHeliconeStream(
             _aheaders(source, headers),
             observers=result.observers,
-            headers=headers,
+            headers=merge_headers(None, headers),
             close=getattr(source, "aclose", None),
         )
 
