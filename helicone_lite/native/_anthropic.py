@@ -31,8 +31,7 @@ import anthropic
 import httpx2
 import openai
 from anthropic._constants import RAW_RESPONSE_HEADER
-from anthropic._response import APIResponse, AsyncAPIResponse
-from anthropic._types import NotGiven, Omit
+from anthropic import APIResponse, AsyncAPIResponse, NotGiven, Omit
 from anthropic.resources.messages import AsyncMessages, Messages
 
 from .._endpoints import endpoint_kind, params_of

@@ -208,3 +208,16 @@ async def test_default_headers_never_reach_the_wire(
         assert [r["user_id"] for r in made.rows()] == ["team", "team"]
     finally:
         await made.close()
+
+
+def test_the_sdks_are_imported_on_first_use_only() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, helicone_lite; seen = lambda: [m in sys.modules for m in "
+        "('anthropic', 'google.genai')]; before = seen(); helicone_lite.Anthropic; "
+        "print(before, seen())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[False, False] [True, False]"
