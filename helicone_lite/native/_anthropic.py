@@ -30,8 +30,8 @@ from typing import Any
 import anthropic
 import httpx2
 import openai
-from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic import APIResponse, AsyncAPIResponse, NotGiven, Omit
+from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic.resources.messages import AsyncMessages, Messages
 
 from .._endpoints import endpoint_kind, params_of

@@ -76,11 +76,13 @@ async def test_raw_response_carries_helicone_headers_and_cache_hits(claude: Clau
 async def test_stream_is_logged_and_replayed_from_the_cache(claude: Claude) -> None:
     claude.fake.script(MODEL, Reply(text="Hello there, friend", chunk_size=5))
     cached = {"cache_enabled": True}
-    live = await claude.create(model=MODEL, max_tokens=50, messages=HI, stream=True, helicone=cached)
+    live = await claude.create(
+        model=MODEL, max_tokens=50, messages=HI, stream=True, helicone=cached
+    )
     replay = await claude.create(
         model=MODEL, max_tokens=50, messages=HI, stream=True, helicone=cached
     )
-    assert [e.type for e in live][0] == "message_start" and live[-1].type == "message_stop"
+    assert live[0].type == "message_start" and live[-1].type == "message_stop"
     assert [e.model_dump() for e in replay] == [e.model_dump() for e in live]
     rows = claude.rows()
     assert [(r["stream"], r["cache_status"]) for r in rows] == [(1, "MISS"), (1, "HIT")]

@@ -27,7 +27,11 @@ async def test_generate_content_is_the_sdks_response_and_one_row(gem: Gem) -> No
     )
     assert isinstance(response, types.GenerateContentResponse) and response.text == "Paris."
     [row] = gem.rows()
-    assert (row["kind"], row["provider"], row["model"]) == ("gemini.generate_content", "gemini", MODEL)
+    assert (row["kind"], row["provider"], row["model"]) == (
+        "gemini.generate_content",
+        "gemini",
+        MODEL,
+    )
     assert (row["prompt_tokens"], row["completion_tokens"], row["status"]) == (20, 2, 200)
     assert row["cost_usd"] > 0 and row["response_model"] == MODEL
     assert row["user_id"] == "patient-7" and json.loads(row["properties"]) == {"feature": "triage"}
@@ -116,7 +120,10 @@ def test_is_a_genai_client_and_keeps_default_headers_off_the_wire(
 ) -> None:
     client = helicone_lite.Gemini(
         api_key="k",
-        http_options={"base_url": fake_provider.gemini_base_url, "headers": {"Helicone-User-Id": "team"}},
+        http_options={
+            "base_url": fake_provider.gemini_base_url,
+            "headers": {"Helicone-User-Id": "team"},
+        },
         home=home,
     )
     try:
@@ -124,7 +131,9 @@ def test_is_a_genai_client_and_keeps_default_headers_off_the_wire(
         client.models.generate_content(model=MODEL, contents="Hi")
         assert helicone_on_wire(fake_provider) == []
         client.flush()
-        assert [r["user_id"] for r in client.store.query("SELECT user_id FROM requests")] == ["team"]
+        assert [r["user_id"] for r in client.store.query("SELECT user_id FROM requests")] == [
+            "team"
+        ]
     finally:
         client.close()
 
