@@ -21,6 +21,7 @@ from .native._shapes import (
     anthropic_complete,
     anthropic_final,
     anthropic_model,
+    anthropic_prompt,
     anthropic_usage,
     anthropic_usage_of,
     gemini_complete,
@@ -85,7 +86,8 @@ class Kind:
     """One call kind. ``response`` / ``event`` name the reply and stream-event classes
     (``"module:Name"``); ``final`` turns a finished stream into the reply it amounts to (as a
     dict for the log), ``usage`` / ``model`` read a finished stream, ``complete`` tells a
-    stream that reached its end from one cut short (only complete streams are cached)."""
+    stream that reached its end from one cut short (only complete streams are cached);
+    ``prompt`` shapes a body rendered from a stored prompt (``prompts/_layer.py``)."""
 
     name: str
     response: str
@@ -94,6 +96,9 @@ class Kind:
     usage: Callable[[Sequence[Any]], dict[str, int]]
     model: Callable[[Sequence[Any]], str | None]
     complete: Callable[[Sequence[Any]], bool]
+    #: how a rendered prompt (OpenAI-shaped messages) becomes this kind's body; None: this
+    #: kind takes no prompt templates
+    prompt: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def response_type(self) -> Any:
@@ -186,6 +191,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             _chat_usage,
             _chat_model,
             _chat_complete,
+            prompt=dict,
         ),
         "embeddings": Kind(
             "embeddings",
@@ -214,6 +220,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             anthropic_usage,
             anthropic_model,
             anthropic_complete,
+            prompt=anthropic_prompt,
         ),
         "gemini.generate_content": Kind(
             "gemini.generate_content",

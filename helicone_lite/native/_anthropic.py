@@ -113,8 +113,9 @@ def _typed_options(call: Call, options: Any) -> Any:
     """The request as this target sends it: its model and body overrides; the raw response
     asked for (so headers and the HTTP response come back with the parsed answer)."""
     sent = options.model_copy()
-    if isinstance(options.json_data, Mapping):
-        sent.json_data = {**options.json_data, "model": call.target.model, **call.target.body}
+    if isinstance(options.json_data, Mapping):  # as the layers left it (a rendered prompt…)
+        sent.json_data = {**call.params, "model": call.target.model, **call.target.body}
+        sent.extra_json = None  # in call.params already
     headers = dict(options.headers) if isinstance(options.headers, Mapping) else {}
     sent.headers = {**headers, **call.target.headers, RAW_RESPONSE_HEADER: "raw"}
     return sent

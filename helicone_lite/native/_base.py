@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import OptionsError
 from ..options import Options
@@ -21,6 +21,9 @@ from ..pipeline._invoke import build_call
 from ..pipeline._runtime import Runtime
 from ..pipeline._settings import Settings
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..prompts import PromptRegistry
 
 __all__ = ["OPTIONS_KEY", "NativeAdapter", "NativeHelicone", "carry", "split_init"]
 
@@ -109,6 +112,14 @@ class NativeHelicone:
     def configured_max_retries(self) -> int:
         """``max_retries`` as given (the SDK itself runs with none: the retry layer retries)."""
         return self._helicone_max_retries
+
+    @property
+    def prompts(self) -> PromptRegistry:
+        """The prompt registry in this client's store (see docs/prompts.md)."""
+        from ..prompts import PromptRegistry
+
+        runtime = self._helicone_runtime
+        return PromptRegistry(runtime.store, clock=runtime.clock)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every logged call so far is written to the store."""

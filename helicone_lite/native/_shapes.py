@@ -14,6 +14,7 @@ __all__ = [
     "anthropic_complete",
     "anthropic_final",
     "anthropic_model",
+    "anthropic_prompt",
     "anthropic_usage",
     "anthropic_usage_of",
     "gemini_complete",
@@ -78,6 +79,31 @@ def anthropic_model(events: Sequence[Any]) -> str | None:
 
 def anthropic_complete(events: Sequence[Any]) -> bool:
     return any(getattr(event, "type", None) == "message_stop" for event in events)
+
+
+def anthropic_prompt(params: dict[str, Any]) -> dict[str, Any]:
+    """A body rendered from a stored prompt, in Messages' shape: system (and developer)
+    messages move to ``system``, after any ``system`` the call gave."""
+    out = dict(params)
+    kept: list[Any] = []
+    system: list[dict[str, Any]] = []
+    for message in out.get("messages") or ():
+        role = message.get("role") if isinstance(message, dict) else None
+        if role in ("system", "developer"):
+            content = message.get("content")
+            if isinstance(content, str):
+                system.append({"type": "text", "text": content})
+            else:
+                system.extend(content or ())
+        else:
+            kept.append(message)
+    if system:
+        given = out.get("system")
+        if isinstance(given, str):
+            given = [{"type": "text", "text": given}]
+        out["system"] = [*system, *(given or ())]
+    out["messages"] = kept
+    return out
 
 
 # -- Gemini -----------------------------------------------------------------------------------

@@ -223,3 +223,37 @@ def test_the_sdks_are_imported_on_first_use_only() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[False, False] [True, False]"
+
+
+async def test_a_registry_prompt_renders_into_messages_and_system(claude: Claude) -> None:
+    claude.client.prompts.create(
+        "triage",
+        messages=[
+            {"role": "system", "content": "You triage for {{hc:department:string}}."},
+            {"role": "user", "content": "Context: {{hc:department:string}} ward."},
+        ],
+        model="claude-haiku-4-5",
+        temperature=0.1,
+    )
+    message = await claude.create(
+        model=MODEL,
+        max_tokens=50,
+        system="Be brief.",
+        messages=HI,
+        extra_headers={"Helicone-Prompt-Id": "triage"},
+        helicone={"prompt_inputs": {"department": "cardiology"}},
+    )
+    assert isinstance(message, anthropic.types.Message)
+    [wire] = [r.json for r in claude.fake.requests if r.inference]
+    assert wire["model"] == MODEL and wire["temperature"] == 0.1
+    assert wire["system"] == [
+        {"type": "text", "text": "You triage for cardiology."},
+        {"type": "text", "text": "Be brief."},
+    ]
+    assert wire["messages"] == [
+        {"role": "user", "content": "Context: cardiology ward."},
+        {"role": "user", "content": "Hi"},
+    ]
+    [row] = claude.rows()
+    assert (row["prompt_id"], row["prompt_version"]) == ("triage", 1)
+    assert json.loads(row["request_body"])["messages"] == wire["messages"]
