@@ -69,9 +69,7 @@ def _split_init(
     defaults = defaults.merge(header_opts)
     if store is not None and not isinstance(store, Store):
         store = Store(store)
-    check_unknown_headers(
-        given_headers, strict=configured.strict_headers
-    )  # a typo: an error now, not per call
+    check_unknown_headers(given_headers, strict=configured.strict_headers)  # a typo: an error now, not per call
     if runtime is None:
         assert settings is not None
         runtime = Runtime(settings, store)

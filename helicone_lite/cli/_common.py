@@ -60,7 +60,9 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
 
     database = database_of(args)
     if not create and isinstance(database, Path) and not database.is_file():
-        raise CliError(f"no store at {database}; run your app with helicone_lite.Client(...) first")
+        raise CliError(
+            f"no store at {database}; run your app with helicone_lite.Client(...) first"
+        )
     return Store(database)
 
 

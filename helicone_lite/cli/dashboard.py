@@ -20,9 +20,7 @@ def register(subparsers: Any) -> None:
         description="Serve the dashboard over the local store (loopback only unless --host).",
     )
     parser.add_argument("--home", default=argparse.SUPPRESS, help="the helicone_lite home")
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
-    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default: 8787)")
     parser.add_argument(
         "--token", help="require this token (generated and printed for a non-loopback --host)"

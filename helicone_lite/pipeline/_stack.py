@@ -174,7 +174,8 @@ def _checked(value: object, layer: Interceptor) -> Result:
 
 def _not_an_effect(value: object, layer: Interceptor) -> TypeError:
     return TypeError(
-        f"{type(layer).__name__}.handle yielded {value!r}; a flow yields Forward, Sleep or Blocking"
+        f"{type(layer).__name__}.handle yielded {value!r}; a flow yields Forward, Sleep or "
+        "Blocking"
     )
 
 

@@ -124,7 +124,9 @@ def move_pointer(
     )
     (deployment_id,) = cursor.fetchone()
     conn.execute("UPDATE prompts SET updated_at = ? WHERE id = ?", (now, prompt_id))
-    return Deployment(prompt_id, environment, before, after, action, now, int(deployment_id))
+    return Deployment(
+        prompt_id, environment, before, after, action, now, int(deployment_id)
+    )
 
 
 def replay(moves: Sequence[tuple[str, int]]) -> list[int]:

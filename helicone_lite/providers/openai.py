@@ -116,11 +116,7 @@ class OpenAIAdapter:
 
         if self._use_origin:  # the user's own client (or a fallback URL)
             gateway = getattr(call.origin, "helicone_gateway", None)
-            if (
-                self._to_origin(call)
-                and gateway is not None
-                and not getattr(call.origin, "api_key", "")
-            ):
+            if self._to_origin(call) and gateway is not None and not getattr(call.origin, "api_key", ""):
                 # built with a Helicone base URL and no provider key: the Helicone key is
                 # never sent, so say which variable is missing (providers/_gateway.py)
                 raise ProviderNotConfigured(

@@ -51,7 +51,9 @@ class Buckets(Protocol):
     def close(self) -> None: ...
 
 
-def open_buckets(home: Path, *, redis_url: str | None = None, timeout: float = 2.0) -> Buckets:
+def open_buckets(
+    home: Path, *, redis_url: str | None = None, timeout: float = 2.0
+) -> Buckets:
     """Redis when ``redis_url`` is set, else ``<home>/ratelimit.db``."""
     if redis_url:
         from ._redis import RedisBuckets

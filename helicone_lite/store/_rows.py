@@ -133,7 +133,10 @@ class RowPreparer:
                 )
         names = [keys[i] for i in keep]
         verb = "INSERT OR IGNORE" if table == "requests" else "INSERT OR REPLACE"
-        sql = f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        sql = (
+            f"{verb} INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
         return sql, (None if len(keep) == len(keys) else keep)
 
     def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> None:
