@@ -20,6 +20,7 @@ from google import genai
 from google.genai import errors, types
 from google.genai.models import AsyncModels, Models
 
+from .._errors import OptionsError
 from .._response import merge_headers
 from .._streams import AsyncHeliconeStream, HeliconeStream
 from ..options import Options
@@ -137,9 +138,17 @@ class Gemini(NativeHelicone, genai.Client):
         if stream:
             params["stream"] = True
         carried = parse_kwargs(helicone) if helicone is not None else None
-        return self._helicone_native_call(
+        call = self._helicone_native_call(
             kind, params, raw_headers, carried, {"sdk": (contents, sent)}, _ADAPTER
         )
+        if call.options.prompt_id is not None:  # never dropped silently
+            raise OptionsError(
+                "prompt_id",
+                call.options.prompt_id,
+                "no prompt on a Gemini client (its contents take no chat template; use "
+                "helicone_lite.Client with a gemini model)",
+            )
+        return call
 
     def _helicone_generate(
         self, kind: str, model: str, contents: Any, config: Any, helicone: Any, stream: bool
