@@ -257,3 +257,19 @@ async def test_a_registry_prompt_renders_into_messages_and_system(claude: Claude
     [row] = claude.rows()
     assert (row["prompt_id"], row["prompt_version"]) == ("triage", 1)
     assert json.loads(row["request_body"])["messages"] == wire["messages"]
+
+
+def test_no_key_fails_as_anthropic_does(
+    monkeypatch: pytest.MonkeyPatch, fake_provider: FakeProvider, home: Path
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    failures = []
+    for make in (anthropic.Anthropic, helicone_lite.Anthropic):
+        extra = {"home": home} if make is helicone_lite.Anthropic else {}
+        client = make(base_url=fake_provider.anthropic_base_url, **extra)
+        with pytest.raises(Exception) as err:
+            client.messages.create(model=MODEL, max_tokens=5, messages=HI)
+        failures.append((type(err.value), str(err.value)))
+        client.close()
+    assert failures[0] == failures[1] and failures[0][0] is TypeError
+    assert fake_provider.requests == []
