@@ -273,3 +273,25 @@ def test_no_key_fails_as_anthropic_does(
         client.close()
     assert failures[0] == failures[1] and failures[0][0] is TypeError
     assert fake_provider.requests == []
+
+
+async def test_with_streaming_response_and_a_raw_stream(claude: Claude) -> None:
+    messages = claude.client.messages
+    if claude.mode == "sync":
+        with messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=HI
+        ) as response:
+            assert response.headers["Helicone-Id"] and response.parse().content
+        raw = messages.with_raw_response.create(model=MODEL, max_tokens=5, messages=HI, stream=True)
+        events = list(raw.parse())
+    else:
+        async with messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=HI
+        ) as response:
+            assert response.headers["Helicone-Id"] and (await response.parse()).content
+        raw = await messages.with_raw_response.create(
+            model=MODEL, max_tokens=5, messages=HI, stream=True
+        )
+        events = [e async for e in await raw.parse()]
+    assert raw.headers["Helicone-Id"] and events[-1].type == "message_stop"
+    assert [r["stream"] for r in claude.rows()] == [0, 1]
