@@ -15,7 +15,12 @@ from helicone_lite.testing import FakeProvider, Fault, Reply
 from .conftest import Gem, helicone_on_wire
 
 MODEL = "gemini-2.5-flash"
-HEADERS = {"Helicone-User-Id": "patient-7", "Helicone-Property-Feature": "triage"}
+HEADERS = {
+    "Helicone-User-Id": "patient-7",
+    "Helicone-Property-Feature": "triage",
+    "Helicone-Session-Id": "s-9",
+    "Helicone-Session-Path": "/intake",
+}
 
 
 async def test_generate_content_is_the_sdks_response_and_one_row(gem: Gem) -> None:
@@ -35,6 +40,7 @@ async def test_generate_content_is_the_sdks_response_and_one_row(gem: Gem) -> No
     assert (row["prompt_tokens"], row["completion_tokens"], row["status"]) == (20, 2, 200)
     assert row["cost_usd"] > 0 and row["response_model"] == MODEL
     assert row["user_id"] == "patient-7" and json.loads(row["properties"]) == {"feature": "triage"}
+    assert (row["session_id"], row["session_path"]) == ("s-9", "/intake")
     body = json.loads(row["request_body"])
     assert body["contents"] == "Capital of France?" and "http_options" not in body["config"]
     assert helicone_on_wire(gem.fake) == []
