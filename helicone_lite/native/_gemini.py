@@ -45,25 +45,27 @@ def _options_dict(value: Any) -> dict[str, Any]:
     return dumped
 
 
-def _split_config(config: Any) -> tuple[dict[str, Any], Mapping[str, Any] | None]:
-    """A call's config as a dict without ``Helicone-*`` headers, and those headers."""
+def _split_config(config: Any) -> tuple[Any, Mapping[str, Any] | None]:
+    """A call's config without ``Helicone-*`` headers (the caller's own object when it has
+    none), and those headers."""
     out = _options_dict(config)
     http = _options_dict(out.get("http_options"))
     headers = http.get("headers")
     if not isinstance(headers, Mapping) or not any(
         str(k).lower().startswith("helicone-") for k in headers
     ):
-        return out, None
+        return config, None
     _, rest = parse_headers(headers)
     http["headers"] = dict(rest or {})
     out["http_options"] = http
     return out, {k: v for k, v in headers.items() if str(k).lower().startswith("helicone-")}
 
 
-def _sent_config(call: Call, config: dict[str, Any]) -> dict[str, Any]:
+def _sent_config(call: Call, config: Any) -> Any:
     """The config this target sends: its headers and body overrides added."""
     if not call.target.headers and not call.target.body:
         return config
+    config = _options_dict(config)
     http = _options_dict(config.get("http_options"))
     if call.target.headers:
         http["headers"] = {**(http.get("headers") or {}), **call.target.headers}
@@ -131,7 +133,7 @@ class Gemini(NativeHelicone, genai.Client):
         self, kind: str, model: str, contents: Any, config: Any, helicone: Any, stream: bool
     ) -> Call:
         sent, raw_headers = _split_config(config)
-        logged = {k: v for k, v in sent.items() if k != "http_options"}
+        logged = {k: v for k, v in _options_dict(sent).items() if k != "http_options"}
         params: dict[str, Any] = {"model": model, "contents": contents}
         if logged:
             params["config"] = logged
@@ -201,7 +203,7 @@ class Gemini(NativeHelicone, genai.Client):
         arguments = {
             "model": call.target.model,
             "contents": contents,
-            "config": _sent_config(call, config) or None,
+            "config": _sent_config(call, config),
         }
         if call.kind != KIND:
             return Result(response=Models.count_tokens(self._models, **arguments))
@@ -220,7 +222,7 @@ class Gemini(NativeHelicone, genai.Client):
         arguments = {
             "model": call.target.model,
             "contents": contents,
-            "config": _sent_config(call, config) or None,
+            "config": _sent_config(call, config),
         }
         if call.kind != KIND:
             return Result(response=await AsyncModels.count_tokens(models, **arguments))
