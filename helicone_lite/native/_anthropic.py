@@ -30,6 +30,7 @@ from typing import Any
 import anthropic
 import httpx2
 import openai
+from pydantic import BaseModel
 from anthropic import APIResponse, AsyncAPIResponse, NotGiven, Omit
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic.resources.messages import AsyncMessages, Messages
@@ -76,7 +77,7 @@ class _AsyncStreamResponse(AsyncAPIResponse[Any]):
 
 
 # -- the request seam, shared by both clients ---------------------------------------------------
-def strip(options: Any) -> tuple[Any, Mapping[str, Any] | None, Options | None]:
+def strip(client: Any, options: Any) -> tuple[Any, Mapping[str, Any] | None, Options | None]:
     """``(options without Helicone headers, those headers, the carried helicone= options)``."""
     headers = options.headers
     if not isinstance(headers, Mapping) or not any(
@@ -84,7 +85,8 @@ def strip(options: Any) -> tuple[Any, Mapping[str, Any] | None, Options | None]:
     ):
         return options, None, None
     rest = dict(headers)
-    carried = rest.pop(OPTIONS_KEY, None)
+    ticket = rest.pop(OPTIONS_KEY, None)
+    carried = None if ticket is None else client._helicone_take(ticket)
     helicone = {k: v for k, v in rest.items() if str(k).lower().startswith("helicone-")}
     _, kept = parse_headers(rest)
     stripped = options.model_copy()
@@ -93,7 +95,7 @@ def strip(options: Any) -> tuple[Any, Mapping[str, Any] | None, Options | None]:
 
 
 def _call(client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Call:
-    options, raw_headers, carried = strip(options)
+    options, raw_headers, carried = strip(client, options)
     kind = endpoint_kind(options.method, options.url.removeprefix("/v1/"))
     params = {k: v for k, v in params_of(options).items() if not isinstance(v, _UNSET)}
     if isinstance(options.extra_json, Mapping):
@@ -147,12 +149,16 @@ def _mode(options: Any) -> str | None:
     return headers.get(RAW_RESPONSE_HEADER) if isinstance(headers, Mapping) else None
 
 
-def _hit_value(result: Result, options: Any) -> Any:
-    """A replayed answer, parsed as the SDK would have (``messages.parse``'s post parser)."""
+def _hit_value(result: Result, options: Any, cast_to: Any) -> Any:
+    """A replayed answer, parsed as the SDK would have: as the type the request asked for
+    (``beta.messages`` asks for ``BetaMessage``), through ``messages.parse``'s post parser."""
+    value = result.response
+    if result.http is not None:
+        return value
+    if isinstance(cast_to, type) and issubclass(cast_to, BaseModel) and type(value) is not cast_to:
+        value = cast_to.model_validate(value.model_dump(mode="json", exclude_unset=True))
     post = options.post_parser
-    if result.http is None and callable(post):
-        return post(result.response)
-    return result.response
+    return post(value) if callable(post) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +191,7 @@ def deliver(client: Any, call: Call, result: Result, types: _Types) -> Any:
     mode = _mode(options)
     if result.stream is None:
         if not mode:
-            return _hit_value(result, options)
+            return _hit_value(result, options, cast_to)
         return types.response(
             raw=http, cast_to=cast_to, client=client, stream=False, stream_cls=None, options=options
         )
@@ -360,30 +366,30 @@ class _Messages(Messages):
     ``helicone=`` (the same options as the ``Helicone-*`` headers)."""
 
     def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return super().create(**carry(kwargs, helicone))
+        return super().create(**carry(self._client, kwargs, helicone))
 
     def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return super().stream(**carry(kwargs, helicone))
+        return super().stream(**carry(self._client, kwargs, helicone))
 
     def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return super().parse(**carry(kwargs, helicone))
+        return super().parse(**carry(self._client, kwargs, helicone))
 
     def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return super().count_tokens(**carry(kwargs, helicone))
+        return super().count_tokens(**carry(self._client, kwargs, helicone))
 
 
 class _AsyncMessages(AsyncMessages):
     async def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return await super().create(**carry(kwargs, helicone))
+        return await super().create(**carry(self._client, kwargs, helicone))
 
     def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return super().stream(**carry(kwargs, helicone))
+        return super().stream(**carry(self._client, kwargs, helicone))
 
     async def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return await super().parse(**carry(kwargs, helicone))
+        return await super().parse(**carry(self._client, kwargs, helicone))
 
     async def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:
-        return await super().count_tokens(**carry(kwargs, helicone))
+        return await super().count_tokens(**carry(self._client, kwargs, helicone))
 
 
 def _headers_at(kwargs: dict[str, Any]) -> tuple[Any, Any]:

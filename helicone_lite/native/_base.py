@@ -8,6 +8,7 @@ provider's own types; the stack's layers read it through the kinds table (``_kin
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,15 +31,19 @@ __all__ = ["OPTIONS_KEY", "NativeAdapter", "NativeHelicone", "carry", "split_ini
 #: the ``extra_headers`` key that carries a call's ``helicone=`` options from a resource method
 #: to the client's request seam (removed there, never sent)
 OPTIONS_KEY = "x-helicone-lite-options"
+_LEFT_MAX = 4096
 
 
-def carry(kwargs: dict[str, Any], helicone: Options | Mapping[str, Any] | None) -> dict[str, Any]:
-    """``kwargs`` with ``helicone=`` parsed (an :class:`OptionsError` now, not later) and put in
-    ``extra_headers`` under :data:`OPTIONS_KEY`."""
+def carry(
+    client: NativeHelicone, kwargs: dict[str, Any], helicone: Options | Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """``kwargs`` with ``helicone=`` parsed (an :class:`OptionsError` now, not later) and left
+    with the client; ``extra_headers`` carries its ticket (a header value must be text: the
+    SDK builds headers before the request reaches the client's seam)."""
     if helicone is None:
         return kwargs
     headers = dict(kwargs.get("extra_headers") or {})
-    headers[OPTIONS_KEY] = parse_kwargs(helicone)
+    headers[OPTIONS_KEY] = client._helicone_leave(parse_kwargs(helicone))
     kwargs["extra_headers"] = headers
     return kwargs
 
@@ -97,6 +102,18 @@ class NativeHelicone:
         self._helicone_runtime = init.runtime
         self._helicone_defaults = init.defaults
         self._helicone_max_retries = init.max_retries
+        # helicone= options between a resource method and the request seam, by ticket
+        self._helicone_left: dict[str, Options] = {}
+
+    def _helicone_leave(self, options: Options) -> str:
+        ticket = secrets.token_hex(8)
+        if len(self._helicone_left) > _LEFT_MAX:  # requests never made (a stream not entered)
+            self._helicone_left.clear()
+        self._helicone_left[ticket] = options
+        return ticket
+
+    def _helicone_take(self, ticket: object) -> Options | None:
+        return self._helicone_left.pop(str(ticket), None)
 
     @property
     def helicone_defaults(self) -> Options:

@@ -295,3 +295,29 @@ async def test_with_streaming_response_and_a_raw_stream(claude: Claude) -> None:
         events = [e async for e in await raw.parse()]
     assert raw.headers["Helicone-Id"] and events[-1].type == "message_stop"
     assert [r["stream"] for r in claude.rows()] == [0, 1]
+
+
+async def test_parse_and_beta_are_rebuilt_as_asked_on_a_cache_hit(claude: Claude) -> None:
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        answer: str
+
+    claude.fake.script(MODEL, Reply(text='{"answer": "Paris"}'))
+    cached = {"cache_enabled": True}
+    messages, beta = claude.client.messages, claude.client.beta.messages
+    for _ in range(2):
+        parsed = messages.parse(
+            model=MODEL, max_tokens=50, messages=HI, output_format=Answer, helicone=cached
+        )
+        from_beta = beta.create(
+            model=MODEL,
+            max_tokens=50,
+            messages=HI,
+            extra_headers={"Helicone-Cache-Enabled": "true"},
+        )
+        if claude.mode == "async":
+            parsed, from_beta = await parsed, await from_beta
+        assert parsed.parsed_output == Answer(answer="Paris")
+        assert type(from_beta).__name__ == "BetaMessage"
+    assert [r["cache_status"] for r in claude.rows()] == ["MISS", "MISS", "HIT", "HIT"]
