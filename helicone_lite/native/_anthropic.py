@@ -30,10 +30,10 @@ from typing import Any
 import anthropic
 import httpx2
 import openai
-from pydantic import BaseModel
 from anthropic import APIResponse, AsyncAPIResponse, NotGiven, Omit
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic.resources.messages import AsyncMessages, Messages
+from pydantic import BaseModel
 
 from .._endpoints import endpoint_kind, params_of
 from .._response import merge_headers

@@ -35,7 +35,7 @@ _LEFT_MAX = 4096
 
 
 def carry(
-    client: NativeHelicone, kwargs: dict[str, Any], helicone: Options | Mapping[str, Any] | None
+    client: Any, kwargs: dict[str, Any], helicone: Options | Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """``kwargs`` with ``helicone=`` parsed (an :class:`OptionsError` now, not later) and left
     with the client; ``extra_headers`` carries its ticket (a header value must be text: the
