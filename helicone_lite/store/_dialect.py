@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PostgresDialect", "placeholders"]
+__all__ = ["PostgresDialect", "StagedInsert", "placeholders"]
 
 _INSERT_OR = re.compile(
     r"^\s*(?:INSERT\s+OR\s+(?P<verb>REPLACE|IGNORE)|(?P<replace>REPLACE))\s+INTO\s+"
@@ -103,6 +104,44 @@ def _literal_end(sql: str, start: int, quote: str) -> int:
 
 def _escape(text: str, escape_percent: bool) -> str:
     return text.replace("%", "%%") if escape_percent else text
+
+
+@dataclass(frozen=True)
+class StagedInsert:
+    """One statement shape of a batch, written as ``COPY`` + ``INSERT ... SELECT``.
+
+    The rows are copied into ``stage`` (a session-local table with ``table``'s column
+    types and no constraints, emptied at every commit), then moved with ``insert``, which
+    keeps the statement's conflict rule (``ON CONFLICT DO NOTHING`` for ``INSERT OR
+    IGNORE``, ``DO UPDATE`` for ``INSERT OR REPLACE``). ``keys``: positions of the primary
+    key in a row, when rows must be made unique first (``DO UPDATE`` cannot touch a row
+    twice in one statement; the last row wins, as with SQLite's ``REPLACE``).
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    tail: str
+    keys: tuple[int, ...]
+
+    @property
+    def stage(self) -> str:
+        return f"helicone_lite_stage_{self.table}"
+
+    @property
+    def create_stage(self) -> str:
+        return (
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ON COMMIT DELETE ROWS"
+            f" AS SELECT * FROM {self.table} WITH NO DATA"
+        )
+
+    @property
+    def copy(self) -> str:
+        return f"COPY {self.stage} ({', '.join(self.columns)}) FROM STDIN"
+
+    @property
+    def insert(self) -> str:
+        names = ", ".join(self.columns)
+        return f"INSERT INTO {self.table} ({names}) SELECT {names} FROM {self.stage}{self.tail}"
 
 
 class PostgresDialect:
@@ -185,6 +224,26 @@ class PostgresDialect:
                 positions if len(positions) == len(keys) else ()
             )
         return head, ()
+
+    def staged(self, sql: str) -> StagedInsert:
+        """``sql`` (one SQLite ``INSERT [OR REPLACE|IGNORE] ... VALUES (?, ...)``) as a COPY
+        into a staging table and one ``INSERT ... SELECT`` from it (see ``StagedInsert``).
+        """
+        match = _INSERT_OR.match(sql) or _INSERT.match(sql)
+        if match is None:
+            raise ValueError(f"not an INSERT statement: {sql[:60]!r}")
+        table = match.group("table")
+        columns = tuple(c.strip() for c in match.group("columns").split(",") if c.strip())
+        verb = (match.groupdict().get("verb") or "").upper()
+        tail, keys = "", ()
+        if verb == "IGNORE":
+            tail = " ON CONFLICT DO NOTHING"
+        elif verb == "REPLACE" or match.groupdict().get("replace"):
+            tail = self.upsert_clause(table, list(columns))
+            wanted = self._keys.get(table, ())
+            keys = tuple(columns.index(k) for k in wanted if k in columns)
+            keys = keys if len(keys) == len(wanted) else ()
+        return StagedInsert(table, columns, tail, keys)
 
     def upsert_clause(self, table: str, columns: list[str]) -> str:
         """`` ON CONFLICT (pk) DO UPDATE SET ...``: SQLite's REPLACE, for a row's columns."""
