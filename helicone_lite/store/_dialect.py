@@ -295,7 +295,8 @@ class PostgresDialect:
         table = match.group("table")
         columns = tuple(c.strip() for c in match.group("columns").split(",") if c.strip())
         verb = (match.groupdict().get("verb") or "").upper()
-        tail, keys = "", ()
+        tail = ""
+        keys: tuple[int, ...] = ()
         if verb == "IGNORE":
             tail = " ON CONFLICT DO NOTHING"
         elif verb == "REPLACE" or match.groupdict().get("replace"):
