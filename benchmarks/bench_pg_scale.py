@@ -10,7 +10,9 @@ stopped at the end; each part runs in a schema of its own.
 * **Writer**: ``--requests`` requests per process through ``Store.write`` + ``flush`` (each
   with two properties: three table rows), from one process and from four at once. Printed:
   requests/s and table rows/s (wall time from the first write to the last flush), and the
-  caller's cost of ``Store.write``, timed in blocks of 100 calls (median and p95 per call).
+  caller's cost of ``Store.write``, timed in blocks of 100 calls (median and p95 per call),
+  and the CPU time per request in the writing processes and in the server's processes (read
+  from /proc: what the rate would be on idle cores, whatever else the machine runs).
 * **Reports and pages**: the store of ``bench_reports.py`` (90 days of a triage app: 2,000
   users, 8 models, sessions of 20, 3 properties a request, scores), ``-n`` requests copied
   into the real schema with the indexes dropped and built again afterwards (as
@@ -59,7 +61,7 @@ def _writer(url: str, requests: int, start: Any, out: Any) -> None:
     store.query("SELECT 1")  # connected and migrated before the clock starts
     rows = [_row(i) for i in range(requests)]
     start.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     blocks = []
     for first in range(0, requests, BLOCK):
         t = time.perf_counter()
@@ -67,10 +69,10 @@ def _writer(url: str, requests: int, start: Any, out: Any) -> None:
             store.write("requests", row)
         blocks.append((time.perf_counter() - t) / BLOCK)
     store.flush()
-    ended = time.perf_counter()
+    ended, cpu = time.perf_counter(), time.process_time() - cpu
     dropped = store.stats()["dropped"]
     store.close()
-    out.put((began, ended, dropped, blocks))
+    out.put((began, ended, dropped, blocks, cpu))
 
 
 def writer(url: str, processes: int, requests: int) -> dict[str, float]:
@@ -82,8 +84,10 @@ def writer(url: str, processes: int, requests: int) -> dict[str, float]:
     ]
     for worker in workers:
         worker.start()
+    server_cpu = _server_cpu(url)
     start.set()
     results = [out.get() for _ in workers]
+    server_cpu = _server_cpu(url) - server_cpu
     for worker in workers:
         worker.join()
     began = min(r[0] for r in results)
@@ -94,12 +98,49 @@ def writer(url: str, processes: int, requests: int) -> dict[str, float]:
         stored = store.query("SELECT count(*) AS n FROM requests")[0]["n"]
     assert stored >= total, (stored, total)
     blocks = sorted(b for r in results for b in r[3])
+    client_cpu = sum(r[4] for r in results)
     return {
+        "client_cpu_us": client_cpu / total * 1e6,
+        "server_cpu_us": server_cpu / total * 1e6,
         "requests_s": total / (ended - began),
         "rows_s": 3 * total / (ended - began),
         "write_us_median": statistics.median(blocks) * 1e6,
         "write_us_p95": blocks[int(0.95 * (len(blocks) - 1))] * 1e6,
     }
+
+
+def _server_cpu(url: str) -> float:
+    """CPU seconds used so far by the server: its postmaster's children, live (utime + stime)
+    and exited (the postmaster's cutime + cstime), read from /proc; NaN when the server is
+    not on this machine or not readable."""
+    import os
+
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+            postmaster = int(_stat((row or (0,))[0])[1])
+        tick = os.sysconf("SC_CLK_TCK")
+        own = _stat(postmaster)
+        total = (int(own[13]) + int(own[14])) / tick
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    fields = _stat(int(entry))
+                except OSError:
+                    continue
+                if int(fields[1]) == postmaster:
+                    total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+    except (OSError, psycopg.Error, IndexError, ValueError):
+        return float("nan")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name (fields[1] is the parent's pid)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
 
 
 # --- the large store ---
@@ -209,7 +250,9 @@ def run(server: str, args: argparse.Namespace) -> None:
             f"writer, {processes} process(es) x {args.requests:,} requests:"
             f" {got['requests_s']:,.0f} requests/s = {got['rows_s']:,.0f} table rows/s;"
             f" Store.write {got['write_us_median']:.1f} us median,"
-            f" {got['write_us_p95']:.1f} us p95 per call",
+            f" {got['write_us_p95']:.1f} us p95 per call; CPU per request:"
+            f" {got['client_cpu_us']:.0f} us in the writing process(es),"
+            f" {got['server_cpu_us']:.0f} us in the server",
             flush=True,
         )
     if args.writer_only:
