@@ -195,6 +195,22 @@ def _copy(cur: Any, url: str, rows: Iterator[Any], columns: str, n: int) -> None
             print(f"\r  copied {i + 1:,} / {n:,}", end="", flush=True)
 
 
+def sizes(url: str, n: int) -> str:
+    """Table and index bytes per request (for extrapolating to larger stores)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid) FROM pg_class c"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"
+            " AND c.relname IN ('requests', 'request_properties', 'scores')"
+        ).fetchall()
+    return "sizes per request: " + "; ".join(
+        f"{name} {table / n:,.0f} B table + {index / n:,.0f} B indexes"
+        for name, table, index in rows
+    )
+
+
 def reports_table(url: str, repeat: int) -> list[tuple[str, float]]:
     from bench_reports import _measure, cases
 
@@ -260,6 +276,7 @@ def run(server: str, args: argparse.Namespace) -> None:
     url = _schema(server, "bench_large")
     print(f"populating {args.n:,} requests ...", flush=True)
     print(f"populated in {populate(url, args.n):.0f} s", flush=True)
+    print(sizes(url, args.n), flush=True)
     print(f"reports (best of {args.repeat}):", flush=True)
     reports_table(url, args.repeat)
     print(f"dashboard pages (median of {args.repeat}; last 7 days, all 90 days):", flush=True)
