@@ -90,8 +90,14 @@ class PgConnection:
     def executemany(self, sql: str, parameters: Iterable[Params], /) -> Any:
         cursor = self.raw.cursor()
         rows = [self.dialect.prepare(sql, bind(p)) for p in parameters]
-        if rows:
-            cursor.executemany(rows[0][0], [p for _, p in rows])
+        start = 0
+        while start < len(rows):  # runs of one spelling, in order (``x IS ?`` and None differ)
+            text = rows[start][0]
+            end = start + 1
+            while end < len(rows) and rows[end][0] == text:
+                end += 1
+            cursor.executemany(text, [p for _, p in rows[start:end]])
+            start = end
         return cursor
 
     @property

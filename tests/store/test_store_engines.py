@@ -257,3 +257,17 @@ def test_is_parameter_is_an_index_condition_on_postgres(postgres_url: str) -> No
             ).fetchall()
     text = "\n".join(str(row[0]) for row in plan)
     assert "Index Cond: (user_id = 'u1'::text)" in text, text
+
+
+def test_executemany_with_is_parameter_and_none(any_store: Store, make_row: RowFactory) -> None:
+    """One ``executemany`` whose ``x IS ?`` gets a value in one row and None in the next (two
+    spellings on PostgreSQL) updates each row as SQLite does."""
+    any_store.write("requests", make_row(id="a", user_id="u1", model="m"))
+    any_store.write("requests", make_row(id="b", user_id=None, model="m"))
+    any_store.flush()
+    with any_store.transaction() as conn:
+        conn.executemany(
+            "UPDATE requests SET model = ? WHERE user_id IS ?", [("one", "u1"), ("none", None)]
+        )
+    got = any_store.query("SELECT id, model FROM requests ORDER BY id")
+    assert got == [{"id": "a", "model": "one"}, {"id": "b", "model": "none"}]
