@@ -177,3 +177,24 @@ def test_a_postgres_url_is_not_a_file_path(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(OptionsError, match="database_url"):
         create_app(home=tmp_path, database_url="mysql://db/x")
     assert list(tmp_path.rglob("*")) == []  # no 'postgresql:' directory, no SQLite file
+
+
+def test_pages_in_chromium_over_postgres(pg_crafted: str, tmp_path: Path, page: Any) -> None:
+    """The users list and a user's page (the ones the IS ? translation broke) in a real
+    Chromium over PostgreSQL: drawn, no console error, stored XSS inert."""
+    from .conftest import _serve
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    app = create_app(home=tmp_path, database_url=pg_crafted, clock=lambda: NOW)
+    for url in _serve(app):
+        for path, heading in (
+            ("/users", "Users"),
+            ("/users/" + quote(f"{XSS}2", safe=""), f"User {XSS}2"),
+            ("/requests?range=all", "Requests"),
+        ):
+            page.goto(url + path)
+            expect(page.locator("h1")).to_have_text(heading)
+            expect(page.locator("[data-chart]:not([data-drawn])")).to_have_count(0)
+            assert page.evaluate("window.__xss") is None, path
+        assert page.locator("table tbody tr").count() > 0
+    assert page.errors == []
