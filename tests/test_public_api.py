@@ -193,6 +193,7 @@ PUBLIC: dict[str, list[str]] = {
         "SessionRequest",
         "SessionRow",
         "SessionTree",
+        "ThreatRow",
         "UnknownRequestError",
         "UnknownSessionError",
         "UserRow",
