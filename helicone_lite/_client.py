@@ -68,7 +68,9 @@ def _split_init(
     if rest is not None:
         kwargs["default_headers"] = rest
     if migrated is not None:  # the client's upstream, chosen once: not again on every call
-        header_opts = replace(header_opts, target_url=None, openai_api_base=None, target_provider=None)
+        header_opts = replace(
+            header_opts, target_url=None, openai_api_base=None, target_provider=None
+        )
     defaults = defaults.merge(header_opts)
     if store is not None and not isinstance(store, Store):
         store = Store(store)
