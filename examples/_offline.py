@@ -20,6 +20,20 @@ if not os.environ.get("OPENAI_API_KEY"):
     _fake.start()
     atexit.register(_fake.stop)
     os.environ.update(_fake.env())
+    # the examples are written for Helicone's AI gateway: a Helicone key that must never leave
+    # the process (checked at exit against every request the fake provider received)
+    os.environ.setdefault("HELICONE_API_KEY", "sk-helicone-offline-example-key")
+
+    def _helicone_key_stayed_home() -> None:
+        key = os.environ["HELICONE_API_KEY"]
+        leaked = [
+            r.path for r in _fake.requests if any(key in v for v in r.headers.values())
+        ]
+        if leaked:
+            raise SystemExit(f"the Helicone key was sent to a provider: {leaked}")
+        print(f"(offline: {len(_fake.requests)} provider requests, none carried the Helicone key)")
+
+    atexit.register(_helicone_key_stayed_home)  # runs before _fake.stop (atexit is LIFO)
     os.environ.setdefault("HELICONE_LITE_HOME", tempfile.mkdtemp(prefix="helicone-lite-example-"))
     print(
         f"(offline: using the fake provider at {_fake.url}; log in {os.environ['HELICONE_LITE_HOME']})"

@@ -7,12 +7,16 @@ the call it came from, so the money saved can be read from the log.
     python examples/caching.py
 """
 
+import os
+
 import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 from helicone_lite.cache import money_saved
 
-client = helicone_lite.Client()
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 
 
 def ask_about_diabetes() -> None:

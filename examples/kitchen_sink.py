@@ -4,11 +4,15 @@ Unchanged from the Helicone version but for the client line.
     python examples/kitchen_sink.py
 """
 
+import os
+
 import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
-client = helicone_lite.Client()  # was: OpenAI(base_url="https://ai-gateway.helicone.ai", ...)
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 
 for attempt in range(2):
     response = client.chat.completions.create(

@@ -7,11 +7,15 @@ against the built-in fake provider.
     python examples/multi_provider.py
 """
 
+import os
+
 import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
-client = helicone_lite.Client()
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 question = [{"role": "user", "content": "In two sentences: what is type 2 diabetes?"}]
 models = ["gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash"]
 

@@ -8,12 +8,16 @@ Runs offline against the built-in fake provider when no OPENAI_API_KEY is set:
     python examples/rate_limiting.py
 """
 
+import os
+
 import _offline  # fake provider when no OPENAI_API_KEY is set
 import openai
 
 import helicone_lite
 
-client = helicone_lite.Client()
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 question = [{"role": "user", "content": "What is diabetes?"}]
 
 

@@ -5,6 +5,8 @@ fake provider plays a bad afternoon for gpt-4o: rate limits, a blip, an outage.
     python examples/retry_fallback.py
 """
 
+import os
+
 import _offline  # fake provider when no OPENAI_API_KEY is set
 import openai
 
@@ -18,7 +20,9 @@ if fake is not None:
     # so helicone_lite does not wait; it falls back to Claude at once.
     fake.script("gpt-4o", Fault(status=429, retry_after=30), times=1)
 
-client = helicone_lite.Client()  # was: OpenAI(base_url="https://ai-gateway.helicone.ai", ...)
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 
 
 def path_of(request_id: str) -> None:

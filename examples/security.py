@@ -13,11 +13,13 @@ import openai
 
 import helicone_lite
 
+# the detectors, configured outside the code written for Helicone: a Llama Guard style judge
+# (or the `security` extra's local classifier); see docs/llm-security.md
+os.environ.setdefault("HELICONE_LITE_SECURITY_JUDGE_MODEL", "gpt-4o-mini")
+os.environ.setdefault("HELICONE_LITE_SECURITY_CLASSIFIER", "none")
+# as written for Helicone: only the class renamed
 client = helicone_lite.Client(
-    base_url="https://ai-gateway.helicone.ai",  # as written for Helicone: talks to OpenAI directly
-    api_key=os.getenv("HELICONE_API_KEY"),
-    security_judge_model="gpt-4o-mini",  # a Llama Guard style judge; or the `security` extra
-    security_classifier="none",
+    base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY")
 )
 fake = getattr(_offline, "_fake", None)
 SECURE = {"Helicone-LLM-Security-Enabled": "true", "Helicone-Prompt-Guard-Enabled": "true"}

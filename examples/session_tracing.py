@@ -7,6 +7,7 @@ Then, on the same log: ``helicone-lite sessions``, ``helicone-lite sessions show
 ``helicone-lite costs --by property:agent``.
 """
 
+import os
 import uuid
 
 import _offline  # fake provider when no OPENAI_API_KEY is set
@@ -14,7 +15,9 @@ from rich.console import Console
 
 import helicone_lite
 
-client = helicone_lite.Client()
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 session_id = str(uuid.uuid4())
 patient_id = "patient_12345"
 

@@ -4,11 +4,15 @@ and prompt versioning with five headers.
     python examples/triage_assistant.py
 """
 
+import os
+
 import _offline  # fake provider when no OPENAI_API_KEY is set
 
 import helicone_lite
 
-client = helicone_lite.Client()
+# as written for Helicone (OpenAI(...) with only the class renamed): calls go to each provider
+# directly, with its own key; the Helicone key never leaves the process
+client = helicone_lite.Client(base_url="https://ai-gateway.helicone.ai", api_key=os.getenv("HELICONE_API_KEY"))
 
 
 def triage_patient(patient_id: str, symptoms: str, department: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,10 @@ def _split_init(
     header_opts, rest = parse_headers(given_headers)
     if rest is not None:
         kwargs["default_headers"] = rest
+    if migrated is not None:  # the client's upstream, chosen once: not again on every call
+        header_opts = replace(
+            header_opts, target_url=None, openai_api_base=None, target_provider=None
+        )
     defaults = defaults.merge(header_opts)
     if store is not None and not isinstance(store, Store):
         store = Store(store)

@@ -197,6 +197,7 @@ PUBLIC: dict[str, list[str]] = {
         "SessionRequest",
         "SessionRow",
         "SessionTree",
+        "ThreatRow",
         "UnknownRequestError",
         "UnknownSessionError",
         "UserRow",

@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "helicone_lite.cli.prompts",
     "helicone_lite.cli.sessions",
     "helicone_lite.cli.users",
+    "helicone_lite.cli.threats",
     "helicone_lite.cli.properties",
     "helicone_lite.cli.costs",
     "helicone_lite.cli.reprice",

@@ -66,6 +66,19 @@ USERS = (
     Column("scores", fmt=scores_text, drop=9),
 )
 
+THREATS = (
+    Column("user_id", "user", fmt=_key),
+    Column("threats", kind="number", fmt=_count),
+    Column("blocked", kind="number", fmt=_count),
+    Column("flagged", kind="number", fmt=_count, drop=4),
+    Column("screened", kind="number", fmt=_count, drop=3),
+    Column("threat_rate", "rate", kind="number", fmt=percent, drop=5),
+    Column("top_category", "top category", fmt=lambda v: v or ""),
+    Column("max_score", "max score", kind="number", fmt=lambda v: "" if v is None else f"{v:.2f}", drop=6),
+    Column("last_at", "last", kind="time", fmt=when, drop=7),
+    Column("categories", fmt=lambda v: ", ".join(f"{k}={n}" for k, n in (v or {}).items()), drop=8),
+)
+
 NAMES = (
     Column("name", "property"),
     Column("requests", kind="number", fmt=_count),

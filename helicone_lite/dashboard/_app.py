@@ -46,6 +46,7 @@ def _routes() -> list[Route | Mount]:
         Route("/sessions/{session_id:path}", _sessions.session_detail, name="session"),
         Route("/users", _usage.users_list, name="users"),
         Route("/users/{user_id:path}", _usage.user_detail, name="user"),
+        Route("/threats", _usage.threats, name="threats"),
         Route("/properties", _usage.properties, name="properties"),
         Route("/prompts", _prompts.prompts_list, name="prompts"),
         Route("/prompts/{prompt_id}/{action}", _prompts.prompt_action, methods=["POST"]),

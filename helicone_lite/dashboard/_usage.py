@@ -11,18 +11,19 @@ from starlette.responses import Response
 from .._errors import OptionsError
 from ..reports import Filters
 from ..reports._source import source
+from ..reports._threats import SORTS as THREAT_SORTS
 from ..reports._usage import SORTS
 from ..store import Store, epoch_from_iso
 from ._web import page, params_of, render, state_of
 
-__all__ = ["properties", "user_detail", "users_list"]
+__all__ = ["properties", "threats", "user_detail", "users_list"]
 
 
-def _sort(request: Request, default: str) -> str:
+def _sort(request: Request, default: str, sorts: Any = SORTS) -> str:
     sort = request.query_params.get("sort") or default
-    if sort not in SORTS:
-        raise OptionsError("sort", sort, ", ".join(SORTS))
-    return sort
+    if sort not in sorts:
+        raise OptionsError("sort", sort, ", ".join(sorts))
+    return str(sort)
 
 
 @page
@@ -32,6 +33,23 @@ def users_list(request: Request) -> Response:
     rows = state.reports().users(params.filters, limit=200, sort=sort)
     context = {"title": "Users", "params": params, "rows": rows, "sort": sort, "sorts": list(SORTS)}
     return render(request, "users.html", context)
+
+
+@page
+def threats(request: Request) -> Response:
+    """Per user, the calls LLM security flagged or blocked (docs/llm-security.md)."""
+    state, params = state_of(request), params_of(request)
+    sort = _sort(request, "threats", THREAT_SORTS)
+    rows = state.reports().threats(params.filters, limit=200, sort=sort)
+    context = {
+        "title": "Threats",
+        "params": params,
+        "rows": rows,
+        "sort": sort,
+        "sorts": list(THREAT_SORTS),
+        "max_threats": max((r.threats for r in rows), default=0),
+    }
+    return render(request, "threats.html", context)
 
 
 @page

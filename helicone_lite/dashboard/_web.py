@@ -33,6 +33,7 @@ NAV = (
     ("/requests", "Requests", "list"),
     ("/sessions", "Sessions", "tree"),
     ("/users", "Users", "user"),
+    ("/threats", "Threats", "shield"),
     ("/properties", "Properties", "tag"),
     ("/prompts", "Prompts", "doc"),
     ("/scores", "Scores", "star"),

@@ -69,6 +69,10 @@ class Options:
     posthog_host: str | None = None
     posthog_event: str | None = None
     token_limit_handler: str | None = None
+    # the upstream of this call (providers/_target.py): an origin or API root, a provider name
+    target_url: str | None = None
+    openai_api_base: str | None = None
+    target_provider: str | None = None
 
     def merge(self, other: Options) -> Options:
         """``other``'s set values win; properties are united (``other`` wins per name)."""

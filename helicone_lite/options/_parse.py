@@ -238,23 +238,18 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("posthog_host", "Helicone-PostHog-Host", parse_http_url),
     _Spec("posthog_event", "Helicone-PostHog-Event", _text, MAX_TEXT),
     _Spec("token_limit_handler", "Helicone-Token-Limit-Exception-Handler", parse_token_handler),
+    # the call's upstream (providers/_target.py; on a client: providers/_gateway.py)
+    _Spec("target_url", "Helicone-Target-Url", parse_http_url),
+    _Spec("openai_api_base", "Helicone-OpenAI-Api-Base", parse_http_url),
+    _Spec("target_provider", "Helicone-Target-Provider", _text, MAX_TEXT),
 )
 
 _BY_HEADER = {spec.header.lower(): spec for spec in _SPECS}
 _BY_FIELD = {spec.field: spec for spec in _SPECS}
 _PROPERTY_PREFIX = "helicone-property-"
-# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped
-# (the target headers choose the upstream when given to the client: providers/_gateway.py).
+# Helicone headers that mean something only to Helicone's hosted proxy; accepted and dropped.
 # docs/headers.md lists every header of Helicone's directory and what we do with it.
-_PROXY_ONLY = frozenset(
-    {
-        "helicone-auth",
-        "helicone-target-url",
-        "helicone-target-provider",
-        "helicone-openai-api-base",
-        "helicone-stream-force-format",
-    }
-)
+_PROXY_ONLY = frozenset({"helicone-auth", "helicone-stream-force-format"})
 # An unknown header whose name asks for protection is an error, never silently ignored.
 _PROTECTIVE = ("security", "guard", "moderation", "limit", "safety", "pii", "redact", "block")
 

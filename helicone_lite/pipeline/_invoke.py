@@ -78,7 +78,7 @@ def build_call(
         kind=kind,
         params=body,
         options=options,
-        targets=runtime.registry.resolve(model, options) if targets is None else targets,
+        targets=_targets(runtime, model, options, origin, req) if targets is None else targets,
         origin=origin,
         request=req,
         started=started,
@@ -89,6 +89,18 @@ def build_call(
     if options.request_id is not None:  # used once: a reused id is refused, never overwritten
         runtime.request_ids.claim(options.request_id)
     return call
+
+
+def _targets(
+    runtime: Runtime, model: str, options: Options, origin: Any, request: Mapping[str, Any]
+) -> tuple[Target, ...]:
+    """The registry's targets, moved to the call's own upstream when it names one."""
+    targets = runtime.registry.resolve(model, options)
+    if options.target_url or options.openai_api_base or options.target_provider:
+        from ..providers._target import retarget
+
+        return retarget(runtime.registry, targets, options, origin, request)
+    return targets
 
 
 def _complete(options: Options, body: Mapping[str, Any]) -> Options:

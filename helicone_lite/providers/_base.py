@@ -6,11 +6,43 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from ..pipeline._call import Call, Result
 
-__all__ = ["Adapter", "ProviderConfig", "resolve_setting"]
+__all__ = ["Adapter", "ProviderConfig", "origin_of", "resolve_setting", "same_origin"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of ``url``, lower-cased, the scheme's default port filled in.
+
+    >>> origin_of("HTTPS://API.groq.com/openai/v1")
+    ('https', 'api.groq.com', 443)
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a non-numeric port: no origin matches it
+        return scheme, "", -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(a: str | None, b: str | None) -> bool:
+    """Whether two URLs share scheme, host and port (what a credential is scoped to).
+
+    >>> same_origin("https://api.groq.com/openai/v1", "https://API.groq.com:443")
+    True
+    >>> same_origin("https://api.groq.com", "https://api.groq.com.evil.test")
+    False
+    """
+    if not a or not b:
+        return False
+    left = origin_of(a)
+    return bool(left[1]) and left == origin_of(b)
 
 
 def resolve_setting(value: str | None, env: Sequence[str]) -> str | None:

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from .._errors import OptionsError
 from ._base import ProviderConfig
 
-__all__ = ["GatewayMigration", "is_helicone_url", "migrate_gateway"]
+__all__ = ["GatewayMigration", "is_helicone_key", "is_helicone_url", "migrate_gateway"]
 
 _log = logging.getLogger("helicone_lite")
 
@@ -150,9 +150,13 @@ def _choose_provider(
     explicit: tuple[str, str] | None,
     configs: Mapping[str, ProviderConfig],
 ) -> str:
-    named = (_header(headers, "helicone-target-provider") or "").lower()
+    given = _header(headers, "helicone-target-provider")
+    named = (given or "").lower()
     if named in configs:
         return named
+    if given is not None:
+        allowed = "a configured provider: " + ", ".join(sorted(configs))
+        raise OptionsError("Helicone-Target-Provider", given, allowed)
     if explicit is not None:
         return _provider_by_origin(explicit[1], configs) or "openai"
     mapped = HELICONE_HOSTS.get(_host(base_url))
@@ -189,7 +193,8 @@ def _upstream(
     return _OPENAI_DEFAULT
 
 
-def _is_helicone_key(key: str) -> bool:
+def is_helicone_key(key: str) -> bool:
+    """Whether ``key`` is a Helicone API key (never a provider's)."""
     return key.startswith(_HELICONE_KEY_PREFIXES) or key == os.environ.get("HELICONE_API_KEY")
 
 
@@ -202,10 +207,10 @@ def _provider_key(
     given = kwargs.get("api_key")
     helicone_auth = _header(headers, "helicone-auth") is not None
     provider_form = helicone_auth or not routes_by_model  # the proxies: api_key is the provider's
-    if isinstance(given, str) and given and not _is_helicone_key(given) and provider_form:
+    if isinstance(given, str) and given and not is_helicone_key(given) and provider_form:
         return given, "api_key"
     found = config.resolved_api_key() if config else None
-    if found and not _is_helicone_key(found):
+    if found and not is_helicone_key(found):
         return found, "environment"
     return None, "missing"
 

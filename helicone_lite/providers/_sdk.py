@@ -16,7 +16,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ..pipeline._call import Call, Result
-from ._base import ProviderConfig
+from ._base import ProviderConfig, same_origin
 from ._errors import ProviderNotConfigured
 from .openai import OpenAIAdapter
 
@@ -64,7 +64,12 @@ class SDKAdapter:
         self._origin = OpenAIAdapter(config, use_origin=True)
 
     # -- configuration ------------------------------------------------------------------
-    def api_key(self) -> str | None:
+    def api_key(self, call: Call | None = None) -> str | None:
+        """This provider's key; for a target with a ``base_url`` of its own (a per-call
+        ``Helicone-Target-Url``), only when that URL has the origin of the provider's."""
+        own = call.target.base_url if call is not None else None
+        if own is not None and not same_origin(own, self._config.resolved_base_url()):
+            return None
         return self._config.resolved_api_key()
 
     def base_url(self, call: Call) -> str:
@@ -85,7 +90,7 @@ class SDKAdapter:
             return
         if call.kind not in self.kinds:
             raise OptionsError("model", call.model, f"a model that serves {call.kind}")
-        if self.api_key() is None:
+        if self.api_key(call) is None:
             env = self._config.api_key_env
             raise ProviderNotConfigured(self.provider, call.target.model, "API key", env)
 
@@ -95,11 +100,11 @@ class SDKAdapter:
     def fingerprint(self, call: Call) -> str:
         if self._via_origin(call):
             return self._origin.fingerprint(call)
-        return hashlib.sha256((self.api_key() or "").encode()).hexdigest()[:16]
+        return hashlib.sha256((self.api_key(call) or "").encode()).hexdigest()[:16]
 
     # -- SDK clients, built once -------------------------------------------------------------
     def _client(self, call: Call) -> Any:
-        where = (self.base_url(call), self.api_key() or "")
+        where = (self.base_url(call), self.api_key(call) or "")
         with self._lock:
             client = self._sync.get(where)
             if client is None:
@@ -107,7 +112,7 @@ class SDKAdapter:
             return client
 
     def _aclient(self, call: Call) -> Any:
-        where = (self.base_url(call), self.api_key() or "")
+        where = (self.base_url(call), self.api_key(call) or "")
         loop = asyncio.get_running_loop()
         with self._lock:
             clients = self._async.setdefault(loop, {})

@@ -18,7 +18,7 @@ from openai.resources.responses import AsyncResponses, Responses
 
 from .._response import ChatCompletion, CreateEmbeddingResponse, Response
 from ..pipeline._call import Call, Result
-from ._base import ProviderConfig
+from ._base import ProviderConfig, same_origin
 
 __all__ = ["CREDENTIAL_HEADERS", "OpenAIAdapter"]
 
@@ -72,14 +72,20 @@ class OpenAIAdapter:
         return base_url, self._api_key(call) or _NO_KEY
 
     def _api_key(self, call: Call) -> str | None:
-        """The provider's key, only for the endpoint it was configured for: a fallback target
-        with a ``base_url`` of its own gets no key but what its own ``headers`` carry (the
-        environment's ``OPENAI_API_KEY`` must not reach an arbitrary URL)."""
+        """The provider's key, only for the origin it was configured for: a target with a
+        ``base_url`` of its own (a fallback URL, a per-call ``Helicone-Target-Url``) gets this
+        provider's key only when it has the origin of this provider's base URL, the client's own
+        key only when it has the client's origin, else no key but what its own ``headers`` carry
+        (the environment's ``OPENAI_API_KEY`` must not reach an arbitrary URL)."""
         own = call.target.base_url
-        configured = self._config.resolved_base_url()
-        if own is not None and (configured is None or _norm(own) != _norm(configured)):
-            return None
-        return self._config.resolved_api_key()
+        if own is None:
+            return self._config.resolved_api_key()
+        if same_origin(own, self._config.resolved_base_url()):
+            return self._config.resolved_api_key()
+        origin = call.origin
+        if self._use_origin and origin is not None and same_origin(own, str(origin.base_url)):
+            return str(origin.api_key or "") or None
+        return None
 
     def _sync_client(self, call: Call) -> Any:
         if self._to_origin(call):
@@ -182,10 +188,6 @@ class OpenAIAdapter:
         _, async_resource, response_type = _KINDS[call.kind]
         raw = await async_resource(self._async_client(call)).create(**self._arguments(call))
         return _result(raw, response_type, call.stream)
-
-
-def _norm(url: str) -> str:
-    return url.rstrip("/").lower()
 
 
 def _without_foreign_credentials(

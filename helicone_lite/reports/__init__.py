@@ -20,6 +20,7 @@ from ._rows import (
     PropertyName,
     ScoreRow,
     SessionRow,
+    ThreatRow,
     UserRow,
     to_jsonable,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "SessionRequest",
     "SessionRow",
     "SessionTree",
+    "ThreatRow",
     "UnknownRequestError",
     "UnknownSessionError",
     "UserRow",

@@ -14,7 +14,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ..store import Store
-from . import _export, _requests, _scores, _sessions, _timeseries, _usage
+from . import _export, _requests, _scores, _sessions, _threats, _timeseries, _usage
 from ._filters import Filters
 from ._requests import LatencyPercentiles, RequestDetail, RequestPage
 from ._rows import (
@@ -25,6 +25,7 @@ from ._rows import (
     ScoreRow,
     ScoreValue,
     SessionRow,
+    ThreatRow,
     UserRow,
 )
 from ._sql import Reader
@@ -114,6 +115,25 @@ class Reports:
         """Per user, costliest first (``sort``: cost, requests, tokens, errors, latency,
         recent, name); ``limit=None`` for all."""
         return _usage.users(self._reader, filters or _NONE, self._now(), limit=limit, sort=sort)
+
+    def threats(
+        self,
+        filters: Filters | None = None,
+        *,
+        limit: int | None = 50,
+        sort: str = "threats",
+        include_clean: bool = False,
+    ) -> list[ThreatRow]:
+        """Per user, the calls LLM security flagged or blocked, by category (``sort``: threats,
+        blocked, score, recent, rate, name); users with no threat only if ``include_clean``."""
+        return _threats.threats(
+            self._reader,
+            filters or _NONE,
+            self._now(),
+            limit=limit,
+            sort=sort,
+            include_clean=include_clean,
+        )
 
     def properties(
         self,

@@ -22,6 +22,7 @@ __all__ = [
     "Row",
     "ScoreRow",
     "SessionRow",
+    "ThreatRow",
     "UserRow",
     "to_jsonable",
 ]
@@ -100,6 +101,28 @@ class UserRow(Row):
     first_seen: str | None
     last_seen: str | None
     scores: Mapping[str, float] = field(default_factory=lambda: _NO_SCORES)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreatRow(Row):
+    """One user's LLM-security record (``None``: calls without a user).
+
+    ``screened``: calls a detector looked at; ``threats``: those flagged (``flagged``: passed
+    with the flag recorded, ``security_mode="flag"``) or refused (``blocked``);
+    ``categories`` counts threats per category (``prompt_injection``, ``S1``…), most first;
+    ``max_score`` is the highest detector score among the threats.
+    """
+
+    user_id: str | None
+    screened: int
+    threats: int
+    blocked: int
+    flagged: int
+    threat_rate: float
+    top_category: str | None
+    max_score: float | None
+    last_at: str | None
+    categories: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

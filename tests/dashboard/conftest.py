@@ -123,6 +123,9 @@ def fill_crafted(home: Path, n: int = 60, database: str | None = None) -> None:
                 "request_body": json.dumps(body),
                 "response_body": json.dumps(answer),
                 "cache_status": "HIT" if i % 6 == 0 else "MISS",
+                "security_verdict": ("block", "flag", "pass")[i % 3],
+                "security_category": XSS if i % 3 != 2 else None,
+                "security_score": 0.9,
             },
         )
     store.flush()
@@ -142,6 +145,50 @@ def fill_crafted(home: Path, n: int = 60, database: str | None = None) -> None:
         "xss-prompt", [{"role": "system", "content": f"hello {XSS}"}], "gpt-4o", description=XSS
     )
     store.close()
+
+
+THREATS = (  # user, verdict, category, score: a store as LLM security leaves it
+    ("mallory", "block", "prompt_injection", 0.98),
+    ("mallory", "block", "jailbreak", 0.91),
+    ("mallory", "flag", "prompt_injection", 0.77),
+    ("mallory", "pass", None, 0.04),
+    ("eve", "block", "S2: Non-Violent Crimes", 1.0),
+    ("eve", "pass", None, 0.02),
+    ("eve", "pass", None, 0.01),
+    ("trudy", "flag", "harassment", 0.64),
+    ("patient-7829", "pass", None, 0.03),
+)
+
+
+@pytest.fixture(scope="session")
+def threats_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("threats-home")
+    store = Store(home / "helicone.db")
+    for i, (user, verdict, category, score) in enumerate(THREATS):
+        store.write(
+            "requests",
+            {
+                "id": f"sec-{i:03d}",
+                "created_at": iso_from_epoch(NOW - 3600 + i * 60),
+                "model": "gpt-4o-mini",
+                "provider": "openai",
+                "status": 400 if verdict == "block" else 200,
+                "user_id": user,
+                "security_verdict": verdict,
+                "security_category": category,
+                "security_score": score,
+                "security_detector": "prompt-guard",
+            },
+        )
+    store.close()
+    return home
+
+
+@pytest.fixture(scope="session")
+def threats_server(threats_home: Path) -> Iterator[Server]:
+    app = create_app(home=threats_home, clock=lambda: NOW)
+    for url in _serve(app):
+        yield Server(url, app, threats_home)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ PAGES = (
     ("/requests", "Requests"),
     ("/sessions", "Sessions"),
     ("/users", "Users"),
+    ("/threats", "Threats"),
     ("/properties", "Properties"),
     ("/prompts", "Prompts"),
     ("/scores", "Scores"),
@@ -74,13 +75,29 @@ def test_every_page_loads_in_light_and_dark(browser: Any, demo_server: Server) -
             expect(tab.locator("h1")).to_have_text(heading)
             expect(tab.locator(".panel:empty")).to_have_count(0)  # lazy panels loaded
             expect(tab.locator("[data-chart]:not([data-drawn])")).to_have_count(0)
-            assert tab.locator(".sidebar nav a").count() == 11
+            assert tab.locator(".sidebar nav a").count() == 12
             parts = path.split("?")[0].strip("/").split("/")
             name = (parts[0] or "overview") + ("-detail" if len(parts) > 1 else "")
             _shot(tab, f"{name}-{scheme}")
         assert errors == []  # no script error and no CSP violation on any page
         assert [u for u in requested if not u.startswith(demo_server.url)] == []
         context.close()
+
+
+def test_threats_page_lists_users_by_threats(page: Any, threats_server: Server) -> None:
+    page.goto(threats_server.url + "/threats?range=all")
+    expect(page.locator("h1")).to_have_text("Threats")
+    rows = page.locator("table.threats tbody tr")
+    expect(rows).to_have_count(3)  # eve, mallory, trudy: patient-7829 had no threat
+    expect(rows.first).to_contain_text("mallory")
+    expect(rows.first).to_contain_text("prompt_injection \u00d7 2")
+    expect(page.locator('.sidebar nav a[aria-current="page"]')).to_have_text("Threats")
+    _shot(page, "threats-light")
+    page.click(".table-meta .seg a:text-is('score')")
+    expect(rows.first).to_contain_text("eve")  # 1.00, the highest score
+    assert "sort=score" in page.url
+    rows.first.locator("a").first.click()
+    expect(page.locator("h1")).to_have_text("User eve")
 
 
 def test_overview_draws_charts(page: Any, demo_server: Server) -> None:
