@@ -1,0 +1,326 @@
+"""Schema v6: hourly rollups of ``requests``, kept in step by triggers (both engines).
+
+Three tables hold, per UTC hour and group, the sums the reports aggregate: requests, cost,
+tokens, errors (status not 2xx), latency sum and count (the mean is their quotient), cache
+hits, and for hits the money and tokens their original requests cost (``saved_*``) or, when
+the original is unpriced or gone, a count of ``unpriced`` hits:
+
+* ``rollup_models``  keyed ``(hour, model, provider, nulls)``;
+* ``rollup_users``   keyed ``(user_id, nulls, hour)`` (a user's hours are one range);
+* ``rollup_properties`` keyed ``(name, value, hour)`` (one row per property value and hour;
+  properties whose value is NULL are not counted, as in ``property_facts``).
+
+Keys are ``NOT NULL`` (a primary key must be, for the upsert to find its row): a NULL model,
+provider or user is stored as ``''`` with a bit set in ``nulls`` (1: model/user, 2: provider).
+``hour`` is ``created_at``'s hour as ISO text (``2026-12-05T20:00:00.000Z``), or ``''`` for a
+row without a time.
+
+Triggers add a request's figures on insert and subtract them on delete (``DELETE`` of any
+kind: prune, ``delete --user``, a hand-written statement) and on update (``reprice``: old out,
+new in); a group whose count reaches zero is removed. A hit's saving is the cost of its
+original at the time it is read, so inserting, repricing or deleting an *original* moves its
+hits between ``saved_*`` and ``unpriced``. Property rollups follow ``request_properties``
+(the writer inserts the request first) and a request's delete. The migration backfills all
+three from the existing rows. Reports read them only for what they can answer exactly
+(reports/_rollup.py); the rest reads the raw rows.
+
+Leaf module: ``_schema.py`` appends :data:`ROLLUP_MIGRATION`; ``_pg_schema.py`` its twin.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES"]
+
+_METRICS = """requests     INTEGER NOT NULL DEFAULT 0,
+    cost_usd     REAL NOT NULL DEFAULT 0,
+    tokens       INTEGER NOT NULL DEFAULT 0,
+    errors       INTEGER NOT NULL DEFAULT 0,
+    latency_sum  REAL NOT NULL DEFAULT 0,
+    latency_n    INTEGER NOT NULL DEFAULT 0,
+    cache_hits   INTEGER NOT NULL DEFAULT 0"""
+
+ROLLUP_TABLES = f"""
+CREATE TABLE rollup_models (
+    hour          TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    provider      TEXT NOT NULL,
+    nulls         INTEGER NOT NULL,
+    {_METRICS},
+    saved_usd     REAL NOT NULL DEFAULT 0,
+    saved_tokens  INTEGER NOT NULL DEFAULT 0,
+    unpriced      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, model, provider, nulls)
+) WITHOUT ROWID;
+CREATE TABLE rollup_users (
+    user_id  TEXT NOT NULL,
+    nulls    INTEGER NOT NULL,
+    hour     TEXT NOT NULL,
+    {_METRICS},
+    PRIMARY KEY (user_id, nulls, hour)
+) WITHOUT ROWID;
+CREATE TABLE rollup_properties (
+    name   TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    hour   TEXT NOT NULL,
+    {_METRICS},
+    PRIMARY KEY (name, value, hour)
+) WITHOUT ROWID;
+"""
+
+_NAMES = ("requests", "cost_usd", "tokens", "errors", "latency_sum", "latency_n", "cache_hits")
+_SAVED = ("saved_usd", "saved_tokens", "unpriced")
+_KEYS = {
+    "rollup_models": ("hour", "model", "provider", "nulls"),
+    "rollup_users": ("user_id", "nulls", "hour"),
+    "rollup_properties": ("name", "value", "hour"),
+}
+
+
+def hour_of(row: str) -> str:
+    """SQL: the hour of ``row``'s ``created_at`` as ISO text, ``''`` without one."""
+    return f"coalesce(substr({row}.created_at, 1, 13) || ':00:00.000Z', '')"
+
+
+def _figures(r: str, sign: str) -> tuple[str, ...]:
+    """SQL of one request's figures (in the order of ``_NAMES``), signed."""
+    return (
+        f"{sign}1",
+        f"{sign}coalesce({r}.cost_usd, 0)",
+        f"{sign}coalesce({r}.total_tokens, 0)",
+        f"{sign}(CASE WHEN {r}.status NOT BETWEEN 200 AND 299 THEN 1 ELSE 0 END)",
+        f"{sign}coalesce({r}.latency_ms, 0)",
+        f"{sign}(CASE WHEN {r}.latency_ms IS NULL THEN 0 ELSE 1 END)",
+        f"{sign}(CASE WHEN {r}.cache_status = 'HIT' THEN 1 ELSE 0 END)",
+    )
+
+
+def _upsert(table: str, columns: tuple[str, ...], select: str) -> str:
+    keys = _KEYS[table]
+    sets = ", ".join(
+        f"{c} = {table}.{c} + excluded.{c}" for c in columns if c not in keys
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) {select} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+    )
+
+
+def _cleanup(table: str, where: str) -> str:
+    return f"DELETE FROM {table} WHERE requests = 0 AND {where}"
+
+
+def _original(r: str, column: str) -> str:
+    return f"(SELECT o.{column} FROM requests o WHERE o.id = {r}.cache_reference_id)"
+
+
+def _model_change(r: str, sign: str) -> list[str]:
+    """Add (``sign`` ``''``) or take away (``'-'``) request ``r`` in ``rollup_models``, and
+    move the hits of ``r`` (as an original) between saved and unpriced."""
+    hit = f"{r}.cache_status = 'HIT'"
+    cost = _original(r, "cost_usd")
+    saved = (
+        f"{sign}(CASE WHEN {hit} THEN coalesce({cost}, 0) ELSE 0 END)",
+        f"{sign}(CASE WHEN {hit} AND {cost} IS NOT NULL "
+        f"THEN coalesce({_original(r, 'total_tokens')}, 0) ELSE 0 END)",
+        f"{sign}(CASE WHEN {hit} AND {cost} IS NULL THEN 1 ELSE 0 END)",
+    )
+    keys = (
+        hour_of(r),
+        f"coalesce({r}.model, '')",
+        f"coalesce({r}.provider, '')",
+        f"(CASE WHEN {r}.model IS NULL THEN 1 ELSE 0 END)"
+        f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
+    )
+    values = ", ".join((*keys, *_figures(r, sign), *saved))
+    own = _upsert("rollup_models", (*_KEYS["rollup_models"], *_NAMES, *_SAVED),
+                  f"SELECT {values} WHERE 1 = 1")
+    # the hits already logged that were served from r: each is worth r's cost
+    n = "count(*)"
+    moved = (
+        f"{sign}(CASE WHEN {r}.cost_usd IS NULL THEN 0 ELSE {n} * {r}.cost_usd END)",
+        f"{sign}(CASE WHEN {r}.cost_usd IS NULL THEN 0 ELSE {n} * coalesce({r}.total_tokens, 0) END)",
+        f"{'' if sign else '-'}(CASE WHEN {r}.cost_usd IS NULL THEN 0 ELSE {n} END)",
+    )
+    h_keys = (
+        hour_of("h"),
+        "coalesce(h.model, '')",
+        "coalesce(h.provider, '')",
+        "(CASE WHEN h.model IS NULL THEN 1 ELSE 0 END)"
+        " + (CASE WHEN h.provider IS NULL THEN 2 ELSE 0 END)",
+    )
+    hits = _upsert(
+        "rollup_models",
+        (*_KEYS["rollup_models"], *_SAVED),
+        f"SELECT {', '.join((*h_keys, *moved))} FROM requests h "
+        f"WHERE h.cache_reference_id = {r}.id AND h.cache_status = 'HIT' AND h.id <> {r}.id "
+        f"GROUP BY {', '.join(h_keys)}",
+    )
+    statements = [own, hits]
+    if sign:
+        statements.append(
+            _cleanup("rollup_models", f"hour = {keys[0]} AND model = {keys[1]} "
+                     f"AND provider = {keys[2]} AND nulls = {keys[3]}")
+        )
+    return statements
+
+
+def _user_change(r: str, sign: str) -> list[str]:
+    keys = (
+        f"coalesce({r}.user_id, '')",
+        f"(CASE WHEN {r}.user_id IS NULL THEN 1 ELSE 0 END)",
+        hour_of(r),
+    )
+    values = ", ".join((*keys, *_figures(r, sign)))
+    statements = [
+        _upsert("rollup_users", (*_KEYS["rollup_users"], *_NAMES), f"SELECT {values} WHERE 1 = 1")
+    ]
+    if sign:
+        statements.append(
+            _cleanup("rollup_users", f"user_id = {keys[0]} AND nulls = {keys[1]} "
+                     f"AND hour = {keys[2]}")
+        )
+    return statements
+
+
+def _property_change(r: str, p: str, sign: str, source: str) -> list[str]:
+    """``source``: the FROM/WHERE joining request ``r`` and property rows ``p``."""
+    values = ", ".join((f"{p}.name", f"{p}.value", hour_of(r), *_figures(r, sign)))
+    statements = [
+        _upsert(
+            "rollup_properties",
+            (*_KEYS["rollup_properties"], *_NAMES),
+            f"SELECT {values} {source} AND {p}.value IS NOT NULL",
+        )
+    ]
+    if sign:
+        statements.append(
+            _cleanup(
+                "rollup_properties",
+                f"(name, value, hour) IN (SELECT {p}.name, {p}.value, {hour_of(r)} {source})",
+            )
+        )
+    return statements
+
+
+def _request_change(r: str, sign: str) -> list[str]:
+    """Everything one request adds (or takes away): models, users, its properties."""
+    props = f"FROM request_properties p WHERE p.request_id = {r}.id"
+    return [
+        *_model_change(r, sign),
+        *_user_change(r, sign),
+        *_property_change(r, "p", sign, props),
+    ]
+
+
+def _one_property(p: str, sign: str) -> list[str]:
+    source = f"FROM requests r WHERE r.id = {p}.request_id"
+    return _property_change("r", p, sign, source)
+
+
+def _body(statements: list[str]) -> str:
+    return "".join(f"    {s};\n" for s in statements)
+
+
+_WATCHED = (
+    "created_at, model, provider, status, cost_usd, total_tokens, latency_ms, user_id, "
+    "cache_status, cache_reference_id"
+)
+
+_SQLITE_TRIGGERS = f"""
+CREATE TRIGGER rollup_request_insert AFTER INSERT ON requests
+BEGIN
+{_body(_request_change("NEW", ""))}END;
+CREATE TRIGGER rollup_request_delete AFTER DELETE ON requests
+BEGIN
+{_body(_request_change("OLD", "-"))}END;
+CREATE TRIGGER rollup_request_update AFTER UPDATE OF {_WATCHED} ON requests
+BEGIN
+{_body(_request_change("OLD", "-"))}{_body(_request_change("NEW", ""))}END;
+CREATE TRIGGER rollup_property_replace BEFORE INSERT ON request_properties
+BEGIN
+{_body(_property_change("r", "p", "-", "FROM requests r JOIN request_properties p ON p.request_id = r.id WHERE p.request_id = NEW.request_id AND p.name = NEW.name"))}END;
+CREATE TRIGGER rollup_property_insert AFTER INSERT ON request_properties
+BEGIN
+{_body(_one_property("NEW", ""))}END;
+CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties
+BEGIN
+{_body(_one_property("OLD", "-"))}END;
+"""
+
+
+def _backfill() -> str:
+    """Fill the rollups from the rows already logged (statement per table)."""
+    hour = hour_of("r")
+    sums = (
+        "count(*)",
+        "total(r.cost_usd)",
+        "total(r.total_tokens)",
+        "sum(CASE WHEN r.status NOT BETWEEN 200 AND 299 THEN 1 ELSE 0 END)",
+        "total(r.latency_ms)",
+        "count(r.latency_ms)",
+        "sum(CASE WHEN r.cache_status = 'HIT' THEN 1 ELSE 0 END)",
+    )
+    hit = "r.cache_status = 'HIT'"
+    saved = (
+        f"total(CASE WHEN {hit} THEN o.cost_usd END)",
+        f"total(CASE WHEN {hit} AND o.cost_usd IS NOT NULL THEN o.total_tokens END)",
+        f"sum(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END)",
+    )
+    models = (
+        f"INSERT INTO rollup_models SELECT {hour}, coalesce(r.model, ''), "
+        "coalesce(r.provider, ''), (CASE WHEN r.model IS NULL THEN 1 ELSE 0 END) + "
+        f"(CASE WHEN r.provider IS NULL THEN 2 ELSE 0 END), {', '.join((*sums, *saved))} "
+        "FROM requests r LEFT JOIN requests o "
+        f"ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id GROUP BY 1, 2, 3, 4"
+    )
+    users = (
+        "INSERT INTO rollup_users SELECT coalesce(r.user_id, ''), "
+        f"(CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END), {hour}, {', '.join(sums)} "
+        "FROM requests r GROUP BY 1, 2, 3"
+    )
+    props = (
+        f"INSERT INTO rollup_properties SELECT p.name, p.value, {hour}, {', '.join(sums)} "
+        "FROM request_properties p JOIN requests r ON r.id = p.request_id "
+        "WHERE p.value IS NOT NULL GROUP BY 1, 2, 3"
+    )
+    return f"{models};\n{users};\n{props};\n"
+
+
+ROLLUP_MIGRATION = ROLLUP_TABLES + _backfill() + _SQLITE_TRIGGERS
+
+
+def _pg_function(name: str, body: str) -> str:
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
+        f"{body}    RETURN NULL;\nEND\n$fn$;\n"
+    )
+
+
+_PG_REQUEST = (
+    "    IF TG_OP IN ('DELETE', 'UPDATE') THEN\n"
+    + _body(_request_change("OLD", "-"))
+    + "    END IF;\n    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
+    + _body(_request_change("NEW", ""))
+    + "    END IF;\n"
+)
+_PG_PROPERTY = (
+    "    IF TG_OP IN ('DELETE', 'UPDATE') THEN\n"
+    + _body(_one_property("OLD", "-"))
+    + "    END IF;\n    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
+    + _body(_one_property("NEW", ""))
+    + "    END IF;\n"
+)
+
+#: PostgreSQL: one trigger function per table (INSERT, UPDATE — ``ON CONFLICT DO UPDATE``
+#: included — and DELETE); the tables and backfill are SQLite's with PostgreSQL's types
+#: (``_pg_schema._types``), ``total`` is defined there by v1.
+PG_ROLLUP_MIGRATION = (
+    _backfill()
+    + _pg_function("helicone_lite_rollup_request", _PG_REQUEST)
+    + _pg_function("helicone_lite_rollup_property", _PG_PROPERTY)
+    + "CREATE TRIGGER rollup_request AFTER INSERT OR DELETE OR UPDATE OF "
+    + _WATCHED
+    + " ON requests FOR EACH ROW EXECUTE FUNCTION helicone_lite_rollup_request();\n"
+    + "CREATE TRIGGER rollup_property AFTER INSERT OR DELETE OR UPDATE ON request_properties "
+    "FOR EACH ROW EXECUTE FUNCTION helicone_lite_rollup_property();\n"
+)
