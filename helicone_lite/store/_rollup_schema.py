@@ -24,10 +24,15 @@ hits between ``saved_*`` and ``unpriced``. Property rollups follow ``request_pro
 three from the existing rows. Reports read them only for what they can answer exactly
 (reports/_rollup.py); the rest reads the raw rows.
 
-Leaf module: ``_schema.py`` appends :data:`ROLLUP_MIGRATION`; ``_pg_schema.py`` its twin.
+v6 also refreshes SQLite's fact tables when a request is updated (they were left stale by
+``reprice``); PostgreSQL's facts are views and need nothing.
+
+``_schema.py`` appends :data:`ROLLUP_MIGRATION`; ``_pg_schema.py`` its twin.
 """
 
 from __future__ import annotations
+
+from ._reports_schema import FACT_VALUES as _FACT_VALUES
 
 __all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES"]
 
@@ -96,9 +101,7 @@ def _figures(r: str, sign: str) -> tuple[str, ...]:
 
 def _upsert(table: str, columns: tuple[str, ...], select: str) -> str:
     keys = _KEYS[table]
-    sets = ", ".join(
-        f"{c} = {table}.{c} + excluded.{c}" for c in columns if c not in keys
-    )
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns if c not in keys)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) {select} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
@@ -132,8 +135,9 @@ def _model_change(r: str, sign: str) -> list[str]:
         f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
     )
     values = ", ".join((*keys, *_figures(r, sign), *saved))
-    own = _upsert("rollup_models", (*_KEYS["rollup_models"], *_NAMES, *_SAVED),
-                  f"SELECT {values} WHERE 1 = 1")
+    own = _upsert(
+        "rollup_models", (*_KEYS["rollup_models"], *_NAMES, *_SAVED), f"SELECT {values} WHERE 1 = 1"
+    )
     # the hits already logged that were served from r: each is worth r's cost
     n = "count(*)"
     moved = (
@@ -158,8 +162,11 @@ def _model_change(r: str, sign: str) -> list[str]:
     statements = [own, hits]
     if sign:
         statements.append(
-            _cleanup("rollup_models", f"hour = {keys[0]} AND model = {keys[1]} "
-                     f"AND provider = {keys[2]} AND nulls = {keys[3]}")
+            _cleanup(
+                "rollup_models",
+                f"hour = {keys[0]} AND model = {keys[1]} "
+                f"AND provider = {keys[2]} AND nulls = {keys[3]}",
+            )
         )
     return statements
 
@@ -176,8 +183,9 @@ def _user_change(r: str, sign: str) -> list[str]:
     ]
     if sign:
         statements.append(
-            _cleanup("rollup_users", f"user_id = {keys[0]} AND nulls = {keys[1]} "
-                     f"AND hour = {keys[2]}")
+            _cleanup(
+                "rollup_users", f"user_id = {keys[0]} AND nulls = {keys[1]} AND hour = {keys[2]}"
+            )
         )
     return statements
 
@@ -286,41 +294,202 @@ def _backfill() -> str:
     return f"{models};\n{users};\n{props};\n"
 
 
-ROLLUP_MIGRATION = ROLLUP_TABLES + _backfill() + _SQLITE_TRIGGERS
+def _facts_refresh() -> str:
+    """SQLite's fact tables (v3) copy columns of their request when written; a request
+    updated later (``reprice``) left them stale. This trigger writes them again."""
+    values = _FACT_VALUES.replace("r.", "NEW.")
+    props = "(SELECT name, value FROM request_properties WHERE request_id = OLD.id)"
+    return f"""
+CREATE TRIGGER facts_request_update AFTER UPDATE ON requests
+BEGIN
+    DELETE FROM property_facts
+    WHERE created_at = OLD.created_at AND id = OLD.id AND (name, value) IN {props};
+    INSERT OR REPLACE INTO property_facts
+    SELECT p.name, p.value, NEW.created_at, NEW.id, {values}
+    FROM request_properties p
+    WHERE p.request_id = NEW.id AND p.value IS NOT NULL AND NEW.created_at IS NOT NULL;
+    DELETE FROM score_facts WHERE id = OLD.id;
+    INSERT OR REPLACE INTO score_facts
+    SELECT s.request_id, s.name, s.value, s.value_type, NEW.created_at, {values},
+           NEW.session_path
+    FROM scores s WHERE s.request_id = NEW.id;
+    DELETE FROM score_property_facts WHERE id = OLD.id AND (name, value) IN {props};
+    INSERT OR REPLACE INTO score_property_facts
+    SELECT p.name, p.value, s.name, s.request_id, s.value, NEW.created_at, {values}
+    FROM scores s JOIN request_properties p ON p.request_id = s.request_id
+    WHERE s.request_id = NEW.id AND p.value IS NOT NULL;
+END;
+"""
 
 
-def _pg_function(name: str, body: str) -> str:
+ROLLUP_MIGRATION = ROLLUP_TABLES + _backfill() + _SQLITE_TRIGGERS + _facts_refresh()
+
+
+# --- PostgreSQL: statement-level triggers over transition tables ---
+#
+# PostgreSQL fires row-level AFTER triggers at the end of the statement, so in one multi-row
+# INSERT (the writer's batches) a hit and its original would each see the other and count the
+# saving twice. Statement-level triggers see the statement's rows as a table: each statement
+# adds (or takes away) its rows' figures in one grouped upsert per rollup, and moves the hits
+# *outside* the statement that were served from its rows.
+
+
+def _model_keys(r: str) -> tuple[str, ...]:
     return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
-        f"{body}    RETURN NULL;\nEND\n$fn$;\n"
+        hour_of(r),
+        f"coalesce({r}.model, '')",
+        f"coalesce({r}.provider, '')",
+        f"(CASE WHEN {r}.model IS NULL THEN 1 ELSE 0 END)"
+        f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
     )
 
 
-_PG_REQUEST = (
-    "    IF TG_OP IN ('DELETE', 'UPDATE') THEN\n"
-    + _body(_request_change("OLD", "-"))
-    + "    END IF;\n    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
-    + _body(_request_change("NEW", ""))
-    + "    END IF;\n"
-)
-_PG_PROPERTY = (
-    "    IF TG_OP IN ('DELETE', 'UPDATE') THEN\n"
-    + _body(_one_property("OLD", "-"))
-    + "    END IF;\n    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
-    + _body(_one_property("NEW", ""))
-    + "    END IF;\n"
-)
+def _sums(r: str, sign: str) -> tuple[str, ...]:
+    return tuple(f"{sign}sum({figure})" for figure in _figures(r, ""))
 
-#: PostgreSQL: one trigger function per table (INSERT, UPDATE — ``ON CONFLICT DO UPDATE``
-#: included — and DELETE); the tables and backfill are SQLite's with PostgreSQL's types
-#: (``_pg_schema._types``), ``total`` is defined there by v1.
+
+def _pg_models(rows: str, originals: str, sign: str) -> str:
+    hit = "r.cache_status = 'HIT'"
+    saved = (
+        f"{sign}sum(CASE WHEN {hit} THEN coalesce(o.cost_usd, 0) ELSE 0 END)",
+        f"{sign}sum(CASE WHEN {hit} AND o.cost_usd IS NOT NULL "
+        "THEN coalesce(o.total_tokens, 0) ELSE 0 END)",
+        f"{sign}sum(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END)",
+    )
+    keys = _model_keys("r")
+    return _upsert(
+        "rollup_models",
+        (*_KEYS["rollup_models"], *_NAMES, *_SAVED),
+        f"SELECT {', '.join((*keys, *_sums('r', sign), *saved))} FROM {rows} r "
+        f"LEFT JOIN {originals} o ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id "
+        f"WHERE 1 = 1 GROUP BY {', '.join(keys)}",
+    )
+
+
+def _pg_moved(rows: str, sign: str, exclude: str | None) -> str:
+    """Hits in ``requests`` (not among ``exclude``) served from ``rows``: their saving."""
+    priced = "r.cost_usd IS NOT NULL"
+    moved = (
+        f"{sign}sum(CASE WHEN {priced} THEN r.cost_usd ELSE 0 END)",
+        f"{sign}sum(CASE WHEN {priced} THEN coalesce(r.total_tokens, 0) ELSE 0 END)",
+        f"{'' if sign else '-'}sum(CASE WHEN {priced} THEN 1 ELSE 0 END)",
+    )
+    keys = _model_keys("h")
+    skip = f" AND h.id NOT IN (SELECT id FROM {exclude})" if exclude else ""
+    return _upsert(
+        "rollup_models",
+        (*_KEYS["rollup_models"], *_SAVED),
+        f"SELECT {', '.join((*keys, *moved))} FROM requests h JOIN {rows} r "
+        "ON h.cache_reference_id = r.id WHERE h.cache_status = 'HIT' AND h.id <> r.id"
+        f"{skip} GROUP BY {', '.join(keys)}",
+    )
+
+
+def _pg_users(rows: str, sign: str) -> str:
+    keys = (
+        "coalesce(r.user_id, '')",
+        "(CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END)",
+        hour_of("r"),
+    )
+    return _upsert(
+        "rollup_users",
+        (*_KEYS["rollup_users"], *_NAMES),
+        f"SELECT {', '.join((*keys, *_sums('r', sign)))} FROM {rows} r WHERE 1 = 1 "
+        f"GROUP BY {', '.join(keys)}",
+    )
+
+
+def _pg_properties(requests: str, properties: str, sign: str) -> str:
+    keys = ("p.name", "p.value", hour_of("r"))
+    return _upsert(
+        "rollup_properties",
+        (*_KEYS["rollup_properties"], *_NAMES),
+        f"SELECT {', '.join((*keys, *_sums('r', sign)))} FROM {requests} r "
+        f"JOIN {properties} p ON p.request_id = r.id WHERE p.value IS NOT NULL "
+        f"GROUP BY {', '.join(keys)}",
+    )
+
+
+def _pg_cleanup(rows: str) -> list[str]:
+    hours = f"(SELECT {hour_of('r')} FROM {rows} r)"
+    return [
+        f"DELETE FROM {table} WHERE requests = 0 AND hour IN {hours}"
+        for table in ("rollup_models", "rollup_users", "rollup_properties")
+    ]
+
+
+_ORIGINAL = "id, cost_usd, total_tokens"
+_PG_INSERT = [
+    _pg_models("new_rows", "requests", ""),
+    _pg_moved("new_rows", "", "new_rows"),
+    _pg_users("new_rows", ""),
+    _pg_properties("new_rows", "request_properties", ""),
+]
+_PG_DELETE = [
+    _pg_models(
+        "old_rows",
+        f"(SELECT {_ORIGINAL} FROM requests UNION ALL SELECT {_ORIGINAL} FROM old_rows)",
+        "-",
+    ),
+    _pg_moved("old_rows", "-", None),
+    _pg_users("old_rows", "-"),
+    _pg_properties("old_rows", "request_properties", "-"),
+    *_pg_cleanup("old_rows"),
+]
+_PG_UPDATE = [
+    _pg_models(
+        "old_rows",
+        f"(SELECT {_ORIGINAL} FROM requests WHERE id NOT IN (SELECT id FROM old_rows) "
+        f"UNION ALL SELECT {_ORIGINAL} FROM old_rows)",
+        "-",
+    ),
+    _pg_moved("old_rows", "-", "new_rows"),
+    _pg_users("old_rows", "-"),
+    _pg_properties("old_rows", "request_properties", "-"),
+    _pg_models("new_rows", "requests", ""),
+    _pg_moved("new_rows", "", "new_rows"),
+    _pg_users("new_rows", ""),
+    _pg_properties("new_rows", "request_properties", ""),
+    *_pg_cleanup("old_rows"),
+]
+_PG_PROPERTY_INSERT = [_pg_properties("requests", "new_rows", "")]
+_PG_PROPERTY_DELETE = [
+    _pg_properties("requests", "old_rows", "-"),
+    f"DELETE FROM rollup_properties WHERE requests = 0 AND (name, value, hour) IN "
+    f"(SELECT p.name, p.value, {hour_of('r')} FROM old_rows p JOIN requests r "
+    "ON r.id = p.request_id)",
+]
+_PG_PROPERTY_UPDATE = [
+    _pg_properties("requests", "old_rows", "-"),
+    _pg_properties("requests", "new_rows", ""),
+    _PG_PROPERTY_DELETE[1],
+]
+
+
+def _pg_trigger(table: str, event: str, statements: list[str]) -> str:
+    name = f"helicone_lite_rollup_{table}_{event.lower()}"
+    tables = {
+        "INSERT": "NEW TABLE AS new_rows",
+        "DELETE": "OLD TABLE AS old_rows",
+        "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    }[event]
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
+        f"{_body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
+        f"CREATE TRIGGER rollup_{table}_{event.lower()} AFTER {event} ON {table} "
+        f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n"
+    )
+
+
+#: PostgreSQL: the tables and backfill are SQLite's with PostgreSQL's types
+#: (``_pg_schema._types``; ``total`` is defined there by v1), then statement-level triggers
+#: (INSERT, UPDATE — ``ON CONFLICT DO UPDATE`` included — and DELETE) on both tables.
 PG_ROLLUP_MIGRATION = (
     _backfill()
-    + _pg_function("helicone_lite_rollup_request", _PG_REQUEST)
-    + _pg_function("helicone_lite_rollup_property", _PG_PROPERTY)
-    + "CREATE TRIGGER rollup_request AFTER INSERT OR DELETE OR UPDATE OF "
-    + _WATCHED
-    + " ON requests FOR EACH ROW EXECUTE FUNCTION helicone_lite_rollup_request();\n"
-    + "CREATE TRIGGER rollup_property AFTER INSERT OR DELETE OR UPDATE ON request_properties "
-    "FOR EACH ROW EXECUTE FUNCTION helicone_lite_rollup_property();\n"
+    + _pg_trigger("requests", "INSERT", _PG_INSERT)
+    + _pg_trigger("requests", "DELETE", _PG_DELETE)
+    + _pg_trigger("requests", "UPDATE", _PG_UPDATE)
+    + _pg_trigger("request_properties", "INSERT", _PG_PROPERTY_INSERT)
+    + _pg_trigger("request_properties", "DELETE", _PG_PROPERTY_DELETE)
+    + _pg_trigger("request_properties", "UPDATE", _PG_PROPERTY_UPDATE)
 )
