@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from ._reports_schema import FACT_VALUES as _FACT_VALUES
 
-__all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES"]
+__all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES", "batched_delete"]
 
 _METRICS = """requests     INTEGER NOT NULL DEFAULT 0,
     cost_usd     REAL NOT NULL DEFAULT 0,
@@ -45,6 +45,8 @@ _METRICS = """requests     INTEGER NOT NULL DEFAULT 0,
     cache_hits   INTEGER NOT NULL DEFAULT 0"""
 
 ROLLUP_TABLES = f"""
+CREATE TABLE rollup_control (batched INTEGER NOT NULL);
+INSERT INTO rollup_control VALUES (0);
 CREATE TABLE rollup_models (
     hour          TEXT NOT NULL,
     model         TEXT NOT NULL,
@@ -116,9 +118,10 @@ def _original(r: str, column: str) -> str:
     return f"(SELECT o.{column} FROM requests o WHERE o.id = {r}.cache_reference_id)"
 
 
-def _model_change(r: str, sign: str) -> list[str]:
+def _model_change(r: str, sign: str, moved_hits: str | None = "with") -> list[str]:
     """Add (``sign`` ``''``) or take away (``'-'``) request ``r`` in ``rollup_models``, and
-    move the hits of ``r`` (as an original) between saved and unpriced."""
+    move the hits of ``r`` (as an original) between saved and unpriced (``moved_hits``:
+    ``"with"``, None to leave that to another trigger, ``"only"`` for that part alone)."""
     hit = f"{r}.cache_status = 'HIT'"
     cost = _original(r, "cost_usd")
     saved = (
@@ -159,7 +162,9 @@ def _model_change(r: str, sign: str) -> list[str]:
         f"WHERE h.cache_reference_id = {r}.id AND h.cache_status = 'HIT' AND h.id <> {r}.id "
         f"GROUP BY {', '.join(h_keys)}",
     )
-    statements = [own, hits]
+    statements = [own] if moved_hits is None else [own, hits]
+    if moved_hits == "only":
+        return [hits]
     if sign:
         statements.append(
             _cleanup(
@@ -210,13 +215,15 @@ def _property_change(r: str, p: str, sign: str, source: str) -> list[str]:
     return statements
 
 
-def _request_change(r: str, sign: str) -> list[str]:
+def _request_change(
+    r: str, sign: str, moved_hits: str | None = "with", properties: bool = True
+) -> list[str]:
     """Everything one request adds (or takes away): models, users, its properties."""
     props = f"FROM request_properties p WHERE p.request_id = {r}.id"
     return [
-        *_model_change(r, sign),
+        *_model_change(r, sign, moved_hits),
         *_user_change(r, sign),
-        *_property_change(r, "p", sign, props),
+        *(_property_change(r, "p", sign, props) if properties else []),
     ]
 
 
@@ -234,23 +241,46 @@ _WATCHED = (
     "cache_status, cache_reference_id"
 )
 
+_SERVED_FROM_NEW = (
+    "EXISTS (SELECT 1 FROM requests h INDEXED BY idx_requests_cache_hits "
+    "WHERE h.cache_reference_id = NEW.id AND h.cache_status = 'HIT')"
+)
+#: delete triggers run unless a batched deletion (store/_retention.py) does their work for a
+#: whole batch in a few grouped statements, within the same transaction
+_ROW_BY_ROW = "(SELECT batched FROM rollup_control) = 0"
+_HAS_PROPERTIES = "EXISTS (SELECT 1 FROM request_properties WHERE request_id = NEW.id)"
+_REPLACED = (
+    "EXISTS (SELECT 1 FROM request_properties WHERE request_id = NEW.request_id "
+    "AND name = NEW.name)"
+)
+
+# On the writer's path, statements that usually find nothing are guarded by a WHEN probe
+# (hits logged before their original, properties before their request, a property
+# written twice): one index lookup instead
+# of an upsert's setup.
 _SQLITE_TRIGGERS = f"""
 CREATE TRIGGER rollup_request_insert AFTER INSERT ON requests
 BEGIN
-{_body(_request_change("NEW", ""))}END;
-CREATE TRIGGER rollup_request_delete AFTER DELETE ON requests
+{_body(_request_change("NEW", "", None, properties=False))}END;
+CREATE TRIGGER rollup_request_insert_properties AFTER INSERT ON requests WHEN {_HAS_PROPERTIES}
+BEGIN
+{_body(_property_change("NEW", "p", "", "FROM request_properties p WHERE p.request_id = NEW.id"))}END;
+CREATE TRIGGER rollup_original_insert AFTER INSERT ON requests WHEN {_SERVED_FROM_NEW}
+BEGIN
+{_body(_model_change("NEW", "", "only"))}END;
+CREATE TRIGGER rollup_request_delete AFTER DELETE ON requests WHEN {_ROW_BY_ROW}
 BEGIN
 {_body(_request_change("OLD", "-"))}END;
 CREATE TRIGGER rollup_request_update AFTER UPDATE OF {_WATCHED} ON requests
 BEGIN
 {_body(_request_change("OLD", "-"))}{_body(_request_change("NEW", ""))}END;
-CREATE TRIGGER rollup_property_replace BEFORE INSERT ON request_properties
+CREATE TRIGGER rollup_property_replace BEFORE INSERT ON request_properties WHEN {_REPLACED}
 BEGIN
 {_body(_property_change("r", "p", "-", "FROM requests r JOIN request_properties p ON p.request_id = r.id WHERE p.request_id = NEW.request_id AND p.name = NEW.name"))}END;
 CREATE TRIGGER rollup_property_insert AFTER INSERT ON request_properties
 BEGIN
 {_body(_one_property("NEW", ""))}END;
-CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties
+CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties WHEN {_ROW_BY_ROW}
 BEGIN
 {_body(_one_property("OLD", "-"))}END;
 """
@@ -294,6 +324,62 @@ def _backfill() -> str:
     return f"{models};\n{users};\n{props};\n"
 
 
+# The v3 fact triggers for deletions, again, with the same guard (v3's text is released).
+_FACTS_DELETE = f"""
+DROP TRIGGER property_facts_delete_property;
+DROP TRIGGER property_facts_delete_request;
+CREATE TRIGGER property_facts_delete_property AFTER DELETE ON request_properties
+WHEN {_ROW_BY_ROW}
+BEGIN
+    DELETE FROM property_facts
+    WHERE name = OLD.name AND value = OLD.value AND id = OLD.request_id
+      AND created_at IN (SELECT created_at FROM requests WHERE id = OLD.request_id);
+    DELETE FROM score_property_facts
+    WHERE name = OLD.name AND value = OLD.value AND id = OLD.request_id
+      AND score IN (SELECT name FROM scores WHERE request_id = OLD.request_id);
+END;
+CREATE TRIGGER property_facts_delete_request AFTER DELETE ON requests WHEN {_ROW_BY_ROW}
+BEGIN
+    DELETE FROM property_facts
+    WHERE created_at = OLD.created_at AND id = OLD.id
+      AND (name, value) IN (
+          SELECT name, value FROM request_properties WHERE request_id = OLD.id
+      );
+    DELETE FROM score_facts WHERE id = OLD.id;
+    DELETE FROM score_property_facts
+    WHERE id = OLD.id
+      AND (name, value) IN (
+          SELECT name, value FROM request_properties WHERE request_id = OLD.id
+      );
+END;
+"""
+
+
+def batched_delete(marks: str) -> list[tuple[str, int]]:
+    """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
+    statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
+    before their rows are deleted: ``(sql, how many times it binds the id list)``."""
+    rows = f"(SELECT * FROM requests WHERE id IN ({marks}))"
+    props = (
+        f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
+        f"JOIN requests r ON r.id = p.request_id WHERE r.id IN ({marks}))"
+    )
+    scored = (
+        f"(SELECT p.name, p.value, s.name, s.request_id FROM scores s JOIN request_properties p "
+        f"ON p.request_id = s.request_id WHERE s.request_id IN ({marks}))"
+    )
+    return [
+        (_pg_models(rows, "requests", "-"), 1),
+        (_pg_moved(rows, "-", rows), 2),
+        (_pg_users(rows, "-"), 1),
+        (_pg_properties(rows, "request_properties", "-"), 1),
+        *((sql, 1) for sql in _pg_cleanup(rows)),
+        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 1),
+        (f"DELETE FROM score_facts WHERE id IN ({marks})", 1),
+        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 1),
+    ]
+
+
 def _facts_refresh() -> str:
     """SQLite's fact tables (v3) copy columns of their request when written; a request
     updated later (``reprice``) left them stale. This trigger writes them again."""
@@ -322,7 +408,7 @@ END;
 """
 
 
-ROLLUP_MIGRATION = ROLLUP_TABLES + _backfill() + _SQLITE_TRIGGERS + _facts_refresh()
+ROLLUP_MIGRATION = ROLLUP_TABLES + _backfill() + _SQLITE_TRIGGERS + _FACTS_DELETE + _facts_refresh()
 
 
 # --- PostgreSQL: statement-level triggers over transition tables ---

@@ -41,6 +41,7 @@ EXPECTED_TABLES = {
     "rollup_models",  # v6: hourly rollups
     "rollup_users",
     "rollup_properties",
+    "rollup_control",
 }
 
 
