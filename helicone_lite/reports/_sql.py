@@ -70,9 +70,15 @@ class Reader:
     def rollups(self) -> bool:
         """Whether reports may read the hourly rollups (schema v6; on unless turned off)."""
         if self._rollups is None:
-            self._connection()  # opens (and migrates) the store: its version is known
-            # an older file opened read-only has no rollups to read
-            self._rollups = (self.store.schema_version or 0) >= _ROLLUP_VERSION
+            if self.store.engine == "sqlite":  # (a read-only view of an older file has none)
+                found = self.values(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    ("rollup_models",),
+                )
+                self._rollups = bool(found and found[0])
+            else:
+                self._connection()  # opens (and migrates) the store: its version is known
+                self._rollups = (self.store.schema_version or 0) >= _ROLLUP_VERSION
         return self._rollups
 
     def _connection(self) -> Connection:
