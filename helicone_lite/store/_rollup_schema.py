@@ -355,28 +355,40 @@ END;
 """
 
 
+_BATCH = "temp.rollup_batch"
+_BATCH_COLUMNS = (
+    "id, created_at, model, provider, status, cost_usd, total_tokens, latency_ms, user_id, "
+    "cache_status, cache_reference_id"
+)
+
+
 def batched_delete(marks: str) -> list[tuple[str, int]]:
     """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
     statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
-    before their rows are deleted: ``(sql, how many times it binds the id list)``."""
-    rows = f"(SELECT * FROM requests WHERE id IN ({marks}))"
+    before their rows are deleted: ``(sql, how many times it binds the id list)``. The
+    batch's rows are read once into a temporary (in-memory) table."""
+    rows = _BATCH
     props = (
         f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
-        f"JOIN requests r ON r.id = p.request_id WHERE r.id IN ({marks}))"
+        f"JOIN {rows} r ON r.id = p.request_id)"
     )
     scored = (
-        f"(SELECT p.name, p.value, s.name, s.request_id FROM scores s JOIN request_properties p "
-        f"ON p.request_id = s.request_id WHERE s.request_id IN ({marks}))"
+        f"(SELECT p.name, p.value, s.name, s.request_id FROM {rows} r "
+        "JOIN scores s ON s.request_id = r.id "
+        "JOIN request_properties p ON p.request_id = s.request_id)"
     )
     return [
-        (_pg_models(rows, "requests", "-"), 1),
-        (_pg_moved(rows, "-", rows), 2),
-        (_pg_users(rows, "-"), 1),
-        (_pg_properties(rows, "request_properties", "-"), 1),
-        *((sql, 1) for sql in _pg_cleanup(rows)),
-        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 1),
-        (f"DELETE FROM score_facts WHERE id IN ({marks})", 1),
-        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 1),
+        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS})", 0),
+        (f"DELETE FROM {rows}", 0),
+        (f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS} FROM requests WHERE id IN ({marks})", 1),
+        (_pg_models(rows, "requests", "-"), 0),
+        (_pg_moved(rows, "-", rows), 0),
+        (_pg_users(rows, "-"), 0),
+        (_pg_properties(rows, "request_properties", "-"), 0),
+        *((sql, 0) for sql in _pg_cleanup(rows)),
+        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 0),
+        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", 0),
+        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 0),
     ]
 
 
@@ -497,10 +509,20 @@ def _pg_properties(requests: str, properties: str, sign: str) -> str:
 
 
 def _pg_cleanup(rows: str) -> list[str]:
-    hours = f"(SELECT {hour_of('r')} FROM {rows} r)"
+    """Remove the groups of ``rows`` left with no request (looked up by their keys)."""
+    users = (
+        "(SELECT coalesce(r.user_id, ''), (CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END), "
+        f"{hour_of('r')} FROM {rows} r)"
+    )
+    props = (
+        f"(SELECT p.name, p.value, {hour_of('r')} FROM {rows} r "
+        "JOIN request_properties p ON p.request_id = r.id)"
+    )
     return [
-        f"DELETE FROM {table} WHERE requests = 0 AND hour IN {hours}"
-        for table in ("rollup_models", "rollup_users", "rollup_properties")
+        f"DELETE FROM rollup_models WHERE requests = 0 AND hour IN "
+        f"(SELECT {hour_of('r')} FROM {rows} r)",
+        f"DELETE FROM rollup_users WHERE requests = 0 AND (user_id, nulls, hour) IN {users}",
+        f"DELETE FROM rollup_properties WHERE requests = 0 AND (name, value, hour) IN {props}",
     ]
 
 
