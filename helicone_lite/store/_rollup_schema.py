@@ -33,101 +33,38 @@ v6 also refreshes SQLite's fact tables when a request is updated (they were left
 from __future__ import annotations
 
 from ._reports_schema import FACT_VALUES as _FACT_VALUES
+from ._rollup_sql import (
+    KEYS,
+    NAMES,
+    ROLLUP_TABLES,
+    SAVED,
+    backfill,
+    body,
+    cleanup,
+    empty_groups,
+    figures,
+    grouped_models,
+    grouped_properties,
+    grouped_users,
+    hour_of,
+    moved_hits,
+    original,
+    upsert,
+)
 
 __all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES", "batched_delete"]
 
-_METRICS = """requests     INTEGER NOT NULL DEFAULT 0,
-    cost_usd     REAL NOT NULL DEFAULT 0,
-    tokens       INTEGER NOT NULL DEFAULT 0,
-    errors       INTEGER NOT NULL DEFAULT 0,
-    latency_sum  REAL NOT NULL DEFAULT 0,
-    latency_n    INTEGER NOT NULL DEFAULT 0,
-    cache_hits   INTEGER NOT NULL DEFAULT 0"""
 
-ROLLUP_TABLES = f"""
-CREATE TABLE rollup_control (batched INTEGER NOT NULL);
-INSERT INTO rollup_control VALUES (0);
-CREATE TABLE rollup_models (
-    hour          TEXT NOT NULL,
-    model         TEXT NOT NULL,
-    provider      TEXT NOT NULL,
-    nulls         INTEGER NOT NULL,
-    {_METRICS},
-    saved_usd     REAL NOT NULL DEFAULT 0,
-    saved_tokens  INTEGER NOT NULL DEFAULT 0,
-    unpriced      INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (hour, model, provider, nulls)
-) WITHOUT ROWID;
-CREATE TABLE rollup_users (
-    user_id  TEXT NOT NULL,
-    nulls    INTEGER NOT NULL,
-    hour     TEXT NOT NULL,
-    {_METRICS},
-    PRIMARY KEY (user_id, nulls, hour)
-) WITHOUT ROWID;
-CREATE TABLE rollup_properties (
-    name   TEXT NOT NULL,
-    value  TEXT NOT NULL,
-    hour   TEXT NOT NULL,
-    {_METRICS},
-    PRIMARY KEY (name, value, hour)
-) WITHOUT ROWID;
-"""
-
-_NAMES = ("requests", "cost_usd", "tokens", "errors", "latency_sum", "latency_n", "cache_hits")
-_SAVED = ("saved_usd", "saved_tokens", "unpriced")
-_KEYS = {
-    "rollup_models": ("hour", "model", "provider", "nulls"),
-    "rollup_users": ("user_id", "nulls", "hour"),
-    "rollup_properties": ("name", "value", "hour"),
-}
-
-
-def hour_of(row: str) -> str:
-    """SQL: the hour of ``row``'s ``created_at`` as ISO text, ``''`` without one."""
-    return f"coalesce(substr({row}.created_at, 1, 13) || ':00:00.000Z', '')"
-
-
-def _figures(r: str, sign: str) -> tuple[str, ...]:
-    """SQL of one request's figures (in the order of ``_NAMES``), signed."""
-    return (
-        f"{sign}1",
-        f"{sign}coalesce({r}.cost_usd, 0)",
-        f"{sign}coalesce({r}.total_tokens, 0)",
-        f"{sign}(CASE WHEN {r}.status NOT BETWEEN 200 AND 299 THEN 1 ELSE 0 END)",
-        f"{sign}coalesce({r}.latency_ms, 0)",
-        f"{sign}(CASE WHEN {r}.latency_ms IS NULL THEN 0 ELSE 1 END)",
-        f"{sign}(CASE WHEN {r}.cache_status = 'HIT' THEN 1 ELSE 0 END)",
-    )
-
-
-def _upsert(table: str, columns: tuple[str, ...], select: str) -> str:
-    keys = _KEYS[table]
-    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns if c not in keys)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) {select} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
-    )
-
-
-def _cleanup(table: str, where: str) -> str:
-    return f"DELETE FROM {table} WHERE requests = 0 AND {where}"
-
-
-def _original(r: str, column: str) -> str:
-    return f"(SELECT o.{column} FROM requests o WHERE o.id = {r}.cache_reference_id)"
-
-
-def _model_change(r: str, sign: str, moved_hits: str | None = "with") -> list[str]:
+def _model_change(r: str, sign: str, hits_part: str | None = "with") -> list[str]:
     """Add (``sign`` ``''``) or take away (``'-'``) request ``r`` in ``rollup_models``, and
-    move the hits of ``r`` (as an original) between saved and unpriced (``moved_hits``:
+    move the hits of ``r`` (as an original) between saved and unpriced (``hits_part``:
     ``"with"``, None to leave that to another trigger, ``"only"`` for that part alone)."""
     hit = f"{r}.cache_status = 'HIT'"
-    cost = _original(r, "cost_usd")
+    cost = original(r, "cost_usd")
     saved = (
         f"{sign}(CASE WHEN {hit} THEN coalesce({cost}, 0) ELSE 0 END)",
         f"{sign}(CASE WHEN {hit} AND {cost} IS NOT NULL "
-        f"THEN coalesce({_original(r, 'total_tokens')}, 0) ELSE 0 END)",
+        f"THEN coalesce({original(r, 'total_tokens')}, 0) ELSE 0 END)",
         f"{sign}(CASE WHEN {hit} AND {cost} IS NULL THEN 1 ELSE 0 END)",
     )
     keys = (
@@ -137,9 +74,9 @@ def _model_change(r: str, sign: str, moved_hits: str | None = "with") -> list[st
         f"(CASE WHEN {r}.model IS NULL THEN 1 ELSE 0 END)"
         f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
     )
-    values = ", ".join((*keys, *_figures(r, sign), *saved))
-    own = _upsert(
-        "rollup_models", (*_KEYS["rollup_models"], *_NAMES, *_SAVED), f"SELECT {values} WHERE 1 = 1"
+    values = ", ".join((*keys, *figures(r, sign), *saved))
+    own = upsert(
+        "rollup_models", (*KEYS["rollup_models"], *NAMES, *SAVED), f"SELECT {values} WHERE 1 = 1"
     )
     # the hits already logged that were served from r: each is worth r's cost
     n = "count(*)"
@@ -155,19 +92,19 @@ def _model_change(r: str, sign: str, moved_hits: str | None = "with") -> list[st
         "(CASE WHEN h.model IS NULL THEN 1 ELSE 0 END)"
         " + (CASE WHEN h.provider IS NULL THEN 2 ELSE 0 END)",
     )
-    hits = _upsert(
+    hits = upsert(
         "rollup_models",
-        (*_KEYS["rollup_models"], *_SAVED),
+        (*KEYS["rollup_models"], *SAVED),
         f"SELECT {', '.join((*h_keys, *moved))} FROM requests h "
         f"WHERE h.cache_reference_id = {r}.id AND h.cache_status = 'HIT' AND h.id <> {r}.id "
         f"GROUP BY {', '.join(h_keys)}",
     )
-    statements = [own] if moved_hits is None else [own, hits]
-    if moved_hits == "only":
+    statements = [own] if hits_part is None else [own, hits]
+    if hits_part == "only":
         return [hits]
     if sign:
         statements.append(
-            _cleanup(
+            cleanup(
                 "rollup_models",
                 f"hour = {keys[0]} AND model = {keys[1]} "
                 f"AND provider = {keys[2]} AND nulls = {keys[3]}",
@@ -182,13 +119,13 @@ def _user_change(r: str, sign: str) -> list[str]:
         f"(CASE WHEN {r}.user_id IS NULL THEN 1 ELSE 0 END)",
         hour_of(r),
     )
-    values = ", ".join((*keys, *_figures(r, sign)))
+    values = ", ".join((*keys, *figures(r, sign)))
     statements = [
-        _upsert("rollup_users", (*_KEYS["rollup_users"], *_NAMES), f"SELECT {values} WHERE 1 = 1")
+        upsert("rollup_users", (*KEYS["rollup_users"], *NAMES), f"SELECT {values} WHERE 1 = 1")
     ]
     if sign:
         statements.append(
-            _cleanup(
+            cleanup(
                 "rollup_users", f"user_id = {keys[0]} AND nulls = {keys[1]} AND hour = {keys[2]}"
             )
         )
@@ -197,17 +134,17 @@ def _user_change(r: str, sign: str) -> list[str]:
 
 def _property_change(r: str, p: str, sign: str, source: str) -> list[str]:
     """``source``: the FROM/WHERE joining request ``r`` and property rows ``p``."""
-    values = ", ".join((f"{p}.name", f"{p}.value", hour_of(r), *_figures(r, sign)))
+    values = ", ".join((f"{p}.name", f"{p}.value", hour_of(r), *figures(r, sign)))
     statements = [
-        _upsert(
+        upsert(
             "rollup_properties",
-            (*_KEYS["rollup_properties"], *_NAMES),
+            (*KEYS["rollup_properties"], *NAMES),
             f"SELECT {values} {source} AND {p}.value IS NOT NULL",
         )
     ]
     if sign:
         statements.append(
-            _cleanup(
+            cleanup(
                 "rollup_properties",
                 f"(name, value, hour) IN (SELECT {p}.name, {p}.value, {hour_of(r)} {source})",
             )
@@ -216,12 +153,12 @@ def _property_change(r: str, p: str, sign: str, source: str) -> list[str]:
 
 
 def _request_change(
-    r: str, sign: str, moved_hits: str | None = "with", properties: bool = True
+    r: str, sign: str, hits_part: str | None = "with", properties: bool = True
 ) -> list[str]:
     """Everything one request adds (or takes away): models, users, its properties."""
     props = f"FROM request_properties p WHERE p.request_id = {r}.id"
     return [
-        *_model_change(r, sign, moved_hits),
+        *_model_change(r, sign, hits_part),
         *_user_change(r, sign),
         *(_property_change(r, "p", sign, props) if properties else []),
     ]
@@ -230,10 +167,6 @@ def _request_change(
 def _one_property(p: str, sign: str) -> list[str]:
     source = f"FROM requests r WHERE r.id = {p}.request_id"
     return _property_change("r", p, sign, source)
-
-
-def _body(statements: list[str]) -> str:
-    return "".join(f"    {s};\n" for s in statements)
 
 
 _WATCHED = (
@@ -261,70 +194,31 @@ _REPLACED = (
 _SQLITE_TRIGGERS = f"""
 CREATE TRIGGER rollup_request_insert AFTER INSERT ON requests
 BEGIN
-{_body(_request_change("NEW", "", None, properties=False))}END;
+{body(_request_change("NEW", "", None, properties=False))}END;
 CREATE TRIGGER rollup_request_insert_properties AFTER INSERT ON requests WHEN {_HAS_PROPERTIES}
 BEGIN
-{_body(_property_change("NEW", "p", "", "FROM request_properties p WHERE p.request_id = NEW.id"))}END;
+{body(_property_change("NEW", "p", "", "FROM request_properties p WHERE p.request_id = NEW.id"))}END;
 CREATE TRIGGER rollup_original_insert AFTER INSERT ON requests WHEN {_SERVED_FROM_NEW}
 BEGIN
-{_body(_model_change("NEW", "", "only"))}END;
+{body(_model_change("NEW", "", "only"))}END;
 CREATE TRIGGER rollup_request_delete AFTER DELETE ON requests WHEN {_ROW_BY_ROW}
 BEGIN
-{_body(_request_change("OLD", "-"))}END;
+{body(_request_change("OLD", "-"))}END;
 CREATE TRIGGER rollup_request_update AFTER UPDATE OF {_WATCHED} ON requests
 BEGIN
-{_body(_request_change("OLD", "-"))}{_body(_request_change("NEW", ""))}END;
+{body(_request_change("OLD", "-"))}{body(_request_change("NEW", ""))}END;
 CREATE TRIGGER rollup_property_replace BEFORE INSERT ON request_properties WHEN {_REPLACED}
 BEGIN
-{_body(_property_change("r", "p", "-", "FROM requests r JOIN request_properties p ON p.request_id = r.id WHERE p.request_id = NEW.request_id AND p.name = NEW.name"))}END;
+{body(_property_change("r", "p", "-", "FROM requests r JOIN request_properties p ON p.request_id = r.id WHERE p.request_id = NEW.request_id AND p.name = NEW.name"))}END;
 CREATE TRIGGER rollup_property_insert AFTER INSERT ON request_properties
 BEGIN
-{_body(_one_property("NEW", ""))}END;
+{body(_one_property("NEW", ""))}END;
 CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties WHEN {_ROW_BY_ROW}
 BEGIN
-{_body(_one_property("OLD", "-"))}END;
+{body(_one_property("OLD", "-"))}END;
 """
 
 
-def _backfill() -> str:
-    """Fill the rollups from the rows already logged (statement per table)."""
-    hour = hour_of("r")
-    sums = (
-        "count(*)",
-        "total(r.cost_usd)",
-        "total(r.total_tokens)",
-        "sum(CASE WHEN r.status NOT BETWEEN 200 AND 299 THEN 1 ELSE 0 END)",
-        "total(r.latency_ms)",
-        "count(r.latency_ms)",
-        "sum(CASE WHEN r.cache_status = 'HIT' THEN 1 ELSE 0 END)",
-    )
-    hit = "r.cache_status = 'HIT'"
-    saved = (
-        f"total(CASE WHEN {hit} THEN o.cost_usd END)",
-        f"total(CASE WHEN {hit} AND o.cost_usd IS NOT NULL THEN o.total_tokens END)",
-        f"sum(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END)",
-    )
-    models = (
-        f"INSERT INTO rollup_models SELECT {hour}, coalesce(r.model, ''), "
-        "coalesce(r.provider, ''), (CASE WHEN r.model IS NULL THEN 1 ELSE 0 END) + "
-        f"(CASE WHEN r.provider IS NULL THEN 2 ELSE 0 END), {', '.join((*sums, *saved))} "
-        "FROM requests r LEFT JOIN requests o "
-        f"ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id GROUP BY 1, 2, 3, 4"
-    )
-    users = (
-        "INSERT INTO rollup_users SELECT coalesce(r.user_id, ''), "
-        f"(CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END), {hour}, {', '.join(sums)} "
-        "FROM requests r GROUP BY 1, 2, 3"
-    )
-    props = (
-        f"INSERT INTO rollup_properties SELECT p.name, p.value, {hour}, {', '.join(sums)} "
-        "FROM request_properties p JOIN requests r ON r.id = p.request_id "
-        "WHERE p.value IS NOT NULL GROUP BY 1, 2, 3"
-    )
-    return f"{models};\n{users};\n{props};\n"
-
-
-# The v3 fact triggers for deletions, again, with the same guard (v3's text is released).
 _FACTS_DELETE = f"""
 DROP TRIGGER property_facts_delete_property;
 DROP TRIGGER property_facts_delete_request;
@@ -381,11 +275,11 @@ def batched_delete(marks: str) -> list[tuple[str, int]]:
         (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS})", 0),
         (f"DELETE FROM {rows}", 0),
         (f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS} FROM requests WHERE id IN ({marks})", 1),
-        (_pg_models(rows, "requests", "-"), 0),
-        (_pg_moved(rows, "-", rows), 0),
-        (_pg_users(rows, "-"), 0),
-        (_pg_properties(rows, "request_properties", "-"), 0),
-        *((sql, 0) for sql in _pg_cleanup(rows)),
+        (grouped_models(rows, "requests", "-"), 0),
+        (moved_hits(rows, "-", rows), 0),
+        (grouped_users(rows, "-"), 0),
+        (grouped_properties(rows, "request_properties", "-"), 0),
+        *((sql, 0) for sql in empty_groups(rows)),
         (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 0),
         (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", 0),
         (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 0),
@@ -420,156 +314,53 @@ END;
 """
 
 
-ROLLUP_MIGRATION = ROLLUP_TABLES + _backfill() + _SQLITE_TRIGGERS + _FACTS_DELETE + _facts_refresh()
-
-
-# --- PostgreSQL: statement-level triggers over transition tables ---
-#
-# PostgreSQL fires row-level AFTER triggers at the end of the statement, so in one multi-row
-# INSERT (the writer's batches) a hit and its original would each see the other and count the
-# saving twice. Statement-level triggers see the statement's rows as a table: each statement
-# adds (or takes away) its rows' figures in one grouped upsert per rollup, and moves the hits
-# *outside* the statement that were served from its rows.
-
-
-def _model_keys(r: str) -> tuple[str, ...]:
-    return (
-        hour_of(r),
-        f"coalesce({r}.model, '')",
-        f"coalesce({r}.provider, '')",
-        f"(CASE WHEN {r}.model IS NULL THEN 1 ELSE 0 END)"
-        f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
-    )
-
-
-def _sums(r: str, sign: str) -> tuple[str, ...]:
-    return tuple(f"{sign}sum({figure})" for figure in _figures(r, ""))
-
-
-def _pg_models(rows: str, originals: str, sign: str) -> str:
-    hit = "r.cache_status = 'HIT'"
-    saved = (
-        f"{sign}sum(CASE WHEN {hit} THEN coalesce(o.cost_usd, 0) ELSE 0 END)",
-        f"{sign}sum(CASE WHEN {hit} AND o.cost_usd IS NOT NULL "
-        "THEN coalesce(o.total_tokens, 0) ELSE 0 END)",
-        f"{sign}sum(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END)",
-    )
-    keys = _model_keys("r")
-    return _upsert(
-        "rollup_models",
-        (*_KEYS["rollup_models"], *_NAMES, *_SAVED),
-        f"SELECT {', '.join((*keys, *_sums('r', sign), *saved))} FROM {rows} r "
-        f"LEFT JOIN {originals} o ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id "
-        f"WHERE 1 = 1 GROUP BY {', '.join(keys)}",
-    )
-
-
-def _pg_moved(rows: str, sign: str, exclude: str | None) -> str:
-    """Hits in ``requests`` (not among ``exclude``) served from ``rows``: their saving."""
-    priced = "r.cost_usd IS NOT NULL"
-    moved = (
-        f"{sign}sum(CASE WHEN {priced} THEN r.cost_usd ELSE 0 END)",
-        f"{sign}sum(CASE WHEN {priced} THEN coalesce(r.total_tokens, 0) ELSE 0 END)",
-        f"{'' if sign else '-'}sum(CASE WHEN {priced} THEN 1 ELSE 0 END)",
-    )
-    keys = _model_keys("h")
-    skip = f" AND h.id NOT IN (SELECT id FROM {exclude})" if exclude else ""
-    return _upsert(
-        "rollup_models",
-        (*_KEYS["rollup_models"], *_SAVED),
-        f"SELECT {', '.join((*keys, *moved))} FROM requests h JOIN {rows} r "
-        "ON h.cache_reference_id = r.id WHERE h.cache_status = 'HIT' AND h.id <> r.id"
-        f"{skip} GROUP BY {', '.join(keys)}",
-    )
-
-
-def _pg_users(rows: str, sign: str) -> str:
-    keys = (
-        "coalesce(r.user_id, '')",
-        "(CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END)",
-        hour_of("r"),
-    )
-    return _upsert(
-        "rollup_users",
-        (*_KEYS["rollup_users"], *_NAMES),
-        f"SELECT {', '.join((*keys, *_sums('r', sign)))} FROM {rows} r WHERE 1 = 1 "
-        f"GROUP BY {', '.join(keys)}",
-    )
-
-
-def _pg_properties(requests: str, properties: str, sign: str) -> str:
-    keys = ("p.name", "p.value", hour_of("r"))
-    return _upsert(
-        "rollup_properties",
-        (*_KEYS["rollup_properties"], *_NAMES),
-        f"SELECT {', '.join((*keys, *_sums('r', sign)))} FROM {requests} r "
-        f"JOIN {properties} p ON p.request_id = r.id WHERE p.value IS NOT NULL "
-        f"GROUP BY {', '.join(keys)}",
-    )
-
-
-def _pg_cleanup(rows: str) -> list[str]:
-    """Remove the groups of ``rows`` left with no request (looked up by their keys)."""
-    users = (
-        "(SELECT coalesce(r.user_id, ''), (CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END), "
-        f"{hour_of('r')} FROM {rows} r)"
-    )
-    props = (
-        f"(SELECT p.name, p.value, {hour_of('r')} FROM {rows} r "
-        "JOIN request_properties p ON p.request_id = r.id)"
-    )
-    return [
-        f"DELETE FROM rollup_models WHERE requests = 0 AND hour IN "
-        f"(SELECT {hour_of('r')} FROM {rows} r)",
-        f"DELETE FROM rollup_users WHERE requests = 0 AND (user_id, nulls, hour) IN {users}",
-        f"DELETE FROM rollup_properties WHERE requests = 0 AND (name, value, hour) IN {props}",
-    ]
+ROLLUP_MIGRATION = ROLLUP_TABLES + backfill() + _SQLITE_TRIGGERS + _FACTS_DELETE + _facts_refresh()
 
 
 _ORIGINAL = "id, cost_usd, total_tokens"
 _PG_INSERT = [
-    _pg_models("new_rows", "requests", ""),
-    _pg_moved("new_rows", "", "new_rows"),
-    _pg_users("new_rows", ""),
-    _pg_properties("new_rows", "request_properties", ""),
+    grouped_models("new_rows", "requests", ""),
+    moved_hits("new_rows", "", "new_rows"),
+    grouped_users("new_rows", ""),
+    grouped_properties("new_rows", "request_properties", ""),
 ]
 _PG_DELETE = [
-    _pg_models(
+    grouped_models(
         "old_rows",
         f"(SELECT {_ORIGINAL} FROM requests UNION ALL SELECT {_ORIGINAL} FROM old_rows)",
         "-",
     ),
-    _pg_moved("old_rows", "-", None),
-    _pg_users("old_rows", "-"),
-    _pg_properties("old_rows", "request_properties", "-"),
-    *_pg_cleanup("old_rows"),
+    moved_hits("old_rows", "-", None),
+    grouped_users("old_rows", "-"),
+    grouped_properties("old_rows", "request_properties", "-"),
+    *empty_groups("old_rows"),
 ]
 _PG_UPDATE = [
-    _pg_models(
+    grouped_models(
         "old_rows",
         f"(SELECT {_ORIGINAL} FROM requests WHERE id NOT IN (SELECT id FROM old_rows) "
         f"UNION ALL SELECT {_ORIGINAL} FROM old_rows)",
         "-",
     ),
-    _pg_moved("old_rows", "-", "new_rows"),
-    _pg_users("old_rows", "-"),
-    _pg_properties("old_rows", "request_properties", "-"),
-    _pg_models("new_rows", "requests", ""),
-    _pg_moved("new_rows", "", "new_rows"),
-    _pg_users("new_rows", ""),
-    _pg_properties("new_rows", "request_properties", ""),
-    *_pg_cleanup("old_rows"),
+    moved_hits("old_rows", "-", "new_rows"),
+    grouped_users("old_rows", "-"),
+    grouped_properties("old_rows", "request_properties", "-"),
+    grouped_models("new_rows", "requests", ""),
+    moved_hits("new_rows", "", "new_rows"),
+    grouped_users("new_rows", ""),
+    grouped_properties("new_rows", "request_properties", ""),
+    *empty_groups("old_rows"),
 ]
-_PG_PROPERTY_INSERT = [_pg_properties("requests", "new_rows", "")]
+_PG_PROPERTY_INSERT = [grouped_properties("requests", "new_rows", "")]
 _PG_PROPERTY_DELETE = [
-    _pg_properties("requests", "old_rows", "-"),
+    grouped_properties("requests", "old_rows", "-"),
     f"DELETE FROM rollup_properties WHERE requests = 0 AND (name, value, hour) IN "
     f"(SELECT p.name, p.value, {hour_of('r')} FROM old_rows p JOIN requests r "
     "ON r.id = p.request_id)",
 ]
 _PG_PROPERTY_UPDATE = [
-    _pg_properties("requests", "old_rows", "-"),
-    _pg_properties("requests", "new_rows", ""),
+    grouped_properties("requests", "old_rows", "-"),
+    grouped_properties("requests", "new_rows", ""),
     _PG_PROPERTY_DELETE[1],
 ]
 
@@ -583,7 +374,7 @@ def _pg_trigger(table: str, event: str, statements: list[str]) -> str:
     }[event]
     return (
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
-        f"{_body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
+        f"{body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
         f"CREATE TRIGGER rollup_{table}_{event.lower()} AFTER {event} ON {table} "
         f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n"
     )
@@ -593,7 +384,7 @@ def _pg_trigger(table: str, event: str, statements: list[str]) -> str:
 #: (``_pg_schema._types``; ``total`` is defined there by v1), then statement-level triggers
 #: (INSERT, UPDATE — ``ON CONFLICT DO UPDATE`` included — and DELETE) on both tables.
 PG_ROLLUP_MIGRATION = (
-    _backfill()
+    backfill()
     + _pg_trigger("requests", "INSERT", _PG_INSERT)
     + _pg_trigger("requests", "DELETE", _PG_DELETE)
     + _pg_trigger("requests", "UPDATE", _PG_UPDATE)
