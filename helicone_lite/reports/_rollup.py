@@ -21,7 +21,7 @@ from typing import Any
 
 from ..store import epoch_from_iso, iso_from_epoch
 from ._filters import ERROR_SQL, Filters, parse_time
-from ._source import property_source, source
+from ._source import Source, source
 from ._sql import Reader
 
 __all__ = ["Rollup", "grouped", "plan"]
@@ -97,10 +97,32 @@ class Rollup:
             parts += [column, f"(nulls & {bit})"] if bit else [column]
         return ", ".join(parts)
 
-    def edge_source(self, edge: Filters, now: float) -> Any:
-        if self.prop is not None:
-            return property_source(edge, now, self.prop)
-        return source(edge, now, "idx_requests_created_at", use_facts=False)
+    def edge_source(self, edge: Filters, now: float) -> Source:
+        """The raw rows of a partial hour: a range of the time index (joined with the
+        grouped property's rows; the facts are ordered by value first, not by time)."""
+        if self.prop is None:
+            return source(edge, now, "idx_requests_created_at", use_facts=False)
+        return property_edge(edge, now, self.prop)
+
+
+def property_edge(edge: Filters, now: float, name: str | None) -> Source:
+    """Rows of property ``name`` (any name when None) within ``edge``'s (short) time range,
+    read off the time index: ``name`` and ``value`` are the property's."""
+    where, params = edge.where(now, skip_property=name)
+    tests = ["p.value IS NOT NULL"]
+    first: list[Any] = []
+    if name is not None:
+        tests.insert(0, "p.name = ?")
+        first.append(name)
+        wanted = edge.properties.get(name)
+        if wanted is not None:
+            tests.append("p.value = ?")
+            first.append(wanted)
+    table = (
+        "requests INDEXED BY idx_requests_created_at "
+        "JOIN request_properties p ON p.request_id = requests.id"
+    )
+    return Source(table, f"{' AND '.join(tests)} AND {where}", (*first, *params))
 
 
 def _hour_ceil(iso: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._filters import Filters
-from ._rollup import exact_times, grouped, plan
+from ._rollup import exact_times, grouped, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
 from ._source import Source, property_source, source
@@ -302,10 +302,13 @@ def property_names(reader: Reader, filters: Filters, now: float) -> list[Propert
         )
         for row in reader.rows(sql, roll.params):
             counts[(row["name"], row["value"])] = int(row["n"] or 0)
-    for part in roll.edges if roll is not None else (filters,):
-        where, params = part.where(now)
-        sql = f"SELECT name, value, count(*) AS n FROM property_facts WHERE {where} GROUP BY name, value"
-        for row in reader.rows(sql, params):
+    parts = [property_edge(e, now, None) for e in roll.edges] if roll is not None else []
+    if roll is None:
+        where, params = filters.where(now)
+        parts = [Source("property_facts", where, tuple(params), True)]
+    for part in parts:
+        sql = part.select("name, value, count(*) AS n", "GROUP BY name, value")
+        for row in reader.rows(sql, part.params):
             key = (row["name"], row["value"])
             counts[key] = counts.get(key, 0) + int(row["n"])
     names: dict[str, list[int]] = {}
