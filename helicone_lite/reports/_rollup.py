@@ -91,11 +91,33 @@ class Rollup:
 
     def group(self, names: Sequence[str]) -> str:
         """The GROUP BY of ``names`` (the stored key and its NULL bit)."""
+        columns = [self.table.columns[name] for name in names]
+        bits = [bit for _, bit in self.table.columns.values() if bit]
+        if bits and all(any(b == bit for _, b in columns) for bit in bits):
+            # every NULL bit of the table is in the group: the stored ``nulls`` itself, so
+            # the group follows the primary key's order (no sort)
+            return ", ".join([*(column for column, _ in columns), "nulls"])
         parts = []
-        for name in names:
-            column, bit = self.table.columns[name]
+        for column, bit in columns:
             parts += [column, f"(nulls & {bit})"] if bit else [column]
         return ", ".join(parts)
+
+    def members(
+        self, names: Sequence[str], keys: Sequence[tuple[Any, ...]]
+    ) -> tuple[str, list[Any]]:
+        """SQL (and params) selecting the groups ``keys`` (values of ``names``) only."""
+        clauses, params = [], []
+        for key in keys:
+            parts = []
+            for name, value in zip(names, key, strict=True):
+                column, bit = self.table.columns[name]
+                if value is None:
+                    parts.append(f"(nulls & {bit}) = {bit}")
+                else:
+                    parts.append(f"{column} = ?" + (f" AND (nulls & {bit}) = 0" if bit else ""))
+                    params.append(value)
+            clauses.append(f"({' AND '.join(parts)})")
+        return f"({' OR '.join(clauses) or '1 = 0'})", params
 
     def edge_source(self, edge: Filters, now: float) -> Source:
         """The raw rows of a partial hour: a range of the time index (joined with the
@@ -241,10 +263,16 @@ def grouped(reader: Reader, roll: Rollup, now: float, names: Sequence[str]) -> l
 
 
 def series(
-    reader: Reader, roll: Rollup, now: float, names: Sequence[str], starts: Sequence[str]
+    reader: Reader,
+    roll: Rollup,
+    now: float,
+    names: Sequence[str],
+    starts: Sequence[str],
+    only: Sequence[tuple[Any, ...]] | None = None,
 ) -> dict[tuple[int, tuple[Any, ...]], list[Any]]:
     """``[requests, cost, tokens]`` per (bucket index, group): hours of the rollup added into
-    the bucket that starts at or before them (``starts``: the buckets' starts, ascending)."""
+    the bucket that starts at or before them (``starts``: the buckets' starts, ascending);
+    ``only`` those groups (values of ``names``), when given."""
     from bisect import bisect_right
 
     out: dict[tuple[int, tuple[Any, ...]], list[Any]] = {}
@@ -259,11 +287,14 @@ def series(
 
     keys = "".join(f", {roll.column(n)} AS {n}" for n in names)
     group = "".join(f", {g}" for g in [roll.group(names)] if names)
+    chosen, chosen_params = roll.members(names, only) if only is not None else ("1 = 1", [])
     sql = (
         f"SELECT hour{keys}, sum(requests) AS n, total(cost_usd) AS cost, total(tokens) AS tokens "
-        f"FROM {roll.table.name} WHERE {roll.where} AND hour <> '' GROUP BY hour{group}"
+        f"FROM {roll.table.name} WHERE {roll.where} AND hour <> '' AND {chosen} "
+        f"GROUP BY hour{group}"
     )
-    for row in reader.rows(sql, roll.params):
+    wanted = None if only is None else set(only)
+    for row in reader.rows(sql, (*roll.params, *chosen_params)):
         index = bisect_right(starts, row["hour"]) - 1
         add(index, tuple(row[n] for n in names), row["n"], row["cost"], row["tokens"])
     raw_names = ", ".join(names)
@@ -274,7 +305,9 @@ def series(
         sql = src.select(f"{raw_names + ', ' if names else ''}{sums}", tail)
         index = bisect_right(starts, str(parse_time(edge.since, now))) - 1
         for row in reader.rows(sql, src.params):
-            add(index, tuple(row[n] for n in names), row["n"], row["cost"], row["tokens"])
+            key = tuple(row[n] for n in names)
+            if wanted is None or key in wanted:
+                add(index, key, row["n"], row["cost"], row["tokens"])
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from .._errors import OptionsError
 from ..store import epoch_from_iso, iso_from_epoch
 from ._filters import Filters, parse_time
-from ._rollup import Rollup, series
+from ._rollup import Rollup, grouped, series
 from ._rollup import plan as rollup_plan
 from ._rows import CacheSavings, CostBucket, ModelSavings
 from ._source import Source, property_source, source
@@ -222,28 +222,26 @@ def _costs_rolled(
     if roll is None or whole is None:
         return None
     starts = [a for a, _ in spans]
-    cells = series(reader, roll, now, names, starts)
     if by is None:
+        cells = series(reader, roll, now, (), starts)
         return [_bucket(s, None, cells.get((i, ()), (0, 0.0, 0))) for i, s in enumerate(spans)]
-    lines: dict[Any, list[list[Any]]] = {}
     spent: dict[Any, float] = {}
-    for (index, member), values in cells.items():
-        key = member[group]
-        line = lines.setdefault(key, [[0, 0.0, 0] for _ in spans])
-        line[index] = [a + b for a, b in zip(line[index], values, strict=True)]
-        spent[key] = spent.get(key, 0.0) + values[1]
+    members: dict[Any, list[tuple[Any, ...]]] = {}
+    for row in grouped(reader, roll, now, names):  # rank the groups over the whole range
+        member = tuple(row[n] for n in names)
+        spent[member[group]] = spent.get(member[group], 0.0) + row["cost_usd"]
+        members.setdefault(member[group], []).append(member)
     ranked = sorted(spent, key=lambda k: (-spent[k], "" if k is None else str(k)))
-    out = [(key, lines[key]) for key in ranked[:top]]
+    chosen = ranked[:top]
+    cells = series(reader, roll, now, names, starts, [m for k in chosen for m in members[k]])
+    lines = {key: [[0, 0.0, 0] for _ in spans] for key in chosen}
+    for (index, member), values in cells.items():
+        line = lines[member[group]]
+        line[index] = [a + b for a, b in zip(line[index], values, strict=True)]
+    out = [(key, lines[key]) for key in chosen]
     if len(ranked) > top:
-        if whole is roll:
-            totals = [[0, 0.0, 0] for _ in spans]
-            for line in lines.values():
-                for row, values in zip(totals, line, strict=True):
-                    for i, value in enumerate(values):
-                        row[i] += value
-        else:
-            every = series(reader, whole, now, (), starts)
-            totals = [list(every.get((i, ()), (0, 0.0, 0))) for i in range(len(spans))]
+        every = series(reader, whole, now, (), starts)
+        totals = [list(every.get((i, ()), (0, 0.0, 0))) for i in range(len(spans))]
         for _, line in out:
             totals = [
                 [a - b for a, b in zip(r, s, strict=True)]
