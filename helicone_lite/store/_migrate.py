@@ -24,6 +24,7 @@ _DERIVED = frozenset(
         "rollup_models",
         "rollup_users",
         "rollup_properties",
+        "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )
 _IDENTITY = {"prompt_deployments": "id", "alert_events": "id"}
