@@ -17,6 +17,7 @@ from ._filters import ERROR_SQL
 __all__ = ["METRICS", "Reader", "merge_metrics", "metrics_of", "rate"]
 
 _MMAP_BYTES = 1 << 30
+_ROLLUP_VERSION = 6  # the schema version that added the hourly rollups
 
 #: the per-group figures every grouped report reads. Six aggregates and no min/max of text:
 #: on an index ordered by time within each group, ``max(created_at)`` copies a string on every
@@ -62,8 +63,23 @@ def metrics_of(row: dict[str, Any]) -> dict[str, Any]:
 class Reader:
     """Read-only use of a :class:`Store` for the reports (rows as dicts)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, rollups: bool = True) -> None:
         self.store = store
+        self._rollups: bool | None = None if rollups else False
+
+    def rollups(self) -> bool:
+        """Whether reports may read the hourly rollups (schema v6; on unless turned off)."""
+        if self._rollups is None:
+            if self.store.engine == "sqlite":  # (a read-only view of an older file has none)
+                found = self.values(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    ("rollup_models",),
+                )
+                self._rollups = bool(found and found[0])
+            else:
+                self._connection()  # opens (and migrates) the store: its version is known
+                self._rollups = (self.store.schema_version or 0) >= _ROLLUP_VERSION
+        return self._rollups
 
     def _connection(self) -> Connection:
         self.store.flush()

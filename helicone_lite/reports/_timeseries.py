@@ -17,6 +17,8 @@ from typing import Any
 from .._errors import OptionsError
 from ..store import epoch_from_iso, iso_from_epoch
 from ._filters import Filters, parse_time
+from ._rollup import Rollup, grouped, series
+from ._rollup import plan as rollup_plan
 from ._rows import CacheSavings, CostBucket, ModelSavings
 from ._source import Source, property_source, source
 from ._sql import Reader, rate
@@ -160,31 +162,93 @@ def costs(
         raise OptionsError("every", every, ", ".join(EVERY))
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise OptionsError("top", top, "a whole number of groups, at least 1")
-    plan = _plan(by, filters, now) if by is not None else None
+    how = _plan(by, filters, now) if by is not None else None
     total_src = source(filters, now, "idx_requests_created_at")
     span = _range(reader, total_src, filters, now)
     if span is None:
         return []
     spans = buckets(span[0], span[1], every)
-    if plan is None:
+    rolled = _costs_rolled(reader, filters, now, spans, by, top)
+    if rolled is not None:
+        return rolled
+    if how is None:
         return [
             _bucket(s, None, t) for s, t in zip(spans, _sums(reader, total_src, spans), strict=True)
         ]
-    ranked = _ranked(reader, plan)
+    ranked = _ranked(reader, how)
     chosen = ranked[:top]
-    if plan.per_bucket:
-        series = _per_bucket(reader, plan, spans, [key for key, _, _ in chosen])
+    if how.per_bucket:
+        lines = _per_bucket(reader, how, spans, [key for key, _, _ in chosen])
     else:
-        series = [(key, _member_sums(reader, plan, spans, members)) for key, members, _ in chosen]
+        lines = [(key, _member_sums(reader, how, spans, members)) for key, members, _ in chosen]
     if len(ranked) > top:  # the rest: everything minus the top groups
         rest = _sums(reader, total_src, spans)
-        for _, summed in series:
+        for _, summed in lines:
             rest = [
                 [a - b for a, b in zip(r, s, strict=True)]
                 for r, s in zip(rest, summed, strict=True)
             ]
-        series.append((OTHER, [[max(0, v or 0) for v in r] for r in rest]))
-    return [_bucket(s, key, values[i]) for i, s in enumerate(spans) for key, values in series]
+        lines.append((OTHER, [[max(0, v or 0) for v in r] for r in rest]))
+    return [_bucket(s, key, values[i]) for i, s in enumerate(spans) for key, values in lines]
+
+
+def _rollup_of(
+    reader: Reader, filters: Filters, now: float, by: str | None
+) -> tuple[Rollup | None, tuple[str, ...], int, Rollup | None]:
+    """(rollup of the groups, its key columns, which one is reported, rollup of all requests
+    for "(other)" when the groups' rollup does not hold them all)."""
+    if by is None or by in ("model", "provider"):
+        roll = rollup_plan(reader, filters, now, "models")
+        names = () if by is None else ("model", "provider")
+        return roll, names, 1 if by == "provider" else 0, roll
+    if by == "user":
+        roll = rollup_plan(reader, filters, now, "users")
+        return roll, ("user_id",), 0, roll
+    prop = by[len("property:") :].strip().lower()
+    roll = rollup_plan(reader, filters, now, "properties", prop=prop)
+    return roll, ("value",), 0, rollup_plan(reader, filters, now, "models")
+
+
+def _costs_rolled(
+    reader: Reader,
+    filters: Filters,
+    now: float,
+    spans: Sequence[tuple[str, str]],
+    by: str | None,
+    top: int,
+) -> list[CostBucket] | None:
+    """:func:`costs` from the hourly rollups, or None when they cannot answer ``filters``."""
+    roll, names, group, whole = _rollup_of(reader, filters, now, by)
+    if roll is None or whole is None:
+        return None
+    starts = [a for a, _ in spans]
+    if by is None:
+        cells = series(reader, roll, now, (), starts)
+        return [_bucket(s, None, cells.get((i, ()), (0, 0.0, 0))) for i, s in enumerate(spans)]
+    spent: dict[Any, float] = {}
+    members: dict[Any, list[tuple[Any, ...]]] = {}
+    for row in grouped(reader, roll, now, names):  # rank the groups over the whole range
+        member = tuple(row[n] for n in names)
+        spent[member[group]] = spent.get(member[group], 0.0) + row["cost_usd"]
+        members.setdefault(member[group], []).append(member)
+    ranked = sorted(spent, key=lambda k: (-spent[k], "" if k is None else str(k)))
+    chosen = ranked[:top]
+    cells = series(reader, roll, now, names, starts, [m for k in chosen for m in members[k]])
+    lines = {key: [[0, 0.0, 0] for _ in spans] for key in chosen}
+    for (index, member), values in cells.items():
+        line = lines[member[group]]
+        line[index] = [a + b for a, b in zip(line[index], values, strict=True)]
+    out = [(key, lines[key]) for key in chosen]
+    if len(ranked) > top:
+        every = series(reader, whole, now, (), starts)
+        totals = [list(every.get((i, ()), (0, 0.0, 0))) for i in range(len(spans))]
+        for _, line in out:
+            totals = [
+                [a - b for a, b in zip(r, s, strict=True)]
+                for r, s in zip(totals, line, strict=True)
+            ]
+        out.append((OTHER, [[max(0, v or 0) for v in r] for r in totals]))
+    return [_bucket(s, key, values[i]) for i, s in enumerate(spans) for key, values in out]
 
 
 def _member_sums(
@@ -207,9 +271,11 @@ def _per_bucket(
 ) -> list[tuple[Any, list[list[Any]]]]:
     column = plan.columns[0]
     known = [k for k in keys if k is not None]
-    test = f"({column} IN ({', '.join('?' * len(known))})" + (
-        f" OR {column} IS NULL)" if None in keys else ")"
-    )
+    tests = [f"{column} IN ({', '.join('?' * len(known))})"] if known else []
+    if None in keys:
+        tests.append(f"{column} IS NULL")
+    # (never an empty ``IN ()``: PostgreSQL rejects it, e.g. when the only user is NULL)
+    test = f"({' OR '.join(tests)})" if tests else "1 = 0"
     sql = plan.series.select(
         f"{column} AS key, {_SUMS}",
         f"GROUP BY {column}",
@@ -234,12 +300,14 @@ def _bucket(span: tuple[str, str], key: Any, values: Sequence[Any]) -> CostBucke
     )
 
 
-def cache_savings(reader: Reader, filters: Filters, now: float) -> CacheSavings:
-    """Hits, hit rate and money saved: each hit is worth its original request's cost."""
+def _raw_savings(
+    reader: Reader, filters: Filters, now: float, index: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Per hit model: hits, saved money and tokens, unpriced hits; and the request count."""
     where, params = filters.where(now, alias="h.")
     hits = (  # grouped in index order: no sort; then one lookup per original request
         "SELECT h.cache_reference_id AS ref, h.model AS model, count(*) AS n FROM requests h "
-        f"INDEXED BY idx_requests_cache_hits WHERE h.cache_status = 'HIT' AND {where} "
+        f"INDEXED BY {index} WHERE h.cache_status = 'HIT' AND {where} "
         "GROUP BY h.cache_reference_id, h.model"
     )
     sql = (
@@ -250,7 +318,44 @@ def cache_savings(reader: Reader, filters: Filters, now: float) -> CacheSavings:
     )
     rows = reader.rows(sql, params)
     src = source(filters, now, "idx_requests_created_at")
-    total = int(reader.values(src.select("count(*)"), src.params)[0])
+    return rows, int(reader.values(src.select("count(*)"), src.params)[0])
+
+
+def _rolled_savings(reader: Reader, roll: Rollup, now: float) -> tuple[list[dict[str, Any]], int]:
+    """:func:`_raw_savings` from ``rollup_models`` plus the raw partial hours."""
+    sql = (
+        f"SELECT {roll.column('model')} AS model, sum(cache_hits) AS hits, "
+        "total(saved_usd) AS saved, total(saved_tokens) AS tokens, sum(unpriced) AS unpriced, "
+        f"sum(requests) AS requests FROM rollup_models WHERE {roll.where} "
+        f"GROUP BY {roll.group(['model'])}"
+    )
+    found: dict[Any, dict[str, Any]] = {}
+    total = 0
+    parts = [(r, int(r["requests"] or 0)) for r in reader.rows(sql, roll.params)]
+    for edge in roll.edges:
+        rows, count = _raw_savings(reader, edge, now, "idx_requests_created_at")
+        parts += [(r, 0) for r in rows]
+        total += count
+    for row, requests in parts:
+        total += requests
+        if not row["hits"]:
+            continue
+        into = found.setdefault(
+            row["model"],
+            {"model": row["model"], "hits": 0, "saved": 0.0, "tokens": 0, "unpriced": 0},
+        )
+        for name in ("hits", "saved", "tokens", "unpriced"):
+            into[name] += row[name] or 0
+    return list(found.values()), total
+
+
+def cache_savings(reader: Reader, filters: Filters, now: float) -> CacheSavings:
+    """Hits, hit rate and money saved: each hit is worth its original request's cost."""
+    roll = rollup_plan(reader, filters, now, "models")
+    if roll is None:
+        rows, total = _raw_savings(reader, filters, now, "idx_requests_cache_hits")
+    else:
+        rows, total = _rolled_savings(reader, roll, now)
     by_model = sorted(
         (
             ModelSavings(

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._filters import Filters
+from ._rollup import exact_times, grouped, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
 from ._source import Source, property_source, source
@@ -25,6 +26,14 @@ __all__ = [
 ]
 
 Raw = dict[str, Any]
+_EMPTY: Mapping[str, Any] = {
+    "requests": 0,
+    "cost_usd": 0.0,
+    "tokens": 0,
+    "avg_latency_ms": None,
+    "errors": 0,
+    "cache_hits": 0,
+}
 Times = Mapping[tuple[Any, ...], tuple[str | None, str | None]]
 ByRow = Mapping[int, tuple[str | None, str | None]]
 
@@ -141,12 +150,22 @@ def users(
     """
     _check(sort, limit)
     src = source(filters, now, "idx_requests_user")
-    rows = _grouped(
-        reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
-    )
+    roll = plan(reader, filters, now, "users")
+    if roll is None:
+        rows = _grouped(
+            reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
+        )
+    else:
+        rows = [{**r, "key": r["user_id"]} for r in grouped(reader, roll, now, ("user_id",))]
+        if sort == "recent":
+            _recent_candidates(reader, rows, limit)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
-    timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+    if roll is None:
+        timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+    else:
+        exact_times(reader, rows, "user_id")
+        timed = [(r["key"], int(r["latency_n"])) for r in rows]
     p95 = p95_of(reader, src, "user_id", timed)
     scores = score_means(reader, filters, now, "user")
     return [
@@ -160,6 +179,23 @@ def users(
         )
         for raw in rows
     ]
+
+
+def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> None:
+    """Exact last times for the rows that may be among the ``limit`` most recent: each row's
+    last hour (or raw edge time) bounds it; rows at or past the ``limit``-th bound are
+    resolved, the rest keep their (earlier) bound, which sorts them after."""
+    for row in rows:
+        row["last_at"] = max(
+            t for t in (row.get("last_at"), row.get("last_hour"), "") if t is not None
+        )
+    bounds = sorted((r["last_at"] for r in rows), reverse=True)
+    cut = bounds[min(limit, len(bounds)) - 1] if limit and bounds else ""
+    wanted = [r for r in rows if r["last_at"] >= cut]
+    for row in wanted:
+        if row.get("last_hour") and row["last_at"] == row["last_hour"]:
+            row["last_at"] = None
+    exact_times(reader, wanted, "user_id")
 
 
 def _timed_counts(
@@ -245,27 +281,57 @@ def properties(
     _check(sort, limit)
     name = property_key(name)
     src = property_source(filters, now, name)
-    rows, times = _top(reader, src, ("value",), _grouped(reader, src, "value"), sort, limit)
+    roll = plan(reader, filters, now, "properties", prop=name)
+    if roll is None:
+        found = _grouped(reader, src, "value")
+    else:
+        found = [{**r, "key": r["value"]} for r in grouped(reader, roll, now, ("value",))]
+    rows, times = _top(reader, src, ("value",), found, sort, limit)
     scores = score_means(reader, filters, now, "all", property_name=name)
     return [_group_row(f"property:{name}", raw, scores, times) for raw in rows]
 
 
 def property_names(reader: Reader, filters: Filters, now: float) -> list[PropertyName]:
     """Every property name in use, with its number of requests and of distinct values."""
-    where, params = filters.where(now)
-    inner = f"SELECT name, count(*) AS n FROM property_facts WHERE {where} GROUP BY name, value"
-    sql = f"SELECT name, sum(n) AS requests, count(*) AS n_values FROM ({inner}) AS per_value GROUP BY name"
+    counts: dict[tuple[str, str], int] = {}
+    roll = plan(reader, filters, now, "properties")
+    if roll is not None:
+        sql = (
+            "SELECT name, value, sum(requests) AS n FROM rollup_properties "
+            f"WHERE {roll.where} GROUP BY name, value"
+        )
+        for row in reader.rows(sql, roll.params):
+            counts[(row["name"], row["value"])] = int(row["n"] or 0)
+    parts = [property_edge(e, now, None) for e in roll.edges] if roll is not None else []
+    if roll is None:
+        where, params = filters.where(now)
+        parts = [Source("property_facts", where, tuple(params), True)]
+    for part in parts:
+        sql = part.select("name, value, count(*) AS n", "GROUP BY name, value")
+        for row in reader.rows(sql, part.params):
+            key = (row["name"], row["value"])
+            counts[key] = counts.get(key, 0) + int(row["n"])
+    names: dict[str, list[int]] = {}
+    for (name, _), n in counts.items():
+        if n > 0:
+            found = names.setdefault(name, [0, 0])
+            found[0] += n
+            found[1] += 1
     return [
-        PropertyName(name=r["name"], requests=int(r["requests"]), values=int(r["n_values"]))
-        for r in sorted(reader.rows(sql, params), key=lambda r: (-r["requests"], r["name"]))
+        PropertyName(name=name, requests=n, values=values)
+        for name, (n, values) in sorted(names.items(), key=lambda item: (-item[1][0], item[0]))
     ]
 
 
 # --- models and providers ---
 
 
-def _model_rows(reader: Reader, src: Source) -> list[Raw]:
-    """Metrics per (model, provider): the model index is ordered by both, so no sort."""
+def _model_rows(reader: Reader, src: Source, filters: Filters, now: float) -> list[Raw]:
+    """Metrics per (model, provider): from the rollup, else the model index (ordered by
+    both, so no sort)."""
+    roll = plan(reader, filters, now, "models")
+    if roll is not None:
+        return [{**r, "key": r["model"]} for r in grouped(reader, roll, now, ("model", "provider"))]
     sql = src.select(f"model AS key, provider, {METRICS}", "GROUP BY model, provider")
     return reader.rows(sql, src.params)
 
@@ -276,7 +342,9 @@ def models(
     """Per model (and provider): requests, cost, tokens, latency, errors, cache hits."""
     _check(sort, limit)
     src = source(filters, now, "idx_requests_model")
-    rows, times = _top(reader, src, ("model", "provider"), _model_rows(reader, src), sort, limit)
+    rows, times = _top(
+        reader, src, ("model", "provider"), _model_rows(reader, src, filters, now), sort, limit
+    )
     scores = score_means(reader, filters, now, "model")
     return [_group_row("model", raw, scores, times, raw["provider"]) for raw in rows]
 
@@ -287,7 +355,7 @@ def providers(
     """Per provider (the sum of its models)."""
     _check(sort, limit)
     src = source(filters, now, "idx_requests_model")
-    parts = _model_rows(reader, src)
+    parts = _model_rows(reader, src, filters, now)
     model_times = edges(
         reader, src, ("model", "provider"), [(r["key"], r["provider"]) for r in parts]
     )
@@ -313,7 +381,12 @@ def providers(
 def summary(reader: Reader, filters: Filters, now: float) -> GroupRow:
     """All of ``filters``'s requests as one row."""
     src = source(filters, now, "idx_requests_created_at")
-    raw = reader.rows(src.select(f"NULL AS key, {METRICS}"), src.params)[0]
+    roll = plan(reader, filters, now, "models")
+    if roll is None:
+        raw = reader.rows(src.select(f"NULL AS key, {METRICS}"), src.params)[0]
+    else:
+        found = grouped(reader, roll, now, ())
+        raw = {**(found[0] if found else _EMPTY), "key": None}
     first = reader.values(src.select("created_at", "ORDER BY created_at LIMIT 1"), src.params)
     last = reader.values(src.select("created_at", "ORDER BY created_at DESC LIMIT 1"), src.params)
     times = {id(raw): (first[0] if first else None, last[0] if last else None)}

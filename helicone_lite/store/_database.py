@@ -58,7 +58,8 @@ class Database:
         self.version: int | None = None
 
     def connect(self, *, cache_kib: int | None = None) -> sqlite3.Connection:
-        """A new read-write connection: autocommit, synchronous=NORMAL, busy timeout.
+        """A new read-write connection: autocommit, synchronous=NORMAL, temp_store=MEMORY,
+        busy timeout.
 
         ``cache_kib`` sets the page cache size (SQLite's default is 2 MiB).
         """
@@ -70,6 +71,9 @@ class Database:
         )
         try:
             conn.execute("PRAGMA synchronous = NORMAL")
+            # temporary b-trees (a DELETE's IN list, DISTINCT, the sorts of reports and
+            # triggers) in memory, not in a temporary file
+            conn.execute("PRAGMA temp_store = MEMORY")
             if cache_kib is not None:
                 conn.execute(f"PRAGMA cache_size = {-int(cache_kib)}")
             if self._on_connect is not None:

@@ -3,7 +3,7 @@
 Every table the source has (requests, their properties and attempts, scores, prompts and their
 versions, environments and deployment history, alerts and their events) is copied in batches
 with ``INSERT OR REPLACE``, so running it again copies nothing twice. Derived report tables
-(``*_facts``) are not copied: the target derives them. Afterwards the counts are compared.
+(``*_facts``, ``rollup_*``) are not copied: the target derives them. Afterwards the counts are compared.
 """
 
 from __future__ import annotations
@@ -16,7 +16,17 @@ from ._store import Store
 
 __all__ = ["TableCopy", "copy_store", "copy_tables"]
 
-_DERIVED = frozenset({"property_facts", "score_facts", "score_property_facts"})
+_DERIVED = frozenset(
+    {
+        "property_facts",
+        "score_facts",
+        "score_property_facts",
+        "rollup_models",
+        "rollup_users",
+        "rollup_properties",
+        "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
+    }
+)
 _IDENTITY = {"prompt_deployments": "id", "alert_events": "id"}
 _BATCH = 1000
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ._reports_schema import REPORTS_MIGRATION
+from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._schema import MIGRATIONS
 from ._time import SQL_NOW
 
@@ -110,6 +111,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     _report_indexes() + _V3_VIEWS,
     _types(MIGRATIONS[3]),  # v4: reasoning_tokens
     _types(MIGRATIONS[4]),  # v5: LLM-security verdict, token-limit action, threats index
+    _types(ROLLUP_TABLES) + PG_ROLLUP_MIGRATION,  # v6: hourly rollups, trigger functions
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -35,7 +35,7 @@ Leaf module (no imports from the package): ``store/_schema.py`` appends it to ``
 
 from __future__ import annotations
 
-__all__ = ["COVERED", "REPORTS_MIGRATION", "SCORE_GROUPS"]
+__all__ = ["COVERED", "FACT_VALUES", "REPORTS_MIGRATION", "SCORE_GROUPS"]
 
 #: the columns every report index carries, so filters and aggregates never read the table.
 COVERED: tuple[str, ...] = (
@@ -74,6 +74,7 @@ _TYPES = {
 }
 _FACT_DECLARATIONS = ",\n    ".join(f"{name:<15} {kind}" for name, kind in _TYPES.items())
 _FACT_VALUES = ", ".join(f"r.{name}" for name in _TYPES)
+FACT_VALUES = _FACT_VALUES  # (v6 refreshes the facts of an updated request with them)
 
 #: the groups of score reports, each read in the order of its own (covering) index
 SCORE_GROUPS: dict[str, tuple[str, ...]] = {

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._rollup_schema import batched_delete
 from ._time import iso_from_epoch
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "vacuum",
 ]
 
+_BATCHED_VERSION = 6  # rollup_control, guarded delete triggers
 _CHILDREN = (  # deleted before the request row (the fact triggers read it)
     ("scores", "request_id"),
     ("request_properties", "request_id"),
@@ -156,13 +158,16 @@ def delete_requests(
             ]
             if not ids:
                 break
-            _delete_batch(conn, ids, out)
+            # SQLite runs triggers row by row; from v6 the deletion does their work per batch
+            # (PostgreSQL's rollup triggers are per statement already, its facts are views)
+            batched = store.engine == "sqlite" and (store.schema_version or 0) >= _BATCHED_VERSION
+            _delete_batch(conn, ids, out, batched=batched)
         if keep_ids:
             out.request_ids.extend(ids)
     return out
 
 
-def _delete_batch(conn: Any, ids: list[str], out: Removed) -> None:
+def _delete_batch(conn: Any, ids: list[str], out: Removed, *, batched: bool = False) -> None:
     """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction.
 
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
@@ -177,6 +182,10 @@ def _delete_batch(conn: Any, ids: list[str], out: Removed) -> None:
         )
     ]
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
+    if batched:  # SQLite: the delete triggers' work in a few grouped statements
+        conn.execute("UPDATE rollup_control SET batched = 1")
+        for sql, uses in batched_delete(marks):
+            conn.execute(sql, ids * uses)
     for table, column in _CHILDREN:
         cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)
         counted[table] = cursor.rowcount
@@ -191,6 +200,8 @@ def _delete_batch(conn: Any, ids: list[str], out: Removed) -> None:
             "(SELECT 1 FROM requests r WHERE r.session_id = session_scores.session_id)",
             sessions,
         ).rowcount
+    if batched:
+        conn.execute("UPDATE rollup_control SET batched = 0")
 
 
 def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:

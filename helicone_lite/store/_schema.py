@@ -18,6 +18,7 @@ Rules for adding a migration (docs/schema.md repeats them):
 from __future__ import annotations
 
 from ._reports_schema import REPORTS_MIGRATION
+from ._rollup_schema import ROLLUP_MIGRATION
 from ._time import SQL_NOW
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
@@ -194,6 +195,7 @@ ALTER TABLE requests ADD COLUMN token_limit_action TEXT;
 CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4, _V5)
+# v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4, _V5, ROLLUP_MIGRATION)
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,6 +38,10 @@ EXPECTED_TABLES = {
     "property_facts",  # v3: report facts
     "score_facts",
     "score_property_facts",
+    "rollup_models",  # v6: hourly rollups
+    "rollup_users",
+    "rollup_properties",
+    "rollup_control",
 }
 
 

@@ -1,0 +1,340 @@
+"""Reading the hourly rollups (schema v6, ``store/_rollup_schema.py``) instead of raw rows.
+
+A report's filters are answered from a rollup when every filter it sets is a key of that
+rollup (the time range, plus model/provider for ``rollup_models``, user for
+``rollup_users``, the grouped property's value for ``rollup_properties``). The time range is
+cut in three: the whole hours in the middle are read from the rollup; the partial hours at
+either end (``since`` up to the next hour, the last hour up to ``until``) from the raw rows,
+one short range of the time index each. Anything else (status, session, prompt, cache status,
+another property) reads the raw rows as before: same results, only slower.
+
+Figures are sums, so the two parts add up exactly (counts and token sums; money and latency
+up to floating-point rounding).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..store import epoch_from_iso, iso_from_epoch
+from ._filters import ERROR_SQL, Filters, parse_time
+from ._source import Source, source
+from ._sql import Reader
+
+__all__ = ["Rollup", "grouped", "plan"]
+
+Raw = dict[str, Any]
+
+_KEYED = (
+    "model",
+    "provider",
+    "user",
+    "session",
+    "status",
+    "prompt_id",
+    "prompt_version",
+    "cache_status",
+)
+_RAW_SUMS = (
+    "count(*) AS requests, total(cost_usd) AS cost_usd, total(total_tokens) AS tokens, "
+    "total(latency_ms) AS latency_sum, count(latency_ms) AS latency_n, "
+    f"sum({ERROR_SQL.format(a='')}) AS errors, sum(cache_status = 'HIT') AS cache_hits, "
+    "min(created_at) AS first_at, max(created_at) AS last_at"
+)
+_ROLLUP_SUMS = (
+    "sum(requests) AS requests, total(cost_usd) AS cost_usd, total(tokens) AS tokens, "
+    "total(latency_sum) AS latency_sum, sum(latency_n) AS latency_n, sum(errors) AS errors, "
+    "sum(cache_hits) AS cache_hits, min(nullif(hour, '')) AS first_hour, "
+    "max(nullif(hour, '')) AS last_hour"
+)
+_ADDED = ("requests", "cost_usd", "tokens", "latency_sum", "latency_n", "errors", "cache_hits")
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    name: str
+    #: report column -> (rollup column, its bit in ``nulls``; 0: never NULL)
+    columns: dict[str, tuple[str, int]]
+    #: Filters field -> report column it tests
+    filters: dict[str, str]
+
+
+TABLES = {
+    "models": _Table(
+        "rollup_models",
+        {"model": ("model", 1), "provider": ("provider", 2)},
+        {"model": "model", "provider": "provider"},
+    ),
+    "users": _Table("rollup_users", {"user_id": ("user_id", 1)}, {"user": "user_id"}),
+    "properties": _Table("rollup_properties", {"name": ("name", 0), "value": ("value", 0)}, {}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Where a report's rows are: ``FROM table WHERE where`` (params) plus raw ``edges``."""
+
+    table: _Table
+    where: str
+    params: tuple[Any, ...]
+    edges: tuple[Filters, ...]
+    prop: str | None = None
+
+    def column(self, name: str) -> str:
+        column, bit = self.table.columns[name]
+        if not bit:
+            return column
+        return f"CASE WHEN (nulls & {bit}) = {bit} THEN NULL ELSE {column} END"
+
+    def group(self, names: Sequence[str]) -> str:
+        """The GROUP BY of ``names`` (the stored key and its NULL bit)."""
+        columns = [self.table.columns[name] for name in names]
+        bits = [bit for _, bit in self.table.columns.values() if bit]
+        if bits and all(any(b == bit for _, b in columns) for bit in bits):
+            # every NULL bit of the table is in the group: the stored ``nulls`` itself, so
+            # the group follows the primary key's order (no sort)
+            return ", ".join([*(column for column, _ in columns), "nulls"])
+        parts = []
+        for column, bit in columns:
+            parts += [column, f"(nulls & {bit})"] if bit else [column]
+        return ", ".join(parts)
+
+    def members(
+        self, names: Sequence[str], keys: Sequence[tuple[Any, ...]]
+    ) -> tuple[str, list[Any]]:
+        """SQL (and params) selecting the groups ``keys`` (values of ``names``) only."""
+        clauses, params = [], []
+        for key in keys:
+            parts = []
+            for name, value in zip(names, key, strict=True):
+                column, bit = self.table.columns[name]
+                if value is None:
+                    parts.append(f"(nulls & {bit}) = {bit}")
+                else:
+                    parts.append(f"{column} = ?" + (f" AND (nulls & {bit}) = 0" if bit else ""))
+                    params.append(value)
+            clauses.append(f"({' AND '.join(parts)})")
+        return f"({' OR '.join(clauses) or '1 = 0'})", params
+
+    def edge_source(self, edge: Filters, now: float) -> Source:
+        """The raw rows of a partial hour: a range of the time index (joined with the
+        grouped property's rows; the facts are ordered by value first, not by time)."""
+        if self.prop is None:
+            return source(edge, now, "idx_requests_created_at", use_facts=False)
+        return property_edge(edge, now, self.prop)
+
+
+def property_edge(edge: Filters, now: float, name: str | None) -> Source:
+    """Rows of property ``name`` (any name when None) within ``edge``'s (short) time range,
+    read off the time index: ``name`` and ``value`` are the property's."""
+    where, params = edge.where(now, skip_property=name)
+    tests = ["p.value IS NOT NULL"]
+    first: list[Any] = []
+    if name is not None:
+        tests.insert(0, "p.name = ?")
+        first.append(name)
+        wanted = edge.properties.get(name)
+        if wanted is not None:
+            tests.append("p.value = ?")
+            first.append(wanted)
+    table = (
+        "requests INDEXED BY idx_requests_created_at "
+        "JOIN request_properties p ON p.request_id = requests.id"
+    )
+    return Source(table, f"{' AND '.join(tests)} AND {where}", (*first, *params))
+
+
+def _hour_ceil(iso: str) -> str:
+    stamp = epoch_from_iso(iso)
+    return iso_from_epoch(-(-stamp // 3600) * 3600)
+
+
+def _hour_floor(iso: str) -> str:
+    return iso_from_epoch(epoch_from_iso(iso) // 3600 * 3600)
+
+
+def plan(
+    reader: Reader, filters: Filters, now: float, table: str, *, prop: str | None = None
+) -> Rollup | None:
+    """How to read ``filters``'s requests from rollup ``table`` (None: it cannot answer).
+
+    ``prop``: the property grouped by (``rollup_properties``), whose value filter is allowed.
+    """
+    if not reader.rollups():
+        return None
+    spec = TABLES[table]
+    allowed = set(spec.filters)
+    for name in _KEYED:
+        if getattr(filters, name) is not None and name not in allowed:
+            return None
+    wanted = dict(filters.properties)
+    value = wanted.pop(prop, None) if prop is not None else None
+    if wanted:
+        return None
+    since = parse_time(filters.since, now, "since")
+    until = parse_time(filters.until, now, "until")
+    lo = _hour_ceil(since) if since is not None else None
+    hi = _hour_floor(until) if until is not None else None
+    if lo is not None and hi is not None and lo >= hi:
+        return None  # under two hours: the raw rows are few
+    clauses: list[str] = []
+    params: list[Any] = []
+    if prop is not None:
+        clauses.append("name = ?")
+        params.append(prop)
+        if value is not None:
+            clauses.append("value = ?")
+            params.append(value)
+    if lo is not None:
+        clauses.append("hour >= ?")
+        params.append(lo)
+    elif hi is not None:
+        clauses.append("hour > ''")  # rows without a time are outside any range
+    if hi is not None:
+        clauses.append("hour < ?")
+        params.append(hi)
+    for field, name in spec.filters.items():
+        wanted_value = getattr(filters, field)
+        if wanted_value is not None:
+            column, bit = spec.columns[name]
+            clauses.append(f"{column} = ? AND (nulls & {bit}) = 0")
+            params.append(wanted_value)
+    edges = []
+    if since is not None and lo is not None and since < lo:
+        edges.append(dataclasses.replace(filters, since=since, until=min(lo, until or lo)))
+    if until is not None and hi is not None and hi < until:
+        edges.append(dataclasses.replace(filters, since=max(hi, since or hi), until=until))
+    where = " AND ".join(clauses) or "1 = 1"
+    return Rollup(spec, where, tuple(params), tuple(edges), prop)
+
+
+def _add(into: Raw, row: Raw) -> None:
+    for name in _ADDED:
+        into[name] = (into.get(name) or 0) + (row[name] or 0)
+
+
+def grouped(reader: Reader, roll: Rollup, now: float, names: Sequence[str]) -> list[Raw]:
+    """Sums per group of report columns ``names`` (all rows as one group when empty): the
+    ``METRICS`` figures, plus ``latency_n`` and the first/last times where known
+    (``first_at``/``last_at`` from the raw edges, ``first_hour``/``last_hour`` from the
+    rollup). Groups in key order (NULL first), as an index scan gives them."""
+    found: dict[tuple[Any, ...], Raw] = {}
+    keys = ", ".join(f"{roll.column(n)} AS {n}" for n in names)
+    group = f"GROUP BY {roll.group(names)}" if names else ""
+    sql = (
+        f"SELECT {keys + ', ' if keys else ''}{_ROLLUP_SUMS} FROM {roll.table.name} "
+        f"WHERE {roll.where} {group}"
+    )
+    for row in reader.rows(sql, roll.params):
+        if not row["requests"]:
+            continue
+        found[tuple(row[n] for n in names)] = {**row, "first_at": None, "last_at": None}
+    raw_names = ", ".join(names)
+    for edge in roll.edges:
+        src = roll.edge_source(edge, now)
+        tail = f"GROUP BY {raw_names}" if names else ""
+        edge_sql = src.select(f"{raw_names + ', ' if names else ''}{_RAW_SUMS}", tail)
+        for row in reader.rows(edge_sql, src.params):
+            if not row["requests"]:
+                continue
+            key = tuple(row[n] for n in names)
+            into = found.setdefault(
+                key, {**dict(zip(names, key, strict=True)), "first_hour": None, "last_hour": None}
+            )
+            _add(into, row)
+            firsts = [t for t in (into.get("first_at"), row["first_at"]) if t]
+            lasts = [t for t in (into.get("last_at"), row["last_at"]) if t]
+            into["first_at"] = min(firsts, default=None)
+            into["last_at"] = max(lasts, default=None)
+    rows = []
+    for key in sorted(found, key=lambda k: tuple((v is not None, v or "") for v in k)):
+        row = found[key]
+        n = int(row["latency_n"] or 0)
+        row["latency_n"] = n
+        row["avg_latency_ms"] = float(row["latency_sum"]) / n if n else None
+        row["requests"] = int(row["requests"])
+        row["cost_usd"] = float(row["cost_usd"] or 0.0)
+        row["tokens"] = int(row["tokens"] or 0)
+        rows.append(row)
+    return rows
+
+
+def series(
+    reader: Reader,
+    roll: Rollup,
+    now: float,
+    names: Sequence[str],
+    starts: Sequence[str],
+    only: Sequence[tuple[Any, ...]] | None = None,
+) -> dict[tuple[int, tuple[Any, ...]], list[Any]]:
+    """``[requests, cost, tokens]`` per (bucket index, group): hours of the rollup added into
+    the bucket that starts at or before them (``starts``: the buckets' starts, ascending);
+    ``only`` those groups (values of ``names``), when given."""
+    from bisect import bisect_right
+
+    out: dict[tuple[int, tuple[Any, ...]], list[Any]] = {}
+
+    def add(index: int, key: tuple[Any, ...], n: Any, cost: Any, tokens: Any) -> None:
+        if index < 0 or not n:
+            return
+        values = out.setdefault((index, key), [0, 0.0, 0])
+        values[0] += int(n)
+        values[1] += float(cost or 0.0)
+        values[2] += int(tokens or 0)
+
+    keys = "".join(f", {roll.column(n)} AS {n}" for n in names)
+    group = "".join(f", {g}" for g in [roll.group(names)] if names)
+    chosen, chosen_params = roll.members(names, only) if only is not None else ("1 = 1", [])
+    sql = (
+        f"SELECT hour{keys}, sum(requests) AS n, total(cost_usd) AS cost, total(tokens) AS tokens "
+        f"FROM {roll.table.name} WHERE {roll.where} AND hour <> '' AND {chosen} "
+        f"GROUP BY hour{group}"
+    )
+    wanted = None if only is None else set(only)
+    for row in reader.rows(sql, (*roll.params, *chosen_params)):
+        index = bisect_right(starts, row["hour"]) - 1
+        add(index, tuple(row[n] for n in names), row["n"], row["cost"], row["tokens"])
+    raw_names = ", ".join(names)
+    for edge in roll.edges:
+        src = roll.edge_source(edge, now)
+        tail = f"GROUP BY {raw_names}" if names else ""
+        sums = "count(*) AS n, total(cost_usd) AS cost, total(total_tokens) AS tokens"
+        sql = src.select(f"{raw_names + ', ' if names else ''}{sums}", tail)
+        index = bisect_right(starts, str(parse_time(edge.since, now))) - 1
+        for row in reader.rows(sql, src.params):
+            key = tuple(row[n] for n in names)
+            if wanted is None or key in wanted:
+                add(index, key, row["n"], row["cost"], row["tokens"])
+    return out
+
+
+def _hour_end(hour: str) -> str:
+    return iso_from_epoch(epoch_from_iso(hour) + 3600)
+
+
+def exact_times(reader: Reader, rows: Sequence[Raw], column: str) -> None:
+    """Set ``first_at``/``last_at`` of rows from :func:`grouped` exactly: a time from the raw
+    edges when it lies outside the rollup's hours, else the first (last) request of the
+    group in its first (last) hour, one hour of the time index each."""
+    sql = (
+        "SELECT {agg}(created_at) FROM requests INDEXED BY idx_requests_created_at "
+        f"WHERE created_at >= ? AND created_at < ? AND {column} IS ?"
+    )
+    firsts: list[tuple[Raw, tuple[Any, ...]]] = []
+    lasts: list[tuple[Raw, tuple[Any, ...]]] = []
+    for row in rows:
+        first_hour, last_hour = row.get("first_hour"), row.get("last_hour")
+        first, last = row.get("first_at"), row.get("last_at")
+        if first_hour and not (first and first < first_hour):
+            firsts.append((row, (first_hour, _hour_end(first_hour), row[column])))
+        if last_hour and not (last and last > last_hour):
+            lasts.append((row, (last_hour, _hour_end(last_hour), row[column])))
+    for name, agg, wanted in (("first_at", "min", firsts), ("last_at", "max", lasts)):
+        found = reader.many(sql.format(agg=agg), [params for _, params in wanted])
+        for (row, _), value in zip(wanted, found, strict=True):
+            row[name] = value[0] if value else None
+        for row, _ in wanted:
+            row["first_hour" if name == "first_at" else "last_hour"] = None
