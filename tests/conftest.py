@@ -1,4 +1,7 @@
-"""Shared test fixtures: no network but loopback, a fresh home per test, fake provider, Redis."""
+"""What every test gets: no network but loopback, a clean environment with its own home, no
+thread left after the suite; the real servers (redis-server, PostgreSQL), one per pytest-xdist
+worker. The fixtures tests share (``fake``, ``home``, ``clock``, ``client_options``,
+``make_client``, ``client``, ``aclient``) live in the package's pytest plugin."""
 
 from __future__ import annotations
 
@@ -14,10 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helicone_lite.testing import FakeProvider
-
 pytest_plugins = ["helicone_lite.testing.pytest_plugin"]
-
 
 
 @pytest.fixture(autouse=True)
@@ -45,17 +45,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.endswith(("_API_KEY", "_BASE_URL")) or name.startswith("HELICONE_LITE_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HELICONE_LITE_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def fake(fake_provider: FakeProvider) -> FakeProvider:
-    """The plugin's fake provider, under the short name the tests use."""
-    return fake_provider
 
 
 def _free_port() -> int:
