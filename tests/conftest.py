@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
-    """A real redis-server on loopback for the session; its URL.
+    """A real redis-server on loopback for the session (one per xdist worker); its URL.
 
     Skipped when ``redis-server`` is not installed, unless ``HELICONE_LITE_REQUIRE_REDIS=1``
     (CI sets it, so the Redis suites can never silently skip there).
@@ -65,42 +66,48 @@ def redis_server() -> Iterator[str]:
         if os.environ.get("HELICONE_LITE_REQUIRE_REDIS") == "1":
             pytest.fail("redis-server is required (HELICONE_LITE_REQUIRE_REDIS=1) but not found")
         pytest.skip("redis-server not installed")
-    port = _free_port()
-    workdir = tempfile.mkdtemp(prefix="hl-redis-")
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    workdir = tempfile.mkdtemp(prefix="hl-redis-")  # this worker's own
+    try:
+        for _ in range(5):  # a free port can be taken (by another xdist worker) before use
+            started = _start_redis(binary, workdir)
+            if started is not None:
+                break
+        else:
+            pytest.fail("redis-server did not start (5 attempts)")
+        proc, url = started
+        yield url
+        proc.terminate()
+        proc.wait(timeout=10)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start_redis(binary: str, workdir: str) -> tuple[subprocess.Popen[bytes], str] | None:
+    """A redis-server on a free loopback port, answering; None if it exited (port taken)."""
     import redis
 
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(500):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None:
-                pytest.fail("redis-server exited at start")
-            import time
-
-            time.sleep(0.01)  # waiting for a server process to accept connections
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        for _ in range(1000):
+            try:
+                client.ping()
+                return proc, f"redis://127.0.0.1:{port}/0"
+            except redis.ConnectionError:
+                if proc.poll() is not None:
+                    return None
+                time.sleep(0.01)  # waiting for a server process to accept connections
+    finally:
+        client.close()
+    proc.kill()
+    proc.wait()
+    pytest.fail("redis-server did not answer within 10 s")
 
 
 @pytest.fixture
@@ -114,7 +121,8 @@ def redis_url(redis_server: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A private PostgreSQL server for the session (tests/pg_server.py); its superuser URL.
+    """A private PostgreSQL server for the session, one per xdist worker (tests/pg_server.py:
+    a free port, its own data directory); its superuser URL.
 
     Skipped when PostgreSQL or psycopg is missing, unless ``HELICONE_LITE_REQUIRE_POSTGRES=1``
     (scripts/test.sh sets it when it could install PostgreSQL).
@@ -133,8 +141,18 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("HELICONE_LITE_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{missing}, but HELICONE_LITE_REQUIRE_POSTGRES=1")
         pytest.skip(missing)
-    with PostgresServer() as url:
+    for attempt in range(3):  # a free port can be taken (by another xdist worker) before use
+        server = PostgresServer()
+        try:
+            url = server.__enter__()
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 2:
+                raise
+    try:
         yield url
+    finally:
+        server.stop()
 
 
 def new_schema(server_url: str, name: str) -> str:
