@@ -168,7 +168,8 @@ def rows(client: _Logged, where: str = "1") -> list[dict[str, Any]]:
         sql = where
     else:  # insertion order: rowid in SQLite, ctid in a never-updated PostgreSQL table
         order = "ctid" if client.store.engine == "postgresql" else "rowid"
-        sql = f"SELECT * FROM requests WHERE {where} ORDER BY created_at, {order}"
+        condition = "TRUE" if where.strip() == "1" else where  # PostgreSQL has no `WHERE 1`
+        sql = f"SELECT * FROM requests WHERE {condition} ORDER BY created_at, {order}"
     found: list[dict[str, Any]] = client.store.query(sql)
     return found
 
