@@ -22,6 +22,9 @@ from ._response import ChatCompletion, CreateEmbeddingResponse
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options
 
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
+
 __all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
 
 _REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
@@ -36,7 +39,7 @@ def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]
 class Completions(_chat.Completions):
     """``client.chat.completions``: ``create`` goes through the interceptor stack."""
 
-    _client: Any
+    _client: Client
 
     if TYPE_CHECKING:
 
@@ -87,7 +90,7 @@ class Completions(_chat.Completions):
 class AsyncCompletions(_chat.AsyncCompletions):
     """``client.chat.completions`` of the async client."""
 
-    _client: Any
+    _client: AsyncClient
 
     if TYPE_CHECKING:
 
@@ -177,7 +180,7 @@ class AsyncChat(_chat.AsyncChat):
 class Embeddings(_embeddings.Embeddings):
     """``client.embeddings``: ``create`` is logged (and cacheable) like a chat call."""
 
-    _client: Any
+    _client: Client
 
     def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
@@ -192,7 +195,7 @@ class Embeddings(_embeddings.Embeddings):
 
 
 class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
-    _client: Any
+    _client: AsyncClient
 
     async def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
@@ -210,7 +213,7 @@ class _RawCreate:
     """``with_raw_response``: ``create`` through the stack; any other method is openai's own
     wrapper's (``retrieve``, ``list``… are logged as endpoint calls)."""
 
-    def __init__(self, client: Any, kind: str, sdk: Any = None) -> None:
+    def __init__(self, client: Client, kind: str, sdk: object = None) -> None:
         self._client, self._kind, self._sdk = client, kind, sdk
 
     def __getattr__(self, name: str) -> Any:
@@ -229,7 +232,7 @@ class _StreamingCreate(_RawCreate):
 
 
 class _AsyncRawCreate:
-    def __init__(self, client: Any, kind: str, sdk: Any = None) -> None:
+    def __init__(self, client: AsyncClient, kind: str, sdk: object = None) -> None:
         self._client, self._kind, self._sdk = client, kind, sdk
 
     def __getattr__(self, name: str) -> Any:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run it: lint, types, tests.
-# Usage: bash scripts/test.sh [pytest args...]
+# Usage: bash scripts/test.sh [pytest args...]   (PYTEST_WORKERS=N: N xdist workers; 0: none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,4 +60,7 @@ fi
 
 .venv/bin/ruff check helicone_lite tests examples benchmarks
 .venv/bin/mypy
-.venv/bin/python -m pytest -q "$@"
+# One worker per core (pytest-xdist); every worker starts its own servers (redis-server,
+# PostgreSQL, fake providers, Chromium) on free ports in its own directories. A module's
+# tests stay on one worker (--dist loadfile), so module-scoped fixtures are built once.
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"

@@ -1,4 +1,7 @@
-"""Shared test fixtures: no network but loopback, a fresh home per test, fake provider, Redis."""
+"""What every test gets: no network but loopback, a clean environment with its own home, no
+thread left after the suite; the real servers (redis-server, PostgreSQL), one per pytest-xdist
+worker. The fixtures tests share (``fake``, ``home``, ``clock``, ``client_options``,
+``make_client``, ``client``, ``aclient``) live in the package's pytest plugin."""
 
 from __future__ import annotations
 
@@ -9,15 +12,13 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from helicone_lite.testing import FakeProvider
-
 pytest_plugins = ["helicone_lite.testing.pytest_plugin"]
-
 
 
 @pytest.fixture(autouse=True)
@@ -47,17 +48,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HELICONE_LITE_HOME", str(tmp_path / "home"))
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def fake(fake_provider: FakeProvider) -> FakeProvider:
-    """The plugin's fake provider, under the short name the tests use."""
-    return fake_provider
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,7 +56,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
-    """A real redis-server on loopback for the session; its URL.
+    """A real redis-server on loopback for the session (one per xdist worker); its URL.
 
     Skipped when ``redis-server`` is not installed, unless ``HELICONE_LITE_REQUIRE_REDIS=1``
     (CI sets it, so the Redis suites can never silently skip there).
@@ -76,42 +66,48 @@ def redis_server() -> Iterator[str]:
         if os.environ.get("HELICONE_LITE_REQUIRE_REDIS") == "1":
             pytest.fail("redis-server is required (HELICONE_LITE_REQUIRE_REDIS=1) but not found")
         pytest.skip("redis-server not installed")
-    port = _free_port()
-    workdir = tempfile.mkdtemp(prefix="hl-redis-")
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    workdir = tempfile.mkdtemp(prefix="hl-redis-")  # this worker's own
+    try:
+        for _ in range(5):  # a free port can be taken (by another xdist worker) before use
+            started = _start_redis(binary, workdir)
+            if started is not None:
+                break
+        else:
+            pytest.fail("redis-server did not start (5 attempts)")
+        proc, url = started
+        yield url
+        proc.terminate()
+        proc.wait(timeout=10)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start_redis(binary: str, workdir: str) -> tuple[subprocess.Popen[bytes], str] | None:
+    """A redis-server on a free loopback port, answering; None if it exited (port taken)."""
     import redis
 
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(500):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None:
-                pytest.fail("redis-server exited at start")
-            import time
-
-            time.sleep(0.01)  # waiting for a server process to accept connections
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        for _ in range(1000):
+            try:
+                client.ping()
+                return proc, f"redis://127.0.0.1:{port}/0"
+            except redis.ConnectionError:
+                if proc.poll() is not None:
+                    return None
+                time.sleep(0.01)  # waiting for a server process to accept connections
+    finally:
+        client.close()
+    proc.kill()
+    proc.wait()
+    pytest.fail("redis-server did not answer within 10 s")
 
 
 @pytest.fixture
@@ -125,7 +121,8 @@ def redis_url(redis_server: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A private PostgreSQL server for the session (tests/pg_server.py); its superuser URL.
+    """A private PostgreSQL server for the session, one per xdist worker (tests/pg_server.py:
+    a free port, its own data directory); its superuser URL.
 
     Skipped when PostgreSQL or psycopg is missing, unless ``HELICONE_LITE_REQUIRE_POSTGRES=1``
     (scripts/test.sh sets it when it could install PostgreSQL).
@@ -144,8 +141,18 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("HELICONE_LITE_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{missing}, but HELICONE_LITE_REQUIRE_POSTGRES=1")
         pytest.skip(missing)
-    with PostgresServer() as url:
+    for attempt in range(3):  # a free port can be taken (by another xdist worker) before use
+        server = PostgresServer()
+        try:
+            url = server.__enter__()
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 2:
+                raise
+    try:
         yield url
+    finally:
+        server.stop()
 
 
 def new_schema(server_url: str, name: str) -> str:

@@ -221,6 +221,7 @@ PUBLIC: dict[str, list[str]] = {
         "utcnow_iso",
     ],
     "helicone_lite.testing": [
+        "Clock",
         "FakeProvider",
         "Fault",
         "Outcome",

@@ -22,8 +22,11 @@ from .._errors import OptionsError
 from ..cache._policies import EVICTION_POLICIES
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
     from ..alerts import AlertRule
     from ..providers import ProviderConfig
+    from ..security import Detector
     from ._stack import Interceptor
 
 __all__ = ["Settings"]
@@ -103,7 +106,7 @@ class Settings:
     ratelimit_breaker_seconds: float = 5.0
     # OpenTelemetry export (helicone_lite/otel/, docs/opentelemetry.md)
     otel: bool = False
-    tracer_provider: Any = None  # an opentelemetry TracerProvider (not imported here)
+    tracer_provider: TracerProvider | None = None  # opentelemetry's (imported only to type)
     otel_capture_content: bool = field(default_factory=_env_capture_content)
     #: alert rules (``helicone_lite.alerts.AlertRule``) checked as this client logs calls;
     #: more can be added with ``client.alerts.add(...)``. See docs/alerts.md.
@@ -126,7 +129,7 @@ class Settings:
     # "flag" lets it pass; either way the row records the verdict.
     security_mode: str = "block"
     #: detectors used for Helicone-LLM-Security-* / -Prompt-Guard-* instead of the built-ins
-    security_detectors: Sequence[Any] = ()
+    security_detectors: Sequence[Detector] = ()
     #: a model judging in Llama Guard's format, through any configured provider
     security_judge_model: str | None = field(default_factory=_env_judge)
     #: the local prompt-injection classifier (a Hub id or a directory; "none" turns it off);

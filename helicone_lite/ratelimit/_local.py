@@ -87,11 +87,15 @@ class LocalBuckets:
         conn = sqlite3.connect(
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
         )
-        ensure_wal(conn, self._busy_timeout)
-        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            ensure_wal(conn, self._busy_timeout)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if not self._ready:
+                self._migrate(conn)
+        except BaseException:
+            conn.close()  # not kept: the next call connects (and migrates) afresh
+            raise
         self._local.conn, self._local.pid = conn, pid
-        if not self._ready:
-            self._migrate(conn)
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
@@ -104,7 +108,10 @@ class LocalBuckets:
                     conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (an interrupt, an I/O error): a blind
+                # ROLLBACK would then fail and hide the real error.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         self._ready = True
 

@@ -150,6 +150,9 @@ class PostgresStore(Store):
         if handle_sigterm:
             install_sigterm_drain(self, drain)
         self._fork_locked = False
+        # A fork waits for the writer's batch at most this long (PgDatabase has no busy
+        # timeout: reading the SQLite one here made every fork's hook fail).
+        self._fork_wait = busy_timeout + 1
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

@@ -155,6 +155,8 @@ class Store:
         if handle_sigterm:
             install_sigterm_drain(self, drain)
         self._fork_locked = False
+        # How long a fork waits for the writer's transaction to end (its lock wait, plus 1 s).
+        self._fork_wait = busy_timeout + 1
         self._try_initialize()
 
     def __repr__(self) -> str:
@@ -374,7 +376,7 @@ class Store:
         # Wait for the writer's transaction to end: a child inheriting SQLite's in-process
         # lock bookkeeping mid-transaction could never write.
         # Bounded: a writer stuck on a locked database must not hang the fork.
-        self._fork_locked = self._sink.commit_lock.acquire(timeout=self._db.busy_timeout + 1)
+        self._fork_locked = self._sink.commit_lock.acquire(timeout=self._fork_wait)
 
     def _after_fork_parent(self) -> None:
         self._conns.after_fork_parent()

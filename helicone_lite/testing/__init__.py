@@ -13,15 +13,19 @@ connection resets, hangs, mid-stream cuts, latency). See docs/testing.md.
         ...
 
 For pytest, ``pytest_plugins = ["helicone_lite.testing.pytest_plugin"]`` in a conftest gives
-a ``fake_provider`` fixture. Importing this package imports no provider SDK.
+the fixtures (``fake``, ``client_options``, ``make_client``, ``client``, ``aclient``, ``clock``
+...; see that module). ``Clock`` is an injectable clock. Importing this package imports no
+provider SDK.
 """
 
 from ._book import RecordedRequest
+from ._clock import Clock
 from ._outcomes import Fault, Outcome, Reply, ToolCall
 from ._provider import FakeProvider
 from ._reply import estimate_tokens
 
 __all__ = [
+    "Clock",
     "FakeProvider",
     "Fault",
     "Outcome",

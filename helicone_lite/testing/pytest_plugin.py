@@ -1,13 +1,19 @@
-"""Pytest fixtures for the fake provider.
+"""Pytest fixtures: the fake provider, clients on it, an injectable clock, a scripted driver.
 
 Enable them in a top-level ``conftest.py`` (not registered as an entry point)::
 
     pytest_plugins = ["helicone_lite.testing.pytest_plugin"]
 
-* ``fake_provider``: a fresh, running :class:`FakeProvider` per test, stopped afterwards.
-* ``make_client`` / ``make_aclient``: build ``helicone_lite.Client`` / ``AsyncClient`` on the
-  fake provider, in the test's own home (``tmp_path / "home"``); every client made is closed
-  after the test. Keyword arguments go to the client.
+* ``fake_provider`` (alias ``fake``): a fresh, running :class:`FakeProvider` per test.
+* ``home``: the test's own helicone_lite home, ``tmp_path / "home"``.
+* ``clock``: a :class:`~helicone_lite.testing.Clock` (time moves only when the test says so).
+* ``client_options``: the keyword arguments every client of the test gets (``api_key``,
+  ``base_url`` of the fake, ``home``). Override it in a conftest to add what a directory
+  needs (``clock=clock``, ``redis_url=...``); request ``client_options`` in the override to
+  extend the plugin's.
+* ``make_client`` / ``make_aclient``: build ``helicone_lite.Client`` / ``AsyncClient`` with
+  ``client_options`` (keyword arguments override them); every client made is closed after
+  the test. ``client`` / ``aclient``: one of each.
 * ``rows(client, where="1")``: the client's request-log rows (flushed first), as dicts.
 * ``drive(layer, call, replies)``: run one layer's ``handle(call)`` with a scripted driver:
   each ``Forward`` is answered with the next scripted ``Result`` (or a function of the call),
@@ -24,10 +30,11 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
+from ._clock import Clock
 from ._provider import FakeProvider
 
 if TYPE_CHECKING:
@@ -37,9 +44,17 @@ if TYPE_CHECKING:
 __all__ = [
     "KEY",
     "Drive",
+    "MakeAsyncClient",
+    "MakeClient",
     "NonLoopbackConnectionError",
+    "aclient",
+    "client",
+    "client_options",
+    "clock",
     "drive",
+    "fake",
     "fake_provider",
+    "home",
     "loopback_only",
     "make_aclient",
     "make_client",
@@ -49,6 +64,18 @@ __all__ = [
 #: the API key test clients use (secret-looking, so tests can check it never leaks)
 KEY = "sk-test-SECRET-0123456789abcdef"
 
+MakeClient = Callable[..., "helicone_lite.Client"]
+MakeAsyncClient = Callable[..., "helicone_lite.AsyncClient"]
+
+
+class _Logged(Protocol):
+    """A client, as :func:`rows` uses it."""
+
+    @property
+    def store(self) -> helicone_lite.Store: ...
+
+    def flush(self, timeout: float | None = ...) -> bool: ...
+
 
 class NonLoopbackConnectionError(ConnectionRefusedError):
     """Raised (and the test failed) when a test reaches beyond the loopback interface."""
@@ -57,60 +84,93 @@ class NonLoopbackConnectionError(ConnectionRefusedError):
 @pytest.fixture
 def fake_provider() -> Iterator[FakeProvider]:
     """A running :class:`~helicone_lite.testing.FakeProvider`, fresh for each test."""
-    with FakeProvider() as fake:
-        yield fake
+    with FakeProvider() as provider:
+        yield provider
 
 
 @pytest.fixture
-def make_client(
-    fake_provider: FakeProvider, tmp_path: Path
-) -> Iterator[Callable[..., helicone_lite.Client]]:
-    """``make_client(**kwargs)``: a ``Client`` on the fake provider, closed after the test."""
+def fake(fake_provider: FakeProvider) -> FakeProvider:
+    """``fake_provider``, under the short name tests use."""
+    return fake_provider
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """The test's own helicone_lite home (created by the first client or store)."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Time that moves only when the test says so (``clock.advance(seconds)``)."""
+    return Clock()
+
+
+@pytest.fixture
+def client_options(fake_provider: FakeProvider, home: Path) -> dict[str, Any]:
+    """What every client of the test gets; override in a conftest to add more."""
+    return {"api_key": KEY, "base_url": fake_provider.openai_base_url, "home": home}
+
+
+@pytest.fixture
+def make_client(client_options: dict[str, Any]) -> Iterator[MakeClient]:
+    """``make_client(**kwargs)``: a ``Client`` with ``client_options``, closed after the test."""
     import helicone_lite
 
     made: list[helicone_lite.Client] = []
 
     def make(**kwargs: Any) -> helicone_lite.Client:
-        kwargs.setdefault("api_key", KEY)
-        kwargs.setdefault("base_url", fake_provider.openai_base_url)
-        kwargs.setdefault("home", tmp_path / "home")
-        client = helicone_lite.Client(**kwargs)
+        client = helicone_lite.Client(**{**client_options, **kwargs})
         made.append(client)
         return client
 
     yield make
-    for client in made:
+    for client in reversed(made):
         client.close()
 
 
 @pytest.fixture
-async def make_aclient(
-    fake_provider: FakeProvider, tmp_path: Path
-) -> AsyncIterator[Callable[..., helicone_lite.AsyncClient]]:
-    """``make_aclient(**kwargs)``: an ``AsyncClient`` on the fake provider, closed after."""
+async def make_aclient(client_options: dict[str, Any]) -> AsyncIterator[MakeAsyncClient]:
+    """``make_aclient(**kwargs)``: an ``AsyncClient`` with ``client_options``, closed after."""
     import helicone_lite
 
     made: list[helicone_lite.AsyncClient] = []
 
     def make(**kwargs: Any) -> helicone_lite.AsyncClient:
-        kwargs.setdefault("api_key", KEY)
-        kwargs.setdefault("base_url", fake_provider.openai_base_url)
-        kwargs.setdefault("home", tmp_path / "home")
-        client = helicone_lite.AsyncClient(**kwargs)
+        client = helicone_lite.AsyncClient(**{**client_options, **kwargs})
         made.append(client)
         return client
 
     yield make
-    for client in made:
+    for client in reversed(made):
         await client.close()
 
 
-def rows(client: Any, where: str = "1") -> list[dict[str, Any]]:
-    """The request-log rows of ``client`` matching ``where``, oldest first (flushed first)."""
+@pytest.fixture
+def client(make_client: MakeClient) -> helicone_lite.Client:
+    """A ``Client`` with ``client_options``."""
+    return make_client()
+
+
+@pytest.fixture
+async def aclient(make_aclient: MakeAsyncClient) -> helicone_lite.AsyncClient:
+    """An ``AsyncClient`` with ``client_options``."""
+    return make_aclient()
+
+
+def rows(client: _Logged, where: str = "1") -> list[dict[str, Any]]:
+    """The request-log rows of ``client`` matching ``where``, oldest first (flushed first).
+
+    ``where`` is a WHERE clause, or a whole ``SELECT`` statement to run instead.
+    """
     client.flush()
-    found: list[dict[str, Any]] = client.store.query(
-        f"SELECT * FROM requests WHERE {where} ORDER BY created_at, rowid"
-    )
+    if where.lstrip()[:6].upper() == "SELECT":
+        sql = where
+    else:  # insertion order: rowid in SQLite, ctid in a never-updated PostgreSQL table
+        order = "ctid" if client.store.engine == "postgresql" else "rowid"
+        condition = "TRUE" if where.strip() == "1" else where  # PostgreSQL has no `WHERE 1`
+        sql = f"SELECT * FROM requests WHERE {condition} ORDER BY created_at, {order}"
+    found: list[dict[str, Any]] = client.store.query(sql)
     return found
 
 

@@ -1,43 +1,25 @@
-"""Fixtures for the cache tests: clients on the fake provider, on diskcache AND on Redis.
+"""Fixtures for the cache tests: the plugin's clients, on diskcache AND on Redis.
 
-``make_client`` builds clients on the backend the test is parametrized with (``backend``:
-``disk`` or ``redis``), all sharing one home (so one diskcache and one request log) and an
-injectable clock; ``client``/``aclient`` are the usual ones.
+``client_options`` puts every client on the backend the test is parametrized with
+(``backend``: ``disk`` or ``redis``) and on the injected ``clock``; clients share one home (so
+one diskcache and one request log). ``client``/``aclient`` are the plugin's.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import helicone_lite
-from helicone_lite.testing import FakeProvider
+from helicone_lite.testing import Clock
+from helicone_lite.testing.pytest_plugin import KEY, MakeClient, rows
 
-KEY = "sk-test-CACHE-SECRET-0123456789"
+__all__ = ["CACHE", "KEY", "MESSAGES", "Clock", "MakeClient", "ask", "rows", "status"]
+
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 CACHE = {"Helicone-Cache-Enabled": "true"}
-
-
-class Clock:
-    """An epoch clock that moves only when told to."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture(params=["disk", "redis"])
@@ -57,55 +39,24 @@ def redis_or_none(backend: str, request: pytest.FixtureRequest) -> str | None:
     return url
 
 
-MakeClient = Callable[..., helicone_lite.Client]
+@pytest.fixture
+def client_options(
+    client_options: dict[str, Any], clock: Clock, redis_or_none: str | None
+) -> dict[str, Any]:
+    """The plugin's, on the injected clock and on this test's backend."""
+    extra = {"redis_url": redis_or_none} if redis_or_none is not None else {}
+    return {**client_options, "clock": clock, **extra}
 
 
 @pytest.fixture
-def make_client(
-    fake: FakeProvider, home: Path, clock: Clock, redis_or_none: str | None
-) -> Iterator[MakeClient]:
-    made: list[Any] = []
+def make_client(make_client: MakeClient) -> MakeClient:
+    """The plugin's, each client with its own seeded random source."""
 
     def make(**kwargs: Any) -> helicone_lite.Client:
-        kwargs.setdefault("api_key", KEY)
-        kwargs.setdefault("base_url", fake.openai_base_url)
-        kwargs.setdefault("home", home)
-        kwargs.setdefault("clock", clock)
         kwargs.setdefault("rng", random.Random(1234))
-        if redis_or_none is not None:
-            kwargs.setdefault("redis_url", redis_or_none)
-        c = helicone_lite.Client(**kwargs)
-        made.append(c)
-        return c
+        return make_client(**kwargs)
 
-    yield make
-    for c in made:
-        c.close()
-
-
-@pytest.fixture
-def client(make_client: MakeClient) -> helicone_lite.Client:
-    return make_client()
-
-
-@pytest.fixture
-async def aclient(
-    fake: FakeProvider, home: Path, clock: Clock, redis_or_none: str | None
-) -> AsyncIterator[helicone_lite.AsyncClient]:
-    extra = {"redis_url": redis_or_none} if redis_or_none else {}
-    c = helicone_lite.AsyncClient(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, **extra
-    )
-    yield c
-    await c.close()
-
-
-def rows(client: Any, where: str = "1") -> list[dict[str, Any]]:
-    client.flush()
-    result: list[dict[str, Any]] = client.store.query(
-        f"SELECT * FROM requests WHERE {where} ORDER BY created_at, rowid"
-    )
-    return result
+    return make
 
 
 def ask(client: helicone_lite.Client, content: str = "What is diabetes?", **kwargs: Any) -> Any:

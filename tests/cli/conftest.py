@@ -164,12 +164,6 @@ def fill(home: Path, fake: FakeProvider) -> Logged:
     return Logged(home, ids)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as provider:
-        yield provider
-
-
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
     home = tmp_path_factory.mktemp("cli") / "home"

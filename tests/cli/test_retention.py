@@ -14,7 +14,7 @@ import pytest
 import helicone_lite
 from helicone_lite.reports import Reports
 from helicone_lite.store import Store, iso_from_epoch
-from helicone_lite.testing import FakeProvider, Reply
+from helicone_lite.testing import Clock, FakeProvider, Reply
 from tests.reports.brute import figures
 from tests.reports.conftest import T0, generate
 
@@ -168,14 +168,6 @@ def test_delete_user_forgets_their_cached_answers(
     assert ask("henry", "my diagnosis?") == "MISS"  # frank's answer is gone from the cache
     assert ask("henry", "her question") == "HIT"  # gina's is not
     client.close()
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_client_retention_days_prunes_in_the_background(fake: FakeProvider, home: Path) -> None:

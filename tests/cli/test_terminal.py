@@ -99,7 +99,15 @@ def _spawn(*args: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    """In the child, before exec: SIGINT back to its default. A shell starting pytest with a
+    plain ``&`` (no job control) ignores SIGINT, the child inherits that, Python then installs
+    no KeyboardInterrupt handler, and ``--follow`` never stops: the test hung."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _interrupt(proc: subprocess.Popen[bytes]) -> int:

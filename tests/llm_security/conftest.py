@@ -3,37 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import helicone_lite
-from helicone_lite.testing import FakeProvider
+from helicone_lite.testing.pytest_plugin import KEY, rows
 
-KEY = "sk-test-SECURITY-0123456789"
+__all__ = ["KEY", "SECURE", "create", "rows"]
+
 SECURE = {"Helicone-LLM-Security-Enabled": "true", "Helicone-Prompt-Guard-Enabled": "true"}
 
 
 @pytest.fixture
-def make(fake_provider: FakeProvider, home: Path) -> Iterator[Callable[..., Any]]:
-    """``make(mode, **settings)``: a Client or AsyncClient on the fake provider."""
-    made: list[Any] = []
+def make(client_options: dict[str, Any]) -> Iterator[Callable[..., Any]]:
+    """``make(mode, **settings)``: a Client or AsyncClient with the plugin's
+    ``client_options`` (the local classifier off unless asked for); sync ones are closed
+    after the test."""
+    made: list[helicone_lite.Client] = []
 
     def build(mode: str = "sync", **settings: Any) -> Any:
-        options: dict[str, Any] = {
-            "api_key": KEY,
-            "base_url": fake_provider.openai_base_url,
-            "home": home,
-            "security_classifier": "none",
-            **settings,
-        }
-        cls = helicone_lite.Client if mode == "sync" else helicone_lite.AsyncClient
-        client = cls(**options)
+        options: dict[str, Any] = {**client_options, "security_classifier": "none", **settings}
+        if mode != "sync":
+            return helicone_lite.AsyncClient(**options)
+        client = helicone_lite.Client(**options)
         made.append(client)
         return client
 
     yield build
+    for client in made:
+        client.close()
 
 
 async def create(client: Any, **params: Any) -> Any:
@@ -41,11 +40,3 @@ async def create(client: Any, **params: Any) -> Any:
     if isinstance(client, helicone_lite.AsyncClient):
         return await result
     return result
-
-
-def rows(client: Any) -> list[dict[str, Any]]:
-    client.flush()
-    found: list[dict[str, Any]] = client.store.query(
-        "SELECT * FROM requests ORDER BY created_at, rowid"
-    )
-    return found

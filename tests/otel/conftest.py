@@ -3,9 +3,8 @@ and clients on the fake provider that export to it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +12,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-import helicone_lite
-from helicone_lite.testing import FakeProvider
+from helicone_lite.testing.pytest_plugin import KEY
 
-KEY = "sk-test-SECRET-0123456789abcdef"
+__all__ = ["KEY", "MESSAGES", "Traces", "everything"]
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 
 
@@ -51,43 +49,9 @@ def traces() -> Iterator[Traces]:
 
 
 @pytest.fixture
-def make_client(
-    fake: FakeProvider, home: Path, traces: Traces
-) -> Iterator[Callable[..., helicone_lite.Client]]:
-    made: list[helicone_lite.Client] = []
-
-    def make(**kwargs: Any) -> helicone_lite.Client:
-        kwargs.setdefault("tracer_provider", traces.provider)
-        kwargs.setdefault("max_retries", 0)
-        client = helicone_lite.Client(
-            api_key=KEY, base_url=fake.openai_base_url, home=home, **kwargs
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
-
-
-@pytest.fixture
-def client(make_client: Callable[..., helicone_lite.Client]) -> helicone_lite.Client:
-    return make_client()
-
-
-@pytest.fixture
-async def aclient(
-    fake: FakeProvider, home: Path, traces: Traces
-) -> AsyncIterator[helicone_lite.AsyncClient]:
-    c = helicone_lite.AsyncClient(
-        api_key=KEY,
-        base_url=fake.openai_base_url,
-        home=home,
-        tracer_provider=traces.provider,
-        max_retries=0,
-    )
-    yield c
-    await c.close()
+def client_options(client_options: dict[str, Any], traces: Traces) -> dict[str, Any]:
+    """The plugin's, exporting to ``traces``, without retries."""
+    return {**client_options, "tracer_provider": traces.provider, "max_retries": 0}
 
 
 def everything(span: ReadableSpan) -> str:

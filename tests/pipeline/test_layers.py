@@ -22,6 +22,7 @@ from helicone_lite.ratelimit._layer import RateLimiter
 from helicone_lite.retry import Fallback, Retry
 from helicone_lite.store import Store
 from helicone_lite.store._recorder import Recorder
+from helicone_lite.testing import Clock
 from helicone_lite.testing.pytest_plugin import drive
 
 
@@ -34,14 +35,6 @@ class Adapter:
 
     def fingerprint(self, call: Call) -> str:
         return "key-1"
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def completion(text: str = "Hi") -> ChatCompletion:

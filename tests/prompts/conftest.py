@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,32 +10,15 @@ import pytest
 import helicone_lite
 from helicone_lite.prompts import PromptRegistry
 from helicone_lite.prompts._layer import Prompts
-from helicone_lite.testing import FakeProvider
+from helicone_lite.testing import Clock, FakeProvider
+from helicone_lite.testing.pytest_plugin import KEY, MakeClient, rows
 
-KEY = "sk-test-SECRET-0123456789abcdef"
+__all__ = ["KEY", "TRIAGE_SYSTEM", "Clock", "prompts_layer", "rows", "sent"]
 
 TRIAGE_SYSTEM = (
     "You are a medical triage assistant for {{hc:department:string}}. Classify urgency as: "
     "EMERGENCY, URGENT, STANDARD, or LOW-PRIORITY. Give rationale."
 )
-
-
-class Clock:
-    """An injectable clock (epoch seconds and monotonic), moved by hand."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
@@ -52,40 +34,15 @@ def registry(store: helicone_lite.Store, clock: Clock) -> PromptRegistry:
 
 
 @pytest.fixture
-def client(
-    fake: FakeProvider, home: Path, clock: Clock, database: str
-) -> Iterator[helicone_lite.Client]:
-    c = helicone_lite.Client(
-        api_key=KEY,
-        base_url=fake.openai_base_url,
-        home=home,
-        clock=clock,
-        monotonic=clock,
-        database_url=database,
-    )
-    yield c
-    c.close()
+def client_options(client_options: dict[str, Any], clock: Clock) -> dict[str, Any]:
+    """The plugin's, on the injected clock (epoch and monotonic)."""
+    return {**client_options, "clock": clock, "monotonic": clock}
 
 
 @pytest.fixture
-async def aclient(
-    fake: FakeProvider, home: Path, clock: Clock
-) -> AsyncIterator[helicone_lite.AsyncClient]:
-    c = helicone_lite.AsyncClient(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, monotonic=clock
-    )
-    yield c
-    await c.close()
-
-
-def rows(client: Any, sql: str | None = None) -> list[dict[str, Any]]:
-    """The log in insertion order (rowid in SQLite; ctid in a never-updated PostgreSQL table)."""
-    if sql is None:
-        order = "rowid" if client.store.engine == "sqlite" else "ctid"
-        sql = f"SELECT * FROM requests ORDER BY created_at, {order}"
-    client.flush()
-    result: list[dict[str, Any]] = client.store.query(sql)
-    return result
+def client(make_client: MakeClient, database: str) -> helicone_lite.Client:
+    """The plugin's client, once per engine (SQLite, PostgreSQL)."""
+    return make_client(database_url=database)
 
 
 def sent(fake: FakeProvider) -> dict[str, Any]:

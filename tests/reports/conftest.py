@@ -13,50 +13,28 @@ import pytest
 
 import helicone_lite
 from helicone_lite.store import Store, iso_from_epoch
-from helicone_lite.testing import FakeProvider
+from helicone_lite.testing import Clock
+from helicone_lite.testing.pytest_plugin import KEY, MakeClient
 
-KEY = "sk-test-reports-0123456789"
+__all__ = ["KEY", "T0", "Clock", "Generated", "generate"]
+
 T0 = 1_795_000_000.0  # 2026-11-19T...: a fixed "now" for every generated row
-
-
-class Clock:
-    """An injectable clock: ``clock()`` is the time, ``clock.advance(s)`` moves it."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
-def client(
-    fake: FakeProvider, home: Path, clock: Clock, database: str
-) -> Iterator[helicone_lite.Client]:
-    c = helicone_lite.Client(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock, database_url=database
-    )
-    yield c
-    c.close()
+def client_options(client_options: dict[str, Any], clock: Clock) -> dict[str, Any]:
+    return {**client_options, "clock": clock}
 
 
 @pytest.fixture
-async def aclient(
-    fake: FakeProvider, home: Path, clock: Clock
-) -> Iterator[helicone_lite.AsyncClient]:
-    c = helicone_lite.AsyncClient(
-        api_key=KEY, base_url=fake.openai_base_url, home=home, clock=clock
-    )
-    yield c  # type: ignore[misc]
-    await c.close()
+def client(make_client: MakeClient, database: str) -> helicone_lite.Client:
+    """The plugin's client, once per engine (SQLite, PostgreSQL)."""
+    return make_client(database_url=database)
 
 
 MODELS = (

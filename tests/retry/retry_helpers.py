@@ -1,4 +1,5 @@
-"""Helpers for the retry/fallback tests: a manual clock, a fixed RNG, store readers."""
+"""Helpers for the retry/fallback tests: a fixed RNG, client timing on the shared ``Clock``,
+store readers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import random
 from collections.abc import Callable
 from typing import Any
+
+from helicone_lite.testing import Clock
 
 #: ``make_client(async_=False, **client_kwargs)`` (the fixture in conftest.py).
 MakeClient = Callable[..., Any]
@@ -22,30 +25,6 @@ class FixedRandom(random.Random):
 
     def random(self) -> float:
         return self.value
-
-
-class Clock:
-    """Manual time: ``sleep`` records the wait and advances both clocks by it."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-        self.waits: list[float] = []
-
-    def wall(self) -> float:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 def timing(clock: Clock, rng: float = 0.5) -> dict[str, Any]:

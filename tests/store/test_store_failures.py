@@ -21,6 +21,7 @@ import pytest
 from store_workers import blocked_writer, count
 
 from helicone_lite.store import SCHEMA_VERSION, Store, StoreError
+from helicone_lite.testing import Clock
 
 RowFactory = Callable[..., dict[str, Any]]
 
@@ -80,16 +81,6 @@ class Switch:
             conn.execute(self.pragma)
 
 
-class Clock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.mark.parametrize(
     ("pragma", "message"),
     [
@@ -108,7 +99,7 @@ def test_write_failures_spill_then_replay_once_the_store_recovers(
     caplog.set_level(logging.WARNING, logger="helicone_lite")
     switch = Switch(pragma)
     sleeps: list[float] = []
-    clock = Clock()
+    clock = Clock(1000.0)
     store = Store(
         db_path,
         on_connect=switch,
@@ -219,7 +210,7 @@ def test_locked_database_beyond_retries_spills_and_replays(
     db_path: Path, make_row: RowFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="helicone_lite")
-    clock = Clock()
+    clock = Clock(1000.0)
     store = Store(
         db_path, busy_timeout=0.01, retries=1, sleep=lambda s: None, monotonic=clock, group_wait=0
     )

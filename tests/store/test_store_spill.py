@@ -16,17 +16,9 @@ from store_workers import count
 
 from helicone_lite.store import Store
 from helicone_lite.store._spill import SpillJournal
+from helicone_lite.testing import Clock
 
 RowFactory = Callable[..., dict[str, Any]]
-
-
-class Clock:
-    def __init__(self, step: float = 0.0) -> None:
-        self.now, self.step = 1000.0, step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 def wait_written(store: Store, rows: int) -> None:
@@ -38,7 +30,7 @@ def wait_written(store: Store, rows: int) -> None:
 
 def test_group_commit_gathers_rows_into_one_commit(db_path: Path, make_row: RowFactory) -> None:
     # A frozen clock: the time budget never runs out, so the writer commits when 10 are queued.
-    store = Store(db_path, group_rows=10, group_wait=5.0, monotonic=Clock())
+    store = Store(db_path, group_rows=10, group_wait=5.0, monotonic=Clock(1000.0))
     try:
         for _ in range(10):
             store.write("requests", make_row())
@@ -51,7 +43,7 @@ def test_group_commit_gathers_rows_into_one_commit(db_path: Path, make_row: RowF
 
 def test_group_commit_time_budget_ends_the_wait(db_path: Path, make_row: RowFactory) -> None:
     # Each reading of the clock moves it past the budget: one row is committed alone.
-    store = Store(db_path, group_rows=100, group_wait=1.0, monotonic=Clock(step=2.0))
+    store = Store(db_path, group_rows=100, group_wait=1.0, monotonic=Clock(1000.0, step=2.0))
     try:
         store.write("requests", make_row())
         wait_written(store, 1)
@@ -61,7 +53,7 @@ def test_group_commit_time_budget_ends_the_wait(db_path: Path, make_row: RowFact
 
 
 def test_flush_cuts_the_gathering_short(db_path: Path, make_row: RowFactory) -> None:
-    store = Store(db_path, group_rows=100, group_wait=3600.0, monotonic=Clock())
+    store = Store(db_path, group_rows=100, group_wait=3600.0, monotonic=Clock(1000.0))
     try:
         for _ in range(3):
             store.write("requests", make_row())
@@ -78,7 +70,7 @@ def lock_holder(path: Path) -> sqlite3.Connection:
 
 
 def spilling_store(db_path: Path, **options: Any) -> Store:
-    return Store(db_path, busy_timeout=0.01, retries=0, group_wait=0, monotonic=Clock(), **options)
+    return Store(db_path, busy_timeout=0.01, retries=0, group_wait=0, monotonic=Clock(1000.0), **options)
 
 
 def test_rows_spilled_in_one_process_are_replayed_exactly_once_by_the_next(

@@ -1,4 +1,5 @@
-"""Fixtures for the fake provider's own tests: real SDK clients pointed at a fresh fake."""
+"""Fixtures for the fake provider's own tests: real SDK clients pointed at a fresh fake (the
+fake and the loopback guard are the plugin's, through the top-level conftest)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,6 @@ from google import genai
 from google.genai import types
 
 from helicone_lite.testing import FakeProvider
-from helicone_lite.testing.pytest_plugin import fake_provider, loopback_only
-
-__all__ = ["fake_provider", "loopback_only"]
-
-
-@pytest.fixture(autouse=True)
-def _loopback_guard(loopback_only: list[str]) -> None:
-    """Every test here fails if it reaches beyond 127.0.0.1."""
 
 
 @pytest.fixture
