@@ -25,6 +25,20 @@ TimeSpec = datetime | date | float | int | str | None
 #: a request counts as an error when its status is not 2xx (0: no HTTP answer at all).
 ERROR_SQL = "({a}status NOT BETWEEN 200 AND 299)"
 
+
+def count_if(condition: str) -> str:
+    """``sum(condition)`` spelled with built-in aggregates only: on PostgreSQL, ``sum(boolean)`` is
+    a SQL-language aggregate defined for SQLite compatibility, which runs a function call per row
+    and never in parallel (the models report on 1M rows: 21.5 s as ``sum(x = y)``, 1.4 s as
+    ``sum(CASE ...)``; docs/scaling.md). The same result on both engines, NULL on no rows."""
+    return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+#: the errors of a group, counted with built-ins (see count_if).
+ERRORS_SUM = count_if(ERROR_SQL.format(a=""))
+#: the cache hits of a group, counted with built-ins.
+HITS_SUM = count_if("cache_status = 'HIT'")
+
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _STATUS_WORDS = {

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..store import epoch_from_iso, iso_from_epoch
-from ._filters import ERROR_SQL, Filters, parse_time
+from ._filters import ERRORS_SUM, HITS_SUM, Filters, parse_time
 from ._source import Source, source
 from ._sql import Reader
 
@@ -41,7 +41,7 @@ _KEYED = (
 _RAW_SUMS = (
     "count(*) AS requests, total(cost_usd) AS cost_usd, total(total_tokens) AS tokens, "
     "total(latency_ms) AS latency_sum, count(latency_ms) AS latency_n, "
-    f"sum({ERROR_SQL.format(a='')}) AS errors, sum(cache_status = 'HIT') AS cache_hits, "
+    f"{ERRORS_SUM} AS errors, {HITS_SUM} AS cache_hits, "
     "min(created_at) AS first_at, max(created_at) AS last_at"
 )
 _ROLLUP_SUMS = (

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ..store import epoch_from_iso
-from ._filters import ERROR_SQL, Filters
+from ._filters import ERRORS_SUM, Filters
 from ._rows import ScoreValue, SessionRow
 from ._scores import UnknownSessionError, typed_value
 from ._source import Source, source
@@ -18,7 +18,7 @@ __all__ = ["SESSION_SORTS", "resolve_session", "session_tree", "sessions"]
 
 _LIST = (
     "session_id AS key, count(*) AS requests, total(cost_usd) AS cost_usd, "
-    f"total(total_tokens) AS tokens, sum({ERROR_SQL.format(a='')}) AS errors"
+    f"total(total_tokens) AS tokens, {ERRORS_SUM} AS errors"
 )
 # last end in epoch ms (start + latency): it parses every timestamp, so only the sessions
 # shown get it (or all of them, to sort by duration).
@@ -79,7 +79,7 @@ _RANKS = {
     "cost": "total(cost_usd)",
     "requests": "count(*)",
     "tokens": "total(total_tokens)",
-    "errors": f"sum({ERROR_SQL.format(a='')})",
+    "errors": ERRORS_SUM,
     "duration": _DURATION,
     "recent": "max(created_at)",
 }

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..store import Store
 from ..store._engine import Connection
-from ._filters import ERROR_SQL
+from ._filters import ERRORS_SUM, HITS_SUM
 
 __all__ = ["METRICS", "Reader", "merge_metrics", "metrics_of", "rate"]
 
@@ -23,8 +23,8 @@ _ROLLUP_VERSION = 6  # the schema version that added the hourly rollups
 #: on an index ordered by time within each group, ``max(created_at)`` copies a string on every
 #: row and doubles the cost of the scan; first/last times come from ordered lookups instead.
 METRICS = f"""count(*) AS requests, total(cost_usd) AS cost_usd, total(total_tokens) AS tokens,
-avg(latency_ms) AS avg_latency_ms, sum({ERROR_SQL.format(a="")}) AS errors,
-sum(cache_status = 'HIT') AS cache_hits"""
+avg(latency_ms) AS avg_latency_ms, {ERRORS_SUM} AS errors,
+{HITS_SUM} AS cache_hits"""
 
 
 def rate(part: int, whole: int) -> float:
