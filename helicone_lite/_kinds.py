@@ -19,6 +19,7 @@ from typing import Any
 __all__ = ["KINDS", "Kind", "kind_of", "usage_of"]
 
 
+@functools.lru_cache(maxsize=32)  # every cache hit asks for its response class
 def _load(name: str) -> Any:
     module, _, attr = name.partition(":")
     return getattr(importlib.import_module(module), attr)
