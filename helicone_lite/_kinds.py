@@ -32,7 +32,7 @@ def usage_of(response: Any) -> dict[str, int]:
     usage = getattr(response, "usage", None)
     if usage is None:
         return {}
-    if getattr(usage, "input_tokens", None) is not None:
+    if _field(usage, "input_tokens") is not None:
         return _io_usage(usage)
     details = getattr(usage, "prompt_tokens_details", None)
     prompt = getattr(usage, "prompt_tokens", 0) or 0
@@ -47,6 +47,19 @@ def usage_of(response: Any) -> dict[str, int]:
     if reasoning:
         out["reasoning_tokens"] = reasoning
     return out
+
+
+def _field(model: Any, name: str) -> Any:
+    """``getattr(model, name, None)`` without pydantic's ``__getattr__`` for a missing field
+    (an AttributeError raised and caught: ~1 µs on every call). Declared fields are in the
+    model's ``__dict__``, undeclared ones a provider sent in ``__pydantic_extra__``."""
+    if getattr(type(model), "__pydantic_fields__", None) is None:  # not a pydantic model
+        return getattr(model, name, None)
+    fields = model.__dict__
+    if name in fields:
+        return fields[name]
+    extra = model.__pydantic_extra__
+    return extra.get(name) if extra else None
 
 
 def _io_usage(usage: Any) -> dict[str, int]:

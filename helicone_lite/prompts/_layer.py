@@ -130,6 +130,10 @@ class Prompts:
         self._recheck = recheck_seconds
         self._warned = False
 
+    def wants(self, call: Call) -> bool:
+        """Whether ``call`` uses a prompt (else the drivers skip this layer)."""
+        return call.kind == "chat.completions" and _wants_prompt(call)
+
     def handle(self, call: Call) -> Flow:
         if call.kind != "chat.completions" or not _wants_prompt(call):
             result: Result = yield Forward(call)
