@@ -51,10 +51,12 @@ class Memoised:
     targets: tuple[Target, ...] | None
 
 
-def _items(value: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...] | None:
+def _items(value: Mapping[str, Any] | None) -> tuple[tuple[str, type, Any], ...] | None:
+    """The items with their values' types: ``True == 1 == 1.0`` (and they hash alike), but
+    ``cache_enabled=True`` is valid where ``1`` must raise."""
     if value is None:
         return None
-    return tuple(value.items())
+    return tuple((name, type(item), item) for name, item in value.items())
 
 
 def memo_key(
@@ -75,7 +77,7 @@ def memo_key(
         return None  # not an option set: the full path raises the error
     if headers is not None and not isinstance(headers, Mapping):
         return None
-    key = (id(defaults), id(scope), _items(headers), given, model, user)
+    key = (id(defaults), id(scope), _items(headers), given, model, type(user), user)
     try:
         hash(key)
     except TypeError:  # a list or dict among the values

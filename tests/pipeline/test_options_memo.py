@@ -129,6 +129,16 @@ def test_bad_input_raises_on_every_call_before_the_provider(
     assert len(fake.requests) == sent
 
 
+def test_equal_values_of_another_type_are_not_taken_from_the_memo(
+    make_client: Callable[..., helicone_lite.Client],
+) -> None:
+    client = make_client()
+    assert build(client, {}, {"cache_enabled": True}).options.cache_enabled is True
+    for same_hash in (1, 1.0):  # == True and hash alike, but not a bool
+        with pytest.raises(OptionsError, match="cache_enabled"):
+            build(client, {}, {"cache_enabled": same_hash})
+
+
 def test_per_call_checks_still_run_on_a_memoised_option_set(
     make_client: Callable[..., helicone_lite.Client],
     fake: FakeProvider,
