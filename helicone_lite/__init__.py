@@ -27,6 +27,7 @@ from .store import Store, StoreError
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms to import
     from .alerts import AlertRule
+    from .native import Anthropic, AsyncAnthropic, Gemini
     from .prompts import PromptError, PromptRegistry
     from .reports import Filters, Reports, UnknownRequestError, UnknownSessionError
 
@@ -34,6 +35,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "AlertRule": "helicone_lite.alerts",
+    "Anthropic": "helicone_lite.native",  # imports anthropic
+    "AsyncAnthropic": "helicone_lite.native",
+    "Gemini": "helicone_lite.native",  # imports google.genai
     "Filters": "helicone_lite.reports",
     "PromptError": "helicone_lite.prompts",
     "PromptRegistry": "helicone_lite.prompts",
@@ -52,6 +56,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AlertRule",
+    "Anthropic",
+    "AsyncAnthropic",
     "AsyncClient",
     "AsyncHeliconeStream",
     "Blocking",
@@ -65,6 +71,7 @@ __all__ = [
     "Filters",
     "Flow",
     "Forward",
+    "Gemini",
     "HeliconeLiteError",
     "HeliconeStream",
     "Interceptor",

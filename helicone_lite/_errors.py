@@ -32,7 +32,15 @@ from typing import Any
 import httpx2
 import openai
 
-__all__ = ["ClientClosedError", "HeliconeLiteError", "OptionsError", "name", "quote", "status_error"]
+__all__ = [
+    "ClientClosedError",
+    "HeliconeLiteError",
+    "OptionsError",
+    "http_status",
+    "name",
+    "quote",
+    "status_error",
+]
 
 #: at most this many characters of a bad value are quoted in an error message.
 QUOTE_CHARS = 40
@@ -125,3 +133,15 @@ def status_error(
     if cls is None:
         cls = openai.InternalServerError if status >= 500 else openai.APIStatusError
     return cls(message, response=response, body=data)
+
+
+def http_status(error: BaseException) -> int | None:
+    """The HTTP status an SDK error carries: ``status_code`` (openai, anthropic), or the
+    integer ``code`` of an error that also holds its ``response`` (google-genai's
+    ``APIError``); None for an error without one."""
+    status = getattr(error, "status_code", None)
+    if status is None and hasattr(error, "response"):
+        status = getattr(error, "code", None)
+    if not isinstance(status, int) or isinstance(status, bool):
+        return None
+    return status

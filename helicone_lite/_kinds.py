@@ -1,4 +1,5 @@
-"""What differs between call kinds (``chat.completions``, ``embeddings``, ``responses``…): the
+"""What differs between call kinds (``chat.completions``, ``embeddings``, ``responses``, the
+native clients' ``anthropic.messages`` and ``gemini.generate_content``…): the
 response class a reply is parsed into, the event class of its stream, and how a finished
 stream's usage, model and log body are read.
 
@@ -16,6 +17,20 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .native._shapes import (
+    anthropic_complete,
+    anthropic_final,
+    anthropic_model,
+    anthropic_prompt,
+    anthropic_usage,
+    anthropic_usage_of,
+    gemini_complete,
+    gemini_final,
+    gemini_model,
+    gemini_usage,
+    gemini_usage_of,
+)
+
 __all__ = ["KINDS", "Kind", "kind_of", "usage_of"]
 
 
@@ -31,7 +46,10 @@ def usage_of(response: Any) -> dict[str, int]:
     usage (``prompt_tokens``…) and Responses usage (``input_tokens``…); ``{}`` without one."""
     usage = getattr(response, "usage", None)
     if usage is None:
-        return {}
+        meta = getattr(response, "usage_metadata", None)  # a Gemini reply (native client)
+        return {} if meta is None else gemini_usage_of(meta)
+    if _has(usage, "cache_creation_input_tokens"):  # an Anthropic Message (native client)
+        return anthropic_usage_of(usage)
     if _field(usage, "input_tokens") is not None:
         return _io_usage(usage)
     details = getattr(usage, "prompt_tokens_details", None)
@@ -62,6 +80,14 @@ def _field(model: Any, name: str) -> Any:
     return extra.get(name) if extra else None
 
 
+def _has(model: Any, name: str) -> bool:
+    """``hasattr(model, name)``, without pydantic's ``__getattr__`` for a missing field."""
+    if getattr(type(model), "__pydantic_fields__", None) is None:
+        return hasattr(model, name)
+    extra = model.__pydantic_extra__
+    return name in model.__dict__ or bool(extra and name in extra)
+
+
 def _io_usage(usage: Any) -> dict[str, int]:
     prompt = getattr(usage, "input_tokens", 0) or 0
     completion = getattr(usage, "output_tokens", 0) or 0
@@ -82,7 +108,8 @@ class Kind:
     """One call kind. ``response`` / ``event`` name the reply and stream-event classes
     (``"module:Name"``); ``final`` turns a finished stream into the reply it amounts to (as a
     dict for the log), ``usage`` / ``model`` read a finished stream, ``complete`` tells a
-    stream that reached its end from one cut short (only complete streams are cached)."""
+    stream that reached its end from one cut short (only complete streams are cached);
+    ``prompt`` shapes a body rendered from a stored prompt (``prompts/_layer.py``)."""
 
     name: str
     response: str
@@ -91,6 +118,9 @@ class Kind:
     usage: Callable[[Sequence[Any]], dict[str, int]]
     model: Callable[[Sequence[Any]], str | None]
     complete: Callable[[Sequence[Any]], bool]
+    #: how a rendered prompt (OpenAI-shaped messages) becomes this kind's body; None: this
+    #: kind takes no prompt templates
+    prompt: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def response_type(self) -> Any:
@@ -183,6 +213,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             _chat_usage,
             _chat_model,
             _chat_complete,
+            prompt=dict,
         ),
         "embeddings": Kind(
             "embeddings",
@@ -201,6 +232,26 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             _responses_usage,
             _responses_model,
             _responses_complete,
+        ),
+        # the native clients (helicone_lite.native): the provider's own types
+        "anthropic.messages": Kind(
+            "anthropic.messages",
+            "anthropic.types:Message",
+            "anthropic.types:RawMessageStreamEvent",
+            anthropic_final,
+            anthropic_usage,
+            anthropic_model,
+            anthropic_complete,
+            prompt=anthropic_prompt,
+        ),
+        "gemini.generate_content": Kind(
+            "gemini.generate_content",
+            "google.genai.types:GenerateContentResponse",
+            "google.genai.types:GenerateContentResponse",
+            gemini_final,
+            gemini_usage,
+            gemini_model,
+            gemini_complete,
         ),
     }
 )

@@ -19,6 +19,8 @@ import helicone_lite
 PUBLIC: dict[str, list[str]] = {
     "helicone_lite": [
         "AlertRule",
+        "Anthropic",
+        "AsyncAnthropic",
         "AsyncClient",
         "AsyncHeliconeStream",
         "Blocking",
@@ -32,6 +34,7 @@ PUBLIC: dict[str, list[str]] = {
         "Filters",
         "Flow",
         "Forward",
+        "Gemini",
         "HeliconeLiteError",
         "HeliconeStream",
         "Interceptor",
@@ -91,6 +94,7 @@ PUBLIC: dict[str, list[str]] = {
     "helicone_lite.dashboard": [
         "create_app",
     ],
+    "helicone_lite.native": ["Anthropic", "AsyncAnthropic", "Gemini"],
     "helicone_lite.options": [
         "CacheControl",
         "FallbackTarget",
@@ -266,4 +270,4 @@ def test_only_the_composition_root_and_the_clients_import_the_runtime() -> None:
         for path in PACKAGE.rglob("*.py")
         if runtime.search(path.read_text(encoding="utf-8"))
     )
-    assert importers == ["_analytics.py", "_client.py", "pipeline/_invoke.py"]
+    assert importers == ["_analytics.py", "_client.py", "native/_base.py", "pipeline/_invoke.py"]

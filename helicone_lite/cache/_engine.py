@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .._kinds import kind_of
+from .._kinds import KINDS, kind_of
 from ..options._values import DEFAULT_CACHE_SECONDS
 from ..pipeline._call import Call, Result, StreamObserver
 from ._backend import CacheBackend
@@ -33,7 +33,7 @@ __all__ = ["CACHEABLE_KINDS", "CacheEngine", "Plan"]
 
 _log = logging.getLogger("helicone_lite")
 
-CACHEABLE_KINDS = frozenset({"chat.completions", "embeddings", "responses"})
+CACHEABLE_KINDS = frozenset(KINDS)  # every kind with a reply type (the native ones too)
 
 
 class Plan(NamedTuple):

@@ -8,7 +8,8 @@ import secrets
 import sys
 from typing import Any
 
-from ._common import home_of
+from ..store._engine import describe_url
+from ._common import database_of, home_of
 
 __all__ = ["register"]
 
@@ -17,7 +18,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "dashboard",
         help="the dashboard in your browser: requests, sessions, users, costs, prompts, …",
-        description="Serve the dashboard over the local store (loopback only unless --host).",
+        description="Serve the dashboard over the store: the home's file, or --database-url"
+        " (a postgresql:// URL shared by several machines). Loopback only unless --host.",
     )
     parser.add_argument("--home", default=argparse.SUPPRESS, help="the helicone_lite home")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -54,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
     if token is None and not _loopback(args.host):
         token = secrets.token_urlsafe(24)
     home = home_of(args)
-    app = create_app(home=home, token=token)
+    database = database_of(args)  # --database-url / $HELICONE_LITE_DATABASE_URL, else the home's
+    app = create_app(home=home, database_url=str(database), token=token)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
-    print(f"helicone_lite dashboard for {home / 'helicone.db'}")
+    where = describe_url(database) if isinstance(database, str) and "://" in database else database
+    print(f"helicone_lite dashboard for {where}")
     print(f"  open {url}   (Ctrl+C to stop)")
     if args.open:
         import webbrowser

@@ -14,7 +14,9 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .._errors import OptionsError
 from .._home import default_home
+from ..store._engine import describe_url, is_database_url, refuse_url_as_path, resolve_database
 from . import _ops, _overview, _prompts, _query, _requests, _sessions, _usage
 from ._security import Guard
 from ._state import Dashboard
@@ -61,6 +63,7 @@ def create_app(
     home: str | os.PathLike[str] | None = None,
     *,
     db: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
     token: str | None = None,
     redis_url: str | None = None,
     clock: Callable[[], float] = time.time,
@@ -69,6 +72,8 @@ def create_app(
 ) -> Starlette:
     """The dashboard over ``home``'s store (``db``: another store file) as an ASGI app.
 
+    ``database_url``: the store as a ``postgresql://`` URL (or ``sqlite:///path``), e.g. the
+    database several machines log to (docs/scaling.md); ``db`` takes a file path only.
     ``token``: require it on every request (see docs/dashboard.md); without one, only
     loopback ``Host`` names are answered. ``redis_url``: read the cache and rate-limit state
     from Redis (default: ``$HELICONE_LITE_REDIS_URL``, else the home's local files).
@@ -77,9 +82,12 @@ def create_app(
         app.mount("/llm", helicone_lite.dashboard.create_app(home="/var/lib/helicone-lite"))
     """
     where = Path(home).expanduser() if home is not None else default_home()
-    path = Path(db).expanduser() if db is not None else where / "helicone.db"
     state = Dashboard(
-        where, path, clock=clock, query_timeout=query_timeout, poll_seconds=poll_seconds
+        where,
+        _location(where, db, database_url),
+        clock=clock,
+        query_timeout=query_timeout,
+        poll_seconds=poll_seconds,
     )
 
     @contextlib.asynccontextmanager
@@ -93,3 +101,23 @@ def create_app(
     app.state.redis_url = redis_url or os.environ.get("HELICONE_LITE_REDIS_URL") or None
     app.add_middleware(Guard, token=token, csrf=state.csrf)
     return app
+
+
+def _location(
+    home: Path, db: str | os.PathLike[str] | None, database_url: str | None
+) -> Path | str:
+    """The store: ``database_url`` (a PostgreSQL URL stays a str), else ``db``, else the
+    home's file. OptionsError for a PostgreSQL URL given as ``db`` (it is not a path)."""
+    if db is not None:
+        refuse_url_as_path("db", db)
+    if database_url:
+        try:
+            resolved = resolve_database(database_url)
+        except ValueError:
+            shown = describe_url(database_url) if "@" in database_url else database_url
+            raise OptionsError(
+                "database_url", shown, "a postgresql:// URL, sqlite:///path or a file path"
+            ) from None
+        if resolved is not None:
+            return resolved if is_database_url(resolved) else Path(resolved).expanduser()
+    return Path(db).expanduser() if db is not None else home / "helicone.db"

@@ -1,7 +1,8 @@
 """What one dashboard app holds: where the store is, and the two ways it opens it.
 
-Pages read through a ``Store(readonly=True)`` (``mode=ro``, ``query_only``, an authorizer):
-a view cannot write, whatever its SQL. The few actions (feedback, scores, prompt versions,
+Pages read through a ``Store(readonly=True)`` (SQLite: ``mode=ro``, ``query_only``, an
+authorizer; PostgreSQL: connections whose transactions default to read-only, each page query in
+a ``READ ONLY`` transaction): a view cannot write, whatever its SQL. The few actions (feedback, scores, prompt versions,
 deploys, rollbacks) go through a read-write store and the same functions as the client and
 the CLI. Neither is opened before the file exists: a dashboard started before the first
 logged call shows an empty state naming the file, and never creates it.
@@ -18,6 +19,7 @@ from pathlib import Path
 from ..prompts import PromptRegistry
 from ..reports import Reports
 from ..store import Store
+from ..store._engine import describe_url
 
 __all__ = ["Dashboard"]
 
@@ -28,7 +30,7 @@ class Dashboard:
     def __init__(
         self,
         home: Path,
-        db_path: Path,
+        db_path: Path | str,
         *,
         clock: Callable[[], float] = time.time,
         query_timeout: float = 5.0,
@@ -36,7 +38,10 @@ class Dashboard:
         poll_seconds: float = 5.0,
     ) -> None:
         self.home = home
-        self.path = db_path
+        #: the store: a SQLite file, or a PostgreSQL URL (a str)
+        self.location = db_path
+        #: what pages show for it (a URL without its password)
+        self.where = describe_url(db_path) if isinstance(db_path, str) else str(db_path)
         self.clock = clock
         self.query_timeout = query_timeout
         self.query_rows = query_rows
@@ -47,9 +52,12 @@ class Dashboard:
         self._writer: Store | None = None
 
     def exists(self) -> bool:
-        """True once the store file exists (and is not empty)."""
+        """True once the store file exists (and is not empty); always for a database URL
+        (an unreachable server is a store error on the page, not an empty state)."""
+        if isinstance(self.location, str):
+            return True
         try:
-            return self.path.is_file() and self.path.stat().st_size > 0
+            return self.location.is_file() and self.location.stat().st_size > 0
         except OSError:
             return False
 
@@ -57,7 +65,7 @@ class Dashboard:
         """The read-write store (opening it migrates an older file once)."""
         with self._lock:
             if self._writer is None:
-                self._writer = Store(self.path)
+                self._writer = Store(self.location)
             return self._writer
 
     def view(self) -> Store:
@@ -66,7 +74,7 @@ class Dashboard:
             self.writer()  # a file from an older release is migrated before it is read
             with self._lock:
                 if self._view is None:
-                    self._view = Store(self.path, readonly=True)
+                    self._view = Store(self.location, readonly=True)
         return self._view
 
     def reports(self) -> Reports:

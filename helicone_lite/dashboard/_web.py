@@ -159,7 +159,7 @@ def render(
         "root": request.scope.get("root_path", ""),
         "path": request.scope["path"],
         "csrf": state.csrf,
-        "db_path": str(state.path),
+        "db_path": state.where,
         "poll_ms": int(state.poll_seconds * 1000),
         **context,
     }

@@ -30,6 +30,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .._kinds import kind_of
 from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
 from ..store import StoreError
@@ -132,10 +133,12 @@ class Prompts:
 
     def wants(self, call: Call) -> bool:
         """Whether ``call`` uses a prompt (else the drivers skip this layer)."""
-        return call.kind == "chat.completions" and _wants_prompt(call)
+        kind = kind_of(call.kind)  # the same test as handle's
+        return kind is not None and kind.prompt is not None and _wants_prompt(call)
 
     def handle(self, call: Call) -> Flow:
-        if call.kind != "chat.completions" or not _wants_prompt(call):
+        kind = kind_of(call.kind)
+        if kind is None or kind.prompt is None or not _wants_prompt(call):
             result: Result = yield Forward(call)
             return result
         known: dict[str, Any] = {}
@@ -174,7 +177,8 @@ class Prompts:
         compiled = self.registry.compiled(resolved.version)
         messages, stored = compiled.render(inputs)
         params = merge_params(resolved.version, messages, stored, params)
-        return self._ready(call, ask, params, choice, inputs)
+        shape = kind_of(call.kind).prompt  # type: ignore[union-attr]  # checked in handle
+        return self._ready(call, ask, shape(params) if shape else params, choice, inputs)
 
     def _ready(
         self,

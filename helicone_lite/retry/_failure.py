@@ -16,6 +16,7 @@ from typing import Any
 import httpx2
 import openai
 
+from .._errors import http_status
 from ..pipeline._attempt import Failure, FailureKind
 
 __all__ = ["Failure", "FailureKind", "failure_of", "parse_retry_after"]
@@ -37,8 +38,15 @@ def failure_of(error: BaseException | None, clock: Callable[[], float]) -> Failu
         return Failure("timeout")
     if isinstance(error, (openai.APIConnectionError, httpx2.TransportError, ConnectionError)):
         return Failure("connection")
-    status = getattr(error, "status_code", None)
-    if not isinstance(status, int) or isinstance(status, bool):
+    status = http_status(error)
+    if status is None:
+        # another SDK's connection or timeout error (a native client's: anthropic's), raised
+        # from the transport error behind it
+        cause = error.__cause__
+        if isinstance(cause, (httpx2.TimeoutException, TimeoutError)):
+            return Failure("timeout")
+        if isinstance(cause, (httpx2.TransportError, ConnectionError)):
+            return Failure("connection")
         return Failure("other")
     headers = _headers_of(error)
     return Failure(

@@ -8,7 +8,8 @@ What differs, and how each difference is handled:
 * ``INSERT OR REPLACE INTO t (...) VALUES (...)`` (and ``REPLACE INTO``) becomes
   ``INSERT ... ON CONFLICT (<t's primary key>) DO UPDATE SET c = EXCLUDED.c, ...``;
   ``INSERT OR IGNORE`` becomes ``INSERT ... ON CONFLICT DO NOTHING``;
-* ``x IS ?`` becomes ``x IS NOT DISTINCT FROM %s``; ``rowid`` becomes ``ctid``;
+* ``x IS ?`` becomes ``x = %s``, or ``x IS NULL`` when the value bound is None (see
+  ``PostgresDialect.bind``; without parameters, ``IS NOT DISTINCT FROM``); ``rowid`` becomes ``ctid``;
 * SQLite's index hints (``INDEXED BY``, ``NOT INDEXED``) are dropped;
 * functions SQLite has and PostgreSQL lacks (``json_extract``, ``julianday``, ``total``,
   ``group_concat``, ``sum`` over a comparison) are *defined* in PostgreSQL by the first
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PostgresDialect", "placeholders"]
+__all__ = ["PostgresDialect", "StagedInsert", "null_safe", "placeholders"]
 
 _INSERT_OR = re.compile(
     r"^\s*(?:INSERT\s+OR\s+(?P<verb>REPLACE|IGNORE)|(?P<replace>REPLACE))\s+INTO\s+"
@@ -37,6 +39,7 @@ _HINTS = re.compile(r"\s+(?:INDEXED\s+BY\s+\w+|NOT\s+INDEXED)\b", re.IGNORECASE)
 _IS_PARAM = re.compile(r"\bIS\s+(NOT\s+)?\?", re.IGNORECASE)
 #: insertion order: SQLite's rowid; a PostgreSQL row's physical position (ctid) is the same
 #: order for rows never updated, which log rows are not
+_NUMBERED = re.compile(r"\?\d")
 _ROWID = re.compile(r"\browid\b", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -85,6 +88,56 @@ def placeholders(sql: str, *, escape_percent: bool, order: list[int] | None = No
     return "".join(out)
 
 
+def null_safe(sql: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """SQLite's ``x IS ?`` / ``x IS NOT ?`` for these ``params``, in a form both engines read
+    the same way: ``x = ?`` (``x IS NOT ?`` stays: PostgreSQL's ``IS DISTINCT FROM``) for a
+    value, ``x IS NULL`` / ``x IS NOT NULL`` without the parameter for None.
+
+    >>> null_safe("SELECT 1 WHERE a IS ? AND b IS ? AND c = '?' AND d IS NOT ?", ["x", None, None])
+    ("SELECT 1 WHERE a = ? AND b IS NULL AND c = '?' AND d IS NOT NULL", ['x'])
+    """
+    index = {position: i for i, position in enumerate(_marks(sql))}
+    out: list[str] = []
+    dropped: set[int] = set()
+    last = 0
+    for match in _IS_PARAM.finditer(sql):
+        which = index.get(match.end() - 1)
+        if which is None or which >= len(params):
+            continue  # inside a literal or a comment, or a parameter missing (driver's error)
+        negated = bool(match.group(1))
+        if params[which] is None:
+            replacement = "IS NOT NULL" if negated else "IS NULL"
+            dropped.add(which)
+        elif negated:
+            continue
+        else:
+            replacement = "= ?"
+        out.append(sql[last : match.start()] + replacement)
+        last = match.end()
+    if not out:
+        return sql, params
+    out.append(sql[last:])
+    return "".join(out), [p for i, p in enumerate(params) if i not in dropped]
+
+
+def _marks(sql: str) -> list[int]:
+    """Positions of the ``?`` placeholders of ``sql`` (not those in literals or comments)."""
+    found: list[int] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":
+            i = _literal_end(sql, i, ch)
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end
+        else:
+            if ch == "?":
+                found.append(i)
+            i += 1
+    return found
+
+
 def _is_distinct(match: re.Match[str]) -> str:
     return "IS DISTINCT FROM ?" if match.group(1) else "IS NOT DISTINCT FROM ?"
 
@@ -105,6 +158,44 @@ def _escape(text: str, escape_percent: bool) -> str:
     return text.replace("%", "%%") if escape_percent else text
 
 
+@dataclass(frozen=True)
+class StagedInsert:
+    """One statement shape of a batch, written as ``COPY`` + ``INSERT ... SELECT``.
+
+    The rows are copied into ``stage`` (a session-local table with ``table``'s column
+    types and no constraints, emptied at every commit), then moved with ``insert``, which
+    keeps the statement's conflict rule (``ON CONFLICT DO NOTHING`` for ``INSERT OR
+    IGNORE``, ``DO UPDATE`` for ``INSERT OR REPLACE``). ``keys``: positions of the primary
+    key in a row, when rows must be made unique first (``DO UPDATE`` cannot touch a row
+    twice in one statement; the last row wins, as with SQLite's ``REPLACE``).
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    tail: str
+    keys: tuple[int, ...]
+
+    @property
+    def stage(self) -> str:
+        return f"helicone_lite_stage_{self.table}"
+
+    @property
+    def create_stage(self) -> str:
+        return (
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ON COMMIT DELETE ROWS"
+            f" AS SELECT * FROM {self.table} WITH NO DATA"
+        )
+
+    @property
+    def copy(self) -> str:
+        return f"COPY {self.stage} ({', '.join(self.columns)}) FROM STDIN"
+
+    @property
+    def insert(self) -> str:
+        names = ", ".join(self.columns)
+        return f"INSERT INTO {self.table} ({names}) SELECT {names} FROM {self.stage}{self.tail}"
+
+
 class PostgresDialect:
     """Translates SQLite-spelled statements for PostgreSQL; results cached per statement.
 
@@ -123,7 +214,15 @@ class PostgresDialect:
         return self._translated(sql, bound)[0]
 
     def bind(self, sql: str, params: list[Any]) -> tuple[str, list[Any]]:
-        """``sql`` translated, with positional ``params`` reordered for ``?NNN`` placeholders."""
+        """``sql`` translated, with positional ``params`` reordered for ``?NNN`` placeholders.
+
+        ``x IS ?`` is spelled for the value bound: ``x = %s`` when it is not NULL (the form
+        an index serves; ``IS NOT DISTINCT FROM`` is never an index condition, so a report
+        probing one user at a time read the whole table per user) and ``x IS NULL`` when it
+        is (the parameter is then not sent).
+        """
+        if "?" in sql and _IS_PARAM.search(sql) and not _NUMBERED.search(sql):
+            sql, params = null_safe(sql, params)
         text, order = self._translated(sql, True)
         if order and order != tuple(range(len(order))):
             params = [params[i] for i in order]
@@ -185,6 +284,27 @@ class PostgresDialect:
                 positions if len(positions) == len(keys) else ()
             )
         return head, ()
+
+    def staged(self, sql: str) -> StagedInsert:
+        """``sql`` (one SQLite ``INSERT [OR REPLACE|IGNORE] ... VALUES (?, ...)``) as a COPY
+        into a staging table and one ``INSERT ... SELECT`` from it (see ``StagedInsert``).
+        """
+        match = _INSERT_OR.match(sql) or _INSERT.match(sql)
+        if match is None:
+            raise ValueError(f"not an INSERT statement: {sql[:60]!r}")
+        table = match.group("table")
+        columns = tuple(c.strip() for c in match.group("columns").split(",") if c.strip())
+        verb = (match.groupdict().get("verb") or "").upper()
+        tail = ""
+        keys: tuple[int, ...] = ()
+        if verb == "IGNORE":
+            tail = " ON CONFLICT DO NOTHING"
+        elif verb == "REPLACE" or match.groupdict().get("replace"):
+            tail = self.upsert_clause(table, list(columns))
+            wanted = self._keys.get(table, ())
+            keys = tuple(columns.index(k) for k in wanted if k in columns)
+            keys = keys if len(keys) == len(wanted) else ()
+        return StagedInsert(table, columns, tail, keys)
 
     def upsert_clause(self, table: str, columns: list[str]) -> str:
         """`` ON CONFLICT (pk) DO UPDATE SET ...``: SQLite's REPLACE, for a row's columns."""

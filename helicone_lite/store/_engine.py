@@ -8,14 +8,25 @@ translates the statement (``_dialect.py``). Nothing here imports a database driv
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-__all__ = ["Connection", "Cursor", "describe_url", "is_database_url", "resolve_database"]
+__all__ = [
+    "Connection",
+    "Cursor",
+    "describe_url",
+    "is_database_url",
+    "refuse_url_as_path",
+    "resolve_database",
+]
 
 Params = Sequence[Any] | Mapping[str, Any]
 _POSTGRES_SCHEMES = frozenset({"postgresql", "postgres"})
+#: a PostgreSQL URL, possibly with its '//' collapsed by pathlib
+_URL_AS_PATH = re.compile(r"^\s*(postgres(?:ql)?):/+", re.IGNORECASE)
 
 
 class Cursor(Protocol):
@@ -59,6 +70,33 @@ def is_database_url(location: object) -> bool:
         return False
     scheme, sep, _ = location.partition("://")
     return bool(sep) and scheme.lower() in _POSTGRES_SCHEMES
+
+
+def refuse_url_as_path(option: str, location: object) -> None:
+    """OptionsError if ``location``, meant as a SQLite file path, is a PostgreSQL URL: one
+    given where a path is expected, or turned into a path (``Path("postgresql://h/db")`` is
+    ``postgresql:/h/db``), would otherwise become a SQLite file named after the URL.
+
+    >>> from pathlib import Path
+    >>> refuse_url_as_path("db", Path("postgresql://app:pw@db.internal/helicone"))
+    Traceback (most recent call last):
+    ...
+    helicone_lite._errors.OptionsError: db: 'postgresql://app@db.internal/helicone' is not allowed; expected a SQLite file path (give a PostgreSQL URL as a str, to database_url= or Store(url))
+    """
+    text = os.fspath(location) if isinstance(location, (str, os.PathLike)) else None
+    if not isinstance(text, str):
+        return
+    match = _URL_AS_PATH.match(text)
+    if match is None:
+        return
+    from .._errors import OptionsError
+
+    url = f"{match.group(1)}://{text[match.end() :]}"
+    raise OptionsError(
+        option,
+        describe_url(url),
+        "a SQLite file path (give a PostgreSQL URL as a str, to database_url= or Store(url))",
+    )
 
 
 def describe_url(url: str) -> str:

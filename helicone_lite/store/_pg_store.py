@@ -13,6 +13,10 @@ machinery underneath:
   with SELECT/WITH/VALUES/TABLE/EXPLAIN/SHOW, inside a ``READ ONLY`` transaction that is rolled
   back, on a connection whose transactions default to read-only, under ``statement_timeout``.
   For untrusted users also connect with a role that has only SELECT (docs/scaling.md).
+
+``PostgresStore(url, readonly=True)`` (the dashboard's view) migrates nothing (the schema
+must be current), refuses ``write()``/``transaction()``, and its ``connect()`` gives a
+connection whose transactions default to read-only.
 """
 
 from __future__ import annotations
@@ -79,14 +83,20 @@ class PostgresStore(Store):
         on_connect: Any = None,
         migrations: Sequence[str] | None = None,
         statement_timeout: float = 30.0,
+        readonly: bool = False,
     ) -> None:
         if max_queue < 1 or batch_size < 1 or retries < 0:
             raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
         url = str(path)
         extra = {} if migrations is None else {"migrations": migrations}
         self._pg = PgDatabase(
-            url, connect_timeout=busy_timeout, statement_timeout=statement_timeout, **extra
+            url,
+            connect_timeout=busy_timeout,
+            statement_timeout=statement_timeout,
+            readonly=readonly,
+            **extra,
         )
+        self.readonly = readonly
         self.url = url
         self.path = Path(self._pg.location)  # for messages only: there is no file
         self._retries = retries
@@ -152,9 +162,11 @@ class PostgresStore(Store):
     # --- product data ---
 
     def connect(self) -> PgConnection:
-        """This thread's connection (autocommit), speaking the store's SQL; see Store.connect."""
+        """This thread's connection (autocommit), speaking the store's SQL; see Store.connect.
+        On a ``readonly`` store, one whose transactions are read-only
+        (``default_transaction_read_only``) and time-limited (``statement_timeout``)."""
         self._require_ready()
-        conns: ThreadConnections[Any] = self._conns
+        conns: ThreadConnections[Any] = self._readers if self.readonly else self._conns
         conn: PgConnection = conns.get()
         if conn.broken:
             conns.discard()
@@ -164,6 +176,8 @@ class PostgresStore(Store):
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
         """``BEGIN`` + the store's advisory lock ... ``COMMIT``; nested use is a savepoint."""
+        if self.readonly:
+            raise StoreError(f"store {self.location} is opened read-only")
         conn = self.connect()
         if conn.in_transaction:
             with self._savepoint(conn):
@@ -226,6 +240,27 @@ class PostgresStore(Store):
         finally:
             self._end_read(conn)
         return rows
+
+    def query_page(
+        self, sql: str, *, timeout: float, max_rows: int
+    ) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+        """``(columns, rows, truncated)`` of one read-only statement, at most ``max_rows``
+        rows, stopped by the server after ``timeout`` seconds; see Store.query_page."""
+        conn = self._reader()
+        raw = conn.raw
+        try:
+            raw.execute("BEGIN READ ONLY")
+            raw.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+            cursor = self._execute(raw, conn, sql, ())
+            names = _names(cursor)
+            rows = [tuple(row) for row in cursor.fetchmany(max_rows + 1)]
+        except self._pg.psycopg.errors.QueryCanceled:
+            raise StoreError(f"query stopped after the {timeout:g} s time limit") from None
+        except self._pg.psycopg.Error as exc:
+            raise self._query_error(exc) from exc
+        finally:
+            self._end_read(conn)
+        return names, rows[:max_rows], len(rows) > max_rows
 
     def query_iter(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
         """Like ``query`` but streams rows through a server-side cursor on a connection of

@@ -90,8 +90,14 @@ class PgConnection:
     def executemany(self, sql: str, parameters: Iterable[Params], /) -> Any:
         cursor = self.raw.cursor()
         rows = [self.dialect.prepare(sql, bind(p)) for p in parameters]
-        if rows:
-            cursor.executemany(rows[0][0], [p for _, p in rows])
+        start = 0
+        while start < len(rows):  # runs of one spelling, in order (``x IS ?`` and None differ)
+            text = rows[start][0]
+            end = start + 1
+            while end < len(rows) and rows[end][0] == text:
+                end += 1
+            cursor.executemany(text, [p for _, p in rows[start:end]])
+            start = end
         return cursor
 
     @property
@@ -123,8 +129,10 @@ class PgDatabase:
         connect_timeout: float = 5.0,
         statement_timeout: float = 30.0,
         migrations: Sequence[str] = PG_MIGRATIONS,
+        readonly: bool = False,
     ) -> None:
         self.psycopg = import_psycopg()
+        self.readonly = readonly
         self.url = url
         self.location = describe_url(url)
         self._password = _password(url)
@@ -191,7 +199,9 @@ class PgDatabase:
                 raise StoreError(self.failure)
             conn = self.raw_connect()
             try:
-                self.version = migrate(conn, self._migrations)
+                self.version = (
+                    self._check_version(conn) if self.readonly else migrate(conn, self._migrations)
+                )
                 self.columns, self.primary_keys = read_catalog(conn)
             except self.psycopg.Error as exc:
                 raise StoreError(
@@ -201,6 +211,22 @@ class PgDatabase:
                 conn.close()
             self.dialect = PostgresDialect(self.primary_keys)
             return self.columns
+
+    def _check_version(self, conn: psycopg.Connection[Any]) -> int:
+        """A read-only store migrates nothing (its role may only SELECT): the schema must be
+        current already."""
+        found = conn.execute("SELECT to_regclass(%s)", (VERSION_TABLE,)).fetchone()
+        row = conn.execute(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone() if (
+            found and found[0]
+        ) else None
+        version = int(row[0]) if row and row[0] is not None else 0
+        if version < len(self._migrations):
+            raise StoreError(
+                f"the schema at {self.location} is at version {version}, not"
+                f" {len(self._migrations)}: open it read-write once (any helicone_lite"
+                " client or command does) before opening it read-only"
+            )
+        return version
 
     def after_fork_child(self) -> None:
         self._lock = threading.Lock()

@@ -15,9 +15,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import openai
-
 from .._cost import Usage, cost_usd
+from .._errors import http_status
 from .._kinds import kind_of, usage_of
 from .._prices import PriceTable
 from .._redact import redact
@@ -43,8 +42,7 @@ def status_of(error: BaseException | None) -> int:
         return 200
     if isinstance(error, _INTERRUPTS):
         return CANCELLED
-    status = getattr(error, "status_code", None)
-    return status if isinstance(status, int) else 0
+    return http_status(error) or 0
 
 
 class _OpenStreams:
@@ -233,8 +231,8 @@ def _response_body(
         return lambda: json.dumps(kind.final(chunks))
     if response is not None and hasattr(response, "model_dump_json"):
         return lambda: str(response.model_dump_json(exclude_unset=True, by_alias=True))
-    if isinstance(error, openai.APIStatusError):
-        body = error.body
+    if error is not None and http_status(error) is not None:  # any SDK's (genai: ``details``)
+        body = getattr(error, "body", None) or getattr(error, "details", None)
         return lambda: redact(json.dumps(body, default=str)) if body is not None else None
     return lambda: None
 

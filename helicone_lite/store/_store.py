@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._database import Database
-from ._engine import Connection, is_database_url
+from ._engine import Connection, is_database_url, refuse_url_as_path
 from ._errors import Reporter, StoreError, is_busy
 from ._ids import IdSource
 from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
@@ -108,6 +108,7 @@ class Store:
     ) -> None:
         if max_queue < 1 or batch_size < 1 or retries < 0:
             raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
+        refuse_url_as_path("path", path)
         self.path = Path(path).expanduser()
         self.readonly = readonly
         self._retries = retries
@@ -325,6 +326,22 @@ class Store:
             raise translate_error(conn, exc) from exc
         finally:
             cursor.close()
+
+    def query_page(
+        self, sql: str, *, timeout: float, max_rows: int
+    ) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+        """``(columns, rows, truncated)`` of one read-only statement (the guard of ``query``),
+        at most ``max_rows`` rows, interrupted after ``timeout`` seconds: a SQL page such as
+        the dashboard's, on either engine."""
+        conn, cursor = self._read_cursor(sql, (), timeout)
+        try:
+            rows = cursor.fetchmany(max_rows + 1)
+            names = _column_names(cursor)
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            raise translate_error(conn, exc) from exc
+        finally:
+            cursor.close()
+        return names, [tuple(r) for r in rows[:max_rows]], len(rows) > max_rows
 
     def query_iter(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
         """Like ``query`` but streams rows (for exports). The statement runs (and fails)

@@ -1,4 +1,5 @@
-"""The Responses and custom-prices examples run offline against the fake provider."""
+"""The Responses, custom-prices and native-client examples run offline against the fake
+provider."""
 
 from __future__ import annotations
 
@@ -39,3 +40,15 @@ def test_custom_prices_example(tmp_path: Path, model: str) -> None:
     assert next(line for line in out.splitlines() if line.startswith("my-local-model")).endswith(
         "unknown"
     )
+
+
+def test_native_anthropic_example(tmp_path: Path) -> None:
+    out = _run("native_anthropic.py", tmp_path)
+    assert "first call: Helicone-Cache MISS" in out and "second call: Helicone-Cache HIT" in out
+    assert "stream: echo:" in out and "anthropic POST /messages/count_tokens" in out
+
+
+def test_native_gemini_example(tmp_path: Path) -> None:
+    out = _run("native_gemini.py", tmp_path)
+    assert "second stream: 5 chunks, Helicone-Cache HIT" in out and "async: echo: Hi" in out
+    assert out.count("gemini.generate_content") == 4

@@ -75,9 +75,10 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def fill_crafted(home: Path, n: int = 60) -> None:
-    """A store whose every text field is an XSS payload, with ``n`` requests (for paging)."""
-    store = Store(home / "helicone.db")
+def fill_crafted(home: Path, n: int = 60, database: str | None = None) -> None:
+    """A store whose every text field is an XSS payload, with ``n`` requests (for paging);
+    the home's file, or ``database`` (a PostgreSQL URL)."""
+    store = Store(database or home / "helicone.db")
     for i in range(n):
         body = {
             "model": XSS,

@@ -114,6 +114,44 @@ def test_a_refused_row_is_dropped_alone(postgres_url: str, make_row: RowFactory)
         assert store.stats()["dropped"] == 2
 
 
+def test_copy_batch_keeps_every_conflict_rule(postgres_url: str, make_row: RowFactory) -> None:
+    """One batch through COPY + INSERT ... SELECT: a request id written twice keeps its first
+    row (never overwritten), a property written twice keeps its last value (REPLACE), and
+    a spilled batch replayed (the same rows again) adds nothing."""
+    rows = [
+        ("requests", make_row(id="r1", model="first", properties={"dept": "cardio"})),
+        ("requests", make_row(id="r1", model="second", properties={"dept": "neuro"})),
+        ("requests", make_row(id="r2", model="m2")),
+    ]
+    with Store(postgres_url) as store:
+        for table, row in rows:
+            store.write(table, dict(row))
+        assert store.flush()
+        for table, row in rows:  # the replay of a batch whose COMMIT was in fact done
+            store.write(table, dict(row))
+        assert store.flush()
+        got = store.query("SELECT id, model FROM requests ORDER BY id")
+        props = store.query("SELECT request_id, value FROM request_properties")
+        assert store.stats()["dropped"] == 0
+    assert got == [{"id": "r1", "model": "first"}, {"id": "r2", "model": "m2"}]
+    assert props == [{"request_id": "r1", "value": "neuro"}]
+
+
+def test_a_value_copy_refuses_still_lands(postgres_url: str, make_row: RowFactory) -> None:
+    """COPY parses text with the column's type (a float for BIGINT is refused); that batch is
+    written with bound parameters instead, which round it as SQLite's INTEGER affinity does
+    not, but keeps the row and its neighbours."""
+    with Store(postgres_url) as store:
+        store.write("requests", make_row(id="f1", prompt_tokens=12.0, status=True))
+        store.write("requests", make_row(id="f2", prompt_tokens=7))
+        assert store.flush()
+        got = store.query("SELECT id, prompt_tokens FROM requests ORDER BY id")
+        status = store.query("SELECT status FROM requests WHERE id = 'f1'")
+        assert store.stats()["dropped"] == 0
+    assert got == [{"id": "f1", "prompt_tokens": 12}, {"id": "f2", "prompt_tokens": 7}]
+    assert status == [{"status": 1}]  # a bool, stored as SQLite stores it
+
+
 def test_cli_database_url(
     postgres_url: str, make_row: RowFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
