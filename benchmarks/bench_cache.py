@@ -118,7 +118,8 @@ def run(calls: int) -> dict[str, Any]:
             for client in clients:
                 client.flush()
         # milliseconds from blocks(); this benchmark reports microseconds
-        samples = {k: [v * 1000 for v in vs] for k, vs in blocks(paths, calls).items()}
+        cpu: dict[str, list[float]] = {}
+        samples = {k: [v * 1000 for v in vs] for k, vs in blocks(paths, calls, cpu=cpu).items()}
         ours.flush()
         logged = ours.store.query("SELECT COUNT(*) AS n FROM requests WHERE cache_status='HIT'")
         for client in clients:
@@ -130,6 +131,7 @@ def run(calls: int) -> dict[str, Any]:
     for name in ("miss", "hit", "hit_back_to_back", "core_floor", "core_floor_back_to_back"):
         out[name]["ratio_to_raw"] = out[name]["median_us"] / raw_median
     out["hit_rows_logged"] = logged[0]["n"]
+    out["cpu_us"] = {name: statistics.median(v) * 1000 for name, v in cpu.items()}
     out["calibration_us"] = calibration()
     return out
 
@@ -172,6 +174,10 @@ def main() -> None:
     print(
         f"this machine's calibration loop: {result['calibration_us']:.1f} µs "
         "(≈10 µs on a fast laptop; scale the absolute numbers by it)"
+    )
+    print(
+        "process CPU per call (median of blocks, every thread, µs): "
+        + ", ".join(f"{name} {value:.1f}" for name, value in result["cpu_us"].items())
     )
     print(f"hit rows logged: {result['hit_rows_logged']}")
 

@@ -69,7 +69,8 @@ def bench_calls(calls: int) -> dict[str, float]:
             raw_call()
             our_call()
         ours.flush()
-        samples = blocks({"raw": raw_call, "ours": our_call}, calls)
+        cpu: dict[str, list[float]] = {}
+        samples = blocks({"raw": raw_call, "ours": our_call}, calls, cpu=cpu)
         raw_t, our_t = samples["raw"], samples["ours"]
         start = time.perf_counter()
         ours.flush()
@@ -83,6 +84,8 @@ def bench_calls(calls: int) -> dict[str, float]:
         "ours_p95_ms": pct(our_t, 0.95),
         "added_median_ms": statistics.median(our_t) - statistics.median(raw_t),
         "ratio_median": statistics.median(our_t) / statistics.median(raw_t),
+        "raw_cpu_ms": statistics.median(cpu["raw"]),
+        "ours_cpu_ms": statistics.median(cpu["ours"]),
         "rows_logged": logged,
         "rows_expected": calls + 50,
         "final_drain_s": drain,
@@ -195,6 +198,11 @@ def main() -> None:
     print(
         f"  added           median {calls['added_median_ms'] * 1000:.0f} µs   "
         f"ratio {calls['ratio_median']:.3f}   (budget: <= 100 µs added)"
+    )
+    print(
+        f"  process CPU     raw {calls['raw_cpu_ms'] * 1000:.0f} µs, helicone_lite "
+        f"{calls['ours_cpu_ms'] * 1000:.0f} µs per call (median of blocks, every thread): "
+        f"added {(calls['ours_cpu_ms'] - calls['raw_cpu_ms']) * 1000:.0f} µs"
     )
     print(f"  rows logged     {calls['rows_logged']} of {calls['rows_expected']}")
     print("import")

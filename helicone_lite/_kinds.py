@@ -34,6 +34,7 @@ from .native._shapes import (
 __all__ = ["KINDS", "Kind", "kind_of", "usage_of"]
 
 
+@functools.lru_cache(maxsize=32)  # every cache hit asks for its response class
 def _load(name: str) -> Any:
     module, _, attr = name.partition(":")
     return getattr(importlib.import_module(module), attr)
@@ -47,9 +48,9 @@ def usage_of(response: Any) -> dict[str, int]:
     if usage is None:
         meta = getattr(response, "usage_metadata", None)  # a Gemini reply (native client)
         return {} if meta is None else gemini_usage_of(meta)
-    if hasattr(usage, "cache_creation_input_tokens"):  # an Anthropic Message (native client)
+    if _has(usage, "cache_creation_input_tokens"):  # an Anthropic Message (native client)
         return anthropic_usage_of(usage)
-    if getattr(usage, "input_tokens", None) is not None:
+    if _field(usage, "input_tokens") is not None:
         return _io_usage(usage)
     details = getattr(usage, "prompt_tokens_details", None)
     prompt = getattr(usage, "prompt_tokens", 0) or 0
@@ -64,6 +65,27 @@ def usage_of(response: Any) -> dict[str, int]:
     if reasoning:
         out["reasoning_tokens"] = reasoning
     return out
+
+
+def _field(model: Any, name: str) -> Any:
+    """``getattr(model, name, None)`` without pydantic's ``__getattr__`` for a missing field
+    (an AttributeError raised and caught: ~1 µs on every call). Declared fields are in the
+    model's ``__dict__``, undeclared ones a provider sent in ``__pydantic_extra__``."""
+    if getattr(type(model), "__pydantic_fields__", None) is None:  # not a pydantic model
+        return getattr(model, name, None)
+    fields = model.__dict__
+    if name in fields:
+        return fields[name]
+    extra = model.__pydantic_extra__
+    return extra.get(name) if extra else None
+
+
+def _has(model: Any, name: str) -> bool:
+    """``hasattr(model, name)``, without pydantic's ``__getattr__`` for a missing field."""
+    if getattr(type(model), "__pydantic_fields__", None) is None:
+        return hasattr(model, name)
+    extra = model.__pydantic_extra__
+    return name in model.__dict__ or bool(extra and name in extra)
 
 
 def _io_usage(usage: Any) -> dict[str, int]:

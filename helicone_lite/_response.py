@@ -22,40 +22,51 @@ __all__ = ["ChatCompletion", "CreateEmbeddingResponse", "Response", "merge_heade
 class ChatCompletion(_ChatCompletion):
     """``openai.types.chat.ChatCompletion`` with the reply headers on ``.headers``."""
 
-    _helicone_headers: httpx2.Headers = PrivateAttr(default_factory=httpx2.Headers)
+    _helicone_headers: httpx2.Headers | None = PrivateAttr(default=None)
 
     @property
     def headers(self) -> httpx2.Headers:
-        return self._helicone_headers
+        return _headers_of(self)
 
 
 class CreateEmbeddingResponse(_Embeddings):
     """``openai.types.CreateEmbeddingResponse`` with the reply headers on ``.headers``."""
 
-    _helicone_headers: httpx2.Headers = PrivateAttr(default_factory=httpx2.Headers)
+    _helicone_headers: httpx2.Headers | None = PrivateAttr(default=None)
 
     @property
     def headers(self) -> httpx2.Headers:
-        return self._helicone_headers
+        return _headers_of(self)
 
 
 class Response(_Response):
     """``openai.types.responses.Response`` with the reply headers on ``.headers``."""
 
-    _helicone_headers: httpx2.Headers = PrivateAttr(default_factory=httpx2.Headers)
+    _helicone_headers: httpx2.Headers | None = PrivateAttr(default=None)
 
     @property
     def headers(self) -> httpx2.Headers:
-        return self._helicone_headers
+        return _headers_of(self)
+
+
+def _headers_of(response: Any) -> httpx2.Headers:
+    """A response's headers; an empty set made on first read (most responses get theirs from
+    :func:`with_headers`, so none is built only to be replaced)."""
+    headers: httpx2.Headers | None = response._helicone_headers
+    if headers is None:
+        headers = response._helicone_headers = httpx2.Headers()
+    return headers
 
 
 def merge_headers(
     provider: Mapping[str, str] | None, helicone: Mapping[str, str]
 ) -> httpx2.Headers:
     """Provider reply headers first, then helicone_lite's (which win on a clash)."""
-    headers = httpx2.Headers(provider) if provider else httpx2.Headers()
+    if not provider:
+        return httpx2.Headers(helicone)  # one build, not a set (and a scan) per header
+    headers = httpx2.Headers(provider)
     for name, value in helicone.items():
-        headers[name] = value
+        headers[name] = value  # replaces a provider header of the same name, any case
     return headers
 
 

@@ -95,6 +95,11 @@ class Cache:
         if engine is not None:
             engine.close()
 
+    def wants(self, call: Call) -> bool:
+        """Whether ``call`` uses the cache (else the drivers skip this layer)."""
+        opts = call.options
+        return bool(opts.cache_enabled or opts.cache_read or opts.cache_save)
+
     def handle(self, call: Call) -> Flow:
         opts = call.options
         if not (opts.cache_enabled or opts.cache_read or opts.cache_save):

@@ -17,6 +17,7 @@ from ..options import Options
 from ..options._parse import check_unknown_headers, parse_headers, parse_kwargs
 from ..options._policy import policy_segment
 from ._call import Call, Result, Target
+from ._memo import Memoised, memo_key
 
 if TYPE_CHECKING:
     from ._runtime import Runtime
@@ -61,24 +62,20 @@ def build_call(
     made on). Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
     """
     started, wall = runtime.monotonic(), runtime.clock()
-    header_opts, headers = parse_headers(request.get("extra_headers"))
-    if headers is not None and len(headers) != len(request.get("extra_headers") or ()):
-        _warn_unknown(runtime, request.get("extra_headers"))
-    options = defaults.merge(current_scope()).merge(header_opts).merge(parse_kwargs(helicone))
     body = _normalise_params(params)
-    options = _complete(options, body)
-    for policy in options.ratelimit_policy or ():  # s=user without a user: refuse now, not later
-        policy_segment(policy, options.user_id, options.properties)
+    found = _options(runtime, defaults, body, helicone, request.get("extra_headers"), targets)
+    options = found.options
     req = {k: v for k, v in request.items() if v is not None and _given(v)}
-    if headers is not None:
-        req["extra_headers"] = headers
-    model = str(body.get("model", ""))
+    if found.headers is not None:
+        req["extra_headers"] = dict(found.headers)
+    chosen = found.targets if targets is None else targets
+    assert chosen is not None  # the memo resolves the registry's targets when none are given
     call = Call(
         id=options.request_id or runtime.store.ids.new(),  # v7, no syscall on this path
         kind=kind,
         params=body,
         options=options,
-        targets=_targets(runtime, model, options, origin, req) if targets is None else targets,
+        targets=chosen if targets is not None else _retarget(runtime, chosen, options, origin, req),
         origin=origin,
         request=req,
         started=started,
@@ -91,16 +88,53 @@ def build_call(
     return call
 
 
-def _targets(
-    runtime: Runtime, model: str, options: Options, origin: Any, request: Mapping[str, Any]
+def _retarget(
+    runtime: Runtime,
+    targets: tuple[Target, ...],
+    options: Options,
+    origin: Any,
+    request: Mapping[str, Any],
 ) -> tuple[Target, ...]:
-    """The registry's targets, moved to the call's own upstream when it names one."""
-    targets = runtime.registry.resolve(model, options)
+    """The registry's targets, moved to the call's own upstream when it names one (per call:
+    the origin and the request's credentials are not part of the options memo)."""
     if options.target_url or options.openai_api_base or options.target_provider:
         from ..providers._target import retarget
 
         return retarget(runtime.registry, targets, options, origin, request)
     return targets
+
+
+def _options(
+    runtime: Runtime,
+    defaults: Options,
+    body: Mapping[str, Any],
+    helicone: Options | Mapping[str, Any] | None,
+    given: Mapping[str, Any] | None,
+    targets: tuple[Target, ...] | None,
+) -> Memoised:
+    """The call's options, provider headers and targets: from the memo when these very inputs
+    were seen before (pipeline/_memo.py), else parsed, checked and then remembered."""
+    scope = current_scope()
+    model, user = body.get("model", ""), body.get("user")
+    own = targets is None  # the registry's targets (else the caller's: kept out of the memo)
+    key = memo_key(defaults, scope, given, helicone, (model, own), user)
+    memo = runtime.options_memo
+    if key is not None:
+        found = memo.get(key, defaults, scope, helicone)
+        if found is not None:
+            return found
+    header_opts, headers = parse_headers(given)
+    if headers is not None and len(headers) != len(given or ()):
+        _warn_unknown(runtime, given)
+    options = defaults.merge(scope).merge(header_opts).merge(parse_kwargs(helicone))
+    options = _complete(options, body)
+    for policy in options.ratelimit_policy or ():  # s=user without a user: refuse now, not later
+        policy_segment(policy, options.user_id, options.properties)
+    resolved = runtime.registry.resolve(str(model), options) if own else None
+    found = Memoised(defaults, scope, options, headers, resolved)
+    if key is not None:
+        memo.put(key, found, helicone)
+    return found
 
 
 def _complete(options: Options, body: Mapping[str, Any]) -> Options:

@@ -26,6 +26,7 @@ from ..providers import ProviderRegistry
 from ..providers._catalog import merge_providers
 from ..store import Store, iso_from_epoch
 from ._hooks import Hook, Hooks
+from ._memo import OptionsMemo
 from ._settings import Settings
 from ._stack import Interceptor
 
@@ -71,6 +72,8 @@ class Runtime:
         )
         #: unknown Helicone-* header names already warned about (once each, per client)
         self.warned_headers: set[str] = set()
+        #: parsed option sets by their inputs, so repeated ones skip the parsing (_memo.py)
+        self.options_memo = OptionsMemo()
         #: what close() closes, in creation order (closed in reverse)
         self._owned: list[tuple[str, Callable[[], object]]] = []
         self._closer = weakref.finalize(self, _close_all, self._owned)

@@ -38,6 +38,10 @@ class Interceptor(Protocol):
     a :class:`Result`, never an exception), ``Sleep(seconds)`` to wait, ``Blocking(fn)`` to run
     blocking I/O (the answer is ``fn()``; its exception is raised at the ``yield``); return a
     Result.
+
+    A layer may also define ``wants(call) -> bool``: False means its ``handle`` would only
+    forward ``call`` and return the answer untouched, so the drivers skip it (no generator, no
+    frame: most calls use few features). Layers without ``wants`` always run.
     """
 
     def handle(self, call: Call) -> Flow: ...
@@ -72,6 +76,7 @@ def run_sync(
     ``BaseException`` (``KeyboardInterrupt``, a cancellation) is thrown into the flow too, so
     it can react (log, release), and then propagates. The flow is closed on every exit path.
     """
+    index = _first_wanted(stack, call, index)
     if index == len(stack):
         return _guard(terminal, call)
     layer = stack[index]
@@ -119,6 +124,7 @@ async def run_async(
     :class:`Blocking` effects run in a worker thread (``blocking``); otherwise as
     :func:`run_sync`.
     """
+    index = _first_wanted(stack, call, index)
     if index == len(stack):
         try:
             return await terminal(call)
@@ -155,6 +161,17 @@ async def run_async(
                 raise
     finally:
         _close(flow, layer)
+
+
+def _first_wanted(stack: Sequence[Interceptor], call: Call, index: int) -> int:
+    """The index of the first layer from ``index`` on that wants ``call`` (see Interceptor)."""
+    end = len(stack)
+    while index < end:
+        wants = getattr(stack[index], "wants", None)
+        if wants is None or wants(call):
+            return index
+        index += 1
+    return index
 
 
 def _guard(terminal: Terminal, call: Call) -> Result:

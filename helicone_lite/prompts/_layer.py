@@ -131,6 +131,11 @@ class Prompts:
         self._recheck = recheck_seconds
         self._warned = False
 
+    def wants(self, call: Call) -> bool:
+        """Whether ``call`` uses a prompt (else the drivers skip this layer)."""
+        kind = kind_of(call.kind)  # the same test as handle's
+        return kind is not None and kind.prompt is not None and _wants_prompt(call)
+
     def handle(self, call: Call) -> Flow:
         kind = kind_of(call.kind)
         if kind is None or kind.prompt is None or not _wants_prompt(call):

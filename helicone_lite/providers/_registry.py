@@ -146,11 +146,16 @@ class ProviderRegistry:
         Targets that cannot serve the call's kind (an Anthropic model in a Responses call's
         chain) are left for the fallback layer to skip, with the reason in its attempts; only
         a call that no target can serve is refused here."""
-        able = [i for i in range(len(call.targets)) if serves(call.evolve(target_index=i))]
+        able = [i for i in range(len(call.targets)) if serves(_at(call, i))]
         for index in able or range(len(call.targets)):
             checker = getattr(call.targets[index].adapter, "check", None)
             if checker is not None:  # no copy for the call's own target (the common case)
                 checker(call if index == call.target_index else call.evolve(target_index=index))
+
+
+def _at(call: Call, index: int) -> Call:
+    """``call`` aimed at target ``index`` (itself, without a copy, for its own target)."""
+    return call if index == call.target_index else call.evolve(target_index=index)
 
 
 def serves(call: Call) -> bool:

@@ -19,6 +19,7 @@ from openai.resources.responses import AsyncResponses, Responses
 from .._response import ChatCompletion, CreateEmbeddingResponse, Response
 from ..pipeline._call import Call, Result
 from ._base import ProviderConfig, same_origin
+from ._errors import ProviderNotConfigured
 
 __all__ = ["CREDENTIAL_HEADERS", "OpenAIAdapter"]
 
@@ -118,8 +119,6 @@ class OpenAIAdapter:
     def check(self, call: Call) -> None:
         """Raise :class:`ProviderNotConfigured` when a non-origin endpoint has no base URL, or
         no key while it needs one (before anything is sent)."""
-        from ._errors import ProviderNotConfigured
-
         if self._use_origin:  # the user's own client (or a fallback URL)
             gateway = getattr(call.origin, "helicone_gateway", None)
             if self._to_origin(call) and gateway is not None and not getattr(call.origin, "api_key", ""):

@@ -89,6 +89,10 @@ class RateLimiter:
         if buckets is not None:
             buckets.close()
 
+    def wants(self, call: Call) -> bool:
+        """Whether ``call`` carries a policy (else the drivers skip this layer)."""
+        return bool(call.options.ratelimit_policy)
+
     def handle(self, call: Call) -> Flow:
         policies = call.options.ratelimit_policy
         if not policies:

@@ -102,6 +102,10 @@ class Security:
         self._twins: weakref.WeakKeyDictionary[Any, openai.OpenAI] = weakref.WeakKeyDictionary()
 
     # -- the flow ----------------------------------------------------------------------------
+    def wants(self, call: Call) -> bool:
+        """Whether ``call`` asks for screening (else the drivers skip this layer)."""
+        return call.kind == "chat.completions" and any(_wants(call.options))
+
     def handle(self, call: Call) -> Flow:
         detectors = self._detectors(call.options) if call.kind == "chat.completions" else []
         if not detectors:

@@ -94,7 +94,7 @@ class Store:
         retries: int = 3,
         retry_backoff: float = 0.1,
         group_rows: int = 256,
-        group_wait: float = 0.02,
+        group_wait: float = 0.1,  # docs/reliability.md, 'Group commit'
         exit_timeout: float = 2.0,
         spill_max_bytes: int = 256 << 20,
         spill_fallback: str | os.PathLike[str] | None = None,

@@ -96,6 +96,10 @@ def fit_middle_out(messages: Sequence[Message], budget: int) -> tuple[list[Messa
 class TokenLimit:
     """Acts on calls with ``token_limit_handler`` set; others pass untouched."""
 
+    def wants(self, call: Call) -> bool:
+        """Whether ``call`` sets a token-limit handler (else the drivers skip this layer)."""
+        return call.options.token_limit_handler is not None and call.kind == "chat.completions"
+
     def handle(self, call: Call) -> Flow:
         handler = call.options.token_limit_handler
         if handler is None or call.kind != "chat.completions":

@@ -244,3 +244,32 @@ async def test_a_cancelled_blocking_wait_is_seen_by_the_flow() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert seen == ["slow:cancelled"]
+
+
+class Optional:
+    """A layer that says, per call, whether it wants it (``wants``), and records its runs."""
+
+    def __init__(self, name: str, wanted: bool, seen: list[str]) -> None:
+        self.name, self.wanted, self.seen = name, wanted, seen
+        self.asked: list[str] = []
+
+    def wants(self, call: Call) -> bool:
+        self.asked.append(call.id)
+        return self.wanted
+
+    def handle(self, call: Call) -> Flow:
+        self.seen.append(self.name)
+        result: Result = yield Forward(call)
+        result.headers[self.name] = "ran"
+        return result
+
+
+def test_layers_that_do_not_want_a_call_are_skipped(mode: str) -> None:
+    seen: list[str] = []
+    skipped, kept = Optional("skipped", False, seen), Optional("kept", True, seen)
+    last = Optional("last", False, seen)
+    result = drive(mode, [skipped, Events("always", seen), kept, last], ok)
+    assert result.response == "answer"
+    assert [s for s in seen if s in ("skipped", "kept", "last")] == ["kept"]
+    assert "skipped" not in result.headers and result.headers["kept"] == "ran"
+    assert skipped.asked == kept.asked == last.asked == ["c1"]  # asked once each, in turn

@@ -1,0 +1,67 @@
+"""``import helicone_lite`` loads openai (and what openai loads), the standard library and its
+own core, nothing else: every layer's machinery (cache, rate limits, retries, prompts, provider
+SDKs, pydantic models of its own, the dashboard, OpenTelemetry) loads with the first use.
+
+Checked in fresh interpreters, from bytecode (a first run compiles it), by module names only:
+the time it takes is the benchmarks' business (benchmarks/bench_overhead.py), not a test's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+_LOADED = "import sys, json; import {name}; print(json.dumps(sorted(sys.modules)))"
+
+#: helicone_lite modules that must not load with the package (each is a layer or its machinery)
+_LAZY = (
+    "helicone_lite.cache._layer",
+    "helicone_lite.ratelimit",
+    "helicone_lite.retry",
+    "helicone_lite.prompts",
+    "helicone_lite.security",
+    "helicone_lite.alerts",
+    "helicone_lite.dashboard",
+    "helicone_lite.otel",
+    "helicone_lite.cli",
+    "helicone_lite.reports",
+    "helicone_lite.providers.anthropic",
+    "helicone_lite.providers.gemini",
+)
+
+
+def _modules(name: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADED.format(name=name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(json.loads(out.stdout))
+
+
+@pytest.fixture(scope="module")
+def loaded() -> tuple[set[str], set[str]]:
+    _modules("helicone_lite")  # compiles any stale bytecode: the next runs load .pyc files
+    return _modules("openai"), _modules("helicone_lite")
+
+
+def test_import_loads_no_third_party_package_beyond_openai(
+    loaded: tuple[set[str], set[str]],
+) -> None:
+    openai_modules, ours = loaded
+    tops = {name.partition(".")[0] for name in ours - openai_modules}
+    foreign = sorted(
+        top for top in tops if top != "helicone_lite" and top not in sys.stdlib_module_names
+    )
+    assert foreign == [], f"import helicone_lite loads third-party packages: {foreign}"
+
+
+def test_layers_load_on_first_use(loaded: tuple[set[str], set[str]]) -> None:
+    _, ours = loaded
+    eager = sorted(m for m in ours if m.startswith(_LAZY))
+    assert eager == [], f"import helicone_lite loads layer machinery: {eager}"
