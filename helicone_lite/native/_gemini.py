@@ -74,6 +74,18 @@ def _sent_config(call: Call, config: Any) -> Any:
     return {**config, "http_options": http}
 
 
+def _arguments(call: Call) -> dict[str, Any]:
+    """What this target sends: the caller's own contents and config objects, or, when a layer
+    rewrote the body (a rendered prompt), its contents and config with the caller's
+    ``http_options``."""
+    contents, config = call.request["sdk"]
+    if call.params.get("contents", contents) is not contents:  # the prompts layer's new list
+        contents = call.params.get("contents")
+        http = _options_dict(config).get("http_options")
+        config = {**(call.params.get("config") or {}), **({"http_options": http} if http else {})}
+    return {"model": call.target.model, "contents": contents, "config": _sent_config(call, config)}
+
+
 def _headers(raw: Any) -> dict[str, str] | None:
     http = getattr(raw, "sdk_http_response", None)
     headers = getattr(http, "headers", None)
@@ -143,12 +155,11 @@ class Gemini(NativeHelicone, genai.Client):
         call = self._helicone_native_call(
             kind, params, raw_headers, carried, {"sdk": (contents, sent)}, _ADAPTER
         )
-        if call.options.prompt_id is not None:  # never dropped silently
+        if kind != KIND and call.options.prompt_id is not None:  # never dropped silently
             raise OptionsError(
                 "prompt_id",
                 call.options.prompt_id,
-                "no prompt on a Gemini client (its contents take no chat template; use "
-                "helicone_lite.Client with a gemini model)",
+                "no prompt on count_tokens (prompts render into generate_content calls)",
             )
         return call
 
@@ -199,12 +210,7 @@ class Gemini(NativeHelicone, genai.Client):
         )
 
     def _helicone_native_send(self, call: Call) -> Result:
-        contents, config = call.request["sdk"]
-        arguments = {
-            "model": call.target.model,
-            "contents": contents,
-            "config": _sent_config(call, config),
-        }
+        arguments = _arguments(call)
         if call.kind != KIND:
             return Result(response=Models.count_tokens(self._models, **arguments))
         if not call.stream:
@@ -217,13 +223,8 @@ class Gemini(NativeHelicone, genai.Client):
         return result
 
     async def _helicone_native_asend(self, call: Call) -> Result:
-        contents, config = call.request["sdk"]
         models = self._aio._models
-        arguments = {
-            "model": call.target.model,
-            "contents": contents,
-            "config": _sent_config(call, config),
-        }
+        arguments = _arguments(call)
         if call.kind != KIND:
             return Result(response=await AsyncModels.count_tokens(models, **arguments))
         if not call.stream:
