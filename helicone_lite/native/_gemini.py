@@ -4,9 +4,10 @@ It *is* a ``genai.Client`` (a subclass): every constructor argument, environment
 resource is the SDK's own. ``models.generate_content`` and ``generate_content_stream`` (and
 their ``.aio`` forms) are calls of kind ``gemini.generate_content``: logged, cached (streams
 replayed as the same chunks), rate-limited, retried, with fallback to other Gemini models;
-``models.count_tokens`` is logged as an endpoint call. ``Helicone-*`` headers come from
-``http_options.headers`` (the client's or a call's ``config``) or ``helicone=``, and never
-reach the wire. Reply headers are where the SDK keeps them: ``response.sdk_http_response
+``models.count_tokens`` is logged as an endpoint call. A registry prompt
+(``Helicone-Prompt-Id``) is rendered into ``contents`` and ``system_instruction``
+(``_shapes.gemini_prompt``). ``Helicone-*`` headers come from ``http_options.headers`` (the
+client's or a call's ``config``) or ``helicone=``, and never reach the wire. Reply headers are where the SDK keeps them: ``response.sdk_http_response
 .headers`` (every chunk's, for a stream). See docs/providers.md.
 """
 

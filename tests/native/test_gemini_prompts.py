@@ -11,7 +11,7 @@ import pytest
 from google.genai import types
 
 import helicone_lite
-from helicone_lite.prompts import PromptError
+from helicone_lite.prompts import PromptError, PromptNotFoundError
 from helicone_lite.testing import FakeProvider, Reply
 
 from .conftest import Gem, helicone_on_wire
@@ -146,3 +146,20 @@ async def test_count_tokens_refuses_a_prompt_id(gem: Gem) -> None:
     with pytest.raises(helicone_lite.OptionsError, match="prompt_id"):
         await gem.count_tokens(model=MODEL, contents="Hi", helicone={"prompt_id": "triage"})
     assert gem.fake.requests == []
+
+
+async def test_a_prompt_not_in_the_registry_is_not_found(gem: Gem) -> None:
+    with pytest.raises(PromptNotFoundError, match="nowhere"):
+        await gem.generate(model=MODEL, contents="Hi", helicone={"prompt_id": "nowhere"})
+    assert gem.fake.requests == []
+    assert gem.client.prompts.list() == []  # Gemini contents are never recorded as a version
+
+
+async def test_stored_stop_and_tools_are_translated(gem: Gem) -> None:
+    tool = {"type": "function", "function": {"name": "page", "parameters": {"type": "object"}}}
+    _triage(gem, stop="END", tools=[tool])
+    await gem.generate(model=MODEL, contents="Hi", helicone={"prompt_id": "triage", **INPUTS})
+    wire = _wire(gem.fake)
+    assert wire["generationConfig"]["stopSequences"] == ["END"]
+    [declaration] = wire["tools"][0]["functionDeclarations"]
+    assert declaration["name"] == "page"
