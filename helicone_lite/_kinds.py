@@ -27,6 +27,7 @@ from .native._shapes import (
     gemini_complete,
     gemini_final,
     gemini_model,
+    gemini_prompt,
     gemini_usage,
     gemini_usage_of,
 )
@@ -252,6 +253,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             gemini_usage,
             gemini_model,
             gemini_complete,
+            prompt=gemini_prompt,
         ),
     }
 )

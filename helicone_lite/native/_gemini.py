@@ -4,9 +4,10 @@ It *is* a ``genai.Client`` (a subclass): every constructor argument, environment
 resource is the SDK's own. ``models.generate_content`` and ``generate_content_stream`` (and
 their ``.aio`` forms) are calls of kind ``gemini.generate_content``: logged, cached (streams
 replayed as the same chunks), rate-limited, retried, with fallback to other Gemini models;
-``models.count_tokens`` is logged as an endpoint call. ``Helicone-*`` headers come from
-``http_options.headers`` (the client's or a call's ``config``) or ``helicone=``, and never
-reach the wire. Reply headers are where the SDK keeps them: ``response.sdk_http_response
+``models.count_tokens`` is logged as an endpoint call. A registry prompt
+(``Helicone-Prompt-Id``) is rendered into ``contents`` and ``system_instruction``
+(``_shapes.gemini_prompt``). ``Helicone-*`` headers come from ``http_options.headers`` (the
+client's or a call's ``config``) or ``helicone=``, and never reach the wire. Reply headers are where the SDK keeps them: ``response.sdk_http_response
 .headers`` (every chunk's, for a stream). See docs/providers.md.
 """
 
@@ -72,6 +73,18 @@ def _sent_config(call: Call, config: Any) -> Any:
     if call.target.body:
         http["extra_body"] = {**(http.get("extra_body") or {}), **call.target.body}
     return {**config, "http_options": http}
+
+
+def _arguments(call: Call) -> dict[str, Any]:
+    """What this target sends: the caller's own contents and config objects, or, when a layer
+    rewrote the body (a rendered prompt), its contents and config with the caller's
+    ``http_options``."""
+    contents, config = call.request["sdk"]
+    if call.params.get("contents", contents) is not contents:  # the prompts layer's new list
+        contents = call.params.get("contents")
+        http = _options_dict(config).get("http_options")
+        config = {**(call.params.get("config") or {}), **({"http_options": http} if http else {})}
+    return {"model": call.target.model, "contents": contents, "config": _sent_config(call, config)}
 
 
 def _headers(raw: Any) -> dict[str, str] | None:
@@ -143,12 +156,11 @@ class Gemini(NativeHelicone, genai.Client):
         call = self._helicone_native_call(
             kind, params, raw_headers, carried, {"sdk": (contents, sent)}, _ADAPTER
         )
-        if call.options.prompt_id is not None:  # never dropped silently
+        if kind != KIND and call.options.prompt_id is not None:  # never dropped silently
             raise OptionsError(
                 "prompt_id",
                 call.options.prompt_id,
-                "no prompt on a Gemini client (its contents take no chat template; use "
-                "helicone_lite.Client with a gemini model)",
+                "no prompt on count_tokens (prompts render into generate_content calls)",
             )
         return call
 
@@ -199,12 +211,7 @@ class Gemini(NativeHelicone, genai.Client):
         )
 
     def _helicone_native_send(self, call: Call) -> Result:
-        contents, config = call.request["sdk"]
-        arguments = {
-            "model": call.target.model,
-            "contents": contents,
-            "config": _sent_config(call, config),
-        }
+        arguments = _arguments(call)
         if call.kind != KIND:
             return Result(response=Models.count_tokens(self._models, **arguments))
         if not call.stream:
@@ -217,13 +224,8 @@ class Gemini(NativeHelicone, genai.Client):
         return result
 
     async def _helicone_native_asend(self, call: Call) -> Result:
-        contents, config = call.request["sdk"]
         models = self._aio._models
-        arguments = {
-            "model": call.target.model,
-            "contents": contents,
-            "config": _sent_config(call, config),
-        }
+        arguments = _arguments(call)
         if call.kind != KIND:
             return Result(response=await AsyncModels.count_tokens(models, **arguments))
         if not call.stream:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._errors import OptionsError
+
 __all__ = [
     "anthropic_complete",
     "anthropic_final",
@@ -20,6 +22,7 @@ __all__ = [
     "gemini_complete",
     "gemini_final",
     "gemini_model",
+    "gemini_prompt",
     "gemini_usage",
     "gemini_usage_of",
 ]
@@ -107,6 +110,52 @@ def anthropic_prompt(params: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- Gemini -----------------------------------------------------------------------------------
+#: the keys of a ``generate_content`` call (``_gemini.py``'s params); every other key of a
+#: rendered body is a stored (OpenAI-named) parameter, translated into the config
+_GEMINI_CALL = ("model", "contents", "config", "stream")
+#: what the chat translator adds for helicone_lite's own loop; a native call keeps the SDK's
+_TRANSLATOR_ONLY = ("automatic_function_calling", "automatic_continuation")
+
+
+def gemini_prompt(params: dict[str, Any]) -> dict[str, Any]:
+    """A body rendered from a stored prompt, in ``generate_content``'s shape: user and
+    assistant messages become ``contents`` (roles ``user`` / ``model``), before the call's
+    own; system (and developer) messages become the config's ``system_instruction``, before
+    any the call gave; stored parameters (``temperature``, ``max_tokens``, ``stop``, ``tools``
+    …) are translated as for a chat call to Gemini, and the call's config overrides them."""
+    from google.genai import _transformers  # the SDK's own reading of contents
+
+    from ..prompts import PromptError
+    from ..providers import _gemini_translate
+
+    rest = {k: v for k, v in params.items() if k not in _GEMINI_CALL}
+    try:
+        contents, config = _gemini_translate.request(rest)
+    except OptionsError as exc:  # a stored message or parameter Gemini cannot take
+        raise PromptError(
+            f"a rendered prompt cannot be sent to Gemini: {exc}", exc.option, exc.value, exc.allowed
+        ) from exc
+    for key in _TRANSLATOR_ONLY:
+        config.pop(key, None)
+    own = params.get("contents")
+    if own is not None and own != []:
+        contents.extend(c.model_dump(exclude_none=True) for c in _transformers.t_contents(own))
+    given = dict(params.get("config") or {})
+    stored_system = config.get("system_instruction")
+    if stored_system and given.get("system_instruction") is not None:
+        extra = _transformers.t_content(given["system_instruction"]).parts or ()
+        given["system_instruction"] = {
+            "parts": [*stored_system["parts"], *(p.model_dump(exclude_none=True) for p in extra)]
+        }
+    out: dict[str, Any] = {"model": params.get("model"), "contents": contents}
+    merged = {**config, **given}
+    if merged:
+        out["config"] = merged
+    if params.get("stream"):
+        out["stream"] = True
+    return out
+
+
 def gemini_usage_of(meta: Any) -> dict[str, int]:
     """Log columns from Gemini's ``usage_metadata`` (its prompt count includes cached content;
     thinking tokens are output tokens)."""

@@ -152,9 +152,3 @@ def test_no_key_fails_as_genai_does(monkeypatch: pytest.MonkeyPatch, home: Path)
     with pytest.raises(ValueError) as ours:
         helicone_lite.Gemini(home=home)
     assert str(ours.value) == str(raw.value)
-
-
-async def test_a_prompt_id_is_refused_not_dropped(gem: Gem) -> None:
-    with pytest.raises(helicone_lite.OptionsError, match="prompt_id"):
-        await gem.generate(model=MODEL, contents="Hi", helicone={"prompt_id": "triage"})
-    assert gem.fake.requests == [] and gem.rows() == []
