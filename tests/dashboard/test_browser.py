@@ -104,6 +104,20 @@ def test_overview_draws_charts(page: Any, demo_server: Server) -> None:
     page.goto(demo_server.url + "/?range=all")
     expect(page.locator(".chart .uplot")).to_have_count(2)
     expect(page.locator(".kpi").first).to_contain_text("Cost this month")
+    # a model has one colour in every chart, whatever order each chart lists its series in
+    legends = page.evaluate(
+        """() => [...document.querySelectorAll('.chart .uplot')].map(chart =>
+            Object.fromEntries([...chart.querySelectorAll('.u-legend .u-series')].slice(1).map(
+                s => [s.querySelector('.u-label').textContent,
+                      s.querySelector('.u-marker').style.borderColor])))"""
+    )
+    cost, requests = legends
+    shared = set(cost) & set(requests)
+    assert len(shared) >= 2, legends
+    assert {m: cost[m] for m in shared} == {m: requests[m] for m in shared}
+    # counts are whole numbers on the axis: no 2.5 tick printed as "3"
+    ticks = page.locator(".chart .uplot").nth(1).locator(".u-axis").nth(1).inner_text().split()
+    assert all(float(t.replace(",", "")) % 1 == 0 for t in ticks), ticks
 
 
 def test_session_tree_collapses_expands_and_opens_a_conversation(

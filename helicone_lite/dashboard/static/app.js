@@ -14,6 +14,25 @@
     return getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#888";
   }
 
+  // One colour per series label across every chart of the page: gpt-4o is the same colour in
+  // the cost chart and in the requests chart, whatever order each lists its series in.
+  var colours = Object.create(null);
+  function colourOf(label, i) {
+    if (label == null) return PALETTE[i % PALETTE.length];
+    if (!(label in colours)) colours[label] = PALETTE[Object.keys(colours).length % PALETTE.length];
+    return colours[label];
+  }
+
+  // Counts step in whole numbers (1, 2, 5, 10, ...): a 2.5 tick would print as "3".
+  var WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7];
+
+  function yAxis(kind, axisColor, grid) {
+    var axis = { stroke: axisColor, grid: grid, ticks: grid, size: 72,
+      values: function (u, vals) { return vals.map(function (v) { return fmt(kind, v); }); } };
+    if (kind !== "money") axis.incrs = WHOLE_STEPS;
+    return axis;
+  }
+
   function drawChart(el) {
     if (el.dataset.drawn || typeof uPlot === "undefined") return;
     var data = JSON.parse(el.dataset.chart);
@@ -29,7 +48,7 @@
     var series = [{}];
     var values = [data.x];
     data.series.forEach(function (s, i) {
-      var color = PALETTE[i % PALETTE.length];
+      var color = colourOf(s.label, i);
       series.push({ label: s.label, stroke: color, fill: color + "22", width: 2, points: { show: data.x.length < 40 },
         value: function (u, v) { return fmt(kind, v); } });
       values.push(s.values);
@@ -38,7 +57,7 @@
       width: Math.max(el.clientWidth, 280), height: 220, series: series,
       axes: [
         { stroke: axisColor, grid: grid, ticks: grid },
-        { stroke: axisColor, grid: grid, ticks: grid, size: 72, values: function (u, vals) { return vals.map(function (v) { return fmt(kind, v); }); } }
+        yAxis(kind, axisColor, grid)
       ],
       cursor: { drag: { x: false, y: false } },
       legend: { live: true }
