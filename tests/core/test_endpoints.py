@@ -99,6 +99,9 @@ def _walk_sync(client: Any) -> int:
                 value = method(*args, **kwargs, extra_headers=dict(HEADERS))
                 if isinstance(value, (openai.Stream,)) or hasattr(value, "iter_pages"):
                     list(value)
+                elif hasattr(value, "__enter__"):  # a stream manager (beta.threads.*_stream)
+                    with value as entered:
+                        list(entered)
             except (openai.OpenAIError, TypeError, ValueError, RuntimeError):
                 pass  # a 404 from the fake, or arguments the SDK refuses before sending
             except Exception as exc:  # pragma: no cover - a failure the walk should show
@@ -117,6 +120,9 @@ async def _walk_async(client: Any) -> int:
                     value = await value
                 if isinstance(value, openai.AsyncStream):
                     [_ async for _ in value]
+                elif hasattr(value, "__aenter__"):  # a stream manager (beta.threads.*_stream)
+                    async with value as entered:
+                        [_ async for _ in entered]
             except (openai.OpenAIError, TypeError, ValueError, RuntimeError):
                 pass
             except Exception as exc:  # pragma: no cover
