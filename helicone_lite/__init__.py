@@ -18,18 +18,18 @@ from ._errors import ClientClosedError, HeliconeLiteError, OptionsError
 from ._raw import RawResponse
 from ._response import ChatCompletion, CreateEmbeddingResponse
 from ._streams import AsyncHeliconeStream, HeliconeStream, StreamClosedEarly
-from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
-from .pipeline._call import Blocking, Call, Forward, Result, Sleep, StreamObserver, Target
-from .pipeline._settings import Settings
-from .pipeline._stack import Flow, Interceptor, PassThrough
-from .providers import ProviderConfig, ProviderNotConfigured
-from .store import Store, StoreError
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms to import
     from .alerts import AlertRule
     from .native import Anthropic, AsyncAnthropic, Gemini
+    from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
+    from .pipeline._call import Blocking, Call, Forward, Result, Sleep, StreamObserver, Target
+    from .pipeline._settings import Settings
+    from .pipeline._stack import Flow, Interceptor, PassThrough
     from .prompts import PromptError, PromptRegistry
+    from .providers import ProviderConfig, ProviderNotConfigured
     from .reports import Filters, Reports, UnknownRequestError, UnknownSessionError
+    from .store import Store, StoreError
 
 __version__ = "0.1.0"
 
@@ -44,6 +44,27 @@ _LAZY = {
     "Reports": "helicone_lite.reports",
     "UnknownRequestError": "helicone_lite.reports",
     "UnknownSessionError": "helicone_lite.reports",
+    # what a client loads when it is built (options, settings, store) or first called (the
+    # pipeline's call model): not with the package (issue 12: import <= openai + 60 ms)
+    "CacheControl": "helicone_lite.options",
+    "FallbackTarget": "helicone_lite.options",
+    "Options": "helicone_lite.options",
+    "RateLimitPolicy": "helicone_lite.options",
+    "Blocking": "helicone_lite.pipeline._call",
+    "Call": "helicone_lite.pipeline._call",
+    "Forward": "helicone_lite.pipeline._call",
+    "Result": "helicone_lite.pipeline._call",
+    "Sleep": "helicone_lite.pipeline._call",
+    "StreamObserver": "helicone_lite.pipeline._call",
+    "Target": "helicone_lite.pipeline._call",
+    "Settings": "helicone_lite.pipeline._settings",
+    "Flow": "helicone_lite.pipeline._stack",
+    "Interceptor": "helicone_lite.pipeline._stack",
+    "PassThrough": "helicone_lite.pipeline._stack",
+    "ProviderConfig": "helicone_lite.providers",
+    "ProviderNotConfigured": "helicone_lite.providers",
+    "Store": "helicone_lite.store",
+    "StoreError": "helicone_lite.store",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -18,34 +18,47 @@ import openai
 from openai import DEFAULT_MAX_RETRIES
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
-from ._endpoints import SdkRequest, endpoint_kind, in_stack, inside_stack, params_of, split_options
 from ._streams import AsyncHeliconeStream, HeliconeStream
-from .options import Options
-from .options._model import EMPTY
-from .options._parse import check_unknown_headers, parse_headers, parse_kwargs
-from .pipeline._call import Call, Target
-from .pipeline._invoke import build_call, deliver_parts, hide_usage_chunk
-from .pipeline._runtime import Runtime
-from .pipeline._settings import Settings
-from .pipeline._stack import run_async, run_sync
-from .providers._catalog import merge_providers
-from .providers._gateway import GatewayMigration, migrate_gateway
-from .store import Store
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
+    from ._endpoints import SdkRequest
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
     from ._responses import AsyncResponses, Responses
+    from .options import Options
+    from .pipeline._call import Call
+    from .pipeline._runtime import Runtime
+    from .pipeline._settings import Settings
     from .prompts import PromptRegistry
+    from .providers._gateway import GatewayMigration
+    from .store import Store
+
+# What a client needs only to be built (options parsing, settings, the runtime and its store)
+# loads with the first client; what only a call needs (the endpoints machinery, the pipeline's
+# call model) with the first call: ``import helicone_lite`` stays close to openai's.
 
 __all__ = ["AsyncClient", "Client"]
 
-_ENDPOINT_ADAPTER = SdkRequest()  # stateless: one for every client
+
+@cache
+def _endpoint_adapter() -> SdkRequest:
+    """The adapter of endpoint requests: stateless, one for every client."""
+    from ._endpoints import SdkRequest
+
+    return SdkRequest()
 
 
 def _split_init(
     kwargs: dict[str, Any], cls_name: str
 ) -> tuple[dict[str, Any], Settings | None, Runtime | None, Options, int]:
     """Separate helicone_lite's arguments from openai's; Helicone headers become defaults."""
+    from .options._model import EMPTY
+    from .options._parse import check_unknown_headers, parse_headers, parse_kwargs
+    from .pipeline._runtime import Runtime
+    from .pipeline._settings import Settings
+    from .providers._catalog import merge_providers
+    from .providers._gateway import migrate_gateway
+    from .store import Store
+
     runtime: Runtime | None = kwargs.pop("_helicone_runtime", None)
     gateway: GatewayMigration | None = kwargs.pop("_helicone_gateway", None)
     inherited: Options = kwargs.pop("_helicone_defaults", None) or EMPTY
@@ -100,6 +113,8 @@ class _Helicone:
 
     def _helicone_copy_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         extra = dict(kwargs.pop("_extra_kwargs", None) or {})
+        from .options._parse import parse_kwargs
+
         extra["_helicone_runtime"] = self._helicone_runtime
         extra["_helicone_defaults"] = self._helicone_defaults.merge(
             parse_kwargs(kwargs.pop("helicone", None))
@@ -143,6 +158,8 @@ class _Helicone:
     def _helicone_build(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> Call:
+        from .pipeline._invoke import build_call
+
         self._helicone_runtime.check_open()
         return build_call(
             self._helicone_runtime, self, self._helicone_defaults, kind, params, helicone, request
@@ -152,13 +169,17 @@ class _Helicone:
         self, cast_to: Any, options: Any, stream: bool, stream_cls: Any, raw_headers: Any
     ) -> Call:
         """The Call of an endpoint request (see ``_endpoints.py``): one target, this client."""
+        from ._endpoints import endpoint_kind, params_of
+        from .pipeline._call import Target
+        from .pipeline._invoke import build_call
+
         params = params_of(options)
         request = {
             "extra_headers": raw_headers,
             "sdk": (cast_to, options, stream, stream_cls),
         }
         model = str(params.get("model") or "")
-        adapter = _ENDPOINT_ADAPTER
+        adapter = _endpoint_adapter()
         kind = endpoint_kind(options.method, options.url)
         targets = (Target(provider="openai", model=model, adapter=adapter),)  # type: ignore[arg-type]
         return build_call(
@@ -220,6 +241,10 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     ) -> Any:
         """Every openai request: ``Helicone-*`` headers removed; logged through the stack
         unless the stack itself is sending it (see ``_endpoints.py``)."""
+        from ._endpoints import inside_stack, split_options
+        from .pipeline._invoke import deliver_parts
+        from .pipeline._stack import run_sync
+
         options, raw_headers = split_options(options)
         if inside_stack():
             return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
@@ -250,6 +275,9 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     def _helicone_call(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        from .pipeline._invoke import deliver_parts, hide_usage_chunk
+        from .pipeline._stack import run_sync
+
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = run_sync(runtime.stack, call, _send, runtime.settings.sleep)
@@ -304,6 +332,10 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
     ) -> Any:
         """Every openai request: see :meth:`Client.request`."""
+        from ._endpoints import inside_stack, split_options
+        from .pipeline._invoke import deliver_parts
+        from .pipeline._stack import run_async
+
         options, raw_headers = split_options(options)
         if inside_stack():
             return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
@@ -339,6 +371,9 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     async def _helicone_call(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        from .pipeline._invoke import deliver_parts, hide_usage_chunk
+        from .pipeline._stack import run_async
+
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = await run_async(
@@ -360,11 +395,15 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
 
 def _send(call: Call) -> Any:
     """The stack's terminal: the adapter sends; requests it makes are not logged again."""
+    from ._endpoints import in_stack
+
     with in_stack():
         return call.target.adapter.send(call)
 
 
 async def _asend(call: Call) -> Any:
+    from ._endpoints import in_stack
+
     with in_stack():
         return await call.target.adapter.asend(call)
 

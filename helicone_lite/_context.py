@@ -10,20 +10,25 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .options import Options
-from .options._model import EMPTY
-from .options._parse import parse_kwargs
+if TYPE_CHECKING:  # options load with the first scope or client, not with the package
+    from .options import Options
 
 __all__ = ["current_scope", "properties", "scope", "session", "user"]
 
-_SCOPE: ContextVar[Options] = ContextVar("helicone_lite_scope", default=EMPTY)
+#: None outside any scope: the empty options (loaded on first use)
+_SCOPE: ContextVar[Options | None] = ContextVar("helicone_lite_scope", default=None)
 
 
 def current_scope() -> Options:
     """The options the enclosing ``with`` scopes set, merged (empty outside any scope)."""
-    return _SCOPE.get()
+    found = _SCOPE.get()
+    if found is None:
+        from .options._model import EMPTY
+
+        return EMPTY
+    return found
 
 
 @contextmanager
@@ -34,10 +39,13 @@ def scope(options: Options | Mapping[str, Any] | None = None, **kwargs: Any) -> 
     ...     opts.cache_enabled
     True
     """
+    from .options._parse import parse_kwargs
+
     added = parse_kwargs(options).merge(parse_kwargs(kwargs)) if kwargs else parse_kwargs(options)
-    token = _SCOPE.set(_SCOPE.get().merge(added))
+    merged = current_scope().merge(added)
+    token = _SCOPE.set(merged)
     try:
-        yield _SCOPE.get()
+        yield merged
     finally:
         _SCOPE.reset(token)
 

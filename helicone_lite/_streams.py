@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx2
 import openai
 
 from ._errors import HeliconeLiteError
-from .pipeline._call import StreamObserver
+
+if TYPE_CHECKING:  # the pipeline loads with the first call, not with the package
+    from .pipeline._call import StreamObserver
 
 __all__ = ["AsyncHeliconeStream", "HeliconeStream", "StreamClosedEarly"]
 

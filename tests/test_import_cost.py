@@ -1,6 +1,8 @@
 """``import helicone_lite`` loads openai (and what openai loads), the standard library and its
 own core, nothing else: every layer's machinery (cache, rate limits, retries, prompts, provider
-SDKs, pydantic models of its own, the dashboard, OpenTelemetry) loads with the first use.
+SDKs, pydantic models of its own, the dashboard, OpenTelemetry) loads with the first use, and
+what a client needs only when built (options, settings, runtime, store) or called (endpoints,
+the pipeline) with the first client or call.
 
 Checked in fresh interpreters, from bytecode (a first run compiles it), by module names only:
 the time it takes is the benchmarks' business (benchmarks/bench_overhead.py), not a test's.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +33,12 @@ _LAZY = (
     "helicone_lite.reports",
     "helicone_lite.providers.anthropic",
     "helicone_lite.providers.gemini",
+    # what a client needs only when it is built or called: loads with the first client/call
+    "helicone_lite.store",
+    "helicone_lite.options",
+    "helicone_lite.pipeline",
+    "helicone_lite._endpoints",
+    "helicone_lite.providers._gateway",
 )
 
 
@@ -65,3 +74,18 @@ def test_layers_load_on_first_use(loaded: tuple[set[str], set[str]]) -> None:
     _, ours = loaded
     eager = sorted(m for m in ours if m.startswith(_LAZY))
     assert eager == [], f"import helicone_lite loads layer machinery: {eager}"
+
+
+def test_public_names_and_a_client_still_load_on_first_use(tmp_path: Path) -> None:
+    probe = (
+        "import sys, helicone_lite\n"
+        "from helicone_lite import Options, Settings, Store, Call, Interceptor\n"
+        "assert 'helicone_lite.store' in sys.modules\n"
+        f"c = helicone_lite.Client(api_key='k', home={str(tmp_path)!r})\n"
+        "c.close()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "ok"
