@@ -112,20 +112,15 @@ class _Helicone:
         self.helicone_gateway = gateway
 
     def _helicone_copy_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        extra = dict(kwargs.pop("_extra_kwargs", None) or {})
-        from .options._parse import parse_kwargs
+        from ._copying import copy_kwargs
 
-        extra["_helicone_runtime"] = self._helicone_runtime
-        extra["_helicone_defaults"] = self._helicone_defaults.merge(
-            parse_kwargs(kwargs.pop("helicone", None))
+        return copy_kwargs(
+            self._helicone_runtime,
+            self._helicone_defaults,
+            self._helicone_max_retries,
+            kwargs,
+            _helicone_gateway=self.helicone_gateway,
         )
-        retries = kwargs.pop("max_retries", None)
-        extra["_helicone_max_retries"] = (
-            retries if isinstance(retries, int) else self._helicone_max_retries
-        )
-        extra["_helicone_gateway"] = self.helicone_gateway
-        kwargs["_extra_kwargs"] = extra
-        return kwargs
 
     @property
     def helicone_defaults(self) -> Options:

@@ -400,18 +400,10 @@ def _headers_at(kwargs: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def copy_kwargs(client: NativeHelicone, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``copy``/``with_options`` arguments: the same runtime and defults (plus ``helicone=``),
-    ``max_retries`` kept for the retry layer (the SDK copy runs with none)."""
-    from ..options._parse import parse_kwargs
+    """``copy``/``with_options`` arguments: the same runtime and defaults (plus ``helicone=``),
+    ``max_retries`` kept for the retry layer (helicone_lite/_copying.py)."""
+    from .._copying import copy_kwargs as shared
 
-    extra = dict(kwargs.pop("_extra_kwargs", None) or {})
-    extra["_helicone_runtime"] = client._helicone_runtime
-    extra["_helicone_defaults"] = client._helicone_defaults.merge(
-        parse_kwargs(kwargs.pop("helicone", None))
+    return shared(
+        client._helicone_runtime, client._helicone_defaults, client._helicone_max_retries, kwargs
     )
-    retries = kwargs.pop("max_retries", None)
-    extra["_helicone_max_retries"] = (
-        retries if isinstance(retries, int) else client._helicone_max_retries
-    )
-    kwargs["_extra_kwargs"] = extra
-    return kwargs
