@@ -51,13 +51,26 @@ def private_file(path: Path | str) -> Path:
 
     An existing file owned by this user is tightened to 0600 if group or others could read it
     (files made by older versions under a 022 umask). Returns ``path``.
+
+    An existing file is never opened here, only stat'ed and chmod'ed by name: these files are
+    SQLite databases, and closing *any* descriptor of a file drops every POSIX lock this
+    process holds on it, so an ``open``/``close`` while another thread's connection is inside a
+    transaction silently releases that transaction's lock (SQLite's "broken POSIX locks";
+    seen as "disk I/O error" under concurrent writers). A file this call creates (``O_EXCL``)
+    is new and empty: nobody can have locked it yet.
     """
     path = Path(path)
     private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
     try:
-        info = os.fstat(fd)
-        if stat.S_IMODE(info.st_mode) != FILE_MODE and _owned(info):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | nofollow, FILE_MODE)
+    except FileExistsError:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != FILE_MODE and _owned(info):
+            os.chmod(path, FILE_MODE)
+        return path
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:  # the umask took bits away
             os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)

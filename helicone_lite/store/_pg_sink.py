@@ -21,7 +21,7 @@ from typing import Any
 
 from ._errors import Reporter, StoreError
 from ._postgres import PgDatabase, bind
-from ._rows import Item, PreparedRow, RowPreparer
+from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._sink import Outcome
 
 __all__ = ["PostgresSink"]
@@ -116,7 +116,7 @@ class PostgresSink:
         if not prepared:
             return 0
         raw = self._connection()
-        groups = _group(prepared)
+        groups = group_by_sql(prepared)
         with self.commit_lock:
             for write in (self._copy_all, self._insert_all):
                 try:
@@ -209,11 +209,3 @@ class PostgresSink:
 def _last_per_key(rows: list[tuple[Any, ...]], keys: tuple[int, ...]) -> list[tuple[Any, ...]]:
     unique = {tuple(row[i] for i in keys): row for row in rows}
     return rows if len(unique) == len(rows) else list(unique.values())
-
-
-def _group(prepared: list[PreparedRow]) -> dict[str, list[tuple[Any, ...]]]:
-    groups: dict[str, list[tuple[Any, ...]]] = {}
-    for statements in prepared:
-        for sql, params in statements:
-            groups.setdefault(sql, []).append(params)
-    return groups

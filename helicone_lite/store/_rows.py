@@ -12,7 +12,16 @@ from ._errors import LOGGER, Reporter
 from ._ids import new_request_id
 from ._json import JsonEncoder, datetime_iso
 
-__all__ = ["Item", "PreparedRow", "RowPreparer", "Statement", "materialize", "to_sql_value"]
+__all__ = [
+    "Item",
+    "PreparedRow",
+    "RowPreparer",
+    "Statement",
+    "group_by_sql",
+    "group_in_order",
+    "materialize",
+    "to_sql_value",
+]
 
 Item = tuple[str, dict[str, Any]]  # (table, row) as queued by Store.write
 Statement = tuple[str, tuple[Any, ...]]  # (sql, parameters)
@@ -133,10 +142,7 @@ class RowPreparer:
                 )
         names = [keys[i] for i in keep]
         verb = "INSERT OR IGNORE" if table == "requests" else "INSERT OR REPLACE"
-        sql = (
-            f"{verb} INTO {table} ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' * len(names))})"
-        )
+        sql = f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         return sql, (None if len(keep) == len(keys) else keep)
 
     def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> None:
@@ -174,3 +180,46 @@ def _evaluate_deferred(row: dict[str, Any]) -> None:
                 row[name] = value()
             except Exception:  # a value that cannot be computed is stored as NULL
                 row[name] = None
+
+
+def group_by_sql(prepared: list[PreparedRow]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every statement's parameters under its SQL, one ``executemany`` (or COPY) per shape.
+
+    Rows of one table with different shapes (a cache hit's row lacks a miss's columns) land
+    in different groups, so the insertion order across shapes is lost: see
+    :func:`group_in_order` where it matters.
+    """
+    groups: dict[str, list[tuple[Any, ...]]] = {}
+    for statements in prepared:
+        for sql, params in statements:
+            groups.setdefault(sql, []).append(params)
+    return groups
+
+
+def group_in_order(prepared: list[PreparedRow]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Like :func:`group_by_sql`, but each table's rows are inserted in the order they came.
+
+    A table's run of one shape is one group; when the table's shape changes a new group
+    starts, after the ones before it. SQLite's ``rowid`` is then log order (``ORDER BY
+    created_at, rowid`` breaks millisecond ties the way the calls happened), at the price of
+    one more ``executemany`` per change of shape within a batch.
+
+    >>> a = "INSERT INTO t (x) VALUES (?)"
+    >>> b = "INSERT INTO t (x, y) VALUES (?, ?)"
+    >>> [(sql == a, rows) for sql, rows in group_in_order([[(a, (1,))], [(b, (2, 0))], [(a, (3,))]])]
+    [(True, [(1,)]), (False, [(2, 0)]), (True, [(3,)])]
+    """
+    groups: list[tuple[str, list[tuple[Any, ...]]]] = []
+    current: dict[str, tuple[str, list[tuple[Any, ...]]]] = {}  # table -> its open group
+    tables: dict[str, str] = {}  # sql -> table
+    for statements in prepared:
+        for sql, params in statements:
+            table = tables.get(sql)
+            if table is None:
+                table = tables[sql] = sql.split(" INTO ", 1)[1].split(" ", 1)[0]
+            group = current.get(table)
+            if group is None or group[0] != sql:
+                group = current[table] = (sql, [])
+                groups.append(group)
+            group[1].append(params)
+    return groups

@@ -8,11 +8,10 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
-from ._rows import Item, PreparedRow, RowPreparer
+from ._rows import Item, PreparedRow, RowPreparer, group_in_order
 
 __all__ = ["Outcome", "SqliteSink"]
 
@@ -137,7 +136,7 @@ class SqliteSink:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    for sql, params in _group(prepared).items():
+                    for sql, params in group_in_order(prepared):
                         conn.executemany(sql, params)
                     rejected = 0
                 except _ROW_ERRORS:
@@ -220,17 +219,6 @@ def _identity(path: os.PathLike[str]) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
-
-
-def _group(prepared: list[PreparedRow]) -> dict[str, list[tuple[Any, ...]]]:
-    groups: dict[str, list[tuple[Any, ...]]] = {}
-    for statements in prepared:
-        for sql, params in statements:
-            bucket = groups.get(sql)
-            if bucket is None:
-                bucket = groups[sql] = []
-            bucket.append(params)
-    return groups
 
 
 def _rollback_quietly(conn: sqlite3.Connection) -> None:

@@ -83,3 +83,38 @@ def test_files_an_older_version_left_readable_are_tightened(fake: FakeProvider, 
         client.close()
     assert stat.S_IMODE((home / "helicone.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((home / "ratelimit.db").stat().st_mode) == 0o600
+
+
+def test_making_a_file_private_keeps_this_processs_sqlite_locks(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it, so
+    ``private_file`` must not open a database another thread is writing (it showed as "disk
+    I/O error" with sixteen rate-limit deciders connecting at once)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from helicone_lite._files import private_file
+
+    path = tmp_path / "state.db"
+    private_file(path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    try:
+        os.chmod(path, 0o644)  # as an older version left it: private_file has work to do
+        private_file(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        probe = (
+            "import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+            "try:\n    c.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError as e:\n"
+            "    print(e)\nelse:\n    print('acquired')\n"
+        )
+        seen = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        assert seen == "database is locked"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

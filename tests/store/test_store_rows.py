@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +204,30 @@ def test_a_rejected_row_does_not_take_its_batch_down(
     stats = store.stats()
     assert (stats["written"], stats["dropped"]) == (3, 1)
     assert len([r for r in caplog.records if "could not be stored" in r.getMessage()]) == 1
+
+
+def test_one_batch_of_mixed_shapes_keeps_log_order(tmp_path: Path, make_row: RowFactory) -> None:
+    """A cache hit's row and a miss's row have different columns; written in one batch, their
+    rowids still follow the order they were logged (ORDER BY created_at, rowid breaks
+    same-millisecond ties the way the calls happened)."""
+    from helicone_lite.store._database import Database
+    from helicone_lite.store._errors import Reporter
+    from helicone_lite.store._sink import SqliteSink
+
+    db = Database(tmp_path / "log.db", busy_timeout=5.0)
+    sink = SqliteSink(db, Reporter(), retries=0, retry_backoff=0.0, sleep=lambda _: None)
+    items: list[tuple[str, dict[str, Any]]] = []
+    for n in range(6):
+        row = make_row(id=f"r{n}", properties={"n": str(n)})
+        if n % 2:
+            row["cache_status"] = "HIT"  # a second shape of the same table
+        items.append(("requests", row))
+    outcome = sink.write_batch(items)
+    sink.close()
+    assert outcome.written == 6
+    reader = Store(tmp_path / "log.db")
+    try:
+        rows = reader.query("SELECT id FROM requests ORDER BY rowid")
+    finally:
+        reader.close()
+    assert [r["id"] for r in rows] == [f"r{n}" for n in range(6)]
