@@ -24,6 +24,7 @@ import re
 
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
+from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
 from ._schema import MIGRATIONS
 from ._time import SQL_NOW
 
@@ -112,6 +113,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     _types(MIGRATIONS[3]),  # v4: reasoning_tokens
     _types(MIGRATIONS[4]),  # v5: LLM-security verdict, token-limit action, threats index
     _types(ROLLUP_TABLES) + PG_ROLLUP_MIGRATION,  # v6: hourly rollups, trigger functions
+    PG_ROLLUP_BATCH_MIGRATION,  # v7: the writer keeps the rollups per batch
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

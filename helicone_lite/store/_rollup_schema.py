@@ -52,7 +52,13 @@ from ._rollup_sql import (
     upsert,
 )
 
-__all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES", "batched_delete"]
+__all__ = [
+    "PG_ROLLUP_MIGRATION",
+    "ROLLUP_MIGRATION",
+    "ROLLUP_TABLES",
+    "batched_delete",
+    "property_triggers",
+]
 
 
 def _model_change(r: str, sign: str, hits_part: str | None = "with") -> list[str]:
@@ -217,6 +223,17 @@ CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties WHEN {_
 BEGIN
 {body(_one_property("OLD", "-"))}END;
 """
+
+
+def property_triggers() -> tuple[str, str]:
+    """SQLite: the bodies of v6's ``rollup_property_replace`` (the old value leaves the
+    rollup) and ``rollup_property_insert`` (the new one enters); v7 runs them as plain
+    statements for a property the writer writes on its own (``_rollup_batch.py``)."""
+    replaced = (
+        "FROM requests r JOIN request_properties p ON p.request_id = r.id "
+        "WHERE p.request_id = NEW.request_id AND p.name = NEW.name"
+    )
+    return body(_property_change("r", "p", "-", replaced)), body(_one_property("NEW", ""))
 
 
 _FACTS_DELETE = f"""

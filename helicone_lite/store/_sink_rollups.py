@@ -1,0 +1,116 @@
+"""SQLite: the writer's share of the hourly rollups (schema v7), per batch.
+
+``SqliteSink`` writes a batch in one transaction; this adds what the batch inserted:
+
+* **fast path** (every request row of the batch was new): the batch's requests are the
+  rows with ``rowid >= mark`` (``mark``: ``max(rowid) + 1`` read under the write lock
+  before the inserts), counted in three grouped upserts;
+* **slow path** (a request row was skipped by ``INSERT OR IGNORE``: a replayed spill
+  journal, an id logged twice; or a row rejected): the batch is written again row by row,
+  a skipped request's side rows (properties, attempts) are not written (the logged row
+  stands as it was, with its own), and the ids really inserted are counted;
+* a ``request_properties`` row written on its own (``Store.write("request_properties",
+  ...)``) is written after that, each with v6's trigger logic as plain statements: its old
+  value leaves the rollup, its new one enters.
+
+Rollups then equal a recount from ``requests`` after any mix of batches, replays and
+rejections (tests/reports/test_rollups.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from ._rollup_batch import ROWID_LIMIT, ids_batch_upserts, property_change, sqlite_batch_upserts
+from ._rows import PreparedRow, Statement
+
+__all__ = ["SqliteRollups", "split_loose", "table_of"]
+
+#: errors one row's content causes (the sink's list, repeated: the sink imports this module)
+RowErrors = tuple[type[Exception], ...]
+
+
+def table_of(sql: str) -> str:
+    """The table of an ``INSERT [OR ...] INTO t (...)`` statement."""
+    return sql.split(" INTO ", 1)[1].split(" ", 1)[0].split("(", 1)[0]
+
+
+def _columns(sql: str) -> list[str]:
+    return [c.strip() for c in sql.split("(", 1)[1].split(")", 1)[0].split(",")]
+
+
+def split_loose(prepared: list[PreparedRow]) -> tuple[list[PreparedRow], list[Statement]]:
+    """(the batch without its standalone ``request_properties`` rows, those rows)."""
+    main: list[PreparedRow] = []
+    loose: list[Statement] = []
+    for statements in prepared:
+        if len(statements) == 1 and table_of(statements[0][0]) == "request_properties":
+            loose.append(statements[0])
+        else:
+            main.append(statements)
+    return main, loose
+
+
+class SqliteRollups:
+    """The statements of the three paths above, built once per sink."""
+
+    def __init__(self) -> None:
+        self._range = sqlite_batch_upserts()
+        self._ids = ids_batch_upserts()
+        self._before, self._after = property_change()
+        self._id_at: dict[str, int] = {}
+
+    @staticmethod
+    def first_rowid(conn: sqlite3.Connection) -> int | None:
+        """The rowid the batch's first request will get (None near SQLite's limit, where
+        rowids are chosen at random: the slow path counts such a batch)."""
+        top = conn.execute("SELECT max(rowid) FROM requests").fetchone()[0] or 0
+        return None if top >= ROWID_LIMIT else int(top) + 1
+
+    def count_range(self, conn: sqlite3.Connection, mark: int) -> None:
+        params = {"mark": mark}
+        for sql in self._range:
+            conn.execute(sql, params)
+
+    def count_ids(self, conn: sqlite3.Connection, ids: list[str]) -> None:
+        if ids:
+            params = {"ids": json.dumps(ids)}
+            for sql in self._ids:
+                conn.execute(sql, params)
+
+    def request_id(self, sql: str, params: tuple[Any, ...]) -> str | None:
+        """The id in the parameters of a ``requests`` insert (None for other tables)."""
+        at = self._id_at.get(sql)
+        if at is None:
+            names = _columns(sql) if table_of(sql) == "requests" else []
+            at = self._id_at[sql] = names.index("id") if "id" in names else -1
+        return None if at < 0 else params[at]
+
+    def write_loose(
+        self,
+        conn: sqlite3.Connection,
+        loose: list[Statement],
+        errors: RowErrors,
+        on_reject: Callable[[Exception], None],
+    ) -> int:
+        """Write standalone property rows, each moving its rollup figures; rejected count."""
+        rejected = 0
+        for sql, params in loose:
+            row = dict(zip(_columns(sql), params, strict=True))
+            named = {k: row.get(k) for k in ("request_id", "name", "value")}
+            conn.execute("SAVEPOINT loose")
+            try:
+                for statement in self._before:
+                    conn.execute(statement, named)
+                conn.execute(sql, params)
+                for statement in self._after:
+                    conn.execute(statement, named)
+            except errors as exc:
+                conn.execute("ROLLBACK TO loose")
+                rejected += 1
+                on_reject(exc)
+            conn.execute("RELEASE loose")
+        return rejected
