@@ -78,10 +78,11 @@ def _ordered(table: str, columns: tuple[str, ...], select: str) -> str:
     return upsert(table, columns, f"{select} GROUP BY {keys} ORDER BY {keys}")
 
 
-def batch_upserts(batch: str, is_old: str) -> list[str]:
+def batch_upserts(batch: str, is_old: str, hits: str = "JOIN requests h") -> list[str]:
     """The three upserts that add the requests of ``batch`` (a table or ``(SELECT ...)`` of
     :data:`NEW_COLUMNS`) to the rollups; ``is_old``: SQL true for a request ``h`` logged
-    before the batch. Run after the batch's requests and properties are inserted.
+    before the batch; ``hits``: the join of ``requests`` as ``h`` (SQLite is told to read
+    the batch first and probe the index of cache hits per row, not to scan the hits). Run after the batch's requests and properties are inserted.
 
     ``rollup_models`` takes, in one statement (so its rows are locked once, in key order):
     the batch's figures, its hits' savings (their original read from ``requests``, which now
@@ -109,7 +110,7 @@ def batch_upserts(batch: str, is_old: str) -> list[str]:
         f"{', '.join(f'sum({c})' for c in columns[4:])} FROM ("
         f"SELECT {own} FROM {batch} r LEFT JOIN requests o "
         f"ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id "
-        f"UNION ALL SELECT {moved} FROM {batch} r JOIN requests h "
+        f"UNION ALL SELECT {moved} FROM {batch} r {hits} "
         "ON h.cache_reference_id = r.id AND h.cache_status = 'HIT' AND h.id <> r.id "
         f"WHERE r.cost_usd IS NOT NULL AND {is_old}) d WHERE 1 = 1",
     )
@@ -133,10 +134,13 @@ def batch_upserts(batch: str, is_old: str) -> list[str]:
     return [models, users, properties]
 
 
+_HITS = "CROSS JOIN requests h INDEXED BY idx_requests_cache_hits"
+
+
 def sqlite_batch_upserts() -> list[str]:
     """SQLite: the upserts for the rows with ``rowid >= :mark`` (named parameter)."""
     batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE rowid >= :mark)"
-    return batch_upserts(batch, "h.rowid < :mark")
+    return batch_upserts(batch, "h.rowid < :mark", _HITS)
 
 
 def ids_batch_upserts() -> list[str]:
@@ -144,7 +148,7 @@ def ids_batch_upserts() -> list[str]:
     path: a batch written row by row)."""
     ids = "(SELECT value FROM json_each(:ids))"
     batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE id IN {ids})"
-    return batch_upserts(batch, f"h.id NOT IN {ids}")
+    return batch_upserts(batch, f"h.id NOT IN {ids}", _HITS)
 
 
 _NEW = re.compile(r"\bNEW\.(\w+)")
