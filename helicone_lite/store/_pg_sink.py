@@ -30,6 +30,7 @@ from ._rollup_batch import PG_BATCH_ON, PG_NEW_REQUESTS_TABLE, capture, pg_batch
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._schema import ROLLUP_BATCH_VERSION
 from ._sink import Outcome
+from ._sink_rollups import first_of_each
 
 __all__ = ["PostgresSink"]
 
@@ -126,6 +127,8 @@ class PostgresSink:
         if not prepared:
             return 0
         raw = self._connection()
+        if self._rollups:  # (before taking the lock: a read)
+            prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
         groups = group_by_sql(prepared)
         with self.commit_lock:
             for write in (self._copy_all, self._insert_all):
@@ -142,6 +145,11 @@ class PostgresSink:
                 rejected = self._insert_one_by_one(raw, prepared)
                 self._add_to_rollups(raw)
                 return rejected
+
+    @staticmethod
+    def _logged(raw: Any, ids: list[str]) -> set[str]:
+        rows = raw.execute("SELECT id FROM requests WHERE id = ANY(%s)", [ids]).fetchall()
+        return {row[0] for row in rows}
 
     def _begin_rollups(self, raw: Any) -> None:
         """The batch's transaction keeps the rollups: the insert triggers stand aside."""

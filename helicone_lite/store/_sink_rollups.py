@@ -27,7 +27,7 @@ from typing import Any
 from ._rollup_batch import ROWID_LIMIT, ids_batch_upserts, property_change, sqlite_batch_upserts
 from ._rows import PreparedRow, Statement
 
-__all__ = ["SqliteRollups", "split_loose", "table_of"]
+__all__ = ["SqliteRollups", "first_of_each", "split_loose", "table_of"]
 
 #: errors one row's content causes (the sink's list, repeated: the sink imports this module)
 RowErrors = tuple[type[Exception], ...]
@@ -52,6 +52,35 @@ def split_loose(prepared: list[PreparedRow]) -> tuple[list[PreparedRow], list[St
         else:
             main.append(statements)
     return main, loose
+
+
+def _request_id(statements: PreparedRow) -> str | None:
+    sql, params = statements[0]
+    if table_of(sql) != "requests":
+        return None
+    names = _columns(sql)
+    return params[names.index("id")] if "id" in names else None
+
+
+def first_of_each(
+    prepared: list[PreparedRow], logged: Callable[[list[str]], set[str]]
+) -> list[PreparedRow]:
+    """The batch without the request rows (and their side rows) whose id ``logged(ids)``
+    reports as already stored, nor the repeats of an id within the batch: the logged (or
+    first) row stands with its own properties and attempts, as on SQLite's slow path."""
+    ids = [_request_id(statements) for statements in prepared]
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return prepared
+    seen = set(logged(wanted))
+    kept: list[PreparedRow] = []
+    for request_id, statements in zip(ids, prepared, strict=True):
+        if request_id is not None:
+            if request_id in seen:
+                continue
+            seen.add(request_id)
+        kept.append(statements)
+    return kept
 
 
 class SqliteRollups:
