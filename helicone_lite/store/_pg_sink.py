@@ -14,7 +14,9 @@ once.
 From schema v7 the transaction also keeps the hourly rollups: the requests insert records
 the rows it really inserted (``RETURNING``, so not the ones ``DO NOTHING`` skipped) in a
 session-local table, and three grouped upserts, ordered by key, add them to the rollups
-just before the commit (``_rollup_batch.py``).
+just before the commit (``_rollup_batch.py``), under a transaction-scoped advisory lock that
+the rollup triggers take too: a cache hit and its original logged by two processes at once
+are then counted as one would count them in turn.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from typing import Any
 
 from ._errors import Reporter, StoreError
 from ._postgres import PgDatabase, bind
-from ._rollup_batch import PG_BATCH_ON, PG_NEW_REQUESTS_TABLE, capture, pg_batch_upserts
+from ._rollup_batch import (
+    PG_BATCH_ON,
+    PG_NEW_REQUESTS_TABLE,
+    PG_ROLLUP_LOCK,
+    capture,
+    pg_batch_upserts,
+)
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._schema import ROLLUP_BATCH_VERSION
 from ._sink import Outcome
@@ -73,7 +81,7 @@ class PostgresSink:
             OverflowError,
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
-        self._upserts = ";\n".join(pg_batch_upserts())
+        self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
         self.commit_lock = threading.Lock()
 
     def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:

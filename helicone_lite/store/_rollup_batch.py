@@ -36,6 +36,8 @@ __all__ = [
     "NEW_REQUESTS",
     "PG_BATCH_ON",
     "PG_NEW_REQUESTS_TABLE",
+    "PG_ROLLUP_LOCK",
+    "ROLLUP_LOCK_KEY",
     "ROWID_LIMIT",
     "batch_upserts",
     "capture",
@@ -59,6 +61,12 @@ PG_NEW_REQUESTS_TABLE = (
 #: the transaction-local setting that makes PostgreSQL's insert triggers stand aside
 PG_BATCH_SETTING = "helicone_lite.batch"
 PG_BATCH_ON = f"SELECT set_config('{PG_BATCH_SETTING}', 'on', true)"
+#: pg_advisory_xact_lock key ("hl-rollup" folded into a bigint) held from a transaction's
+#: rollup work to its commit, by the writer and by the triggers: of two transactions, one
+#: inserting a cache hit and one its original (or deleting or repricing it), the second
+#: to take it reads the first's committed rows, so the hit's saving is counted once
+ROLLUP_LOCK_KEY = 0x686C2D726F6C6C75
+PG_ROLLUP_LOCK = f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK_KEY})"
 #: above this rowid SQLite may choose rowids at random: the triggers count such batches
 ROWID_LIMIT = 2**62
 

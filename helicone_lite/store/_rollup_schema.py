@@ -57,6 +57,7 @@ __all__ = [
     "ROLLUP_MIGRATION",
     "ROLLUP_TABLES",
     "batched_delete",
+    "pg_trigger_statements",
     "property_triggers",
 ]
 
@@ -380,6 +381,19 @@ _PG_PROPERTY_UPDATE = [
     grouped_properties("requests", "new_rows", ""),
     _PG_PROPERTY_DELETE[1],
 ]
+
+
+def pg_trigger_statements() -> dict[str, list[str]]:
+    """PostgreSQL: v6's trigger functions' statements, by function name (v7 replaces the
+    functions, ``_rollup_v7.py``)."""
+    return {
+        "helicone_lite_rollup_requests_insert": _PG_INSERT,
+        "helicone_lite_rollup_requests_delete": _PG_DELETE,
+        "helicone_lite_rollup_requests_update": _PG_UPDATE,
+        "helicone_lite_rollup_request_properties_insert": _PG_PROPERTY_INSERT,
+        "helicone_lite_rollup_request_properties_delete": _PG_PROPERTY_DELETE,
+        "helicone_lite_rollup_request_properties_update": _PG_PROPERTY_UPDATE,
+    }
 
 
 def _pg_trigger(table: str, event: str, statements: list[str]) -> str:

@@ -16,19 +16,21 @@ contents are v6's: rollups filled under v6 stay valid, nothing is recomputed.
   counted: they stay, and check ``helicone_lite.batch`` (set for the writer's transaction
   only): the requests insert trigger then does nothing, the property triggers leave out
   the properties of the requests in ``pg_temp.helicone_lite_new_requests`` (the writer
-  counts those).
+  counts those). Every other run takes the rollup lock (``ROLLUP_LOCK_KEY``, an advisory
+  lock held to the commit) first, as the writer does before its upserts: v6's triggers let
+  two transactions inserting a cache hit and its original at once each miss the other's
+  uncommitted row, leaving the hit counted as unpriced (seen once under load with three
+  writer processes).
 """
 
 from __future__ import annotations
 
-from ._rollup_batch import NEW_REQUESTS, PG_BATCH_SETTING
+from ._rollup_batch import NEW_REQUESTS, PG_BATCH_SETTING, ROLLUP_LOCK_KEY
+from ._rollup_schema import pg_trigger_statements
 from ._rollup_sql import (
     body,
-    grouped_models,
     grouped_properties,
-    grouped_users,
     hour_of,
-    moved_hits,
 )
 
 __all__ = ["PG_ROLLUP_BATCH_MIGRATION", "ROLLUP_BATCH_MIGRATION"]
@@ -67,31 +69,29 @@ def _property_statements(new: str | None, old: str | None) -> list[str]:
 
 def _function(name: str, writer: list[str] | None, others: list[str]) -> str:
     """``CREATE OR REPLACE`` of v6's trigger function ``name``: ``writer`` statements in the
-    writer's batches (None: nothing), ``others`` otherwise."""
-    branch = f"    IF {_ON} THEN\n{body(writer or [])}        RETURN NULL;\n    END IF;\n"
+    writer's batches (None: no such branch), else ``others`` under the rollup lock."""
+    branch = ""
+    if writer is not None:
+        branch = f"    IF {_ON} THEN\n{body(writer)}        RETURN NULL;\n    END IF;\n"
+    lock = f"    PERFORM pg_advisory_xact_lock({ROLLUP_LOCK_KEY});\n"
     return (
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
-        f"BEGIN\n{branch}{body(others)}    RETURN NULL;\nEND\n$fn$;\n"
+        f"BEGIN\n{branch}{lock}{body(others)}    RETURN NULL;\nEND\n$fn$;\n"
     )
 
 
-_V6_INSERT = [
-    grouped_models("new_rows", "requests", ""),
-    moved_hits("new_rows", "", "new_rows"),
-    grouped_users("new_rows", ""),
-    grouped_properties("new_rows", "request_properties", ""),
-]
+#: what the writer's transaction does in the triggers it fires (others: nothing)
+_WRITER = {
+    "helicone_lite_rollup_requests_insert": [],
+    "helicone_lite_rollup_request_properties_insert": _property_statements(
+        _outside("new_rows"), None
+    ),
+    "helicone_lite_rollup_request_properties_update": _property_statements(
+        _outside("new_rows"), _outside("old_rows")
+    ),
+}
 
-PG_ROLLUP_BATCH_MIGRATION = (
-    _function("helicone_lite_rollup_requests_insert", None, _V6_INSERT)
-    + _function(
-        "helicone_lite_rollup_request_properties_insert",
-        _property_statements(_outside("new_rows"), None),
-        _property_statements("new_rows", None),
-    )
-    + _function(
-        "helicone_lite_rollup_request_properties_update",
-        _property_statements(_outside("new_rows"), _outside("old_rows")),
-        _property_statements("new_rows", "old_rows"),
-    )
+PG_ROLLUP_BATCH_MIGRATION = "".join(
+    _function(name, _WRITER.get(name), statements)
+    for name, statements in pg_trigger_statements().items()
 )
