@@ -7,22 +7,20 @@ other). From v7 the writer's own transaction adds a batch's figures after insert
 three grouped upserts (models, users, properties), each ordered by its key so concurrent
 writers lock the hot rows in one order, just before the commit:
 
-* **SQLite**: before the inserts the writer reads ``max(rowid)`` of ``requests`` and stores
-  the next rowid in ``rollup_control.mark``. The transaction holds the write lock, so the
-  rows with ``rowid >= mark`` are exactly those this batch inserted: not the ones
-  ``INSERT OR IGNORE`` skipped (a replayed spill journal), not the ones rolled back (a row
-  the database rejects). The insert triggers stand aside while ``mark`` is set (their
-  ``WHEN``), except for a property written for a request logged *before* the batch (its old
-  value must leave the rollup): that one is counted row by row as in v6.
-* **PostgreSQL**: ``SET LOCAL``-like ``helicone_lite.batch = 'on'`` makes the insert
+* **SQLite**: before the inserts the writer reads ``max(rowid)`` of ``requests`` (under the
+  write lock, so the rows with a larger rowid are exactly those the batch inserts: not the
+  ones ``INSERT OR IGNORE`` skipped, not the ones rolled back). A batch that skipped or lost
+  a row is written row by row and counted by the ids really inserted (``:ids``, JSON).
+  ``_sink_rollups.py`` drives this; v7 dropped the insert triggers (``_rollup_v7.py``).
+* **PostgreSQL**: ``helicone_lite.batch = 'on'`` (transaction-local) makes the insert
   triggers stand aside; the requests insert is wrapped in
   ``WITH i AS (INSERT ... ON CONFLICT DO NOTHING RETURNING ...)``, whose rows (only those
   really inserted) go to a session-local table, ``pg_temp.helicone_lite_new_requests``,
-  emptied at commit. The upserts read that table.
+  emptied at commit. The upserts read that table, after taking the rollup lock.
 
-Everything else (a hand-written ``INSERT``, ``UPDATE`` such as ``reprice``, ``DELETE`` of any
-kind, ``migrate --to``) still goes through the v6 triggers, so the rollups equal a
-recomputation from ``requests`` whatever wrote the rows. Leaf module (SQL text only).
+Updates and deletions (``reprice``, prune, any ``DELETE``) still go through v6's triggers, as
+do hand-written inserts on PostgreSQL; on SQLite those need :func:`rebuild` (through
+``store.rebuild_rollups``). SQL text only.
 """
 
 from __future__ import annotations
@@ -90,7 +88,8 @@ def batch_upserts(batch: str, is_old: str, hits: str = "JOIN requests h") -> lis
     """The three upserts that add the requests of ``batch`` (a table or ``(SELECT ...)`` of
     :data:`NEW_COLUMNS`) to the rollups; ``is_old``: SQL true for a request ``h`` logged
     before the batch; ``hits``: the join of ``requests`` as ``h`` (SQLite is told to read
-    the batch first and probe the index of cache hits per row, not to scan the hits). Run after the batch's requests and properties are inserted.
+    the batch first and probe the index of cache hits per row, not to scan the hits). Run
+    after the batch's requests and properties are inserted.
 
     ``rollup_models`` takes, in one statement (so its rows are locked once, in key order):
     the batch's figures, its hits' savings (their original read from ``requests``, which now

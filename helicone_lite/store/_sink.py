@@ -48,11 +48,11 @@ class SqliteSink:
 
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
     shape, then (schema v7) three grouped upserts that add the requests it inserted to the
-    hourly rollups (``_sink_rollups.py``). "Database is locked" (beyond the busy timeout), a read-only file, a full disk and
-    other failures are retried ``retries`` times with exponential backoff, then the batch is
-    reported as failed (the writer spills it). A row the database rejects (constraint,
-    unbindable value) is dropped alone: the batch is replayed row by row, each under a
-    savepoint.
+    hourly rollups (``_sink_rollups.py``). "Database is locked" (beyond the busy timeout), a
+    read-only file, a full disk and other failures are retried ``retries`` times with
+    exponential backoff, then the batch is reported as failed (the writer spills it). A row
+    the database rejects (constraint, unbindable value) is dropped alone: the batch is
+    replayed row by row, each under a savepoint.
 
     The file's identity (device, inode) is checked before and after every commit: a store
     deleted or replaced underneath the writer is reopened (and re-created and migrated), and
