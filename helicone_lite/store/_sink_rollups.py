@@ -54,12 +54,13 @@ def split_loose(prepared: list[PreparedRow]) -> tuple[list[PreparedRow], list[St
     return main, loose
 
 
-def _request_id(statements: PreparedRow) -> str | None:
-    sql, params = statements[0]
-    if table_of(sql) != "requests":
-        return None
-    names = _columns(sql)
-    return params[names.index("id")] if "id" in names else None
+def _id_position(sql: str, cache: dict[str, int]) -> int:
+    """Where a ``requests`` insert has its id among its parameters (-1: another table)."""
+    at = cache.get(sql)
+    if at is None:
+        names = _columns(sql) if table_of(sql) == "requests" else []
+        at = cache[sql] = names.index("id") if "id" in names else -1
+    return at
 
 
 def first_of_each(
@@ -68,11 +69,18 @@ def first_of_each(
     """The batch without the request rows (and their side rows) whose id ``logged(ids)``
     reports as already stored, nor the repeats of an id within the batch: the logged (or
     first) row stands with its own properties and attempts, as on SQLite's slow path."""
-    ids = [_request_id(statements) for statements in prepared]
+    cache: dict[str, int] = {}
+    ids: list[str | None] = []
+    for statements in prepared:
+        sql, params = statements[0]
+        at = _id_position(sql, cache)
+        ids.append(None if at < 0 else params[at])
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return prepared
     seen = set(logged(wanted))
+    if not seen and len(set(wanted)) == len(wanted):
+        return prepared
     kept: list[PreparedRow] = []
     for request_id, statements in zip(ids, prepared, strict=True):
         if request_id is not None:
@@ -112,10 +120,7 @@ class SqliteRollups:
 
     def request_id(self, sql: str, params: tuple[Any, ...]) -> str | None:
         """The id in the parameters of a ``requests`` insert (None for other tables)."""
-        at = self._id_at.get(sql)
-        if at is None:
-            names = _columns(sql) if table_of(sql) == "requests" else []
-            at = self._id_at[sql] = names.index("id") if "id" in names else -1
+        at = _id_position(sql, self._id_at)
         return None if at < 0 else params[at]
 
     def write_loose(
