@@ -114,3 +114,59 @@ def recount_kept(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]
         table: conn.execute(f"SELECT * FROM rollup_{table} ORDER BY 1, 2, 3").fetchall()
         for table in ("models", "users", "properties")
     }
+
+
+def test_a_hit_and_its_original_logged_at_once_by_two_processes(postgres_url: str) -> None:
+    """PostgreSQL: one transaction logs an original and adds it to the rollups (the writer's
+    statements), and before it commits another process's writer logs a hit served from it.
+    Neither sees the other's uncommitted row; the rollup lock makes the second wait for the
+    first's commit, so the hit's saving is counted (without it the hit stayed unpriced)."""
+    from helicone_lite.store._rollup_batch import (
+        PG_BATCH_ON,
+        PG_NEW_REQUESTS_TABLE,
+        PG_ROLLUP_LOCK,
+        capture,
+        pg_batch_upserts,
+    )
+
+    at = iso_from_epoch(T0)
+    store = Store(postgres_url)
+    other = Store(postgres_url)
+    raw = store._db.raw_connect()  # type: ignore[attr-defined]
+    try:
+        assert other.query("SELECT count(*) AS n FROM requests") == [{"n": 0}]
+        raw.execute("BEGIN")
+        raw.execute(f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}")
+        raw.execute(
+            capture(
+                "INSERT INTO requests (id, created_at, model, status, cost_usd, total_tokens) "
+                "VALUES ('o', %s, 'm', 200, 0.25, 10) ON CONFLICT DO NOTHING"
+            ),
+            [at],
+        )
+        raw.execute(";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
+        other.write(
+            "requests",
+            {
+                "id": "h",
+                "created_at": at,
+                "model": "m",
+                "status": 200,
+                "cost_usd": 0.0,
+                "cache_status": "HIT",
+                "cache_reference_id": "o",
+            },
+        )
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        for _ in range(2000):  # until its writer waits for a lock (or is done: a failure)
+            if other.flush(timeout=0.05) or raw.execute(waiting).fetchone()[0]:
+                break
+        raw.execute("COMMIT")
+        assert other.flush()
+        assert_consistent(store)
+        [row] = store.query("SELECT requests, saved_usd, unpriced FROM rollup_models")
+        assert (row["requests"], row["saved_usd"], row["unpriced"]) == (2, 0.25, 0)
+    finally:
+        raw.close()
+        other.close()
+        store.close()
