@@ -13,6 +13,13 @@ from pathlib import Path
 from helicone_lite.store import MIGRATIONS, SCHEMA_VERSION, Store, iso_from_epoch
 from helicone_lite.store._database import migrate
 from helicone_lite.store._retention import delete_requests, prune
+from helicone_lite.store._rollup_batch import (
+    PG_BATCH_ON,
+    PG_NEW_REQUESTS_TABLE,
+    PG_ROLLUP_LOCK,
+    capture,
+    pg_batch_upserts,
+)
 from helicone_lite.store._schema import ROLLUP_BATCH_VERSION
 
 from . import rollup_workers
@@ -121,14 +128,6 @@ def test_a_hit_and_its_original_logged_at_once_by_two_processes(postgres_url: st
     statements), and before it commits another process's writer logs a hit served from it.
     Neither sees the other's uncommitted row; the rollup lock makes the second wait for the
     first's commit, so the hit's saving is counted (without it the hit stayed unpriced)."""
-    from helicone_lite.store._rollup_batch import (
-        PG_BATCH_ON,
-        PG_NEW_REQUESTS_TABLE,
-        PG_ROLLUP_LOCK,
-        capture,
-        pg_batch_upserts,
-    )
-
     at = iso_from_epoch(T0)
     store = Store(postgres_url)
     other = Store(postgres_url)
