@@ -151,7 +151,10 @@ def users(
     _check(sort, limit)
     src = source(filters, now, "idx_requests_user")
     roll = plan(reader, filters, now, "users")
-    if roll is None:
+    one_pass = roll is None and src.facts and reader.store.engine != "sqlite"
+    if one_pass:
+        rows = _facts_users(reader, src)
+    elif roll is None:
         rows = _grouped(
             reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
         )
@@ -161,12 +164,15 @@ def users(
             _recent_candidates(reader, rows, limit)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
-    if roll is None:
-        timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+    if one_pass:
+        p95 = {r["key"]: float(r["p95"]) for r in rows if r["p95"] is not None}
     else:
-        exact_times(reader, rows, "user_id")
-        timed = [(r["key"], int(r["latency_n"])) for r in rows]
-    p95 = p95_of(reader, src, "user_id", timed)
+        if roll is None:
+            timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+        else:
+            exact_times(reader, rows, "user_id")
+            timed = [(r["key"], int(r["latency_n"])) for r in rows]
+        p95 = p95_of(reader, src, "user_id", timed)
     scores = score_means(reader, filters, now, "user")
     return [
         UserRow(
@@ -179,6 +185,24 @@ def users(
         )
         for raw in rows
     ]
+
+
+def _facts_users(reader: Reader, src: Source) -> list[Raw]:
+    """PostgreSQL, users of one property value: metrics, first/last seen and the p95 in one
+    pass over the facts (a view joining two tables there: each pass costs a lookup per row).
+    ``p95``: the nearest-rank 95th percentile, ranked from the top as :func:`p95_of` does
+    (``rn``: rank by latency, largest first; ``timed``: the user's rows with a latency)."""
+    ranked = src.select(
+        "*, row_number() OVER (PARTITION BY user_id ORDER BY latency_ms DESC NULLS LAST) AS rn, "
+        "count(latency_ms) OVER (PARTITION BY user_id) AS timed"
+    )
+    sql = (
+        f"SELECT user_id AS key, {METRICS}, min(created_at) AS first_at, "
+        "max(created_at) AS last_at, "
+        "min(latency_ms) FILTER (WHERE rn = timed - (95 * timed + 99) / 100 + 1) AS p95 "
+        f"FROM ({ranked}) AS ranked GROUP BY user_id"
+    )
+    return reader.rows(sql, src.params)
 
 
 def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> None:

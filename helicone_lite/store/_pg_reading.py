@@ -10,7 +10,15 @@ reads the views' joins (``property_facts`` is ``request_properties`` joined with
   property (or a score) to its request is an index-only lookup instead of a visit to the wide
   row (which holds the bodies);
 * ``idx_request_properties_facts``: ``request_properties (name, value) INCLUDE
-  (request_id)``: one property value's requests without visiting the table.
+  (request_id)``: one property value's requests without visiting the table. It replaces
+  ``idx_request_properties_name_value`` (the same keys without the request id);
+* ``idx_requests_user_time``: ``requests (user_id, created_at)``: a user's first and last
+  request in an hour (the users report's exact first/last seen, one lookup per user and end)
+  is one descent; ``idx_requests_user`` is ordered by latency within a user (for the p95),
+  so it read all of a user's entries per lookup.
+
+Each costs the writer one more b-tree entry per row (``idx_requests_facts``,
+``idx_requests_user_time``); benchmarks/README.md has the writer's figures with them.
 
 ``julianday(text)`` (defined by v1 for PostgreSQL) gains SQLite's ``'now'``: the current UTC
 time of the statement, whatever the session's time zone (PostgreSQL's own ``'now'`` text is
@@ -45,4 +53,6 @@ CREATE FUNCTION round(x double precision, digits integer) RETURNS double precisi
 CREATE INDEX idx_requests_facts ON requests (id) INCLUDE ({_FACT_COLUMNS});
 CREATE INDEX idx_request_properties_facts ON request_properties (name, value)
     INCLUDE (request_id);
+DROP INDEX idx_request_properties_name_value;
+CREATE INDEX idx_requests_user_time ON requests (user_id, created_at);
 """
