@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..store._dialect import _IS_PARAM, null_safe
 from ..store._dialect import _marks as marks
-from ..store._dialect import null_safe
 from ..store._engine import Connection
 
 __all__ = ["correlated", "many_at_once"]
@@ -62,13 +62,27 @@ def many_at_once(
     ``[]``, per set, in order), in one statement per ``CHUNK`` sets of one spelling."""
     results: list[list[Any]] = [[] for _ in param_sets]
     spellings: dict[str, list[tuple[int, list[Any]]]] = {}
+    tested = _null_tested(sql)
+    spelled: dict[tuple[int, ...], str] = {}  # (``null_safe`` once per pattern of NULLs)
     for n, params in enumerate(param_sets):
-        text, kept = null_safe(sql, list(params))
+        nulls = tuple(i for i in tested if i < len(params) and params[i] is None)
+        text = spelled.get(nulls)
+        if text is None:
+            text = spelled[nulls] = null_safe(sql, list(params))[0]
+        kept = [p for i, p in enumerate(params) if i not in nulls] if nulls else list(params)
         spellings.setdefault(text, []).append((n, kept))
     for text, members in spellings.items():
         for first in range(0, len(members), CHUNK):
             _run(conn, text, members[first : first + CHUNK], results)
     return iter(results)
+
+
+def _null_tested(sql: str) -> list[int]:
+    """Indexes of the parameters ``sql`` tests with ``x IS ?`` / ``x IS NOT ?`` (those
+    ``null_safe`` drops when None)."""
+    index = {position: i for i, position in enumerate(marks(sql))}
+    found = (index.get(match.end() - 1) for match in _IS_PARAM.finditer(sql))
+    return sorted(i for i in found if i is not None)
 
 
 def _run(
