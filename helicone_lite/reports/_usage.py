@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._errors import OptionsError
+from ._facts_pass import facts_users
 from ._filters import Filters
 from ._rollup import exact_times, grouped, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
@@ -153,7 +154,7 @@ def users(
     roll = plan(reader, filters, now, "users")
     one_pass = roll is None and src.facts and reader.store.engine != "sqlite"
     if one_pass:
-        rows = _facts_users(reader, src)
+        rows = facts_users(reader, src)
     elif roll is None:
         rows = _grouped(
             reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
@@ -185,24 +186,6 @@ def users(
         )
         for raw in rows
     ]
-
-
-def _facts_users(reader: Reader, src: Source) -> list[Raw]:
-    """PostgreSQL, users of one property value: metrics, first/last seen and the p95 in one
-    pass over the facts (a view joining two tables there: each pass costs a lookup per row).
-    ``p95``: the nearest-rank 95th percentile, ranked from the top as :func:`p95_of` does
-    (``rn``: rank by latency, largest first; ``timed``: the user's rows with a latency)."""
-    ranked = src.select(
-        "*, row_number() OVER (PARTITION BY user_id ORDER BY latency_ms DESC NULLS LAST) AS rn, "
-        "count(latency_ms) OVER (PARTITION BY user_id) AS timed"
-    )
-    sql = (
-        f"SELECT user_id AS key, {METRICS}, min(created_at) AS first_at, "
-        "max(created_at) AS last_at, "
-        "min(latency_ms) FILTER (WHERE rn = timed - (95 * timed + 99) / 100 + 1) AS p95 "
-        f"FROM ({ranked}) AS ranked GROUP BY user_id"
-    )
-    return reader.rows(sql, src.params)
 
 
 def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> None:
