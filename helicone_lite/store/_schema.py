@@ -17,6 +17,7 @@ Rules for adding a migration (docs/schema.md repeats them):
 
 from __future__ import annotations
 
+from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._time import SQL_NOW
@@ -196,6 +197,15 @@ CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, creat
 """
 
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4, _V5, ROLLUP_MIGRATION)
+# READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
+MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    _V2,
+    REPORTS_MIGRATION,
+    _V4,
+    _V5,
+    ROLLUP_MIGRATION,
+    READING_MIGRATION,
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
