@@ -3,6 +3,7 @@ page on a large store.
 
     python benchmarks/bench_pg_scale.py                     # private server, 1,000,000 rows
     python benchmarks/bench_pg_scale.py --url postgresql://... -n 200000 --writer-only
+    python benchmarks/bench_pg_scale.py --url postgresql://... --reports-only --reuse
 
 Without --url a private server is started (tests/pg_server.py: loopback, fsync off) and
 stopped at the end; each part runs in a schema of its own.
@@ -258,8 +259,24 @@ def _schema(server: str, name: str) -> str:
     return server + ("&" if "?" in server else "?") + f"options=-csearch_path%3D{name}"
 
 
+def _existing(server: str, name: str, n: int) -> str | None:
+    """The URL of schema ``name`` if it already holds ``n`` requests (``--reuse``)."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'requests'", (name,)
+        ).fetchone()
+        if found is None:
+            return None
+        row = conn.execute(f"SELECT count(*) FROM {name}.requests").fetchone()
+    if row is None or row[0] != n:
+        return None
+    return server + ("&" if "?" in server else "?") + f"options=-csearch_path%3D{name}"
+
+
 def run(server: str, args: argparse.Namespace) -> None:
-    for processes in (1, 4):
+    for processes in () if args.reports_only else (1, 4):
         url = _schema(server, f"bench_writer_{processes}")
         got = writer(url, processes, args.requests)
         print(
@@ -273,9 +290,15 @@ def run(server: str, args: argparse.Namespace) -> None:
         )
     if args.writer_only:
         return
-    url = _schema(server, "bench_large")
-    print(f"populating {args.n:,} requests ...", flush=True)
-    print(f"populated in {populate(url, args.n):.0f} s", flush=True)
+    found = _existing(server, "bench_large", args.n) if args.reuse else None
+    if found is not None:
+        url = found
+        Store(url).close()  # migrated to this version (new indexes built)
+        print(f"reusing {args.n:,} requests (schema bench_large)", flush=True)
+    else:
+        url = _schema(server, "bench_large")
+        print(f"populating {args.n:,} requests ...", flush=True)
+        print(f"populated in {populate(url, args.n):.0f} s", flush=True)
     print(sizes(url, args.n), flush=True)
     print(f"reports (best of {args.repeat}):", flush=True)
     reports_table(url, args.repeat)
@@ -290,6 +313,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="writer: per process")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--writer-only", action="store_true")
+    parser.add_argument("--reports-only", action="store_true", help="skip the writer runs")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --url: keep schema bench_large if it holds -n requests (migrated first)",
+    )
     args = parser.parse_args()
     if args.url:
         run(args.url, args)

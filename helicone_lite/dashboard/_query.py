@@ -20,12 +20,17 @@ from ._web import page, render, state_of
 
 __all__ = ["EXAMPLES", "query"]
 
+#: the examples offered on the page: each runs on both engines (SQLite's spelling; PostgreSQL
+#: has ``julianday`` with ``'now'`` in UTC and ``round`` of a float, from the store's
+#: migrations) with the same rows.
 EXAMPLES = (
     "SELECT model, count(*) AS requests, round(sum(cost_usd), 6) AS cost\n"
-    "FROM requests GROUP BY model ORDER BY cost DESC",
+    "FROM requests GROUP BY model ORDER BY cost DESC, model",
     "SELECT user_id, count(*) AS requests, avg(latency_ms) AS avg_ms\n"
-    "FROM requests WHERE created_at >= date('now', '-7 days')\nGROUP BY user_id ORDER BY 2 DESC LIMIT 20",
-    "SELECT name, value, count(*) FROM request_properties GROUP BY 1, 2 ORDER BY 3 DESC",
+    "FROM requests WHERE julianday(created_at) >= julianday('now') - 7\n"
+    "GROUP BY user_id ORDER BY 2 DESC, 1 LIMIT 20",
+    "SELECT name, value, count(*) AS requests FROM request_properties\n"
+    "GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
 )
 
 

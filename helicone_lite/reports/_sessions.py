@@ -66,13 +66,18 @@ def sessions(
 
 
 def _recent(reader: Reader, src: Source, limit: int) -> list[str]:
-    sql = src.select("session_id", "ORDER BY created_at DESC", "session_id IS NOT NULL")
-    seen: dict[str, None] = {}
-    for (session_id,) in reader.iterate(sql, src.params):
-        seen.setdefault(session_id)
-        if len(seen) >= limit:
-            break
-    return list(seen)
+    """The ``limit`` sessions with the latest requests, latest first: a prefix of the
+    requests newest first, longer until it holds ``limit`` sessions (or all of them). A
+    ``LIMIT`` rather than reading the ordered statement lazily: PostgreSQL's client cursor
+    receives every row of a statement (all 1,000,000 session ids for the 50 most recent)."""
+    sql = src.select("session_id", "ORDER BY created_at DESC LIMIT ?", "session_id IS NOT NULL")
+    page = limit * 32
+    while True:
+        found = reader.values(sql, (*src.params, page))
+        seen = list(dict.fromkeys(found))
+        if len(seen) >= limit or len(found) < page:
+            return seen[:limit]
+        page *= 8
 
 
 _RANKS = {

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..store import Store
 from ..store._engine import Connection
+from ._batch import many_at_once
 from ._filters import ERRORS_SUM, HITS_SUM
 
 __all__ = ["METRICS", "Reader", "merge_metrics", "metrics_of", "rate"]
@@ -127,8 +128,15 @@ class Reader:
             cursor.close()
 
     def many(self, sql: str, param_sets: Sequence[Sequence[Any]]) -> Iterator[list[Any]]:
-        """Run one statement per parameter set (a prepared statement reused), first rows."""
+        """Run one statement per parameter set (a prepared statement reused), first rows.
+
+        On PostgreSQL, one statement for all the sets (``_batch.py``: a round trip each
+        would cost more than the lookups).
+        """
         conn = self._connection()
+        if self.store.engine != "sqlite":
+            yield from many_at_once(conn, sql, param_sets)
+            return
         for params in param_sets:
             cursor = conn.execute(sql, params)
             try:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._errors import OptionsError
+from ._facts_pass import facts_users
 from ._filters import Filters
 from ._rollup import exact_times, grouped, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
@@ -151,7 +152,10 @@ def users(
     _check(sort, limit)
     src = source(filters, now, "idx_requests_user")
     roll = plan(reader, filters, now, "users")
-    if roll is None:
+    one_pass = roll is None and src.facts and reader.store.engine != "sqlite"
+    if one_pass:
+        rows = facts_users(reader, src)
+    elif roll is None:
         rows = _grouped(
             reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
         )
@@ -161,12 +165,15 @@ def users(
             _recent_candidates(reader, rows, limit)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
-    if roll is None:
-        timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+    if one_pass:
+        p95 = {r["key"]: float(r["p95"]) for r in rows if r["p95"] is not None}
     else:
-        exact_times(reader, rows, "user_id")
-        timed = [(r["key"], int(r["latency_n"])) for r in rows]
-    p95 = p95_of(reader, src, "user_id", timed)
+        if roll is None:
+            timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+        else:
+            exact_times(reader, rows, "user_id")
+            timed = [(r["key"], int(r["latency_n"])) for r in rows]
+        p95 = p95_of(reader, src, "user_id", timed)
     scores = score_means(reader, filters, now, "user")
     return [
         UserRow(

@@ -17,6 +17,7 @@ Rules for adding a migration (docs/schema.md repeats them):
 
 from __future__ import annotations
 
+from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
@@ -197,8 +198,9 @@ CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, creat
 """
 
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
-# v7: the writer keeps the rollups per batch; the insert triggers stand aside for it
-# (see _rollup_batch.py, _rollup_v7.py).
+# READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
+# ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
+# (SQLite) or stand aside for it (PostgreSQL) (see _rollup_batch.py, _rollup_v7.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -206,6 +208,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4,
     _V5,
     ROLLUP_MIGRATION,
+    READING_MIGRATION,
     ROLLUP_BATCH_MIGRATION,
 )
 

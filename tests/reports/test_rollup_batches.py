@@ -83,8 +83,8 @@ def test_rollups_equal_a_recount_after_a_mixed_workload(database: str) -> None:
         store.close()
 
 
-def test_a_v6_store_keeps_its_rollups_through_v7(tmp_path: Path) -> None:
-    path = tmp_path / "v6.db"
+def test_a_store_with_trigger_kept_rollups_keeps_them_through_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "before.db"
     conn = sqlite3.connect(path, isolation_level=None)
     assert migrate(conn, MIGRATIONS[: ROLLUP_BATCH_VERSION - 1]) == ROLLUP_BATCH_VERSION - 1
     columns = ("id", "created_at", "provider", "model", "status", "cost_usd", "total_tokens")

@@ -194,3 +194,25 @@ def test_session_prefix_filters_and_unknown(
         client.reports.session("no-such-session")
     with pytest.raises(OptionsError, match="sort"):
         client.reports.sessions(sort="alphabetical")
+
+
+def test_most_recent_sessions_past_a_long_session(database: str) -> None:
+    """The newest 70 requests are one session's: the two most recent sessions are that one
+    and the next older (found by reading a longer prefix of the requests), on both engines."""
+    from helicone_lite.reports import Reports
+    from helicone_lite.store import Store, iso_from_epoch
+
+    from .conftest import T0
+
+    rows = [("older", T0 - 500), ("oldest", T0 - 900)]
+    rows += [("long", T0 - i) for i in range(70)]
+    with Store(database) as store:
+        for i, (session, at) in enumerate(rows):
+            store.write(
+                "requests",
+                {"id": f"r{i:03d}", "created_at": iso_from_epoch(at), "session_id": session},
+            )
+        store.flush()
+        reports = Reports(store, clock=lambda: T0 + 1)
+        assert [s.session_id for s in reports.sessions(limit=2)] == ["long", "older"]
+        assert [s.session_id for s in reports.sessions(limit=5)] == ["long", "older", "oldest"]
