@@ -5,6 +5,7 @@
 
 from ._errors import StoreError
 from ._ids import new_request_id
+from ._retention import rebuild_rollups
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._store import Store
 from ._time import epoch_from_iso, iso_from_epoch, utcnow_iso
@@ -17,5 +18,6 @@ __all__ = [
     "epoch_from_iso",
     "iso_from_epoch",
     "new_request_id",
+    "rebuild_rollups",
     "utcnow_iso",
 ]

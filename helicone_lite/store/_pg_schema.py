@@ -25,6 +25,7 @@ import re
 from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
+from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
 from ._schema import MIGRATIONS
 from ._time import SQL_NOW
 
@@ -114,6 +115,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     _types(MIGRATIONS[4]),  # v5: LLM-security verdict, token-limit action, threats index
     _types(ROLLUP_TABLES) + PG_ROLLUP_MIGRATION,  # v6: hourly rollups, trigger functions
     PG_READING_MIGRATION,  # indexes for PostgreSQL's planner, julianday('now')
+    PG_ROLLUP_BATCH_MIGRATION,  # the writer keeps the rollups per batch
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -10,6 +10,13 @@ IGNORE``: a logged row is never overwritten), side tables in
 ``ON CONFLICT (<primary key>) DO UPDATE`` (``INSERT OR REPLACE``): a batch written twice (a
 replayed spill journal, a retry after a lost COMMIT acknowledgement) leaves the same rows,
 once.
+
+From schema v7 the transaction also keeps the hourly rollups: the requests insert records
+the rows it really inserted (``RETURNING``, so not the ones ``DO NOTHING`` skipped) in a
+session-local table, and three grouped upserts, ordered by key, add them to the rollups
+just before the commit (``_rollup_batch.py``), under a transaction-scoped advisory lock that
+the rollup triggers take too: a cache hit and its original logged by two processes at once
+are then counted as one would count them in turn.
 """
 
 from __future__ import annotations
@@ -21,8 +28,17 @@ from typing import Any
 
 from ._errors import Reporter, StoreError
 from ._postgres import PgDatabase, bind
+from ._rollup_batch import (
+    PG_BATCH_ON,
+    PG_NEW_REQUESTS_TABLE,
+    PG_ROLLUP_LOCK,
+    capture,
+    pg_batch_upserts,
+)
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
+from ._schema import ROLLUP_BATCH_VERSION
 from ._sink import Outcome
+from ._sink_rollups import first_of_each
 
 __all__ = ["PostgresSink"]
 
@@ -64,6 +80,8 @@ class PostgresSink:
             TypeError,
             OverflowError,
         )
+        self._rollups = False  # the schema has v7 (the writer keeps the rollups)
+        self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
         self.commit_lock = threading.Lock()
 
     def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:
@@ -102,6 +120,7 @@ class PostgresSink:
         columns = self._db.initialize()
         if self._preparer is None:
             self._preparer = RowPreparer(columns, self._reporter)
+            self._rollups = (self._db.version or 0) >= ROLLUP_BATCH_VERSION
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:
@@ -116,17 +135,42 @@ class PostgresSink:
         if not prepared:
             return 0
         raw = self._connection()
+        if self._rollups:  # (before taking the lock: a read)
+            prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
         groups = group_by_sql(prepared)
         with self.commit_lock:
             for write in (self._copy_all, self._insert_all):
                 try:
                     with raw.transaction():
+                        self._begin_rollups(raw)
                         write(raw, groups)
+                        self._add_to_rollups(raw)
                     return 0
                 except self._row_errors:
                     continue  # a value COPY cannot take, or a bad row: the next way
             with raw.transaction():
-                return self._insert_one_by_one(raw, prepared)
+                self._begin_rollups(raw)
+                rejected = self._insert_one_by_one(raw, prepared)
+                self._add_to_rollups(raw)
+                return rejected
+
+    @staticmethod
+    def _logged(raw: Any, ids: list[str]) -> set[str]:
+        rows = raw.execute("SELECT id FROM requests WHERE id = ANY(%s)", [ids]).fetchall()
+        return {row[0] for row in rows}
+
+    def _begin_rollups(self, raw: Any) -> None:
+        """The batch's transaction keeps the rollups: the insert triggers stand aside."""
+        if self._rollups:
+            raw.execute(f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}")
+
+    def _add_to_rollups(self, raw: Any) -> None:
+        if self._rollups:
+            raw.execute(self._upserts)
+
+    def _inserting(self, table: str, statement: str) -> str:
+        """``statement``, recording the requests it inserts when the writer keeps the rollups."""
+        return capture(statement) if self._rollups and table == "requests" else statement
 
     def _copy_all(self, raw: Any, groups: dict[str, list[tuple[Any, ...]]]) -> None:
         """Each statement shape: COPY into its staging table, then one INSERT ... SELECT.
@@ -145,7 +189,7 @@ class PostgresSink:
                 with cursor.copy(plan.copy) as copy:
                     for row in rows:
                         copy.write_row(bind(row))
-                cursor.execute(plan.insert)
+                cursor.execute(self._inserting(plan.table, plan.insert))
 
     def _insert_all(self, raw: Any, groups: dict[str, list[tuple[Any, ...]]]) -> None:
         for sql, rows in groups.items():
@@ -163,7 +207,7 @@ class PostgresSink:
                     part = list(unique.values())
                     statement, _ = self._db.dialect.multirow(sql, len(part))
             params = [value for row in part for value in bind(row) or ()]
-            raw.execute(statement, params)
+            raw.execute(self._inserting(_table(sql), statement), params)
 
     def _insert_one_by_one(self, raw: Any, prepared: list[PreparedRow]) -> int:
         rejected = 0
@@ -204,6 +248,10 @@ class PostgresSink:
             self._inherited.append(self._raw)  # closing it here would end the parent's session
             self._raw = None
         self.commit_lock = threading.Lock()
+
+
+def _table(sql: str) -> str:
+    return sql.split(" INTO ", 1)[1].split(" ", 1)[0].split("(", 1)[0]
 
 
 def _last_per_key(rows: list[tuple[Any, ...]], keys: tuple[int, ...]) -> list[tuple[Any, ...]]:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
 from ._time import iso_from_epoch
 
@@ -36,6 +37,7 @@ __all__ = [
     "count_requests",
     "delete_requests",
     "prune",
+    "rebuild_rollups",
     "vacuum",
 ]
 
@@ -212,6 +214,18 @@ def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:
             "DELETE FROM alert_events WHERE fired_at < ?", [before]
         ).rowcount
     return out
+
+
+def rebuild_rollups(store: Store) -> None:
+    """Count the hourly rollups again from ``requests``, in one transaction.
+
+    Never needed for what the writer logs, prunes, ``reprice`` and deletions; needed after
+    rows were inserted into ``requests`` or ``request_properties`` by hand on SQLite (schema
+    v7 dropped the insert triggers that counted them; docs/schema.md)."""
+    with store.transaction() as conn:
+        for statement in rebuild().split(";\n"):
+            if statement.strip():
+                conn.execute(statement)
 
 
 def vacuum(store: Store) -> tuple[int, int]:

@@ -52,7 +52,14 @@ from ._rollup_sql import (
     upsert,
 )
 
-__all__ = ["PG_ROLLUP_MIGRATION", "ROLLUP_MIGRATION", "ROLLUP_TABLES", "batched_delete"]
+__all__ = [
+    "PG_ROLLUP_MIGRATION",
+    "ROLLUP_MIGRATION",
+    "ROLLUP_TABLES",
+    "batched_delete",
+    "pg_trigger_statements",
+    "property_triggers",
+]
 
 
 def _model_change(r: str, sign: str, hits_part: str | None = "with") -> list[str]:
@@ -219,6 +226,17 @@ BEGIN
 """
 
 
+def property_triggers() -> tuple[str, str]:
+    """SQLite: the bodies of v6's ``rollup_property_replace`` (the old value leaves the
+    rollup) and ``rollup_property_insert`` (the new one enters); v7 runs them as plain
+    statements for a property the writer writes on its own (``_rollup_batch.py``)."""
+    replaced = (
+        "FROM requests r JOIN request_properties p ON p.request_id = r.id "
+        "WHERE p.request_id = NEW.request_id AND p.name = NEW.name"
+    )
+    return body(_property_change("r", "p", "-", replaced)), body(_one_property("NEW", ""))
+
+
 _FACTS_DELETE = f"""
 DROP TRIGGER property_facts_delete_property;
 DROP TRIGGER property_facts_delete_request;
@@ -363,6 +381,19 @@ _PG_PROPERTY_UPDATE = [
     grouped_properties("requests", "new_rows", ""),
     _PG_PROPERTY_DELETE[1],
 ]
+
+
+def pg_trigger_statements() -> dict[str, list[str]]:
+    """PostgreSQL: v6's trigger functions' statements, by function name (v7 replaces the
+    functions, ``_rollup_v7.py``)."""
+    return {
+        "helicone_lite_rollup_requests_insert": _PG_INSERT,
+        "helicone_lite_rollup_requests_delete": _PG_DELETE,
+        "helicone_lite_rollup_requests_update": _PG_UPDATE,
+        "helicone_lite_rollup_request_properties_insert": _PG_PROPERTY_INSERT,
+        "helicone_lite_rollup_request_properties_delete": _PG_PROPERTY_DELETE,
+        "helicone_lite_rollup_request_properties_update": _PG_PROPERTY_UPDATE,
+    }
 
 
 def _pg_trigger(table: str, event: str, statements: list[str]) -> str:

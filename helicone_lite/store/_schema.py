@@ -20,9 +20,10 @@ from __future__ import annotations
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
+from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "ROLLUP_BATCH_VERSION", "SCHEMA_VERSION"]
 
 _NOW = f"DEFAULT ({SQL_NOW})"
 
@@ -198,6 +199,8 @@ CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, creat
 
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
 # READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
+# ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
+# (SQLite) or stand aside for it (PostgreSQL) (see _rollup_batch.py, _rollup_v7.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -206,6 +209,9 @@ MIGRATIONS: tuple[str, ...] = (
     _V5,
     ROLLUP_MIGRATION,
     READING_MIGRATION,
+    ROLLUP_BATCH_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+#: from this version the writer keeps the rollups (the insert triggers are gone or stand aside)
+ROLLUP_BATCH_VERSION = MIGRATIONS.index(ROLLUP_BATCH_MIGRATION) + 1

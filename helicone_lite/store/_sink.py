@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
+from ._schema import ROLLUP_BATCH_VERSION
+from ._sink_rollups import SqliteRollups, split_loose, table_of
 
 __all__ = ["Outcome", "SqliteSink"]
 
@@ -45,11 +47,12 @@ class SqliteSink:
     """Writes batches on the writer thread through the writer's own connection.
 
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
-    shape. "Database is locked" (beyond the busy timeout), a read-only file, a full disk and
-    other failures are retried ``retries`` times with exponential backoff, then the batch is
-    reported as failed (the writer spills it). A row the database rejects (constraint,
-    unbindable value) is dropped alone: the batch is replayed row by row, each under a
-    savepoint.
+    shape, then (schema v7) three grouped upserts that add the requests it inserted to the
+    hourly rollups (``_sink_rollups.py``). "Database is locked" (beyond the busy timeout), a
+    read-only file, a full disk and other failures are retried ``retries`` times with
+    exponential backoff, then the batch is reported as failed (the writer spills it). A row
+    the database rejects (constraint, unbindable value) is dropped alone: the batch is
+    replayed row by row, each under a savepoint.
 
     The file's identity (device, inode) is checked before and after every commit: a store
     deleted or replaced underneath the writer is reopened (and re-created and migrated), and
@@ -74,6 +77,7 @@ class SqliteSink:
         self._preparer: RowPreparer | None = None
         self._inherited: list[sqlite3.Connection] = []
         self._identity: tuple[int, int] | None = None
+        self._rollups: SqliteRollups | None = None  # from schema v7: the writer counts
         # Held while a transaction is open; fork waits for it (see Store._before_fork).
         self.commit_lock = threading.Lock()
 
@@ -118,6 +122,8 @@ class SqliteSink:
         columns = self._db.initialize()
         if self._preparer is None:
             self._preparer = RowPreparer(columns, self._reporter)
+            if (self._db.version or 0) >= ROLLUP_BATCH_VERSION:
+                self._rollups = SqliteRollups()
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:
@@ -132,36 +138,72 @@ class SqliteSink:
         if not prepared:
             return 0
         conn = self._connection()
+        rollups = self._rollups
+        main, loose = split_loose(prepared) if rollups is not None else (prepared, [])
         with self.commit_lock:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for sql, params in group_in_order(prepared):
-                        conn.executemany(sql, params)
+                mark = rollups.first_rowid(conn) if rollups is not None else 0
+                if mark is not None and self._insert_grouped(conn, main, rollups is not None):
                     rejected = 0
-                except _ROW_ERRORS:
+                    if rollups is not None:
+                        rollups.count_range(conn, mark)
+                else:  # a row rejected or (with rollups) a request skipped: row by row
                     conn.execute("ROLLBACK")
                     conn.execute("BEGIN IMMEDIATE")
-                    rejected = self._insert_one_by_one(conn, prepared)
+                    rejected, inserted = self._insert_one_by_one(conn, main)
+                    if rollups is not None:
+                        rollups.count_ids(conn, inserted)
+                if rollups is not None and loose:
+                    rejected += rollups.write_loose(conn, loose, _ROW_ERRORS, self._report_rejected)
                 conn.execute("COMMIT")
             except BaseException:
                 _rollback_quietly(conn)
                 raise
         return rejected
 
-    def _insert_one_by_one(self, conn: sqlite3.Connection, prepared: list[PreparedRow]) -> int:
+    @staticmethod
+    def _insert_grouped(conn: sqlite3.Connection, prepared: list[PreparedRow], whole: bool) -> bool:
+        """One ``executemany`` per run of one shape; False if a row was rejected or, when
+        ``whole``, a request row was skipped (``INSERT OR IGNORE``: already logged)."""
+        wanted = inserted = 0
+        try:
+            for sql, params in group_in_order(prepared):
+                cursor = conn.executemany(sql, params)
+                if whole and table_of(sql) == "requests":
+                    wanted += len(params)
+                    inserted += cursor.rowcount
+        except _ROW_ERRORS:
+            return False
+        return inserted == wanted
+
+    def _insert_one_by_one(
+        self, conn: sqlite3.Connection, prepared: list[PreparedRow]
+    ) -> tuple[int, list[str]]:
+        """Each row under a savepoint; (rows rejected, ids of the requests inserted). A
+        request already logged keeps its row and side rows: this one's are not written."""
         rejected = 0
+        inserted: list[str] = []
+        rollups = self._rollups
         for statements in prepared:
             conn.execute("SAVEPOINT row")
             try:
-                for sql, params in statements:
-                    conn.execute(sql, params)
+                new_id = None
+                for i, (sql, params) in enumerate(statements):
+                    cursor = conn.execute(sql, params)
+                    if i == 0 and rollups is not None:
+                        new_id = rollups.request_id(sql, params)
+                        if new_id is not None and cursor.rowcount == 0:
+                            new_id = None
+                            break
+                if new_id is not None:
+                    inserted.append(new_id)
             except _ROW_ERRORS as exc:
                 conn.execute("ROLLBACK TO row")
                 rejected += 1
                 self._report_rejected(exc)
             conn.execute("RELEASE row")
-        return rejected
+        return rejected, inserted
 
     def _report_rejected(self, exc: Exception) -> None:
         self._reporter.warn_once(

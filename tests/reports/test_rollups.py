@@ -12,7 +12,7 @@ import pytest
 
 from helicone_lite.reports import Filters, Reports
 from helicone_lite.reports._rollup import plan
-from helicone_lite.store import Store, iso_from_epoch
+from helicone_lite.store import Store, iso_from_epoch, rebuild_rollups
 from helicone_lite.store._retention import delete_requests, prune
 
 from .conftest import T0, Generated, generate
@@ -204,15 +204,22 @@ def test_properties_written_twice_are_counted_once(database: str) -> None:
         }
         store.write("requests", row)
         store.flush()
-        with store.transaction() as conn:  # the writer's own statement for a property
-            conn.execute(
-                "INSERT OR REPLACE INTO request_properties (request_id, name, value) "
-                "VALUES (?, ?, ?)",
-                ("r1", "department", "b"),
-            )
+        # a property written on its own through the writer: the old value leaves the rollup
+        store.write("request_properties", {"request_id": "r1", "name": "department", "value": "b"})
+        store.flush()
         assert_consistent(store)
         rows = store.query("SELECT value, requests FROM rollup_properties")
         assert [(r["value"], r["requests"]) for r in rows] == [("b", 1)]
+        with store.transaction() as conn:  # by hand: SQLite counts it after a rebuild
+            conn.execute(
+                "INSERT OR REPLACE INTO request_properties (request_id, name, value) "
+                "VALUES (?, ?, ?)",
+                ("r1", "department", "c"),
+            )
+        rebuild_rollups(store)
+        assert_consistent(store)
+        rows = store.query("SELECT value, requests FROM rollup_properties")
+        assert [(r["value"], r["requests"]) for r in rows] == [("c", 1)]
     finally:
         store.close()
 

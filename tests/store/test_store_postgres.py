@@ -116,8 +116,8 @@ def test_a_refused_row_is_dropped_alone(postgres_url: str, make_row: RowFactory)
 
 def test_copy_batch_keeps_every_conflict_rule(postgres_url: str, make_row: RowFactory) -> None:
     """One batch through COPY + INSERT ... SELECT: a request id written twice keeps its first
-    row (never overwritten), a property written twice keeps its last value (REPLACE), and
-    a spilled batch replayed (the same rows again) adds nothing."""
+    row and that row's properties (never overwritten; schema v7, as on SQLite), and a
+    spilled batch replayed (the same rows again) adds nothing."""
     rows = [
         ("requests", make_row(id="r1", model="first", properties={"dept": "cardio"})),
         ("requests", make_row(id="r1", model="second", properties={"dept": "neuro"})),
@@ -134,7 +134,7 @@ def test_copy_batch_keeps_every_conflict_rule(postgres_url: str, make_row: RowFa
         props = store.query("SELECT request_id, value FROM request_properties")
         assert store.stats()["dropped"] == 0
     assert got == [{"id": "r1", "model": "first"}, {"id": "r2", "model": "m2"}]
-    assert props == [{"request_id": "r1", "value": "neuro"}]
+    assert props == [{"request_id": "r1", "value": "cardio"}]
 
 
 def test_a_value_copy_refuses_still_lands(postgres_url: str, make_row: RowFactory) -> None:

@@ -101,10 +101,10 @@ def test_failed_migration_rolls_back_and_degrades(db_path: Path) -> None:
 def test_newer_database_is_left_alone(db_path: Path) -> None:
     Store(db_path).close()
     conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA user_version = 7")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     store = Store(db_path)
-    assert not store.degraded and store.schema_version == 7
+    assert not store.degraded and store.schema_version == SCHEMA_VERSION + 1
     store.close()
 
 

@@ -1,0 +1,189 @@
+"""Schema v7: the writer keeps the hourly rollups itself, per batch, set-based.
+
+v6 kept ``rollup_*`` in step with row triggers (SQLite) and statement triggers (PostgreSQL)
+on every insert: ~80-100 µs a row on SQLite, and on PostgreSQL rollup rows locked from the
+middle of each batch to its commit, in no particular order (four writers waited on each
+other). From v7 the writer's own transaction adds a batch's figures after inserting it, in
+three grouped upserts (models, users, properties), each ordered by its key so concurrent
+writers lock the hot rows in one order, just before the commit:
+
+* **SQLite**: before the inserts the writer reads ``max(rowid)`` of ``requests`` (under the
+  write lock, so the rows with a larger rowid are exactly those the batch inserts: not the
+  ones ``INSERT OR IGNORE`` skipped, not the ones rolled back). A batch that skipped or lost
+  a row is written row by row and counted by the ids really inserted (``:ids``, JSON).
+  ``_sink_rollups.py`` drives this; v7 dropped the insert triggers (``_rollup_v7.py``).
+* **PostgreSQL**: ``helicone_lite.batch = 'on'`` (transaction-local) makes the insert
+  triggers stand aside; the requests insert is wrapped in
+  ``WITH i AS (INSERT ... ON CONFLICT DO NOTHING RETURNING ...)``, whose rows (only those
+  really inserted) go to a session-local table, ``pg_temp.helicone_lite_new_requests``,
+  emptied at commit. The upserts read that table, after taking the rollup lock.
+
+Updates and deletions (``reprice``, prune, any ``DELETE``) still go through v6's triggers, as
+do hand-written inserts on PostgreSQL; on SQLite those need :func:`rebuild` (through
+``store.rebuild_rollups``). SQL text only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._rollup_schema import property_triggers
+from ._rollup_sql import KEYS, NAMES, SAVED, backfill, figures, hour_of, model_keys, upsert
+
+__all__ = [
+    "NEW_REQUESTS",
+    "PG_BATCH_ON",
+    "PG_NEW_REQUESTS_TABLE",
+    "PG_ROLLUP_LOCK",
+    "ROLLUP_LOCK_KEY",
+    "ROWID_LIMIT",
+    "batch_upserts",
+    "capture",
+    "ids_batch_upserts",
+    "pg_batch_upserts",
+    "property_change",
+    "rebuild",
+    "sqlite_batch_upserts",
+]
+
+#: the columns of a request the rollups read
+NEW_COLUMNS = (
+    "id, created_at, model, provider, status, cost_usd, total_tokens, latency_ms, user_id, "
+    "cache_status, cache_reference_id"
+)
+NEW_REQUESTS = "pg_temp.helicone_lite_new_requests"
+PG_NEW_REQUESTS_TABLE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS helicone_lite_new_requests ON COMMIT DELETE ROWS "
+    f"AS SELECT {NEW_COLUMNS} FROM requests WITH NO DATA"
+)
+#: the transaction-local setting that makes PostgreSQL's insert triggers stand aside
+PG_BATCH_SETTING = "helicone_lite.batch"
+PG_BATCH_ON = f"SELECT set_config('{PG_BATCH_SETTING}', 'on', true)"
+#: pg_advisory_xact_lock key ("hl-rollup" folded into a bigint) held from a transaction's
+#: rollup work to its commit, by the writer and by the triggers: of two transactions, one
+#: inserting a cache hit and one its original (or deleting or repricing it), the second
+#: to take it reads the first's committed rows, so the hit's saving is counted once
+ROLLUP_LOCK_KEY = 0x686C2D726F6C6C75
+PG_ROLLUP_LOCK = f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK_KEY})"
+#: above this rowid SQLite may choose rowids at random: the triggers count such batches
+ROWID_LIMIT = 2**62
+
+
+def capture(insert: str) -> str:
+    """PostgreSQL: ``insert`` (into ``requests``, ending in ``ON CONFLICT DO NOTHING``) that
+    also records the rows it really inserted in :data:`NEW_REQUESTS`."""
+    return (
+        f"WITH helicone_lite_inserted AS ({insert} RETURNING {NEW_COLUMNS}) "
+        f"INSERT INTO {NEW_REQUESTS} ({NEW_COLUMNS}) "
+        f"SELECT {NEW_COLUMNS} FROM helicone_lite_inserted"
+    )
+
+
+def _ordered(table: str, columns: tuple[str, ...], select: str) -> str:
+    keys = ", ".join(str(i + 1) for i in range(len(KEYS[table])))
+    return upsert(table, columns, f"{select} GROUP BY {keys} ORDER BY {keys}")
+
+
+def batch_upserts(batch: str, is_old: str, hits: str = "JOIN requests h") -> list[str]:
+    """The three upserts that add the requests of ``batch`` (a table or ``(SELECT ...)`` of
+    :data:`NEW_COLUMNS`) to the rollups; ``is_old``: SQL true for a request ``h`` logged
+    before the batch; ``hits``: the join of ``requests`` as ``h`` (SQLite is told to read
+    the batch first and probe the index of cache hits per row, not to scan the hits). Run
+    after the batch's requests and properties are inserted.
+
+    ``rollup_models`` takes, in one statement (so its rows are locked once, in key order):
+    the batch's figures, its hits' savings (their original read from ``requests``, which now
+    holds the batch too), and for hits logged *earlier* whose original is in the batch, the
+    move from ``unpriced`` to ``saved_*``.
+    """
+    hit = "r.cache_status = 'HIT'"
+    own = ", ".join(
+        (
+            *(f"{k} AS k{i}" for i, k in enumerate(model_keys("r"))),
+            *(f"{f} AS {n}" for f, n in zip(figures("r", ""), NAMES, strict=True)),
+            f"(CASE WHEN {hit} THEN coalesce(o.cost_usd, 0) ELSE 0 END) AS saved_usd",
+            f"(CASE WHEN {hit} AND o.cost_usd IS NOT NULL THEN coalesce(o.total_tokens, 0) "
+            "ELSE 0 END) AS saved_tokens",
+            f"(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced",
+        )
+    )
+    zeros = ", ".join("0" for _ in NAMES)
+    moved = ", ".join((*model_keys("h"), zeros, "r.cost_usd", "coalesce(r.total_tokens, 0)", "-1"))
+    columns = ("k0", "k1", "k2", "k3", *NAMES, *SAVED)
+    models = _ordered(
+        "rollup_models",
+        (*KEYS["rollup_models"], *NAMES, *SAVED),
+        f"SELECT {', '.join(columns[:4])}, "
+        f"{', '.join(f'sum({c})' for c in columns[4:])} FROM ("
+        f"SELECT {own} FROM {batch} r LEFT JOIN requests o "
+        f"ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id "
+        f"UNION ALL SELECT {moved} FROM {batch} r {hits} "
+        "ON h.cache_reference_id = r.id AND h.cache_status = 'HIT' AND h.id <> r.id "
+        f"WHERE r.cost_usd IS NOT NULL AND {is_old}) d WHERE 1 = 1",
+    )
+    sums = ", ".join(f"sum({f})" for f in figures("r", ""))
+    user_keys = (
+        "coalesce(r.user_id, '')",
+        "(CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END)",
+        hour_of("r"),
+    )
+    users = _ordered(
+        "rollup_users",
+        (*KEYS["rollup_users"], *NAMES),
+        f"SELECT {', '.join(user_keys)}, {sums} FROM {batch} r WHERE 1 = 1",
+    )
+    properties = _ordered(
+        "rollup_properties",
+        (*KEYS["rollup_properties"], *NAMES),
+        f"SELECT p.name, p.value, {hour_of('r')}, {sums} FROM {batch} r "
+        "JOIN request_properties p ON p.request_id = r.id WHERE p.value IS NOT NULL",
+    )
+    return [models, users, properties]
+
+
+_HITS = "CROSS JOIN requests h INDEXED BY idx_requests_cache_hits"
+
+
+def sqlite_batch_upserts() -> list[str]:
+    """SQLite: the upserts for the rows with ``rowid >= :mark`` (named parameter)."""
+    batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE rowid >= :mark)"
+    return batch_upserts(batch, "h.rowid < :mark", _HITS)
+
+
+def ids_batch_upserts() -> list[str]:
+    """SQLite: the upserts for the requests whose ids are the JSON array ``:ids`` (the slow
+    path: a batch written row by row)."""
+    ids = "(SELECT value FROM json_each(:ids))"
+    batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE id IN {ids})"
+    return batch_upserts(batch, f"h.id NOT IN {ids}", _HITS)
+
+
+_NEW = re.compile(r"\bNEW\.(\w+)")
+
+
+def property_change() -> tuple[list[str], list[str]]:
+    """SQLite: what v6's property triggers did for one ``request_properties`` row, with the
+    row as named parameters ``:request_id``, ``:name``, ``:value``: (statements to run
+    before it is written: its old value leaves the rollup; after: its new value enters).
+    For a property written on its own (not with its request), once the batch is counted."""
+    before, after = property_triggers()
+    return _statements(before), _statements(after)
+
+
+def _statements(trigger_body: str) -> list[str]:
+    parts = (s.strip() for s in trigger_body.split(";\n"))
+    return [_NEW.sub(r":\1", s) for s in parts if s]
+
+
+def rebuild() -> str:
+    """Both engines: the rollups emptied and counted again from ``requests`` (one script, to
+    run in one transaction)."""
+    empty = "".join(f"DELETE FROM {table};\n" for table in KEYS)
+    return empty + backfill()
+
+
+def pg_batch_upserts() -> list[str]:
+    """PostgreSQL: the upserts for the rows in :data:`NEW_REQUESTS`."""
+    return batch_upserts(
+        NEW_REQUESTS, f"NOT EXISTS (SELECT 1 FROM {NEW_REQUESTS} b WHERE b.id = h.id)"
+    )
