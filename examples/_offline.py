@@ -35,6 +35,23 @@ if not os.environ.get("OPENAI_API_KEY"):
 
     atexit.register(_helicone_key_stayed_home)  # runs before _fake.stop (atexit is LIFO)
     os.environ.setdefault("HELICONE_LITE_HOME", tempfile.mkdtemp(prefix="helicone-lite-example-"))
+
+    if os.environ.get("HELICONE_LITE_EXAMPLE_CLOCK"):  # the tests: time stands still
+        import helicone_lite
+        from helicone_lite.testing import Clock
+
+        _frozen = Clock(float(os.environ["HELICONE_LITE_EXAMPLE_CLOCK"]))
+
+        class _FrozenClient(helicone_lite.Client):
+            """The example's ``helicone_lite.Client(...)``, on a clock that only moves when told
+            to (rate-limit refills, timestamps): what the example prints never depends on how
+            long a call took on a loaded machine."""
+
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                kwargs.setdefault("clock", _frozen)
+                super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+        helicone_lite.Client = _FrozenClient  # type: ignore[misc]
     print(
         f"(offline: using the fake provider at {_fake.url}; log in {os.environ['HELICONE_LITE_HOME']})"
     )
