@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).parents[2]
 
 
-#: the examples' clients run on a clock frozen here (examples/_offline.py): nothing they print
-#: depends on how long a call took
+#: the examples' clients run on a clock that starts here and moves 1 ms per read
+#: (examples/_offline.py): nothing they print depends on how long a call took
 FROZEN = "1800000000"
 
 
@@ -79,6 +79,18 @@ def test_every_series_example_builds_its_client_as_the_seed_does(name: str) -> N
 def test_part1_and_part2_examples_run_offline(name: str, tmp_path: Path) -> None:
     out = run(name, tmp_path)
     assert "(offline: using the fake provider" in out
+    if name == "multi_provider":  # its table: each provider answered and was priced
+        table = out.split("cost (USD)")[1].strip().partition("\n\n")[0].splitlines()
+        assert [line.split()[0] for line in table] == ["openai", "anthropic", "gemini"]
+        assert all(float(line.split()[-1]) > 0 for line in table)
+        assert f"see the log: helicone-lite --home {tmp_path} requests" in out
+        assert "(offline: 3 provider requests, none carried the Helicone key)" in out
+    if name == "caching":  # a MISS, then a HIT and the money it saved
+        lines = out.splitlines()
+        statuses = [line.split()[0] for line in lines if line.startswith(("MISS", "HIT"))]
+        assert statuses == ["MISS", "HIT"]
+        saved = [line for line in lines if line.startswith("money saved")]
+        assert saved and float(saved[0].split("$")[1]) > 0
 
 
 def test_security_example(tmp_path: Path) -> None:
@@ -92,8 +104,9 @@ def test_security_example(tmp_path: Path) -> None:
 def test_cost_optimization_example(tmp_path: Path) -> None:
     out = run("cost_optimization", tmp_path)
     assert "cache: MISS\ncache: HIT" in out
-    # the call costs ~0.001 cents of the 500-cent daily budget; on the frozen clock nothing
-    # refills while it runs (in real time a call slower than ~0.2 s refilled it: the old flake)
+    # the call costs ~0.001 cents of the 500-cent daily budget; on the injected clock a few
+    # milliseconds pass while it runs, whatever the load (in real time a call slower than
+    # ~0.2 s refilled it to 500: the old flake)
     assert "budget left (cents): 499\n" in out
     assert "'strategy': 'caching', 'calls': 2" in out
 
