@@ -35,6 +35,24 @@ if not os.environ.get("OPENAI_API_KEY"):
 
     atexit.register(_helicone_key_stayed_home)  # runs before _fake.stop (atexit is LIFO)
     os.environ.setdefault("HELICONE_LITE_HOME", tempfile.mkdtemp(prefix="helicone-lite-example-"))
+
+    if os.environ.get("HELICONE_LITE_EXAMPLE_CLOCK"):  # the tests: time moves only as read
+        import helicone_lite
+        from helicone_lite.testing import Clock
+
+        # one millisecond per read, whatever the machine's load: calls logged one after the
+        # other keep their order, and nothing refills while a call runs
+        _frozen = Clock(float(os.environ["HELICONE_LITE_EXAMPLE_CLOCK"]), step=0.001)
+
+        class _FrozenClient(helicone_lite.Client):
+            """The example's ``helicone_lite.Client(...)``, on that clock (rate-limit refills,
+            timestamps): what the example prints never depends on how long a call took."""
+
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                kwargs.setdefault("clock", _frozen)
+                super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+        helicone_lite.Client = _FrozenClient  # type: ignore[misc]
     print(
         f"(offline: using the fake provider at {_fake.url}; log in {os.environ['HELICONE_LITE_HOME']})"
     )

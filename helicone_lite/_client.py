@@ -157,8 +157,20 @@ class _Helicone:
 
         self._helicone_runtime.check_open()
         return build_call(
-            self._helicone_runtime, self, self._helicone_defaults, kind, params, helicone, request
+            self._helicone_runtime,
+            self._helicone_origin(),
+            self._helicone_defaults,
+            kind,
+            params,
+            helicone,
+            request,
         )
+
+    def _helicone_origin(self) -> openai.OpenAI | openai.AsyncOpenAI:
+        """This client, as the openai client it is (the mixin's classes both are one)."""
+        if not isinstance(self, (openai.OpenAI, openai.AsyncOpenAI)):
+            raise TypeError(f"{type(self).__name__} is not an openai client")
+        return self
 
     def _helicone_endpoint(
         self, cast_to: Any, options: Any, stream: bool, stream_cls: Any, raw_headers: Any
@@ -179,7 +191,7 @@ class _Helicone:
         targets = (Target(provider="openai", model=model, adapter=adapter),)  # type: ignore[arg-type]
         return build_call(
             self._helicone_runtime,
-            self,
+            self._helicone_origin(),
             self._helicone_defaults,
             kind,
             params,

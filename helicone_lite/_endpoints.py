@@ -23,13 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import openai
 
 from .options._parse import parse_headers
 from .pipeline._call import Call, Result, Target
+
+if TYPE_CHECKING:
+    from .pipeline._call import Origin
 
 __all__ = ["SdkRequest", "endpoint_kind", "in_stack", "split_options"]
 
@@ -98,7 +103,10 @@ class SdkRequest:
         return "sdk" in call.request
 
     def endpoint(self, call: Call) -> str:
-        return str(_origin(call).base_url)
+        origin = _origin(call)  # only Client / AsyncClient make endpoint calls
+        return (
+            str(origin.base_url) if isinstance(origin, (openai.OpenAI, openai.AsyncOpenAI)) else ""
+        )
 
     def fingerprint(self, call: Call) -> str:
         key = str(getattr(call.origin, "api_key", ""))
@@ -106,16 +114,45 @@ class SdkRequest:
 
     def send(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
-        value = _origin(call)._helicone_send(cast_to, options, stream, stream_cls)
-        return _result(options, value)
+        origin = _origin(call)
+        if not isinstance(origin, _SyncSender):
+            raise RuntimeError("helicone_lite: an SDK endpoint call sent without its client")
+        return _result(options, origin._helicone_send(cast_to, options, stream, stream_cls))
 
     async def asend(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
-        value = await _origin(call)._helicone_send(cast_to, options, stream, stream_cls)
+        origin = _origin(call)
+        if not isinstance(origin, _AsyncSender):
+            raise RuntimeError("helicone_lite: an SDK endpoint call sent without its client")
+        value = await origin._helicone_send(cast_to, options, stream, stream_cls)
         return _result(options, value)
 
 
-def _result(options: Any, value: Any) -> Result:
+class _RequestOptions(Protocol):
+    """What is read of openai's request options (its ``FinalRequestOptions``)."""
+
+    method: str
+
+
+@runtime_checkable
+class _SyncSender(Protocol):
+    """A helicone_lite client: sends one request with openai's own ``request``."""
+
+    def _helicone_send(
+        self, cast_to: type[object], options: _RequestOptions, stream: bool, stream_cls: Any
+    ) -> object: ...
+
+
+@runtime_checkable
+class _AsyncSender(Protocol):
+    """An async helicone_lite client: awaits one request with openai's own ``request``."""
+
+    def _helicone_send(
+        self, cast_to: type[object], options: _RequestOptions, stream: bool, stream_cls: Any
+    ) -> Awaitable[object]: ...
+
+
+def _result(options: _RequestOptions, value: object) -> Result:
     """A GET reads what was made (and priced) before: its tokens are logged, not its cost."""
     log: dict[str, Any] = {"cost_usd": None} if options.method.lower() == "get" else {}
     return Result(response=value, log=log)
@@ -125,7 +162,7 @@ def target_for(model: str, adapter: SdkRequest) -> tuple[Target, ...]:
     return (Target(provider="openai", model=model, adapter=adapter),)  # type: ignore[arg-type]
 
 
-def _origin(call: Call) -> Any:
+def _origin(call: Call) -> Origin:
     """The helicone_lite client the call was made on (it has ``_helicone_send``)."""
     if call.origin is None:
         raise RuntimeError("helicone_lite: an SDK endpoint call without its client")

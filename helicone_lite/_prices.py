@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import translate
 from pathlib import Path
-from typing import Any
 
 from ._cost import Usage, cost_usd
 from ._errors import OptionsError
@@ -53,7 +52,7 @@ class ModelPrice:
         )
 
 
-def _price(where: str, value: Any) -> ModelPrice:
+def _price(where: str, value: object) -> ModelPrice:
     if not isinstance(value, Mapping):
         raise OptionsError(where, value, "a dict of input / cached_input / output / request prices")
     unknown = sorted(set(value) - set(_FIELDS))
@@ -74,7 +73,9 @@ def _price(where: str, value: Any) -> ModelPrice:
 class PriceTable:
     """Model patterns -> prices; ``cost()`` falls back to genai-prices."""
 
-    def __init__(self, prices: Mapping[str, Any] | None = None, *, where: str = "prices") -> None:
+    def __init__(
+        self, prices: Mapping[str, Mapping[str, float]] | None = None, *, where: str = "prices"
+    ) -> None:
         if prices is not None and not isinstance(prices, Mapping):
             raise OptionsError(where, prices, "a dict of model pattern -> prices")
         self._entries: list[tuple[re.Pattern[str], str, ModelPrice]] = []
@@ -85,7 +86,7 @@ class PriceTable:
             self._entries.append((re.compile(translate(pattern), re.IGNORECASE), pattern, price))
 
     @classmethod
-    def load(cls, given: Mapping[str, Any] | None, home: Path) -> PriceTable:
+    def load(cls, given: Mapping[str, Mapping[str, float]] | None, home: Path) -> PriceTable:
         """``given`` (from ``Client(prices=...)``) first, then ``home/prices.json`` if present.
 
         A file that is not valid JSON, or holds bad prices, raises :class:`OptionsError`."""

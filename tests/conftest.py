@@ -39,6 +39,24 @@ def _no_threads_left() -> Iterator[None]:
     assert not alive, f"helicone_lite threads still running after the suite: {alive}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_tls_context_per_setting() -> Iterator[None]:
+    """Every SDK client (openai, anthropic, google-genai) builds a TLS context when it is made,
+    reading the whole CA bundle (~40 ms of CPU each, several per test): here, where every
+    connection is plain HTTP to loopback, a worker's clients share one context per setting."""
+    import functools
+    import ssl
+
+    import httpcore2
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ssl, "create_default_context", functools.cache(ssl.create_default_context))
+        patch.setattr(
+            httpcore2, "default_ssl_context", functools.cache(httpcore2.default_ssl_context)
+        )
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No real keys or endpoints leak in; every test gets its own HELICONE_LITE_HOME."""

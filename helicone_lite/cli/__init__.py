@@ -13,7 +13,8 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from .._inert import safe_text
 
@@ -76,10 +77,17 @@ def _home_everywhere(parser: argparse.ArgumentParser) -> None:
             _home_everywhere(sub)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``helicone-lite`` console script."""
+def main(
+    argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time.time
+) -> int:
+    """Entry point of the ``helicone-lite`` console script.
+
+    ``clock`` (epoch seconds) is what the commands take as "now" (``--since 7d``, the buckets'
+    refill, ``--older-than``): injectable so tests never read the real time.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.clock = clock
     # the library's warnings (e.g. "store unusable") would repeat the one-line error below
     library = logging.getLogger("helicone_lite")
     if not any(isinstance(h, logging.NullHandler) for h in library.handlers):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ __all__ = [
     "STORE_FILE",
     "CliError",
     "home_of",
+    "now_of",
     "open_store",
     "redis_url_of",
     "store_path",
@@ -31,6 +33,12 @@ class CliError(Exception):
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
         self.status = status
+
+
+def now_of(args: argparse.Namespace) -> float:
+    """"Now" in epoch seconds: the clock ``main`` was given (the real one by default)."""
+    clock: Callable[[], float] = args.clock
+    return clock()
 
 
 def home_of(args: argparse.Namespace) -> Path:

@@ -80,7 +80,7 @@ def filters_from(args: argparse.Namespace) -> Any:
 def open_reports(args: argparse.Namespace) -> Any:
     from ..reports import Reports
 
-    return Reports(open_store(args))
+    return Reports(open_store(args), clock=args.clock)
 
 
 def no_rows(args: argparse.Namespace, what: str = "requests") -> str:

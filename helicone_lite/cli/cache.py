@@ -8,10 +8,9 @@ saved come from the request log (a hit's saving is the cost of the call it was s
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
-from ._common import home_of, open_store, redis_url_of
+from ._common import home_of, now_of, open_store, redis_url_of
 from ._output import Column, Output, add_output
 
 __all__ = ["register"]
@@ -93,7 +92,7 @@ def run_stats(args: argparse.Namespace) -> int:
     store = open_store(args)
     backend = _backend(args, create=False)
     try:
-        stored = backend.stats(time.time()) if backend is not None else None
+        stored = backend.stats(now_of(args)) if backend is not None else None
     finally:
         if backend is not None:
             backend.close()

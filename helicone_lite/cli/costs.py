@@ -13,6 +13,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._columns import costs_columns, group_columns
+from ._common import now_of
 from ._output import Output
 from ._reporting import add_common, filters_from, open_reports, run_safely
 
@@ -65,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     groups = reports.breakdown(by, filters)
     total = reports.summary(filters)
     savings = reports.cache_savings(filters)
-    unpriced = _unpriced(reports, filters)
+    unpriced = _unpriced(reports, filters, now_of(args))
     if out.mode == "json":
         out.json({"by": by, "rows": groups, "total": total, "cache": savings, "unpriced": unpriced})
         return 0
@@ -91,11 +92,9 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unpriced(reports: Any, filters: Any) -> int:
+def _unpriced(reports: Any, filters: Any, now: float) -> int:
     """Successful, non-cached requests the filters select whose cost is unknown."""
-    import time
-
-    where, params = filters.where(time.time())
+    where, params = filters.where(now)
     sql = (
         f"SELECT COUNT(*) AS n FROM requests WHERE ({where}) AND cost_usd IS NULL "
         "AND status = 200 AND (cache_status IS NULL OR cache_status != 'HIT')"

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
-from ._common import home_of, redis_url_of
+from ._common import home_of, now_of, redis_url_of
 from ._output import Column, Output, add_output
 
 __all__ = ["register"]
@@ -83,7 +82,7 @@ _COLUMNS = (
 
 def run_list(args: argparse.Namespace) -> int:
     buckets = _buckets(args)
-    now = time.time()
+    now = now_of(args)
     rows = [s.describe(now) for s in buckets.states(now)] if buckets is not None else []
     out = Output.from_args(args)
     out.rows(

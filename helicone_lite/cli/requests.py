@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from .._errors import OptionsError
-from ._common import open_store
+from ._common import now_of, open_store
 from ._output import Column, Output
 from ._reporting import add_common, filters_from, no_rows, run_safely
 
@@ -114,7 +114,7 @@ def _where(args: argparse.Namespace) -> tuple[str, list[Any]]:
         if args.status not in (None, "error"):
             raise OptionsError("--errors", "--status " + str(args.status), "one of the two")
         args.status = "error"
-    where, params = filters_from(args).where(time.time())
+    where, params = filters_from(args).where(now_of(args))
     if args.cache:
         where += " AND cache_status = ?"
         params.append(_CACHE[args.cache])

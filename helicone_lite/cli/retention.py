@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 from .._errors import OptionsError
-from ._common import CliError, home_of, open_store, redis_url_of, store_path
+from ._common import CliError, home_of, now_of, open_store, redis_url_of, store_path
 from ._output import Output, add_output, safe_text
 
 __all__ = ["register"]
@@ -78,7 +77,7 @@ def run_prune(args: argparse.Namespace) -> int:
     from ..reports import parse_time
     from ..store._retention import count_prune, prune
 
-    before = parse_time(args.older_than, time.time(), "--older-than")
+    before = parse_time(args.older_than, now_of(args), "--older-than")
     assert before is not None
     store = open_store(args)
     if not _confirm(args, count_prune(store, before), f"requests before {before}"):

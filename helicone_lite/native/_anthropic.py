@@ -136,7 +136,7 @@ def _http(client: Any, result: Result, headers: httpx2.Headers, options: Any) ->
             result.http.headers[name] = value
         return result.http
     body = b""
-    if result.response is not None:
+    if isinstance(result.response, BaseModel):
         body = result.response.model_dump_json(exclude_unset=True, by_alias=True).encode()
     headers = httpx2.Headers(headers)
     headers.setdefault("content-type", "application/json")
@@ -155,7 +155,12 @@ def _hit_value(result: Result, options: Any, cast_to: Any) -> Any:
     value = result.response
     if result.http is not None:
         return value
-    if isinstance(cast_to, type) and issubclass(cast_to, BaseModel) and type(value) is not cast_to:
+    if (
+        isinstance(cast_to, type)
+        and issubclass(cast_to, BaseModel)
+        and isinstance(value, BaseModel)
+        and type(value) is not cast_to
+    ):
         value = cast_to.model_validate(value.model_dump(mode="json", exclude_unset=True))
     post = options.post_parser
     return post(value) if callable(post) else value
@@ -197,7 +202,7 @@ def deliver(client: Any, call: Call, result: Result, types: _Types) -> Any:
         )
     source = result.stream
     value = types.stream(
-        source.__aiter__() if types.aiter else iter(source),
+        result.achunks().__aiter__() if types.aiter else iter(result.chunks()),
         observers=result.observers,
         headers=headers,
         response=http,

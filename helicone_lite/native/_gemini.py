@@ -177,7 +177,7 @@ class Gemini(NativeHelicone, genai.Client):
         headers = _reply_headers(result)
         if result.stream is None:
             return _with_headers(result.response, headers)
-        source = result.stream
+        source = result.chunks()
         return HeliconeStream(
             (_with_headers(chunk, headers) for chunk in source),
             observers=result.observers,

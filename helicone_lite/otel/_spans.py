@@ -18,6 +18,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from pydantic import BaseModel
 
 from .._redact import redact
 from ..pipeline._call import Call, Result
@@ -142,7 +143,7 @@ def _response_of(
     choices = getattr(response, "choices", None)
     if not isinstance(choices, list):
         return None
-    if content:
+    if content and isinstance(response, BaseModel):
         data = response.model_dump(exclude_none=True)
         return data if isinstance(data, dict) else None
     reasons = [{"finish_reason": getattr(c, "finish_reason", None)} for c in choices]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from ..options import Options
 from ._attempt import Attempt
@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     import httpx2
     import openai
 
+    from ..native._base import NativeHelicone
     from ..providers import Adapter
+
+    #: the client a call was made on: a ``Client``/``AsyncClient`` (openai's), or a native
+    #: ``Anthropic``/``AsyncAnthropic``/``Gemini`` client
+    Origin: TypeAlias = "openai.OpenAI | openai.AsyncOpenAI | NativeHelicone"
 
 __all__ = [
     "Blocking",
@@ -54,9 +59,10 @@ class Call:
 
     ``params`` is the request body in OpenAI's shape (``model``, ``messages``, …);
     ``request`` holds the SDK request options (``extra_headers`` without any ``Helicone-*``,
-    ``extra_query``, ``extra_body``, ``timeout``); ``origin`` is the ``Client`` the call was made
-    on (the OpenAI adapter sends through it, so ``with_options`` settings apply; None when a
-    layer is driven alone in a test).
+    ``extra_query``, ``extra_body``, ``timeout``); ``origin`` is the client the call was made
+    on (a ``Client``, whose ``with_options`` settings apply as the OpenAI adapter sends through
+    it, or a native ``Anthropic``/``Gemini`` client; None when a layer is driven alone in a
+    test).
     """
 
     id: str
@@ -64,7 +70,7 @@ class Call:
     params: Mapping[str, Any]
     options: Options
     targets: tuple[Target, ...]
-    origin: openai.OpenAI | openai.AsyncOpenAI | None
+    origin: Origin | None
     request: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     target_index: int = 0
     started: float = 0.0
@@ -113,8 +119,12 @@ class Result:
     HTTP response, for ``with_raw_response`` and ``stream.response``).
     """
 
-    response: Any = None
-    stream: Any = None
+    #: the answer: an SDK response model (``ChatCompletion``, an Anthropic ``Message``, a
+    #: Gemini response, …) or, for other endpoints, whatever the SDK's request returned
+    response: object = None
+    #: the chunks: iterable under the sync driver, async-iterable under the async one (a cache
+    #: replay is both); read them with :meth:`chunks` / :meth:`achunks`
+    stream: Iterable[object] | AsyncIterable[object] | None = None
     error: BaseException | None = None
     headers: dict[str, str] = field(default_factory=dict)
     log: dict[str, Any] = field(default_factory=dict)
@@ -131,6 +141,18 @@ class Result:
     def observe(self, observer: StreamObserver) -> None:
         """Attach a stream observer (only meaningful when ``stream`` is set)."""
         self.observers.append(observer)
+
+    def chunks(self) -> Iterable[object]:
+        """``stream`` as the sync client iterates it."""
+        if not isinstance(self.stream, Iterable):
+            raise TypeError(f"a sync call was answered with {type(self.stream).__name__}")
+        return self.stream
+
+    def achunks(self) -> AsyncIterable[object]:
+        """``stream`` as the async client iterates it."""
+        if not isinstance(self.stream, AsyncIterable):
+            raise TypeError(f"an async call was answered with {type(self.stream).__name__}")
+        return self.stream
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from ._call import Call, Result, Target
 from ._memo import Memoised, memo_key
 
 if TYPE_CHECKING:
+    from ._call import Origin
     from ._runtime import Runtime
 
 __all__ = ["build_call", "deliver_parts", "hide_usage_chunk"]
@@ -48,7 +49,7 @@ def _normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def build_call(
     runtime: Runtime,
-    origin: Any,
+    origin: Origin | None,
     defaults: Options,
     kind: str,
     params: Mapping[str, Any],
@@ -92,7 +93,7 @@ def _retarget(
     runtime: Runtime,
     targets: tuple[Target, ...],
     options: Options,
-    origin: Any,
+    origin: Origin | None,
     request: Mapping[str, Any],
 ) -> tuple[Target, ...]:
     """The registry's targets, moved to the call's own upstream when it names one (per call:

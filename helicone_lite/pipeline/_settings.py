@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._errors import OptionsError
 from ..cache._policies import EVICTION_POLICIES
@@ -72,7 +72,7 @@ class Settings:
     #: where the log and product data live instead of ``<home>/helicone.db``: a
     #: ``postgresql://`` URL (shared by many machines, docs/scaling.md) or a SQLite path/URL
     database_url: str | None = field(default_factory=_env_database)
-    providers: Sequence[ProviderConfig | Mapping[str, Any]] = ()
+    providers: Sequence[ProviderConfig | Mapping[str, object]] = ()
     interceptors: Sequence[Interceptor] = ()
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
@@ -120,7 +120,7 @@ class Settings:
     retention_days: float | None = None
     #: your prices (model pattern -> US dollars per million tokens), before genai-prices and
     #: ``<home>/prices.json``; see docs/costs.md.
-    prices: Mapping[str, Any] | None = None
+    prices: Mapping[str, Mapping[str, float]] | None = None
     #: base URLs (or hosts) of Helicone gateways besides Helicone's own endpoints, e.g. a
     #: self-hosted AI gateway: a client built with one talks to providers directly
     #: (docs/providers.md).

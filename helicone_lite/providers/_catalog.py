@@ -102,7 +102,9 @@ _TUPLE_FIELDS = ("api_key_env", "base_url_env", "models")
 _FIELDS = frozenset(f.name for f in dataclasses.fields(ProviderConfig))
 
 
-def _config(item: Any, index: int, known: Mapping[str, ProviderConfig]) -> ProviderConfig:
+def _config(
+    item: ProviderConfig | Mapping[str, object], index: int, known: Mapping[str, ProviderConfig]
+) -> ProviderConfig:
     if isinstance(item, ProviderConfig):
         return item
     if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
@@ -110,7 +112,7 @@ def _config(item: Any, index: int, known: Mapping[str, ProviderConfig]) -> Provi
     for key in item:
         if key not in _FIELDS:
             raise OptionsError(f"providers[{index}].{key}", item[key], ", ".join(sorted(_FIELDS)))
-    values = dict(item)
+    values: dict[str, Any] = dict(item)  # the fields' values, checked by ProviderConfig
     for key in _TUPLE_FIELDS:
         if isinstance(values.get(key), str):
             values[key] = (values[key],)
@@ -121,7 +123,8 @@ def _config(item: Any, index: int, known: Mapping[str, ProviderConfig]) -> Provi
 
 
 def merge_providers(
-    extra: Iterable[Any] | None, defaults: Iterable[ProviderConfig] = DEFAULT_PROVIDERS
+    extra: Iterable[ProviderConfig | Mapping[str, object]] | None,
+    defaults: Iterable[ProviderConfig] = DEFAULT_PROVIDERS,
 ) -> list[ProviderConfig]:
     """The providers of a client: the defaults, with ``Client(providers=[...])`` applied.
 

@@ -84,7 +84,11 @@ class OpenAIAdapter:
         if same_origin(own, self._config.resolved_base_url()):
             return self._config.resolved_api_key()
         origin = call.origin
-        if self._use_origin and origin is not None and same_origin(own, str(origin.base_url)):
+        if (
+            self._use_origin
+            and isinstance(origin, (openai.OpenAI, openai.AsyncOpenAI))
+            and same_origin(own, str(origin.base_url))
+        ):
             return str(origin.api_key or "") or None
         return None
 

@@ -240,7 +240,11 @@ class Security:
             origin=self._sync_origin(call.origin),
         )
         self._registry.check(judge)
+        from openai.types.chat import ChatCompletion
+
         response = target.adapter.send(judge).response
+        if not isinstance(response, ChatCompletion):  # every adapter answers chat in its shape
+            raise TypeError(f"the judge {model} answered {type(response).__name__}")
         return str(response.choices[0].message.content or "")
 
     def _moderate(self, call: Call, texts: Sequence[str], model: str) -> Any:

@@ -4,7 +4,9 @@ subprocess: piped, or under a pseudo-terminal of a chosen width."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import os
 import pty
 import select
@@ -37,18 +39,45 @@ class Logged:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 120
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``helicone-lite ARGS`` in a subprocess, stdout and stderr piped."""
-    return subprocess.run(
-        [sys.executable, "-m", "helicone_lite", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        check=False,
+    """``helicone-lite ARGS`` as ``python -m helicone_lite`` runs it (``cli.main``), but in
+    this process: stdout and stderr captured (piped: not a terminal), ``env`` added and
+    ``stdin`` given for this call only. An interpreter per command cost ~1 s of CPU each, 13 s
+    of wall time on a loaded machine; the console script itself still runs as a subprocess in
+    test_terminal.py (``run_tty``)."""
+    from helicone_lite.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            _stdin(io.StringIO(stdin or "")),
+        ):
+            try:
+                code = main(list(args))
+            except SystemExit as exit:  # argparse's usage errors (2) and --help (0)
+                code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+                if isinstance(exit.code, str):
+                    err.write(exit.code + "\n")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(
+        ["helicone-lite", *args], code, out.getvalue(), err.getvalue()
     )
+
+
+@contextlib.contextmanager
+def _stdin(stream: io.StringIO) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 def run_tty(*args: str, columns: int = 80, timeout: float = 120) -> tuple[int, str]:

@@ -95,7 +95,7 @@ def test_the_view_cannot_write(client: Any) -> None:
 
 
 def test_query_page_is_read_only_and_time_limited(pg_crafted: str, tmp_path: Path) -> None:
-    app = create_app(home=tmp_path, database_url=pg_crafted, query_timeout=0.2)
+    app = create_app(home=tmp_path, database_url=pg_crafted, query_timeout=1.0)
     client = TestClient(app, base_url=LOCAL, follow_redirects=False)
     ok = client.get("/query", params={"sql": "SELECT count(*) AS n FROM requests"})
     assert "<td>60</td>" in ok.text

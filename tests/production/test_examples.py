@@ -18,10 +18,16 @@ import pytest
 ROOT = Path(__file__).parents[2]
 
 
+#: the examples' clients run on a clock that starts here and moves 1 ms per read
+#: (examples/_offline.py): nothing they print depends on how long a call took
+FROZEN = "1800000000"
+
+
 def run(name: str, home: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
     env = {k: v for k, v in env.items() if not k.startswith(("HELICONE_LITE_", "POSTHOG_"))}
     env.update(PYTHONPATH=str(ROOT), HELICONE_LITE_HOME=str(home))
+    env.update(HELICONE_LITE_EXAMPLE_CLOCK=FROZEN)
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / f"{name}.py")],
         capture_output=True,
@@ -73,6 +79,18 @@ def test_every_series_example_builds_its_client_as_the_seed_does(name: str) -> N
 def test_part1_and_part2_examples_run_offline(name: str, tmp_path: Path) -> None:
     out = run(name, tmp_path)
     assert "(offline: using the fake provider" in out
+    if name == "multi_provider":  # its table: each provider answered and was priced
+        table = out.split("cost (USD)")[1].strip().partition("\n\n")[0].splitlines()
+        assert [line.split()[0] for line in table] == ["openai", "anthropic", "gemini"]
+        assert all(float(line.split()[-1]) > 0 for line in table)
+        assert f"see the log: helicone-lite --home {tmp_path} requests" in out
+        assert "(offline: 3 provider requests, none carried the Helicone key)" in out
+    if name == "caching":  # a MISS, then a HIT and the money it saved
+        lines = out.splitlines()
+        statuses = [line.split()[0] for line in lines if line.startswith(("MISS", "HIT"))]
+        assert statuses == ["MISS", "HIT"]
+        saved = [line for line in lines if line.startswith("money saved")]
+        assert saved and float(saved[0].split("$")[1]) > 0
 
 
 def test_security_example(tmp_path: Path) -> None:
@@ -86,11 +104,10 @@ def test_security_example(tmp_path: Path) -> None:
 def test_cost_optimization_example(tmp_path: Path) -> None:
     out = run("cost_optimization", tmp_path)
     assert "cache: MISS\ncache: HIT" in out
-    # The bucket refills in real time (500 cents a day: 0.0058 cents a second) while the call
-    # runs; the call costs ~0.001 cents, so under load (a call slower than ~0.2 s) the refill
-    # covers it and the floor is 500 again. This was the flake; both are right.
-    left = re.search(r"budget left \(cents\): (\d+)", out)
-    assert left is not None and left.group(1) in ("499", "500"), out
+    # the call costs ~0.001 cents of the 500-cent daily budget; on the injected clock a few
+    # milliseconds pass while it runs, whatever the load (in real time a call slower than
+    # ~0.2 s refilled it to 500: the old flake)
+    assert "budget left (cents): 499\n" in out
     assert "'strategy': 'caching', 'calls': 2" in out
 
 

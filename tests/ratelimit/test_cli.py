@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 
 from helicone_lite.cli import main
 
-from .conftest import MESSAGES, MakeClient
+from .conftest import MESSAGES, Clock, MakeClient
 
 
 def cli(home: Path, store: str | None, *args: str) -> list[str]:
@@ -20,18 +19,21 @@ def cli(home: Path, store: str | None, *args: str) -> list[str]:
 
 
 def listed(
-    capsys: pytest.CaptureFixture[str], home: Path, store: str | None
+    capsys: pytest.CaptureFixture[str], home: Path, store: str | None, clock: Clock
 ) -> list[dict[str, Any]]:
-    assert main(cli(home, store, "--json")) == 0
+    assert main(cli(home, store, "--json"), clock=clock) == 0
     out: list[dict[str, Any]] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     return out
 
 
 def test_list_and_reset(
-    make_client: MakeClient, home: Path, store: str | None, capsys: pytest.CaptureFixture[str]
+    make_client: MakeClient,
+    home: Path,
+    store: str | None,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    client = make_client(clock=time.time)  # the CLI reads the buckets at the real time
-    began = time.time()
+    client = make_client()  # on the injected clock, as is the CLI below: no refill between
     for user in ("alice", "alice", "bob"):
         client.chat.completions.create(
             model="gpt-4o-mini",
@@ -42,27 +44,26 @@ def test_list_and_reset(
                 "Helicone-Property-Department": "cardiology",
             },
         )
-    rows = listed(capsys, home, store)
-    # the 5000/h bucket refills ~1.4 a second of real time: on a loaded machine the CLI may see
-    # one or two back, never more than the time that passed allows
-    refill = int((time.time() - began) * 5000 / 3600) + 1
+    rows = listed(capsys, home, store, clock)
     summary = {(r["policy"], r["segment"]): (r["remaining"], r["limit"]) for r in rows}
-    department = summary.pop(("5000;w=3600;s=department", "department=cardiology"))
-    assert department[1] == 5000 and 4997 <= department[0] <= min(5000, 4997 + refill)
     assert summary == {
+        ("5000;w=3600;s=department", "department=cardiology"): (4997, 5000),
         ("100;w=3600;s=user", "user=alice"): (98, 100),
         ("100;w=3600;s=user", "user=bob"): (99, 100),
     }
     alice = next(r for r in rows if r["segment"] == "user=alice")
-    assert 36 < alice["reset"] <= 72  # 2 of 100 per hour: 72 s until full, less time passed
+    assert alice["reset"] == 72  # 2 of 100 per hour: 72 s until full
+    clock.advance(1)  # the CLI refills as the limiter does: 5000/h is ~1.4 a second
+    later = {r["segment"]: (r["remaining"], r["reset"]) for r in listed(capsys, home, store, clock)}
+    assert later["user=alice"] == (98, 71) and later["department=cardiology"][0] == 4998
 
-    assert main(cli(home, store)) == 0  # the table
+    assert main(cli(home, store), clock=clock) == 0  # the table
     table = capsys.readouterr().out
     assert "user=alice" in table and "department=cardiology" in table and "1m" in table
 
     assert main(cli(home, store, "reset", "100;W=3600;s=USER", "alice")) == 0
     assert capsys.readouterr().out.strip() == "Reset 1 bucket."
-    assert {r["segment"] for r in listed(capsys, home, store)} == {
+    assert {r["segment"] for r in listed(capsys, home, store, clock)} == {
         "user=bob",
         "department=cardiology",
     }
@@ -71,7 +72,7 @@ def test_list_and_reset(
     assert capsys.readouterr().out.strip() == "Reset 1 bucket."
     assert main(cli(home, store, "reset", "--all")) == 0
     assert capsys.readouterr().out.strip() == "Reset 1 bucket."
-    assert listed(capsys, home, store) == []
+    assert listed(capsys, home, store, clock) == []
     assert main(cli(home, store)) == 0
     assert "No live rate-limit buckets" in capsys.readouterr().err  # piped: header + note
 

@@ -173,8 +173,10 @@ def test_connection_errors_are_retried(
 def test_timeouts_are_retried(
     make_client: MakeClient, clock: Clock, fake_provider: FakeProvider
 ) -> None:
-    fake_provider.script("gpt-4o", Fault(hang=5.0), times=1)
-    client = make_client(timeout=0.2)
+    # the hang outlasts the timeout many times over; the timeout leaves a loaded machine time
+    # to answer the retry (0.2 s did not always: the answer itself then timed out)
+    fake_provider.script("gpt-4o", Fault(hang=30.0), times=1)
+    client = make_client(timeout=1.0)
     response = client.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "x"}], extra_headers=helicone_retry(2)
     )

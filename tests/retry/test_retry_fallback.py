@@ -123,8 +123,8 @@ def test_moves_on(make_client: MakeClient, fake_provider: FakeProvider, fault: F
 
 
 def test_moves_on_after_a_timeout(make_client: MakeClient, fake_provider: FakeProvider) -> None:
-    fake_provider.script("gpt-4o", Fault(hang=5.0))
-    client = make_client(max_retries=0, timeout=0.2)
+    fake_provider.script("gpt-4o", Fault(hang=30.0))  # cut short when the fake stops
+    client = make_client(max_retries=0, timeout=1.0)  # time for gpt-4o-mini to answer under load
     response = client.chat.completions.create(
         model="gpt-4o,gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
     )

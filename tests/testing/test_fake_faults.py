@@ -67,7 +67,7 @@ def test_openai_hang_times_out(fake: FakeProvider, oai: openai.OpenAI) -> None:
     started = time.perf_counter()
     with pytest.raises(openai.APITimeoutError):
         oai.with_options(timeout=0.2).chat.completions.create(model="gpt-4o", messages=USER)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # well short of the hang: the timeout cut it
 
 
 def test_openai_stream_cut_raises_mid_iteration(fake: FakeProvider, oai: openai.OpenAI) -> None:

@@ -193,7 +193,7 @@ def test_stop_is_prompt_with_open_connections_and_hangs() -> None:
     fake.stop()
     caller.join(timeout=10)
     assert not caller.is_alive()
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 30  # well short of the hang: stop() cut it
     assert len(errors) == 1 and isinstance(errors[0], openai.APIConnectionError)
     client.close()
 
