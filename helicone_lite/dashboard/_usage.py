@@ -33,7 +33,7 @@ def _sort(request: Request, default: str, sorts: Any = SORTS) -> str:
 def users_list(request: Request) -> Response:
     state, params = state_of(request), params_of(request)
     sort = _sort(request, "cost")
-    rows = state.reports().users(params.filters, limit=200, sort=sort)
+    rows = state.reports().users(params.filters, limit=200, sort=sort, with_scores=False)
     context = {"title": "Users", "params": params, "rows": rows, "sort": sort, "sorts": list(SORTS)}
     return render(request, "users.html", context)
 
@@ -62,7 +62,7 @@ def user_detail(request: Request) -> Response:
     filters = dataclasses.replace(params.filters, user=user)
     reports = state.reports()
     every = "hour" if params.range in ("1h", "24h") else "day"
-    rows = reports.users(filters, limit=1)
+    rows = reports.users(filters, limit=1, with_scores=False)
     context = {
         "title": f"User {user}",
         "params": params,
@@ -70,7 +70,7 @@ def user_detail(request: Request) -> Response:
         "row": rows[0] if rows else None,
         "cost_chart": _user_costs(state.view(), filters, state.clock(), every),
         "sessions": reports.sessions(filters, limit=50),
-        "models": reports.models(filters, limit=10),
+        "models": reports.models(filters, limit=10, with_scores=False),
     }
     return render(request, "user.html", context)
 

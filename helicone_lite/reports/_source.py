@@ -20,12 +20,15 @@ FACTS = "property_facts"
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """``FROM {table} WHERE {where}`` with ``params``; ``facts`` when reading property facts."""
+    """``FROM {table} WHERE {where}`` with ``params``; ``facts`` when reading property facts;
+    ``few`` when the rows are few enough to aggregate rather than look up in order (one
+    user's or session's)."""
 
     table: str
     where: str
     params: tuple[Any, ...]
     facts: bool = False
+    few: bool = False
 
     def select(self, columns: str, tail: str = "", extra: str = "") -> str:
         """``SELECT columns FROM table WHERE where [AND extra] tail``."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._filters import Filters
-from ._rollup import exact_times, grouped, plan, property_edge
+from ._rollup import exact_times, grouped, hour_edges, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
 from ._source import Source, property_source, source
@@ -71,7 +71,7 @@ def edges(
     """
     if not keys:
         return {}
-    if src.facts and tuple(columns) != ("value",):
+    if src.few or (src.facts and tuple(columns) != ("value",)):
         group = ", ".join(columns)
         sql = src.select(
             f"{group}, min(created_at) AS first, max(created_at) AS last", f"GROUP BY {group}"
@@ -107,6 +107,10 @@ def _top(
     first, when sorting by recency). Times are returned by ``id(row)``."""
     _check(sort, limit)
     key = _key(columns)
+    if src.few:  # the rows carry their first/last times (one aggregate pass: _model_rows)
+        rows.sort(key=SORTS[sort], reverse=sort != "name")
+        rows = rows[:limit] if limit else rows
+        return rows, {id(r): (r["first_at"], r["last_at"]) for r in rows}
     if sort == "recent":
         found = edges(reader, src, columns, [key(r) for r in rows])
         for row in rows:
@@ -141,9 +145,16 @@ def _group_row(
 
 
 def users(
-    reader: Reader, filters: Filters, now: float, *, limit: int | None = 50, sort: str = "cost"
+    reader: Reader,
+    filters: Filters,
+    now: float,
+    *,
+    limit: int | None = 50,
+    sort: str = "cost",
+    with_scores: bool = True,
 ) -> list[UserRow]:
-    """Per user: requests, cost, tokens, mean and p95 latency, error and cache-hit rates.
+    """Per user: requests, cost, tokens, mean and p95 latency, error and cache-hit rates,
+    and mean scores (unless ``with_scores`` is false: ``scores`` left empty).
 
     The user index is ordered by latency within each user, so first/last seen are plain
     ``min``/``max`` (they rarely change as rows go by) and the p95 is read off the top.
@@ -156,18 +167,26 @@ def users(
             reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
         )
     else:
-        rows = [{**r, "key": r["user_id"]} for r in grouped(reader, roll, now, ("user_id",))]
-        if sort == "recent":
+        recent = sort == "recent"
+        found = grouped(reader, roll, now, ("user_id",), hours=recent)
+        rows = [{**r, "key": r["user_id"]} for r in found]
+        if recent:
             _recent_candidates(reader, rows, limit)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
     if roll is None:
         timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
     else:
+        if sort != "recent":
+            hour_edges(reader, roll, rows, "user_id")  # the rows kept only
         exact_times(reader, rows, "user_id")
         timed = [(r["key"], int(r["latency_n"])) for r in rows]
     p95 = p95_of(reader, src, "user_id", timed)
-    scores = score_means(reader, filters, now, "user")
+    scores = (
+        score_means(reader, filters, now, "user", keys=[r["key"] for r in rows])
+        if with_scores
+        else {}
+    )
     return [
         UserRow(
             user_id=raw["key"],
@@ -326,26 +345,51 @@ def property_names(reader: Reader, filters: Filters, now: float) -> list[Propert
 # --- models and providers ---
 
 
+def _narrow(filters: Filters, now: float) -> Source | None:
+    """One user's (or session's) rows on that column's index, when the filters name one and
+    no property: far fewer than the whole log, so grouped and aggregated (not looked up in
+    order: ``Source.few``). A model report of one user scanned the whole model index
+    instead (252 ms on 1,000,000 requests; 10 ms this way)."""
+    if filters.first_property() is not None:
+        return None
+    if filters.user is not None:
+        index = "idx_requests_user"
+    elif filters.session is not None:
+        index = "idx_requests_session"
+    else:
+        return None
+    where, params = filters.where(now)
+    return Source(f"requests INDEXED BY {index}", where, tuple(params), few=True)
+
+
 def _model_rows(reader: Reader, src: Source, filters: Filters, now: float) -> list[Raw]:
     """Metrics per (model, provider): from the rollup, else the model index (ordered by
     both, so no sort)."""
     roll = plan(reader, filters, now, "models")
     if roll is not None:
         return [{**r, "key": r["model"]} for r in grouped(reader, roll, now, ("model", "provider"))]
-    sql = src.select(f"model AS key, provider, {METRICS}", "GROUP BY model, provider")
+    times = ", min(created_at) AS first_at, max(created_at) AS last_at" if src.few else ""
+    sql = src.select(f"model AS key, provider, {METRICS}{times}", "GROUP BY model, provider")
     return reader.rows(sql, src.params)
 
 
 def models(
-    reader: Reader, filters: Filters, now: float, *, limit: int | None = None, sort: str = "cost"
+    reader: Reader,
+    filters: Filters,
+    now: float,
+    *,
+    limit: int | None = None,
+    sort: str = "cost",
+    with_scores: bool = True,
 ) -> list[GroupRow]:
-    """Per model (and provider): requests, cost, tokens, latency, errors, cache hits."""
+    """Per model (and provider): requests, cost, tokens, latency, errors, cache hits, and
+    mean scores (unless ``with_scores`` is false)."""
     _check(sort, limit)
-    src = source(filters, now, "idx_requests_model")
+    src = _narrow(filters, now) or source(filters, now, "idx_requests_model")
     rows, times = _top(
         reader, src, ("model", "provider"), _model_rows(reader, src, filters, now), sort, limit
     )
-    scores = score_means(reader, filters, now, "model")
+    scores = score_means(reader, filters, now, "model") if with_scores else {}
     return [_group_row("model", raw, scores, times, raw["provider"]) for raw in rows]
 
 

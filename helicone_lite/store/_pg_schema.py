@@ -24,7 +24,7 @@ import re
 
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
-from ._schema import MIGRATIONS
+from ._schema import MIGRATIONS, SORT_INDEXES_MIGRATION
 from ._time import SQL_NOW
 
 __all__ = ["LOCK_KEY", "PG_MIGRATIONS", "VERSION_TABLE"]
@@ -112,6 +112,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     _types(MIGRATIONS[3]),  # v4: reasoning_tokens
     _types(MIGRATIONS[4]),  # v5: LLM-security verdict, token-limit action, threats index
     _types(ROLLUP_TABLES) + PG_ROLLUP_MIGRATION,  # v6: hourly rollups, trigger functions
+    SORT_INDEXES_MIGRATION,  # the request list sorted by cost or latency
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

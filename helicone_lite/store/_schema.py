@@ -21,7 +21,7 @@ from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._time import SQL_NOW
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SORT_INDEXES_MIGRATION"]
 
 _NOW = f"DEFAULT ({SQL_NOW})"
 
@@ -195,7 +195,26 @@ ALTER TABLE requests ADD COLUMN token_limit_action TEXT;
 CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, created_at);
 """
 
+# The request list sorted by cost or latency (the dashboard's "costliest", "slowest"): with
+# only a time range, a page is the first entries of one of these read backwards, instead of
+# sorting every request of the range (473 ms on 1,000,000 requests over 90 days). Two small
+# indexes (the sort column, then the time and id that break ties); no rollup, nothing for the
+# writer to maintain but the index entries themselves. (Appended by branch sqlitereads as a
+# named migration: the lead numbers it at merge.)
+SORT_INDEXES_MIGRATION = """
+CREATE INDEX idx_requests_cost ON requests (cost_usd, created_at, id);
+CREATE INDEX idx_requests_latency ON requests (latency_ms, created_at, id);
+"""
+
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, REPORTS_MIGRATION, _V4, _V5, ROLLUP_MIGRATION)
+MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    _V2,
+    REPORTS_MIGRATION,
+    _V4,
+    _V5,
+    ROLLUP_MIGRATION,
+    SORT_INDEXES_MIGRATION,
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
