@@ -123,6 +123,8 @@ def request_page(
 
 #: sorts with an index of their own (schema: SORT_INDEXES_MIGRATION)
 _SORT_INDEXES = {"cost": "idx_requests_cost", "latency": "idx_requests_latency"}
+#: fewer requests in the range than this: sorting them is cheap
+_FEWEST = 5_000
 #: most index entries a page may walk past (out of the range) before sorting is cheaper
 _MOST_WALKED = 200_000
 
@@ -135,7 +137,7 @@ def _sort_index(reader: Reader, filters: Filters, sort: str, total: int, wanted:
     index = _SORT_INDEXES.get(sort)
     if reader.store.engine != "sqlite":  # (PostgreSQL's planner chooses; no rowid)
         return None
-    if index is None or total < 5_000 or not reader.has_index(index):
+    if index is None or total < _FEWEST or not reader.has_index(index):
         return None
     if dataclasses.replace(filters, since=None, until=None) != Filters():
         return None
