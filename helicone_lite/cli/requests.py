@@ -19,7 +19,7 @@ from ._common import open_store
 from ._output import Column, Output
 from ._reporting import add_common, filters_from, no_rows, run_safely
 
-__all__ = ["COLUMNS", "register"]
+__all__ = ["COLUMNS", "newest_ids", "register"]
 
 _SELECT = (
     "SELECT rowid AS seq, id, created_at, provider, model, status, cache_status, "
@@ -122,6 +122,18 @@ def _filters(args: argparse.Namespace) -> Any:
     return filters
 
 
+def newest_ids(filters: Any, now: float) -> tuple[str, tuple[Any, ...]]:
+    """The SQL (and params, a ``LIMIT ?`` to add) of the newest matching request ids."""
+    from ..reports._source import Source, source
+
+    if filters.first_property() is None and (filters.user or filters.session):
+        where, params = filters.where(now)
+        src = Source("requests", where, tuple(params))
+    else:
+        src = source(filters, now, "idx_requests_created_at")
+    return src.select("id", "ORDER BY created_at DESC, id DESC LIMIT ?"), src.params
+
+
 def _newest(store: Any, filters: Any, now: float, limit: int) -> list[dict[str, Any]]:
     """The ``limit`` newest matching requests: their ids from a covering index read newest
     first, then those rows. A property filter reads its ``(name, value, created_at)`` facts;
@@ -130,15 +142,8 @@ def _newest(store: Any, filters: Any, now: float, limit: int) -> list[dict[str, 
     match. Left to itself SQLite took the model index for ``--model`` and sorted all of that
     model's rows (0.7 s on 1,000,000 requests), and built the whole id list of a property
     value before reading the time index (0.57 s)."""
-    from ..reports._source import Source, source
-
-    if filters.first_property() is None and (filters.user or filters.session):
-        where, params = filters.where(now)
-        src = Source("requests", where, tuple(params))
-    else:
-        src = source(filters, now, "idx_requests_created_at")
-    tail = "ORDER BY created_at DESC, id DESC LIMIT ?"
-    ids = [r["id"] for r in store.query(src.select("id", tail), [*src.params, limit])]
+    sql, params = newest_ids(filters, now)
+    ids = [r["id"] for r in store.query(sql, [*params, limit])]
     by_id: dict[Any, dict[str, Any]] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]

@@ -7,10 +7,11 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._filters import Filters
+from ._p95 import p95_of, timed_counts
 from ._rollup import exact_times, grouped, hour_edges, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
-from ._source import Source, property_source, source
+from ._source import Source, narrow_source, property_source, source
 from ._sql import METRICS, Reader, merge_metrics, metrics_of
 
 __all__ = [
@@ -175,7 +176,7 @@ def users(
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
     if roll is None:
-        timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+        timed = timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
     else:
         if sort != "recent":
             hour_edges(reader, roll, rows, "user_id")  # the rows kept only
@@ -215,67 +216,6 @@ def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> No
         if row.get("last_hour") and row["last_at"] == row["last_hour"]:
             row["last_at"] = None
     exact_times(reader, wanted, "user_id")
-
-
-def _timed_counts(
-    reader: Reader, src: Source, groups: Sequence[tuple[Any, int]]
-) -> list[tuple[Any, int]]:
-    """Each user's requests that have a latency: the request count, less the (rare) rows
-    without one, counted at the start of the user's range (NULLs sort first)."""
-    if src.facts:
-        sql = src.select("user_id, count(*)", "GROUP BY user_id", "latency_ms IS NULL")
-        missing = dict(reader.values_pairs(sql, src.params))
-        return [(key, n - missing.get(key, 0)) for key, n in groups]
-    sql = src.select("count(*)", extra="user_id IS ? AND latency_ms IS NULL")
-    found = reader.many(sql, [(*src.params, key) for key, _ in groups])
-    return [(key, n - (row[0] if row else 0)) for (key, n), row in zip(groups, found, strict=True)]
-
-
-def _rank(count: int) -> int:
-    """Nearest rank of the 95th percentile, counted from the largest (0-based)."""
-    return count - (95 * count + 99) // 100
-
-
-def p95_of(
-    reader: Reader, src: Source, column: str, groups: Sequence[tuple[Any, int]]
-) -> dict[Any, float]:
-    """Exact nearest-rank p95 latency of each group (``(key, latency count)`` pairs).
-
-    On an index ordered by ``(column, latency_ms)`` the p95 is k entries from the top of
-    the group's range (k = 5 %): ``ORDER BY latency_ms DESC LIMIT 1 OFFSET k`` reads k + 1
-    entries. Property facts are not ordered that way; their rows (one property value's,
-    already few) are ranked in Python.
-    """
-    wanted = [(key, n) for key, n in groups if n > 0]
-    if not wanted:
-        return {}
-    if src.facts:
-        return _p95_python(reader, src, column, wanted)
-    sql = src.select(
-        "latency_ms",
-        "ORDER BY latency_ms DESC LIMIT 1 OFFSET ?",
-        f"{column} IS ? AND latency_ms IS NOT NULL",
-    )
-    found = reader.many(sql, [(*src.params, key, _rank(n)) for key, n in wanted])
-    return {key: float(row[0]) for (key, _), row in zip(wanted, found, strict=True) if row}
-
-
-def _p95_python(
-    reader: Reader, src: Source, column: str, wanted: Sequence[tuple[Any, int]]
-) -> dict[Any, float]:
-    keys = {key for key, _ in wanted}
-    latencies: dict[Any, list[float]] = {key: [] for key in keys}
-    sql = src.select(f"{column}, latency_ms", extra="latency_ms IS NOT NULL")
-    for key, latency in reader.iterate(sql, src.params):
-        found = latencies.get(key)
-        if found is not None:
-            found.append(latency)
-    out: dict[Any, float] = {}
-    for key, n in wanted:
-        values = sorted(latencies[key], reverse=True)
-        if values:
-            out[key] = float(values[min(_rank(n), len(values) - 1)])
-    return out
 
 
 # --- properties ---
@@ -345,23 +285,6 @@ def property_names(reader: Reader, filters: Filters, now: float) -> list[Propert
 # --- models and providers ---
 
 
-def _narrow(filters: Filters, now: float) -> Source | None:
-    """One user's (or session's) rows on that column's index, when the filters name one and
-    no property: far fewer than the whole log, so grouped and aggregated (not looked up in
-    order: ``Source.few``). A model report of one user scanned the whole model index
-    instead (252 ms on 1,000,000 requests; 10 ms this way)."""
-    if filters.first_property() is not None:
-        return None
-    if filters.user is not None:
-        index = "idx_requests_user"
-    elif filters.session is not None:
-        index = "idx_requests_session"
-    else:
-        return None
-    where, params = filters.where(now)
-    return Source(f"requests INDEXED BY {index}", where, tuple(params), few=True)
-
-
 def _model_rows(reader: Reader, src: Source, filters: Filters, now: float) -> list[Raw]:
     """Metrics per (model, provider): from the rollup, else the model index (ordered by
     both, so no sort)."""
@@ -385,7 +308,7 @@ def models(
     """Per model (and provider): requests, cost, tokens, latency, errors, cache hits, and
     mean scores (unless ``with_scores`` is false)."""
     _check(sort, limit)
-    src = _narrow(filters, now) or source(filters, now, "idx_requests_model")
+    src = narrow_source(filters, now) or source(filters, now, "idx_requests_model")
     rows, times = _top(
         reader, src, ("model", "provider"), _model_rows(reader, src, filters, now), sort, limit
     )

@@ -284,9 +284,7 @@ class PostgresStore(Store):
             raise
         return self._stream(conn, cursor, names)
 
-    def _stream(
-        self, conn: PgConnection, cursor: Any, names: list[str]
-    ) -> Iterator[dict[str, Any]]:
+    def _stream(self, conn: PgConnection, cursor: Any, names: list[str]) -> Iterator[dict[str, Any]]:
         try:
             while True:
                 try:

@@ -7,6 +7,7 @@ sideways). Now the navigation is a bar across the top and nothing is wider than 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -69,6 +70,6 @@ def test_a_user_with_one_active_day_charts_every_day_of_the_range(
     data = json.loads(chart.get_attribute("data-chart") or "{}")
     days = data["x"]
     assert len(days) == 8  # the last 7 days, touching 8 calendar days
-    assert all(b - a == 86400 for a, b in zip(days, days[1:], strict=False))
+    assert all(b - a == 86400 for a, b in itertools.pairwise(days))
     costs = data["series"][0]["values"]
     assert len(costs) == 8 and sum(1 for c in costs if c) == 1
