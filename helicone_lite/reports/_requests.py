@@ -122,7 +122,7 @@ def request_page(
 
 
 #: sorts with an index of their own (schema: SORT_INDEXES_MIGRATION)
-_SORT_INDEXES = {"cost": "idx_requests_cost", "latency": "idx_requests_latency"}
+_SORT_INDEXES = {"cost": "idx_requests_cost"}
 #: fewer requests in the range than this: sorting them is cheap
 _FEWEST = 5_000
 #: most index entries a page may walk past (out of the range) before sorting is cheaper

@@ -112,7 +112,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     _types(MIGRATIONS[3]),  # v4: reasoning_tokens
     _types(MIGRATIONS[4]),  # v5: LLM-security verdict, token-limit action, threats index
     _types(ROLLUP_TABLES) + PG_ROLLUP_MIGRATION,  # v6: hourly rollups, trigger functions
-    SORT_INDEXES_MIGRATION,  # the request list sorted by cost or latency
+    SORT_INDEXES_MIGRATION,  # the request list sorted by cost
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"
