@@ -106,19 +106,21 @@ def as_user(argv: list[str], home: Path) -> float:
 
 
 def plans(store: Store) -> None:
-    from helicone_lite.cli.requests import _SELECT
+    from helicone_lite.cli.requests import newest_ids
+    from helicone_lite.reports import Filters
 
-    print("query plans of the requests listing:")
-    for where in (
-        "1",
-        "user_id = 'x'",
-        "model = 'x'",
-        "cache_status = 'HIT'",
-        "created_at >= '2026'",
+    print("query plans of the requests listing (the newest ids, then those rows by id):")
+    for label, filters in (
+        ("no filter", Filters()),
+        ("--user x", Filters(user="x")),
+        ("--model x", Filters(model="x")),
+        ("--cache hit", Filters(cache_status="HIT")),
+        ("--property a=b", Filters(properties={"a": "b"})),
+        ("--since 24h", Filters(since="24h")),
     ):
-        sql = f"EXPLAIN QUERY PLAN {_SELECT} WHERE {where} ORDER BY created_at DESC LIMIT 20"
-        detail = "; ".join(r["detail"] for r in store.query(sql))
-        print(f"  WHERE {where:<24} {detail}")
+        sql, params = newest_ids(filters, time.time())
+        found = store.query(f"EXPLAIN QUERY PLAN {sql}", [*params, 20])
+        print(f"  {label:<16} {'; '.join(r['detail'] for r in found)}")
 
 
 def main_() -> None:

@@ -10,6 +10,7 @@ order they were written).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from typing import Any
 
@@ -18,7 +19,7 @@ from ._common import now_of, open_store
 from ._output import Column, Output
 from ._reporting import add_common, filters_from, no_rows, run_safely
 
-__all__ = ["COLUMNS", "register"]
+__all__ = ["COLUMNS", "newest_ids", "register"]
 
 _SELECT = (
     "SELECT rowid AS seq, id, created_at, provider, model, status, cache_status, "
@@ -27,6 +28,7 @@ _SELECT = (
 )
 _CACHE = {"hit": "HIT", "miss": "MISS"}
 _FOLLOW_BATCH = 1000
+_CHUNK = 500  # ids per IN (...) lookup
 
 
 def _when(value: Any) -> str:
@@ -95,30 +97,59 @@ def _run(args: argparse.Namespace) -> int:
         raise OptionsError("--limit", args.limit, "0 or more")
     if args.interval <= 0:
         raise OptionsError("--interval", args.interval, "a number of seconds above 0")
-    where, params = _where(args)
+    filters = _filters(args)
+    now = now_of(args)
     store = open_store(args)
     out = Output.from_args(args)
     if args.follow:
+        where, params = filters.where(now)
         return _follow(store, out, args, where, params, sleep=time.sleep)
-    rows = store.query(
-        f"{_SELECT} WHERE {where} ORDER BY created_at DESC LIMIT ?", [*params, args.limit]
-    )
+    rows = _newest(store, filters, now, args.limit)
     out.rows(
         COLUMNS, [_clean(r) for r in rows], title="Requests, newest first", empty=no_rows(args)
     )
     return 0
 
 
-def _where(args: argparse.Namespace) -> tuple[str, list[Any]]:
+def _filters(args: argparse.Namespace) -> Any:
     if args.errors:
         if args.status not in (None, "error"):
             raise OptionsError("--errors", "--status " + str(args.status), "one of the two")
         args.status = "error"
-    where, params = filters_from(args).where(now_of(args))
+    filters = filters_from(args)
     if args.cache:
-        where += " AND cache_status = ?"
-        params.append(_CACHE[args.cache])
-    return where, params
+        filters = dataclasses.replace(filters, cache_status=_CACHE[args.cache])
+    return filters
+
+
+def newest_ids(filters: Any, now: float) -> tuple[str, tuple[Any, ...]]:
+    """The SQL (and params, a ``LIMIT ?`` to add) of the newest matching request ids."""
+    from ..reports._source import Source, source
+
+    if filters.first_property() is None and (filters.user or filters.session):
+        where, params = filters.where(now)
+        src = Source("requests", where, tuple(params))
+    else:
+        src = source(filters, now, "idx_requests_created_at")
+    return src.select("id", "ORDER BY created_at DESC, id DESC LIMIT ?"), src.params
+
+
+def _newest(store: Any, filters: Any, now: float, limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` newest matching requests: their ids from a covering index read newest
+    first, then those rows. A property filter reads its ``(name, value, created_at)`` facts;
+    a user or session filter lets SQLite take that column's index (the user's or session's
+    rows, then sorted); any other filter walks the time index back until ``limit`` rows
+    match. Left to itself SQLite took the model index for ``--model`` and sorted all of that
+    model's rows (0.7 s on 1,000,000 requests), and built the whole id list of a property
+    value before reading the time index (0.57 s)."""
+    sql, params = newest_ids(filters, now)
+    ids = [r["id"] for r in store.query(sql, [*params, limit])]
+    by_id: dict[Any, dict[str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found = store.query(f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        by_id.update((r["id"], r) for r in found)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:

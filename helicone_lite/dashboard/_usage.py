@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from .._errors import OptionsError
 from ..reports import Filters
+from ..reports._filters import parse_time
 from ..reports._source import source
 from ..reports._threats import SORTS as THREAT_SORTS
 from ..reports._usage import SORTS
@@ -17,6 +18,8 @@ from ..store import Store, epoch_from_iso
 from ._web import page, params_of, render, state_of
 
 __all__ = ["properties", "threats", "user_detail", "users_list"]
+
+_MOST_BUCKETS = 2000
 
 
 def _sort(request: Request, default: str, sorts: Any = SORTS) -> str:
@@ -30,7 +33,7 @@ def _sort(request: Request, default: str, sorts: Any = SORTS) -> str:
 def users_list(request: Request) -> Response:
     state, params = state_of(request), params_of(request)
     sort = _sort(request, "cost")
-    rows = state.reports().users(params.filters, limit=200, sort=sort)
+    rows = state.reports().users(params.filters, limit=200, sort=sort, with_scores=False)
     context = {"title": "Users", "params": params, "rows": rows, "sort": sort, "sorts": list(SORTS)}
     return render(request, "users.html", context)
 
@@ -59,7 +62,7 @@ def user_detail(request: Request) -> Response:
     filters = dataclasses.replace(params.filters, user=user)
     reports = state.reports()
     every = "hour" if params.range in ("1h", "24h") else "day"
-    rows = reports.users(filters, limit=1)
+    rows = reports.users(filters, limit=1, with_scores=False)
     context = {
         "title": f"User {user}",
         "params": params,
@@ -67,7 +70,7 @@ def user_detail(request: Request) -> Response:
         "row": rows[0] if rows else None,
         "cost_chart": _user_costs(state.view(), filters, state.clock(), every),
         "sessions": reports.sessions(filters, limit=50),
-        "models": reports.models(filters, limit=10),
+        "models": reports.models(filters, limit=10, with_scores=False),
     }
     return render(request, "user.html", context)
 
@@ -83,10 +86,26 @@ def _user_costs(view: Store, filters: Filters, now: float, every: str) -> dict[s
     )
     rows = view.query(sql, src.params)
     suffix = ":00:00Z" if every == "hour" else "T00:00:00Z"
+    found = {epoch_from_iso(r["bucket"] + suffix): float(r["cost"] or 0) for r in rows}
+    starts = _buckets(found, filters, now, 3600 if every == "hour" else 86400)
     return {
-        "x": [epoch_from_iso(r["bucket"] + suffix) for r in rows],
-        "series": [{"label": "cost", "values": [float(r["cost"] or 0) for r in rows]}],
+        "x": starts,
+        "series": [{"label": "cost", "values": [found.get(x, 0.0) for x in starts]}],
     }
+
+
+def _buckets(found: dict[float, float], filters: Filters, now: float, step: int) -> list[float]:
+    """Every bucket start from the range's start (or the first bucket with cost) to its end,
+    so the chart shows the days without requests as zeros, as the overview's charts do (a
+    user with one active day was one lone point on an axis of several years)."""
+    if not found:
+        return []
+    since, until = parse_time(filters.since, now), parse_time(filters.until, now, "until")
+    first = min(found) if since is None else epoch_from_iso(since) // step * step
+    last = max(max(found), (epoch_from_iso(until) if until else now) // step * step)
+    if (last - first) / step > _MOST_BUCKETS:
+        return sorted(found)
+    return [first + i * step for i in range(int((last - first) // step) + 1)]
 
 
 def _property_names(view: Store, most: int = 50) -> list[str]:

@@ -116,11 +116,24 @@ class Reports:
     # --- users, properties, models ---
 
     def users(
-        self, filters: Filters | None = None, *, limit: int | None = 50, sort: str = "cost"
+        self,
+        filters: Filters | None = None,
+        *,
+        limit: int | None = 50,
+        sort: str = "cost",
+        with_scores: bool = True,
     ) -> list[UserRow]:
         """Per user, costliest first (``sort``: cost, requests, tokens, errors, latency,
-        recent, name); ``limit=None`` for all."""
-        return _usage.users(self._reader, filters or _NONE, self._now(), limit=limit, sort=sort)
+        recent, name); ``limit=None`` for all; ``with_scores=False`` skips the mean scores
+        (each row's ``scores`` empty) for a view that does not show them."""
+        return _usage.users(
+            self._reader,
+            filters or _NONE,
+            self._now(),
+            limit=limit,
+            sort=sort,
+            with_scores=with_scores,
+        )
 
     def threats(
         self,
@@ -159,10 +172,22 @@ class Reports:
         return _usage.property_names(self._reader, filters or _NONE, self._now())
 
     def models(
-        self, filters: Filters | None = None, *, limit: int | None = None, sort: str = "cost"
+        self,
+        filters: Filters | None = None,
+        *,
+        limit: int | None = None,
+        sort: str = "cost",
+        with_scores: bool = True,
     ) -> list[GroupRow]:
-        """Per model asked for (with its provider)."""
-        return _usage.models(self._reader, filters or _NONE, self._now(), limit=limit, sort=sort)
+        """Per model asked for (with its provider); ``with_scores=False``: no mean scores."""
+        return _usage.models(
+            self._reader,
+            filters or _NONE,
+            self._now(),
+            limit=limit,
+            sort=sort,
+            with_scores=with_scores,
+        )
 
     def providers(
         self, filters: Filters | None = None, *, limit: int | None = None, sort: str = "cost"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +55,11 @@ def sessions(
     if limit is not None and (isinstance(limit, bool) or limit < 1):
         raise OptionsError("limit", limit, "a positive number of sessions, or None for all")
     if sort == "recent" and limit:
-        ids = _recent(reader, source(filters, now, "idx_requests_created_at"), limit)
+        src = source(filters, now, "idx_requests_created_at")
+        if filters.user is not None and not filters.properties:
+            ids = _recent_of_user(reader, src, filters, now, limit)
+        else:
+            ids = _recent(reader, src, limit)
     else:
         ids = _ranked(reader, source(filters, now, "idx_requests_session"), sort, limit)
     details = _details(reader, filters, now, ids)
@@ -78,6 +83,43 @@ def _recent(reader: Reader, src: Source, limit: int) -> list[str]:
         if len(seen) >= limit or len(found) < page:
             return seen[:limit]
         page *= 8
+
+
+#: entries of the time index read back for one user's recent sessions before grouping
+#: the user's own rows instead
+_WALK = 50_000
+
+
+def _recent_of_user(
+    reader: Reader, src: Source, filters: Filters, now: float, limit: int
+) -> list[str]:
+    """One user's most recent sessions. Reading the time index back until ``limit``
+    sessions are seen reads the whole log for a user with fewer sessions (150 ms on
+    1,000,000 requests), and grouping the user's rows of the user index sorts them all
+    (90 ms for the busiest user of that log). So: the walk back, over the newest
+    ``_WALK`` requests of the range only; if it finds fewer than ``limit`` sessions, the
+    user's rows, grouped by session, newest last request first."""
+    everyone, _ = dataclasses.replace(filters, user=None).where(now)
+    bound_sql = (
+        f"SELECT created_at FROM requests INDEXED BY idx_requests_created_at WHERE {everyone} "
+        "ORDER BY created_at DESC LIMIT 1 OFFSET ?"
+    )
+    _, time_params = dataclasses.replace(filters, user=None).where(now)
+    bound = reader.values(bound_sql, (*time_params, _WALK))
+    if not bound:  # the range holds fewer requests than that: the plain walk
+        return _recent(reader, src, limit)
+    walked = Source(src.table, f"{src.where} AND created_at >= ?", (*src.params, bound[0]))
+    found = _recent(reader, walked, limit)
+    if len(found) >= limit:
+        return found
+    where, params = filters.where(now)
+    src = Source("requests INDEXED BY idx_requests_user", where, tuple(params))
+    sql = src.select(
+        "session_id, max(created_at) AS last",
+        "GROUP BY session_id ORDER BY last DESC, session_id DESC LIMIT ?",
+        "session_id IS NOT NULL",
+    )
+    return [str(r["session_id"]) for r in reader.rows(sql, (*src.params, limit))]
 
 
 _RANKS = {

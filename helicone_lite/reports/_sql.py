@@ -67,6 +67,7 @@ class Reader:
     def __init__(self, store: Store, *, rollups: bool = True) -> None:
         self.store = store
         self._rollups: bool | None = None if rollups else False
+        self._indexes: dict[str, bool] = {}
 
     def rollups(self) -> bool:
         """Whether reports may read the hourly rollups (schema v6; on unless turned off)."""
@@ -81,6 +82,19 @@ class Reader:
                 self._connection()  # opens (and migrates) the store: its version is known
                 self._rollups = (self.store.schema_version or 0) >= _ROLLUP_VERSION
         return self._rollups
+
+    def has_index(self, name: str) -> bool:
+        """Whether index ``name`` exists (a read-only view of an older store lacks the
+        newer ones); asked once per reader and name."""
+        known = self._indexes.get(name)
+        if known is None:
+            if self.store.engine == "sqlite":
+                sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?"
+            else:
+                sql = "SELECT count(*) FROM pg_indexes WHERE indexname = ?"
+            found = self.values(sql, (name,))
+            known = self._indexes[name] = bool(found and found[0])
+        return known
 
     def _connection(self) -> Connection:
         self.store.flush()

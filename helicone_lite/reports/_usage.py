@@ -8,10 +8,11 @@ from typing import Any
 from .._errors import OptionsError
 from ._facts_pass import facts_users
 from ._filters import Filters
-from ._rollup import exact_times, grouped, plan, property_edge
+from ._p95 import p95_of, timed_counts
+from ._rollup import exact_times, grouped, hour_edges, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
-from ._source import Source, property_source, source
+from ._source import Source, narrow_source, property_source, source
 from ._sql import METRICS, Reader, merge_metrics, metrics_of
 
 __all__ = [
@@ -72,7 +73,7 @@ def edges(
     """
     if not keys:
         return {}
-    if src.facts and tuple(columns) != ("value",):
+    if src.few or (src.facts and tuple(columns) != ("value",)):
         group = ", ".join(columns)
         sql = src.select(
             f"{group}, min(created_at) AS first, max(created_at) AS last", f"GROUP BY {group}"
@@ -108,6 +109,10 @@ def _top(
     first, when sorting by recency). Times are returned by ``id(row)``."""
     _check(sort, limit)
     key = _key(columns)
+    if src.few:  # the rows carry their first/last times (one aggregate pass: _model_rows)
+        rows.sort(key=SORTS[sort], reverse=sort != "name")
+        rows = rows[:limit] if limit else rows
+        return rows, {id(r): (r["first_at"], r["last_at"]) for r in rows}
     if sort == "recent":
         found = edges(reader, src, columns, [key(r) for r in rows])
         for row in rows:
@@ -142,9 +147,16 @@ def _group_row(
 
 
 def users(
-    reader: Reader, filters: Filters, now: float, *, limit: int | None = 50, sort: str = "cost"
+    reader: Reader,
+    filters: Filters,
+    now: float,
+    *,
+    limit: int | None = 50,
+    sort: str = "cost",
+    with_scores: bool = True,
 ) -> list[UserRow]:
-    """Per user: requests, cost, tokens, mean and p95 latency, error and cache-hit rates.
+    """Per user: requests, cost, tokens, mean and p95 latency, error and cache-hit rates,
+    and mean scores (unless ``with_scores`` is false: ``scores`` left empty).
 
     The user index is ordered by latency within each user, so first/last seen are plain
     ``min``/``max`` (they rarely change as rows go by) and the p95 is read off the top.
@@ -160,8 +172,10 @@ def users(
             reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
         )
     else:
-        rows = [{**r, "key": r["user_id"]} for r in grouped(reader, roll, now, ("user_id",))]
-        if sort == "recent":
+        recent = sort == "recent"
+        found = grouped(reader, roll, now, ("user_id",), hours=recent)
+        rows = [{**r, "key": r["user_id"]} for r in found]
+        if recent:
             _recent_candidates(reader, rows, limit)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
@@ -169,12 +183,18 @@ def users(
         p95 = {r["key"]: float(r["p95"]) for r in rows if r["p95"] is not None}
     else:
         if roll is None:
-            timed = _timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
+            timed = timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
         else:
+            if sort != "recent":
+                hour_edges(reader, roll, rows, "user_id")  # the rows kept only
             exact_times(reader, rows, "user_id")
             timed = [(r["key"], int(r["latency_n"])) for r in rows]
         p95 = p95_of(reader, src, "user_id", timed)
-    scores = score_means(reader, filters, now, "user")
+    scores = (
+        score_means(reader, filters, now, "user", keys=[r["key"] for r in rows])
+        if with_scores
+        else {}
+    )
     return [
         UserRow(
             user_id=raw["key"],
@@ -203,67 +223,6 @@ def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> No
         if row.get("last_hour") and row["last_at"] == row["last_hour"]:
             row["last_at"] = None
     exact_times(reader, wanted, "user_id")
-
-
-def _timed_counts(
-    reader: Reader, src: Source, groups: Sequence[tuple[Any, int]]
-) -> list[tuple[Any, int]]:
-    """Each user's requests that have a latency: the request count, less the (rare) rows
-    without one, counted at the start of the user's range (NULLs sort first)."""
-    if src.facts:
-        sql = src.select("user_id, count(*)", "GROUP BY user_id", "latency_ms IS NULL")
-        missing = dict(reader.values_pairs(sql, src.params))
-        return [(key, n - missing.get(key, 0)) for key, n in groups]
-    sql = src.select("count(*)", extra="user_id IS ? AND latency_ms IS NULL")
-    found = reader.many(sql, [(*src.params, key) for key, _ in groups])
-    return [(key, n - (row[0] if row else 0)) for (key, n), row in zip(groups, found, strict=True)]
-
-
-def _rank(count: int) -> int:
-    """Nearest rank of the 95th percentile, counted from the largest (0-based)."""
-    return count - (95 * count + 99) // 100
-
-
-def p95_of(
-    reader: Reader, src: Source, column: str, groups: Sequence[tuple[Any, int]]
-) -> dict[Any, float]:
-    """Exact nearest-rank p95 latency of each group (``(key, latency count)`` pairs).
-
-    On an index ordered by ``(column, latency_ms)`` the p95 is k entries from the top of
-    the group's range (k = 5 %): ``ORDER BY latency_ms DESC LIMIT 1 OFFSET k`` reads k + 1
-    entries. Property facts are not ordered that way; their rows (one property value's,
-    already few) are ranked in Python.
-    """
-    wanted = [(key, n) for key, n in groups if n > 0]
-    if not wanted:
-        return {}
-    if src.facts:
-        return _p95_python(reader, src, column, wanted)
-    sql = src.select(
-        "latency_ms",
-        "ORDER BY latency_ms DESC LIMIT 1 OFFSET ?",
-        f"{column} IS ? AND latency_ms IS NOT NULL",
-    )
-    found = reader.many(sql, [(*src.params, key, _rank(n)) for key, n in wanted])
-    return {key: float(row[0]) for (key, _), row in zip(wanted, found, strict=True) if row}
-
-
-def _p95_python(
-    reader: Reader, src: Source, column: str, wanted: Sequence[tuple[Any, int]]
-) -> dict[Any, float]:
-    keys = {key for key, _ in wanted}
-    latencies: dict[Any, list[float]] = {key: [] for key in keys}
-    sql = src.select(f"{column}, latency_ms", extra="latency_ms IS NOT NULL")
-    for key, latency in reader.iterate(sql, src.params):
-        found = latencies.get(key)
-        if found is not None:
-            found.append(latency)
-    out: dict[Any, float] = {}
-    for key, n in wanted:
-        values = sorted(latencies[key], reverse=True)
-        if values:
-            out[key] = float(values[min(_rank(n), len(values) - 1)])
-    return out
 
 
 # --- properties ---
@@ -339,20 +298,28 @@ def _model_rows(reader: Reader, src: Source, filters: Filters, now: float) -> li
     roll = plan(reader, filters, now, "models")
     if roll is not None:
         return [{**r, "key": r["model"]} for r in grouped(reader, roll, now, ("model", "provider"))]
-    sql = src.select(f"model AS key, provider, {METRICS}", "GROUP BY model, provider")
+    times = ", min(created_at) AS first_at, max(created_at) AS last_at" if src.few else ""
+    sql = src.select(f"model AS key, provider, {METRICS}{times}", "GROUP BY model, provider")
     return reader.rows(sql, src.params)
 
 
 def models(
-    reader: Reader, filters: Filters, now: float, *, limit: int | None = None, sort: str = "cost"
+    reader: Reader,
+    filters: Filters,
+    now: float,
+    *,
+    limit: int | None = None,
+    sort: str = "cost",
+    with_scores: bool = True,
 ) -> list[GroupRow]:
-    """Per model (and provider): requests, cost, tokens, latency, errors, cache hits."""
+    """Per model (and provider): requests, cost, tokens, latency, errors, cache hits, and
+    mean scores (unless ``with_scores`` is false)."""
     _check(sort, limit)
-    src = source(filters, now, "idx_requests_model")
+    src = narrow_source(filters, now) or source(filters, now, "idx_requests_model")
     rows, times = _top(
         reader, src, ("model", "provider"), _model_rows(reader, src, filters, now), sort, limit
     )
-    scores = score_means(reader, filters, now, "model")
+    scores = score_means(reader, filters, now, "model") if with_scores else {}
     return [_group_row("model", raw, scores, times, raw["provider"]) for raw in rows]
 
 

@@ -26,7 +26,7 @@ from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
-from ._schema import MIGRATIONS
+from ._schema import MIGRATIONS, SORT_INDEXES_MIGRATION
 from ._time import SQL_NOW
 
 __all__ = ["LOCK_KEY", "PG_MIGRATIONS", "VERSION_TABLE"]
@@ -116,6 +116,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     _types(ROLLUP_TABLES) + PG_ROLLUP_MIGRATION,  # v6: hourly rollups, trigger functions
     PG_READING_MIGRATION,  # indexes for PostgreSQL's planner, julianday('now')
     PG_ROLLUP_BATCH_MIGRATION,  # the writer keeps the rollups per batch
+    SORT_INDEXES_MIGRATION,  # the request list sorted by cost
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -23,7 +23,7 @@ from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
-__all__ = ["MIGRATIONS", "ROLLUP_BATCH_VERSION", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "ROLLUP_BATCH_VERSION", "SCHEMA_VERSION", "SORT_INDEXES_MIGRATION"]
 
 _NOW = f"DEFAULT ({SQL_NOW})"
 
@@ -197,10 +197,21 @@ ALTER TABLE requests ADD COLUMN token_limit_action TEXT;
 CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, created_at);
 """
 
+# The request list sorted by cost (the dashboard's "costliest first"): with only a time range,
+# a page is the first entries of this index read backwards, instead of a sort of every request
+# of the range (473 ms on 1,000,000 requests over 90 days). One small index (cost, then the
+# time and id that break ties); nothing for the writer to maintain but its entries (~15 us of
+# writer CPU a row, measured: one per sort column is why latency, tokens... have none).
+# (Appended by branch sqlitereads as a named migration: the lead numbers it at merge.)
+SORT_INDEXES_MIGRATION = """
+CREATE INDEX idx_requests_cost ON requests (cost_usd, created_at, id);
+"""
+
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
 # READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
 # ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
 # (SQLite) or stand aside for it (PostgreSQL) (see _rollup_batch.py, _rollup_v7.py).
+# SORT_INDEXES_MIGRATION: the request list sorted by cost (above).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -210,6 +221,7 @@ MIGRATIONS: tuple[str, ...] = (
     ROLLUP_MIGRATION,
     READING_MIGRATION,
     ROLLUP_BATCH_MIGRATION,
+    SORT_INDEXES_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,13 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from helicone_lite.cli.requests import _SELECT
-from tests.reports.conftest import generate
+from helicone_lite.cli.requests import _SELECT, _newest
+from helicone_lite.reports import Filters
+from tests.reports.conftest import T0, generate
 
 QUERIES = {
     "listing": f"{_SELECT} WHERE 1 ORDER BY created_at DESC LIMIT 20",
     "by user": f"{_SELECT} WHERE user_id = 'x' ORDER BY created_at DESC LIMIT 20",
     "by model": f"{_SELECT} WHERE model = 'x' ORDER BY created_at DESC LIMIT 20",
+    "ids by model": (
+        "SELECT id FROM requests INDEXED BY idx_requests_created_at WHERE model = 'x' "
+        "ORDER BY created_at DESC, id DESC LIMIT 20"
+    ),
+    "ids by property": (
+        "SELECT id FROM property_facts WHERE name = 'a' AND value = 'b' AND 1 = 1 "
+        "ORDER BY created_at DESC, id DESC LIMIT 20"
+    ),
+    "ids by user": (
+        "SELECT id FROM requests WHERE user_id = 'x' ORDER BY created_at DESC, id DESC LIMIT 20"
+    ),
+    "rows of ids": f"{_SELECT} WHERE id IN ('a', 'b')",
     "since": f"{_SELECT} WHERE created_at >= '2026' ORDER BY created_at DESC LIMIT 20",
     "follow": f"{_SELECT} WHERE rowid > 5 AND rowid <= 10 AND 1 ORDER BY rowid",
     "show": "SELECT * FROM requests WHERE id >= 'ab' AND id < 'ab\U0010ffff' ORDER BY id LIMIT 2",
@@ -37,3 +50,39 @@ def test_query_reads_an_index(tmp_path: Path, name: str) -> None:
         plan
     )
     assert not any(step == "SCAN requests" for step in plan), plan
+
+
+@pytest.mark.parametrize(
+    ("filters", "test"),
+    [
+        (Filters(), lambda r: True),
+        (Filters(model="gpt-4o"), lambda r: r["model"] == "gpt-4o"),
+        (
+            Filters(properties={"department": "cardiology"}, status="error"),
+            lambda r: r["properties"]["department"] == "cardiology" and r["status"] != 200,
+        ),
+        (Filters(user="patient-7829"), lambda r: r["user_id"] == "patient-7829"),
+        (
+            Filters(session="s-003", cache_status="MISS"),
+            lambda r: r["session_id"] == "s-003" and r["cache_status"] == "MISS",
+        ),
+        (Filters(since="2d", provider="openai"), lambda r: r["provider"] == "openai"),
+    ],
+    ids=["all", "model", "property+status", "user", "session+cache", "since+provider"],
+)
+def test_newest_requests_by_every_path_match_a_recount(
+    tmp_path: Path, filters: Filters, test: object
+) -> None:
+    """``requests``'s listing (ids on the time index, the property facts or the user/session
+    index, then those rows) gives the newest matching requests, newest first."""
+    data = generate(tmp_path / "helicone.db", n=300)
+    since = filters.where(T0)[1][0] if filters.since else ""
+    try:
+        for limit in (1, 20, 1000):
+            found = [r["id"] for r in _newest(data.store, filters, T0, limit)]
+            rows = [r for r in data.rows if test(r) and r["created_at"] >= since]  # type: ignore[operator]
+            rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+            assert found == [r["id"] for r in rows[:limit]], limit
+        assert len(rows) >= 2  # (the filters match some rows)
+    finally:
+        data.store.close()

@@ -62,6 +62,7 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
         "idx_requests_model",
         "idx_requests_prompt",
         "idx_requests_cache_reference",
+        "idx_requests_cost",  # SORT_INDEXES_MIGRATION: the request list by cost
     } <= indexes
 
 

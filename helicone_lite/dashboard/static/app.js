@@ -26,8 +26,15 @@
   // Counts step in whole numbers (1, 2, 5, 10, ...): a 2.5 tick would print as "3".
   var WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7];
 
+  // The y axis is as wide as its longest label ("$0.0000075" needs more room than "$0.20").
+  function axisSize(u, labels) {
+    var longest = 0;
+    (labels || []).forEach(function (s) { longest = Math.max(longest, String(s).length); });
+    return Math.max(48, Math.ceil(longest * 7.2) + 20);
+  }
+
   function yAxis(kind, axisColor, grid) {
-    var axis = { stroke: axisColor, grid: grid, ticks: grid, size: 72,
+    var axis = { stroke: axisColor, grid: grid, ticks: grid, size: axisSize,
       values: function (u, vals) { return vals.map(function (v) { return fmt(kind, v); }); } };
     if (kind !== "money") axis.incrs = WHOLE_STEPS;
     return axis;
@@ -60,6 +67,8 @@
         yAxis(kind, axisColor, grid)
       ],
       cursor: { drag: { x: false, y: false } },
+      // one point alone: a day either side (uPlot would otherwise span years around it)
+      scales: data.x.length === 1 ? { x: { time: true, range: [data.x[0] - 86400, data.x[0] + 86400] } } : {},
       legend: { live: true }
     };
     var plot = new uPlot(opts, values, el);

@@ -1,0 +1,75 @@
+"""The dashboard's layout in a real Chromium at a phone's width, and its charts' shapes.
+
+At 390 px the side navigation used to keep its 212 px, squeezing every page into the rest
+and pushing tables, charts and the session tree off the right edge (the page scrolled
+sideways). Now the navigation is a bar across the top and nothing is wider than the screen.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+
+import pytest
+
+from .conftest import ARTIFACTS, Server
+from .test_browser import PAGES, _first
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+NARROW = {"width": 390, "height": 844}
+
+
+def test_every_page_fits_a_phone_screen(browser: Any, demo_server: Server) -> None:
+    session = _first(
+        demo_server.home, "SELECT session_id FROM requests WHERE session_id IS NOT NULL"
+    )
+    request = _first(demo_server.home, "SELECT id FROM requests ORDER BY created_at DESC")
+    pages = [
+        *PAGES,
+        (f"/sessions/{session['session_id']}", "Session"),
+        (f"/requests/{request['id']}", "Request"),
+        ("/users/patient-7829", "User patient-7829"),
+    ]
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport=NARROW, color_scheme=scheme)
+        tab = context.new_page()
+        for path, heading in pages:
+            tab.goto(demo_server.url + path)
+            expect(tab.locator("h1")).to_have_text(heading)
+            expect(tab.locator(".panel:empty")).to_have_count(0)
+            expect(tab.locator("[data-chart]:not([data-drawn])")).to_have_count(0)
+            wide = tab.evaluate("document.documentElement.scrollWidth")
+            assert wide <= NARROW["width"], (path, scheme, wide)
+            # the navigation is a bar above the heading, and the heading has the full width
+            nav = tab.locator(".sidebar").bounding_box()
+            title = tab.locator("h1").bounding_box()
+            assert nav is not None and title is not None
+            assert nav["y"] + nav["height"] <= title["y"], path
+            assert title["x"] < 40, path
+            name = re.sub(r"[^a-z]+", "-", path.split("?")[0].strip("/") or "overview")[:24]
+            tab.screenshot(path=str(ARTIFACTS / f"narrow-{scheme}-{name}.png"), full_page=True)
+        # every section stays reachable: the bar scrolls sideways to the last one
+        last = tab.locator(".sidebar nav a").last
+        last.scroll_into_view_if_needed()
+        last.click()
+        expect(tab.locator("h1")).to_have_text("Query")
+        context.close()
+
+
+def test_a_user_with_one_active_day_charts_every_day_of_the_range(
+    page: Any, demo_server: Server
+) -> None:
+    """The user's cost chart has a point for each day of the range (zeros included), as
+    the overview's charts do: one lone point made the chart's time axis span years."""
+    page.goto(demo_server.url + "/users/demo-user")
+    chart = page.locator("#chart-user-cost")
+    expect(chart).to_have_attribute("data-drawn", "1")
+    data = json.loads(chart.get_attribute("data-chart") or "{}")
+    days = data["x"]
+    assert len(days) == 8  # the last 7 days, touching 8 calendar days
+    assert all(b - a == 86400 for a, b in itertools.pairwise(days))
+    costs = data["series"][0]["values"]
+    assert len(costs) == 8 and sum(1 for c in costs if c) == 1
