@@ -218,6 +218,7 @@ PUBLIC: dict[str, list[str]] = {
         "epoch_from_iso",
         "iso_from_epoch",
         "new_request_id",
+        "rebuild_rollups",
         "utcnow_iso",
     ],
     "helicone_lite.testing": [
