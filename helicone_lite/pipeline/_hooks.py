@@ -20,11 +20,7 @@ __all__ = ["Hook", "Hooks"]
 @runtime_checkable
 class Hook(Protocol):
     """Watches the log of one client. ``row`` is the request-log row as queued (its callable
-    values, e.g. ``_cost``, are evaluated by whoever needs them).
-
-    A hook may also define ``wants(call) -> bool``: False means ``record`` would ignore the
-    call. When no hook wants a call, the recorder builds its row on the store's writer thread
-    instead of the caller's."""
+    values, e.g. ``_cost``, are evaluated by whoever needs them)."""
 
     def record(self, call: Call, result: Result, row: dict[str, Any]) -> None: ...
 
@@ -52,11 +48,3 @@ class Hooks:
 
     def __bool__(self) -> bool:
         return bool(self.all)
-
-    def wanting(self, call: Call) -> bool:
-        """Whether any hook wants ``call`` (see :class:`Hook`)."""
-        for hook in self.all:
-            wants = getattr(hook, "wants", None)
-            if wants is None or wants(call):
-                return True
-        return False

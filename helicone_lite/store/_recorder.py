@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import logging
 import threading
 import time
 import weakref
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
     from ._store import Store
 
 __all__ = ["CANCELLED", "Recorder"]
-
-_log = logging.getLogger("helicone_lite")
 
 #: ``requests.status`` of a call cancelled or interrupted before its answer (nginx's "client
 #: closed request"): asyncio cancellation/timeout, KeyboardInterrupt, SystemExit.
@@ -116,41 +113,11 @@ class Recorder:
         ttft: float | None,
         chunks: list[Any] | None,
     ) -> None:
-        """Queue the row (cheap: references and numbers only). With no hook wanting the call
-        the row itself is built on the writer thread (``Store.write_later``)."""
-        hooks = self._hooks
-        if not hooks.wanting(call):
-            build = functools.partial(self._built, call, result, ended, ttft, chunks)
-            self._store.write_later("requests", build)
-            return
+        """Queue the row (cheap: references and numbers only)."""
         row = self._row(call, result, ended, ttft, chunks)
         self._store.write("requests", row)
-        for hook in hooks.all:
+        for hook in self._hooks.all:
             hook.record(call, result, row)
-
-    def _built(
-        self,
-        call: Call,
-        result: Result,
-        ended: float,
-        ttft: float | None,
-        chunks: list[Any] | None,
-    ) -> dict[str, Any]:
-        """The row, built on the writer thread; a row that cannot be built is logged with what
-        is known and the reason, never lost (and never the caller's problem)."""
-        try:
-            return self._row(call, result, ended, ttft, chunks)
-        except Exception as exc:
-            _log.warning("helicone_lite: could not build the log row of %s", call.id, exc_info=True)
-            return {
-                "id": call.id,
-                "created_at": iso_from_epoch(call.started_wall),
-                "kind": call.kind,
-                "model": call.model,
-                "status": status_of(result.error),
-                "latency_ms": round((ended - call.started) * 1000, 3),
-                "error": redact(f"helicone_lite: log row incomplete ({_error_text(exc)})"),
-            }
 
     def _row(
         self,
@@ -202,26 +169,8 @@ class Recorder:
         row.update(log)
         if "cost_usd" not in row:
             # once: the store's writer and an exporter's hook may both want the price
-            row["_cost"] = _Once(_pricer(call, target, row, self._prices))
+            row["_cost"] = functools.cache(_pricer(call, target, row, self._prices))
         return row
-
-
-class _Once:
-    """``fn()`` computed on the first call and then remembered (``functools.cache`` of a
-    zero-argument function, without building a cache wrapper for every row)."""
-
-    __slots__ = ("_fn", "_value")
-
-    def __init__(self, fn: Callable[[], float | None]) -> None:
-        self._fn: Callable[[], float | None] | None = fn
-        self._value: float | None = None
-
-    def __call__(self) -> float | None:
-        fn = self._fn
-        if fn is not None:
-            self._value = fn()  # an exception is not remembered: the next caller tries again
-            self._fn = None
-        return self._value
 
 
 def _error_text(error: BaseException) -> str:

@@ -15,7 +15,6 @@ from ._json import JsonEncoder, datetime_iso
 __all__ = [
     "Item",
     "PreparedRow",
-    "Queued",
     "RowPreparer",
     "Statement",
     "group_by_sql",
@@ -25,9 +24,6 @@ __all__ = [
 ]
 
 Item = tuple[str, dict[str, Any]]  # (table, row) as queued by Store.write
-#: what the writer's queue holds: an Item, or (table, a function that builds the row), which
-#: ``Store.write_later`` queues so the row is built on the writer thread, not the caller's
-Queued = tuple[str, dict[str, Any] | Callable[[], dict[str, Any]]]
 Statement = tuple[str, tuple[Any, ...]]  # (sql, parameters)
 PreparedRow = list[Statement]  # one logical row: its insert plus side-table inserts
 
@@ -57,15 +53,13 @@ def to_sql_value(value: Any, encode: Callable[[Any], str]) -> Any:
     return str(value)
 
 
-def materialize(item: Queued, new_id: Callable[[], str] = new_request_id) -> Item:
-    """The row as plain values: built if queued as a function, deferred callables evaluated,
-    ``_cost`` priced, an id given.
+def materialize(item: Item, new_id: Callable[[], str] = new_request_id) -> Item:
+    """The row as plain values: deferred callables evaluated, ``_cost`` priced, an id given.
 
     Runs on the writer thread before a batch goes to the sink or the spill journal, so both
     engines and the journal see the same JSON-able row, and a spilled row keeps its id.
     """
-    table, queued = item
-    row = queued() if callable(queued) else queued
+    table, row = item
     _evaluate_deferred(row)
     if table == "requests":
         if not row.get("id"):
@@ -73,7 +67,7 @@ def materialize(item: Queued, new_id: Callable[[], str] = new_request_id) -> Ite
         compute = row.pop("_cost", None)
         if "cost_usd" not in row:
             row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
-    return table, row
+    return item
 
 
 def evaluate_cost(compute: Callable[[], float | None]) -> float | None:

@@ -212,29 +212,16 @@ class Store:
         fills ``attempts`` and stores its length; ``_cost`` (a callable) fills a missing
         ``cost_usd`` on the writer thread. dict/list values are stored as JSON text.
         """
-        if self._accepts(table):
-            self._writer.put((table, dict(row)))
-
-    def write_later(self, table: str, build: Callable[[], dict[str, Any]]) -> None:
-        """As :meth:`write`, with the row built by ``build()`` on the writer thread (the
-        request-log recorder queues its references this way: nothing is assembled on the
-        caller's path). ``build`` must not raise; the dict it returns is the writer's own."""
-        if self._accepts(table):
-            self._writer.put((table, build))
-
-    def _accepts(self, table: str) -> bool:
-        """Whether a row for ``table`` may be queued (False: counted as dropped, the store is
-        unusable); raises for a read-only store or a table that does not exist."""
         if self.readonly:
             raise StoreError(f"store {self.path} is opened read-only")
         columns = self._db.columns
         if columns is None:
             if self._db.failure is not None:
                 self._writer.reject()
-                return False
+                return
         elif table not in columns:
             raise ValueError(f"helicone_lite store: unknown table {table!r}")
-        return True
+        self._writer.put((table, dict(row)))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every row written before this call is committed (or spilled after a
