@@ -18,6 +18,7 @@ import openai
 from openai import DEFAULT_MAX_RETRIES
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
+from ._machinery import machinery
 from ._streams import AsyncHeliconeStream, HeliconeStream
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to imp
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
     from ._responses import AsyncResponses, Responses
     from .options import Options
-    from .pipeline._call import Call
+    from .pipeline._call import Call, Result
     from .pipeline._runtime import Runtime
     from .pipeline._settings import Settings
     from .prompts import PromptRegistry
@@ -153,10 +154,8 @@ class _Helicone:
     def _helicone_build(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> Call:
-        from .pipeline._invoke import build_call
-
         self._helicone_runtime.check_open()
-        return build_call(
+        return machinery().build_call(
             self._helicone_runtime,
             self._helicone_origin(),
             self._helicone_defaults,
@@ -248,19 +247,16 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     ) -> Any:
         """Every openai request: ``Helicone-*`` headers removed; logged through the stack
         unless the stack itself is sending it (see ``_endpoints.py``)."""
-        from ._endpoints import inside_stack, split_options
-        from .pipeline._invoke import deliver_parts
-        from .pipeline._stack import run_sync
-
-        options, raw_headers = split_options(options)
-        if inside_stack():
+        hot = machinery()
+        options, raw_headers = hot.split_options(options)
+        if hot.inside_stack():
             return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
         runtime = self._helicone_runtime
         call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
-        result = run_sync(
+        result = hot.run_sync(
             runtime.stack, call, lambda c: c.target.adapter.send(c), runtime.settings.sleep
         )
-        return deliver_parts(result)[0]
+        return hot.deliver_parts(result)[0]
 
     def _helicone_send(self, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
         return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
@@ -279,16 +275,35 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         finally:
             self._helicone_runtime.close()
 
+    def _helicone_value(
+        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+    ) -> Any:
+        """What ``create`` returns: :meth:`_helicone_call`'s value, without merging the reply
+        headers of a response that does not stream until ``.headers`` is read."""
+        if params.get("stream"):
+            return self._helicone_call(kind, params, helicone, request)[0]
+        hot = machinery()
+        runtime = self._helicone_runtime
+        call = self._helicone_build(kind, params, helicone, request)
+        result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
+        if result.stream is not None:  # a layer answered with a stream after all
+            return self._helicone_wrap(call, result)[0]
+        return hot.deliver(result)
+
     def _helicone_call(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
-        from .pipeline._invoke import deliver_parts, hide_usage_chunk
-        from .pipeline._stack import run_sync
-
+        hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
-        result = run_sync(runtime.stack, call, _send, runtime.settings.sleep)
-        value, headers = deliver_parts(result)
+        result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
+        return self._helicone_wrap(call, result)
+
+    def _helicone_wrap(
+        self, call: Call, result: Result
+    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        hot = machinery()
+        value, headers = hot.deliver_parts(result)
         http = result.http
         if result.stream is not None:
             value = HeliconeStream(
@@ -296,7 +311,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
                 observers=result.observers,
                 headers=headers,
                 response=http if http is not None else _replayed(headers),
-                hide=hide_usage_chunk(call),
+                hide=hot.hide_usage_chunk(call),
                 close=getattr(value, "close", None),
             )
         return value, headers, http
@@ -339,23 +354,20 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
     ) -> Any:
         """Every openai request: see :meth:`Client.request`."""
-        from ._endpoints import inside_stack, split_options
-        from .pipeline._invoke import deliver_parts
-        from .pipeline._stack import run_async
-
-        options, raw_headers = split_options(options)
-        if inside_stack():
+        hot = machinery()
+        options, raw_headers = hot.split_options(options)
+        if hot.inside_stack():
             return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
         runtime = self._helicone_runtime
         call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
-        result = await run_async(
+        result = await hot.run_async(
             runtime.stack,
             call,
             lambda c: c.target.adapter.asend(c),
             runtime.settings.async_sleep,
             blocking=runtime.run_blocking,
         )
-        return deliver_parts(result)[0]
+        return hot.deliver_parts(result)[0]
 
     async def _helicone_send(
         self, cast_to: Any, options: Any, stream: bool, stream_cls: Any
@@ -375,18 +387,43 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         finally:
             await asyncio.to_thread(self._helicone_runtime.close)
 
+    async def _helicone_value(
+        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+    ) -> Any:
+        """See :meth:`Client._helicone_value`."""
+        if params.get("stream"):
+            return (await self._helicone_call(kind, params, helicone, request))[0]
+        call, result = await self._helicone_run(kind, params, helicone, request)
+        if result.stream is not None:
+            return self._helicone_wrap(call, result)[0]
+        return machinery().deliver(result)
+
     async def _helicone_call(
         self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
     ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
-        from .pipeline._invoke import deliver_parts, hide_usage_chunk
-        from .pipeline._stack import run_async
+        call, result = await self._helicone_run(kind, params, helicone, request)
+        return self._helicone_wrap(call, result)
 
+    async def _helicone_run(
+        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+    ) -> tuple[Call, Result]:
+        hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
-        result = await run_async(
-            runtime.stack, call, _asend, runtime.settings.async_sleep, blocking=runtime.run_blocking
+        result = await hot.run_async(
+            runtime.stack,
+            call,
+            hot.asend_in_stack,
+            runtime.settings.async_sleep,
+            blocking=runtime.run_blocking,
         )
-        value, headers = deliver_parts(result)
+        return call, result
+
+    def _helicone_wrap(
+        self, call: Call, result: Result
+    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        hot = machinery()
+        value, headers = hot.deliver_parts(result)
         http = result.http
         if result.stream is not None:
             value = AsyncHeliconeStream(
@@ -394,25 +431,10 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
                 observers=result.observers,
                 headers=headers,
                 response=http if http is not None else _replayed(headers),
-                hide=hide_usage_chunk(call),
+                hide=hot.hide_usage_chunk(call),
                 close=getattr(value, "close", None),
             )
         return value, headers, http
-
-
-def _send(call: Call) -> Any:
-    """The stack's terminal: the adapter sends; requests it makes are not logged again."""
-    from ._endpoints import in_stack
-
-    with in_stack():
-        return call.target.adapter.send(call)
-
-
-async def _asend(call: Call) -> Any:
-    from ._endpoints import in_stack
-
-    with in_stack():
-        return await call.target.adapter.asend(call)
 
 
 def _replayed(headers: httpx2.Headers) -> httpx2.Response:

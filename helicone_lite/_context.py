@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # options load with the first scope or client, not with the package
@@ -24,11 +25,15 @@ _SCOPE: ContextVar[Options | None] = ContextVar("helicone_lite_scope", default=N
 def current_scope() -> Options:
     """The options the enclosing ``with`` scopes set, merged (empty outside any scope)."""
     found = _SCOPE.get()
-    if found is None:
-        from .options._model import EMPTY
+    return _empty() if found is None else found
 
-        return EMPTY
-    return found
+
+@cache
+def _empty() -> Options:
+    """The empty options, imported once (an import statement costs microseconds per call)."""
+    from .options._model import EMPTY
+
+    return EMPTY
 
 
 @contextmanager

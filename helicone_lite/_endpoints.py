@@ -36,7 +36,14 @@ from .pipeline._call import Call, Result, Target
 if TYPE_CHECKING:
     from .pipeline._call import Origin
 
-__all__ = ["SdkRequest", "endpoint_kind", "in_stack", "split_options"]
+__all__ = [
+    "SdkRequest",
+    "asend_in_stack",
+    "endpoint_kind",
+    "in_stack",
+    "send_in_stack",
+    "split_options",
+]
 
 #: set while the stack's terminal sends a call: requests made then are already logged
 _IN_STACK: ContextVar[bool] = ContextVar("helicone_lite_in_stack", default=False)
@@ -56,6 +63,25 @@ def in_stack() -> Iterator[None]:
 
 def inside_stack() -> bool:
     return _IN_STACK.get()
+
+
+def send_in_stack(call: Call) -> Result:
+    """The stack's terminal: the adapter sends; requests it makes are not logged again (as
+    :func:`in_stack`, without a context manager's generator on every call)."""
+    token = _IN_STACK.set(True)
+    try:
+        return call.target.adapter.send(call)
+    finally:
+        _IN_STACK.reset(token)
+
+
+async def asend_in_stack(call: Call) -> Result:
+    """:func:`send_in_stack` of the async client."""
+    token = _IN_STACK.set(True)
+    try:
+        return await call.target.adapter.asend(call)
+    finally:
+        _IN_STACK.reset(token)
 
 
 def endpoint_kind(method: str, url: str) -> str:

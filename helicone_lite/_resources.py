@@ -70,13 +70,13 @@ class Completions(_chat.Completions):
 
     def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
-        return self._client._helicone_call("chat.completions", params, helicone, request)[0]
+        return self._client._helicone_value("chat.completions", params, helicone, request)
 
     def parse(self, **kwargs: Any) -> Any:
         """Structured output through the stack; the answer parsed as openai's ``parse`` does."""
         params, helicone, request = _split(kwargs)
         params, parser = prepare_chat_parse(params)
-        return parser(self._client._helicone_call("chat.completions", params, helicone, request)[0])
+        return parser(self._client._helicone_value("chat.completions", params, helicone, request))
 
     @cached_property
     def with_raw_response(self) -> Any:
@@ -121,7 +121,7 @@ class AsyncCompletions(_chat.AsyncCompletions):
 
     async def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
-        return (await self._client._helicone_call("chat.completions", params, helicone, request))[0]
+        return await self._client._helicone_value("chat.completions", params, helicone, request)
 
     async def parse(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
@@ -184,9 +184,9 @@ class Embeddings(_embeddings.Embeddings):
 
     def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
-        result: CreateEmbeddingResponse = self._client._helicone_call(
+        result: CreateEmbeddingResponse = self._client._helicone_value(
             "embeddings", params, helicone, request
-        )[0]
+        )
         return result
 
     @cached_property

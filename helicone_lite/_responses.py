@@ -66,12 +66,12 @@ class Responses(_responses.Responses):
 
     def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
-        return self._client._helicone_call(KIND, params, helicone, request)[0]
+        return self._client._helicone_value(KIND, params, helicone, request)
 
     def parse(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         params, parser = prepare_parse(params, request.get("extra_body"))
-        return parser(self._client._helicone_call(KIND, params, helicone, request)[0])
+        return parser(self._client._helicone_value(KIND, params, helicone, request))
 
     def stream(self, **kwargs: Any) -> Any:
         from openai.lib._response_resources import stream
@@ -94,12 +94,12 @@ class AsyncResponses(_responses.AsyncResponses):
 
     async def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
-        return (await self._client._helicone_call(KIND, params, helicone, request))[0]
+        return await self._client._helicone_value(KIND, params, helicone, request)
 
     async def parse(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
         params, parser = prepare_parse(params, request.get("extra_body"))
-        return parser((await self._client._helicone_call(KIND, params, helicone, request))[0])
+        return parser(await self._client._helicone_value(KIND, params, helicone, request))
 
     def stream(self, **kwargs: Any) -> Any:
         from openai.lib._response_resources import async_stream

@@ -12,7 +12,7 @@ import httpx2
 from openai import NotGiven, Omit
 
 from .._context import current_scope
-from .._response import merge_headers, with_headers
+from .._response import merge_headers, with_headers, with_lazy_headers
 from ..options import Options
 from ..options._parse import check_unknown_headers, parse_headers, parse_kwargs
 from ..options._policy import policy_segment
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._call import Origin
     from ._runtime import Runtime
 
-__all__ = ["build_call", "deliver_parts", "hide_usage_chunk"]
+__all__ = ["build_call", "deliver", "deliver_parts", "hide_usage_chunk"]
 
 _log = logging.getLogger("helicone_lite")
 
@@ -174,3 +174,11 @@ def deliver_parts(result: Result) -> tuple[Any, httpx2.Headers]:
     if result.stream is not None:
         return result.stream, headers
     return with_headers(result.response, headers), headers
+
+
+def deliver(result: Result) -> Any:
+    """Raise the call's error, or return the response of a call that did not stream: as
+    :func:`deliver_parts`, but its ``.headers`` are merged only if read."""
+    if result.error is not None:
+        raise result.error
+    return with_lazy_headers(result.response, result.provider_headers, result.headers)
