@@ -154,7 +154,7 @@ class Store:
         install_fork_hooks(self, drain)
         if handle_sigterm:
             install_sigterm_drain(self, drain)
-        self._fork_locked = self._fork_working = False
+        self._fork_locked = False
         # How long a fork waits for the writer's transaction to end (its lock wait, plus 1 s).
         self._fork_wait = busy_timeout + 1
         self._try_initialize()
@@ -376,22 +376,17 @@ class Store:
         # Wait for the writer's transaction to end: a child inheriting SQLite's in-process
         # lock bookkeeping mid-transaction could never write.
         # Bounded: a writer stuck on a locked database must not hang the fork.
-        # Then for the writer thread to finish building rows (native serialisers' locks).
         self._fork_locked = self._sink.commit_lock.acquire(timeout=self._fork_wait)
-        self._fork_working = self._writer.work_lock.acquire(timeout=self._fork_wait)
 
     def _after_fork_parent(self) -> None:
         self._conns.after_fork_parent()
         self._readers.after_fork_parent()
-        if self._fork_working:
-            self._fork_working = False
-            self._writer.work_lock.release()
         if self._fork_locked:
             self._fork_locked = False
             self._sink.commit_lock.release()
 
     def _after_fork_child(self) -> None:
-        self._fork_locked = self._fork_working = False
+        self._fork_locked = False
         self._reporter.after_fork_child()
         self._db.after_fork_child()
         self._conns.after_fork_child()

@@ -94,11 +94,6 @@ class BatchWriter:
     def _reset(self) -> None:
         # Reentrant: a SIGTERM handler may drain while the main thread is inside put().
         self._lock = threading.RLock()
-        # Held while the thread turns queued rows into values (pydantic's model_dump_json,
-        # native code): a fork waits for it (see Store._before_fork), so a child never
-        # inherits a native lock held by this thread mid-serialisation and hangs on its first
-        # row (seen as a pool worker stuck in model_dump_json at exit).
-        self.work_lock = threading.Lock()
         self._has_rows = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._drained = threading.Condition(self._lock)
@@ -229,8 +224,7 @@ class BatchWriter:
     def _handle(self, batch: list[Item]) -> tuple[int, int, int, int]:
         """Write or spill ``batch``; returns (written, spilled, dropped, errors)."""
         try:
-            with self.work_lock:
-                rows = [materialize(item, self._new_id) for item in batch]
+            rows = [materialize(item, self._new_id) for item in batch]
         except BaseException:  # nothing may kill this thread: flush() would wait forever
             self._report_bug()
             return 0, 0, len(batch), 1

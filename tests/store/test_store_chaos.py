@@ -50,7 +50,10 @@ def test_pool_started_while_threads_call_never_hangs_nor_loses_rows(
     with FakeProvider() as fake:
         done = run("pool", method, fake.openai_base_url, str(home))
     assert done.returncode == 0, done.stderr[-2000:]
-    assert count(home / "helicone.db") == int(done.stdout.split()[-1])
+    # A pool worker terminated while its writer is still busy (a loaded machine) spills its
+    # last rows to the journal rather than losing them; the next store replays them.
+    replay(home / "helicone.db").close()
+    assert count(home / "helicone.db") == int(done.stdout.split()[-1]) + 1  # + the probe
 
 
 def test_sigkill_loses_at_most_the_unflushed_window(tmp_path: Path) -> None:
