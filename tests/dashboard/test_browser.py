@@ -46,22 +46,25 @@ def _first(store_home: Path, sql: str) -> Any:
         store.close()
 
 
+def every_page(server: Server) -> list[tuple[str, str]]:
+    """The fixed pages plus one session, one request and one user of the demo store."""
+    session = _first(server.home, "SELECT session_id FROM requests WHERE session_id IS NOT NULL")
+    request = _first(server.home, "SELECT id FROM requests ORDER BY created_at DESC")
+    return [
+        *PAGES,
+        (f"/sessions/{session['session_id']}", "Session"),
+        (f"/requests/{request['id']}", "Request"),
+        ("/users/patient-7829", "User patient-7829"),
+    ]
+
+
 def _same_origin(tab: Any, base: str) -> None:
     others = [u for u in tab.requested if not (u.startswith(base) or u.startswith("data:"))]
     assert others == []
 
 
 def test_every_page_loads_in_light_and_dark(browser: Any, demo_server: Server) -> None:
-    session = _first(
-        demo_server.home, "SELECT session_id FROM requests WHERE session_id IS NOT NULL"
-    )
-    request = _first(demo_server.home, "SELECT id FROM requests ORDER BY created_at DESC")
-    pages = [
-        *PAGES,
-        (f"/sessions/{session['session_id']}", "Session"),
-        (f"/requests/{request['id']}", "Request"),
-        ("/users/patient-7829", "User patient-7829"),
-    ]
+    pages = every_page(demo_server)
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme=scheme)
         tab = context.new_page()

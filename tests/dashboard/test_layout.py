@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from .conftest import ARTIFACTS, Server
-from .test_browser import PAGES, _first
+from .test_browser import every_page
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -23,16 +23,7 @@ NARROW = {"width": 390, "height": 844}
 
 
 def test_every_page_fits_a_phone_screen(browser: Any, demo_server: Server) -> None:
-    session = _first(
-        demo_server.home, "SELECT session_id FROM requests WHERE session_id IS NOT NULL"
-    )
-    request = _first(demo_server.home, "SELECT id FROM requests ORDER BY created_at DESC")
-    pages = [
-        *PAGES,
-        (f"/sessions/{session['session_id']}", "Session"),
-        (f"/requests/{request['id']}", "Request"),
-        ("/users/patient-7829", "User patient-7829"),
-    ]
+    pages = every_page(demo_server)
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport=NARROW, color_scheme=scheme)
         tab = context.new_page()
