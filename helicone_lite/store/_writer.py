@@ -94,6 +94,8 @@ class BatchWriter:
     def _reset(self) -> None:
         # Reentrant: a SIGTERM handler may drain while the main thread is inside put().
         self._lock = threading.RLock()
+        # Held while the thread works on a batch (see pause_for_fork).
+        self._working = threading.Lock()
         self._has_rows = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._drained = threading.Condition(self._lock)
@@ -180,12 +182,14 @@ class BatchWriter:
     def _run(self) -> None:
         self._writer_ident = threading.get_ident()
         try:
-            self._replay_if_pending()
+            with self._working:
+                self._replay_if_pending()
             while True:
                 batch = self._next_batch()
                 if not batch:
                     return
-                self._finish(len(batch), self._handle(batch))
+                with self._working:
+                    self._finish(len(batch), self._handle(batch))
         finally:
             self._sink.close()
 
@@ -380,6 +384,25 @@ class BatchWriter:
     @property
     def stopped(self) -> bool:
         return self._stopping
+
+    def pause_for_fork(self, timeout: float) -> bool:
+        """Wait (at most ``timeout``) for the thread to finish the batch in hand, and keep it
+        from starting another until :meth:`resume_after_fork`. True when paused.
+
+        A batch runs pydantic-core's serialisers (``model_dump_json`` of replies, ``to_json``
+        of JSON columns). Their first use in a process initialises interned strings
+        (``"__dict__"``, ``"__pydantic_fields_set__"``) in once-cells that pyo3 marks
+        "running" and then releases the GIL: a fork at that moment gives the child a cell
+        that stays "running" forever, and every later serialisation of a model in the child
+        waits for it (seen as pool workers stuck in ``model_dump_json``). A fork that waits
+        here never copies this thread mid-batch.
+        """
+        if threading.get_ident() == self._writer_ident:
+            return False  # fork() called from the writer thread itself (a row's hook)
+        return self._working.acquire(timeout=timeout)
+
+    def resume_after_fork(self) -> None:
+        self._working.release()
 
     def after_fork_child(self) -> None:
         # The thread does not exist in the child and the queued rows belong to the parent,
