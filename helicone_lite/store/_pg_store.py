@@ -149,7 +149,7 @@ class PostgresStore(Store):
         install_fork_hooks(self, drain)
         if handle_sigterm:
             install_sigterm_drain(self, drain)
-        self._fork_locked = False
+        self._fork_locked = self._fork_paused = False
         # A fork waits for the writer's batch at most this long (PgDatabase has no busy
         # timeout: reading the SQLite one here made every fork's hook fail).
         self._fork_wait = busy_timeout + 1

@@ -154,7 +154,7 @@ class Store:
         install_fork_hooks(self, drain)
         if handle_sigterm:
             install_sigterm_drain(self, drain)
-        self._fork_locked = False
+        self._fork_locked = self._fork_paused = False
         # How long a fork waits for the writer's transaction to end (its lock wait, plus 1 s).
         self._fork_wait = busy_timeout + 1
         self._try_initialize()
@@ -371,22 +371,30 @@ class Store:
     # --- fork (called through weak references, see _lifecycle) ---
 
     def _before_fork(self) -> None:
-        self._conns.before_fork()
+        # Wait for the writer thread to finish its batch (its serialisers' once-cells, see
+        # BatchWriter.pause_for_fork) and its transaction (a child inheriting SQLite's
+        # in-process lock bookkeeping mid-transaction could never write); the writer starts
+        # no batch until the fork is done. Bounded: a writer stuck on a locked database
+        # must not hang the fork.
+        deadline = time.monotonic() + self._fork_wait
+        self._fork_paused = self._writer.pause_for_fork(self._fork_wait)
+        wait = max(0.0, deadline - time.monotonic())
+        self._fork_locked = self._sink.commit_lock.acquire(timeout=wait)
+        self._conns.before_fork()  # after the wait: the writer may have opened a connection
         self._readers.before_fork()
-        # Wait for the writer's transaction to end: a child inheriting SQLite's in-process
-        # lock bookkeeping mid-transaction could never write.
-        # Bounded: a writer stuck on a locked database must not hang the fork.
-        self._fork_locked = self._sink.commit_lock.acquire(timeout=self._fork_wait)
 
     def _after_fork_parent(self) -> None:
         self._conns.after_fork_parent()
         self._readers.after_fork_parent()
+        if self._fork_paused:
+            self._fork_paused = False
+            self._writer.resume_after_fork()
         if self._fork_locked:
             self._fork_locked = False
             self._sink.commit_lock.release()
 
     def _after_fork_child(self) -> None:
-        self._fork_locked = False
+        self._fork_locked = self._fork_paused = False
         self._reporter.after_fork_child()
         self._db.after_fork_child()
         self._conns.after_fork_child()

@@ -23,6 +23,9 @@ from ._spill import SpillJournal
 
 __all__ = ["BatchWriter", "Sink"]
 
+#: At exit, rows the stuck writer left are built and spilled within at least this long.
+_SPILL_WAIT = 5.0
+
 
 class Sink(Protocol):
     """A storage engine as the writer sees it.
@@ -94,6 +97,8 @@ class BatchWriter:
     def _reset(self) -> None:
         # Reentrant: a SIGTERM handler may drain while the main thread is inside put().
         self._lock = threading.RLock()
+        # Held while the thread works on a batch (see pause_for_fork).
+        self._working = threading.Lock()
         self._has_rows = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._drained = threading.Condition(self._lock)
@@ -180,12 +185,14 @@ class BatchWriter:
     def _run(self) -> None:
         self._writer_ident = threading.get_ident()
         try:
-            self._replay_if_pending()
+            with self._working:
+                self._replay_if_pending()
             while True:
                 batch = self._next_batch()
                 if not batch:
                     return
-                self._finish(len(batch), self._handle(batch))
+                with self._working:
+                    self._finish(len(batch), self._handle(batch))
         finally:
             self._sink.close()
 
@@ -342,18 +349,25 @@ class BatchWriter:
         thread.join(timeout)
         if not thread.is_alive():
             return True
-        self._spill_remaining()
+        self._spill_remaining(max(timeout or 0.0, _SPILL_WAIT))
         return False
 
-    def _spill_remaining(self) -> None:
+    def _spill_remaining(self, timeout: float) -> None:
         with self._lock:
             queued = list(self._items)
             self._items.clear()
             inflight = self._inflight
             self._inflight = []
             self._done += len(queued)
-        rows = [materialize(item, self._new_id) for item in queued]
-        spilled, dropped = self._spill(inflight + rows)
+        spilled, dropped = self._bounded(lambda: self._spill_items(inflight, queued), timeout)
+        if dropped < 0:  # still building: counted as lost (the journal may get them yet)
+            dropped = len(inflight) + len(queued)
+            LOGGER.warning(
+                "helicone_lite store: exit could not serialise %d row(s) within %.1f s (the"
+                " writer thread is stuck too, e.g. in a native lock copied by fork); dropped",
+                dropped,
+                timeout,
+            )
         with self._lock:
             self._spilled += spilled
             self._dropped += dropped
@@ -364,6 +378,27 @@ class BatchWriter:
                 " spill journal and will be written by the next writer",
                 spilled,
             )
+
+    def _spill_items(self, inflight: list[Item], queued: list[Item]) -> tuple[int, int]:
+        return self._spill(inflight + [materialize(item, self._new_id) for item in queued])
+
+    @staticmethod
+    def _bounded(work: Callable[[], tuple[int, int]], timeout: float) -> tuple[int, int]:
+        """``work()`` on a helper daemon thread, waited for at most ``timeout`` seconds;
+        (0, -1) if it has not finished. The writer thread is stuck when this runs: rows are
+        built by pydantic-core, and whatever holds the writer (a once-cell a fork copied
+        "running", see pause_for_fork) could hold any thread that serialises, so exit must
+        not wait for that without bound."""
+        done: list[tuple[int, int]] = []
+        helper = threading.Thread(
+            target=lambda: done.append(work()), name="helicone-lite-spill", daemon=True
+        )
+        try:
+            helper.start()
+        except RuntimeError:  # no new threads (interpreter shutdown): on this thread
+            return work()
+        helper.join(timeout)
+        return done[0] if done else (0, -1)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -380,6 +415,25 @@ class BatchWriter:
     @property
     def stopped(self) -> bool:
         return self._stopping
+
+    def pause_for_fork(self, timeout: float) -> bool:
+        """Wait (at most ``timeout``) for the thread to finish the batch in hand, and keep it
+        from starting another until :meth:`resume_after_fork`. True when paused.
+
+        A batch runs pydantic-core's serialisers (``model_dump_json`` of replies, ``to_json``
+        of JSON columns). Their first use in a process initialises interned strings
+        (``"__dict__"``, ``"__pydantic_fields_set__"``) in once-cells that pyo3 marks
+        "running" and then releases the GIL: a fork at that moment gives the child a cell
+        that stays "running" forever, and every later serialisation of a model in the child
+        waits for it (seen as pool workers stuck in ``model_dump_json``). A fork that waits
+        here never copies this thread mid-batch.
+        """
+        if threading.get_ident() == self._writer_ident:
+            return False  # fork() called from the writer thread itself (a row's hook)
+        return self._working.acquire(timeout=timeout)
+
+    def resume_after_fork(self) -> None:
+        self._working.release()
 
     def after_fork_child(self) -> None:
         # The thread does not exist in the child and the queued rows belong to the parent,

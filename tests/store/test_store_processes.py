@@ -89,9 +89,12 @@ def test_forked_child_gets_its_own_writer_and_connections(
 ) -> None:
     store = Store(db_path)
     parent_conn = store.connect()
-    gate = store_workers.blocked_writer(store)  # the parent's writer is busy at fork time
+    gate = store_workers.blocked_writer(store)  # the parent's writer is busy when fork starts
     for _ in range(10):
         store.write("requests", make_row(user_id="parent"))  # queued in the parent
+    # Registered after the store's hooks, so it runs first: the fork lets the parked batch
+    # go and then waits for it (see the next test); the 10 queued rows stay the parent's.
+    os.register_at_fork(before=gate.set)
 
     pid = os.fork()
     if pid == 0:  # child: must not write the parent's queued rows, nor use its connections
@@ -111,6 +114,32 @@ def test_forked_child_gets_its_own_writer_and_connections(
     users = store.query("SELECT user_id, count(*) AS n FROM requests GROUP BY user_id")
     assert {r["user_id"]: r["n"] for r in users} == {"parent": 10, "child": 5, "patient-7829": 1}
     assert store.connect() is parent_conn
+    store.close()
+
+
+@pytest.mark.skipif(not HAS_FORK, reason="os.fork is not available")
+def test_fork_waits_for_the_writers_batch_in_hand(db_path: Path) -> None:
+    # A batch runs pydantic-core's serialisers, whose first use in a process initialises
+    # once-cells with the GIL released: a child forked mid-batch could inherit one stuck
+    # "running" and hang in its first model_dump_json. So a fork waits for the batch.
+    store = Store(db_path)
+    gate, entered, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def cost() -> None:
+        entered.set()
+        gate.wait()
+        finished.set()
+
+    store.write("requests", store_workers.request_row(_cost=cost))
+    assert entered.wait(60)  # the writer thread is inside the batch
+    os.register_at_fork(before=gate.set)  # runs before the store's hook (registered later)
+    pid = os.fork()
+    if pid == 0:  # the batch was over before the process was copied
+        os._exit(0 if finished.is_set() else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.flush()
+    assert store.stats()["written"] == 1
     store.close()
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -228,6 +229,33 @@ def test_exit_waits_a_bounded_time_then_spills_the_rest(
     assert after.flush()
     after.close()
     assert count(db_path) == 51
+
+
+def test_exit_is_bounded_when_serialising_a_row_never_ends(
+    db_path: Path, make_row: RowFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A forked child can inherit one of pydantic-core's once-cells stuck "running" (see
+    # BatchWriter.pause_for_fork): the writer thread and any other thread that serialises a
+    # reply then wait forever. Exit gives up on such rows instead of hanging.
+    store = Store(db_path, group_wait=0, exit_timeout=0.1)
+    stuck, entered = threading.Event(), threading.Event()
+
+    def never_ends() -> str:
+        entered.set()
+        stuck.wait()
+        return "{}"
+
+    store.write("requests", make_row(id="stuck", response_body=never_ends))
+    assert entered.wait(60)  # the writer thread is stuck building this row
+    store.write("requests", make_row(id="queued", response_body=never_ends))
+    closing = threading.Thread(target=store.close)
+    closing.start()
+    closing.join(120)  # a hang guard, not a timing assertion (the bound is 5 s)
+    hung = closing.is_alive()
+    stuck.set()
+    assert not hung
+    assert store.stats()["dropped"] == 1  # the queued row; the stuck one is the writer's
+    assert any("could not serialise 1 row" in r.getMessage() for r in caplog.records)
 
 
 def test_ids_differ_between_parent_and_forked_child(tmp_path: Path) -> None:
