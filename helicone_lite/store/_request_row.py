@@ -132,7 +132,7 @@ class RequestCapture:
             "model": call.model,
             "response_model": log.get("response_model", response_model),
             "status": log.get("status", status_of(error)),
-            "error": None if error is None else functools.partial(_error_text, error),
+            "error": None if error is None else _error_text(error),
             "stream": int(call.stream),
             "latency_ms": round((self.ended - started) * 1000, 3),
             "ttft_ms": None if self.ttft is None else round((self.ttft - started) * 1000, 3),
