@@ -185,7 +185,11 @@ class BatchWriter:
                 batch = self._next_batch()
                 if not batch:
                     return
-                self._finish(len(batch), self._handle(batch))
+                count, counts = len(batch), self._handle(batch)
+                # a deferred row (the recorder's capture) references its call and so its
+                # client: not kept alive while this thread waits for the next rows
+                del batch
+                self._finish(count, counts)
         finally:
             self._sink.close()
 
