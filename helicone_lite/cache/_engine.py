@@ -343,7 +343,10 @@ def _hit(entry: Entry, index: int) -> Result:
     }
     if entry.stream:
         return Result(stream=Replay(load_chunks(entry.kind, entry.body)), headers=headers, log=log)
-    return Result(response=load_response(entry.kind, entry.body), headers=headers, log=log)
+    response = load_response(entry.kind, entry.body)
+    # the log stores the cached bytes: no re-serialising on the writer, and the user may
+    # change the response it gets back
+    return Result(response=response, headers=headers, log=log, wire=(response, entry.body))
 
 
 class _Keep(StreamObserver):

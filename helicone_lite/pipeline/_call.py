@@ -116,7 +116,8 @@ class Result:
     provider's reply, if any. What layers tell each other travels in typed fields: ``sent`` (the
     call as a layer rewrote and forwarded it: the recorder logs that one), ``attempts`` (every
     provider attempt behind the answer, from the retry layer) and ``http`` (the provider's raw
-    HTTP response, for ``with_raw_response`` and ``stream.response``).
+    HTTP response, for ``with_raw_response`` and ``stream.response``) and ``wire`` (the reply's bytes
+    the response was parsed from, for the log).
     """
 
     #: the answer: an SDK response model (``ChatCompletion``, an Anthropic ``Message``, a
@@ -133,6 +134,9 @@ class Result:
     sent: Call | None = None
     attempts: list[Attempt] = field(default_factory=list)
     http: httpx2.Response | None = None
+    #: ``(response, the reply's bytes)`` when an adapter parsed ``response`` from those bytes
+    #: unchanged (openai): the recorder logs the bytes while ``response`` is still that object
+    wire: tuple[object, bytes] | None = None
 
     @property
     def ok(self) -> bool:

@@ -37,14 +37,17 @@ def _normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         if not _given(value):
             continue
-        if (
-            name in ("messages", "tools", "input")
-            and isinstance(value, Iterable)
-            and not isinstance(value, (str, bytes, list, dict))
-        ):
-            value = list(value)  # iterables are consumed once; retries and the log need them again
+        if name in _LISTS:
+            if type(value) is list:
+                # a copy: the log is written later, the caller may append to its list meanwhile
+                value = value.copy()
+            elif isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict)):
+                value = list(value)  # consumed once; retries and the log need it again
         out[name] = value
     return out
+
+
+_LISTS = frozenset({"messages", "tools", "input"})
 
 
 def build_call(

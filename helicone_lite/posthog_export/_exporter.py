@@ -73,6 +73,10 @@ class PostHogExporter:
         self._thread: threading.Thread | None = None
         self._dropped = 0
 
+    def wants(self, call: Call) -> bool:
+        """Only calls with a PostHog key (the recorder builds no row on the caller for others)."""
+        return call.options.posthog_key is not None
+
     def record(self, call: Call, result: Result, row: dict[str, Any]) -> None:
         options = call.options
         if options.posthog_key is None:

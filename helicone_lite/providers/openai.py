@@ -214,8 +214,8 @@ def _result(raw: Any, response_type: type[Any], stream: bool) -> Result:
     if stream:
         sdk_stream = raw.parse()
         return Result(stream=sdk_stream, provider_headers=headers, http=raw.http_response)
+    response = raw.parse(to=response_type)
+    http = raw.http_response
     return Result(
-        response=raw.parse(to=response_type),
-        provider_headers=headers,
-        http=raw.http_response,
+        response=response, provider_headers=headers, http=http, wire=(response, http.content)
     )

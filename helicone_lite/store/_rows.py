@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ._database import Columns
 from ._errors import LOGGER, Reporter
@@ -13,8 +13,10 @@ from ._ids import new_request_id
 from ._json import JsonEncoder, datetime_iso
 
 __all__ = [
+    "DeferredRow",
     "Item",
     "PreparedRow",
+    "Queued",
     "RowPreparer",
     "Statement",
     "group_by_sql",
@@ -23,7 +25,18 @@ __all__ = [
     "to_sql_value",
 ]
 
-Item = tuple[str, dict[str, Any]]  # (table, row) as queued by Store.write
+Item = tuple[str, dict[str, Any]]  # (table, row) as the sink and the spill journal get it
+
+
+class DeferredRow(Protocol):
+    """A row the writer thread builds (``Store.write_deferred``): the recorder's capture."""
+
+    def build(self) -> dict[str, Any]: ...
+
+    def fallback(self) -> dict[str, Any]: ...
+
+
+Queued = tuple[str, "dict[str, Any] | DeferredRow"]  # as queued by Store.write / write_deferred
 Statement = tuple[str, tuple[Any, ...]]  # (sql, parameters)
 PreparedRow = list[Statement]  # one logical row: its insert plus side-table inserts
 
@@ -53,13 +66,15 @@ def to_sql_value(value: Any, encode: Callable[[Any], str]) -> Any:
     return str(value)
 
 
-def materialize(item: Item, new_id: Callable[[], str] = new_request_id) -> Item:
-    """The row as plain values: deferred callables evaluated, ``_cost`` priced, an id given.
+def materialize(item: Queued, new_id: Callable[[], str] = new_request_id) -> Item:
+    """The row as plain values: a deferred row built, deferred callables evaluated, ``_cost``
+    priced, an id given.
 
     Runs on the writer thread before a batch goes to the sink or the spill journal, so both
     engines and the journal see the same JSON-able row, and a spilled row keeps its id.
     """
-    table, row = item
+    table, queued = item
+    row = queued if isinstance(queued, dict) else _built(queued)
     _evaluate_deferred(row)
     if table == "requests":
         if not row.get("id"):
@@ -67,7 +82,20 @@ def materialize(item: Item, new_id: Callable[[], str] = new_request_id) -> Item:
         compute = row.pop("_cost", None)
         if "cost_usd" not in row:
             row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
-    return item
+    return table, row
+
+
+def _built(deferred: DeferredRow) -> dict[str, Any]:
+    """``deferred.build()``; a row that cannot be built is logged by its fallback (the call
+    still counts) and never fails the rest of its batch."""
+    try:
+        return deferred.build()
+    except Exception:
+        LOGGER.warning("helicone_lite store: a log row could not be built", exc_info=True)
+    try:
+        return deferred.fallback()
+    except Exception:
+        return {"error": "helicone_lite: this call's log row could not be built"}
 
 
 def evaluate_cost(compute: Callable[[], float | None]) -> float | None:

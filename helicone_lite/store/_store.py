@@ -18,6 +18,7 @@ from ._ids import IdSource
 from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
 from ._pool import ThreadConnections
 from ._readonly import QUERY_SECONDS, ReadOnlyConnection, translate_error
+from ._rows import DeferredRow
 from ._schema import MIGRATIONS
 from ._sink import SqliteSink
 from ._spill import SpillJournal
@@ -222,6 +223,20 @@ class Store:
         elif table not in columns:
             raise ValueError(f"helicone_lite store: unknown table {table!r}")
         self._writer.put((table, dict(row)))
+
+    def write_deferred(self, table: str, row: DeferredRow) -> None:
+        """Queue a row the writer thread builds (``row.build()``; ``row.fallback()`` if that
+        raises): the caller's thread only queues one reference. As :meth:`write` otherwise."""
+        if self.readonly:
+            raise StoreError(f"store {self.path} is opened read-only")
+        columns = self._db.columns
+        if columns is None:
+            if self._db.failure is not None:
+                self._writer.reject()
+                return
+        elif table not in columns:
+            raise ValueError(f"helicone_lite store: unknown table {table!r}")
+        self._writer.put((table, row))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every row written before this call is committed (or spilled after a

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from ._errors import LOGGER, Reporter
 from ._ids import new_request_id
-from ._rows import Item, materialize
+from ._rows import Item, Queued, materialize
 from ._sink import Outcome
 from ._spill import SpillJournal
 
@@ -102,7 +102,7 @@ class BatchWriter:
         self._has_rows = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._drained = threading.Condition(self._lock)
-        self._items: deque[Item] = deque()
+        self._items: deque[Queued] = deque()
         self._inflight: list[Item] = []
         self._enqueued = 0  # sequence number of the last row enqueued
         self._done = 0  # ... of the last row written, spilled or dropped by the thread
@@ -119,7 +119,7 @@ class BatchWriter:
 
     # --- producers ---
 
-    def put(self, item: Item) -> None:
+    def put(self, item: Queued) -> None:
         with self._lock:
             if self._stopping:
                 self._dropped += 1
@@ -192,11 +192,15 @@ class BatchWriter:
                 if not batch:
                     return
                 with self._working:
-                    self._finish(len(batch), self._handle(batch))
+                    count, counts = len(batch), self._handle(batch)
+                    # a deferred row (the recorder's capture) references its call and so its
+                    # client: not kept alive while this thread waits for the next rows
+                    del batch
+                    self._finish(count, counts)
         finally:
             self._sink.close()
 
-    def _next_batch(self) -> list[Item]:
+    def _next_batch(self) -> list[Queued]:
         with self._lock:
             while not self._items and not self._stopping:
                 self._idle = True
@@ -228,7 +232,7 @@ class BatchWriter:
         finally:
             self._lingering = False
 
-    def _handle(self, batch: list[Item]) -> tuple[int, int, int, int]:
+    def _handle(self, batch: list[Queued]) -> tuple[int, int, int, int]:
         """Write or spill ``batch``; returns (written, spilled, dropped, errors)."""
         try:
             rows = [materialize(item, self._new_id) for item in batch]
