@@ -383,7 +383,7 @@ class BatchWriter:
                 spilled,
             )
 
-    def _spill_items(self, inflight: list[Item], queued: list[Item]) -> tuple[int, int]:
+    def _spill_items(self, inflight: list[Item], queued: list[Queued]) -> tuple[int, int]:
         return self._spill(inflight + [materialize(item, self._new_id) for item in queued])
 
     @staticmethod
