@@ -75,6 +75,7 @@ def run(url: str, argv: list[str], tree: Path | None) -> tuple[float, float, flo
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            cwd=tree,  # ``-m`` puts the working directory first on sys.path
         )
     wall = time.perf_counter() - began
     cpu, rss = done.stderr.split()[-2:]
