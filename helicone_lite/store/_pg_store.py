@@ -51,8 +51,8 @@ _READ_STATEMENTS = frozenset({"select", "with", "values", "table", "explain", "s
 _FIRST_WORD = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
 #: the server-side cursor of ``query_stream`` (each on a connection of its own)
 STREAM_CURSOR = "helicone_lite_stream"
-#: rows per ``FETCH`` of a stream: one round trip each (256: 1.6x the time of 2,000 on
-#: loopback, benchmarks/README.md); at most this many rows are held at a time
+#: rows per ``FETCH`` of a stream: one round trip each (fewer round trips than the 256 it
+#: was; not measured against it), and at most this many rows held at a time
 STREAM_ROWS = 2000
 
 
