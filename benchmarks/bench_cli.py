@@ -75,8 +75,13 @@ def writes(store: Store) -> list[list[str]]:
         "SELECT user_id, count(*) AS n FROM requests INDEXED BY idx_requests_user "
         "GROUP BY user_id ORDER BY n LIMIT 1"
     )[0]["user_id"]
+    session = store.query(
+        "SELECT session_id FROM requests WHERE session_id IS NOT NULL "
+        "ORDER BY created_at DESC LIMIT 1"
+    )[0]["session_id"]
     return [
         ["delete", "--user", user, "--yes"],
+        ["delete", "--session", session, "--yes"],
         ["prune", "--older-than", "89d", "--yes"],
     ]
 
@@ -128,6 +133,7 @@ def main_() -> None:
     parser.add_argument("-n", type=int, default=1_000_000, help="requests in the store")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command (best kept)")
     parser.add_argument("--keep", type=Path, help="store path to keep and reuse")
+    parser.add_argument("--writes", action="store_true", help="only the deletions (on a copy)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -144,12 +150,13 @@ def main_() -> None:
                 shutil.copy(path, args.keep)
         store = Store(path)
         total = store.query("SELECT count(*) AS n FROM requests")[0]["n"]
-        plans(store)
+        if not args.writes:
+            plans(store)
         startup = as_user(["--help"], home)
         print(f"{total:,} requests; startup (python -m helicone_lite --help): {startup:.2f} s")
         print(f"  {'command':<52} {'in process':>10} {'CPU':>8} {'as run':>8}")
         slow = []
-        for argv in [*commands(store), *writes(store)]:
+        for argv in [*([] if args.writes else commands(store)), *writes(store)]:
             repeat = 1 if argv[0] in ("delete", "prune") else args.repeat
             own, cpu = in_process(argv, home, repeat)
             whole = as_user(argv, home) if repeat > 1 else math.nan

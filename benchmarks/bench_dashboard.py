@@ -10,6 +10,11 @@ range (last 7 days, what a page opens with) and over all 90 days (``range=all``)
 
     python benchmarks/bench_dashboard.py                        # 1,000,000 rows, temp dir
     python benchmarks/bench_dashboard.py -n 200000 --keep /tmp/dash.db   # reused if present
+    python benchmarks/bench_dashboard.py --keep /tmp/dash.db --sorts     # index vs sort, A/B
+
+``--sorts`` times only the request list under each indexed sort, read from its index and
+(the same request, the index path turned off) by sorting the range, alternating the two in
+the same minutes so that a loaded machine slows both alike.
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ def pages(store: Store) -> list[tuple[str, str]]:
         ("requests", "/requests"),
         ("requests, page 100", "/requests?page=100"),
         ("requests by cost", "/requests?sort=cost"),
+        ("requests by latency", "/requests?sort=latency"),
+        ("requests by tokens", "/requests?sort=tokens"),
+        ("requests by latency, fastest", "/requests?sort=latency&dir=asc"),
+        ("requests by model", "/requests?sort=model"),
         ("requests, department=cardiology", "/requests?prop=department%3Dcardiology"),
         ("request detail", f"/requests/{quote(last['id'])}"),
         ("sessions", "/sessions"),
@@ -83,11 +92,37 @@ def measure(client: TestClient, path: str, repeat: int) -> tuple[float, float, i
     return statistics.median(walls), statistics.median(cpus), size
 
 
+def sorts_ab(client: TestClient, repeat: int) -> None:
+    """Each indexed sort from its index (A) and by sorting the range (B), interleaved."""
+    from helicone_lite.reports import _requests
+
+    indexes = dict(_requests._SORT_INDEXES)
+    print(f"{'request list':34} {'from its index':>22} {'sorting the range':>22}")
+    for sort in indexes:
+        for extra in ("", "&dir=asc", "&range=all", "&dir=asc&range=all"):
+            path = f"/requests?sort={sort}{extra}"
+            cells: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+            for _ in range(repeat):
+                for indexed in (True, False):
+                    _requests._SORT_INDEXES.clear()
+                    _requests._SORT_INDEXES.update(indexes if indexed else {})
+                    wall, cpu, _ = measure(client, path, 1)
+                    cells[indexed].append((wall, cpu))
+            _requests._SORT_INDEXES.update(indexes)
+            shown = [
+                f"{statistics.median(w for w, _ in cells[k]):7.1f} ms "
+                f"({statistics.median(c for _, c in cells[k]):6.1f})"
+                for k in (True, False)
+            ]
+            print(f"{path[10:]:34} {shown[0]:>22} {shown[1]:>22}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=1_000_000, help="requests in the store")
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (median kept)")
     parser.add_argument("--keep", type=Path, help="store path to keep and reuse")
+    parser.add_argument("--sorts", action="store_true", help="only the sorts, index vs not")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "helicone.db"
@@ -98,6 +133,9 @@ def main() -> None:
         store = Store(path)
         count = store.query("SELECT count(*) AS n FROM requests")[0]["n"]
         client = TestClient(create_app(home=path.parent, db=path), base_url="http://127.0.0.1")
+        if args.sorts:
+            sorts_ab(client, args.repeat)
+            return
         print(f"{count:,} requests; median wall (CPU) time of {args.repeat} requests per page\n")
         print(f"{'page':34} {'last 7 days':>22} {'all 90 days':>22} {'size':>8}")
         over = []

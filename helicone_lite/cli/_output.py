@@ -121,10 +121,15 @@ class Output:
         title: str | None = None,
         header: bool = True,
         empty: str | None = None,
+        streamed: bool = False,
     ) -> int:
         """Print ``rows``; returns how many. ``header=False`` continues an earlier print
         (``--follow``). ``empty``: the line for no rows (a terminal gets it instead of the
-        table; piped output gets the header line, and the message on stderr)."""
+        table; piped output gets the header line, and the message on stderr). Piped,
+        ``--json`` and ``--csv`` output of rows keyed by the columns' keys (``streamed``)
+        is written as the rows come, never held (a query's million rows)."""
+        if streamed and not self.tty:
+            return self._stream(columns, rows, header, empty)
         items = list(rows)
         if not items and empty is not None and self.mode in ("table", "tsv"):
             if self.tty:
@@ -145,6 +150,31 @@ class Output:
             self._table(columns, items, title, header)
         self.stream.flush()
         return len(items)
+
+    def _stream(
+        self, columns: Sequence[Column], rows: Iterable[Any], header: bool, empty: str | None
+    ) -> int:
+        names = [c.key for c in columns]
+        writer = csv.writer(self.stream) if self.mode == "csv" else None
+        cell = _inert_cell if self.stream.isatty() else csv_cell
+        if header and writer is not None:
+            writer.writerow([cell(n) for n in names])
+        elif header and self.mode == "tsv":
+            self.line("\t".join(safe_text(c.title) for c in columns))
+        count = 0
+        for item in rows:
+            count += 1
+            if self.mode == "json":
+                self.json(item)
+            elif writer is not None:
+                flat = _flat(jsonable(item))
+                writer.writerow([cell(flat.get(n)) for n in names])
+            else:
+                self.line("\t".join(c.cell(item) for c in columns))
+        if not count and empty is not None and self.mode == "tsv":
+            print(empty, file=sys.stderr)
+        self.stream.flush()
+        return count
 
     def json(self, value: Any) -> None:
         """One JSON value on one line (ASCII-only: control characters arrive escaped)."""

@@ -24,15 +24,27 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..store import StoreError
+    from ..store._readonly import QUERY_SECONDS
 
     store = open_store(args)
+    output = Output.from_args(args)
     try:
-        rows = store.query(args.sql)
+        if output.tty:  # a table fits its widths to every row: read them all
+            rows = store.query(args.sql)
+            names = list(rows[0]) if rows else []
+            columns = [Column(name, kind=_kind(rows, name)) for name in names]
+            output.rows(columns, rows)
+            return 0
+        # piped, --json, --csv: rows written as they are fetched (a server-side cursor on
+        # PostgreSQL), memory flat whatever the result's size; the time limit is per fetch
+        names, stream = store.query_stream(args.sql, timeout=QUERY_SECONDS)
+        try:
+            dicts = (dict(zip(names, row, strict=False)) for row in stream)
+            output.rows([Column(name) for name in names], dicts, streamed=True)
+        finally:
+            stream.close()
     except StoreError as exc:  # the SQL is the user's input: exit 2
         raise CliError(str(exc), status=2) from exc
-    names = list(rows[0]) if rows else []
-    columns = [Column(name, kind=_kind(rows, name)) for name in names]
-    Output.from_args(args).rows(columns, rows)
     return 0
 
 

@@ -159,7 +159,14 @@ class Reader:
                 cursor.close()
 
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        """Rows as tuples, fetched as consumed (stop early: the rest is never read)."""
+        """Rows as tuples, fetched as consumed (stop early: the rest is never read). On
+        PostgreSQL through a server-side cursor (``Store.query_stream``): a client cursor
+        would hold the whole result in memory before the first row."""
+        if self.store.engine != "sqlite":
+            self.store.flush()
+            _, rows = self.store.query_stream(sql, params)
+            yield from rows
+            return
         cursor = self._connection().execute(sql, params)
         try:
             while True:
@@ -171,5 +178,5 @@ class Reader:
             cursor.close()
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
-        """Rows one at a time (for exports)."""
+        """Rows one at a time (for exports; a server-side cursor on PostgreSQL)."""
         return self.store.query_iter(sql, params)

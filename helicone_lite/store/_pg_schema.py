@@ -26,7 +26,7 @@ from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
-from ._schema import MIGRATIONS, SORT_INDEXES_MIGRATION
+from ._schema import LATENCY_TOKENS_SORT_MIGRATION, MIGRATIONS, SORT_INDEXES_MIGRATION
 from ._time import SQL_NOW
 
 __all__ = ["LOCK_KEY", "PG_MIGRATIONS", "VERSION_TABLE"]
@@ -117,6 +117,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     PG_READING_MIGRATION,  # indexes for PostgreSQL's planner, julianday('now')
     PG_ROLLUP_BATCH_MIGRATION,  # the writer keeps the rollups per batch
     SORT_INDEXES_MIGRATION,  # the request list sorted by cost
+    LATENCY_TOKENS_SORT_MIGRATION,  # ... by latency or tokens
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

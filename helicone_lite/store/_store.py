@@ -6,7 +6,7 @@ import functools
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -366,6 +366,16 @@ class Store:
         conn, cursor = self._read_cursor(sql, params)
         return _iterate(conn, cursor)
 
+    def query_stream(
+        self, sql: str, params: Params = (), *, timeout: float | None = None
+    ) -> tuple[list[str], Generator[tuple[Any, ...], None, None]]:
+        """``(columns, rows)`` of one read-only statement (the guard of ``query``), its rows
+        (tuples) fetched as the iterator is consumed, so memory stays flat whatever the
+        result's size. ``timeout`` (seconds, None: no limit) bounds each fetch of rows (on
+        PostgreSQL each ``FETCH`` of a server-side cursor), not a slow reader of them."""
+        conn, cursor = self._read_cursor(sql, params, timeout)
+        return _column_names(cursor), _tuples(conn, cursor, timeout)
+
     def _read_cursor(
         self, sql: str, params: Params, timeout: float | None = None
     ) -> tuple[ReadOnlyConnection, sqlite3.Cursor]:
@@ -431,16 +441,30 @@ def _column_names(cursor: sqlite3.Cursor) -> list[str]:
 
 def _iterate(conn: ReadOnlyConnection, cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     names = _column_names(cursor)
+    rows = _tuples(conn, cursor)
+    try:
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
+    finally:
+        rows.close()
+
+
+def _tuples(
+    conn: ReadOnlyConnection, cursor: sqlite3.Cursor, timeout: float | None = None
+) -> Generator[tuple[Any, ...], None, None]:
+    """``cursor``'s rows; ``timeout`` is re-armed for each fetch (a slow reader of the rows
+    is not the statement's time)."""
     try:
         while True:
+            if timeout is not None:
+                conn.start(timeout)
             try:
                 rows = cursor.fetchmany(_FETCH_SIZE)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, sqlite3.Warning) as exc:
                 raise translate_error(conn, exc) from exc
             if not rows:
                 return
-            for row in rows:
-                yield dict(zip(names, row, strict=True))
+            yield from rows
     finally:
         cursor.close()
 

@@ -1,7 +1,7 @@
 """The cheaper read paths taken on big stores give what a brute-force recount gives: one
 user's (or session's) models from that user's rows, a user's recent sessions by the bounded
 walk and by grouping, score means for the users shown only, and the request list sorted by
-cost or latency from its own index. Thresholds that pick a path on a big store are set so
+cost, latency or tokens from its own index. Thresholds that pick a path on a big store are set so
 that these small stores take each path in turn."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def test_users_scores_only_for_the_users_shown_and_none_when_not_asked(
     assert all(row.scores == {} for row in reports.models(with_scores=False))
 
 
-@pytest.mark.parametrize("sort", ["cost", "latency"])
+@pytest.mark.parametrize("sort", ["cost", "latency", "tokens"])
 @pytest.mark.parametrize("descending", [True, False])
 def test_request_list_sorted_from_its_index_matches_the_sort(
     generated: Generated, monkeypatch: pytest.MonkeyPatch, sort: str, descending: bool
@@ -85,6 +85,14 @@ def test_request_list_sorted_from_its_index_matches_the_sort(
     if generated.store.engine != "sqlite":
         pytest.skip("PostgreSQL's planner picks its own index (and sorts NULLs last)")
     column = _requests.REQUEST_SORTS[sort]
+    chosen: list[str | None] = []
+    pick = _requests._sort_index
+
+    def spy(*args: Any) -> str | None:
+        chosen.append(pick(*args))
+        return chosen[-1]
+
+    monkeypatch.setattr(_requests, "_sort_index", spy)
 
     def order(r: dict[str, Any]) -> tuple[Any, ...]:
         value = r[column]  # SQLite: NULL before any number
@@ -104,3 +112,4 @@ def test_request_list_sorted_from_its_index_matches_the_sort(
                 want = expected[(page - 1) * 25 : page * 25]
                 assert [r["id"] for r in found.rows] == want, (fewest, f, page)
                 assert found.total == len(rows)
+                assert chosen.pop() == (None if fewest else f"idx_requests_{sort}"), f

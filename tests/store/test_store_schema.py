@@ -63,6 +63,8 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
         "idx_requests_prompt",
         "idx_requests_cache_reference",
         "idx_requests_cost",  # SORT_INDEXES_MIGRATION: the request list by cost
+        "idx_requests_latency",  # LATENCY_TOKENS_SORT_MIGRATION: ... by latency
+        "idx_requests_tokens",  # ... and by tokens
     } <= indexes
 
 
