@@ -61,6 +61,9 @@ fi
 .venv/bin/ruff check helicone_lite tests examples benchmarks
 .venv/bin/mypy
 # One worker per core (pytest-xdist); every worker starts its own servers (redis-server,
-# PostgreSQL, fake providers, Chromium) on free ports in its own directories. A module's
-# tests stay on one worker (--dist loadfile), so module-scoped fixtures are built once.
-.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"
+# PostgreSQL, fake providers, Chromium) on free ports in its own directories. --dist worksteal:
+# each worker starts on its half of the tests in file order and an idle one takes tests from
+# the other's queue, so one long file (the store's chaos tests, the examples) no longer runs
+# alone at the end as with --dist loadfile; a module-scoped fixture is built at most once per
+# worker that runs the module's tests (twice, at worst, with two workers).
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"

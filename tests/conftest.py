@@ -59,8 +59,14 @@ def _one_tls_context_per_setting() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real keys or endpoints leak in; every test gets its own HELICONE_LITE_HOME."""
+    """No real keys or endpoints leak in; every test gets its own HELICONE_LITE_HOME.
+
+    ``HELICONE_LITE_REQUIRE_*`` stay: they are the suite's own switches, read when a server
+    fixture first starts (inside a test, after this ran), and without them a missing
+    redis-server or Chromium would skip instead of failing."""
     for name in list(os.environ):
+        if name.startswith("HELICONE_LITE_REQUIRE_"):
+            continue
         if name.endswith(("_API_KEY", "_BASE_URL")) or name.startswith("HELICONE_LITE_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HELICONE_LITE_HOME", str(tmp_path / "home"))
