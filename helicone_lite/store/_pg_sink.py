@@ -16,7 +16,8 @@ the rows it really inserted (``RETURNING``, so not the ones ``DO NOTHING`` skipp
 session-local table, and three grouped upserts, ordered by key, add them to the rollups
 just before the commit (``_rollup_batch.py``), under a transaction-scoped advisory lock that
 the rollup triggers take too: a cache hit and its original logged by two processes at once
-are then counted as one would count them in turn.
+are then counted as one would count them in turn. From v10 the same table of new requests
+feeds three inserts of the batch's fact rows, before the lock (``_facts_schema.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._errors import Reporter, StoreError
+from ._facts_schema import pg_batch_facts
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     PG_BATCH_ON,
@@ -36,7 +38,7 @@ from ._rollup_batch import (
     pg_batch_upserts,
 )
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
-from ._schema import ROLLUP_BATCH_VERSION
+from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION
 from ._sink import Outcome
 from ._sink_rollups import first_of_each
 
@@ -120,7 +122,10 @@ class PostgresSink:
         columns = self._db.initialize()
         if self._preparer is None:
             self._preparer = RowPreparer(columns, self._reporter)
-            self._rollups = (self._db.version or 0) >= ROLLUP_BATCH_VERSION
+            version = self._db.version or 0
+            self._rollups = version >= ROLLUP_BATCH_VERSION
+            if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
+                self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:

@@ -17,13 +17,20 @@ Rules for adding a migration (docs/schema.md repeats them):
 
 from __future__ import annotations
 
+from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
-__all__ = ["MIGRATIONS", "ROLLUP_BATCH_VERSION", "SCHEMA_VERSION", "SORT_INDEXES_MIGRATION"]
+__all__ = [
+    "FACTS_BY_WRITER_VERSION",
+    "MIGRATIONS",
+    "ROLLUP_BATCH_VERSION",
+    "SCHEMA_VERSION",
+    "SORT_INDEXES_MIGRATION",
+]
 
 _NOW = f"DEFAULT ({SQL_NOW})"
 
@@ -212,6 +219,8 @@ CREATE INDEX idx_requests_cost ON requests (cost_usd, created_at, id);
 # ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
 # (SQLite) or stand aside for it (PostgreSQL) (see _rollup_batch.py, _rollup_v7.py).
 # SORT_INDEXES_MIGRATION: the request list sorted by cost (above).
+# FACTS_MIGRATION ("facts by writer"): the writer keeps property_facts per batch; the insert
+# trigger goes; PostgreSQL's fact views become tables (see _facts_schema.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -222,8 +231,12 @@ MIGRATIONS: tuple[str, ...] = (
     READING_MIGRATION,
     ROLLUP_BATCH_MIGRATION,
     SORT_INDEXES_MIGRATION,
+    FACTS_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 #: from this version the writer keeps the rollups (the insert triggers are gone or stand aside)
 ROLLUP_BATCH_VERSION = MIGRATIONS.index(ROLLUP_BATCH_MIGRATION) + 1
+#: from this version the writer keeps the fact tables (SQLite's insert trigger is gone,
+#: PostgreSQL's facts are tables)
+FACTS_BY_WRITER_VERSION = MIGRATIONS.index(FACTS_MIGRATION) + 1
