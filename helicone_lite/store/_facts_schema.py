@@ -44,12 +44,13 @@ from ._reports_schema import (
     SCORE_INDEXES,
     SCORE_PROPERTY_FACTS_TABLE,
 )
-from ._rollup_batch import NEW_REQUESTS, PG_BATCH_SETTING
+from ._rollup_batch import NEW_REQUESTS
 from ._rollup_sql import body
 
 __all__ = [
     "FACTS_MIGRATION",
     "FACT_TABLES",
+    "PG_FACTS_ON",
     "ids_batch_facts",
     "loose_property_facts",
     "pg_batch_facts",
@@ -180,7 +181,13 @@ def _forget_scores(old: str) -> list[str]:
 
 
 _OUTSIDE = f"(SELECT * FROM new_rows WHERE request_id NOT IN (SELECT id FROM {NEW_REQUESTS}))"
-_ON = f"current_setting('{PG_BATCH_SETTING}', true) = 'on'"
+#: set (transaction-local) by a writer that adds its batch's facts itself: the insert
+#: triggers then stand aside for its requests. Not ``helicone_lite.batch``: a writer of an
+#: older version sets that one (for the rollups) but adds no facts, so during a rolling
+#: upgrade its rows are still filled in by the triggers.
+PG_FACTS_SETTING = "helicone_lite.facts"
+PG_FACTS_ON = f"SELECT set_config('{PG_FACTS_SETTING}', 'on', true)"
+_ON = f"current_setting('{PG_FACTS_SETTING}', true) = 'on'"
 
 #: (table, event) -> (statements in the writer's batch or None: the same as others, others)
 _TRIGGERS: dict[tuple[str, str], tuple[list[str] | None, list[str]]] = {

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._errors import Reporter, StoreError
-from ._facts_schema import pg_batch_facts
+from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     PG_BATCH_ON,
@@ -84,6 +84,7 @@ class PostgresSink:
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
         self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
+        self._begin = f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
 
     def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:
@@ -126,6 +127,7 @@ class PostgresSink:
             self._rollups = version >= ROLLUP_BATCH_VERSION
             if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
                 self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
+                self._begin += f"; {PG_FACTS_ON}"
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:
@@ -167,7 +169,7 @@ class PostgresSink:
     def _begin_rollups(self, raw: Any) -> None:
         """The batch's transaction keeps the rollups: the insert triggers stand aside."""
         if self._rollups:
-            raw.execute(f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}")
+            raw.execute(self._begin)
 
     def _add_to_rollups(self, raw: Any) -> None:
         if self._rollups:

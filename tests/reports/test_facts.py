@@ -13,6 +13,7 @@ from helicone_lite.reports._scores import score
 from helicone_lite.store import MIGRATIONS, SCHEMA_VERSION, Store, iso_from_epoch, rebuild_rollups
 from helicone_lite.store._pg_schema import PG_MIGRATIONS
 from helicone_lite.store._retention import delete_requests, prune
+from helicone_lite.store._rollup_batch import PG_BATCH_ON, PG_NEW_REQUESTS_TABLE, capture
 from helicone_lite.store._schema import FACTS_BY_WRITER_VERSION
 
 from .conftest import T0
@@ -126,5 +127,34 @@ def test_a_v9_store_is_filled_by_the_migration(database: str) -> None:
         reports = Reports(store, clock=lambda: T0)
         cardiology = reports.users(Filters(properties={"department": "cardiology"}, since="7d"))
         assert sum(u.requests for u in cardiology) == 10
+    finally:
+        store.close()
+
+
+def test_rows_of_a_writer_that_adds_no_facts_are_filled_by_the_triggers(database: str) -> None:
+    """PostgreSQL, a rolling upgrade: a writer of schema v9's code sets ``helicone_lite.batch``
+    (its rollups) but adds no facts; the triggers fill them for its rows."""
+    if "://" not in database:
+        return  # (SQLite: one writer per file version; nothing to hand over)
+    store = Store(database)
+    try:
+        store.write("requests", _row(1))
+        store.flush()
+        with store.transaction() as conn:  # what that writer's transaction does
+            conn.execute(PG_NEW_REQUESTS_TABLE)
+            conn.execute(PG_BATCH_ON)
+            conn.execute(  # recorded as the writer's own (the properties' trigger skips it)
+                capture(
+                    "INSERT INTO requests (id, created_at, model, user_id) "
+                    "VALUES ('old-1', '2026-11-18T10:00:00.000Z', 'gpt-4o', 'u9') "
+                    "ON CONFLICT DO NOTHING"
+                )
+            )
+            conn.execute(
+                "INSERT INTO request_properties (request_id, name, value) "
+                "VALUES ('old-1', 'department', 'cardiology')"
+            )
+        assert_facts_consistent(store)
+        assert _count(store, "property_facts") == 3
     finally:
         store.close()
