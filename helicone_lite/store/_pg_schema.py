@@ -12,7 +12,9 @@ and is derived from it so there is one definition of every table:
   ``score_facts``, ``score_property_facts``) are *views* over ``request_properties``,
   ``scores`` and ``requests``: the same columns and rows as SQLite's trigger-maintained
   tables, always in step, with nothing for the writer to do. The indexes that make the joins
-  cheap are created on the base tables instead.
+  cheap are created on the base tables instead. From v11 they are tables (SQLite's, kept
+  by the writer per batch and by statement triggers: ``_facts_schema.py``): reading a view
+  cost an index lookup per fact row.
 
 The version lives in ``helicone_lite_schema``; migrations run in one transaction under an
 advisory lock, so of several processes (or machines) starting at once exactly one migrates.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from ._facts_schema import pg_facts_migration
 from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
@@ -118,6 +121,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     PG_ROLLUP_BATCH_MIGRATION,  # the writer keeps the rollups per batch
     SORT_INDEXES_MIGRATION,  # the request list sorted by cost
     LATENCY_TOKENS_SORT_MIGRATION,  # ... by latency or tokens
+    pg_facts_migration(_types),  # the facts become tables the writer keeps
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -16,7 +16,8 @@ the rows it really inserted (``RETURNING``, so not the ones ``DO NOTHING`` skipp
 session-local table, and three grouped upserts, ordered by key, add them to the rollups
 just before the commit (``_rollup_batch.py``), under a transaction-scoped advisory lock that
 the rollup triggers take too: a cache hit and its original logged by two processes at once
-are then counted as one would count them in turn.
+are then counted as one would count them in turn. From v11 the same table of new requests
+feeds three inserts of the batch's fact rows, before the lock (``_facts_schema.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._errors import Reporter, StoreError
+from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     PG_BATCH_ON,
@@ -36,7 +38,7 @@ from ._rollup_batch import (
     pg_batch_upserts,
 )
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
-from ._schema import ROLLUP_BATCH_VERSION
+from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION
 from ._sink import Outcome
 from ._sink_rollups import first_of_each
 
@@ -82,6 +84,7 @@ class PostgresSink:
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
         self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
+        self._begin = f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
 
     def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:
@@ -120,7 +123,11 @@ class PostgresSink:
         columns = self._db.initialize()
         if self._preparer is None:
             self._preparer = RowPreparer(columns, self._reporter)
-            self._rollups = (self._db.version or 0) >= ROLLUP_BATCH_VERSION
+            version = self._db.version or 0
+            self._rollups = version >= ROLLUP_BATCH_VERSION
+            if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
+                self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
+                self._begin += f"; {PG_FACTS_ON}"
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:
@@ -162,7 +169,7 @@ class PostgresSink:
     def _begin_rollups(self, raw: Any) -> None:
         """The batch's transaction keeps the rollups: the insert triggers stand aside."""
         if self._rollups:
-            raw.execute(f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}")
+            raw.execute(self._begin)
 
     def _add_to_rollups(self, raw: Any) -> None:
         if self._rollups:

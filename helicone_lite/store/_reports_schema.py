@@ -35,7 +35,17 @@ Leaf module (no imports from the package): ``store/_schema.py`` appends it to ``
 
 from __future__ import annotations
 
-__all__ = ["COVERED", "FACT_VALUES", "REPORTS_MIGRATION", "SCORE_GROUPS"]
+__all__ = [
+    "COVERED",
+    "FACT_SELECTS",
+    "FACT_VALUES",
+    "PROPERTY_FACTS_TABLE",
+    "REPORTS_MIGRATION",
+    "SCORE_FACTS_TABLE",
+    "SCORE_GROUPS",
+    "SCORE_INDEXES",
+    "SCORE_PROPERTY_FACTS_TABLE",
+]
 
 #: the columns every report index carries, so filters and aggregates never read the table.
 COVERED: tuple[str, ...] = (
@@ -76,6 +86,54 @@ _FACT_DECLARATIONS = ",\n    ".join(f"{name:<15} {kind}" for name, kind in _TYPE
 _FACT_VALUES = ", ".join(f"r.{name}" for name in _TYPES)
 FACT_VALUES = _FACT_VALUES  # (v6 refreshes the facts of an updated request with them)
 
+#: the fact tables (SQLite's spelling; PostgreSQL's from schema v11 derive from these)
+PROPERTY_FACTS_TABLE = f"""CREATE TABLE property_facts (
+    name        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    {_FACT_DECLARATIONS},
+    PRIMARY KEY (name, value, created_at, id)
+) WITHOUT ROWID;"""
+SCORE_FACTS_TABLE = f"""CREATE TABLE score_facts (
+    id              TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    value           REAL,
+    value_type      TEXT,
+    created_at      TEXT,
+    {_FACT_DECLARATIONS},
+    session_path    TEXT,
+    PRIMARY KEY (id, name)
+) WITHOUT ROWID;"""
+SCORE_PROPERTY_FACTS_TABLE = f"""CREATE TABLE score_property_facts (
+    name            TEXT NOT NULL,
+    value           TEXT NOT NULL,
+    score           TEXT NOT NULL,
+    id              TEXT NOT NULL,
+    score_value     REAL,
+    created_at      TEXT,
+    {_FACT_DECLARATIONS},
+    PRIMARY KEY (name, value, score, id)
+) WITHOUT ROWID;"""
+#: every fact row, computed from the base tables (the backfill; rebuilds; the writer's
+#: per-batch insert narrows ``r`` to the batch's requests)
+FACT_SELECTS: dict[str, str] = {
+    "property_facts": (
+        f"SELECT p.name, p.value, r.created_at, r.id, {_FACT_VALUES}\n"
+        "FROM request_properties p JOIN requests r ON r.id = p.request_id\n"
+        "WHERE p.value IS NOT NULL AND r.created_at IS NOT NULL"
+    ),
+    "score_facts": (
+        f"SELECT s.request_id, s.name, s.value, s.value_type, r.created_at, {_FACT_VALUES}, "
+        "r.session_path\nFROM scores s JOIN requests r ON r.id = s.request_id"
+    ),
+    "score_property_facts": (
+        f"SELECT p.name, p.value, s.name, s.request_id, s.value, r.created_at, {_FACT_VALUES}\n"
+        "FROM scores s JOIN requests r ON r.id = s.request_id\n"
+        "JOIN request_properties p ON p.request_id = s.request_id WHERE p.value IS NOT NULL"
+    ),
+}
+
 #: the groups of score reports, each read in the order of its own (covering) index
 SCORE_GROUPS: dict[str, tuple[str, ...]] = {
     "all": (),
@@ -96,7 +154,7 @@ _SCORE_FILTERS = (
     "prompt_id",
     "prompt_version",
 )
-_SCORE_INDEXES = "\n".join(
+SCORE_INDEXES = "\n".join(
     f"CREATE INDEX idx_score_facts_{group} ON score_facts "
     f"({', '.join([*columns, 'name', 'value', *(c for c in _SCORE_FILTERS if c not in columns)])});"
     for group, columns in SCORE_GROUPS.items()
@@ -116,19 +174,10 @@ CREATE INDEX idx_requests_session
 CREATE INDEX idx_requests_cache_hits
     ON requests ({_columns("cache_reference_id", "model")}) WHERE cache_status = 'HIT';
 
-CREATE TABLE property_facts (
-    name        TEXT NOT NULL,
-    value       TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    id          TEXT NOT NULL,
-    {_FACT_DECLARATIONS},
-    PRIMARY KEY (name, value, created_at, id)
-) WITHOUT ROWID;
+{PROPERTY_FACTS_TABLE}
 
 INSERT OR REPLACE INTO property_facts
-SELECT p.name, p.value, r.created_at, r.id, {_FACT_VALUES}
-FROM request_properties p JOIN requests r ON r.id = p.request_id
-WHERE p.value IS NOT NULL AND r.created_at IS NOT NULL;
+{FACT_SELECTS["property_facts"]};
 
 CREATE TRIGGER property_facts_insert AFTER INSERT ON request_properties
 WHEN NEW.value IS NOT NULL
@@ -163,38 +212,17 @@ BEGIN
       );
 END;
 
-CREATE TABLE score_facts (
-    id              TEXT NOT NULL,
-    name            TEXT NOT NULL,
-    value           REAL,
-    value_type      TEXT,
-    created_at      TEXT,
-    {_FACT_DECLARATIONS},
-    session_path    TEXT,
-    PRIMARY KEY (id, name)
-) WITHOUT ROWID;
+{SCORE_FACTS_TABLE}
 
 INSERT OR REPLACE INTO score_facts
-SELECT s.request_id, s.name, s.value, s.value_type, r.created_at, {_FACT_VALUES}, r.session_path
-FROM scores s JOIN requests r ON r.id = s.request_id;
+{FACT_SELECTS["score_facts"]};
 
-CREATE TABLE score_property_facts (
-    name            TEXT NOT NULL,
-    value           TEXT NOT NULL,
-    score           TEXT NOT NULL,
-    id              TEXT NOT NULL,
-    score_value     REAL,
-    created_at      TEXT,
-    {_FACT_DECLARATIONS},
-    PRIMARY KEY (name, value, score, id)
-) WITHOUT ROWID;
+{SCORE_PROPERTY_FACTS_TABLE}
 
 INSERT OR REPLACE INTO score_property_facts
-SELECT p.name, p.value, s.name, s.request_id, s.value, r.created_at, {_FACT_VALUES}
-FROM scores s JOIN requests r ON r.id = s.request_id
-JOIN request_properties p ON p.request_id = s.request_id WHERE p.value IS NOT NULL;
+{FACT_SELECTS["score_property_facts"]};
 
-{_SCORE_INDEXES}
+{SCORE_INDEXES}
 
 CREATE TRIGGER score_facts_insert AFTER INSERT ON scores
 BEGIN

@@ -23,8 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
+from ._schema import FACTS_BY_WRITER_VERSION
 from ._time import iso_from_epoch
 
 if TYPE_CHECKING:
@@ -161,7 +163,7 @@ def delete_requests(
             if not ids:
                 break
             # SQLite runs triggers row by row; from v6 the deletion does their work per batch
-            # (PostgreSQL's rollup triggers are per statement already, its facts are views)
+            # (PostgreSQL's rollup and fact triggers are per statement already)
             batched = store.engine == "sqlite" and (store.schema_version or 0) >= _BATCHED_VERSION
             _delete_batch(conn, ids, out, batched=batched)
         if keep_ids:
@@ -217,15 +219,20 @@ def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:
 
 
 def rebuild_rollups(store: Store) -> None:
-    """Count the hourly rollups again from ``requests``, in one transaction.
+    """Count the hourly rollups again from ``requests``, and fill the fact tables
+    (``property_facts``, ``score_facts``, ``score_property_facts``) again, in one transaction.
 
     Never needed for what the writer logs, prunes, ``reprice`` and deletions; needed after
     rows were inserted into ``requests`` or ``request_properties`` by hand on SQLite (schema
-    v7 dropped the insert triggers that counted them; docs/schema.md)."""
+    v7 dropped the insert triggers that counted them, v11 the one that filled
+    ``property_facts``; docs/schema.md)."""
+    statements = [s for s in rebuild().split(";\n") if s.strip()]
     with store.transaction() as conn:
-        for statement in rebuild().split(";\n"):
-            if statement.strip():
-                conn.execute(statement)
+        facts = 3 if store.engine == "sqlite" else FACTS_BY_WRITER_VERSION  # (views before)
+        if (store.schema_version or 0) >= facts:
+            statements += rebuild_facts()
+        for statement in statements:
+            conn.execute(statement)
 
 
 def vacuum(store: Store) -> tuple[int, int]:

@@ -51,10 +51,12 @@ NEW_COLUMNS = (
     "id, created_at, model, provider, status, cost_usd, total_tokens, latency_ms, user_id, "
     "cache_status, cache_reference_id"
 )
+#: PostgreSQL captures these too: the fact tables (schema v11) copy them
+_PG_COLUMNS = f"{NEW_COLUMNS}, session_id, session_path, prompt_id, prompt_version"
 NEW_REQUESTS = "pg_temp.helicone_lite_new_requests"
 PG_NEW_REQUESTS_TABLE = (
     f"CREATE TEMP TABLE IF NOT EXISTS helicone_lite_new_requests ON COMMIT DELETE ROWS "
-    f"AS SELECT {NEW_COLUMNS} FROM requests WITH NO DATA"
+    f"AS SELECT {_PG_COLUMNS} FROM requests WITH NO DATA"
 )
 #: the transaction-local setting that makes PostgreSQL's insert triggers stand aside
 PG_BATCH_SETTING = "helicone_lite.batch"
@@ -73,9 +75,9 @@ def capture(insert: str) -> str:
     """PostgreSQL: ``insert`` (into ``requests``, ending in ``ON CONFLICT DO NOTHING``) that
     also records the rows it really inserted in :data:`NEW_REQUESTS`."""
     return (
-        f"WITH helicone_lite_inserted AS ({insert} RETURNING {NEW_COLUMNS}) "
-        f"INSERT INTO {NEW_REQUESTS} ({NEW_COLUMNS}) "
-        f"SELECT {NEW_COLUMNS} FROM helicone_lite_inserted"
+        f"WITH helicone_lite_inserted AS ({insert} RETURNING {_PG_COLUMNS}) "
+        f"INSERT INTO {NEW_REQUESTS} ({_PG_COLUMNS}) "
+        f"SELECT {_PG_COLUMNS} FROM helicone_lite_inserted"
     )
 
 

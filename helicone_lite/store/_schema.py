@@ -17,6 +17,7 @@ Rules for adding a migration (docs/schema.md repeats them):
 
 from __future__ import annotations
 
+from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
@@ -24,6 +25,7 @@ from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
 __all__ = [
+    "FACTS_BY_WRITER_VERSION",
     "LATENCY_TOKENS_SORT_MIGRATION",
     "MIGRATIONS",
     "ROLLUP_BATCH_VERSION",
@@ -230,6 +232,8 @@ CREATE INDEX idx_requests_tokens ON requests (total_tokens, created_at, id);
 # (SQLite) or stand aside for it (PostgreSQL) (see _rollup_batch.py, _rollup_v7.py).
 # SORT_INDEXES_MIGRATION: the request list sorted by cost (above).
 # LATENCY_TOKENS_SORT_MIGRATION: ... and by latency or tokens (above).
+# FACTS_MIGRATION ("facts by writer"): the writer keeps property_facts per batch; the insert
+# trigger goes; PostgreSQL's fact views become tables (see _facts_schema.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -241,8 +245,12 @@ MIGRATIONS: tuple[str, ...] = (
     ROLLUP_BATCH_MIGRATION,
     SORT_INDEXES_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
+    FACTS_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 #: from this version the writer keeps the rollups (the insert triggers are gone or stand aside)
 ROLLUP_BATCH_VERSION = MIGRATIONS.index(ROLLUP_BATCH_MIGRATION) + 1
+#: from this version the writer keeps the fact tables (SQLite's insert trigger is gone,
+#: PostgreSQL's facts are tables)
+FACTS_BY_WRITER_VERSION = MIGRATIONS.index(FACTS_MIGRATION) + 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
-from ._schema import ROLLUP_BATCH_VERSION
+from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION
 from ._sink_rollups import SqliteRollups, split_loose, table_of
 
 __all__ = ["Outcome", "SqliteSink"]
@@ -48,7 +48,7 @@ class SqliteSink:
 
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
     shape, then (schema v7) three grouped upserts that add the requests it inserted to the
-    hourly rollups (``_sink_rollups.py``). "Database is locked" (beyond the busy timeout), a
+    hourly rollups and (v11) one insert of their property facts (``_sink_rollups.py``). "Database is locked" (beyond the busy timeout), a
     read-only file, a full disk and other failures are retried ``retries`` times with
     exponential backoff, then the batch is reported as failed (the writer spills it). A row
     the database rejects (constraint, unbindable value) is dropped alone: the batch is
@@ -122,8 +122,9 @@ class SqliteSink:
         columns = self._db.initialize()
         if self._preparer is None:
             self._preparer = RowPreparer(columns, self._reporter)
-            if (self._db.version or 0) >= ROLLUP_BATCH_VERSION:
-                self._rollups = SqliteRollups()
+            version = self._db.version or 0
+            if version >= ROLLUP_BATCH_VERSION:
+                self._rollups = SqliteRollups(facts=version >= FACTS_BY_WRITER_VERSION)
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:

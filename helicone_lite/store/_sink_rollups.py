@@ -13,6 +13,9 @@
   ...)``) is written after that, each with v6's trigger logic as plain statements: its old
   value leaves the rollup, its new one enters.
 
+From schema v11 each path also writes the fact rows (``property_facts``) of what it wrote,
+with the same batch bounds (``_facts_schema.py``).
+
 Rollups then equal a recount from ``requests`` after any mix of batches, replays and
 rejections (tests/reports/test_rollups.py).
 """
@@ -24,6 +27,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from ._facts_schema import ids_batch_facts, loose_property_facts, sqlite_batch_facts
 from ._rollup_batch import ROWID_LIMIT, ids_batch_upserts, property_change, sqlite_batch_upserts
 from ._rows import PreparedRow, Statement
 
@@ -92,12 +96,18 @@ def first_of_each(
 
 
 class SqliteRollups:
-    """The statements of the three paths above, built once per sink."""
+    """The statements of the three paths above, built once per sink; with ``facts`` (schema
+    v11) each path also adds the fact rows of what it wrote (``_facts_schema.py``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: bool = False) -> None:
         self._range = sqlite_batch_upserts()
         self._ids = ids_batch_upserts()
         self._before, self._after = property_change()
+        if facts:
+            before, after = loose_property_facts()
+            self._range += sqlite_batch_facts()
+            self._ids += ids_batch_facts()
+            self._before, self._after = self._before + before, self._after + after
         self._id_at: dict[str, int] = {}
 
     @staticmethod
