@@ -213,30 +213,28 @@ class Store:
         fills ``attempts`` and stores its length; ``_cost`` (a callable) fills a missing
         ``cost_usd`` on the writer thread. dict/list values are stored as JSON text.
         """
-        if self.readonly:
-            raise StoreError(f"store {self.path} is opened read-only")
-        columns = self._db.columns
-        if columns is None:
-            if self._db.failure is not None:
-                self._writer.reject()
-                return
-        elif table not in columns:
-            raise ValueError(f"helicone_lite store: unknown table {table!r}")
-        self._writer.put((table, dict(row)))
+        if self._admits(table):
+            self._writer.put((table, dict(row)))
 
     def write_deferred(self, table: str, row: DeferredRow) -> None:
         """Queue a row the writer thread builds (``row.build()``; ``row.fallback()`` if that
         raises): the caller's thread only queues one reference. As :meth:`write` otherwise."""
+        if self._admits(table):
+            self._writer.put((table, row))
+
+    def _admits(self, table: str) -> bool:
+        """Whether a row for ``table`` may be queued: False (counted as rejected) when the
+        store failed to open; StoreError read-only, ValueError for an unknown table."""
         if self.readonly:
             raise StoreError(f"store {self.path} is opened read-only")
         columns = self._db.columns
         if columns is None:
             if self._db.failure is not None:
                 self._writer.reject()
-                return
+                return False
         elif table not in columns:
             raise ValueError(f"helicone_lite store: unknown table {table!r}")
-        self._writer.put((table, row))
+        return True
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every row written before this call is committed (or spilled after a
