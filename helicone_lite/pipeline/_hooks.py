@@ -4,8 +4,8 @@ A hook is not an interceptor: it cannot change a call, only watch the log. The r
 ``record(call, result, row)`` on the caller's path, so a hook only queues (microseconds, never
 raises); its own thread does the work. A hook may define ``wants(call) -> bool``: when it
 says False, ``record`` is not called for that call, and when no hook wants a call the recorder
-does not build the row on the caller at all (the writer thread builds it). ``Runtime`` builds the hooks from the ``HOOKS`` list,
-flushes them with the client and closes them with it.
+does not build the row on the caller at all (the writer thread builds it). ``Runtime`` builds
+the hooks from the ``HOOKS`` list, flushes them with the client and closes them with it.
 """
 
 from __future__ import annotations
