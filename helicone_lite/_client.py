@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to imp
     from .providers._gateway import GatewayMigration
     from .store import Store
 
+    #: what ``helicone=`` accepts on a call: options, or their keyword form (a dict)
+    HeliconeArg = Options | Mapping[str, object] | None
+
 # What a client needs only to be built (options parsing, settings, the runtime and its store)
 # loads with the first client; what only a call needs (the endpoints machinery, the pipeline's
 # call model) with the first call: ``import helicone_lite`` stays close to openai's.
@@ -105,7 +108,11 @@ class _Helicone:
     helicone_gateway: GatewayMigration | None
 
     def _helicone_setup(
-        self, runtime: Runtime, defaults: Options, max_retries: int, gateway: Any
+        self,
+        runtime: Runtime,
+        defaults: Options,
+        max_retries: int,
+        gateway: GatewayMigration | None,
     ) -> None:
         self._helicone_runtime = runtime
         self._helicone_defaults = defaults
@@ -152,7 +159,11 @@ class _Helicone:
         return self._helicone_runtime.flush(timeout)
 
     def _helicone_build(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
     ) -> Call:
         self._helicone_runtime.check_open()
         return machinery().build_call(
@@ -276,8 +287,12 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
             self._helicone_runtime.close()
 
     def _helicone_value(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> Any:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> object:
         """What ``create`` returns: :meth:`_helicone_call`'s value, without merging the reply
         headers of a response that does not stream until ``.headers`` is read."""
         if params.get("stream"):
@@ -291,8 +306,12 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         return hot.deliver(result)
 
     def _helicone_call(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
@@ -301,7 +320,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
 
     def _helicone_wrap(
         self, call: Call, result: Result
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         hot = machinery()
         value, headers = hot.deliver_parts(result)
         http = result.http
@@ -388,8 +407,12 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
             await asyncio.to_thread(self._helicone_runtime.close)
 
     async def _helicone_value(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> Any:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> object:
         """See :meth:`Client._helicone_value`."""
         if params.get("stream"):
             return (await self._helicone_call(kind, params, helicone, request))[0]
@@ -399,13 +422,21 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         return machinery().deliver(result)
 
     async def _helicone_call(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         call, result = await self._helicone_run(kind, params, helicone, request)
         return self._helicone_wrap(call, result)
 
     async def _helicone_run(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
     ) -> tuple[Call, Result]:
         hot = machinery()
         runtime = self._helicone_runtime
@@ -421,7 +452,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
 
     def _helicone_wrap(
         self, call: Call, result: Result
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         hot = machinery()
         value, headers = hot.deliver_parts(result)
         http = result.http
