@@ -26,15 +26,13 @@ if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to imp
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
     from ._responses import AsyncResponses, Responses
     from .options import Options
+    from .options._parse import HeliconeArg
     from .pipeline._call import Call, Result
     from .pipeline._runtime import Runtime
     from .pipeline._settings import Settings
     from .prompts import PromptRegistry
     from .providers._gateway import GatewayMigration
     from .store import Store
-
-    #: what ``helicone=`` accepts on a call: options, or their keyword form (a dict)
-    HeliconeArg = Options | Mapping[str, object] | None
 
 # What a client needs only to be built (options parsing, settings, the runtime and its store)
 # loads with the first client; what only a call needs (the endpoints machinery, the pipeline's

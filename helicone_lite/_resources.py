@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ParsedChatCompletion
 
     from ._client import AsyncClient, Client
+    from .options._parse import HeliconeArg
 
 __all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
 
@@ -34,9 +35,9 @@ _REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
 
 def _split(
     kwargs: dict[str, Any],
-) -> tuple[dict[str, Any], Options | Mapping[str, object] | None, dict[str, object]]:
+) -> tuple[dict[str, Any], HeliconeArg, dict[str, object]]:
     """``(params, helicone=, request options)`` of a ``create`` call's keyword arguments."""
-    helicone: Options | Mapping[str, object] | None = kwargs.pop("helicone", None)
+    helicone: HeliconeArg = kwargs.pop("helicone", None)
     request = {name: kwargs.pop(name) for name in _REQUEST if name in kwargs}
     return kwargs, helicone, request
 

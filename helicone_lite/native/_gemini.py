@@ -13,7 +13,7 @@ client's or a call's ``config``) or ``helicone=``, and never reach the wire. Rep
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import openai
@@ -365,10 +365,12 @@ class _AsyncModels(AsyncModels):
         return value
 
 
-def _headers_at(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+def _headers_at(
+    kwargs: dict[str, Any],
+) -> tuple[Mapping[str, object] | None, Callable[[dict[str, object]], None]]:
     http = _options_dict(kwargs.get("http_options"))
 
-    def put_back(rest: dict[str, Any]) -> None:
+    def put_back(rest: dict[str, object]) -> None:
         kwargs["http_options"] = {**http, "headers": rest}
 
     return http.get("headers"), put_back
