@@ -65,9 +65,7 @@ class Init:
     max_retries: int
 
 
-def split_init(
-    kwargs: dict[str, Any], *, default_retries: int, headers_at: HeadersAt
-) -> Init:
+def split_init(kwargs: dict[str, Any], *, default_retries: int, headers_at: HeadersAt) -> Init:
     """Separate helicone_lite's arguments (``helicone=``, ``home=``, ``store=``, every
     :class:`Settings` name) from the SDK's; ``Helicone-*`` default headers become options.
 
