@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to imp
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
     from ._responses import AsyncResponses, Responses
     from .options import Options
+    from .options._parse import HeliconeArg
     from .pipeline._call import Call, Result
     from .pipeline._runtime import Runtime
     from .pipeline._settings import Settings
@@ -105,7 +106,11 @@ class _Helicone:
     helicone_gateway: GatewayMigration | None
 
     def _helicone_setup(
-        self, runtime: Runtime, defaults: Options, max_retries: int, gateway: Any
+        self,
+        runtime: Runtime,
+        defaults: Options,
+        max_retries: int,
+        gateway: GatewayMigration | None,
     ) -> None:
         self._helicone_runtime = runtime
         self._helicone_defaults = defaults
@@ -152,7 +157,11 @@ class _Helicone:
         return self._helicone_runtime.flush(timeout)
 
     def _helicone_build(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
     ) -> Call:
         self._helicone_runtime.check_open()
         return machinery().build_call(
@@ -276,8 +285,12 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
             self._helicone_runtime.close()
 
     def _helicone_value(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> Any:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> object:
         """What ``create`` returns: :meth:`_helicone_call`'s value, without merging the reply
         headers of a response that does not stream until ``.headers`` is read."""
         if params.get("stream"):
@@ -291,8 +304,12 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         return hot.deliver(result)
 
     def _helicone_call(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
@@ -301,7 +318,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
 
     def _helicone_wrap(
         self, call: Call, result: Result
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         hot = machinery()
         value, headers = hot.deliver_parts(result)
         http = result.http
@@ -388,8 +405,12 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
             await asyncio.to_thread(self._helicone_runtime.close)
 
     async def _helicone_value(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> Any:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> object:
         """See :meth:`Client._helicone_value`."""
         if params.get("stream"):
             return (await self._helicone_call(kind, params, helicone, request))[0]
@@ -399,13 +420,21 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         return machinery().deliver(result)
 
     async def _helicone_call(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         call, result = await self._helicone_run(kind, params, helicone, request)
         return self._helicone_wrap(call, result)
 
     async def _helicone_run(
-        self, kind: str, params: Mapping[str, Any], helicone: Any, request: Mapping[str, Any]
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
     ) -> tuple[Call, Result]:
         hot = machinery()
         runtime = self._helicone_runtime
@@ -421,7 +450,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
 
     def _helicone_wrap(
         self, call: Call, result: Result
-    ) -> tuple[Any, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
         hot = machinery()
         value, headers = hot.deliver_parts(result)
         http = result.http

@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .native._shapes import (
     anthropic_complete,
@@ -32,16 +32,19 @@ from .native._shapes import (
     gemini_usage_of,
 )
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel, TypeAdapter
+
 __all__ = ["KINDS", "Kind", "kind_of", "usage_of"]
 
 
 @functools.lru_cache(maxsize=32)  # every cache hit asks for its response class
-def _load(name: str) -> Any:
+def _load(name: str) -> Any:  # a class, or a union of classes (stream events)
     module, _, attr = name.partition(":")
     return getattr(importlib.import_module(module), attr)
 
 
-def usage_of(response: Any) -> dict[str, int]:
+def usage_of(response: object) -> dict[str, int]:
     """Token counts of a typed reply, in the log's terms (``prompt_tokens`` includes cached
     input; ``completion_tokens`` includes reasoning). Reads Chat Completions / embeddings
     usage (``prompt_tokens``…) and Responses usage (``input_tokens``…); ``{}`` without one."""
@@ -68,7 +71,7 @@ def usage_of(response: Any) -> dict[str, int]:
     return out
 
 
-def _field(model: Any, name: str) -> Any:
+def _field(model: Any, name: str) -> object:  # Any: a pydantic model or not, read by name
     """``getattr(model, name, None)`` without pydantic's ``__getattr__`` for a missing field
     (an AttributeError raised and caught: ~1 µs on every call). Declared fields are in the
     model's ``__dict__``, undeclared ones a provider sent in ``__pydantic_extra__``."""
@@ -89,7 +92,7 @@ def _has(model: Any, name: str) -> bool:
     return name in model.__dict__ or bool(extra and name in extra)
 
 
-def _io_usage(usage: Any) -> dict[str, int]:
+def _io_usage(usage: object) -> dict[str, int]:
     prompt = getattr(usage, "input_tokens", 0) or 0
     completion = getattr(usage, "output_tokens", 0) or 0
     inputs = getattr(usage, "input_tokens_details", None)
@@ -115,25 +118,26 @@ class Kind:
     name: str
     response: str
     event: str | None
-    final: Callable[[Sequence[Any]], dict[str, Any]]
-    usage: Callable[[Sequence[Any]], dict[str, int]]
-    model: Callable[[Sequence[Any]], str | None]
-    complete: Callable[[Sequence[Any]], bool]
+    final: Callable[[Sequence[object]], dict[str, Any]]  # the reply as JSON, for the log
+    usage: Callable[[Sequence[object]], dict[str, int]]
+    model: Callable[[Sequence[object]], str | None]
+    complete: Callable[[Sequence[object]], bool]
     #: how a rendered prompt (OpenAI-shaped messages) becomes this kind's body; None: this
     #: kind takes no prompt templates
     prompt: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
-    def response_type(self) -> Any:
-        return _load(self.response)
+    def response_type(self) -> type[BaseModel]:
+        loaded: type[BaseModel] = _load(self.response)
+        return loaded
 
-    def event_list(self) -> Any:
+    def event_list(self) -> TypeAdapter[list[Any]]:
         """A pydantic ``TypeAdapter`` for a list of this kind's stream events."""
         return _event_list(self.event or "")
 
 
 @functools.lru_cache(maxsize=8)
-def _event_list(name: str) -> Any:
+def _event_list(name: str) -> TypeAdapter[list[Any]]:
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[_load(name)])  # type: ignore[misc,arg-type,unused-ignore]
@@ -146,18 +150,18 @@ def _chat_final(chunks: Sequence[Any]) -> dict[str, Any]:
     return assemble_chunks(chunks)
 
 
-def _chat_usage(chunks: Sequence[Any]) -> dict[str, int]:
+def _chat_usage(chunks: Sequence[object]) -> dict[str, int]:
     for chunk in reversed(chunks):
         if getattr(chunk, "usage", None) is not None:
             return usage_of(chunk)
     return {}
 
 
-def _chat_model(chunks: Sequence[Any]) -> str | None:
+def _chat_model(chunks: Sequence[object]) -> str | None:
     return getattr(chunks[-1], "model", None) if chunks else None
 
 
-def _chat_complete(chunks: Sequence[Any]) -> bool:
+def _chat_complete(chunks: Sequence[object]) -> bool:
     return any(
         getattr(choice, "finish_reason", None)
         for chunk in chunks
@@ -169,7 +173,7 @@ def _chat_complete(chunks: Sequence[Any]) -> bool:
 _ENDS = ("response.completed", "response.incomplete", "response.failed")
 
 
-def _last_response(events: Sequence[Any]) -> Any:
+def _last_response(events: Sequence[object]) -> Any:  # a Responses ``Response``
     """The response carried by the last event that carries one (``response.completed``…)."""
     for event in reversed(events):
         response = getattr(event, "response", None)
@@ -186,21 +190,21 @@ def _responses_final(events: Sequence[Any]) -> dict[str, Any]:
     return dumped
 
 
-def _responses_usage(events: Sequence[Any]) -> dict[str, int]:
+def _responses_usage(events: Sequence[object]) -> dict[str, int]:
     response = _last_response(events)
     return usage_of(response) if response is not None else {}
 
 
-def _responses_model(events: Sequence[Any]) -> str | None:
+def _responses_model(events: Sequence[object]) -> str | None:
     response = _last_response(events)
     return getattr(response, "model", None)
 
 
-def _responses_complete(events: Sequence[Any]) -> bool:
+def _responses_complete(events: Sequence[object]) -> bool:
     return any(getattr(event, "type", None) == "response.completed" for event in events)
 
 
-def _no_stream(_: Sequence[Any]) -> Any:
+def _no_stream(_: Sequence[object]) -> dict[str, int]:
     return {}
 
 

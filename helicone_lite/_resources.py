@@ -7,10 +7,10 @@ helicone_lite. ``helicone=`` takes the keyword options (a dict or :class:`Option
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from openai import omit
 from openai.resources import chat as _chat
@@ -23,15 +23,21 @@ from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options
 
 if TYPE_CHECKING:
+    from openai.types.chat import ParsedChatCompletion
+
     from ._client import AsyncClient, Client
+    from .options._parse import HeliconeArg
 
 __all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
 
 _REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
 
 
-def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
-    helicone = kwargs.pop("helicone", None)
+def _split(
+    kwargs: dict[str, Any],
+) -> tuple[dict[str, Any], HeliconeArg, dict[str, object]]:
+    """``(params, helicone=, request options)`` of a ``create`` call's keyword arguments."""
+    helicone: HeliconeArg = kwargs.pop("helicone", None)
     request = {name: kwargs.pop(name) for name in _REQUEST if name in kwargs}
     return kwargs, helicone, request
 
@@ -68,11 +74,11 @@ class Completions(_chat.Completions):
             **params: Any,
         ) -> ChatCompletion | HeliconeStream[ChatCompletionChunk]: ...
 
-    def create(self, **kwargs: Any) -> Any:
+    def create(self, **kwargs: Any) -> object:
         params, helicone, request = _split(kwargs)
         return self._client._helicone_value("chat.completions", params, helicone, request)
 
-    def parse(self, **kwargs: Any) -> Any:
+    def parse(self, **kwargs: Any) -> ParsedChatCompletion[Any]:  # openai: generic in the format
         """Structured output through the stack; the answer parsed as openai's ``parse`` does."""
         params, helicone, request = _split(kwargs)
         params, parser = prepare_chat_parse(params)
@@ -119,11 +125,13 @@ class AsyncCompletions(_chat.AsyncCompletions):
             **params: Any,
         ) -> ChatCompletion | AsyncHeliconeStream[ChatCompletionChunk]: ...
 
-    async def create(self, **kwargs: Any) -> Any:
+    async def create(self, **kwargs: Any) -> object:
         params, helicone, request = _split(kwargs)
         return await self._client._helicone_value("chat.completions", params, helicone, request)
 
-    async def parse(self, **kwargs: Any) -> Any:
+    async def parse(
+        self, **kwargs: Any
+    ) -> ParsedChatCompletion[Any]:  # openai: generic in the format
         params, helicone, request = _split(kwargs)
         params, parser = prepare_chat_parse(params)
         call = self._client._helicone_call("chat.completions", params, helicone, request)
@@ -140,7 +148,9 @@ class AsyncCompletions(_chat.AsyncCompletions):
         )
 
 
-def prepare_chat_parse(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def prepare_chat_parse(
+    params: dict[str, Any],
+) -> tuple[dict[str, Any], Callable[[object], ParsedChatCompletion[object]]]:
     """openai's ``chat.completions.parse`` request as ``create`` parameters (``response_format``
     a pydantic model becomes its JSON schema; tools checked as strict) and the parser of its
     answer into a ``ParsedChatCompletion`` (run again on a cache hit)."""
@@ -157,9 +167,12 @@ def prepare_chat_parse(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     if response_format is not omit:
         params["response_format"] = type_to_response_format_param(response_format)
 
-    def parser(completion: Any) -> Any:
+    def parser(completion: object) -> ParsedChatCompletion[object]:
+        # a non-streamed chat call is answered with a ChatCompletion (a cache hit re-validated)
         return parse_chat_completion(
-            response_format=response_format, chat_completion=completion, input_tools=tools
+            response_format=response_format,
+            chat_completion=cast(ChatCompletion, completion),
+            input_tools=tools,
         )
 
     return params, parser
@@ -184,10 +197,11 @@ class Embeddings(_embeddings.Embeddings):
 
     def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
-        result: CreateEmbeddingResponse = self._client._helicone_value(
-            "embeddings", params, helicone, request
+        # the stack answers an embeddings call with openai's model (a cache hit is re-validated)
+        return cast(
+            CreateEmbeddingResponse,
+            self._client._helicone_value("embeddings", params, helicone, request),
         )
-        return result
 
     @cached_property
     def with_raw_response(self) -> Any:
@@ -199,10 +213,8 @@ class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
 
     async def create(self, **kwargs: Any) -> CreateEmbeddingResponse:
         params, helicone, request = _split(kwargs)
-        result: CreateEmbeddingResponse = (
-            await self._client._helicone_call("embeddings", params, helicone, request)
-        )[0]
-        return result
+        value = (await self._client._helicone_call("embeddings", params, helicone, request))[0]
+        return cast(CreateEmbeddingResponse, value)  # as in Embeddings.create
 
     @cached_property
     def with_raw_response(self) -> Any:
@@ -221,13 +233,13 @@ class _RawCreate:
             raise AttributeError(name)
         return getattr(self._sdk, name)
 
-    def create(self, **kwargs: Any) -> RawResponse[Any]:
+    def create(self, **kwargs: Any) -> RawResponse[object]:
         params, helicone, request = _split(kwargs)
         return RawResponse(*self._client._helicone_call(self._kind, params, helicone, request))
 
 
 class _StreamingCreate(_RawCreate):
-    def create(self, **kwargs: Any) -> AbstractContextManager[RawResponse[Any]]:  # type: ignore[override]
+    def create(self, **kwargs: Any) -> AbstractContextManager[RawResponse[object]]:  # type: ignore[override]
         return streaming_context(super().create(**kwargs))
 
 
@@ -240,7 +252,7 @@ class _AsyncRawCreate:
             raise AttributeError(name)
         return getattr(self._sdk, name)
 
-    async def create(self, **kwargs: Any) -> RawResponse[Any]:
+    async def create(self, **kwargs: Any) -> RawResponse[object]:
         params, helicone, request = _split(kwargs)
         return RawResponse(
             *(await self._client._helicone_call(self._kind, params, helicone, request))
@@ -250,15 +262,17 @@ class _AsyncRawCreate:
 class _AsyncStreamingCreate(_AsyncRawCreate):
     def create(  # type: ignore[override]
         self, **kwargs: Any
-    ) -> AbstractAsyncContextManager[RawResponse[Any]]:
+    ) -> AbstractAsyncContextManager[RawResponse[object]]:
         return _deferred(super().create(**kwargs))
 
 
-def _deferred(coro: Any) -> AbstractAsyncContextManager[RawResponse[Any]]:
+def _deferred(
+    coro: Awaitable[RawResponse[object]],
+) -> AbstractAsyncContextManager[RawResponse[object]]:
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
-    async def manager() -> Any:
+    async def manager() -> AsyncIterator[RawResponse[object]]:
         raw = await coro
         async with async_streaming_context(raw) as inner:
             yield inner

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openai import omit
 from openai.resources.responses import responses as _responses
 
 from ._resources import _AsyncRawCreate, _AsyncStreamingCreate, _RawCreate, _split, _StreamingCreate
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
 
 __all__ = ["AsyncResponses", "Responses", "prepare_parse"]
 
@@ -26,7 +29,7 @@ KIND = "responses"
 
 
 def prepare_parse(
-    params: dict[str, Any], extra_body: Any
+    params: dict[str, Any], extra_body: object
 ) -> tuple[dict[str, Any], Callable[[Any], Any]]:
     """openai's ``responses.parse`` request, as ``create`` parameters, and the parser of its
     answer: ``text_format`` becomes ``text.format`` (a JSON schema), pydantic function tools
@@ -62,7 +65,7 @@ def prepare_parse(
 class Responses(_responses.Responses):
     """``client.responses`` of :class:`helicone_lite.Client`."""
 
-    _client: Any
+    _client: Client
 
     def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)
@@ -90,7 +93,7 @@ class Responses(_responses.Responses):
 class AsyncResponses(_responses.AsyncResponses):
     """``client.responses`` of :class:`helicone_lite.AsyncClient`."""
 
-    _client: Any
+    _client: AsyncClient
 
     async def create(self, **kwargs: Any) -> Any:
         params, helicone, request = _split(kwargs)

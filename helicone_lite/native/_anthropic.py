@@ -22,10 +22,10 @@ SDK exposes headers: ``messages.with_raw_response.create(...).headers``, ``strea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import anthropic
 import httpx2
@@ -43,6 +43,15 @@ from ..options._parse import parse_headers
 from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
 from ._base import OPTIONS_KEY, NativeAdapter, NativeHelicone, carry, split_init
+
+if TYPE_CHECKING:
+    # anthropic's request options: what its client's ``request`` seam receives (type only)
+    from anthropic._models import FinalRequestOptions
+
+    from ..options._parse import HeliconeArg
+
+    #: either helicone_lite anthropic client
+    AnyAnthropic: TypeAlias = "Anthropic | AsyncAnthropic"
 
 __all__ = ["KIND", "Anthropic", "AsyncAnthropic"]
 
@@ -63,21 +72,23 @@ class AsyncAnthropicStream(AsyncHeliconeStream[Any], anthropic.AsyncStream[Any])
 class _StreamResponse(APIResponse[Any]):
     """``with_raw_response`` of a stream: ``parse()`` is the observed stream."""
 
-    _helicone_stream: Any
+    _helicone_stream: AnthropicStream
 
-    def parse(self, *, to: Any = None) -> Any:
+    def parse(self, *, to: Any = None) -> Any:  # anthropic's: generic in ``to``
         return self._helicone_stream
 
 
 class _AsyncStreamResponse(AsyncAPIResponse[Any]):
-    _helicone_stream: Any
+    _helicone_stream: AsyncAnthropicStream
 
-    async def parse(self, *, to: Any = None) -> Any:
+    async def parse(self, *, to: Any = None) -> Any:  # anthropic's: generic in ``to``
         return self._helicone_stream
 
 
 # -- the request seam, shared by both clients ---------------------------------------------------
-def strip(client: Any, options: Any) -> tuple[Any, Mapping[str, Any] | None, Options | None]:
+def strip(
+    client: NativeHelicone, options: FinalRequestOptions
+) -> tuple[FinalRequestOptions, Mapping[str, object] | None, Options | None]:
     """``(options without Helicone headers, those headers, the carried helicone= options)``."""
     headers = options.headers
     if not isinstance(headers, Mapping) or not any(
@@ -94,14 +105,20 @@ def strip(client: Any, options: Any) -> tuple[Any, Mapping[str, Any] | None, Opt
     return stripped, helicone or None, carried
 
 
-def _call(client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Call:
+def _call(
+    client: AnyAnthropic,
+    cast_to: type[object],
+    options: FinalRequestOptions,
+    stream: bool,
+    stream_cls: type[object] | None,
+) -> Call:
     options, raw_headers, carried = strip(client, options)
     kind = endpoint_kind(options.method, options.url.removeprefix("/v1/"))
     params = {k: v for k, v in params_of(options).items() if not isinstance(v, _UNSET)}
     if isinstance(options.extra_json, Mapping):
         params.update(options.extra_json)
     sdk = (cast_to, options, stream, stream_cls)
-    return client._helicone_native_call(  # type: ignore[no-any-return]
+    return client._helicone_native_call(
         KIND if kind == _MESSAGES else f"anthropic {kind}",
         params,
         raw_headers,
@@ -111,7 +128,7 @@ def _call(client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any
     )
 
 
-def _typed_options(call: Call, options: Any) -> Any:
+def _typed_options(call: Call, options: FinalRequestOptions) -> FinalRequestOptions:
     """The request as this target sends it: its model and body overrides; the raw response
     asked for (so headers and the HTTP response come back with the parsed answer)."""
     sent = options.model_copy()
@@ -123,12 +140,14 @@ def _typed_options(call: Call, options: Any) -> Any:
     return sent
 
 
-def _endpoint_result(options: Any, value: Any) -> Result:
+def _endpoint_result(options: FinalRequestOptions, value: object) -> Result:
     """A GET reads what was made (and priced) before: no cost."""
     return Result(response=value, log={"cost_usd": None} if options.method == "get" else {})
 
 
-def _http(client: Any, result: Result, headers: httpx2.Headers, options: Any) -> httpx2.Response:
+def _http(
+    client: AnyAnthropic, result: Result, headers: httpx2.Headers, options: FinalRequestOptions
+) -> httpx2.Response:
     """The provider's HTTP response with Helicone's reply headers added, or (a cache hit) one
     made up of the stored answer."""
     if result.http is not None:
@@ -144,12 +163,12 @@ def _http(client: Any, result: Result, headers: httpx2.Headers, options: Any) ->
     return httpx2.Response(200, headers=headers, content=body, request=request)
 
 
-def _mode(options: Any) -> str | None:
+def _mode(options: FinalRequestOptions) -> str | Omit | None:
     headers = options.headers
     return headers.get(RAW_RESPONSE_HEADER) if isinstance(headers, Mapping) else None
 
 
-def _hit_value(result: Result, options: Any, cast_to: Any) -> Any:
+def _hit_value(result: Result, options: FinalRequestOptions, cast_to: type[object]) -> object:
     """A replayed answer, parsed as the SDK would have: as the type the request asked for
     (``beta.messages`` asks for ``BetaMessage``), through ``messages.parse``'s post parser."""
     value = result.response
@@ -180,7 +199,7 @@ _SYNC = _Types(AnthropicStream, _StreamResponse, APIResponse, aiter=False)
 _ASYNC = _Types(AsyncAnthropicStream, _AsyncStreamResponse, AsyncAPIResponse, aiter=True)
 
 
-def deliver(client: Any, call: Call, result: Result, types: _Types) -> Any:
+def deliver(client: AnyAnthropic, call: Call, result: Result, types: _Types) -> Any:
     """What the SDK would have returned for the request: the parsed answer, an observed
     ``Stream``, or (``with_raw_response``) an ``APIResponse`` carrying Helicone's headers."""
     if result.error is not None:
@@ -247,8 +266,13 @@ class Anthropic(NativeHelicone, anthropic.Anthropic):
         return _Messages(self)
 
     def request(
-        self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
-    ) -> Any:
+        self,
+        cast_to: type[object],
+        options: FinalRequestOptions,
+        *,
+        stream: bool = False,
+        stream_cls: type[object] | None = None,
+    ) -> Any:  # anthropic's: the type asked for, or a stream
         """Every request of every resource: see the module docstring."""
         runtime = self._helicone_runtime
         call = _call(self, cast_to, options, stream, stream_cls)
@@ -315,8 +339,13 @@ class AsyncAnthropic(NativeHelicone, anthropic.AsyncAnthropic):
         return _AsyncMessages(self)
 
     async def request(
-        self, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None
-    ) -> Any:
+        self,
+        cast_to: type[object],
+        options: FinalRequestOptions,
+        *,
+        stream: bool = False,
+        stream_cls: type[object] | None = None,
+    ) -> Any:  # anthropic's: the type asked for, or a stream
         runtime = self._helicone_runtime
         call = _call(self, cast_to, options, stream, stream_cls)
         result = await run_async(
@@ -370,35 +399,41 @@ class _Messages(Messages):
     """``client.messages``: ``create``, ``stream``, ``parse`` and ``count_tokens`` also take
     ``helicone=`` (the same options as the ``Helicone-*`` headers)."""
 
-    def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    _client: Anthropic
+
+    def create(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return super().create(**carry(self._client, kwargs, helicone))
 
-    def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    def stream(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return super().stream(**carry(self._client, kwargs, helicone))
 
-    def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    def parse(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return super().parse(**carry(self._client, kwargs, helicone))
 
-    def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    def count_tokens(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return super().count_tokens(**carry(self._client, kwargs, helicone))
 
 
 class _AsyncMessages(AsyncMessages):
-    async def create(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    _client: AsyncAnthropic
+
+    async def create(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return await super().create(**carry(self._client, kwargs, helicone))
 
-    def stream(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    def stream(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return super().stream(**carry(self._client, kwargs, helicone))
 
-    async def parse(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    async def parse(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return await super().parse(**carry(self._client, kwargs, helicone))
 
-    async def count_tokens(self, *, helicone: Any = None, **kwargs: Any) -> Any:
+    async def count_tokens(self, *, helicone: HeliconeArg = None, **kwargs: Any) -> Any:
         return await super().count_tokens(**carry(self._client, kwargs, helicone))
 
 
-def _headers_at(kwargs: dict[str, Any]) -> tuple[Any, Any]:
-    def put_back(rest: dict[str, Any]) -> None:
+def _headers_at(
+    kwargs: dict[str, Any],
+) -> tuple[Mapping[str, object] | None, Callable[[dict[str, object]], None]]:
+    def put_back(rest: dict[str, object]) -> None:
         kwargs["default_headers"] = rest
 
     return kwargs.get("default_headers"), put_back

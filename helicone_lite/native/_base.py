@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
 from .._errors import OptionsError
 from ..options import Options
@@ -24,7 +24,15 @@ from ..pipeline._settings import Settings
 from ..store import Store
 
 if TYPE_CHECKING:
+    from ..options._parse import HeliconeArg
     from ..prompts import PromptRegistry
+
+#: where an SDK keeps a client's default headers: ``(the headers, put back)``, the second storing
+#: them again without the ``Helicone-*`` ones (see :func:`split_init`)
+HeadersAt: TypeAlias = Callable[
+    [dict[str, Any]],
+    tuple[Mapping[str, object] | None, Callable[[dict[str, object]], None]],
+]
 
 __all__ = ["OPTIONS_KEY", "NativeAdapter", "NativeHelicone", "carry", "split_init"]
 
@@ -34,9 +42,7 @@ OPTIONS_KEY = "x-helicone-lite-options"
 _LEFT_MAX = 4096
 
 
-def carry(
-    client: Any, kwargs: dict[str, Any], helicone: Options | Mapping[str, Any] | None
-) -> dict[str, Any]:
+def carry(client: NativeHelicone, kwargs: dict[str, Any], helicone: HeliconeArg) -> dict[str, Any]:
     """``kwargs`` with ``helicone=`` parsed (an :class:`OptionsError` now, not later) and left
     with the client; ``extra_headers`` carries its ticket (a header value must be text: the
     SDK builds headers before the request reaches the client's seam)."""
@@ -59,9 +65,7 @@ class Init:
     max_retries: int
 
 
-def split_init(
-    kwargs: dict[str, Any], *, default_retries: int, headers_at: Callable[[dict[str, Any]], Any]
-) -> Init:
+def split_init(kwargs: dict[str, Any], *, default_retries: int, headers_at: HeadersAt) -> Init:
     """Separate helicone_lite's arguments (``helicone=``, ``home=``, ``store=``, every
     :class:`Settings` name) from the SDK's; ``Helicone-*`` default headers become options.
 
@@ -229,15 +233,31 @@ class NativeAdapter:
         return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
     def send(self, call: Call) -> Result:
-        result: Result = _origin(call)._helicone_native_send(call)
-        return result
+        return cast(_SyncNative, _origin(call))._helicone_native_send(call)
 
     async def asend(self, call: Call) -> Result:
-        result: Result = await _origin(call)._helicone_native_asend(call)
-        return result
+        return await cast(_AsyncNative, _origin(call))._helicone_native_asend(call)
 
 
-def _origin(call: Call) -> Any:
+class _Native(Protocol):
+    """What :class:`NativeAdapter` asks of the client a native call was made on."""
+
+    def _helicone_endpoint(self) -> str: ...
+
+    def _helicone_credential(self) -> str: ...
+
+
+class _SyncNative(_Native, Protocol):
+    def _helicone_native_send(self, call: Call) -> Result: ...
+
+
+class _AsyncNative(_Native, Protocol):
+    async def _helicone_native_asend(self, call: Call) -> Result: ...
+
+
+def _origin(call: Call) -> _Native:
+    """The native client of ``call`` (the call's kind was chosen by that client, so it is one of
+    helicone_lite's native clients: sync for ``send``, async for ``asend``)."""
     if call.origin is None:
         raise RuntimeError("helicone_lite: a native call without its client")
-    return call.origin
+    return cast(_Native, call.origin)

@@ -13,8 +13,8 @@ client's or a call's ``config``) or ``helicone=``, and never reach the wire. Rep
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import openai
 from google import genai
@@ -24,11 +24,21 @@ from google.genai.models import AsyncModels, Models
 from .._errors import OptionsError
 from .._response import merge_headers
 from .._streams import AsyncHeliconeStream, HeliconeStream
-from ..options import Options
 from ..options._parse import parse_headers, parse_kwargs
 from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
 from ._base import NativeAdapter, NativeHelicone, split_init
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..options._parse import HeliconeArg
+
+#: what ``generate_content``/``count_tokens`` take as ``contents`` and ``config`` (google-genai's)
+Contents: TypeAlias = "types.ContentListUnion | types.ContentListUnionDict"
+Config: TypeAlias = "types.GenerateContentConfigOrDict | types.CountTokensConfigOrDict | None"
+
+T = TypeVar("T")
 
 __all__ = ["COUNT_KIND", "KIND", "Gemini"]
 
@@ -37,7 +47,9 @@ COUNT_KIND = "gemini.count_tokens"
 _ADAPTER = NativeAdapter("gemini", "gemini", "google")
 
 
-def _options_dict(value: Any) -> dict[str, Any]:
+def _options_dict(value: BaseModel | Mapping[str, Any] | None) -> dict[str, Any]:
+    """An SDK options value (a config, ``http_options``: a pydantic model or its dict form) as
+    a dict of its fields."""
     if value is None:
         return {}
     if isinstance(value, Mapping):
@@ -46,7 +58,7 @@ def _options_dict(value: Any) -> dict[str, Any]:
     return dumped
 
 
-def _split_config(config: Any) -> tuple[Any, Mapping[str, Any] | None]:
+def _split_config(config: Config) -> tuple[Config | dict[str, Any], Mapping[str, object] | None]:
     """A call's config without ``Helicone-*`` headers (the caller's own object when it has
     none), and those headers."""
     out = _options_dict(config)
@@ -62,7 +74,7 @@ def _split_config(config: Any) -> tuple[Any, Mapping[str, Any] | None]:
     return out, {k: v for k, v in headers.items() if str(k).lower().startswith("helicone-")}
 
 
-def _sent_config(call: Call, config: Any) -> Any:
+def _sent_config(call: Call, config: Config | dict[str, Any]) -> Config | dict[str, Any]:
     """The config this target sends: its headers and body overrides added."""
     if not call.target.headers and not call.target.body:
         return config
@@ -87,7 +99,7 @@ def _arguments(call: Call) -> dict[str, Any]:
     return {"model": call.target.model, "contents": contents, "config": _sent_config(call, config)}
 
 
-def _headers(raw: Any) -> dict[str, str] | None:
+def _headers(raw: object) -> dict[str, str] | None:
     http = getattr(raw, "sdk_http_response", None)
     headers = getattr(http, "headers", None)
     return dict(headers) if headers else None
@@ -99,7 +111,7 @@ def _reply_headers(result: Result) -> dict[str, str]:
     return {**(result.provider_headers or {}), **result.headers}
 
 
-def _with_headers(chunk: Any, headers: Mapping[str, str]) -> Any:
+def _with_headers(chunk: T, headers: Mapping[str, str]) -> T:
     if hasattr(chunk, "sdk_http_response"):
         chunk.sdk_http_response = types.HttpResponse(headers=dict(headers))
     return chunk
@@ -143,7 +155,13 @@ class Gemini(NativeHelicone, genai.Client):
 
     # -- the call --------------------------------------------------------------------------
     def _helicone_build(
-        self, kind: str, model: str, contents: Any, config: Any, helicone: Any, stream: bool
+        self,
+        kind: str,
+        model: str,
+        contents: Contents,
+        config: Config,
+        helicone: HeliconeArg,
+        stream: bool,
     ) -> Call:
         sent, raw_headers = _split_config(config)
         logged = {k: v for k, v in _options_dict(sent).items() if k != "http_options"}
@@ -165,7 +183,13 @@ class Gemini(NativeHelicone, genai.Client):
         return call
 
     def _helicone_generate(
-        self, kind: str, model: str, contents: Any, config: Any, helicone: Any, stream: bool
+        self,
+        kind: str,
+        model: str,
+        contents: Contents,
+        config: Config,
+        helicone: HeliconeArg,
+        stream: bool,
     ) -> Any:
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, model, contents, config, helicone, stream)
@@ -186,7 +210,13 @@ class Gemini(NativeHelicone, genai.Client):
         )
 
     async def _helicone_agenerate(
-        self, kind: str, model: str, contents: Any, config: Any, helicone: Any, stream: bool
+        self,
+        kind: str,
+        model: str,
+        contents: Contents,
+        config: Config,
+        helicone: HeliconeArg,
+        stream: bool,
     ) -> Any:
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, model, contents, config, helicone, stream)
@@ -204,7 +234,7 @@ class Gemini(NativeHelicone, genai.Client):
             return _with_headers(result.response, headers)
         source = result.stream
         return AsyncHeliconeStream(
-            _aheaders(source, headers),
+            _aheaders(result.achunks(), headers),  # ``source``, typed as the async driver's
             observers=result.observers,
             headers=merge_headers(None, headers),
             close=getattr(source, "aclose", None),
@@ -264,7 +294,7 @@ def _native_error(error: BaseException) -> BaseException:
     return error
 
 
-def _result(raw: Any) -> Result:
+def _result(raw: object) -> Result:
     result = Result(response=raw, provider_headers=_headers(raw))
     version = getattr(raw, "model_version", None)
     if version:
@@ -282,9 +312,9 @@ class _Models(Models):
         self,
         *,
         model: str,
-        contents: Any,
-        config: Any = None,
-        helicone: Options | Mapping[str, Any] | None = None,
+        contents: Contents,
+        config: Config = None,
+        helicone: HeliconeArg = None,
     ) -> types.GenerateContentResponse:
         value: types.GenerateContentResponse = self._helicone_client._helicone_generate(
             KIND, model, contents, config, helicone, stream=False
@@ -295,9 +325,9 @@ class _Models(Models):
         self,
         *,
         model: str,
-        contents: Any,
-        config: Any = None,
-        helicone: Options | Mapping[str, Any] | None = None,
+        contents: Contents,
+        config: Config = None,
+        helicone: HeliconeArg = None,
     ) -> Iterator[types.GenerateContentResponse]:
         stream: Iterator[types.GenerateContentResponse] = self._helicone_client._helicone_generate(
             KIND, model, contents, config, helicone, stream=True
@@ -308,9 +338,9 @@ class _Models(Models):
         self,
         *,
         model: str,
-        contents: Any,
-        config: Any = None,
-        helicone: Options | Mapping[str, Any] | None = None,
+        contents: Contents,
+        config: Config = None,
+        helicone: HeliconeArg = None,
     ) -> types.CountTokensResponse:
         value: types.CountTokensResponse = self._helicone_client._helicone_generate(
             COUNT_KIND, model, contents, config, helicone, stream=False
@@ -327,9 +357,9 @@ class _AsyncModels(AsyncModels):
         self,
         *,
         model: str,
-        contents: Any,
-        config: Any = None,
-        helicone: Options | Mapping[str, Any] | None = None,
+        contents: Contents,
+        config: Config = None,
+        helicone: HeliconeArg = None,
     ) -> types.GenerateContentResponse:
         value: types.GenerateContentResponse = await self._helicone_client._helicone_agenerate(
             KIND, model, contents, config, helicone, stream=False
@@ -340,9 +370,9 @@ class _AsyncModels(AsyncModels):
         self,
         *,
         model: str,
-        contents: Any,
-        config: Any = None,
-        helicone: Options | Mapping[str, Any] | None = None,
+        contents: Contents,
+        config: Config = None,
+        helicone: HeliconeArg = None,
     ) -> AsyncIterator[types.GenerateContentResponse]:
         stream: AsyncIterator[
             types.GenerateContentResponse
@@ -355,9 +385,9 @@ class _AsyncModels(AsyncModels):
         self,
         *,
         model: str,
-        contents: Any,
-        config: Any = None,
-        helicone: Options | Mapping[str, Any] | None = None,
+        contents: Contents,
+        config: Config = None,
+        helicone: HeliconeArg = None,
     ) -> types.CountTokensResponse:
         value: types.CountTokensResponse = await self._helicone_client._helicone_agenerate(
             COUNT_KIND, model, contents, config, helicone, stream=False
@@ -365,26 +395,28 @@ class _AsyncModels(AsyncModels):
         return value
 
 
-def _headers_at(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+def _headers_at(
+    kwargs: dict[str, Any],
+) -> tuple[Mapping[str, object] | None, Callable[[dict[str, object]], None]]:
     http = _options_dict(kwargs.get("http_options"))
 
-    def put_back(rest: dict[str, Any]) -> None:
+    def put_back(rest: dict[str, object]) -> None:
         kwargs["http_options"] = {**http, "headers": rest}
 
     return http.get("headers"), put_back
 
 
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
 
 
-async def _achain(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+async def _achain(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
     yield first
     async for item in rest:
         yield item
 
 
-async def _aheaders(source: Any, headers: Mapping[str, str]) -> AsyncIterator[Any]:
+async def _aheaders(source: AsyncIterable[T], headers: Mapping[str, str]) -> AsyncIterator[T]:
     async for chunk in source:
         yield _with_headers(chunk, headers)

@@ -29,7 +29,7 @@ __all__ = [
 
 
 # -- Anthropic --------------------------------------------------------------------------------
-def anthropic_usage_of(usage: Any) -> dict[str, int]:
+def anthropic_usage_of(usage: object) -> dict[str, int]:
     """Log columns from Anthropic usage (``input_tokens`` excludes cache reads and writes;
     the log's ``prompt_tokens`` includes both)."""
     read = getattr(usage, "cache_read_input_tokens", None) or 0
@@ -72,7 +72,7 @@ def anthropic_usage(events: Sequence[Any]) -> dict[str, int]:
     return anthropic_usage_of(message.usage) if message is not None else {}
 
 
-def anthropic_model(events: Sequence[Any]) -> str | None:
+def anthropic_model(events: Sequence[object]) -> str | None:
     for event in events:
         message = getattr(event, "message", None)
         if message is not None:
@@ -80,7 +80,7 @@ def anthropic_model(events: Sequence[Any]) -> str | None:
     return None
 
 
-def anthropic_complete(events: Sequence[Any]) -> bool:
+def anthropic_complete(events: Sequence[object]) -> bool:
     return any(getattr(event, "type", None) == "message_stop" for event in events)
 
 
@@ -156,7 +156,7 @@ def gemini_prompt(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def gemini_usage_of(meta: Any) -> dict[str, int]:
+def gemini_usage_of(meta: object) -> dict[str, int]:
     """Log columns from Gemini's ``usage_metadata`` (its prompt count includes cached content;
     thinking tokens are output tokens)."""
     prompt = (getattr(meta, "prompt_token_count", None) or 0) + (
@@ -175,7 +175,7 @@ def gemini_usage_of(meta: Any) -> dict[str, int]:
     return out
 
 
-def gemini_usage(chunks: Sequence[Any]) -> dict[str, int]:
+def gemini_usage(chunks: Sequence[object]) -> dict[str, int]:
     for chunk in reversed(chunks):
         meta = getattr(chunk, "usage_metadata", None)
         if meta is not None:
@@ -183,7 +183,7 @@ def gemini_usage(chunks: Sequence[Any]) -> dict[str, int]:
     return {}
 
 
-def gemini_model(chunks: Sequence[Any]) -> str | None:
+def gemini_model(chunks: Sequence[object]) -> str | None:
     for chunk in reversed(chunks):
         version = getattr(chunk, "model_version", None)
         if version:
@@ -191,7 +191,7 @@ def gemini_model(chunks: Sequence[Any]) -> str | None:
     return None
 
 
-def gemini_complete(chunks: Sequence[Any]) -> bool:
+def gemini_complete(chunks: Sequence[object]) -> bool:
     return any(
         getattr(candidate, "finish_reason", None) is not None
         for chunk in chunks
@@ -199,7 +199,7 @@ def gemini_complete(chunks: Sequence[Any]) -> bool:
     )
 
 
-def gemini_final(chunks: Sequence[Any]) -> dict[str, Any]:
+def gemini_final(chunks: Sequence[object]) -> dict[str, Any]:
     """One response for the log: the text of every chunk joined, the last finish reason and
     usage (tool calls and other parts kept as they came)."""
     texts: list[str] = []

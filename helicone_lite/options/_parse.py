@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 from .._errors import OptionsError
 from ._model import EMPTY, Options
@@ -29,6 +29,9 @@ from ._values import (
 __all__ = ["OPTION_HEADERS", "parse_headers", "parse_kwargs", "split_headers"]
 
 Parser = Callable[[object, str], Any]
+
+#: what a call's (or a client's) ``helicone=`` accepts: options, their keyword form, or nothing
+HeliconeArg: TypeAlias = Options | Mapping[str, object] | None
 
 # Limits (docs/security.md). Text options: ids, names, seeds, environments, model override.
 MAX_TEXT = 256
@@ -361,7 +364,7 @@ def parse_headers(headers: Mapping[str, Any] | None) -> tuple[Options, dict[str,
     return Options(**values), rest
 
 
-def parse_kwargs(value: Options | Mapping[str, Any] | None) -> Options:
+def parse_kwargs(value: HeliconeArg) -> Options:
     """Parse the ``helicone=`` keyword: an :class:`Options` or a dict of keyword options.
 
     >>> parse_kwargs({"cache_bucket_max_size": "3"}).cache_bucket_max_size

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anthropic
 from openai.types.chat import ChatCompletionChunk
@@ -18,6 +18,9 @@ from .._errors import OptionsError
 from .._response import ChatCompletion
 from ._errors import connection_error, provider_status_error, transport_error
 from ._translate import (
+    DeltaJSON,
+    ToolCallJSON,
+    UsageJSON,
     as_dict,
     check_keys,
     check_params,
@@ -38,6 +41,18 @@ from ._translate import (
     unsupported,
     usage,
 )
+
+if TYPE_CHECKING:
+    from anthropic.types import (
+        Message,
+        MessageDeltaUsage,
+        RawContentBlockDeltaEvent,
+        RawContentBlockStartEvent,
+        RawMessageDeltaEvent,
+        RawMessageStartEvent,
+        RawMessageStreamEvent,
+        Usage,
+    )
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -286,11 +301,11 @@ _ROLES: Mapping[str, Callable[[dict[str, Any], str], Turn]] = {
 # -- response --------------------------------------------------------------------------------
 
 
-def usage_of(raw: Any) -> tuple[dict[str, Any], int]:
+def usage_of(raw: Usage | Mapping[str, int]) -> tuple[UsageJSON, int]:
     """OpenAI usage from Anthropic's (an SDK object or a dict of its fields: input excludes
     cache reads and writes, so they are added back), and the cache-write token count (priced
     as such, logged as ``cache_write_tokens``)."""
-    values: Mapping[str, Any] = raw if isinstance(raw, Mapping) else vars(raw)
+    values: Mapping[str, int | None] = raw if isinstance(raw, Mapping) else vars(raw)
     read = values.get("cache_read_input_tokens") or 0
     write = values.get("cache_creation_input_tokens") or 0
     prompt = (values.get("input_tokens") or 0) + read + write
@@ -298,15 +313,14 @@ def usage_of(raw: Any) -> tuple[dict[str, Any], int]:
     return usage(prompt, output, cached=read, cache_write=write), write
 
 
-def response(message: Any, created: int) -> tuple[ChatCompletion, int]:
+def response(message: Message, created: int) -> tuple[ChatCompletion, int]:
     """A ``ChatCompletion`` from an Anthropic ``Message``, and its cache-write tokens."""
     texts: list[str] = []
-    calls: list[dict[str, Any]] = []
+    calls: list[ToolCallJSON] = []
     for block in message.content:
-        kind = getattr(block, "type", None)
-        if kind == "text":
+        if block.type == "text":
             texts.append(block.text)
-        elif kind == "tool_use":
+        elif block.type == "tool_use":
             calls.append(_tool_call(block.id, block.name, json.dumps(block.input)))
     content = "".join(texts) if texts or not calls else None
     choice = message_choice(0, content, calls, finish_reason(message.stop_reason))
@@ -314,7 +328,7 @@ def response(message: Any, created: int) -> tuple[ChatCompletion, int]:
     return completion(message.id, created, message.model, [choice], counts), writes
 
 
-def _tool_call(id: str, name: str, arguments: str) -> dict[str, Any]:
+def _tool_call(id: str, name: str, arguments: str) -> ToolCallJSON:
     return {"id": id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
@@ -328,58 +342,71 @@ class StreamTranslator:
     ``log`` receives ``cache_write_tokens`` once the usage is known.
     """
 
-    def __init__(self, created: int, model: str, log: dict[str, Any]) -> None:
+    def __init__(self, created: int, model: str, log: dict[str, object]) -> None:
         self._created, self._model, self._log = created, model, log
         self._id = ""
         self._tools: dict[int, int] = {}  # content block index -> tool call index
         self._usage: dict[str, int] = {}
         self._stop: str | None = None
 
-    def feed(self, event: Any) -> list[ChatCompletionChunk]:
-        handler = _EVENTS.get(getattr(event, "type", ""))
-        return handler(self, event) if handler is not None else []
+    def feed(self, event: RawMessageStreamEvent) -> list[ChatCompletionChunk]:
+        # by the event's ``type`` (which narrows the union); others (content_block_stop…) add
+        # nothing
+        if event.type == "message_start":
+            return self._start(event)
+        if event.type == "content_block_start":
+            return self._block_start(event)
+        if event.type == "content_block_delta":
+            return self._block_delta(event)
+        if event.type == "message_delta":
+            return self._message_delta(event)
+        if event.type == "message_stop":
+            return self._message_stop()
+        return []
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> ChatCompletionChunk:
+    def _chunk(self, delta: DeltaJSON, finish: str | None = None) -> ChatCompletionChunk:
         return chunk(self._id, self._created, self._model, [delta_choice(0, delta, finish)])
 
-    def _start(self, event: Any) -> list[ChatCompletionChunk]:
+    def _start(self, event: RawMessageStartEvent) -> list[ChatCompletionChunk]:
         message = event.message
         self._id, self._model = message.id, message.model or self._model
         self._merge_usage(message.usage)
         return [self._chunk({"role": "assistant", "content": ""})]
 
-    def _block_start(self, event: Any) -> list[ChatCompletionChunk]:
+    def _block_start(self, event: RawContentBlockStartEvent) -> list[ChatCompletionChunk]:
         block = event.content_block
         if block.type == "text":
             return [self._chunk({"content": block.text})] if block.text else []
         if block.type != "tool_use":
             return []
         index = self._tools.setdefault(event.index, len(self._tools))
-        call = {"index": index, **_tool_call(block.id, block.name, "")}
+        call: ToolCallJSON = {"index": index, **_tool_call(block.id, block.name, "")}
         return [self._chunk({"tool_calls": [call]})]
 
-    def _block_delta(self, event: Any) -> list[ChatCompletionChunk]:
+    def _block_delta(self, event: RawContentBlockDeltaEvent) -> list[ChatCompletionChunk]:
         delta = event.delta
         if delta.type == "text_delta":
             return [self._chunk({"content": delta.text})]
         if delta.type == "input_json_delta" and event.index in self._tools:
-            arguments = {"arguments": delta.partial_json}
-            call = {"index": self._tools[event.index], "function": arguments}
+            call: ToolCallJSON = {
+                "index": self._tools[event.index],
+                "function": {"arguments": delta.partial_json},
+            }
             return [self._chunk({"tool_calls": [call]})]
         return []
 
-    def _message_delta(self, event: Any) -> list[ChatCompletionChunk]:
+    def _message_delta(self, event: RawMessageDeltaEvent) -> list[ChatCompletionChunk]:
         self._stop = event.delta.stop_reason or self._stop
         self._merge_usage(event.usage)
         return []
 
-    def _message_stop(self, event: Any) -> list[ChatCompletionChunk]:
+    def _message_stop(self) -> list[ChatCompletionChunk]:
         final = self._chunk({}, finish_reason(self._stop))
         counts, writes = usage_of(self._usage)
         self._log["cache_write_tokens"] = writes
         return [final, chunk(self._id, self._created, self._model, [], counts)]
 
-    def _merge_usage(self, raw: Any) -> None:
+    def _merge_usage(self, raw: Usage | MessageDeltaUsage) -> None:
         for name in _USAGE_FIELDS:
             value = getattr(raw, name, None)
             if value is not None:
@@ -392,14 +419,6 @@ _USAGE_FIELDS = (
     "cache_read_input_tokens",
     "cache_creation_input_tokens",
 )
-
-_EVENTS: Mapping[str, Callable[[StreamTranslator, Any], list[ChatCompletionChunk]]] = {
-    "message_start": StreamTranslator._start,
-    "content_block_start": StreamTranslator._block_start,
-    "content_block_delta": StreamTranslator._block_delta,
-    "message_delta": StreamTranslator._message_delta,
-    "message_stop": StreamTranslator._message_stop,
-}
 
 
 # -- errors ----------------------------------------------------------------------------------

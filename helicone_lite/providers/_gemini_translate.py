@@ -12,7 +12,7 @@ import base64
 import json
 import mimetypes
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from openai.types.chat import ChatCompletionChunk
@@ -21,6 +21,9 @@ from .._errors import OptionsError
 from .._response import ChatCompletion
 from ._errors import provider_status_error, transport_error
 from ._translate import (
+    DeltaJSON,
+    ToolCallJSON,
+    UsageJSON,
     as_dict,
     check_keys,
     check_params,
@@ -41,6 +44,16 @@ from ._translate import (
     unsupported,
     usage,
 )
+
+if TYPE_CHECKING:  # google-genai's response types (the module itself loads with the adapter)
+    from google.genai.types import (
+        Candidate,
+        FinishReason,
+        FunctionCall,
+        GenerateContentResponse,
+        GenerateContentResponseUsageMetadata,
+        Part,
+    )
 
 __all__ = ["StreamTranslator", "error", "finish_reason", "request", "response"]
 
@@ -65,7 +78,7 @@ FINISH_REASONS: Mapping[str, str] = {
 _PART_KEYS = {"type", "text", "image_url"}
 
 
-def finish_reason(reason: Any, has_tool_calls: bool) -> str:
+def finish_reason(reason: FinishReason | str | None, has_tool_calls: bool) -> str:
     name = getattr(reason, "value", reason) or "STOP"
     mapped = FINISH_REASONS.get(str(name), "stop")
     return "tool_calls" if has_tool_calls and mapped == "stop" else mapped
@@ -251,7 +264,7 @@ _ROLES: Mapping[str, Callable[[dict[str, Any], str, dict[str, str]], tuple[str, 
 # -- response --------------------------------------------------------------------------------
 
 
-def usage_of(meta: Any) -> dict[str, Any]:
+def usage_of(meta: GenerateContentResponseUsageMetadata | None) -> UsageJSON:
     """OpenAI usage from Gemini's ``usage_metadata`` (its prompt count includes cached
     content, like OpenAI's; thinking tokens are output tokens)."""
     prompt = (getattr(meta, "prompt_token_count", None) or 0) + (
@@ -263,12 +276,13 @@ def usage_of(meta: Any) -> dict[str, Any]:
     return usage(prompt, output, cached=cached, reasoning=thoughts)
 
 
-def _tool_call(response_id: str, n: int, part: Any) -> dict[str, Any]:
-    call = part.function_call
-    out: dict[str, Any] = {
+def _tool_call(response_id: str, n: int, part: Part, call: FunctionCall) -> ToolCallJSON:
+    # a call without a name (None) fails the ChatCompletion's validation, as it always did
+    name: str = call.name  # type: ignore[assignment]
+    out: ToolCallJSON = {
         "id": call.id or f"{SYNTHETIC_ID}{response_id}_{n}",
         "type": "function",
-        "function": {"name": call.name, "arguments": json.dumps(call.args or {})},
+        "function": {"name": name, "arguments": json.dumps(call.args or {})},
     }
     if part.thought_signature:
         signature = base64.b64encode(part.thought_signature).decode()
@@ -276,19 +290,21 @@ def _tool_call(response_id: str, n: int, part: Any) -> dict[str, Any]:
     return out
 
 
-def _split(response_id: str, candidate: Any, first: int) -> tuple[list[str], list[Any]]:
+def _split(
+    response_id: str, candidate: Candidate, first: int
+) -> tuple[list[str], list[ToolCallJSON]]:
     texts: list[str] = []
-    calls: list[dict[str, Any]] = []
-    content = getattr(candidate, "content", None)
-    for part in getattr(content, "parts", None) or ():
+    calls: list[ToolCallJSON] = []
+    content = candidate.content
+    for part in (content.parts if content is not None else None) or ():
         if part.function_call is not None:
-            calls.append(_tool_call(response_id, first + len(calls), part))
+            calls.append(_tool_call(response_id, first + len(calls), part, part.function_call))
         elif part.text is not None and not part.thought:
             texts.append(part.text)
     return texts, calls
 
 
-def response(raw: Any, model: str, created: int) -> ChatCompletion:
+def response(raw: GenerateContentResponse, model: str, created: int) -> ChatCompletion:
     """A ``ChatCompletion`` from a ``GenerateContentResponse``; a prompt blocked before any
     candidate gives an empty ``content_filter`` choice."""
     response_id = raw.response_id or ""
@@ -316,9 +332,9 @@ class StreamTranslator:
         self._id = ""
         self._started: set[int] = set()
         self._calls: dict[int, int] = {}  # candidate index -> tool calls so far
-        self._usage: Any = None
+        self._usage: GenerateContentResponseUsageMetadata | None = None
 
-    def feed(self, raw: Any) -> list[ChatCompletionChunk]:
+    def feed(self, raw: GenerateContentResponse) -> list[ChatCompletionChunk]:
         self._id = self._id or raw.response_id or ""
         self._model = raw.model_version or self._model
         self._usage = raw.usage_metadata or self._usage
@@ -327,10 +343,10 @@ class StreamTranslator:
             out.extend(self._candidate(candidate.index or i, candidate))
         return out
 
-    def _candidate(self, index: int, candidate: Any) -> list[ChatCompletionChunk]:
+    def _candidate(self, index: int, candidate: Candidate) -> list[ChatCompletionChunk]:
         seen = self._calls.get(index, 0)
         texts, calls = _split(self._id, candidate, seen)
-        delta: dict[str, Any] = {}
+        delta: DeltaJSON = {}
         if index not in self._started:
             self._started.add(index)
             delta["role"] = "assistant"
@@ -345,7 +361,9 @@ class StreamTranslator:
             out.append(self._chunk(index, {}, reason))
         return out
 
-    def _chunk(self, index: int, delta: dict[str, Any], finish: str | None = None) -> Any:
+    def _chunk(
+        self, index: int, delta: DeltaJSON, finish: str | None = None
+    ) -> ChatCompletionChunk:
         return chunk(self._id, self._created, self._model, [delta_choice(index, delta, finish)])
 
     def finish(self) -> list[ChatCompletionChunk]:

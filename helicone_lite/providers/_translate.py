@@ -4,15 +4,22 @@ Each provider module (``_anthropic_translate``, ``_gemini_translate``) declares 
 chat parameters it honours; :func:`check_params` refuses every other parameter with an
 :class:`~helicone_lite.OptionsError` naming it, unless its value is one that changes nothing
 (``n=1``, ``logprobs=False``…). Nothing is dropped silently.
+
+Types: what the user passes (``params``, messages, parts, tools) is JSON as written, typed
+``Mapping[str, Any]``/``Any`` and checked field by field where it is read (an unknown field or
+a wrong value is an :class:`~helicone_lite.OptionsError`); what the translations build in
+OpenAI's shape (choices, deltas, tool calls, usage) is typed by the TypedDicts below, the
+``ChatCompletion``/``ChatCompletionChunk`` JSON that ``model_validate`` reads.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from openai.types.chat import ChatCompletionChunk
+from typing_extensions import NotRequired, Required
 
 from .._errors import OptionsError
 from .._response import ChatCompletion
@@ -38,6 +45,77 @@ __all__ = [
     "unsupported",
     "usage",
 ]
+
+
+class FunctionJSON(TypedDict, total=False):
+    """A tool call's ``function``: a stream's deltas carry ``arguments`` piece by piece."""
+
+    name: str
+    arguments: str
+
+
+class ToolCallJSON(TypedDict, total=False):
+    """A tool call of a message, or of a delta (``index`` only in deltas)."""
+
+    index: int
+    id: str
+    type: Literal["function"]
+    function: FunctionJSON
+    #: Gemini's thought signature, where Google's OpenAI-compatible endpoint keeps it
+    extra_content: dict[str, dict[str, str]]
+
+
+class DeltaJSON(TypedDict, total=False):
+    """What one chunk adds to the assistant's message."""
+
+    role: Literal["assistant"]
+    content: str | None
+    tool_calls: list[ToolCallJSON]
+
+
+class MessageJSON(TypedDict):
+    role: Literal["assistant"]
+    content: str | None
+    refusal: None
+    tool_calls: NotRequired[list[ToolCallJSON]]
+
+
+class ChoiceJSON(TypedDict):
+    """One choice of a ``ChatCompletion``."""
+
+    index: int
+    message: MessageJSON
+    finish_reason: str
+    logprobs: None
+
+
+class DeltaChoiceJSON(TypedDict):
+    """One choice of a ``ChatCompletionChunk``."""
+
+    index: int
+    delta: DeltaJSON
+    finish_reason: str | None
+    logprobs: None
+
+
+class PromptDetailsJSON(TypedDict, total=False):
+    cached_tokens: Required[int]
+    cache_write_tokens: int
+
+
+class CompletionDetailsJSON(TypedDict):
+    reasoning_tokens: int
+
+
+class UsageJSON(TypedDict):
+    """OpenAI's ``usage`` (``prompt_tokens`` includes cached and cache-write tokens)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    prompt_tokens_details: PromptDetailsJSON
+    completion_tokens_details: NotRequired[CompletionDetailsJSON]
+
 
 #: Handled for every provider by the client itself (routing, streaming, usage reporting).
 ALWAYS_HANDLED = frozenset({"model", "messages", "stream", "stream_options"})
@@ -238,12 +316,12 @@ def usage(
     cached: int = 0,
     cache_write: int | None = None,
     reasoning: int | None = None,
-) -> dict[str, Any]:
+) -> UsageJSON:
     """OpenAI usage: ``prompt_tokens`` includes cached (and cache-write) input tokens."""
-    details: dict[str, Any] = {"cached_tokens": cached}
+    details: PromptDetailsJSON = {"cached_tokens": cached}
     if cache_write is not None:
         details["cache_write_tokens"] = cache_write
-    out: dict[str, Any] = {
+    out: UsageJSON = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
@@ -255,7 +333,7 @@ def usage(
 
 
 def completion(
-    id: str, created: int, model: str, choices: list[dict[str, Any]], usage: dict[str, Any]
+    id: str, created: int, model: str, choices: list[ChoiceJSON], usage: UsageJSON
 ) -> ChatCompletion:
     return ChatCompletion.model_validate(
         {
@@ -273,8 +351,8 @@ def chunk(
     id: str,
     created: int,
     model: str,
-    choices: list[dict[str, Any]],
-    usage: dict[str, Any] | None = None,
+    choices: list[DeltaChoiceJSON],
+    usage: UsageJSON | None = None,
 ) -> ChatCompletionChunk:
     return ChatCompletionChunk.model_validate(
         {
@@ -288,16 +366,14 @@ def chunk(
     )
 
 
-def delta_choice(
-    index: int, delta: dict[str, Any], finish_reason: str | None = None
-) -> dict[str, Any]:
+def delta_choice(index: int, delta: DeltaJSON, finish_reason: str | None = None) -> DeltaChoiceJSON:
     return {"index": index, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
 
 
 def message_choice(
-    index: int, content: str | None, tool_calls: list[dict[str, Any]], finish_reason: str
-) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+    index: int, content: str | None, tool_calls: list[ToolCallJSON], finish_reason: str
+) -> ChoiceJSON:
+    message: MessageJSON = {"role": "assistant", "content": content, "refusal": None}
     if tool_calls:
         message["tool_calls"] = tool_calls
     return {"index": index, "message": message, "finish_reason": finish_reason, "logprobs": None}
