@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helicone_lite.reports import Filters, Reports
 from helicone_lite.store import MIGRATIONS, Store, iso_from_epoch
+from helicone_lite.store._retention import rebuild_rollups
 
 MODELS = (
     ("openai", "gpt-4o-mini", 0.30),
@@ -164,7 +165,11 @@ def generate(path: Path, n: int, seed: int = 8, *, grown: bool = True) -> float:
     conn.close()
     print()
     began = time.perf_counter()
-    Store(path).close()  # runs the reports migration, if not run yet
+    store = Store(path)  # runs the reports migration, if not run yet
+    if grown:  # rows inserted by hand: from v8 (rollups) and v11 (property facts) the
+        # writer keeps these, not triggers; without this the store had none of either
+        rebuild_rollups(store)
+    store.close()
     return time.perf_counter() - began
 
 

@@ -29,7 +29,12 @@ from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
-from ._schema import LATENCY_TOKENS_SORT_MIGRATION, MIGRATIONS, SORT_INDEXES_MIGRATION
+from ._schema import (
+    INDEX_DIET_MIGRATION,
+    LATENCY_TOKENS_SORT_MIGRATION,
+    MIGRATIONS,
+    SORT_INDEXES_MIGRATION,
+)
 from ._time import SQL_NOW
 
 __all__ = ["LOCK_KEY", "PG_MIGRATIONS", "VERSION_TABLE"]
@@ -122,6 +127,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     SORT_INDEXES_MIGRATION,  # the request list sorted by cost
     LATENCY_TOKENS_SORT_MIGRATION,  # ... by latency or tokens
     pg_facts_migration(_types),  # the facts become tables the writer keeps
+    INDEX_DIET_MIGRATION,  # one index fewer on requests, two partial
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

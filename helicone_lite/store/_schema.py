@@ -26,6 +26,7 @@ from ._time import SQL_NOW
 
 __all__ = [
     "FACTS_BY_WRITER_VERSION",
+    "INDEX_DIET_MIGRATION",
     "LATENCY_TOKENS_SORT_MIGRATION",
     "MIGRATIONS",
     "ROLLUP_BATCH_VERSION",
@@ -226,6 +227,25 @@ CREATE INDEX idx_requests_latency ON requests (latency_ms, created_at, id);
 CREATE INDEX idx_requests_tokens ON requests (total_tokens, created_at, id);
 """
 
+# The index diet: three indexes on ``requests`` that most rows gave an entry to for nothing.
+# ``idx_requests_cache_reference`` served no query (a hit's original is found through
+# ``idx_requests_cache_hits``, partial on hits, and an original through the primary key);
+# ``idx_requests_security`` and ``idx_requests_prompt`` are read only with their lead column
+# set (``security_verdict IS NOT NULL``, ``prompt_id = ?``), so they become partial: a row
+# without a verdict or a prompt costs the writer and ``prune`` nothing in them. (The
+# security index was the worst: a NULL verdict sorts by user, a random leaf page a row.)
+# Both engines (PostgreSQL proves ``x IS NOT NULL`` from ``x = ?`` as SQLite does).
+# (Appended by branch indexes as a named migration: the lead numbers it at merge.)
+INDEX_DIET_MIGRATION = """
+DROP INDEX idx_requests_cache_reference;
+DROP INDEX idx_requests_security;
+CREATE INDEX idx_requests_security ON requests (security_verdict, user_id, created_at)
+    WHERE security_verdict IS NOT NULL;
+DROP INDEX idx_requests_prompt;
+CREATE INDEX idx_requests_prompt ON requests (prompt_id, prompt_version)
+    WHERE prompt_id IS NOT NULL;
+"""
+
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
 # READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
 # ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
@@ -234,6 +254,7 @@ CREATE INDEX idx_requests_tokens ON requests (total_tokens, created_at, id);
 # LATENCY_TOKENS_SORT_MIGRATION: ... and by latency or tokens (above).
 # FACTS_MIGRATION ("facts by writer"): the writer keeps property_facts per batch; the insert
 # trigger goes; PostgreSQL's fact views become tables (see _facts_schema.py).
+# INDEX_DIET_MIGRATION: one index fewer, two partial (above).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -246,6 +267,7 @@ MIGRATIONS: tuple[str, ...] = (
     SORT_INDEXES_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
     FACTS_MIGRATION,
+    INDEX_DIET_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

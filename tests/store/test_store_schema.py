@@ -61,11 +61,18 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
         "idx_requests_session",
         "idx_requests_model",
         "idx_requests_prompt",
-        "idx_requests_cache_reference",
         "idx_requests_cost",  # SORT_INDEXES_MIGRATION: the request list by cost
         "idx_requests_latency",  # LATENCY_TOKENS_SORT_MIGRATION: ... by latency
         "idx_requests_tokens",  # ... and by tokens
     } <= indexes
+    # INDEX_DIET_MIGRATION: no query read it; a row without a verdict or a prompt pays no
+    # entry in the two partial indexes
+    assert "idx_requests_cache_reference" not in indexes
+    partial = {
+        r["name"]
+        for r in store.query("SELECT name FROM pragma_index_list('requests') WHERE partial = 1")
+    }
+    assert {"idx_requests_security", "idx_requests_prompt", "idx_requests_cache_hits"} <= partial
 
 
 def test_reopening_does_not_migrate_again(db_path: Path) -> None:
