@@ -8,7 +8,8 @@ objects are kept instead of written; then, on this thread and timed with
 ``time.thread_time`` (one idle core's cost, whatever else the machine runs), in batches of
 ``--batch`` as the writer takes them at full load:
 
-* ``build``: ``RequestCapture.build()`` (the row dict from the capture);
+* ``build``: ``RequestCapture.build()`` (the row dict from the capture; since issue 12
+  item 3 also the bodies' JSON and the price, which older trees deferred to:)
 * ``deferred values``: the bodies' JSON (request) / decoding (response), redaction;
 * ``price``: the ``_cost`` hook (a cached genai-prices rate);
 * ``prepare``: ``RowPreparer`` (JSON of the dict columns, side rows, parameter tuples);
@@ -29,7 +30,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from helicone_lite.store import _rows
 from helicone_lite.store._rows import _built, _evaluate_deferred, evaluate_cost, group_in_order
+
+#: Since issue 12 item 3's change, ``build()`` serialises the bodies and prices the call
+#: itself (its figure includes them) and ``materialize`` makes no pass over a built row;
+#: before it (run against an older tree) the bodies and the price were deferred callables.
+BUILT_ROWS_PLAIN = hasattr(_rows, "evaluate_deferred")
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 HEADERS = {
@@ -64,7 +71,8 @@ def materialize_timed(capture: Any, spent: dict[str, float]) -> dict[str, Any]:
     began = clock()
     row = _built(capture)
     built = clock()
-    _evaluate_deferred(row)
+    if not BUILT_ROWS_PLAIN:
+        _evaluate_deferred(row)
     evaluated = clock()
     compute = row.pop("_cost", None)
     if "cost_usd" not in row:
