@@ -30,7 +30,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this tree's helicone_lite
 
 from _blocks import pct
 
@@ -55,6 +58,7 @@ def fake_provider(in_process: bool) -> Iterator[str]:
         return
     child = subprocess.Popen(
         [sys.executable, "-m", "helicone_lite", "fake-provider"],
+        cwd=Path(__file__).resolve().parents[1],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
