@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from _blocks import blocks, pct, table
+from _blocks import blocks, pct
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 
@@ -97,61 +97,45 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def bench_memory(calls: int) -> None:
-    """Resident memory every tenth of ``calls`` logged calls: it must stay flat (the log
-    queue is bounded; nothing per call is kept)."""
+def bench_memory(calls: int, reports: int = 100) -> None:
+    """Resident memory ``reports`` times over ``calls`` logged calls (session + 2 properties):
+    it must stay flat (the log queue is bounded; nothing per call is kept). Each line also has
+    the elapsed time, the load average and the writer's counters; the last line checks that
+    every call was logged (nothing dropped)."""
     import helicone_lite
     from helicone_lite.testing import FakeProvider
 
-    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
+    headers = {
+        "Helicone-Session-Id": "bench",
+        "Helicone-Property-App": "bench",
+        "Helicone-Property-Team": "ml",
+    }
+    # the fake provider keeps only its latest requests: its memory is not ours to count
+    with FakeProvider(max_requests=100) as fake, tempfile.TemporaryDirectory() as home:
         ours = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
-        step = max(1, calls // 10)
-        print(f"memory over {calls:,} logged calls (RSS, MB)")
-        for done in range(0, calls + 1, step):
-            if done:
-                for _ in range(step):
-                    ours.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-                fake.reset()  # the fake provider records every request: not ours to count
-            print(f"  after {done:>9,} calls  {rss_mb():8.1f}  {ours.store.stats()}")
-        ours.close()
-
-
-def bench_async(tasks: int, rounds: int) -> dict[str, list[float]]:
-    """Per-call time with ``tasks`` concurrent tasks, raw AsyncOpenAI and ours taking turns
-    (one round of ``tasks`` concurrent calls of one kind, then of the other)."""
-    import asyncio
-
-    import openai
-
-    import helicone_lite
-    from helicone_lite.testing import FakeProvider
-
-    async def run(base_url: str, home: str) -> dict[str, list[float]]:
-        raw = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
-        ours = helicone_lite.AsyncClient(api_key="sk-bench", base_url=base_url, home=home)
-        headers = {"Helicone-Session-Id": "bench", "Helicone-Property-App": "bench"}
-
-        async def one(kind: str) -> float:
-            start = time.perf_counter()
-            if kind == "raw":
-                await raw.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-            else:
-                await ours.chat.completions.create(
+        step = max(1, calls // reports)
+        began = time.perf_counter()
+        print(f"memory over {calls:,} logged calls (RSS, MB)", flush=True)
+        done = 0
+        while True:
+            stats = ours.store.stats()
+            print(
+                f"  after {done:>9,} calls  {rss_mb():8.1f} MB  {time.perf_counter() - began:7.0f} s"
+                f"  load {os.getloadavg()[0]:5.1f}  written {stats['written']:,}"
+                f"  queued {stats['queued']:,}  dropped {stats['dropped']}",
+                flush=True,
+            )
+            if done >= calls:
+                break
+            for _ in range(min(step, calls - done)):
+                ours.chat.completions.create(
                     model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers
                 )
-            return (time.perf_counter() - start) * 1e3
-
-        samples: dict[str, list[float]] = {"raw": [], "ours": []}
-        for n in range(rounds + 2):
-            for kind in ("raw", "ours"):
-                times = await asyncio.gather(*(one(kind) for _ in range(tasks)))
-                if n >= 2:  # two warm-up rounds
-                    samples[kind].extend(times)
-        await ours.close()
-        return samples
-
-    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
-        return asyncio.run(run(fake.openai_base_url, home))
+            done += min(step, calls - done)
+        ours.flush()
+        logged = ours.store.query("SELECT COUNT(*) AS n FROM requests")[0]["n"]
+        print(f"  rows logged {logged:,} of {calls:,}; {ours.store.stats()}", flush=True)
+        ours.close()
 
 
 def bench_import(runs: int = 7) -> dict[str, float]:
@@ -178,10 +162,10 @@ def main() -> None:
         "--async-tasks", type=int, default=0, metavar="N", help="only: N concurrent async tasks"
     )
     args = parser.parse_args()
-    if args.async_tasks:
-        samples = bench_async(args.async_tasks, rounds=10)
-        print(f"async, {args.async_tasks} concurrent tasks, 10 rounds of each kind")
-        print(table(samples, "raw"))
+    if args.async_tasks:  # bench_async.py: blocks of N concurrent calls, bounded in time
+        import bench_async
+
+        bench_async.main(["--tasks", str(args.async_tasks)])
         return
     if args.memory:
         bench_memory(args.memory)

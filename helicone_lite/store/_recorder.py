@@ -102,7 +102,7 @@ class Recorder:
         if hooks:
             wanting = [hook for hook in hooks if _wants(hook, call)]
             if wanting:  # they read the row now: build it here, as queued
-                row = capture.build()
+                row = capture.build(deferred=True)
                 self._store.write("requests", row)
                 for hook in wanting:
                     hook.record(call, result, row)

@@ -41,6 +41,8 @@ from .._kinds import kind_of, usage_of
 from .._prices import PriceTable
 from .._redact import redact
 from ..pipeline._call import Call, Result
+from ._errors import LOGGER
+from ._rows import evaluate_cost, evaluate_deferred
 from ._time import iso_from_epoch
 
 __all__ = ["CANCELLED", "RequestCapture", "status_of"]
@@ -110,8 +112,14 @@ class RequestCapture:
         else:
             self.wire, self.response = None, response
 
-    def build(self) -> dict[str, Any]:
-        """The ``requests`` row (the writer thread; deferred values are evaluated after)."""
+    def build(self, *, deferred: bool = False) -> dict[str, Any]:
+        """The ``requests`` row, on the writer thread: bodies serialised, call priced.
+
+        ``deferred=True`` (a hook reads the row on the caller's thread): the bodies and the
+        price stay zero-argument callables the writer evaluates later (``_cost`` memoised, so
+        a hook and the writer price once). A body or price that cannot be computed is NULL;
+        the rest of the row is kept.
+        """
         call, log, error = self.call, self.log, self.error
         opts = call.options
         chunks = self.chunks
@@ -145,15 +153,27 @@ class RequestCapture:
             "prompt_version": opts.prompt_version,
             "prompt_environment": opts.prompt_environment,
             "prompt_inputs": dict(opts.prompt_inputs) if opts.prompt_inputs is not None else None,
-            "request_body": _request_body(call),
-            "response_body": self._response_body(),
+            "request_body": functools.partial(_request_json, call),
+            "response_body": self._response_text,
             "reply_headers": dict(self.headers),
             **usage,
         }
-        row.update(log)
-        if "cost_usd" not in row:
-            # once: the store's writer and an exporter's hook may both want the price
-            row["_cost"] = functools.cache(_pricer(call, target, row, self.prices))
+        if log:
+            row.update(log)
+            if not deferred:
+                evaluate_deferred(row, log)  # a user layer's log value may be a callable
+        priced = "cost_usd" in row
+        if deferred:
+            if not priced:
+                # once: the store's writer and an exporter's hook may both want the price
+                row["_cost"] = _Once(_pricer(call, target, row, self.prices))
+            return row
+        # Evaluated here rather than left to the writer's generic pass over the row's values:
+        # no closure, memo or ``callable``/``hasattr`` probe per value (issue 12, item 3).
+        row["request_body"] = _computed(row["request_body"])
+        row["response_body"] = _computed(self._response_text)
+        if not priced:
+            row["cost_usd"] = evaluate_cost(_pricer(call, target, row, self.prices))
         return row
 
     def fallback(self) -> dict[str, Any]:
@@ -167,27 +187,49 @@ class RequestCapture:
             "error": "helicone_lite: this call's log row could not be built",
         }
 
-    def _response_body(self) -> Callable[[], str | None]:
+    def _response_text(self) -> str | None:
         call, error, response, chunks = self.call, self.error, self.response, self.chunks
         if call.options.omit_response:
             model = self.response_model or getattr(response, "model", None) or call.model
-            return lambda: json.dumps({"model": model})
+            return json.dumps({"model": model})
         wire = self.wire
         if wire is not None:
-            return functools.partial(_decoded, wire)
+            return wire.decode("utf-8", errors="replace")
         kind = kind_of(call.kind)
         if chunks is not None and kind is not None:
-            return lambda: json.dumps(kind.final(chunks))
+            return json.dumps(kind.final(chunks))
         if response is not None and hasattr(response, "model_dump_json"):
-            return lambda: str(response.model_dump_json(exclude_unset=True, by_alias=True))
+            return str(response.model_dump_json(exclude_unset=True, by_alias=True))
         if error is not None and http_status(error) is not None:  # any SDK's (genai: ``details``)
             body = getattr(error, "body", None) or getattr(error, "details", None)
-            return lambda: redact(json.dumps(body, default=str)) if body is not None else None
-        return lambda: None
+            return redact(json.dumps(body, default=str)) if body is not None else None
+        return None
 
 
-def _decoded(wire: bytes) -> str:
-    return wire.decode("utf-8", errors="replace")
+class _Once:
+    """A zero-argument function's value, computed on the first call only (cheaper to make
+    than ``functools.cache``, which copies the wrapped function's attributes)."""
+
+    __slots__ = ("_fn", "_value")
+
+    def __init__(self, fn: Callable[[], float | None]) -> None:
+        self._fn: Callable[[], float | None] | None = fn
+        self._value: float | None = None
+
+    def __call__(self) -> float | None:
+        fn = self._fn
+        if fn is not None:
+            self._value, self._fn = fn(), None
+        return self._value
+
+
+def _computed(fn: Callable[[], str | None]) -> str | None:
+    """``fn()``, or None when it fails: one value is lost, never the row."""
+    try:
+        return fn()
+    except Exception:
+        LOGGER.debug("helicone_lite store: a logged body could not be serialised", exc_info=True)
+        return None
 
 
 def _error_text(error: BaseException) -> str:
@@ -225,12 +267,10 @@ def _pricer(
     return lambda: cost_usd(model, provider, usage)
 
 
-def _request_body(call: Call) -> Callable[[], str]:
+def _request_json(call: Call) -> str:
     if call.options.omit_request:
-        omitted = json.dumps({"model": call.model})
-        return lambda: omitted
-    params = call.params
-    return lambda: json.dumps(params, default=_jsonable)
+        return json.dumps({"model": call.model})
+    return _REQUEST_ENCODER(call.params)
 
 
 def _jsonable(value: Any) -> Any:
@@ -241,3 +281,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
     return repr(value)
+
+
+#: ``json.dumps(params, default=_jsonable)`` without building an encoder per row (the same
+#: text: the default separators); immutable once made.
+_REQUEST_ENCODER = json.JSONEncoder(default=_jsonable).encode

@@ -19,6 +19,8 @@ __all__ = [
     "Queued",
     "RowPreparer",
     "Statement",
+    "evaluate_cost",
+    "evaluate_deferred",
     "group_by_sql",
     "group_in_order",
     "materialize",
@@ -31,7 +33,10 @@ Item = tuple[str, dict[str, Any]]  # (table, row) as the sink and the spill jour
 class DeferredRow(Protocol):
     """A row the writer thread builds (``Store.write_deferred``): the recorder's capture."""
 
-    def build(self) -> dict[str, Any]: ...
+    def build(self) -> dict[str, Any]:
+        """The row with plain values (``_cost`` may stay a callable): the writer does not
+        look for callables in a built row as it does in a ``write()`` row."""
+        ...
 
     def fallback(self) -> dict[str, Any]: ...
 
@@ -74,8 +79,11 @@ def materialize(item: Queued, new_id: Callable[[], str] = new_request_id) -> Ite
     engines and the journal see the same JSON-able row, and a spilled row keeps its id.
     """
     table, queued = item
-    row = queued if isinstance(queued, dict) else _built(queued)
-    _evaluate_deferred(row)
+    if isinstance(queued, dict):
+        row = queued
+        _evaluate_deferred(row)
+    else:
+        row = _built(queued)  # its values are plain (DeferredRow.build)
     if table == "requests":
         if not row.get("id"):
             row["id"] = new_id()
@@ -135,7 +143,7 @@ class RowPreparer:
         """The statements that store ``row``; ValueError if ``table`` does not exist."""
         if table not in self._columns:
             raise ValueError(f"unknown table {table!r}")
-        _evaluate_deferred(row)
+        # no pass for callables here: the writer's ``materialize`` made the values plain
         if table != "requests":
             return [self._statement(table, row)]
         side: PreparedRow = []
@@ -199,9 +207,19 @@ class RowPreparer:
 def _evaluate_deferred(row: dict[str, Any]) -> None:
     """Row values given as zero-argument callables are computed here, on the writer thread,
     so callers queue references instead of serialising bodies on their own path."""
-    plain = _PLAIN_TYPES
-    for name, value in row.items():
-        if type(value) in plain:  # most values: skip callable(), which is slower than this
+    evaluate_deferred(row, row)
+
+
+_CONTAINERS = frozenset({dict, list, tuple})
+
+
+def evaluate_deferred(row: dict[str, Any], names: Iterable[str]) -> None:
+    """:func:`_evaluate_deferred` for the values of ``names`` only."""
+    plain, containers = _PLAIN_TYPES, _CONTAINERS
+    for name in list(names):
+        value = row[name]
+        kind = type(value)
+        if kind in plain or kind in containers:  # most values: cheaper than callable()
             continue
         if name != "_cost" and callable(value) and not hasattr(value, "model_dump"):
             try:

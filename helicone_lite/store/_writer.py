@@ -9,6 +9,7 @@ bounded exit.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
@@ -50,7 +51,8 @@ class BatchWriter:
       carries many rows; ``flush`` and ``shutdown`` cut the wait short. Batches hold at most
       ``batch_size`` rows.
     * **Back-pressure**: the queue holds at most ``max_queue`` rows. When it is full, ``put``
-      waits up to ``block_timeout`` for room, then drops the row (counted, logged once).
+      waits up to ``block_timeout`` for room, then drops the row (counted, logged once); on
+      a thread running an asyncio event loop it never waits: the row is dropped at once.
     * **Spill**: a batch the sink could not commit (locked, full, read-only, deleted store)
       goes to the spill journal. While the sink is failing, batches go straight to the
       journal and the sink is probed once every ``probe_interval`` seconds; when it works
@@ -145,6 +147,11 @@ class BatchWriter:
 
     def _wait_for_room(self) -> bool:
         if self._dropping or threading.get_ident() == self._writer_ident:
+            return False
+        if asyncio._get_running_loop() is not None:
+            # an event loop's thread (AsyncClient): waiting would stall every task on the
+            # loop, so a full queue drops at once there (issue 12, item 5)
+            self._dropping = True
             return False
         self._room_waiters += 1
         try:

@@ -133,6 +133,53 @@ def test_full_queue_waits_for_room_before_dropping(db_path: Path, make_row: RowF
         store.close()
 
 
+def test_once_dropping_rows_are_dropped_without_waiting(
+    db_path: Path, make_row: RowFactory
+) -> None:
+    # docs/schema.md: after a drop, rows are dropped at once until the writer makes room
+    store = Store(db_path, max_queue=1, block_timeout=0.01)
+    try:
+        gate = blocked_writer(store)
+        store.write("requests", make_row())  # the queue is now full
+        store.write("requests", make_row())  # waits block_timeout, then dropped
+        assert store.stats()["dropped"] == 1
+        store._writer._block_timeout = 3600  # a wait now would outlast the test
+        dropped = threading.Thread(target=store.write, args=("requests", make_row()))
+        dropped.start()
+        dropped.join(60)
+        assert not dropped.is_alive() and store.stats()["dropped"] == 2
+        gate.set()  # the writer takes the queued row: room, and waiting again
+        assert store.flush()
+        store.write("requests", make_row())
+        assert store.flush() and count(store.path) == 3
+    finally:
+        store.close()
+
+
+def test_full_queue_never_blocks_an_event_loop(db_path: Path, make_row: RowFactory) -> None:
+    # issue 12, item 5: on an event loop's thread (AsyncClient's recorder) a full queue
+    # drops the row at once instead of waiting block_timeout, which would stall every task
+    store = Store(db_path, max_queue=1, block_timeout=3600)
+    returned = threading.Event()
+
+    async def log_two() -> None:
+        store.write("requests", make_row())  # the queue is now full
+        store.write("requests", make_row())  # dropped, not waited for
+        returned.set()
+
+    try:
+        gate = blocked_writer(store)
+        loop = threading.Thread(target=asyncio.run, args=(log_two(),))
+        loop.start()
+        assert returned.wait(60), "write() waited for room on the event loop's thread"
+        assert store.stats()["dropped"] == 1
+        gate.set()
+        loop.join()
+        assert store.flush() and count(store.path) == 2
+    finally:
+        store.close()
+
+
 def test_close_drains_and_is_idempotent(db_path: Path, make_row: RowFactory) -> None:
     store = Store(db_path)
     for _ in range(100):

@@ -1,0 +1,158 @@
+"""The log writer's CPU per row for rows of REAL calls: row building vs SQL vs COMMIT.
+
+``bench_sink.py`` times synthetic rows (dicts made by ``bench_writer.make_row``). Here the rows
+are what the writer gets in production: first ``-n`` real ``chat.completions.create`` calls
+through ``helicone_lite.Client`` (openai SDK, HTTP to the in-process fake provider; a session,
+its path and two properties, as in ``bench_overhead.py``) whose queued ``RequestCapture``
+objects are kept instead of written; then, on this thread and timed with
+``time.thread_time`` (one idle core's cost, whatever else the machine runs), in batches of
+``--batch`` as the writer takes them at full load:
+
+* ``build``: ``RequestCapture.build()`` (the row dict from the capture; since issue 12
+  item 3 also the bodies' JSON and the price, which older trees deferred to:)
+* ``deferred values``: the bodies' JSON (request) / decoding (response), redaction;
+* ``price``: the ``_cost`` hook (a cached genai-prices rate);
+* ``prepare``: ``RowPreparer`` (JSON of the dict columns, side rows, parameter tuples);
+* every statement of the transaction, and ``COMMIT``.
+
+    python benchmarks/bench_realrows.py -n 5000 [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from helicone_lite.store import _rows
+from helicone_lite.store._rows import _built, _evaluate_deferred, evaluate_cost, group_in_order
+
+#: Since issue 12 item 3's change, ``build()`` serialises the bodies and prices the call
+#: itself (its figure includes them) and ``materialize`` makes no pass over a built row;
+#: before it (run against an older tree) the bodies and the price were deferred callables.
+BUILT_ROWS_PLAIN = hasattr(_rows, "evaluate_deferred")
+
+MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
+HEADERS = {
+    "Helicone-Session-Id": "bench",
+    "Helicone-Session-Path": "/agent",
+    "Helicone-Property-App": "bench",
+    "Helicone-Property-Team": "ml",
+}
+
+
+def captures(n: int, home: Path) -> list[Any]:
+    """``n`` real calls' queued captures (the client's writer never sees them)."""
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider
+
+    kept: list[Any] = []
+    with FakeProvider(max_requests=10) as fake:
+        client = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+        # benchmark only: the recorder's queue call, redirected to a list
+        client.store.write_deferred = lambda table, capture: kept.append(capture)  # type: ignore[method-assign]
+        for _ in range(n):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, extra_headers=HEADERS
+            )
+        client.close()
+    return kept
+
+
+def materialize_timed(capture: Any, spent: dict[str, float]) -> dict[str, Any]:
+    """``_rows.materialize`` for a deferred ``requests`` row, in timed steps."""
+    clock = time.thread_time
+    began = clock()
+    row = _built(capture)
+    built = clock()
+    if not BUILT_ROWS_PLAIN:
+        _evaluate_deferred(row)
+    evaluated = clock()
+    compute = row.pop("_cost", None)
+    if "cost_usd" not in row:
+        row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
+    priced = clock()
+    spent["build (RequestCapture.build)"] += built - began
+    spent["deferred values (bodies' JSON)"] += evaluated - built
+    spent["price (_cost)"] += priced - evaluated
+    return row
+
+
+def write(kept: list[Any], batch: int, directory: Path) -> dict[str, float]:
+    from helicone_lite.store._database import Database
+    from helicone_lite.store._errors import Reporter
+    from helicone_lite.store._sink import SqliteSink
+
+    db = Database(directory / "helicone.db", busy_timeout=5.0)
+    sink = SqliteSink(db, Reporter(), retries=0, retry_backoff=0.0, sleep=time.sleep)
+    spent: dict[str, float] = collections.defaultdict(float)
+    first = materialize_timed(kept[0], spent)
+    sink.write_batch([("requests", first)])  # migrated, statements prepared
+    spent.clear()
+    conn = sink._connection()  # benchmark only: the sink's private connection
+    rollups = sink._rollups
+    assert rollups is not None, "a current schema: the writer keeps the rollups"
+    clock = time.thread_time
+    for start in range(1, len(kept), batch):
+        rows = [("requests", materialize_timed(c, spent)) for c in kept[start : start + batch]]
+        began = clock()
+        prepared, _ = sink._prepare(rows)
+        spent["prepare (RowPreparer)"] += clock() - began
+        began = clock()
+        conn.execute("BEGIN IMMEDIATE")
+        mark = rollups.first_rowid(conn)
+        spent["SQL: BEGIN + mark"] += clock() - began
+        for sql, params in group_in_order(prepared):
+            began = clock()
+            conn.executemany(sql, params)
+            spent["SQL: " + sql.split(" (", 1)[0]] += clock() - began
+        for sql in rollups._range:
+            began = clock()
+            conn.execute(sql, {"mark": mark})
+            spent["SQL: " + sql[:50] + " ..."] += clock() - began
+        began = clock()
+        conn.execute("COMMIT")
+        spent["COMMIT"] += clock() - began
+    count = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
+    sink.close()
+    assert count == len(kept), f"{count} rows stored of {len(kept)}"
+    return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=5_000, help="real calls (rows)")
+    parser.add_argument("--batch", type=int, default=500, help="rows per transaction")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, each on fresh calls")
+    args = parser.parse_args()
+    import os
+
+    for run in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            kept = captures(args.n, Path(tmp) / "client")
+            spent = write(kept, args.batch, Path(tmp))
+        rows = len(kept) - 1
+        print(f"run {run + 1}: {rows:,} rows of real calls, load {os.getloadavg()[0]:.1f}")
+        groups = {"row building": 0.0, "SQL statements": 0.0, "COMMIT": 0.0}
+        for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+            print(f"  {seconds / rows * 1e6:7.1f} µs/row  {label}")
+            group = "COMMIT" if label == "COMMIT" else "SQL statements"
+            if not label.startswith(("SQL", "COMMIT")):
+                group = "row building"
+            groups[group] += seconds
+        total = sum(spent.values())
+        for label, seconds in groups.items():
+            print(f"  {seconds / rows * 1e6:7.1f} µs/row  = {label}")
+        print(
+            f"  {total / rows * 1e6:7.1f} µs/row  total (= {rows / total:,.0f} rows/s on one core)"
+        )
+
+
+if __name__ == "__main__":
+    main()
