@@ -171,7 +171,10 @@ import sys
 from helicone_lite.store import Store
 
 assert "multiprocessing" not in sys.modules  # so only atexit can drain the queue
-store = Store(sys.argv[1])  # a global: alive until interpreter exit, never collected before
+# a global: alive until interpreter exit, never collected before. exit_timeout is generous:
+# this is about exit draining at all (the 2 s default spills the rest on a loaded machine,
+# which test_store_spill covers)
+store = Store(sys.argv[1], exit_timeout=60.0)
 for i in range(int(sys.argv[2])):
     store.write("requests", {"id": f"r{i}", "model": "gpt-4o-mini", "properties": {"i": i}})
 # exits without flush() or close()
