@@ -49,24 +49,38 @@ ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, updated = excluded.upda
 """
 # One bucket in one statement. In ``DO UPDATE`` every column names the stored (old) row, so
 # ``_LEVEL`` is the bucket refilled to now, as ``_bucket.refill`` computes it (the same float
-# operations in the same order: the stored levels equal the transactional path's).
+# operations in the same order: the stored levels equal the transactional path's). Written
+# with names, run with numbered parameters (``_numbered``: binding by name costs a lookup per
+# parameter); ``_params`` gives the values in this order.
+# (change: the amount taken, or the delta settled)
+_NAMES: tuple[str, ...] = ("key", "policy", "segment", "capacity", "window", "rate", "now")
+_NAMES += ("tokens", "full_at", "change", "need")
 _LEVEL = "min(:capacity, tokens + max(0.0, :now - updated) * :rate)"
 _AT = "max(:now, updated)"
 _TAKE_ONE = f"""
 INSERT INTO buckets (key, policy, segment, capacity, window_s, tokens, updated, full_at)
 VALUES (:key, :policy, :segment, :capacity, :window, :tokens, :now, :full_at)
-ON CONFLICT(key) DO UPDATE SET tokens = {_LEVEL} - :amount, updated = {_AT},
-    full_at = {_AT} + max(0.0, :capacity - ({_LEVEL} - :amount)) / :rate
+ON CONFLICT(key) DO UPDATE SET tokens = {_LEVEL} - :change, updated = {_AT},
+    full_at = {_AT} + max(0.0, :capacity - ({_LEVEL} - :change)) / :rate
 WHERE {_LEVEL} >= :need
 RETURNING tokens
 """
 _ADJUST_ONE = f"""
 INSERT INTO buckets (key, policy, segment, capacity, window_s, tokens, updated, full_at)
 VALUES (:key, :policy, :segment, :capacity, :window, :tokens, :now, :full_at)
-ON CONFLICT(key) DO UPDATE SET tokens = min(:capacity, {_LEVEL} - :delta), updated = {_AT},
-    full_at = {_AT} + max(0.0, :capacity - min(:capacity, {_LEVEL} - :delta)) / :rate
+ON CONFLICT(key) DO UPDATE SET tokens = min(:capacity, {_LEVEL} - :change), updated = {_AT},
+    full_at = {_AT} + max(0.0, :capacity - min(:capacity, {_LEVEL} - :change)) / :rate
 RETURNING tokens
 """
+
+
+def _numbered(sql: str) -> str:
+    for index, name in sorted(enumerate(_NAMES, 1), key=lambda item: -len(item[1])):
+        sql = sql.replace(f":{name}", f"?{index}")
+    return sql
+
+
+_TAKE_ONE, _ADJUST_ONE = _numbered(_TAKE_ONE), _numbered(_ADJUST_ONE)
 #: forget full buckets once every this many decisions (a full bucket equals a missing one).
 #: No index on full_at: it would double the pages each decision writes; pruning and listing
 #: scan the (small) table instead.
@@ -163,7 +177,7 @@ class LocalBuckets:
         if len(buckets) == 1:
             bucket, now = buckets[0], float(now)
             fresh = bucket.capacity - bucket.amount  # a missing bucket is full: always admits
-            params = _params(bucket, now, fresh, amount=bucket.amount, need=bucket.need - EPSILON)
+            params = _params(bucket, now, fresh, bucket.amount, bucket.need - EPSILON)
             row = self._one(_TAKE_ONE, params)
             if row is not None:
                 self._prune(now)
@@ -180,7 +194,7 @@ class LocalBuckets:
                 conn.execute("DELETE FROM buckets WHERE full_at <= ?", (now,))
         return decision
 
-    def _one(self, sql: str, params: dict[str, object]) -> tuple[float] | None:
+    def _one(self, sql: str, params: tuple[object, ...]) -> tuple[float] | None:
         """Run one write statement as its own transaction; its one returned row, if any."""
         try:
             rows = self._connect().execute(sql, params).fetchall()  # all: the statement ends
@@ -200,7 +214,7 @@ class LocalBuckets:
         if len(changes) == 1:
             (bucket, delta), now = changes[0], float(now)
             fresh = settle(bucket.capacity, bucket.capacity, delta)
-            row = self._one(_ADJUST_ONE, _params(bucket, now, fresh, delta=delta))
+            row = self._one(_ADJUST_ONE, _params(bucket, now, fresh, delta))
             if row is not None:
                 return (row[0],)
         buckets = [b for b, _ in changes]
@@ -282,21 +296,23 @@ class LocalBuckets:
         conn.executemany(_UPSERT, rows)
 
 
-def _params(bucket: Bucket, now: float, fresh: float, **extra: float) -> dict[str, object]:
-    """The named parameters of ``_TAKE_ONE`` / ``_ADJUST_ONE``; ``fresh``: the level a missing
-    (full) bucket gets."""
-    return {
-        "key": bucket.key,
-        "policy": bucket.policy,
-        "segment": bucket.segment,
-        "capacity": bucket.capacity,
-        "window": bucket.window,
-        "rate": bucket.rate,
-        "now": now,
-        "tokens": fresh,
-        "full_at": full_at(fresh, now, bucket.capacity, bucket.rate),
-        **extra,
-    }
+def _params(bucket: Bucket, now: float, fresh: float, *change: float) -> tuple[object, ...]:
+    """The parameters of ``_TAKE_ONE`` / ``_ADJUST_ONE``, in ``_NAMES`` order; ``fresh``: the
+    level a missing (full) bucket gets; ``change``: the amount (and need), or the delta."""
+    capacity, rate = bucket.capacity, bucket.rate
+    at = full_at(fresh, now, capacity, rate)
+    return (
+        bucket.key,
+        bucket.policy,
+        bucket.segment,
+        capacity,
+        bucket.window,
+        rate,
+        now,
+        fresh,
+        at,
+        *change,
+    )
 
 
 def _level(bucket: Bucket, stored: tuple[float, float] | None, now: float) -> float:
