@@ -55,6 +55,19 @@ class Bucket:
         """What must be in the bucket for the call to pass."""
         return min(self.amount, self.capacity)
 
+    def reserving(self, amount: float) -> Bucket:
+        """This bucket with another call's ``amount``."""
+        return Bucket(
+            self.key,
+            self.policy,
+            self.shown,
+            self.segment,
+            self.unit,
+            self.capacity,
+            self.window,
+            float(amount),
+        )
+
     @classmethod
     def of(
         cls, policy: RateLimitPolicy, segment: tuple[str, str], shown: str, amount: float

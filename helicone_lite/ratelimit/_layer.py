@@ -41,6 +41,10 @@ MESSAGE = (
 )
 
 
+#: (policy, segment) buckets remembered per limiter before it starts over
+_KNOWN_LIMIT = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class _Estimate:
     prompt: int
@@ -72,6 +76,9 @@ class RateLimiter:
         #: the circuit breaker: the store is not touched before this monotonic time
         self._open_until = 0.0
         self._breaker = float(breaker_seconds)
+        #: (policy, segment) -> its bucket with amount 1: a call's buckets are built from
+        #: these (the policy's resolved text costs a validated RateLimitPolicy and formatting)
+        self._known: dict[tuple[RateLimitPolicy, tuple[str, str]], Bucket] = {}
 
     @property
     def buckets(self) -> Buckets:
@@ -148,13 +155,19 @@ class RateLimiter:
 
     def _bucket(self, call: Call, policy: RateLimitPolicy, estimate: _Estimate) -> Bucket:
         segment = policy_segment(policy, call.options.user_id, call.options.properties)
+        known = self._known.get((policy, segment))
+        if known is None:
+            known = Bucket.of(policy, segment, policy.normalised(), 1.0)
+            if len(self._known) >= _KNOWN_LIMIT:  # per-user segments: bounded, start over
+                self._known.clear()
+            self._known[(policy, segment)] = known
         if policy.unit == "request":
-            amount = 1.0
-        elif policy.unit == "tokens":
+            return known
+        if policy.unit == "tokens":
             amount = float(estimate.prompt + estimate.completion)
         else:
             amount = self._cents_bound(call, policy, estimate)
-        return Bucket.of(policy, segment, policy.normalised(), amount)
+        return known.reserving(amount)
 
     def _cents_bound(self, call: Call, policy: RateLimitPolicy, estimate: _Estimate) -> float:
         bounds = []
@@ -307,7 +320,11 @@ def _usage(counts: dict[str, int], log: dict[str, Any]) -> Usage | None:
 
 def _headers(buckets: Sequence[Bucket], levels: Sequence[float]) -> dict[str, str]:
     """The reply headers of the tightest bucket (the least room left, relatively)."""
-    i = min(range(len(buckets)), key=lambda k: levels[k] / buckets[k].capacity)
+    i = (
+        0
+        if len(buckets) == 1
+        else min(range(len(buckets)), key=lambda k: levels[k] / buckets[k].capacity)
+    )
     bucket, tokens = buckets[i], levels[i]
     return {
         "Helicone-RateLimit-Limit": quota_text(bucket.capacity),

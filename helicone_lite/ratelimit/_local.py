@@ -1,8 +1,11 @@
 """Bucket state in a SQLite file of its own, exact across threads, asyncio tasks and processes.
 
-Every decision is one ``BEGIN IMMEDIATE`` transaction (read the call's buckets, decide, write
-them): SQLite's write lock serialises all deciders on the machine, so two processes can never
-both take the last token. The file is ``<home>/ratelimit.db``, apart from the request log, so
+Every decision is one write transaction (read the call's buckets, decide, write them): SQLite's
+write lock serialises all deciders on the machine, so two processes can never both take the
+last token. A call with one bucket (the common case) decides in a single ``INSERT … ON CONFLICT
+DO UPDATE … WHERE <enough tokens> RETURNING`` statement, which SQLite runs as its own write
+transaction (the same lock as ``BEGIN IMMEDIATE``, one statement instead of four); several
+buckets, and a refusal (to report the level exactly), take an explicit ``BEGIN IMMEDIATE``. The file is ``<home>/ratelimit.db``, apart from the request log, so
 limiter and log writer never wait on each other. One connection per thread, never reused
 after ``fork`` (as diskcache does); a bounded busy timeout, so a stuck lock is an error, not a
 hang.
@@ -15,13 +18,13 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .._errors import HeliconeLiteError
 from .._files import private_file
 from ..store._database import ensure_wal
-from ._bucket import Bucket, BucketState, Decision, decide, full_at, refill, settle
+from ._bucket import EPSILON, Bucket, BucketState, Decision, decide, full_at, refill, settle
 
 __all__ = ["BackendError", "LocalBuckets"]
 
@@ -44,6 +47,40 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, updated = excluded.updated,
     full_at = excluded.full_at
 """
+# One bucket in one statement. In ``DO UPDATE`` every column names the stored (old) row, so
+# ``_LEVEL`` is the bucket refilled to now, as ``_bucket.refill`` computes it (the same float
+# operations in the same order: the stored levels equal the transactional path's). Written
+# with names, run with numbered parameters (``_numbered``: binding by name costs a lookup per
+# parameter); ``_params`` gives the values in this order.
+# (change: the amount taken, or the delta settled)
+_NAMES: tuple[str, ...] = ("key", "policy", "segment", "capacity", "window", "rate", "now")
+_NAMES += ("tokens", "full_at", "change", "need")
+_LEVEL = "min(:capacity, tokens + max(0.0, :now - updated) * :rate)"
+_AT = "max(:now, updated)"
+_TAKE_ONE = f"""
+INSERT INTO buckets (key, policy, segment, capacity, window_s, tokens, updated, full_at)
+VALUES (:key, :policy, :segment, :capacity, :window, :tokens, :now, :full_at)
+ON CONFLICT(key) DO UPDATE SET tokens = {_LEVEL} - :change, updated = {_AT},
+    full_at = {_AT} + max(0.0, :capacity - ({_LEVEL} - :change)) / :rate
+WHERE {_LEVEL} >= :need
+RETURNING tokens
+"""
+_ADJUST_ONE = f"""
+INSERT INTO buckets (key, policy, segment, capacity, window_s, tokens, updated, full_at)
+VALUES (:key, :policy, :segment, :capacity, :window, :tokens, :now, :full_at)
+ON CONFLICT(key) DO UPDATE SET tokens = min(:capacity, {_LEVEL} - :change), updated = {_AT},
+    full_at = {_AT} + max(0.0, :capacity - min(:capacity, {_LEVEL} - :change)) / :rate
+RETURNING tokens
+"""
+
+
+def _numbered(sql: str) -> str:
+    for index, name in sorted(enumerate(_NAMES, 1), key=lambda item: -len(item[1])):
+        sql = sql.replace(f":{name}", f"?{index}")
+    return sql
+
+
+_TAKE_ONE, _ADJUST_ONE = _numbered(_TAKE_ONE), _numbered(_ADJUST_ONE)
 #: forget full buckets once every this many decisions (a full bucket equals a missing one).
 #: No index on full_at: it would double the pages each decision writes; pruning and listing
 #: scan the (small) table instead.
@@ -137,6 +174,16 @@ class LocalBuckets:
 
     def take(self, buckets: Sequence[Bucket], now: float) -> Decision:
         """Reserve every bucket's amount, or none of them."""
+        if len(buckets) == 1:
+            bucket, now = buckets[0], float(now)
+            fresh = bucket.capacity - bucket.amount  # a missing bucket is full: always admits
+            params = _params(bucket, now, fresh, bucket.amount, bucket.need - EPSILON)
+            row = self._one(_TAKE_ONE, params)
+            if row is not None:
+                self._prune(now)
+                return Decision(True, (row[0],))
+            # refused, as of that statement: decide again in a transaction, for the exact
+            # level and retry time (a call that freed room meanwhile is admitted after all)
         with self._immediate() as conn:
             stored = self._read(conn, buckets)
             levels = [_level(b, stored.get(b.key), now) for b in buckets]
@@ -147,8 +194,29 @@ class LocalBuckets:
                 conn.execute("DELETE FROM buckets WHERE full_at <= ?", (now,))
         return decision
 
+    def _one(self, sql: str, params: tuple[object, ...]) -> tuple[float] | None:
+        """Run one write statement as its own transaction; its one returned row, if any."""
+        try:
+            rows = self._connect().execute(sql, params).fetchall()  # all: the statement ends
+        except (sqlite3.Error, OSError) as exc:
+            raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
+        return rows[0] if rows else None
+
+    def _prune(self, now: float) -> None:
+        """Forget full buckets now and then, after a decision committed on its own: a failure
+        here is not the call's (it was admitted and charged); a later decision prunes."""
+        if next(self._ticks) % _PRUNE_EVERY == 0:
+            with suppress(sqlite3.Error, OSError):
+                self._connect().execute("DELETE FROM buckets WHERE full_at <= ?", (now,))
+
     def adjust(self, changes: Sequence[tuple[Bucket, float]], now: float) -> tuple[float, ...]:
         """Charge each bucket ``delta`` more (refund when negative); the levels afterwards."""
+        if len(changes) == 1:
+            (bucket, delta), now = changes[0], float(now)
+            fresh = settle(bucket.capacity, bucket.capacity, delta)
+            row = self._one(_ADJUST_ONE, _params(bucket, now, fresh, delta))
+            if row is not None:
+                return (row[0],)
         buckets = [b for b, _ in changes]
         with self._immediate() as conn:
             stored = self._read(conn, buckets)
@@ -226,6 +294,25 @@ class LocalBuckets:
                 )
             )
         conn.executemany(_UPSERT, rows)
+
+
+def _params(bucket: Bucket, now: float, fresh: float, *change: float) -> tuple[object, ...]:
+    """The parameters of ``_TAKE_ONE`` / ``_ADJUST_ONE``, in ``_NAMES`` order; ``fresh``: the
+    level a missing (full) bucket gets; ``change``: the amount (and need), or the delta."""
+    capacity, rate = bucket.capacity, bucket.rate
+    at = full_at(fresh, now, capacity, rate)
+    return (
+        bucket.key,
+        bucket.policy,
+        bucket.segment,
+        capacity,
+        bucket.window,
+        rate,
+        now,
+        fresh,
+        at,
+        *change,
+    )
 
 
 def _level(bucket: Bucket, stored: tuple[float, float] | None, now: float) -> float:

@@ -3,6 +3,7 @@ settlement, listing, reset, expiry."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +135,39 @@ def test_local_store_survives_a_second_instance(tmp_path: Path) -> None:
     second = LocalBuckets(tmp_path / "ratelimit.db")
     assert second.take([b], T0).tokens == (0,)
     assert not first.take([b], T0).admitted
+
+
+def test_one_bucket_statement_matches_the_transaction(tmp_path: Path) -> None:
+    """A call with one bucket decides in one UPSERT statement, several in a transaction: the
+    levels, and the rows they leave (tokens, updated, full_at), are the same floats."""
+    one = LocalBuckets(tmp_path / "one.db")
+    several = LocalBuckets(tmp_path / "several.db")
+    other = bucket("1000000;w=7")  # never short: only routes `several` through the transaction
+
+    def row(store: LocalBuckets, key: str) -> list[tuple[float, float, float]]:
+        with sqlite3.connect(store.path) as conn:
+            sql = "SELECT tokens, updated, full_at FROM buckets WHERE key = ?"
+            found = conn.execute(sql, (key,)).fetchall()
+        conn.close()
+        return found
+
+    steps = [(0.0, 0.7, -0.3), (0.013, 2.9, 0.41), (5.5, 0.37, 1.9), (4.0, 3.3, -3.3)]
+    steps += [(7.77 + i / 3, 1.1 + i / 7, (-1) ** i / 9) for i in range(40)]
+    outcomes = set()
+    for dt, amount, delta in steps:
+        b = bucket("5;w=13;u=cents", amount)
+        solo, pair = one.take([b], T0 + dt), several.take([b, other], T0 + dt)
+        assert solo.admitted == pair.admitted
+        assert solo.tokens == pair.tokens[:1]
+        assert solo.retry_after == pair.retry_after
+        assert row(one, b.key) == row(several, b.key)
+        outcomes.add(solo.admitted)
+        if solo.admitted:
+            assert (
+                one.adjust([(b, delta)], T0 + dt)
+                == several.adjust([(b, delta), (other, 0.0)], T0 + dt)[:1]
+            )
+            assert row(one, b.key) == row(several, b.key)
+    assert outcomes == {True, False}
+    for store in (one, several):
+        store.close()
