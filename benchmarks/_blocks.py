@@ -14,6 +14,15 @@ from collections.abc import Callable, Mapping
 
 BLOCK = 100
 
+#: the call every per-call benchmark makes: one user message, a session and two properties
+MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
+HEADERS = {
+    "Helicone-Session-Id": "bench",
+    "Helicone-Session-Path": "/agent",
+    "Helicone-Property-App": "bench",
+    "Helicone-Property-Team": "ml",
+}
+
 
 def blocks(
     paths: Mapping[str, Callable[[], object]],

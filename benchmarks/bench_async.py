@@ -35,15 +35,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this tree's helicone_lite
 
-from _blocks import pct
+from _blocks import HEADERS, MESSAGES, pct
 
-MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
-HEADERS = {
-    "Helicone-Session-Id": "bench",
-    "Helicone-Session-Path": "/agent",
-    "Helicone-Property-App": "bench",
-    "Helicone-Property-Team": "ml",
-}
 CALL_TIMEOUT = 30.0
 
 

@@ -17,15 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
-from _blocks import blocks, table
-
-MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
-HEADERS = {
-    "Helicone-Session-Id": "bench",
-    "Helicone-Session-Path": "/agent",
-    "Helicone-Property-App": "bench",
-    "Helicone-Property-Team": "ml",
-}
+from _blocks import HEADERS, MESSAGES, blocks, table
 
 
 def peers(base_url: str, home: str) -> tuple[dict[str, Callable[[], object]], list[object]]:

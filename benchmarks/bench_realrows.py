@@ -30,6 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _blocks import HEADERS, MESSAGES
+
 from helicone_lite.store import _rows
 from helicone_lite.store._rows import _built, _evaluate_deferred, evaluate_cost, group_in_order
 
@@ -37,14 +39,6 @@ from helicone_lite.store._rows import _built, _evaluate_deferred, evaluate_cost,
 #: itself (its figure includes them) and ``materialize`` makes no pass over a built row;
 #: before it (run against an older tree) the bodies and the price were deferred callables.
 BUILT_ROWS_PLAIN = hasattr(_rows, "evaluate_deferred")
-
-MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
-HEADERS = {
-    "Helicone-Session-Id": "bench",
-    "Helicone-Session-Path": "/agent",
-    "Helicone-Property-App": "bench",
-    "Helicone-Property-Team": "ml",
-}
 
 
 def captures(n: int, home: Path) -> list[Any]:
