@@ -45,6 +45,10 @@ def pages(store: Store) -> list[tuple[str, str]]:
         "SELECT id, session_id, user_id FROM requests INDEXED BY idx_requests_created_at "
         "ORDER BY created_at DESC LIMIT 1"
     )[0]
+    busiest = store.query(
+        "SELECT user_id FROM requests INDEXED BY idx_requests_user WHERE user_id IS NOT NULL "
+        "GROUP BY user_id ORDER BY count(*) DESC LIMIT 1"
+    )[0]["user_id"]
     return [
         ("overview (the page)", "/"),
         ("overview: figures panel", "/overview/kpis"),
@@ -57,12 +61,18 @@ def pages(store: Store) -> list[tuple[str, str]]:
         ("requests by tokens", "/requests?sort=tokens"),
         ("requests by latency, fastest", "/requests?sort=latency&dir=asc"),
         ("requests by model", "/requests?sort=model"),
+        ("requests by model, ascending", "/requests?sort=model&dir=asc"),
+        ("requests by status", "/requests?sort=status"),
+        ("requests by user", "/requests?sort=user"),
+        ("requests by user, ascending", "/requests?sort=user&dir=asc"),
         ("requests, department=cardiology", "/requests?prop=department%3Dcardiology"),
         ("request detail", f"/requests/{quote(last['id'])}"),
         ("sessions", "/sessions"),
+        ("sessions by cost", "/sessions?sort=cost"),
         ("session tree", f"/sessions/{quote(last['session_id'])}"),
         ("users", "/users"),
         ("user", f"/users/{quote(last['user_id'])}"),
+        ("user (the busiest)", f"/users/{quote(busiest)}"),
         ("properties", "/properties?name=department"),
         ("prompts", "/prompts"),
         ("scores", "/scores"),
