@@ -107,10 +107,13 @@ def request_page(
     tail = f"ORDER BY {column} {order}, created_at {order}, id {order} LIMIT ? OFFSET ?"
     offset = (page - 1) * per_page
     index = _sort_index(reader, filters, sort, total, offset + per_page)
-    if index is not None:
-        where, params = filters.where(now)
-        src = Source(f"requests INDEXED BY {index}", where, tuple(params))
-    ids = reader.values(src.select("id", tail), (*src.params, per_page, offset))
+    if index == _STATUS_INDEX:
+        ids = _status_page(reader, filters.where(now), order, per_page, offset)
+    else:
+        if index is not None:
+            where, params = filters.where(now)
+            src = Source(f"requests INDEXED BY {index}", where, tuple(params))
+        ids = reader.values(src.select("id", tail), (*src.params, per_page, offset))
     rows = _rows_by_id(reader, ids)
     return RequestPage(
         rows=tuple(rows[i] for i in ids if i in rows),
@@ -138,16 +141,19 @@ def _total(reader: Reader, filters: Filters, now: float, src: Source) -> int:
 #: LATENCY_TOKENS_SORT_MIGRATION), and sorts by a report index's lead column: that index
 #: holds the requests grouped by it, so SQLite sorts only the time order within a group
 #: ("temp b-tree for right part of order by") and stops with the page's group (model: 11-29
-#: ms of CPU instead of 200 ms sorting all 1,000,000 requests; user: 0.1-15 ms). No index for
-#: ``status``: the range is sorted (~190 ms of CPU on 1,000,000; one more index on
-#: ``requests`` would cost every write and every ``prune``; docs/schema.md).
+#: ms of CPU instead of 200 ms sorting all 1,000,000 requests; user: 0.1-15 ms). ``status``:
+#: a partial index of the rare statuses, merged with the 200s (``_status_page``).
+_STATUS_INDEX = "idx_requests_status"
 _SORT_INDEXES = {
     "cost": "idx_requests_cost",
     "latency": "idx_requests_latency",
     "tokens": "idx_requests_tokens",
     "model": "idx_requests_model",
     "user": "idx_requests_user",
+    "status": _STATUS_INDEX,
 }
+#: what STATUS_SORT_MIGRATION's partial index holds: every status but 200, and no status
+_RARE_STATUS = "(status <> 200 OR status IS NULL)"
 #: fewer requests in the range than this: sorting them is cheap
 _FEWEST = 5_000
 #: most index entries a page may walk past (out of the range) before sorting is cheaper
@@ -170,6 +176,25 @@ def _sort_index(reader: Reader, filters: Filters, sort: str, total: int, wanted:
     if wanted * int(every[0] or 0) > _MOST_WALKED * total:
         return None
     return index
+
+
+def _status_page(
+    reader: Reader, where: tuple[str, list[Any]], order: str, per_page: int, offset: int
+) -> list[Any]:
+    """One page of the list sorted by status, without sorting the range: the rare statuses
+    in order from their partial index, the 200s in time order from the time index, and the
+    compound's ``ORDER BY`` merges the two ordered streams (SQLite's ``MERGE (UNION ALL)``;
+    only ties on the same instant are sorted). 1,000,000 requests over 90 days: 372 ms of
+    sorting, < 1 ms for the first page."""
+    clause, params = where
+    columns = "SELECT id, status, created_at FROM requests INDEXED BY"
+    sql = (
+        f"{columns} {_STATUS_INDEX} WHERE {clause} AND {_RARE_STATUS} UNION ALL "
+        f"{columns} idx_requests_created_at WHERE {clause} AND status = 200 "
+        f"ORDER BY 2 {order}, 3 {order}, 1 {order} LIMIT ? OFFSET ?"
+    )
+    rows = reader.rows(sql, (*params, *params, per_page, offset))
+    return [r["id"] for r in rows]
 
 
 def _rows_by_id(reader: Reader, ids: list[Any]) -> dict[Any, dict[str, Any]]:

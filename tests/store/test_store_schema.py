@@ -73,6 +73,8 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
         for r in store.query("SELECT name FROM pragma_index_list('requests') WHERE partial = 1")
     }
     assert {"idx_requests_security", "idx_requests_prompt", "idx_requests_cache_hits"} <= partial
+    # STATUS_SORT_MIGRATION: only the rare statuses (and none) have an entry
+    assert "idx_requests_status" in partial
 
 
 def test_reopening_does_not_migrate_again(db_path: Path) -> None:
