@@ -79,14 +79,8 @@ def test_users_scores_only_for_the_users_shown_and_none_when_not_asked(
     assert all(row.scores == {} for row in reports.models(with_scores=False))
 
 
-@pytest.mark.parametrize("sort", ["cost", "latency", "tokens", "status"])
-@pytest.mark.parametrize("descending", [True, False])
-def test_request_list_sorted_from_its_index_matches_the_sort(
-    generated: Generated, monkeypatch: pytest.MonkeyPatch, sort: str, descending: bool
-) -> None:
-    if generated.store.engine != "sqlite":
-        pytest.skip("PostgreSQL's planner picks its own index (and sorts NULLs last)")
-    column = _requests.REQUEST_SORTS[sort]
+def _spy_sort_index(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The indexes the request list chooses, in order (None: it sorts the range)."""
     chosen: list[str | None] = []
     pick = _requests._sort_index
 
@@ -95,6 +89,18 @@ def test_request_list_sorted_from_its_index_matches_the_sort(
         return chosen[-1]
 
     monkeypatch.setattr(_requests, "_sort_index", spy)
+    return chosen
+
+
+@pytest.mark.parametrize("sort", ["cost", "latency", "tokens", "status"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_request_list_sorted_from_its_index_matches_the_sort(
+    generated: Generated, monkeypatch: pytest.MonkeyPatch, sort: str, descending: bool
+) -> None:
+    if generated.store.engine != "sqlite":
+        pytest.skip("PostgreSQL's planner picks its own index (and sorts NULLs last)")
+    column = _requests.REQUEST_SORTS[sort]
+    chosen = _spy_sort_index(monkeypatch)
 
     def order(r: dict[str, Any]) -> tuple[Any, ...]:
         value = r[column]  # SQLite: NULL before any number
@@ -131,14 +137,7 @@ def test_request_list_by_status_merges_the_rare_index_with_the_200s(
             store.write("requests", {**row, "status": statuses[i % len(statuses)]})
         store.flush()
         monkeypatch.setattr(_requests, "_FEWEST", 0)
-        chosen: list[str | None] = []
-        pick = _requests._sort_index
-
-        def spy(*args: Any) -> str | None:
-            chosen.append(pick(*args))
-            return chosen[-1]
-
-        monkeypatch.setattr(_requests, "_sort_index", spy)
+        chosen = _spy_sort_index(monkeypatch)
         reports = Reports(store, clock=lambda: T0)
         every = store.query("SELECT id, status, created_at FROM requests")
 
