@@ -45,11 +45,17 @@ class _Closeable(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(database_url: str | None, home: Path) -> Store:
-    """The store a client logs to: ``database_url`` if given, else ``<home>/helicone.db``."""
+def store_location(database_url: str | None, home: Path) -> str | Path:
+    """Where a client logs: ``database_url`` if given (a PostgreSQL URL, or a SQLite URL's
+    path), else ``<home>/helicone.db``."""
     from ..store._engine import resolve_database
 
-    return Store(resolve_database(database_url) or home / "helicone.db")
+    return resolve_database(database_url) or home / "helicone.db"
+
+
+def open_store(database_url: str | None, home: Path) -> Store:
+    """The store a client logs to (:func:`store_location`)."""
+    return Store(store_location(database_url, home))
 
 
 class Runtime:

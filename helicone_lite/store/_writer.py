@@ -148,7 +148,7 @@ class BatchWriter:
     def _wait_for_room(self) -> bool:
         if self._dropping or threading.get_ident() == self._writer_ident:
             return False
-        if asyncio._get_running_loop() is not None:
+        if _on_event_loop():
             # an event loop's thread (AsyncClient): waiting would stall every task on the
             # loop, so a full queue drops at once there (issue 12, item 5)
             self._dropping = True
@@ -450,3 +450,13 @@ class BatchWriter:
         # The thread does not exist in the child and the queued rows belong to the parent,
         # which writes them; the child starts empty with its own lock, counters and thread.
         self._reset()
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread is running an asyncio event loop (asked only when the queue is
+    full, so the exception's cost never lands on a normal call)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

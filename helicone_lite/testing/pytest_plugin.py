@@ -135,14 +135,15 @@ def _seed_store(options: dict[str, Any], template: Path) -> None:
     import shutil
 
     from helicone_lite._files import FILE_MODE, private_dir
-    from helicone_lite.store._engine import is_database_url, resolve_database
+    from helicone_lite.pipeline._runtime import store_location
+    from helicone_lite.store._engine import is_database_url
 
     if "store" in options or "home" not in options:
         return
     url = options.get("database_url") or os.environ.get("HELICONE_LITE_DATABASE_URL")
     if url and (not isinstance(url, str) or is_database_url(url)):
         return
-    target = Path(resolve_database(url) or Path(options["home"]) / "helicone.db").expanduser()
+    target = Path(store_location(url, Path(options["home"]))).expanduser()
     if target.exists() or target.with_name(target.name + "-wal").exists():
         return
     private_dir(target.parent)
