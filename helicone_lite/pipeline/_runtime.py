@@ -45,16 +45,10 @@ class _Closeable(Protocol):
     def close(self) -> None: ...
 
 
-def store_location(database_url: str | None, home: Path) -> str | Path:
-    """Where a client logs: ``database_url`` if given (a PostgreSQL URL, or a SQLite URL's
-    path), else ``<home>/helicone.db``."""
-    from ..store._engine import resolve_database
-
-    return resolve_database(database_url) or home / "helicone.db"
-
-
 def open_store(database_url: str | None, home: Path) -> Store:
-    """The store a client logs to (:func:`store_location`)."""
+    """The store a client logs to (``store._engine.store_location``)."""
+    from ..store._engine import store_location
+
     return Store(store_location(database_url, home))
 
 

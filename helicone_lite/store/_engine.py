@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ __all__ = [
     "is_database_url",
     "refuse_url_as_path",
     "resolve_database",
+    "store_location",
 ]
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -115,6 +117,12 @@ def describe_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+def store_location(database_url: str | None, home: Path) -> str | Path:
+    """Where a client logs: ``database_url`` if given (a PostgreSQL URL, or a SQLite URL's
+    path), else ``<home>/helicone.db``."""
+    return resolve_database(database_url) or home / "helicone.db"
 
 
 def resolve_database(url: str | None) -> str | None:

@@ -135,8 +135,7 @@ def _seed_store(options: dict[str, Any], template: Path) -> None:
     import shutil
 
     from helicone_lite._files import FILE_MODE, private_dir
-    from helicone_lite.pipeline._runtime import store_location
-    from helicone_lite.store._engine import is_database_url
+    from helicone_lite.store._engine import is_database_url, store_location
 
     if "store" in options or "home" not in options:
         return
