@@ -4,23 +4,16 @@ SDKs, pydantic models of its own, the dashboard, OpenTelemetry) loads with the f
 what a client needs only when built (options, settings, runtime, store) or called (endpoints,
 the pipeline) with the first client or call.
 
-Checked in fresh interpreters, from bytecode (a first run compiles it), by module names only:
+Checked in one fresh interpreter (tests/conftest.py's ``fresh_import``, shared with the other
+import probes), from bytecode (a first run compiles it), by module names only:
 the time it takes is the benchmarks' business (benchmarks/bench_overhead.py), not a test's.
 """
 
 from __future__ import annotations
 
-import compileall
-import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-import helicone_lite
-
-_LOADED = "import sys, json; import {name}; print(json.dumps(sorted(sys.modules)))"
 
 #: helicone_lite modules that must not load with the package (each is a layer or its machinery)
 _LAZY = (
@@ -45,23 +38,11 @@ _LAZY = (
 )
 
 
-def _modules(name: str) -> set[str]:
-    out = subprocess.run(
-        [sys.executable, "-c", _LOADED.format(name=name)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return set(json.loads(out.stdout))
-
-
-@pytest.fixture(scope="module")
-def loaded() -> tuple[set[str], set[str]]:
-    # Stale bytecode is compiled here, in-process (an interpreter less than a warm-up run):
-    # the fresh interpreters below load .pyc files, so their module lists are import's own.
-    compileall.compile_dir(str(Path(helicone_lite.__file__).parent), quiet=1)
-    return _modules("openai"), _modules("helicone_lite")
+@pytest.fixture
+def loaded(fresh_import: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """The modules of a fresh interpreter after ``import openai``, then ``import helicone_lite``
+    (tests/conftest.py's probe)."""
+    return fresh_import["openai"], fresh_import["helicone_lite"]
 
 
 def test_import_loads_no_third_party_package_beyond_openai(
@@ -81,16 +62,12 @@ def test_layers_load_on_first_use(loaded: tuple[set[str], set[str]]) -> None:
     assert eager == [], f"import helicone_lite loads layer machinery: {eager}"
 
 
-def test_public_names_and_a_client_still_load_on_first_use(tmp_path: Path) -> None:
-    probe = (
-        "import sys, helicone_lite\n"
-        "from helicone_lite import Options, Settings, Store, Call, Interceptor\n"
-        "assert 'helicone_lite.store' in sys.modules\n"
-        f"c = helicone_lite.Client(api_key='k', home={str(tmp_path)!r})\n"
-        "c.close()\n"
-        "print('ok')\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert out.stdout.strip() == "ok"
+def test_public_names_and_a_client_still_load_on_first_use(
+    fresh_import: dict[str, set[str]],
+) -> None:
+    # the probe imported Options, Settings, Store, Call and Interceptor from helicone_lite
+    # (a failing import would have failed it), then built and closed a client
+    assert "helicone_lite.store" not in fresh_import["helicone_lite"]
+    assert "helicone_lite.store" in fresh_import["public names"]
+    runtime = "helicone_lite.pipeline._runtime"  # the composition root: with the first client
+    assert runtime not in fresh_import["public names"] and runtime in fresh_import["client"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import threading
 from collections import Counter
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helicone_lite.testing import FakeProvider, Reply
+from tests.processes import forkserver, process
 
 from . import _workers
 from .conftest import CACHE, Clock, MakeClient, ask, rows, status
@@ -121,10 +121,10 @@ def test_two_processes_filling_one_bucket_never_lose_or_duplicate_a_slot(
     size: int,
     per_process: int,
 ) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = forkserver()
     barrier = ctx.Barrier(2)
     args = (fake.openai_base_url, str(home), redis_or_none, size, per_process, barrier)
-    procs = [ctx.Process(target=_workers.fill_bucket, args=args) for _ in range(2)]
+    procs = [process(ctx, _workers.fill_bucket, args) for _ in range(2)]
     for p in procs:
         p.start()
     for p in procs:

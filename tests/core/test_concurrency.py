@@ -4,7 +4,6 @@ fails a call."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 import helicone_lite
 from helicone_lite.testing import FakeProvider
+from tests.processes import forkserver, process
 
 from .conftest import KEY, MESSAGES, rows
 
@@ -29,11 +29,8 @@ def _process_calls(base_url: str, home: str, n: int) -> None:
 def test_threads_and_processes_write_exactly_one_row_each(
     client: helicone_lite.Client, fake: FakeProvider, home: Path
 ) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    procs = [
-        ctx.Process(target=_process_calls, args=(fake.openai_base_url, str(home), 50))
-        for _ in range(2)
-    ]
+    ctx = forkserver()
+    procs = [process(ctx, _process_calls, (fake.openai_base_url, str(home), 50)) for _ in range(2)]
     for p in procs:
         p.start()
 

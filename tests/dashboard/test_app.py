@@ -4,8 +4,6 @@ the query box, page weight, and that ``import helicone_lite`` never loads any of
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,14 +28,10 @@ def _csrf(app_client: TestClient) -> str:
     return token
 
 
-def test_import_helicone_lite_loads_no_dashboard() -> None:
-    code = (
-        "import sys, helicone_lite; "
-        "bad = [m for m in sys.modules if m.startswith(('helicone_lite.dashboard', 'starlette', "
-        "'uvicorn', 'helicone_lite.reports'))]; print(bad)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+def test_import_helicone_lite_loads_no_dashboard(fresh_import: dict[str, set[str]]) -> None:
+    # tests/conftest.py's fresh interpreter, after `import helicone_lite`
+    dashboard = ("helicone_lite.dashboard", "starlette", "uvicorn", "helicone_lite.reports")
+    assert [m for m in fresh_import["helicone_lite"] if m.startswith(dashboard)] == []
 
 
 def test_missing_store_shows_which_file_and_creates_nothing(tmp_path: Path) -> None:

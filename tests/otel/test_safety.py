@@ -38,14 +38,11 @@ def _python(code: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-def test_import_and_plain_clients_do_not_import_opentelemetry(home: Path) -> None:
-    out = _python(
-        "import sys, helicone_lite\n"
-        "helicone_lite.Client(api_key='sk-x', base_url='http://127.0.0.1:9/v1', "
-        f"home={str(home)!r})\n"
-        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))"
-    )
-    assert out.strip() == "[]"
+def test_import_and_plain_clients_do_not_import_opentelemetry(
+    fresh_import: dict[str, set[str]],
+) -> None:
+    # tests/conftest.py's fresh interpreter, after `import helicone_lite` and a plain client
+    assert sorted(m for m in fresh_import["client"] if m.startswith("opentelemetry")) == []
 
 
 def test_without_the_extra_the_error_says_what_to_install(

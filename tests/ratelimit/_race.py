@@ -1,6 +1,6 @@
 """A racing process for test_race.py: its own Client, several threads, one shared home/Redis.
 
-Runs under ``multiprocessing``'s spawn start method, so it imports everything afresh.
+Runs in a child forked from multiprocessing's forkserver (tests/processes.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from helicone_lite._cost import Usage, cost_usd
 from helicone_lite.ratelimit import LocalBuckets
 from helicone_lite.ratelimit._redis import RedisBuckets
 from helicone_lite.testing import FakeProvider, Reply
+from tests.processes import forkserver, process
 
 from ._race import FROZEN, race
 from .conftest import MESSAGES
@@ -27,15 +27,13 @@ def run_race(
     threads: int,
     calls: int,
 ) -> int:
-    # forkserver: children fork from a clean single-threaded server that imported the heavy
-    # modules once (spawn re-imports them per child; fork would copy this process's threads)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["helicone_lite", "openai", "genai_prices", "redis"])
+    ctx = forkserver()  # tests/processes.py: one clean, preloaded server forks the racers
     go, out = ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(
-            target=race,
-            args=(
+        process(
+            ctx,
+            race,
+            (
                 fake.openai_base_url,
                 str(home),
                 redis_url,

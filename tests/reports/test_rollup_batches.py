@@ -6,7 +6,6 @@ of ``requests``, on both engines; and a v6 store keeps its rollups through the m
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from helicone_lite.store._rollup_batch import (
     pg_batch_upserts,
 )
 from helicone_lite.store._schema import ROLLUP_BATCH_VERSION
+from tests.processes import forkserver, process
 
 from . import rollup_workers
 from .rollup_workers import T0, mixed_rows
@@ -31,12 +31,13 @@ def test_rollups_equal_a_recount_after_a_mixed_workload(database: str) -> None:
     tags = ["p0", "p1", "p2"]
     ids = {t: [f"{t}-{i:04d}" for i in range(150)] for t in tags}
     store = Store(database)  # migrated before the children start
-    ctx = multiprocessing.get_context("spawn")
+    ctx = forkserver()
     start = ctx.Event()
     procs = [
-        ctx.Process(
-            target=rollup_workers.write_mixed,
-            args=(database, t, 150, n, [i for o in tags if o != t for i in ids[o]], start),
+        process(
+            ctx,
+            rollup_workers.write_mixed,
+            (database, t, 150, n, [i for o in tags if o != t for i in ids[o]], start),
         )
         for n, t in enumerate(tags)
     ]

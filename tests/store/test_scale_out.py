@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,13 @@ from scale_workers import deploy, machine
 import helicone_lite
 from helicone_lite.store import Store
 from helicone_lite.testing import FakeProvider
+from tests.processes import forkserver, process
 
 
 def _run(target: Any, *args: Any) -> list[Any]:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = forkserver()
     results = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*a, results)) for a in args]
+    procs = [process(ctx, target, (*a, results)) for a in args]
     for p in procs:
         p.start()
     out = [results.get(timeout=120) for _ in procs]

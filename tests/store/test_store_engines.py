@@ -4,7 +4,6 @@ the same results. Engine-specific behaviour (PRAGMAs, file locks) stays in the o
 from __future__ import annotations
 
 import json
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from store_workers import open_store, write_rows
 
 from helicone_lite.store import SCHEMA_VERSION, Store, StoreError
+from tests.processes import forkserver, process
 
 RowFactory = Callable[..., dict[str, Any]]
 
@@ -201,9 +201,9 @@ def test_returning_ids(any_store: Store) -> None:
 
 
 def test_processes_migrate_once_and_write(database: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = forkserver()
     start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=open_store, args=(database, start, results)) for _ in range(3)]
+    procs = [process(ctx, open_store, (database, start, results)) for _ in range(3)]
     for p in procs:
         p.start()
     start.set()
@@ -211,7 +211,7 @@ def test_processes_migrate_once_and_write(database: str) -> None:
     for p in procs:
         p.join(60)
     assert outcomes == [(False, SCHEMA_VERSION)] * 3
-    writers = [ctx.Process(target=write_rows, args=(database, 200, f"u{i}")) for i in range(2)]
+    writers = [process(ctx, write_rows, (database, 200, f"u{i}")) for i in range(2)]
     for p in writers:
         p.start()
     for p in writers:

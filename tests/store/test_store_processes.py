@@ -16,6 +16,7 @@ import store_workers
 from store_workers import count
 
 from helicone_lite.store import SCHEMA_VERSION, Store
+from tests.processes import forkserver, process
 
 RowFactory = Callable[..., dict[str, Any]]
 HAS_FORK = hasattr(os, "fork")
@@ -24,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_threads_and_processes_write_one_file(db_path: Path, make_row: RowFactory) -> None:
     store = Store(db_path)
-    ctx = multiprocessing.get_context("spawn")
+    ctx = forkserver()
     start = ctx.Event()
     procs = [
-        ctx.Process(target=store_workers.write_rows, args=(str(db_path), 300, f"proc{n}", start))
+        process(ctx, store_workers.write_rows, (str(db_path), 300, f"proc{n}", start))
         for n in range(2)
     ]
     for p in procs:
@@ -62,11 +63,10 @@ def test_threads_and_processes_write_one_file(db_path: Path, make_row: RowFactor
 
 
 def test_two_processes_opening_a_new_file_migrate_once(db_path: Path) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = forkserver()
     start, results = ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=store_workers.open_store, args=(str(db_path), start, results))
-        for _ in range(2)
+        process(ctx, store_workers.open_store, (str(db_path), start, results)) for _ in range(2)
     ]
     for p in procs:
         p.start()
