@@ -286,5 +286,5 @@ def _rebuilds(url: str) -> list[tuple[str, dict[str, Any] | None]]:
 
 
 def _vacuums() -> list[tuple[str, dict[str, Any] | None]]:
-    tables = (*_TABLES, "rollup_models", "rollup_users", "rollup_properties")
+    tables = (*_TABLES, "rollup_models", "rollup_users", "rollup_properties", "rollup_status")
     return [(f"VACUUM (FREEZE, ANALYZE) {table}", None) for table in tables]

@@ -5,6 +5,8 @@ page on a large store.
     python benchmarks/bench_pg_scale.py --url postgresql://... -n 200000 --writer-only
     python benchmarks/bench_pg_scale.py --url postgresql://... --reports-only --reuse
     python benchmarks/bench_pg_scale.py --url postgresql://... --reports-only --generate -n 10000000
+    python benchmarks/bench_pg_scale.py --url postgresql://... --reports-only --reuse -n 10000000 \
+        [--only 'users|status'] [--pages-only]
 
 Without --url a private server is started (tests/pg_server.py: loopback, fsync off) and
 stopped at the end; each part runs in a schema of its own.
@@ -21,7 +23,10 @@ stopped at the end; each part runs in a schema of its own.
   ``bench_dashboard.py`` does on SQLite), then ``VACUUM ANALYZE``. Every report of
   ``bench_reports.py`` (best of ``--repeat``) and every dashboard page of
   ``bench_dashboard.py`` (median of ``--repeat``, default range and ``range=all``) is timed
-  through the read-only PostgreSQL store and ``create_app(database_url=...)``.
+  through the read-only PostgreSQL store and ``create_app(database_url=...)``: wall time,
+  and the CPU time of this process and of the server's processes (from /proc: the server
+  must be on this machine and serve nothing else meanwhile), which on a loaded machine say
+  what idle cores would spend.
   ``--generate`` builds the store on the server instead (``_pg_generate.py``: the same
   distributions, ``INSERT ... SELECT`` over ``generate_series``, rollups and facts by the
   statements of ``store.rebuild_rollups``): a generation shortcut, ~10x faster, for 10M rows.
@@ -223,24 +228,60 @@ def sizes(url: str, n: int) -> str:
     )
 
 
-def reports_table(url: str, repeat: int) -> list[tuple[str, float]]:
-    from bench_reports import _measure, cases
+def _timed(run: Any, url: str) -> tuple[float, float, float]:
+    """Seconds of wall time, of this process's CPU and of the server's CPU (all its
+    processes, from /proc: nothing else may use the server meanwhile) that ``run()`` took.
+    On a loaded machine the two CPU figures are what idle cores would spend (a report's
+    statements run one after another: their sum bounds its wall time there)."""
+    wall, cpu, server = time.perf_counter(), time.process_time(), _server_cpu(url)
+    run()
+    return (
+        time.perf_counter() - wall,
+        time.process_time() - cpu,
+        _server_cpu(url) - server,
+    )
+
+
+def _line(label: str, cells: list[tuple[float, float, float]]) -> str:
+    shown = "  ".join(
+        f"{w * 1000:9.1f} ms (client {c * 1000:7.1f} + server {s * 1000:8.1f} ms CPU)"
+        for w, c, s in cells
+    )
+    return f"  {label:44} {shown}"
+
+
+def reports_table(url: str, repeat: int, only: str = "") -> list[tuple[str, float]]:
+    """Every report: the best of ``repeat`` runs of wall time, client CPU and server CPU
+    (each its own minimum)."""
+    import re
+
+    from bench_reports import cases
 
     from helicone_lite.reports import Reports
 
     results = []
     with Store(url, readonly=True) as store:
         for label, run in cases(Reports(store)):
-            wall, _cpu = _measure(run, repeat)
-            results.append((label, wall * 1000))
-            print(f"  {label:44} {wall * 1000:9.1f} ms", flush=True)
+            if only and not re.search(only, label):
+                continue
+            try:
+                runs = [_timed(run, url) for _ in range(repeat)]
+            except Exception as exc:  # a statement timeout: say so, go on
+                print(f"  {label:44} failed: {type(exc).__name__}: {exc}", flush=True)
+                continue
+            best = tuple(min(r[i] for r in runs) for i in range(3))
+            results.append((label, best[0] * 1000))
+            print(_line(label, [best]), flush=True)  # type: ignore[list-item]
     return results
 
 
-def pages_table(url: str, repeat: int) -> list[tuple[str, float, float]]:
+def pages_table(url: str, repeat: int, only: str = "") -> list[tuple[str, float, float]]:
+    """Every dashboard page (last 7 days, then ``range=all``): the median of ``repeat``
+    requests (after one warming request) of wall time, client CPU and server CPU."""
+    import re
     import tempfile
 
-    from bench_dashboard import measure, pages
+    from bench_dashboard import pages
     from starlette.testclient import TestClient
 
     from helicone_lite.dashboard import create_app
@@ -250,15 +291,27 @@ def pages_table(url: str, repeat: int) -> list[tuple[str, float, float]]:
         app = create_app(home=home, database_url=url, query_timeout=60)
         client = TestClient(app, base_url="http://127.0.0.1")
         for label, path in pages(store):
+            if only and not re.search(only, label):
+                continue
             cells = []
-            for extra in ("", "range=all"):
-                joined = path + (("&" if "?" in path else "?") + extra if extra else "")
-                median, _cpu, _size = measure(client, joined, repeat)
-                cells.append(median)
-            results.append((label, cells[0], cells[1]))
-            print(f"  {label:34} {cells[0]:9.1f} ms {cells[1]:9.1f} ms", flush=True)
+            try:
+                for extra in ("", "range=all"):
+                    joined = path + (("&" if "?" in path else "?") + extra if extra else "")
+                    _page(client, joined)  # warm: templates compiled, connections opened
+                    runs = [_timed(lambda p=joined: _page(client, p), url) for _ in range(repeat)]
+                    cells.append(tuple(statistics.median(r[i] for r in runs) for i in range(3)))
+            except Exception as exc:  # the query timeout: say so, go on
+                print(f"  {label:44} failed: {type(exc).__name__}: {exc}", flush=True)
+                continue
+            results.append((label, cells[0][0] * 1000, cells[1][0] * 1000))
+            print(_line(label, cells), flush=True)  # type: ignore[arg-type]
         app.state.dashboard.close()
     return results
+
+
+def _page(client: Any, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.text[:300])
 
 
 def _schema(server: str, name: str) -> str:
@@ -324,10 +377,21 @@ def run(server: str, args: argparse.Namespace) -> None:
         else:
             print(f"populated in {populate(url, args.n):.0f} s", flush=True)
     print(sizes(url, args.n), flush=True)
-    print(f"reports (best of {args.repeat}):", flush=True)
-    reports_table(url, args.repeat)
-    print(f"dashboard pages (median of {args.repeat}; last 7 days, all 90 days):", flush=True)
-    pages_table(url, args.repeat)
+    print(f"load average {_load()}; reports (best of {args.repeat}):", flush=True)
+    if not args.pages_only:
+        reports_table(url, args.repeat, args.only)
+    print(
+        f"load average {_load()}; dashboard pages (median of {args.repeat};"
+        " last 7 days, then all 90 days):",
+        flush=True,
+    )
+    pages_table(url, args.repeat, args.only)
+    print(f"load average {_load()}", flush=True)
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
 
 def main() -> None:
@@ -341,6 +405,8 @@ def main() -> None:
     parser.add_argument(
         "--generate", action="store_true", help="build the large store on the server (faster)"
     )
+    parser.add_argument("--only", default="", help="the reports and pages matching this regex")
+    parser.add_argument("--pages-only", action="store_true", help="skip the reports")
     parser.add_argument(
         "--reuse",
         action="store_true",

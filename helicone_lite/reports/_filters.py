@@ -209,7 +209,7 @@ class Filters:
                 clauses.append(f"{alias}{column} = ?")
                 params.append(value)
         if self.status is not None:
-            sql, extra = _status_sql(self.status, alias)
+            sql, extra = self.status_where(alias)
             clauses.append(sql)
             params.extend(extra)
         for name, value in self.properties.items():
@@ -220,6 +220,13 @@ class Filters:
             )
             params.extend((name, value))
         return (" AND ".join(clauses) or "1 = 1"), params
+
+    def status_where(self, alias: str = "") -> tuple[str, list[Any]]:
+        """``(sql, params)`` of the status filter alone (``"1 = 1"`` without one): the same
+        test on ``requests.status`` and on ``rollup_status.status``."""
+        if self.status is None:
+            return "1 = 1", []
+        return _status_sql(self.status, alias)
 
     def first_property(self) -> tuple[str, str] | None:
         """One ``(name, value)`` property condition, if any (reports may read its facts)."""

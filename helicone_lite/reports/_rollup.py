@@ -1,12 +1,14 @@
 """Reading the hourly rollups (schema v6, ``store/_rollup_schema.py``) instead of raw rows.
 
 A report's filters are answered from a rollup when every filter it sets is a key of that
-rollup (the time range, plus model/provider for ``rollup_models``, user for
-``rollup_users``, the grouped property's value for ``rollup_properties``). The time range is
+rollup (the time range, plus model/provider for ``rollup_models``, and the status for
+``rollup_status``, its twin split by status; user for ``rollup_users``, the grouped
+property's value for ``rollup_properties``). The time range is
 cut in three: the whole hours in the middle are read from the rollup; the partial hours at
 either end (``since`` up to the next hour, the last hour up to ``until``) from the raw rows,
-one short range of the time index each. Anything else (status, session, prompt, cache status,
-another property) reads the raw rows as before: same results, only slower.
+one short range of the time index each. Anything else (session, prompt, cache status,
+another property, a status with users or properties) reads the raw rows as before: same
+results, only slower.
 
 Figures are sums, so the two parts add up exactly (counts and token sums; money and latency
 up to floating-point rounding).
@@ -62,11 +64,20 @@ class _Table:
     columns: dict[str, tuple[str, int]]
     #: Filters field -> report column it tests
     filters: dict[str, str]
+    #: the rollup that answers the same reports filtered by status (None: the raw rows)
+    by_status: str | None = None
 
 
 TABLES = {
     "models": _Table(
         "rollup_models",
+        {"model": ("model", 1), "provider": ("provider", 2)},
+        {"model": "model", "provider": "provider"},
+        by_status="status",
+    ),
+    # rollup_models' figures per exact status too (not its cache savings)
+    "status": _Table(
+        "rollup_status",
         {"model": ("model", 1), "provider": ("provider", 2)},
         {"model": "model", "provider": "provider"},
     ),
@@ -164,11 +175,19 @@ def plan(
     """How to read ``filters``'s requests from rollup ``table`` (None: it cannot answer).
 
     ``prop``: the property grouped by (``rollup_properties``), whose value filter is allowed.
+    A status filter on ``models`` reads ``rollup_status`` (its ``status`` column tested as
+    the raw rows' is); only where that table exists (``reader.has_table``).
     """
     if not reader.rollups():
         return None
     spec = TABLES[table]
-    allowed = set(spec.filters)
+    status: tuple[str, list[Any]] | None = None
+    if filters.status is not None and spec.by_status is not None:
+        spec = TABLES[spec.by_status]
+        if not reader.has_table(spec.name):
+            return None
+        status = filters.status_where()
+    allowed = set(spec.filters) | ({"status"} if status is not None else set())
     for name in _KEYED:
         if getattr(filters, name) is not None and name not in allowed:
             return None
@@ -204,6 +223,9 @@ def plan(
             column, bit = spec.columns[name]
             clauses.append(f"{column} = ? AND (nulls & {bit}) = 0")
             params.append(wanted_value)
+    if status is not None:
+        clauses.append(status[0])
+        params.extend(status[1])
     edges = []
     if since is not None and lo is not None and since < lo:
         edges.append(dataclasses.replace(filters, since=since, until=min(lo, until or lo)))

@@ -96,6 +96,20 @@ class Reader:
             known = self._indexes[name] = bool(found and found[0])
         return known
 
+    def has_table(self, name: str) -> bool:
+        """Whether table ``name`` exists (in the store's schema; a read-only view of an older
+        store lacks the newer ones); asked once per reader and name."""
+        key = f"table:{name}"
+        known = self._indexes.get(key)
+        if known is None:
+            if self.store.engine == "sqlite":
+                sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+            else:
+                sql = "SELECT count(*) FROM (SELECT to_regclass(?) AS t) c WHERE t IS NOT NULL"
+            found = self.values(sql, (name,))
+            known = self._indexes[key] = bool(found and found[0])
+        return known
+
     def _connection(self) -> Connection:
         self.store.flush()
         conn = self.store.connect()

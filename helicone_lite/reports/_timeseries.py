@@ -350,8 +350,9 @@ def _rolled_savings(reader: Reader, roll: Rollup, now: float) -> tuple[list[dict
 
 
 def cache_savings(reader: Reader, filters: Filters, now: float) -> CacheSavings:
-    """Hits, hit rate and money saved: each hit is worth its original request's cost."""
-    roll = rollup_plan(reader, filters, now, "models")
+    """Hits, hit rate and money saved: each hit is worth its original request's cost.
+    (``rollup_status`` has no savings: with a status filter, the raw rows.)"""
+    roll = rollup_plan(reader, filters, now, "models") if filters.status is None else None
     if roll is None:
         rows, total = _raw_savings(reader, filters, now, "idx_requests_cache_hits")
     else:

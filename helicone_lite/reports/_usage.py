@@ -347,6 +347,9 @@ def providers(
         )
         row["last_at"] = times[id(row)][1]
         rows.append(row)
+    # ties (equal cost and requests: e.g. every call failed, unpriced) in provider order,
+    # whichever order the models came in (PostgreSQL's hashed GROUP BY has none)
+    rows.sort(key=lambda r: "" if r["key"] is None else str(r["key"]))
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     scores = score_means(reader, filters, now, "provider")
     return [_group_row("provider", raw, scores, times) for raw in rows[:limit]]

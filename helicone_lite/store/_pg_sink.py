@@ -13,7 +13,7 @@ once.
 
 From schema v7 the transaction also keeps the hourly rollups: the requests insert records
 the rows it really inserted (``RETURNING``, so not the ones ``DO NOTHING`` skipped) in a
-session-local table, and three grouped upserts, ordered by key, add them to the rollups
+session-local table, and four grouped upserts, ordered by key, add them to the rollups
 just before the commit (``_rollup_batch.py``), under a transaction-scoped advisory lock that
 the rollup triggers take too: a cache hit and its original logged by two processes at once
 are then counted as one would count them in turn. From v11 the same table of new requests
@@ -38,7 +38,7 @@ from ._rollup_batch import (
     pg_batch_upserts,
 )
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
-from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION
+from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION, STATUS_ROLLUP_VERSION
 from ._sink import Outcome
 from ._sink_rollups import first_of_each
 
@@ -125,6 +125,8 @@ class PostgresSink:
             self._preparer = RowPreparer(columns, self._reporter)
             version = self._db.version or 0
             self._rollups = version >= ROLLUP_BATCH_VERSION
+            if version < STATUS_ROLLUP_VERSION:  # (an older schema: no rollup_status)
+                self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts(status=False)])
             if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
                 self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
                 self._begin += f"; {PG_FACTS_ON}"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
-from ._schema import FACTS_BY_WRITER_VERSION
+from ._schema import FACTS_BY_WRITER_VERSION, STATUS_ROLLUP_VERSION
 from ._time import iso_from_epoch
 
 if TYPE_CHECKING:
@@ -165,13 +165,16 @@ def delete_requests(
             # SQLite runs triggers row by row; from v6 the deletion does their work per batch
             # (PostgreSQL's rollup and fact triggers are per statement already)
             batched = store.engine == "sqlite" and (store.schema_version or 0) >= _BATCHED_VERSION
-            _delete_batch(conn, ids, out, batched=batched)
+            status = (store.schema_version or 0) >= STATUS_ROLLUP_VERSION
+            _delete_batch(conn, ids, out, batched=batched, status=status)
         if keep_ids:
             out.request_ids.extend(ids)
     return out
 
 
-def _delete_batch(conn: Any, ids: list[str], out: Removed, *, batched: bool = False) -> None:
+def _delete_batch(
+    conn: Any, ids: list[str], out: Removed, *, batched: bool = False, status: bool = True
+) -> None:
     """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction.
 
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
@@ -188,7 +191,7 @@ def _delete_batch(conn: Any, ids: list[str], out: Removed, *, batched: bool = Fa
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     if batched:  # SQLite: the delete triggers' work in a few grouped statements
         conn.execute("UPDATE rollup_control SET batched = 1")
-        for sql, uses in batched_delete(marks):
+        for sql, uses in batched_delete(marks, status=status):
             conn.execute(sql, ids * uses)
     for table, column in _CHILDREN:
         cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)
@@ -226,7 +229,8 @@ def rebuild_rollups(store: Store) -> None:
     rows were inserted into ``requests`` or ``request_properties`` by hand on SQLite (schema
     v7 dropped the insert triggers that counted them, v11 the one that filled
     ``property_facts``; docs/schema.md)."""
-    statements = [s for s in rebuild().split(";\n") if s.strip()]
+    status = (store.schema_version or 0) >= STATUS_ROLLUP_VERSION
+    statements = [s for s in rebuild(status=status).split(";\n") if s.strip()]
     with store.transaction() as conn:
         facts = 3 if store.engine == "sqlite" else FACTS_BY_WRITER_VERSION  # (views before)
         if (store.schema_version or 0) >= facts:

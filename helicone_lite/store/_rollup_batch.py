@@ -4,8 +4,9 @@ v6 kept ``rollup_*`` in step with row triggers (SQLite) and statement triggers (
 on every insert: ~80-100 µs a row on SQLite, and on PostgreSQL rollup rows locked from the
 middle of each batch to its commit, in no particular order (four writers waited on each
 other). From v7 the writer's own transaction adds a batch's figures after inserting it, in
-three grouped upserts (models, users, properties), each ordered by its key so concurrent
-writers lock the hot rows in one order, just before the commit:
+grouped upserts (models, users, properties; status from ``_rollup_status.py``), each
+ordered by its key so concurrent writers lock the hot rows in one order, just before the
+commit:
 
 * **SQLite**: before the inserts the writer reads ``max(rowid)`` of ``requests`` (under the
   write lock, so the rows with a larger rowid are exactly those the batch inserts: not the
@@ -28,7 +29,18 @@ from __future__ import annotations
 import re
 
 from ._rollup_schema import property_triggers
-from ._rollup_sql import KEYS, NAMES, SAVED, backfill, figures, hour_of, model_keys, upsert
+from ._rollup_sql import (
+    KEYS,
+    NAMES,
+    SAVED,
+    backfill,
+    backfill_status,
+    figures,
+    hour_of,
+    model_keys,
+    status_keys,
+    upsert,
+)
 
 __all__ = [
     "NEW_REQUESTS",
@@ -86,8 +98,10 @@ def _ordered(table: str, columns: tuple[str, ...], select: str) -> str:
     return upsert(table, columns, f"{select} GROUP BY {keys} ORDER BY {keys}")
 
 
-def batch_upserts(batch: str, is_old: str, hits: str = "JOIN requests h") -> list[str]:
-    """The three upserts that add the requests of ``batch`` (a table or ``(SELECT ...)`` of
+def batch_upserts(
+    batch: str, is_old: str, hits: str = "JOIN requests h", *, status: bool = True
+) -> list[str]:
+    """The four upserts that add the requests of ``batch`` (a table or ``(SELECT ...)`` of
     :data:`NEW_COLUMNS`) to the rollups; ``is_old``: SQL true for a request ``h`` logged
     before the batch; ``hits``: the join of ``requests`` as ``h`` (SQLite is told to read
     the batch first and probe the index of cache hits per row, not to scan the hits). Run
@@ -96,7 +110,8 @@ def batch_upserts(batch: str, is_old: str, hits: str = "JOIN requests h") -> lis
     ``rollup_models`` takes, in one statement (so its rows are locked once, in key order):
     the batch's figures, its hits' savings (their original read from ``requests``, which now
     holds the batch too), and for hits logged *earlier* whose original is in the batch, the
-    move from ``unpriced`` to ``saved_*``.
+    move from ``unpriced`` to ``saved_*``. ``status``: ``rollup_status`` too (a store of
+    its schema version, ``STATUS_ROLLUP_VERSION``, or later).
     """
     hit = "r.cache_status = 'HIT'"
     own = ", ".join(
@@ -140,24 +155,29 @@ def batch_upserts(batch: str, is_old: str, hits: str = "JOIN requests h") -> lis
         f"SELECT p.name, p.value, {hour_of('r')}, {sums} FROM {batch} r "
         "JOIN request_properties p ON p.request_id = r.id WHERE p.value IS NOT NULL",
     )
-    return [models, users, properties]
+    by_status = _ordered(
+        "rollup_status",
+        (*KEYS["rollup_status"], *NAMES),
+        f"SELECT {', '.join(status_keys('r'))}, {sums} FROM {batch} r WHERE r.status IS NOT NULL",
+    )
+    return [models, users, properties, *([by_status] if status else [])]
 
 
 _HITS = "CROSS JOIN requests h INDEXED BY idx_requests_cache_hits"
 
 
-def sqlite_batch_upserts() -> list[str]:
+def sqlite_batch_upserts(*, status: bool = True) -> list[str]:
     """SQLite: the upserts for the rows with ``rowid >= :mark`` (named parameter)."""
     batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE rowid >= :mark)"
-    return batch_upserts(batch, "h.rowid < :mark", _HITS)
+    return batch_upserts(batch, "h.rowid < :mark", _HITS, status=status)
 
 
-def ids_batch_upserts() -> list[str]:
+def ids_batch_upserts(*, status: bool = True) -> list[str]:
     """SQLite: the upserts for the requests whose ids are the JSON array ``:ids`` (the slow
     path: a batch written row by row)."""
     ids = "(SELECT value FROM json_each(:ids))"
     batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE id IN {ids})"
-    return batch_upserts(batch, f"h.id NOT IN {ids}", _HITS)
+    return batch_upserts(batch, f"h.id NOT IN {ids}", _HITS, status=status)
 
 
 _NEW = re.compile(r"\bNEW\.(\w+)")
@@ -177,15 +197,18 @@ def _statements(trigger_body: str) -> list[str]:
     return [_NEW.sub(r":\1", s) for s in parts if s]
 
 
-def rebuild() -> str:
+def rebuild(*, status: bool = True) -> str:
     """Both engines: the rollups emptied and counted again from ``requests`` (one script, to
-    run in one transaction)."""
-    empty = "".join(f"DELETE FROM {table};\n" for table in KEYS)
-    return empty + backfill()
+    run in one transaction); ``status``: ``rollup_status`` too (the store has it)."""
+    tables = [table for table in KEYS if status or table != "rollup_status"]
+    empty = "".join(f"DELETE FROM {table};\n" for table in tables)
+    return empty + backfill() + (backfill_status() if status else "")
 
 
-def pg_batch_upserts() -> list[str]:
+def pg_batch_upserts(*, status: bool = True) -> list[str]:
     """PostgreSQL: the upserts for the rows in :data:`NEW_REQUESTS`."""
     return batch_upserts(
-        NEW_REQUESTS, f"NOT EXISTS (SELECT 1 FROM {NEW_REQUESTS} b WHERE b.id = h.id)"
+        NEW_REQUESTS,
+        f"NOT EXISTS (SELECT 1 FROM {NEW_REQUESTS} b WHERE b.id = h.id)",
+        status=status,
     )

@@ -42,9 +42,11 @@ from ._rollup_sql import (
     body,
     cleanup,
     empty_groups,
+    empty_status_groups,
     figures,
     grouped_models,
     grouped_properties,
+    grouped_status,
     grouped_users,
     hour_of,
     moved_hits,
@@ -56,6 +58,8 @@ __all__ = [
     "PG_ROLLUP_MIGRATION",
     "ROLLUP_MIGRATION",
     "ROLLUP_TABLES",
+    "ROW_BY_ROW",
+    "WATCHED",
     "batched_delete",
     "pg_trigger_statements",
     "property_triggers",
@@ -176,7 +180,7 @@ def _one_property(p: str, sign: str) -> list[str]:
     return _property_change("r", p, sign, source)
 
 
-_WATCHED = (
+WATCHED = (
     "created_at, model, provider, status, cost_usd, total_tokens, latency_ms, user_id, "
     "cache_status, cache_reference_id"
 )
@@ -187,7 +191,7 @@ _SERVED_FROM_NEW = (
 )
 #: delete triggers run unless a batched deletion (store/_retention.py) does their work for a
 #: whole batch in a few grouped statements, within the same transaction
-_ROW_BY_ROW = "(SELECT batched FROM rollup_control) = 0"
+ROW_BY_ROW = "(SELECT batched FROM rollup_control) = 0"
 _HAS_PROPERTIES = "EXISTS (SELECT 1 FROM request_properties WHERE request_id = NEW.id)"
 _REPLACED = (
     "EXISTS (SELECT 1 FROM request_properties WHERE request_id = NEW.request_id "
@@ -208,10 +212,10 @@ BEGIN
 CREATE TRIGGER rollup_original_insert AFTER INSERT ON requests WHEN {_SERVED_FROM_NEW}
 BEGIN
 {body(_model_change("NEW", "", "only"))}END;
-CREATE TRIGGER rollup_request_delete AFTER DELETE ON requests WHEN {_ROW_BY_ROW}
+CREATE TRIGGER rollup_request_delete AFTER DELETE ON requests WHEN {ROW_BY_ROW}
 BEGIN
 {body(_request_change("OLD", "-"))}END;
-CREATE TRIGGER rollup_request_update AFTER UPDATE OF {_WATCHED} ON requests
+CREATE TRIGGER rollup_request_update AFTER UPDATE OF {WATCHED} ON requests
 BEGIN
 {body(_request_change("OLD", "-"))}{body(_request_change("NEW", ""))}END;
 CREATE TRIGGER rollup_property_replace BEFORE INSERT ON request_properties WHEN {_REPLACED}
@@ -220,7 +224,7 @@ BEGIN
 CREATE TRIGGER rollup_property_insert AFTER INSERT ON request_properties
 BEGIN
 {body(_one_property("NEW", ""))}END;
-CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties WHEN {_ROW_BY_ROW}
+CREATE TRIGGER rollup_property_delete AFTER DELETE ON request_properties WHEN {ROW_BY_ROW}
 BEGIN
 {body(_one_property("OLD", "-"))}END;
 """
@@ -241,7 +245,7 @@ _FACTS_DELETE = f"""
 DROP TRIGGER property_facts_delete_property;
 DROP TRIGGER property_facts_delete_request;
 CREATE TRIGGER property_facts_delete_property AFTER DELETE ON request_properties
-WHEN {_ROW_BY_ROW}
+WHEN {ROW_BY_ROW}
 BEGIN
     DELETE FROM property_facts
     WHERE name = OLD.name AND value = OLD.value AND id = OLD.request_id
@@ -250,7 +254,7 @@ BEGIN
     WHERE name = OLD.name AND value = OLD.value AND id = OLD.request_id
       AND score IN (SELECT name FROM scores WHERE request_id = OLD.request_id);
 END;
-CREATE TRIGGER property_facts_delete_request AFTER DELETE ON requests WHEN {_ROW_BY_ROW}
+CREATE TRIGGER property_facts_delete_request AFTER DELETE ON requests WHEN {ROW_BY_ROW}
 BEGIN
     DELETE FROM property_facts
     WHERE created_at = OLD.created_at AND id = OLD.id
@@ -274,11 +278,12 @@ _BATCH_COLUMNS = (
 )
 
 
-def batched_delete(marks: str) -> list[tuple[str, int]]:
+def batched_delete(marks: str, *, status: bool = True) -> list[tuple[str, int]]:
     """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
     statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
     before their rows are deleted: ``(sql, how many times it binds the id list)``. The
-    batch's rows are read once into a temporary (in-memory) table."""
+    batch's rows are read once into a temporary (in-memory) table. ``status``: the store
+    has ``rollup_status`` (``STATUS_ROLLUP_VERSION``)."""
     rows = _BATCH
     props = (
         f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
@@ -297,6 +302,7 @@ def batched_delete(marks: str) -> list[tuple[str, int]]:
         (moved_hits(rows, "-", rows), 0),
         (grouped_users(rows, "-"), 0),
         (grouped_properties(rows, "request_properties", "-"), 0),
+        *([(grouped_status(rows, "-"), 0), (empty_status_groups(rows), 0)] if status else []),
         *((sql, 0) for sql in empty_groups(rows)),
         (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 0),
         (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", 0),

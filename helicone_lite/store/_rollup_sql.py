@@ -8,21 +8,28 @@ statement-level triggers). Leaf module.
 from __future__ import annotations
 
 __all__ = [
+    "BACKFILL_SUMS",
     "KEYS",
+    "METRIC_COLUMNS",
     "NAMES",
     "ROLLUP_TABLES",
     "SAVED",
     "backfill",
+    "backfill_status",
     "body",
     "cleanup",
     "empty_groups",
+    "empty_status_groups",
     "figures",
     "grouped_models",
     "grouped_properties",
+    "grouped_status",
     "grouped_users",
     "hour_of",
     "moved_hits",
     "original",
+    "status_keys",
+    "sums",
     "upsert",
 ]
 
@@ -64,12 +71,16 @@ CREATE TABLE rollup_properties (
 ) WITHOUT ROWID;
 """
 
+#: the figures' columns every rollup table has
+METRIC_COLUMNS = _METRICS
+
 NAMES = ("requests", "cost_usd", "tokens", "errors", "latency_sum", "latency_n", "cache_hits")
 SAVED = ("saved_usd", "saved_tokens", "unpriced")
 KEYS = {
     "rollup_models": ("hour", "model", "provider", "nulls"),
     "rollup_users": ("user_id", "nulls", "hour"),
     "rollup_properties": ("name", "value", "hour"),
+    "rollup_status": ("hour", "model", "provider", "nulls", "status"),  # (_rollup_status.py)
 }
 
 
@@ -112,18 +123,22 @@ def body(statements: list[str]) -> str:
     return "".join(f"    {s};\n" for s in statements)
 
 
+#: a group's figures (in the order of ``NAMES``) as aggregates over requests ``r``
+BACKFILL_SUMS = (
+    "count(*)",
+    "total(r.cost_usd)",
+    "total(r.total_tokens)",
+    "sum(CASE WHEN r.status NOT BETWEEN 200 AND 299 THEN 1 ELSE 0 END)",
+    "total(r.latency_ms)",
+    "count(r.latency_ms)",
+    "sum(CASE WHEN r.cache_status = 'HIT' THEN 1 ELSE 0 END)",
+)
+
+
 def backfill() -> str:
     """Fill the rollups from the rows already logged (statement per table)."""
     hour = hour_of("r")
-    sums = (
-        "count(*)",
-        "total(r.cost_usd)",
-        "total(r.total_tokens)",
-        "sum(CASE WHEN r.status NOT BETWEEN 200 AND 299 THEN 1 ELSE 0 END)",
-        "total(r.latency_ms)",
-        "count(r.latency_ms)",
-        "sum(CASE WHEN r.cache_status = 'HIT' THEN 1 ELSE 0 END)",
-    )
+    sums = BACKFILL_SUMS
     hit = "r.cache_status = 'HIT'"
     saved = (
         f"total(CASE WHEN {hit} THEN o.cost_usd END)",
@@ -170,6 +185,12 @@ def model_keys(r: str) -> tuple[str, ...]:
         f"(CASE WHEN {r}.model IS NULL THEN 1 ELSE 0 END)"
         f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
     )
+
+
+def status_keys(r: str) -> tuple[str, ...]:
+    """SQL of ``r``'s key in ``rollup_status`` (``rollup_models``' key, then the status;
+    ``_rollup_status.py``)."""
+    return (*model_keys(r), f"{r}.status")
 
 
 def sums(r: str, sign: str) -> tuple[str, ...]:
@@ -254,3 +275,36 @@ def empty_groups(rows: str) -> list[str]:
         f"DELETE FROM rollup_users WHERE requests = 0 AND (user_id, nulls, hour) IN {users}",
         f"DELETE FROM rollup_properties WHERE requests = 0 AND (name, value, hour) IN {props}",
     ]
+
+
+# --- rollup_status (_rollup_status.py): rollup_models' key plus the exact status ---
+
+
+def grouped_status(rows: str, sign: str) -> str:
+    """Add (``sign`` ``''``) or take away (``'-'``) the requests of ``rows`` (a table or
+    subquery with ``requests``' columns) in ``rollup_status`` (NULL statuses are not in it)."""
+    keys = ", ".join(status_keys("r"))
+    return upsert(
+        "rollup_status",
+        (*KEYS["rollup_status"], *NAMES),
+        f"SELECT {keys}, {', '.join(sums('r', sign))} FROM {rows} r "
+        f"WHERE r.status IS NOT NULL GROUP BY {keys}",
+    )
+
+
+def empty_status_groups(rows: str) -> str:
+    """Remove the ``rollup_status`` groups of ``rows`` left with no request."""
+    return (
+        "DELETE FROM rollup_status WHERE requests = 0 AND "
+        f"(hour, model, provider, nulls, status) IN (SELECT {', '.join(status_keys('r'))} "
+        f"FROM {rows} r)"
+    )
+
+
+def backfill_status() -> str:
+    """Fill ``rollup_status`` from the rows already logged (one statement)."""
+    return (
+        f"INSERT INTO rollup_status SELECT {', '.join(status_keys('r'))}, "
+        f"{', '.join(BACKFILL_SUMS)} FROM requests r WHERE r.status IS NOT NULL "
+        "GROUP BY 1, 2, 3, 4, 5;\n"
+    )

@@ -21,6 +21,7 @@ from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
+from ._rollup_status import STATUS_ROLLUP_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
@@ -32,6 +33,8 @@ __all__ = [
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
     "SORT_INDEXES_MIGRATION",
+    "STATUS_ROLLUP_MIGRATION",
+    "STATUS_ROLLUP_VERSION",
     "STATUS_SORT_MIGRATION",
 ]
 
@@ -267,6 +270,8 @@ CREATE INDEX idx_requests_status ON requests (status, created_at, id)
 # trigger goes; PostgreSQL's fact views become tables (see _facts_schema.py).
 # INDEX_DIET_MIGRATION: one index fewer, two partial (above).
 # STATUS_SORT_MIGRATION: the request list sorted by status (above).
+# STATUS_ROLLUP_MIGRATION: rollup_models split by status, for reports filtered by status
+# (see _rollup_status.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -281,6 +286,7 @@ MIGRATIONS: tuple[str, ...] = (
     FACTS_MIGRATION,
     INDEX_DIET_MIGRATION,
     STATUS_SORT_MIGRATION,
+    STATUS_ROLLUP_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -289,3 +295,5 @@ ROLLUP_BATCH_VERSION = MIGRATIONS.index(ROLLUP_BATCH_MIGRATION) + 1
 #: from this version the writer keeps the fact tables (SQLite's insert trigger is gone,
 #: PostgreSQL's facts are tables)
 FACTS_BY_WRITER_VERSION = MIGRATIONS.index(FACTS_MIGRATION) + 1
+#: from this version the writer (and prunes, rebuilds) keep ``rollup_status`` too
+STATUS_ROLLUP_VERSION = MIGRATIONS.index(STATUS_ROLLUP_MIGRATION) + 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
-from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION
+from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION, STATUS_ROLLUP_VERSION
 from ._sink_rollups import SqliteRollups, split_loose, table_of
 
 __all__ = ["Outcome", "SqliteSink"]
@@ -47,8 +47,9 @@ class SqliteSink:
     """Writes batches on the writer thread through the writer's own connection.
 
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
-    shape, then (schema v7) three grouped upserts that add the requests it inserted to the
-    hourly rollups and (v11) one insert of their property facts (``_sink_rollups.py``). "Database is locked" (beyond the busy timeout), a
+    shape, then (schema v7) grouped upserts that add the requests it inserted to the
+    hourly rollups and (v11) one insert of their property facts (``_sink_rollups.py``).
+    "Database is locked" (beyond the busy timeout), a
     read-only file, a full disk and other failures are retried ``retries`` times with
     exponential backoff, then the batch is reported as failed (the writer spills it). A row
     the database rejects (constraint, unbindable value) is dropped alone: the batch is
@@ -124,7 +125,10 @@ class SqliteSink:
             self._preparer = RowPreparer(columns, self._reporter)
             version = self._db.version or 0
             if version >= ROLLUP_BATCH_VERSION:
-                self._rollups = SqliteRollups(facts=version >= FACTS_BY_WRITER_VERSION)
+                self._rollups = SqliteRollups(
+                    facts=version >= FACTS_BY_WRITER_VERSION,
+                    status=version >= STATUS_ROLLUP_VERSION,
+                )
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:

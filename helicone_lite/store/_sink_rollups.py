@@ -4,7 +4,7 @@
 
 * **fast path** (every request row of the batch was new): the batch's requests are the
   rows with ``rowid >= mark`` (``mark``: ``max(rowid) + 1`` read under the write lock
-  before the inserts), counted in three grouped upserts;
+  before the inserts), counted in grouped upserts (one per rollup);
 * **slow path** (a request row was skipped by ``INSERT OR IGNORE``: a replayed spill
   journal, an id logged twice; or a row rejected): the batch is written again row by row,
   a skipped request's side rows (properties, attempts) are not written (the logged row
@@ -97,11 +97,12 @@ def first_of_each(
 
 class SqliteRollups:
     """The statements of the three paths above, built once per sink; with ``facts`` (schema
-    v11) each path also adds the fact rows of what it wrote (``_facts_schema.py``)."""
+    v11) each path also adds the fact rows of what it wrote (``_facts_schema.py``); with
+    ``status`` (``STATUS_ROLLUP_VERSION``) it counts ``rollup_status`` too."""
 
-    def __init__(self, facts: bool = False) -> None:
-        self._range = sqlite_batch_upserts()
-        self._ids = ids_batch_upserts()
+    def __init__(self, facts: bool = False, status: bool = False) -> None:
+        self._range = sqlite_batch_upserts(status=status)
+        self._ids = ids_batch_upserts(status=status)
         self._before, self._after = property_change()
         if facts:
             before, after = loose_property_facts()

@@ -30,7 +30,12 @@ FILTERS = [
     Filters(provider="openai", since="6d"),
     Filters(user="patient-7829", since="5d"),
     Filters(since=iso_from_epoch(T0 - 86400 + 60), until=iso_from_epoch(T0 - 86400 + 3000)),
-    Filters(status="error"),  # not in a rollup: raw rows
+    Filters(status="error"),  # rollup_status
+    Filters(status=429, since="3d"),
+    Filters(status="4xx", model="gpt-4o"),
+    Filters(status="ok", provider="openai"),
+    Filters(status=0),  # no HTTP answer: an error, and a status of its own
+    Filters(status="error", user="patient-7829"),  # no status in rollup_users: raw rows
     Filters(properties={"department": "cardiology"}),
 ]
 
@@ -96,7 +101,10 @@ def test_time_ranges_and_key_filters_read_the_rollups(generated: Generated) -> N
     assert len(plan(reader, Filters(since="3d", until="1d"), T0, "users").edges) == 2  # type: ignore[union-attr]
     assert plan(reader, Filters(model="gpt-4o"), T0, "models") is not None
     assert plan(reader, Filters(model="gpt-4o"), T0, "users") is None
-    assert plan(reader, Filters(status="error"), T0, "models") is None
+    errors = plan(reader, Filters(status="error", model="gpt-4o"), T0, "models")
+    assert errors is not None and errors.table.name == "rollup_status"
+    assert plan(reader, Filters(status="error"), T0, "users") is None
+    assert plan(reader, Filters(status=429), T0, "properties", prop="department") is None
     short = Filters(since=iso_from_epoch(T0 - 3000), until=iso_from_epoch(T0 - 100))
     assert plan(reader, short, T0, "models") is None  # within two hours: the raw rows
     wanted = Filters(properties={"department": "x"})
@@ -138,6 +146,13 @@ def recount(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             "SELECT user_id, hour, requests, cost_usd, tokens, errors, latency_sum, latency_n, "
             "cache_hits FROM rollup_users ORDER BY 1, 2",
         ),
+        "status": (
+            f"SELECT {_HOUR} AS hour, coalesce(r.model, '') AS model, "
+            f"coalesce(r.provider, '') AS provider, r.status, {sums} FROM requests r "
+            "WHERE r.status IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            "SELECT hour, model, provider, status, requests, cost_usd, tokens, errors, "
+            "latency_sum, latency_n, cache_hits FROM rollup_status ORDER BY 1, 2, 3, 4",
+        ),
         "properties": (
             f"SELECT p.name, p.value, {_HOUR} AS hour, {sums} FROM request_properties p "
             "JOIN requests r ON r.id = p.request_id WHERE p.value IS NOT NULL "
@@ -169,7 +184,7 @@ def assert_facts_consistent(store: Store) -> None:
 
 def assert_consistent(store: Store) -> None:
     counted = recount(store)
-    for name in ("models", "users", "properties"):
+    for name in ("models", "users", "properties", "status"):
         assert counted[f"{name} brute"] == counted[f"{name} kept"], name
     assert_facts_consistent(store)
 
@@ -186,6 +201,13 @@ def test_rollups_follow_inserts_reprices_and_deletions(database: str, tmp_path: 
                 + [(None, r["id"]) for r in data.rows[1::9]],
             )
         assert_consistent(store)
+        with store.transaction() as conn:  # a status changed, or lost, moves its group
+            conn.executemany(
+                "UPDATE requests SET status = ? WHERE id = ?",
+                [(503, r["id"]) for r in data.rows[2::7]]
+                + [(None, r["id"]) for r in data.rows[3::11]],
+            )
+        assert_consistent(store)
         delete_requests(store, user="patient-7829")
         assert_consistent(store)
         prune(store, iso_from_epoch(T0 - 7 * 86400 + 1234.5))
@@ -196,7 +218,7 @@ def test_rollups_follow_inserts_reprices_and_deletions(database: str, tmp_path: 
             )
         assert_consistent(store)
         rolled, raw = both(store)
-        for f in (Filters(), Filters(since="2d")):
+        for f in (Filters(), Filters(since="2d"), Filters(status="5xx"), Filters(status=503)):
             a, b = every_report(rolled, f), every_report(raw, f)
             for name in a:
                 same(dicts(a[name]), dicts(b[name]), name)
@@ -259,5 +281,59 @@ def test_costs_by_user_when_every_user_is_unset(database: str) -> None:
             rows = reports.costs(every="hour", by="user")
             assert [(r.key, r.requests) for r in rows if r.requests] == [(None, 3)]
             assert sum(r.cost_usd for r in rows) == pytest.approx(0.75)
+    finally:
+        store.close()
+
+
+def test_status_filters_read_rollup_status_and_skip_unknown_statuses(database: str) -> None:
+    """A request without a status matches no status filter: it is not in ``rollup_status``;
+    the status reports from the rollup equal the raw rows' (written by the writer, then a
+    hand-written insert: PostgreSQL's trigger counts it, SQLite's rebuild does)."""
+    store = Store(database)
+    try:
+        rows = [
+            ("a", 200, 1.0), ("b", None, 2.0), ("c", 429, None), ("d", 0, 4.0), ("e", 201, 0.5),
+        ]  # fmt: skip
+        for i, (rid, status, cost) in enumerate(rows):
+            store.write(
+                "requests",
+                {
+                    "id": rid,
+                    "created_at": iso_from_epoch(T0 - 7200 - i * 60),
+                    "model": "m",
+                    "provider": "p",
+                    "status": status,
+                    "cost_usd": cost,
+                    "latency_ms": 10.0 * (i + 1),
+                },
+            )
+        store.flush()
+        assert_consistent(store)
+        kept = store.query("SELECT status, requests FROM rollup_status ORDER BY status")
+        assert [(r["status"], r["requests"]) for r in kept] == [
+            (0, 1),
+            (200, 1),
+            (201, 1),
+            (429, 1),
+        ]
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO requests (id, created_at, model, provider, status, cost_usd) "
+                "VALUES (?, ?, 'm', 'p', 500, 8.0)",
+                ("f", iso_from_epoch(T0 - 7200)),
+            )
+        if store.engine == "sqlite":
+            rebuild_rollups(store)
+        assert_consistent(store)
+        rolled, raw = both(store)
+        expected = {"error": (3, 12.0), "ok": (2, 1.5), 429: (1, 0.0), "5xx": (1, 8.0)}
+        for status, (n, cost) in expected.items():
+            f = Filters(status=status)
+            assert plan(rolled._reader, f, T0, "models") is not None
+            [model] = rolled.models(f)
+            assert (model.requests, model.cost_usd) == (n, pytest.approx(cost)), status
+            a, b = every_report(rolled, f), every_report(raw, f)
+            for name in a:
+                same(dicts(a[name]), dicts(b[name]), f"{status}: {name}")
     finally:
         store.close()

@@ -42,6 +42,7 @@ EXPECTED_TABLES = {
     "rollup_users",
     "rollup_properties",
     "rollup_control",
+    "rollup_status",  # status rollup (STATUS_ROLLUP_MIGRATION)
 }
 
 
