@@ -110,31 +110,32 @@ class CacheEngine:
         return Plan(key, size, read, save and ttl > 0, ttl, opts.cache_seed)
 
     # -- hits -----------------------------------------------------------------------------
-    def recall(self, call: Call, plan: Plan) -> Result | None:
-        """The hit's Result when the backend remembers the bucket and its entries are decoded
-        already: memory only, no I/O, so the layer answers without a ``Blocking`` effect (no
-        worker thread for an async client). None: ask :meth:`lookup`."""
+    def recall(self, call: Call, plan: Plan) -> tuple[bool, Result | None]:
+        """``(True, the hit or None for a miss)`` when the backend remembers the bucket and
+        its entries are decoded already: memory only, no I/O, so the layer answers without a
+        ``Blocking`` effect (no worker thread for an async client). ``(False, None)``: ask
+        :meth:`lookup`."""
         backend = self._backend
         recall = getattr(backend, "recall", None)
         if recall is None or self._seal is None or self._reads.failing:
-            return None
+            return False, None
         if self._reads.down_until and self._monotonic() < self._reads.down_until:
-            return None
+            return False, None
         blobs = recall(plan.key, plan.size, self._clock())
         if blobs is None:
-            return None
+            return False, None
         decoded = self._decoded
         entries = []
         for blob in blobs:  # every slot, before the slot is drawn: the rng draws as lookup's
             known = decoded.get(id(blob))
             if known is None or known[0] is not blob:
-                return None
+                return False, None
             entries.append(known[1])
         index = self._rng.randrange(plan.size) if plan.size > 1 else 0
         try:
-            return self._answer(call, entries[index], index)
+            return True, self._answer(call, entries[index], index)
         except Exception:  # a bad entry: lookup (in a Blocking effect) removes its bucket
-            return None
+            return False, None
 
     def lookup(self, call: Call, plan: Plan) -> Result | None:
         """The hit's Result, or None (a miss, or the backend is failing)."""

@@ -111,8 +111,8 @@ class Cache:
             result = yield Forward(call)
             return result
         if plan.read:
-            hit: Result | None = engine.recall(call, plan)  # from memory: no I/O, no effect
-            if hit is None:
+            known, hit = engine.recall(call, plan)  # from memory: no I/O, no effect
+            if not known:
                 hit = yield Blocking(partial(engine.lookup, call, plan))
             if hit is not None:
                 return hit
