@@ -69,6 +69,12 @@ class DiskCacheBackend:
         #: whether lookups of a full bucket hand back the same bytes objects (see _memo).
         self.remembers = self._memo is not None
 
+    def recall(self, key: str, size: int, now: float) -> Sequence[bytes] | None:
+        """:meth:`lookup` from the memo only (no I/O): the remembered full bucket, or None
+        when it is not remembered (then ask :meth:`lookup`)."""
+        memo = self._memo
+        return None if memo is None else memo.get(key, size, now)
+
     def lookup(self, key: str, size: int, now: float) -> Sequence[bytes] | None:
         memo = self._memo
         generation = 0

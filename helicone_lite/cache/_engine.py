@@ -110,6 +110,33 @@ class CacheEngine:
         return Plan(key, size, read, save and ttl > 0, ttl, opts.cache_seed)
 
     # -- hits -----------------------------------------------------------------------------
+    def recall(self, call: Call, plan: Plan) -> tuple[bool, Result | None]:
+        """``(True, the hit or None for a miss)`` when the backend remembers the bucket and
+        its entries are decoded already: memory only, no I/O, so the layer answers without a
+        ``Blocking`` effect (no worker thread for an async client). ``(False, None)``: ask
+        :meth:`lookup`."""
+        backend = self._backend
+        recall = getattr(backend, "recall", None)
+        if recall is None or self._seal is None or self._reads.failing:
+            return False, None
+        if self._reads.down_until and self._monotonic() < self._reads.down_until:
+            return False, None
+        blobs = recall(plan.key, plan.size, self._clock())
+        if blobs is None:
+            return False, None
+        decoded = self._decoded
+        entries = []
+        for blob in blobs:  # every slot, before the slot is drawn: the rng draws as lookup's
+            known = decoded.get(id(blob))
+            if known is None or known[0] is not blob:
+                return False, None
+            entries.append(known[1])
+        index = self._rng.randrange(plan.size) if plan.size > 1 else 0
+        try:
+            return True, self._answer(call, entries[index], index)
+        except Exception:  # a bad entry: lookup (in a Blocking effect) removes its bucket
+            return False, None
+
     def lookup(self, call: Call, plan: Plan) -> Result | None:
         """The hit's Result, or None (a miss, or the backend is failing)."""
         health = self._reads
@@ -127,15 +154,17 @@ class CacheEngine:
             return None
         index = self._rng.randrange(plan.size) if plan.size > 1 else 0
         try:
-            entry = self._decode(plan.key, blobs[index])
-            if entry.kind != call.kind or entry.stream != call.stream:
-                return None
-            if entry.expires <= self._clock():  # the sealed expiry, whatever the backend says
-                return None
-            return _hit(entry, index)
+            return self._answer(call, self._decode(plan.key, blobs[index]), index)
         except Exception as exc:  # one bad entry: a miss for this key, not a backend outage
             self._bad_entry(backend, plan.key, exc)
             return None
+
+    def _answer(self, call: Call, entry: Entry, index: int) -> Result | None:
+        if entry.kind != call.kind or entry.stream != call.stream:
+            return None
+        if entry.expires <= self._clock():  # the sealed expiry, whatever the backend says
+            return None
+        return _hit(entry, index)
 
     def read_slot(self, key: str, blob: bytes) -> Entry:
         """Check and decode one stored slot of ``key`` (:class:`BadEntry` if it is not ours)."""

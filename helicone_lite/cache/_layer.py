@@ -111,7 +111,9 @@ class Cache:
             result = yield Forward(call)
             return result
         if plan.read:
-            hit: Result | None = yield Blocking(partial(engine.lookup, call, plan))
+            known, hit = engine.recall(call, plan)  # from memory: no I/O, no effect
+            if not known:
+                hit = yield Blocking(partial(engine.lookup, call, plan))
             if hit is not None:
                 return hit
         result = yield Forward(call)

@@ -81,6 +81,7 @@ def run_sync(
         return _guard(terminal, call)
     layer = stack[index]
     flow = layer.handle(call)
+    done = False
     try:
         reply: Any = None
         error: Exception | None = None
@@ -88,8 +89,10 @@ def run_sync(
             try:
                 effect = flow.send(reply) if error is None else flow.throw(error)
             except StopIteration as stop:
+                done = True  # a finished flow needs no close()
                 return _checked(stop.value, layer)
             except Exception as exc:
+                done = True
                 return Result(error=exc)
             reply, error = None, None
             try:
@@ -107,7 +110,8 @@ def run_sync(
                 _interrupt(flow, exc)
                 raise
     finally:
-        _close(flow, layer)
+        if not done:
+            _close(flow, layer)
 
 
 async def run_async(
@@ -132,6 +136,7 @@ async def run_async(
             return Result(error=exc)
     layer = stack[index]
     flow = layer.handle(call)
+    done = False
     try:
         reply: Any = None
         error: Exception | None = None
@@ -139,8 +144,10 @@ async def run_async(
             try:
                 effect = flow.send(reply) if error is None else flow.throw(error)
             except StopIteration as stop:
+                done = True  # a finished flow needs no close()
                 return _checked(stop.value, layer)
             except Exception as exc:
+                done = True
                 return Result(error=exc)
             reply, error = None, None
             try:
@@ -160,7 +167,8 @@ async def run_async(
                 _interrupt(flow, exc)
                 raise
     finally:
-        _close(flow, layer)
+        if not done:
+            _close(flow, layer)
 
 
 def _first_wanted(stack: Sequence[Interceptor], call: Call, index: int) -> int:

@@ -101,7 +101,8 @@ class Fallback:
     # -- cooldown ---------------------------------------------------------------------------
     def _skip(self, call: Call, index: int, answered: bool, trail: list[Attempt]) -> bool:
         target = call.targets[index]
-        if not serves(call.evolve(target_index=index)):
+        here = call if index == call.target_index else call.evolve(target_index=index)
+        if not serves(here):  # (no copy of the call for its own target: every call asks)
             note = f"skipped: {target.provider} cannot serve a {call.kind} call"
             wall = self._clock()
             trail.append(Attempt(index, target, 0, None, 0.0, 0.0, wall, None, note, skipped=True))
