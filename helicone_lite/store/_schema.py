@@ -21,6 +21,7 @@ from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
+from ._rollup_sessions import sqlite_session_rollup_migration
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
@@ -31,6 +32,8 @@ __all__ = [
     "MIGRATIONS",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
+    "SESSION_ROLLUP_MIGRATION",
+    "SESSION_ROLLUP_VERSION",
     "SORT_INDEXES_MIGRATION",
     "STATUS_SORT_MIGRATION",
 ]
@@ -257,6 +260,13 @@ CREATE INDEX idx_requests_status ON requests (status, created_at, id)
     WHERE status <> 200 OR status IS NULL;
 """
 
+# The session list ranked by an aggregate (issue 11): one row per session in
+# ``rollup_sessions``, kept by the writer per batch, recounted by deletes and updates, with an
+# index per sort; the list reads the top of one index instead of grouping every request of
+# the range (see _rollup_sessions.py, reports/_session_rank.py).
+# (Appended by branch sessrollup as a named migration: the lead numbers it at merge.)
+SESSION_ROLLUP_MIGRATION = sqlite_session_rollup_migration()
+
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
 # READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
 # ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
@@ -267,6 +277,7 @@ CREATE INDEX idx_requests_status ON requests (status, created_at, id)
 # trigger goes; PostgreSQL's fact views become tables (see _facts_schema.py).
 # INDEX_DIET_MIGRATION: one index fewer, two partial (above).
 # STATUS_SORT_MIGRATION: the request list sorted by status (above).
+# SESSION_ROLLUP_MIGRATION: one row per session, for the session list's sorts (above).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -281,6 +292,7 @@ MIGRATIONS: tuple[str, ...] = (
     FACTS_MIGRATION,
     INDEX_DIET_MIGRATION,
     STATUS_SORT_MIGRATION,
+    SESSION_ROLLUP_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -289,3 +301,5 @@ ROLLUP_BATCH_VERSION = MIGRATIONS.index(ROLLUP_BATCH_MIGRATION) + 1
 #: from this version the writer keeps the fact tables (SQLite's insert trigger is gone,
 #: PostgreSQL's facts are tables)
 FACTS_BY_WRITER_VERSION = MIGRATIONS.index(FACTS_MIGRATION) + 1
+#: from this version ``rollup_sessions`` exists (the writer, deletes and updates keep it)
+SESSION_ROLLUP_VERSION = MIGRATIONS.index(SESSION_ROLLUP_MIGRATION) + 1
