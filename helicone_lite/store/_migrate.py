@@ -24,6 +24,7 @@ _DERIVED = frozenset(
         "rollup_models",
         "rollup_users",
         "rollup_properties",
+        "rollup_sessions",
         "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )
