@@ -179,7 +179,9 @@ _ROW_BY_ROW = "(SELECT batched FROM rollup_control) = 0"
 
 def sqlite_session_rollup_migration() -> str:
     """SQLite: the table, its backfill, and the delete and update triggers."""
-    old, new = recount_sessions("OLD.session_id"), recount_sessions("NEW.session_id")
+    old = recount_sessions("OLD.session_id")
+    # the new session only when it is another one: a reprice recounts its session once
+    new = recount_sessions("SELECT NEW.session_id WHERE NEW.session_id IS NOT OLD.session_id")
     return (
         SESSION_ROLLUP_TABLE
         + f"{rebuild_sessions()[1]};\n"
