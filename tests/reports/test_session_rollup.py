@@ -195,3 +195,27 @@ def test_ties_and_zero_figures_order_by_session_id(database: str, tmp_path: Path
             assert [r.session_id for r in rows] == ["c", "b"], sort
     finally:
         store.close()
+
+
+def test_only_time_ranges_read_the_rollup(
+    generated: Generated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list groups the raw rows only for other filters (or a list without a limit)."""
+    from helicone_lite.reports import _sessions
+
+    grouped: list[Any] = []
+    raw = _sessions._ranked
+
+    def spy(reader: Any, src: Any, sort: str, limit: int | None) -> list[str]:
+        grouped.append(src)
+        return raw(reader, src, sort, limit)
+
+    monkeypatch.setattr(_sessions, "_ranked", spy)
+    reports = Reports(generated.store, clock=lambda: T0)
+    for f in (Filters(), Filters(since="3d"), Filters(since="9d", until="2d")):
+        assert reports.sessions(f, limit=5, sort="cost")
+    assert grouped == []
+    for f in (Filters(model="gpt-4o"), Filters(status="error", since="3d")):
+        assert reports.sessions(f, limit=5, sort="cost")
+    assert reports.sessions(Filters(), limit=None, sort="tokens")
+    assert len(grouped) == 3
