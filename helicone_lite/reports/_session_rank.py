@@ -74,25 +74,33 @@ def ranked_from_rollup(
     exact = sort in _INTEGERS
     found: list[Candidate] = []  # (figure in the range, id), best first
     after: tuple[Any, str] | None = None
-    read, page = 0, limit * 8
-    while read < (budget or _WALK_PER_ROW * limit):
+    read, page, hits, most = 0, limit * 4, 0, budget or _WALK_PER_ROW * limit
+    while read < most:
         rows = _page(reader, sort, column, after, page)
-        straddling = [r["key"] for r in rows if _state(r, since, until) == "straddles"]
+        states = [_state(r, since, until) for r in rows]
+        straddling = [r["key"] for r, s in zip(rows, states, strict=True) if s == "straddles"]
         partial = _raw_ranks(reader, straddling, where, params, raw_rank)
-        for r in rows:
+        for r, state in zip(rows, states, strict=True):
             bound = float(r["rank"] or 0)
             if len(found) >= limit and _below(bound, r["key"], found[limit - 1], exact):
                 return _final(reader, found, limit, exact, where, params, raw_rank)
-            state = _state(r, since, until)
             if state == "inside":
                 _keep(found, (bound, r["key"]))
             elif state == "straddles" and r["key"] in partial:
                 _keep(found, (partial[r["key"]], r["key"]))
         if len(rows) < page:
             return _final(reader, found, limit, exact, where, params, raw_rank)
-        read += len(rows)
-        after, page = (rows[-1]["rank"], rows[-1]["key"]), page * 4
+        read, hits = read + len(rows), hits + len(rows) - states.count("outside")
+        after = (rows[-1]["rank"], rows[-1]["key"])
+        page = _next_page(limit - len(found), read, hits, most - read)
     return None
+
+
+def _next_page(wanted: int, read: int, hits: int, left: int) -> int:
+    """Entries to read next: enough, at the share of sessions in the range seen so far, for
+    the ``wanted`` sessions still missing (and a margin to pass the bound), within ``left``."""
+    share = max(hits, 1) / read
+    return min(left, max(64, int((max(wanted, 0) + 16) / share * 1.25)))
 
 
 def _page(

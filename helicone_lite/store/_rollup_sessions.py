@@ -4,8 +4,9 @@ list ranked by an aggregate.
 ``rollup_sessions`` holds, per ``session_id``: requests, cost, tokens, errors (status not
 2xx), the first and last ``created_at``, the first start and last end in epoch ms (end:
 start + latency) and their difference, the duration. An index per sort (cost, requests,
-tokens, errors, duration; each ``(figure, session_id)``, so a backward walk yields the
-list's own order, ties by id) lets ``reports/_session_rank.py`` read the top of the list
+tokens, errors, duration; each ``(figure, session_id, first_at, last_at)``: a backward walk
+yields the list's own order, ties by id, and tells where each session lies in time without
+a lookup of its row) lets ``reports/_session_rank.py`` read the top of the list
 instead of grouping every request of the range (408-468 ms on 1,000,000 requests).
 
 Who keeps it:
@@ -67,7 +68,8 @@ CREATE TABLE rollup_sessions (
     duration_ms  REAL NOT NULL
 ) WITHOUT ROWID;
 """ + "".join(
-    f"CREATE INDEX idx_rollup_sessions_{sort} ON rollup_sessions ({column}, session_id);\n"
+    f"CREATE INDEX idx_rollup_sessions_{sort} "
+    f"ON rollup_sessions ({column}, session_id, first_at, last_at);\n"
     for sort, column in SESSION_SORT_COLUMNS.items()
 )
 
