@@ -12,6 +12,12 @@ range (last 7 days, what a page opens with) and over all 90 days (``range=all``)
     python benchmarks/bench_dashboard.py -n 200000 --keep /tmp/dash.db   # reused if present
     python benchmarks/bench_dashboard.py --keep /tmp/dash.db --sorts     # index vs sort, A/B
 
+    python benchmarks/bench_dashboard.py --keep /tmp/dash.db --sessions  # the session sorts
+
+``--sessions`` times only the session list under each sort (median CPU and wall of
+``--repeat``), over the default range and all 90 days: run this file from two trees (copy it
+into the other) and alternate them to compare.
+
 ``--sorts`` times only the request list under each indexed sort, read from its index and
 (the same request, the index path turned off) by sorting the range, alternating the two in
 the same minutes so that a loaded machine slows both alike.
@@ -131,12 +137,24 @@ def sorts_ab(client: TestClient, repeat: int) -> None:
             print(f"{path[10:]:34} {shown[0]:>22} {shown[1]:>22}")
 
 
+def session_sorts(client: TestClient, repeat: int) -> None:
+    """The session list under each sort: median wall (CPU) ms, last 7 days and all 90."""
+    print(f"{'session list':34} {'last 7 days':>22} {'all 90 days':>22}")
+    for sort in ("recent", "cost", "requests", "tokens", "errors", "duration"):
+        cells = []
+        for extra in ("", "&range=all"):
+            wall, cpu, _ = measure(client, f"/sessions?sort={sort}{extra}", repeat)
+            cells.append(f"{wall:7.1f} ms ({cpu:6.1f})")
+        print(f"{'sessions by ' + sort:34} {cells[0]:>22} {cells[1]:>22}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=1_000_000, help="requests in the store")
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (median kept)")
     parser.add_argument("--keep", type=Path, help="store path to keep and reuse")
     parser.add_argument("--sorts", action="store_true", help="only the sorts, index vs not")
+    parser.add_argument("--sessions", action="store_true", help="only the session list's sorts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "helicone.db"
@@ -149,6 +167,9 @@ def main() -> None:
         client = TestClient(create_app(home=path.parent, db=path), base_url="http://127.0.0.1")
         if args.sorts:
             sorts_ab(client, args.repeat)
+            return
+        if args.sessions:
+            session_sorts(client, args.repeat)
             return
         print(f"{count:,} requests; median wall (CPU) time of {args.repeat} requests per page\n")
         print(f"{'page':34} {'last 7 days':>22} {'all 90 days':>22} {'size':>8}")

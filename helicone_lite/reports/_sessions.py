@@ -11,6 +11,7 @@ from ..store import epoch_from_iso
 from ._filters import ERRORS_SUM, Filters
 from ._rows import ScoreValue, SessionRow
 from ._scores import UnknownSessionError, typed_value
+from ._session_rank import ranked_from_rollup, usable
 from ._source import Source, source
 from ._sql import Reader
 from ._tree import SessionRequest, SessionTree, build_tree, normalize_path
@@ -47,8 +48,10 @@ def sessions(
     """Sessions with requests matching ``filters``, most recent (or costliest, …) first.
 
     Figures count the matching requests only. The most recent sessions are found by reading
-    the time index backwards until ``limit`` distinct sessions are seen; other orders group
-    the session index (in order, no sort) and rank the groups.
+    the time index backwards until ``limit`` distinct sessions are seen; other orders, with
+    only a time range, read the top of the session rollup's index for that order
+    (``_session_rank.py``), else group the session index (in order, no sort) and rank the
+    groups.
     """
     if sort not in SESSION_SORTS:
         raise OptionsError("sort", sort, ", ".join(SESSION_SORTS))
@@ -61,7 +64,12 @@ def sessions(
         else:
             ids = _recent(reader, src, limit)
     else:
-        ids = _ranked(reader, source(filters, now, "idx_requests_session"), sort, limit)
+        found = None
+        if limit and usable(reader, filters, sort, limit):
+            found = ranked_from_rollup(reader, filters, now, sort, limit, _RANKS[sort])
+        if found is None:
+            found = _ranked(reader, source(filters, now, "idx_requests_session"), sort, limit)
+        ids = found
     details = _details(reader, filters, now, ids)
     feedback = _session_scores(reader, ids)
     rows = [_row(details[i], feedback.get(i, {})) for i in ids if i in details]

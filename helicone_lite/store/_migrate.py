@@ -25,6 +25,7 @@ _DERIVED = frozenset(
         "rollup_users",
         "rollup_properties",
         "rollup_status",
+        "rollup_sessions",
         "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )

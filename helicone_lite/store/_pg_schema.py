@@ -29,6 +29,7 @@ from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._rollup_status import pg_status_rollup_migration
+from ._rollup_sessions import SESSION_ROLLUP_TABLE, pg_session_rollup_migration
 from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
 from ._schema import (
     INDEX_DIET_MIGRATION,
@@ -132,6 +133,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     INDEX_DIET_MIGRATION,  # one index fewer on requests, two partial
     STATUS_SORT_MIGRATION,  # the rare statuses, for the list sorted by status
     pg_status_rollup_migration(_types),  # rollup_models split by status
+    pg_session_rollup_migration(_types(SESSION_ROLLUP_TABLE)),  # one row per session
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

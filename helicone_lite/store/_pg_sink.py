@@ -37,8 +37,14 @@ from ._rollup_batch import (
     capture,
     pg_batch_upserts,
 )
+from ._rollup_sessions import PG_SESSIONS_ON, pg_batch_sessions
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
-from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION, STATUS_ROLLUP_VERSION
+from ._schema import (
+    FACTS_BY_WRITER_VERSION,
+    ROLLUP_BATCH_VERSION,
+    SESSION_ROLLUP_VERSION,
+    STATUS_ROLLUP_VERSION,
+)
 from ._sink import Outcome
 from ._sink_rollups import first_of_each
 
@@ -130,6 +136,9 @@ class PostgresSink:
             if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
                 self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
                 self._begin += f"; {PG_FACTS_ON}"
+            if version >= SESSION_ROLLUP_VERSION:  # under the rollup lock, after the others
+                self._upserts = ";\n".join([self._upserts, *pg_batch_sessions()])
+                self._begin += f"; {PG_SESSIONS_ON}"
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:

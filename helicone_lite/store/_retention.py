@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
-from ._schema import FACTS_BY_WRITER_VERSION, STATUS_ROLLUP_VERSION
+from ._rollup_sessions import rebuild_sessions, recount_sessions
+from ._schema import FACTS_BY_WRITER_VERSION, SESSION_ROLLUP_VERSION, STATUS_ROLLUP_VERSION
 from ._time import iso_from_epoch
 
 if TYPE_CHECKING:
@@ -164,18 +165,29 @@ def delete_requests(
                 break
             # SQLite runs triggers row by row; from v6 the deletion does their work per batch
             # (PostgreSQL's rollup and fact triggers are per statement already)
-            batched = store.engine == "sqlite" and (store.schema_version or 0) >= _BATCHED_VERSION
-            status = (store.schema_version or 0) >= STATUS_ROLLUP_VERSION
-            _delete_batch(conn, ids, out, batched=batched, status=status)
+            version = store.schema_version or 0
+            batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
+            status = version >= STATUS_ROLLUP_VERSION
+            recount = batched and version >= SESSION_ROLLUP_VERSION
+            _delete_batch(conn, ids, out, batched=batched, status=status, recount=recount)
         if keep_ids:
             out.request_ids.extend(ids)
     return out
 
 
 def _delete_batch(
-    conn: Any, ids: list[str], out: Removed, *, batched: bool = False, status: bool = True
+    conn: Any,
+    ids: list[str],
+    out: Removed,
+    *,
+    batched: bool = False,
+    status: bool = True,
+    recount: bool = False,
 ) -> None:
-    """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction.
+    """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction;
+    ``status``: keep ``rollup_status`` too (v14); ``recount``: count the batch's sessions
+    again in ``rollup_sessions`` (SQLite, whose delete trigger stands aside for a batched
+    deletion).
 
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
     on SQLite and, through the store's dialect, on PostgreSQL."""
@@ -200,8 +212,11 @@ def _delete_batch(
     out.scores += counted["scores"]
     out.properties += counted["request_properties"]
     out.attempts += counted["attempts"]
+    held = ", ".join("?" * len(sessions))
+    if sessions and recount:
+        for sql in recount_sessions(held):
+            conn.execute(sql, sessions)
     if sessions:  # scores of sessions that no longer have a request
-        held = ", ".join("?" * len(sessions))
         out.session_scores += conn.execute(
             f"DELETE FROM session_scores WHERE session_id IN ({held}) AND NOT EXISTS "
             "(SELECT 1 FROM requests r WHERE r.session_id = session_scores.session_id)",
@@ -222,8 +237,9 @@ def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:
 
 
 def rebuild_rollups(store: Store) -> None:
-    """Count the hourly rollups again from ``requests``, and fill the fact tables
-    (``property_facts``, ``score_facts``, ``score_property_facts``) again, in one transaction.
+    """Count the hourly rollups and the session rollup again from ``requests``, and fill
+    the fact tables (``property_facts``, ``score_facts``, ``score_property_facts``) again,
+    in one transaction.
 
     Never needed for what the writer logs, prunes, ``reprice`` and deletions; needed after
     rows were inserted into ``requests`` or ``request_properties`` by hand on SQLite (schema
@@ -235,6 +251,8 @@ def rebuild_rollups(store: Store) -> None:
         facts = 3 if store.engine == "sqlite" else FACTS_BY_WRITER_VERSION  # (views before)
         if (store.schema_version or 0) >= facts:
             statements += rebuild_facts()
+        if (store.schema_version or 0) >= SESSION_ROLLUP_VERSION:
+            statements += rebuild_sessions()
         for statement in statements:
             conn.execute(statement)
 

@@ -22,6 +22,7 @@ from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_status import STATUS_ROLLUP_MIGRATION
+from ._rollup_sessions import sqlite_session_rollup_migration
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
@@ -32,6 +33,8 @@ __all__ = [
     "MIGRATIONS",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
+    "SESSION_ROLLUP_MIGRATION",
+    "SESSION_ROLLUP_VERSION",
     "SORT_INDEXES_MIGRATION",
     "STATUS_ROLLUP_MIGRATION",
     "STATUS_ROLLUP_VERSION",
@@ -260,6 +263,13 @@ CREATE INDEX idx_requests_status ON requests (status, created_at, id)
     WHERE status <> 200 OR status IS NULL;
 """
 
+# The session list ranked by an aggregate (issue 11): one row per session in
+# ``rollup_sessions``, kept by the writer per batch, recounted by deletes and updates, with an
+# index per sort; the list reads the top of one index instead of grouping every request of
+# the range (see _rollup_sessions.py, reports/_session_rank.py).
+# (Appended by branch sessrollup as a named migration: the lead numbers it at merge.)
+SESSION_ROLLUP_MIGRATION = sqlite_session_rollup_migration()
+
 # v6: hourly rollups for the reports, kept by triggers (see _rollup_schema.py).
 # READING_MIGRATION: PostgreSQL's reading indexes; nothing on SQLite (see _pg_reading.py).
 # ROLLUP_BATCH_MIGRATION: the writer keeps the rollups per batch; the insert triggers go
@@ -272,6 +282,7 @@ CREATE INDEX idx_requests_status ON requests (status, created_at, id)
 # STATUS_SORT_MIGRATION: the request list sorted by status (above).
 # STATUS_ROLLUP_MIGRATION: rollup_models split by status, for reports filtered by status
 # (see _rollup_status.py).
+# SESSION_ROLLUP_MIGRATION: one row per session, for the session list's sorts (above).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -287,6 +298,7 @@ MIGRATIONS: tuple[str, ...] = (
     INDEX_DIET_MIGRATION,
     STATUS_SORT_MIGRATION,
     STATUS_ROLLUP_MIGRATION,
+    SESSION_ROLLUP_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -297,3 +309,5 @@ ROLLUP_BATCH_VERSION = MIGRATIONS.index(ROLLUP_BATCH_MIGRATION) + 1
 FACTS_BY_WRITER_VERSION = MIGRATIONS.index(FACTS_MIGRATION) + 1
 #: from this version the writer (and prunes, rebuilds) keep ``rollup_status`` too
 STATUS_ROLLUP_VERSION = MIGRATIONS.index(STATUS_ROLLUP_MIGRATION) + 1
+#: from this version ``rollup_sessions`` exists (the writer, deletes and updates keep it)
+SESSION_ROLLUP_VERSION = MIGRATIONS.index(SESSION_ROLLUP_MIGRATION) + 1

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
-from ._schema import FACTS_BY_WRITER_VERSION, ROLLUP_BATCH_VERSION, STATUS_ROLLUP_VERSION
+from ._schema import (
+    FACTS_BY_WRITER_VERSION,
+    ROLLUP_BATCH_VERSION,
+    SESSION_ROLLUP_VERSION,
+    STATUS_ROLLUP_VERSION,
+)
 from ._sink_rollups import SqliteRollups, split_loose, table_of
 
 __all__ = ["Outcome", "SqliteSink"]
@@ -128,6 +133,7 @@ class SqliteSink:
                 self._rollups = SqliteRollups(
                     facts=version >= FACTS_BY_WRITER_VERSION,
                     status=version >= STATUS_ROLLUP_VERSION,
+                    sessions=version >= SESSION_ROLLUP_VERSION,
                 )
         prepared: list[PreparedRow] = []
         rejected = 0

@@ -29,6 +29,7 @@ from typing import Any
 
 from ._facts_schema import ids_batch_facts, loose_property_facts, sqlite_batch_facts
 from ._rollup_batch import ROWID_LIMIT, ids_batch_upserts, property_change, sqlite_batch_upserts
+from ._rollup_sessions import ids_batch_sessions, sqlite_batch_sessions
 from ._rows import PreparedRow, Statement
 
 __all__ = ["SqliteRollups", "first_of_each", "split_loose", "table_of"]
@@ -98,11 +99,15 @@ def first_of_each(
 class SqliteRollups:
     """The statements of the three paths above, built once per sink; with ``facts`` (schema
     v11) each path also adds the fact rows of what it wrote (``_facts_schema.py``); with
-    ``status`` (``STATUS_ROLLUP_VERSION``) it counts ``rollup_status`` too."""
+    ``status`` (``STATUS_ROLLUP_VERSION``) it counts ``rollup_status`` too, with
+    ``sessions`` (``SESSION_ROLLUP_VERSION``) the batch's sessions (``_rollup_sessions.py``)."""
 
-    def __init__(self, facts: bool = False, status: bool = False) -> None:
+    def __init__(self, facts: bool = False, status: bool = False, sessions: bool = False) -> None:
         self._range = sqlite_batch_upserts(status=status)
         self._ids = ids_batch_upserts(status=status)
+        if sessions:
+            self._range += sqlite_batch_sessions()
+            self._ids += ids_batch_sessions()
         self._before, self._after = property_change()
         if facts:
             before, after = loose_property_facts()

@@ -23,6 +23,7 @@ def _fill(home: Path, make_row: RowFactory) -> None:
                 make_row(
                     id=f"r{i:04d}",
                     user_id=f"u{i % 3}",
+                    session_id=f"s{i % 7}",
                     cost_usd=0.001 * i,
                     properties={"dept": "cardio" if i % 2 else "neuro"},
                     attempts=[{"status": 200}],
@@ -63,6 +64,14 @@ def test_migrate_copies_everything_once(
         ]
         assert [(p.key, p.requests) for p in before.properties("dept")] == [
             (p.key, p.requests) for p in after.properties("dept")
+        ]
+        # the session rollup: derived by the target's triggers, not copied (twice over)
+        kept = "SELECT session_id, requests FROM rollup_sessions ORDER BY 1"
+        assert old.query(kept) == new.query(kept) == [
+            {"session_id": f"s{i}", "requests": 215 if i < 2 else 214} for i in range(7)
+        ]
+        assert [s.session_id for s in before.sessions(sort="cost")] == [
+            s.session_id for s in after.sessions(sort="cost")
         ]
         registry = helicone_lite.PromptRegistry(new)
         assert registry.get("triage").version == 2

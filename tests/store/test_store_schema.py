@@ -43,6 +43,7 @@ EXPECTED_TABLES = {
     "rollup_properties",
     "rollup_control",
     "rollup_status",  # status rollup (STATUS_ROLLUP_MIGRATION)
+    "rollup_sessions",  # SESSION_ROLLUP_MIGRATION: one row per session
 }
 
 
@@ -76,6 +77,11 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
     assert {"idx_requests_security", "idx_requests_prompt", "idx_requests_cache_hits"} <= partial
     # STATUS_SORT_MIGRATION: only the rare statuses (and none) have an entry
     assert "idx_requests_status" in partial
+    # SESSION_ROLLUP_MIGRATION: an index per sort of the session list
+    assert {
+        f"idx_rollup_sessions_{sort}"
+        for sort in ("cost", "requests", "tokens", "errors", "duration")
+    } <= indexes
 
 
 def test_reopening_does_not_migrate_again(db_path: Path) -> None:
