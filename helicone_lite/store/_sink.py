@@ -39,7 +39,7 @@ WRITER_CACHE_KIB = 16 * 1024
 # leaves of indexes with random keys (user, latency, cost, tokens) and the same interior and
 # right-edge pages batch after batch: a checkpoint copies each page once however many
 # commits wrote it since the last one, so checkpointing 8x less often copies fewer pages
-# (COMMIT 36 -> 27 µs a row at 100,000 rows, benchmarks/README.md). The WAL file then
+# (COMMIT ~35 -> ~30 µs a row at 100,000 rows, benchmarks/README.md). The WAL file then
 # stays up to ~32 MiB (plus the largest batch) on disk, reused from its start after each
 # checkpoint; memory is not affected (its index in the -shm file: ~8 bytes a page).
 WRITER_CHECKPOINT_PAGES = 8_000
