@@ -16,6 +16,15 @@ objects are kept instead of written; then, on this thread and timed with
 * every statement of the transaction, and ``COMMIT``.
 
     python benchmarks/bench_realrows.py -n 5000 [--repeat 3]
+
+``--grow ROWS`` measures the writer on a store that grows, as a sustained load makes it:
+``-n`` real calls made varied (1,000 users, a third property with a value per 7 calls,
+questions of 40 lengths: tokens, price and latency differ, as in production), then written
+again and again, each time with a new id and a time 50 µs later (a 20,000 rows/s stream),
+up to ROWS rows; one line per ``--block`` rows (CPU per row: all, row building, the
+``requests`` insert, the other statements, COMMIT; the store's size)::
+
+    python benchmarks/bench_realrows.py -n 5000 --grow 200000 --block 25000
 """
 
 from __future__ import annotations
@@ -41,8 +50,10 @@ from helicone_lite.store._rows import _built, _evaluate_deferred, evaluate_cost,
 BUILT_ROWS_PLAIN = hasattr(_rows, "evaluate_deferred")
 
 
-def captures(n: int, home: Path) -> list[Any]:
-    """``n`` real calls' queued captures (the client's writer never sees them)."""
+def captures(n: int, home: Path, varied: bool = False) -> list[Any]:
+    """``n`` real calls' queued captures (the client's writer never sees them); ``varied``:
+    each call with one of 1,000 users, one of many conversations (a third property) and a
+    question of its own length (so tokens, price and latency differ), as in production."""
     import helicone_lite
     from helicone_lite.testing import FakeProvider
 
@@ -51,9 +62,18 @@ def captures(n: int, home: Path) -> list[Any]:
         client = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
         # benchmark only: the recorder's queue call, redirected to a list
         client.store.write_deferred = lambda table, capture: kept.append(capture)  # type: ignore[method-assign]
-        for _ in range(n):
+        for i in range(n):
+            headers, messages = HEADERS, MESSAGES
+            if varied:
+                headers = {
+                    **HEADERS,
+                    "Helicone-User-Id": f"user-{i * 7919 % 1000}",
+                    "Helicone-Property-Conversation": f"c-{i // 7}",
+                }
+                question = MESSAGES[0]["content"] + " Explain." * (i % 40)
+                messages = [{"role": "user", "content": question}]
             client.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES, extra_headers=HEADERS
+                model="gpt-4o-mini", messages=messages, extra_headers=headers
             )
         client.close()
     return kept
@@ -78,7 +98,19 @@ def materialize_timed(capture: Any, spent: dict[str, float]) -> dict[str, Any]:
     return row
 
 
-def write(kept: list[Any], batch: int, directory: Path) -> dict[str, float]:
+def restamped(row: dict[str, Any], at: float) -> dict[str, Any]:
+    """A capture written again (``--grow``): a new id, stamped ``at`` (a steady stream)."""
+    from helicone_lite.store import iso_from_epoch, new_request_id
+
+    row["id"], row["created_at"] = new_request_id(), iso_from_epoch(at)
+    return row
+
+
+def write(
+    kept: list[Any], batch: int, directory: Path, total: int = 0, block: int = 0
+) -> dict[str, float]:
+    """Write the captures in batches, timed by part; with ``total``: cycled up to ``total``
+    rows, restamped (the store grows), one line of figures per ``block`` rows."""
     from helicone_lite.store._database import Database
     from helicone_lite.store._errors import Reporter
     from helicone_lite.store._sink import SqliteSink
@@ -93,8 +125,17 @@ def write(kept: list[Any], batch: int, directory: Path) -> dict[str, float]:
     rollups = sink._rollups
     assert rollups is not None, "a current schema: the writer keeps the rollups"
     clock = time.thread_time
-    for start in range(1, len(kept), batch):
-        rows = [("requests", materialize_timed(c, spent)) for c in kept[start : start + batch]]
+    whole: dict[str, float] = collections.defaultdict(float)
+    stream, last = time.time(), 1
+    end = total or len(kept)
+    for start in range(1, end, batch):
+        numbers = range(start, min(start + batch, end))
+        rows = [("requests", materialize_timed(kept[k % len(kept)], spent)) for k in numbers]
+        if total:
+            rows = [
+                (t, restamped(row, stream + k / 20_000))
+                for k, (t, row) in zip(numbers, rows, strict=True)
+            ]
         began = clock()
         prepared, _ = sink._prepare(rows)
         spent["prepare (RowPreparer)"] += clock() - began
@@ -113,10 +154,31 @@ def write(kept: list[Any], batch: int, directory: Path) -> dict[str, float]:
         began = clock()
         conn.execute("COMMIT")
         spent["COMMIT"] += clock() - began
+        if block and (numbers[-1] + 1 - last >= block or numbers[-1] + 1 == end):
+            report_block(numbers[-1] + 1, numbers[-1] + 1 - last, spent, directory / "helicone.db")
+            last = numbers[-1] + 1
+            for label, seconds in spent.items():
+                whole[label] += seconds
+            spent.clear()
+    for label, seconds in spent.items():
+        whole[label] += seconds
     count = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
     sink.close()
-    assert count == len(kept), f"{count} rows stored of {len(kept)}"
-    return spent
+    assert count == end, f"{count} rows stored of {end}"
+    return whole
+
+
+def report_block(rows: int, done: int, spent: dict[str, float], path: Path) -> None:
+    """One line: CPU µs per row of the last ``done`` rows, by part, and the store's size."""
+    import os
+
+    sql = sum(v for k, v in spent.items() if k.startswith("SQL"))
+    build = sum(v for k, v in spent.items() if not k.startswith(("SQL", "COMMIT")))
+    insert = spent.get("SQL: INSERT OR IGNORE INTO requests", 0.0)
+    parts = (build, insert, sql - insert, spent.get("COMMIT", 0.0))
+    figures = "  ".join(f"{v / done * 1e6:6.1f}" for v in (sum(parts), *parts))
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) >> 20
+    print(f"  {rows:>9,}  {figures}  {size:6,} MB  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:
@@ -124,14 +186,22 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=5_000, help="real calls (rows)")
     parser.add_argument("--batch", type=int, default=500, help="rows per transaction")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on fresh calls")
+    parser.add_argument("--grow", type=int, default=0, help="rows to write (calls cycled)")
+    parser.add_argument("--block", type=int, default=25_000, help="rows per line (--grow)")
     args = parser.parse_args()
     import os
 
     for run in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            kept = captures(args.n, Path(tmp) / "client")
-            spent = write(kept, args.batch, Path(tmp))
-        rows = len(kept) - 1
+            kept = captures(args.n, Path(tmp) / "client", varied=bool(args.grow))
+            if args.grow:
+                print(
+                    f"run {run + 1}: {args.n:,} varied real calls, written up to {args.grow:,}"
+                    " rows; CPU µs/row per block:"
+                )
+                print("       rows     all  build  insert  other  COMMIT   store")
+            spent = write(kept, args.batch, Path(tmp), args.grow, args.block if args.grow else 0)
+        rows = (args.grow or len(kept)) - 1
         print(f"run {run + 1}: {rows:,} rows of real calls, load {os.getloadavg()[0]:.1f}")
         groups = {"row building": 0.0, "SQL statements": 0.0, "COMMIT": 0.0}
         for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):

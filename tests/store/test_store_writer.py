@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import sqlite3
 import threading
+import uuid
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -242,3 +245,26 @@ def test_write_when_no_thread_can_start(
     store.write("requests", make_row())  # threads work again: so does the writer
     assert store.flush()
     assert count(store.path) == 1
+
+
+def test_writer_checkpoints_the_wal_less_often_than_sqlites_default(
+    db_path: Path, make_row: RowFactory
+) -> None:
+    """More than SQLite's default 1,000 pages stay in the WAL (a checkpoint then copies each
+    page once for many commits), never much more than ``WRITER_CHECKPOINT_PAGES``."""
+    from helicone_lite.store._sink import WRITER_CHECKPOINT_PAGES
+
+    body = {"messages": [{"role": "user", "content": "x" * 12_000}]}  # ~3 overflow pages
+    store = Store(db_path, batch_size=50)
+    try:
+        for _ in range(8):
+            for _ in range(50):
+                store.write("requests", make_row(id=str(uuid.uuid4()), request_body=body))
+            assert store.flush()  # one commit per 50 rows: the writer's checkpoint test
+        assert store.query("SELECT count(*) AS n FROM requests")[0]["n"] == 400
+        with contextlib.closing(sqlite3.connect(db_path)) as reader:
+            # (busy, frames in the WAL since it last started over, frames checkpointed)
+            frames = reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    finally:
+        store.close()
+    assert 1_000 < frames <= WRITER_CHECKPOINT_PAGES
