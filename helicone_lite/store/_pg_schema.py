@@ -28,8 +28,8 @@ from ._facts_schema import pg_facts_migration
 from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
-from ._rollup_status import pg_status_rollup_migration
 from ._rollup_sessions import SESSION_ROLLUP_TABLE, pg_session_rollup_migration
+from ._rollup_status import pg_status_rollup_migration
 from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
 from ._schema import (
     INDEX_DIET_MIGRATION,

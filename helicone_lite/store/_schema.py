@@ -21,8 +21,8 @@ from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
-from ._rollup_status import STATUS_ROLLUP_MIGRATION
 from ._rollup_sessions import sqlite_session_rollup_migration
+from ._rollup_status import STATUS_ROLLUP_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
