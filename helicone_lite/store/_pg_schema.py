@@ -33,6 +33,7 @@ from ._schema import (
     INDEX_DIET_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
+    PG_SORT_BY_DAY_MIGRATION,
     SORT_INDEXES_MIGRATION,
     STATUS_SORT_MIGRATION,
 )
@@ -130,6 +131,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     pg_facts_migration(_types),  # the facts become tables the writer keeps
     INDEX_DIET_MIGRATION,  # one index fewer on requests, two partial
     STATUS_SORT_MIGRATION,  # the rare statuses, for the list sorted by status
+    PG_SORT_BY_DAY_MIGRATION,  # nothing: SQLite's sort indexes led by the day
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"
