@@ -107,7 +107,9 @@ def request_page(
     tail = f"ORDER BY {column} {order}, created_at {order}, id {order} LIMIT ? OFFSET ?"
     offset = (page - 1) * per_page
     index = _sort_index(reader, filters, sort, total, offset + per_page)
-    days = None if index not in _DAY_INDEXES.values() else _days(reader, index, filters, now)
+    days = None
+    if index is not None and index in _DAY_INDEXES.values():
+        days = _days(reader, index, filters, now)
     if index == _STATUS_INDEX:
         ids = _status_page(reader, filters.where(now), order, per_page, offset)
     elif days is not None and index is not None:
