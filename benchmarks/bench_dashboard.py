@@ -117,6 +117,7 @@ def sorts_ab(client: TestClient, repeat: int) -> None:
     from helicone_lite.reports import _requests
 
     indexes = dict(_requests._SORT_INDEXES)
+    by_day = dict(_requests._DAY_INDEXES)  # (cost, latency, tokens: led by the day)
     print(f"{'request list':34} {'from its index':>22} {'sorting the range':>22}")
     for sort in indexes:
         for extra in ("", "&dir=asc", "&range=all", "&dir=asc&range=all"):
@@ -126,9 +127,12 @@ def sorts_ab(client: TestClient, repeat: int) -> None:
                 for indexed in (True, False):
                     _requests._SORT_INDEXES.clear()
                     _requests._SORT_INDEXES.update(indexes if indexed else {})
+                    _requests._DAY_INDEXES.clear()
+                    _requests._DAY_INDEXES.update(by_day if indexed else {})
                     wall, cpu, _ = measure(client, path, 1)
                     cells[indexed].append((wall, cpu))
             _requests._SORT_INDEXES.update(indexes)
+            _requests._DAY_INDEXES.update(by_day)
             shown = [
                 f"{statistics.median(w for w, _ in cells[k]):7.1f} ms "
                 f"({statistics.median(c for _, c in cells[k]):6.1f})"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import OptionsError
-from ._filters import Filters
+from ._filters import Filters, parse_time
 from ._rollup import grouped, plan
 from ._rows import Row
 from ._scores import UnknownRequestError, typed_value
@@ -107,9 +107,16 @@ def request_page(
     tail = f"ORDER BY {column} {order}, created_at {order}, id {order} LIMIT ? OFFSET ?"
     offset = (page - 1) * per_page
     index = _sort_index(reader, filters, sort, total, offset + per_page)
+    days = None
+    if index is not None and index in _DAY_INDEXES.values():
+        days = _days(reader, index, filters, now)
     if index == _STATUS_INDEX:
         ids = _status_page(reader, filters.where(now), order, per_page, offset)
+    elif days is not None and index is not None:
+        page_of = (index, column, order, per_page, offset)
+        ids = _day_page(reader, filters.where(now), days, *page_of) if days else []
     else:
+        index = None if index in _DAY_INDEXES.values() else index  # (too many days: sort)
         if index is not None:
             where, params = filters.where(now)
             src = Source(f"requests INDEXED BY {index}", where, tuple(params))
@@ -152,6 +159,17 @@ _SORT_INDEXES = {
     "user": "idx_requests_user",
     "status": _STATUS_INDEX,
 }
+#: the same sorts from SORT_BY_DAY_MIGRATION: each index leads with the day
+#: (``substr(created_at, 1, 10)``), so a prune removes neighbouring entries; a page merges
+#: one ordered stream a day (``_day_page``)
+_DAY_INDEXES = {
+    "cost": "idx_requests_day_cost",
+    "latency": "idx_requests_day_latency",
+    "tokens": "idx_requests_day_tokens",
+}
+_DAY = "substr(created_at, 1, 10)"
+#: most days a page merges (a compound SELECT takes at most 500 arms): beyond, it sorts
+_MOST_DAYS = 400
 #: what STATUS_SORT_MIGRATION's partial index holds: every status but 200, and no status
 _RARE_STATUS = "(status <> 200 OR status IS NULL)"
 #: fewer requests in the range than this: sorting them is cheap
@@ -165,12 +183,15 @@ def _sort_index(reader: Reader, filters: Filters, sort: str, total: int, wanted:
     sorting the range: filters that set a time range only (the index holds the time), a
     range of many requests, and a page near enough to the top that the entries outside the
     range walked past stay few (about ``wanted`` x all requests / ``total``)."""
-    index = _SORT_INDEXES.get(sort)
     if reader.store.engine != "sqlite":  # (PostgreSQL's planner chooses; no rowid)
         return None
-    if index is None or total < _FEWEST or not reader.has_index(index):
+    if total < _FEWEST or dataclasses.replace(filters, since=None, until=None) != Filters():
         return None
-    if dataclasses.replace(filters, since=None, until=None) != Filters():
+    by_day = _DAY_INDEXES.get(sort)
+    if by_day is not None and reader.has_index(by_day):
+        return by_day  # (out of the range it walks at most the two end days' entries)
+    index = _SORT_INDEXES.get(sort)
+    if index is None or not reader.has_index(index):
         return None
     every = reader.values("SELECT max(rowid) FROM requests")
     if wanted * int(every[0] or 0) > _MOST_WALKED * total:
@@ -195,6 +216,59 @@ def _status_page(
     )
     rows = reader.rows(sql, (*params, *params, per_page, offset))
     return [r["id"] for r in rows]
+
+
+def _days(reader: Reader, index: str, filters: Filters, now: float) -> list[str | None] | None:
+    """The days (``substr(created_at, 1, 10)``) that hold requests in the range, found by one
+    seek each on ``index`` (None for the requests without a time, when no range is set);
+    None when they are more than ``_MOST_DAYS`` (the caller then sorts)."""
+    since = parse_time(filters.since, now, "since")
+    until = parse_time(filters.until, now, "until")
+    bounds, params = [], []
+    if until is not None:  # (a time before ``until`` has a day no later than its day)
+        bounds.append(f"AND {_DAY} <= substr(?, 1, 10)")
+        params.append(until)
+    first = f"SELECT min({_DAY}) FROM requests INDEXED BY {index} WHERE {_DAY} >= ? "
+    sql = (
+        f"WITH RECURSIVE d(day) AS (SELECT ({first}{' '.join(bounds)}) UNION ALL "
+        f"SELECT (SELECT min({_DAY}) FROM requests INDEXED BY {index} "
+        f"WHERE {_DAY} > d.day {' '.join(bounds)}) FROM d WHERE d.day IS NOT NULL "
+        f"LIMIT {_MOST_DAYS + 2}) SELECT day FROM d WHERE day IS NOT NULL"
+    )
+    start = "" if since is None else since[:10]
+    days: list[str | None] = list(reader.values(sql, (start, *params, *params)))
+    if len(days) > _MOST_DAYS:
+        return None
+    if since is None and until is None:
+        days.append(None)
+    return days
+
+
+def _day_page(
+    reader: Reader,
+    where: tuple[str, list[Any]],
+    days: list[str | None],
+    index: str,
+    column: str,
+    order: str,
+    per_page: int,
+    offset: int,
+) -> list[Any]:
+    """One page of the list sorted by ``column`` from its day-led ``index``: each day's
+    entries are read in order and SQLite's compound ``ORDER BY`` merges the streams
+    (``MERGE (UNION ALL)``), so nothing is sorted and a page reads about its own rows and
+    one entry a day (``EXPLAIN QUERY PLAN``: no temp b-tree)."""
+    clause, params = where
+    arms, values = [], []
+    for day in days:
+        test = f"{_DAY} IS NULL" if day is None else f"{_DAY} = ?"
+        arms.append(
+            f"SELECT id, {column}, created_at FROM requests INDEXED BY {index} "
+            f"WHERE {test} AND {clause}"
+        )
+        values += [*([] if day is None else [day]), *params]
+    sql = f"{' UNION ALL '.join(arms)} ORDER BY 2 {order}, 3 {order}, 1 {order} LIMIT ? OFFSET ?"
+    return [r["id"] for r in reader.rows(sql, (*values, per_page, offset))]
 
 
 def _rows_by_id(reader: Reader, ids: list[Any]) -> dict[Any, dict[str, Any]]:

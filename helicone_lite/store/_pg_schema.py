@@ -35,6 +35,7 @@ from ._schema import (
     INDEX_DIET_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
+    PG_SORT_BY_DAY_MIGRATION,
     SORT_INDEXES_MIGRATION,
     STATUS_SORT_MIGRATION,
 )
@@ -134,6 +135,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     STATUS_SORT_MIGRATION,  # the rare statuses, for the list sorted by status
     pg_status_rollup_migration(_types),  # rollup_models split by status
     pg_session_rollup_migration(_types(SESSION_ROLLUP_TABLE)),  # one row per session
+    PG_SORT_BY_DAY_MIGRATION,  # nothing: SQLite's sort indexes led by the day
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -92,6 +92,11 @@ def _spy_sort_index(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     return chosen
 
 
+def _index_of(sort: str) -> str:
+    """The index the list reads for ``sort`` (cost, latency, tokens: led by the day)."""
+    return "idx_requests_status" if sort == "status" else f"idx_requests_day_{sort}"
+
+
 @pytest.mark.parametrize("sort", ["cost", "latency", "tokens", "status"])
 @pytest.mark.parametrize("descending", [True, False])
 def test_request_list_sorted_from_its_index_matches_the_sort(
@@ -106,8 +111,10 @@ def test_request_list_sorted_from_its_index_matches_the_sort(
         value = r[column]  # SQLite: NULL before any number
         return (value is not None, value or 0, r["created_at"], r["id"])
 
-    for fewest in (10**9, 0):  # sorting the range's rows, then walking the sort's index
+    # sorting the range's rows; walking the sort's index; (by day) more days than it merges
+    for fewest, most_days in ((10**9, 400), (0, 400), (0, 1)):
         monkeypatch.setattr(_requests, "_FEWEST", fewest)
+        monkeypatch.setattr(_requests, "_MOST_DAYS", most_days)
         for f in (Filters(), Filters(since="3d"), Filters(since="4d", until="2d")):
             since = parse_time(f.since, T0) or ""
             until = parse_time(f.until, T0, "until") or "~"
@@ -120,7 +127,7 @@ def test_request_list_sorted_from_its_index_matches_the_sort(
                 want = expected[(page - 1) * 25 : page * 25]
                 assert [r["id"] for r in found.rows] == want, (fewest, f, page)
                 assert found.total == len(rows)
-                assert chosen.pop() == (None if fewest else f"idx_requests_{sort}"), f
+                assert chosen.pop() == (None if fewest else _index_of(sort)), f
 
 
 @pytest.mark.parametrize("descending", [True, False])
@@ -149,3 +156,46 @@ def test_request_list_by_status_merges_the_rare_index_with_the_200s(
             found = reports.requests(sort="status", descending=descending, page=page, per_page=15)
             assert [r["id"] for r in found.rows] == expected[(page - 1) * 15 : page * 15], page
         assert set(chosen) == {"idx_requests_status"}
+
+
+@pytest.mark.parametrize("sort", ["cost", "latency", "tokens"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_request_list_by_day_streams_keeps_rows_without_a_time_and_odd_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str, descending: bool
+) -> None:
+    """A NULL ``created_at``, one that is not a date, days with gaps and ties on the sort
+    column: the merged days give the plain sort, page after page."""
+    column = _requests.REQUEST_SORTS[sort]
+    stamps = [
+        "2026-01-01T10:00:00.000Z",
+        "2026-01-03T00:00:00.000Z",
+        "2026-01-03T23:59:59Z",
+        "2025-12-31T23:59:59.999Z",
+        "yesterday",
+        None,
+        "2026-01-09T00:00:00.000Z",
+    ]
+    values = [None, 0, 1.5, 3, 1.5, None, 7]
+    with Store(tmp_path / "s.db") as store:
+        for i in range(42):
+            row = {"id": f"r{i:02d}", "created_at": stamps[i % 7], "model": "m"}
+            store.write("requests", {**row, column: values[i % 6], "status": 200})
+        store.flush()
+        with store.transaction() as conn:  # (the writer may fill a missing time)
+            conn.execute(
+                "UPDATE requests SET created_at = NULL WHERE CAST(substr(id, 2) AS INT) % 7 = 5"
+            )
+        monkeypatch.setattr(_requests, "_FEWEST", 0)
+        chosen = _spy_sort_index(monkeypatch)
+        reports = Reports(store, clock=lambda: T0)
+        every = store.query(f"SELECT id, {column} AS v, created_at FROM requests")
+        assert any(r["created_at"] is None for r in every)
+
+        def key(r: dict[str, Any]) -> tuple[Any, ...]:
+            return (r["v"] is not None, r["v"] or 0, r["created_at"] or "", r["id"])
+
+        expected = [r["id"] for r in sorted(every, key=key, reverse=descending)]
+        for page in (1, 2, 3, 4):
+            found = reports.requests(sort=sort, descending=descending, page=page, per_page=11)
+            assert [r["id"] for r in found.rows] == expected[(page - 1) * 11 : page * 11], page
+        assert set(chosen) == {f"idx_requests_day_{sort}"}

@@ -63,10 +63,16 @@ def test_new_file_gets_the_full_schema(store: Store) -> None:
         "idx_requests_session",
         "idx_requests_model",
         "idx_requests_prompt",
-        "idx_requests_cost",  # SORT_INDEXES_MIGRATION: the request list by cost
-        "idx_requests_latency",  # LATENCY_TOKENS_SORT_MIGRATION: ... by latency
-        "idx_requests_tokens",  # ... and by tokens
+        # SORT_BY_DAY_MIGRATION: the request list by cost, latency, tokens (the indexes of
+        # SORT_INDEXES_MIGRATION, LATENCY_TOKENS_SORT_MIGRATION) led by the day
+        "idx_requests_day_cost",
+        "idx_requests_day_latency",
+        "idx_requests_day_tokens",
     } <= indexes
+    assert not {"idx_requests_cost", "idx_requests_latency", "idx_requests_tokens"} & indexes
+    for sort in ("cost", "latency", "tokens"):
+        keys = store.query(f"SELECT cid, name FROM pragma_index_xinfo('idx_requests_day_{sort}')")
+        assert keys[0] == {"cid": -2, "name": None}  # an expression: the day
     # INDEX_DIET_MIGRATION: no query read it; a row without a verdict or a prompt pays no
     # entry in the two partial indexes
     assert "idx_requests_cache_reference" not in indexes
