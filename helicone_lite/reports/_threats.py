@@ -1,7 +1,10 @@
 """Threats per user: the calls LLM security flagged or blocked (docs/llm-security.md).
 
 One statement on both engines: the rows that were screened (``security_verdict`` set), grouped
-by user and category, read off ``idx_requests_security`` (verdict, user, time); the per-user
+by user and category, read off ``idx_requests_security`` (verdict, user, time; partial: only
+screened rows), named with ``INDEXED BY`` (dropped on PostgreSQL): without statistics SQLite's
+planner walked ``idx_requests_user`` for the ``GROUP BY`` order instead, every request of the
+log (1.9 s on 1,000,000 requests of which none was screened, against 10 ms). The per-user
 figures are summed here from those few groups.
 """
 
@@ -23,7 +26,8 @@ sum(CASE WHEN {_THREAT} THEN 1 ELSE 0 END) AS threats,
 sum(CASE WHEN security_verdict = 'block' THEN 1 ELSE 0 END) AS blocked,
 max(CASE WHEN {_THREAT} THEN security_score END) AS max_score,
 max(CASE WHEN {_THREAT} THEN created_at END) AS last_at
-FROM requests WHERE security_verdict IS NOT NULL AND {{where}}
+FROM requests INDEXED BY idx_requests_security
+WHERE security_verdict IS NOT NULL AND {{where}}
 GROUP BY user_id, security_category"""
 
 Raw = dict[str, Any]
