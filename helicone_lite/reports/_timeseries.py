@@ -304,6 +304,14 @@ def _raw_savings(
     reader: Reader, filters: Filters, now: float, index: str
 ) -> tuple[list[dict[str, Any]], int]:
     """Per hit model: hits, saved money and tokens, unpriced hits; and the request count."""
+    src = source(filters, now, "idx_requests_created_at")
+    return _raw_hits(reader, filters, now, index), int(
+        reader.values(src.select("count(*)"), src.params)[0]
+    )
+
+
+def _raw_hits(reader: Reader, filters: Filters, now: float, index: str) -> list[dict[str, Any]]:
+    """Per hit model: hits, saved money and tokens, unpriced hits (the raw rows)."""
     where, params = filters.where(now, alias="h.")
     hits = (  # grouped in index order: no sort; then one lookup per original request
         "SELECT h.cache_reference_id AS ref, h.model AS model, count(*) AS n FROM requests h "
@@ -316,9 +324,17 @@ def _raw_savings(
         "sum(CASE WHEN o.cost_usd IS NULL THEN g.n ELSE 0 END) AS unpriced "
         f"FROM ({hits}) g LEFT JOIN requests o ON o.id = g.ref GROUP BY g.model"
     )
-    rows = reader.rows(sql, params)
-    src = source(filters, now, "idx_requests_created_at")
-    return rows, int(reader.values(src.select("count(*)"), src.params)[0])
+    return reader.rows(sql, params)
+
+
+def _rolled_count(reader: Reader, roll: Rollup, now: float) -> int:
+    """The requests a rollup plan covers: its rows' sums plus its raw partial hours."""
+    sql = f"SELECT sum(requests) FROM {roll.table.name} WHERE {roll.where}"
+    total = int(reader.values(sql, roll.params)[0] or 0)
+    for edge in roll.edges:
+        src = source(edge, now, "idx_requests_created_at")
+        total += int(reader.values(src.select("count(*)"), src.params)[0])
+    return total
 
 
 def _rolled_savings(reader: Reader, roll: Rollup, now: float) -> tuple[list[dict[str, Any]], int]:
@@ -351,10 +367,14 @@ def _rolled_savings(reader: Reader, roll: Rollup, now: float) -> tuple[list[dict
 
 def cache_savings(reader: Reader, filters: Filters, now: float) -> CacheSavings:
     """Hits, hit rate and money saved: each hit is worth its original request's cost.
-    (``rollup_status`` has no savings: with a status filter, the raw rows.)"""
-    roll = rollup_plan(reader, filters, now, "models") if filters.status is None else None
+    (``rollup_status`` has no savings: with a status filter, the hits are read from their
+    own index and only the request count from the rollup.)"""
+    roll = rollup_plan(reader, filters, now, "models")
     if roll is None:
         rows, total = _raw_savings(reader, filters, now, "idx_requests_cache_hits")
+    elif filters.status is not None:
+        rows = _raw_hits(reader, filters, now, "idx_requests_cache_hits")
+        total = _rolled_count(reader, roll, now)
     else:
         rows, total = _rolled_savings(reader, roll, now)
     by_model = sorted(
