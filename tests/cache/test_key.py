@@ -19,6 +19,22 @@ from helicone_lite.pipeline._invoke import build_call
 from helicone_lite.testing.pytest_plugin import MakeClient
 
 
+def _chat_call(
+    make_client: MakeClient, params: dict[str, Any], request_options: dict[str, Any] | None = None
+) -> Call:
+    """The call a client builds for ``chat.completions.create(**params)``."""
+    client = make_client()
+    return build_call(
+        client._helicone_runtime,
+        client,
+        client.helicone_defaults,
+        "chat.completions",
+        params,
+        None,
+        request_options or {},
+    )
+
+
 def _reference(call: Call, seed: str | None, ignore: tuple[str, ...]) -> str:
     params = dict(call.params)
     extra_body = call.request.get("extra_body")
@@ -71,31 +87,13 @@ def test_the_key_is_the_recipe(
     seed: str | None,
     ignore: tuple[str, ...],
 ) -> None:
-    client = make_client()
-    call = build_call(
-        client._helicone_runtime,
-        client,
-        client.helicone_defaults,
-        "chat.completions",
-        {"model": "gpt-4o-mini", **params},
-        None,
-        request_options,
-    )
+    call = _chat_call(make_client, {"model": "gpt-4o-mini", **params}, request_options)
     key = cache_key(call, seed=seed, ignore=ignore)
     assert key == _reference(call, seed, ignore), name
     assert len(key) == 64
 
 
 def test_a_value_without_json_form_still_refuses(make_client: MakeClient) -> None:
-    client = make_client()
-    call = build_call(
-        client._helicone_runtime,
-        client,
-        client.helicone_defaults,
-        "chat.completions",
-        {"model": "gpt-4o-mini", "messages": [], "metadata": object()},
-        None,
-        {},
-    )
+    call = _chat_call(make_client, {"model": "gpt-4o-mini", "messages": [], "metadata": object()})
     with pytest.raises(TypeError, match="cannot put a object into a cache key"):
         cache_key(call, seed=None, ignore=())
