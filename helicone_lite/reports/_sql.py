@@ -86,27 +86,29 @@ class Reader:
     def has_index(self, name: str) -> bool:
         """Whether index ``name`` exists (a read-only view of an older store lacks the
         newer ones); asked once per reader and name."""
-        known = self._indexes.get(name)
-        if known is None:
-            if self.store.engine == "sqlite":
-                sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?"
-            else:
-                sql = "SELECT count(*) FROM pg_indexes WHERE indexname = ?"
-            found = self.values(sql, (name,))
-            known = self._indexes[name] = bool(found and found[0])
-        return known
+        return self._in_catalog(
+            name,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+            "SELECT count(*) FROM pg_indexes WHERE indexname = ?",
+        )
 
     def has_table(self, name: str) -> bool:
         """Whether table ``name`` exists (in the store's schema; a read-only view of an older
         store lacks the newer ones); asked once per reader and name."""
-        key = f"table:{name}"
+        return self._in_catalog(
+            f"table:{name}",
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+            "SELECT count(*) FROM (SELECT to_regclass(?) AS t) c WHERE t IS NOT NULL",
+            name,
+        )
+
+    def _in_catalog(self, key: str, sqlite_sql: str, pg_sql: str, name: str = "") -> bool:
+        """Whether the catalog statement for this engine counts ``name`` (default: ``key``),
+        remembered under ``key``."""
         known = self._indexes.get(key)
         if known is None:
-            if self.store.engine == "sqlite":
-                sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
-            else:
-                sql = "SELECT count(*) FROM (SELECT to_regclass(?) AS t) c WHERE t IS NOT NULL"
-            found = self.values(sql, (name,))
+            sql = sqlite_sql if self.store.engine == "sqlite" else pg_sql
+            found = self.values(sql, (name or key,))
             known = self._indexes[key] = bool(found and found[0])
         return known
 

@@ -110,11 +110,17 @@ def _select(source: str, where: str) -> str:
 
 
 def _least(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL THEN {a} WHEN {b} < {a} THEN {b} ELSE {a} END)"
+    return _pick(a, b, "<")
 
 
 def _greatest(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL THEN {a} WHEN {b} > {a} THEN {b} ELSE {a} END)"
+    return _pick(a, b, ">")
+
+
+def _pick(a: str, b: str, better: str) -> str:
+    """``b`` if it is ``better`` than ``a`` (or ``a`` is NULL), else ``a``: NULL-skipping
+    min/max the same on both engines (SQLite's two-argument min/max return NULL)."""
+    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL THEN {a} WHEN {b} {better} {a} THEN {b} ELSE {a} END)"
 
 
 def _upsert(source: str, where: str) -> str:
