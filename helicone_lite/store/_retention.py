@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
@@ -63,6 +64,9 @@ class Removed:
     session_scores: int = 0
     alert_events: int = 0
     request_ids: list[str] = field(default_factory=list, repr=False)
+    #: the final checkpoint emptied the WAL: the deleted rows are physically gone from the
+    #: file (``_deletion_io.py``); False while another connection was reading
+    wal_emptied: bool = field(default=False, repr=False)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -146,33 +150,45 @@ def delete_requests(
     before: str | None = None,
     batch: int = 2000,
     keep_ids: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Removed:
     """Delete the matching requests with everything that refers to them; see the module.
-    The removed ids are in ``request_ids`` (unless ``keep_ids=False``)."""
+    The removed ids are in ``request_ids`` (unless ``keep_ids=False``); ``progress`` is
+    called after each batch with the number of requests removed so far."""
     if batch < 1:
         raise ValueError("batch must be >= 1")
     where, params = _where(user, session, before)
     out = Removed()
-    while True:
-        with store.transaction() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch]
-                )
-            ]
-            if not ids:
-                break
-            # SQLite runs triggers row by row; from v6 the deletion does their work per batch
-            # (PostgreSQL's rollup and fact triggers are per statement already)
-            version = store.schema_version or 0
-            batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
-            status = version >= STATUS_ROLLUP_VERSION
-            recount = batched and version >= SESSION_ROLLUP_VERSION
-            _delete_batch(conn, ids, out, batched=batched, status=status, recount=recount)
-        if keep_ids:
-            out.request_ids.extend(ids)
+    with deleting(store) as (between, settled):
+        while _next_batch(store, where, params, batch, out, keep_ids):
+            if progress is not None:
+                progress(out.requests)
+            between()
+    out.wal_emptied = settled.wal_emptied
     return out
+
+
+def _next_batch(
+    store: Store, where: str, params: list[Any], batch: int, out: Removed, keep_ids: bool
+) -> bool:
+    """Delete one batch in its own transaction; False when nothing matched any more."""
+    with store.transaction() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch])
+        ]
+        if not ids:
+            return False
+        # SQLite runs triggers row by row; from v6 the deletion does their work per batch
+        # (PostgreSQL's rollup and fact triggers are per statement already)
+        version = store.schema_version or 0
+        batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
+        status = version >= STATUS_ROLLUP_VERSION
+        recount = batched and version >= SESSION_ROLLUP_VERSION
+        _delete_batch(conn, ids, out, batched=batched, status=status, recount=recount)
+    if keep_ids:
+        out.request_ids.extend(ids)
+    return True
 
 
 def _delete_batch(
@@ -226,9 +242,15 @@ def _delete_batch(
         conn.execute("UPDATE rollup_control SET batched = 0")
 
 
-def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:
+def prune(
+    store: Store,
+    before: str,
+    *,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> Removed:
     """Delete requests created before ``before`` (ISO time) and older alert firings."""
-    out = delete_requests(store, before=before, batch=batch, keep_ids=False)
+    out = delete_requests(store, before=before, batch=batch, keep_ids=False, progress=progress)
     with store.transaction() as conn:
         out.alert_events = conn.execute(
             "DELETE FROM alert_events WHERE fired_at < ?", [before]

@@ -201,3 +201,55 @@ def test_retention_days_is_checked_before_any_call(days: object, home: Path) -> 
         helicone_lite.Client(
             api_key=KEY, base_url="http://127.0.0.1:9/v1", home=home, retention_days=days
         )
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The store file and its WAL, as they are on disk."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_delete_user_leaves_no_byte_of_theirs_in_the_file(fake: FakeProvider, home: Path) -> None:
+    client = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home)
+    for user, text in (("ivy-7413", "ivy's symptom 5521"), ("jon", "jon's question")):
+        for _ in range(3):
+            fake.enqueue(Reply(text=f"about {text}"))
+            client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": text}],
+                extra_headers={"Helicone-User-Id": user, "Helicone-Property-Team": "a"},
+            )
+    client.close()
+    path = home / "helicone.db"
+    assert b"ivy-7413" in _file_bytes(path) and b"symptom 5521" in _file_bytes(path)
+    done = run_cli("delete", "--user", "ivy-7413", "--yes", "--home", str(home))
+    assert done.returncode == 0, done.stderr
+    assert "note:" not in done.stderr  # nobody else was reading: the WAL was emptied
+    assert path.with_name("helicone.db-wal").stat().st_size == 0
+    left = _file_bytes(path)
+    assert b"ivy-7413" not in left and b"symptom 5521" not in left  # secure_delete
+    assert b"jon's question" in left
+
+
+def test_deletion_reports_progress_and_restores_the_connection(tmp_path: Path) -> None:
+    from helicone_lite.store._retention import delete_requests
+
+    data = generate(tmp_path / "helicone.db", n=120)
+    store = data.store
+    conn = store.connect()
+    settings = ("cache_size", "wal_autocheckpoint", "busy_timeout")
+    before = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+    conn.execute("PRAGMA secure_delete = OFF")
+    user = data.rows[0]["user_id"]
+    want = sum(1 for r in data.rows if r["user_id"] == user)
+    seen: list[int] = []
+    removed = delete_requests(store, user=user, batch=4, progress=seen.append)
+    assert removed.requests == want > 8
+    assert seen == sorted({*range(4, want, 4), want})  # after each batch of 4
+    assert removed.wal_emptied
+    after = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+    assert after == before
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 0
+    rows = [r for r in data.rows if r["user_id"] != user]
+    store.close()
+    assert_consistent(tmp_path / "helicone.db", rows)
