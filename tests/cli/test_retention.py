@@ -18,7 +18,7 @@ from helicone_lite.testing import Clock, FakeProvider, Reply
 from tests.reports.brute import figures
 from tests.reports.conftest import T0, generate
 
-from .conftest import KEY, run_cli
+from .conftest import KEY, run_cli, run_tty
 
 FACT_CHECKS = {  # each fact table against the join it stands for
     "property_facts": (
@@ -225,6 +225,7 @@ def test_delete_user_leaves_no_byte_of_theirs_in_the_file(fake: FakeProvider, ho
     done = run_cli("delete", "--user", "ivy-7413", "--yes", "--home", str(home))
     assert done.returncode == 0, done.stderr
     assert "note:" not in done.stderr  # nobody else was reading: the WAL was emptied
+    assert "deleting:" not in done.stderr  # no progress line when piped
     assert path.with_name("helicone.db-wal").stat().st_size == 0
     left = _file_bytes(path)
     assert b"ivy-7413" not in left and b"symptom 5521" not in left  # secure_delete
@@ -253,3 +254,15 @@ def test_deletion_reports_progress_and_restores_the_connection(tmp_path: Path) -
     rows = [r for r in data.rows if r["user_id"] != user]
     store.close()
     assert_consistent(tmp_path / "helicone.db", rows)
+
+
+def test_delete_counts_progress_on_a_terminal(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    data = generate(home / "helicone.db", n=200)
+    data.store.close()
+    want = sum(1 for r in data.rows if r["user_id"] == "patient-7829")
+    status, text = run_tty("delete", "--user", "patient-7829", "--yes", "--home", str(home))
+    assert status == 0, text
+    assert f"\rdeleting: {want:,} of {want:,} requests\n" in text
+    assert f"removed {want:,} requests" in text
