@@ -80,7 +80,7 @@ def _progress(total: int, verb: str) -> Callable[[int], None] | None:
 
 
 def _wal_note(removed: Any) -> None:
-    if removed.requests and not removed.wal_emptied:
+    if removed.requests and removed.wal_emptied is False:  # (None: PostgreSQL)
         print(
             "note: another connection was reading; deleted rows stay in the WAL file until "
             "its next complete checkpoint (helicone-lite vacuum does one)",

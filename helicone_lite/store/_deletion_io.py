@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -47,10 +47,10 @@ _SAVED = ("cache_size", "wal_autocheckpoint", "secure_delete", "busy_timeout")
 
 class Settled:
     """Set by :func:`deleting` on exit: ``wal_emptied`` is True when the final checkpoint
-    emptied the WAL (False while another connection was reading, and on PostgreSQL,
-    which has no such step)."""
+    emptied the WAL, False while another connection was reading (or inside an enclosing
+    transaction), None on PostgreSQL (no such step: its ``VACUUM`` reclaims dead rows)."""
 
-    wal_emptied: bool = False
+    wal_emptied: bool | None = None
 
 
 @contextmanager
@@ -70,7 +70,8 @@ def deleting(store: Store) -> Iterator[tuple[Callable[[], None], Settled]]:
 
     def between() -> None:
         if _size(wal) > WAL_LIMIT_BYTES:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            with suppress(sqlite3.Error):  # (in an enclosing transaction: at the end)
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     try:
         yield between, settled

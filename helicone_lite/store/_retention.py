@@ -65,8 +65,9 @@ class Removed:
     alert_events: int = 0
     request_ids: list[str] = field(default_factory=list, repr=False)
     #: the final checkpoint emptied the WAL: the deleted rows are physically gone from the
-    #: file (``_deletion_io.py``); False while another connection was reading
-    wal_emptied: bool = field(default=False, repr=False)
+    #: file (``_deletion_io.py``); False while another connection was reading; None on
+    #: PostgreSQL
+    wal_emptied: bool | None = field(default=None, repr=False)
 
     def counts(self) -> dict[str, int]:
         return {

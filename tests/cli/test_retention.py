@@ -266,3 +266,16 @@ def test_delete_counts_progress_on_a_terminal(tmp_path: Path) -> None:
     assert status == 0, text
     assert f"\rdeleting: {want:,} of {want:,} requests\n" in text
     assert f"removed {want:,} requests" in text
+
+
+def test_deletion_inside_a_transaction_leaves_the_wal_for_later(tmp_path: Path) -> None:
+    from helicone_lite.store._retention import delete_requests
+
+    data = generate(tmp_path / "helicone.db", n=60)
+    user = data.rows[0]["user_id"]
+    with data.store.transaction():  # no checkpoint can run in it: the deletion still does
+        removed = delete_requests(data.store, user=user, batch=5)
+    assert removed.requests == sum(1 for r in data.rows if r["user_id"] == user)
+    assert removed.wal_emptied is False
+    assert not data.store.query("SELECT id FROM requests WHERE user_id = ?", [user])
+    data.store.close()
