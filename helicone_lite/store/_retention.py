@@ -6,7 +6,9 @@ background writer is never blocked for long. A request is removed with everythin
 refers to it: its properties, attempts, scores and feedback (and, through the schema's
 triggers, its ``property_facts``, ``score_facts`` and ``score_property_facts`` rows, so the
 reports stay exact), then the scores of sessions left without any request. ``prune`` also
-removes alert firings older than the cutoff.
+removes alert firings older than the cutoff. On SQLite the deleting connection checkpoints
+once, with a larger page cache and ``secure_delete`` on, and empties the WAL at the end
+(``_deletion_io.py``: the deleted bytes are then gone from the file).
 
 ``count_*`` say what the matching ``prune``/``delete_*`` would remove (for a confirmation).
 Cache entries live outside the store: ``delete_*`` return the removed request ids so that a
