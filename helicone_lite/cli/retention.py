@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .._errors import OptionsError
@@ -64,6 +65,29 @@ def _confirm(args: argparse.Namespace, plan: Any, what: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _progress(total: int, verb: str) -> Callable[[int], None] | None:
+    """On a terminal (stderr), a line that counts the requests removed so far: a deletion
+    costs ~0.25 s of CPU per 1,000 requests of a big user (docs/cli.md), so a large one
+    takes seconds to minutes. Nothing when stderr is piped."""
+    if not sys.stderr.isatty() or total <= 0:
+        return None
+
+    def show(done: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{verb}: {done:,} of {total:,} requests", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _wal_note(removed: Any) -> None:
+    if removed.requests and removed.wal_emptied is False:  # (None: PostgreSQL)
+        print(
+            "note: another connection was reading; deleted rows stay in the WAL file until "
+            "its next complete checkpoint (helicone-lite vacuum does one)",
+            file=sys.stderr,
+        )
+
+
 def _report(args: argparse.Namespace, removed: Any, extra: dict[str, Any]) -> None:
     out = Output.from_args(args)
     if out.mode in ("json", "csv"):
@@ -80,9 +104,12 @@ def run_prune(args: argparse.Namespace) -> int:
     before = parse_time(args.older_than, now_of(args), "--older-than")
     assert before is not None
     store = open_store(args)
-    if not _confirm(args, count_prune(store, before), f"requests before {before}"):
+    plan = count_prune(store, before)
+    if not _confirm(args, plan, f"requests before {before}"):
         raise CliError("nothing deleted")
-    _report(args, prune(store, before), {})
+    removed = prune(store, before, progress=_progress(plan.requests, "pruning"))
+    _wal_note(removed)
+    _report(args, removed, {})
     return 0
 
 
@@ -111,7 +138,10 @@ def run_delete(args: argparse.Namespace) -> int:
     plan = count_requests(store, user=args.user, session=session)
     if not _confirm(args, plan, safe_text(who)):
         raise CliError("nothing deleted")
-    removed = delete_requests(store, user=args.user, session=session)
+    removed = delete_requests(
+        store, user=args.user, session=session, progress=_progress(plan.requests, "deleting")
+    )
+    _wal_note(removed)
     entries = _forget_cache(args, removed.request_ids)
     _report(args, removed, {"cache_entries": entries})
     return 0

@@ -6,7 +6,9 @@ background writer is never blocked for long. A request is removed with everythin
 refers to it: its properties, attempts, scores and feedback (and, through the schema's
 triggers, its ``property_facts``, ``score_facts`` and ``score_property_facts`` rows, so the
 reports stay exact), then the scores of sessions left without any request. ``prune`` also
-removes alert firings older than the cutoff.
+removes alert firings older than the cutoff. On SQLite the deleting connection checkpoints
+once, with a larger page cache and ``secure_delete`` on, and empties the WAL at the end
+(``_deletion_io.py``: the deleted bytes are then gone from the file).
 
 ``count_*`` say what the matching ``prune``/``delete_*`` would remove (for a confirmation).
 Cache entries live outside the store: ``delete_*`` return the removed request ids so that a
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
@@ -63,6 +66,10 @@ class Removed:
     session_scores: int = 0
     alert_events: int = 0
     request_ids: list[str] = field(default_factory=list, repr=False)
+    #: the final checkpoint emptied the WAL: the deleted rows are physically gone from the
+    #: file (``_deletion_io.py``); False while another connection was reading; None on
+    #: PostgreSQL
+    wal_emptied: bool | None = field(default=None, repr=False)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -146,33 +153,45 @@ def delete_requests(
     before: str | None = None,
     batch: int = 2000,
     keep_ids: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Removed:
     """Delete the matching requests with everything that refers to them; see the module.
-    The removed ids are in ``request_ids`` (unless ``keep_ids=False``)."""
+    The removed ids are in ``request_ids`` (unless ``keep_ids=False``); ``progress`` is
+    called after each batch with the number of requests removed so far."""
     if batch < 1:
         raise ValueError("batch must be >= 1")
     where, params = _where(user, session, before)
     out = Removed()
-    while True:
-        with store.transaction() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch]
-                )
-            ]
-            if not ids:
-                break
-            # SQLite runs triggers row by row; from v6 the deletion does their work per batch
-            # (PostgreSQL's rollup and fact triggers are per statement already)
-            version = store.schema_version or 0
-            batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
-            status = version >= STATUS_ROLLUP_VERSION
-            recount = batched and version >= SESSION_ROLLUP_VERSION
-            _delete_batch(conn, ids, out, batched=batched, status=status, recount=recount)
-        if keep_ids:
-            out.request_ids.extend(ids)
+    with deleting(store) as (between, settled):
+        while _next_batch(store, where, params, batch, out, keep_ids):
+            if progress is not None:
+                progress(out.requests)
+            between()
+    out.wal_emptied = settled.wal_emptied
     return out
+
+
+def _next_batch(
+    store: Store, where: str, params: list[Any], batch: int, out: Removed, keep_ids: bool
+) -> bool:
+    """Delete one batch in its own transaction; False when nothing matched any more."""
+    with store.transaction() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch])
+        ]
+        if not ids:
+            return False
+        # SQLite runs triggers row by row; from v6 the deletion does their work per batch
+        # (PostgreSQL's rollup and fact triggers are per statement already)
+        version = store.schema_version or 0
+        batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
+        status = version >= STATUS_ROLLUP_VERSION
+        recount = batched and version >= SESSION_ROLLUP_VERSION
+        _delete_batch(conn, ids, out, batched=batched, status=status, recount=recount)
+    if keep_ids:
+        out.request_ids.extend(ids)
+    return True
 
 
 def _delete_batch(
@@ -226,9 +245,15 @@ def _delete_batch(
         conn.execute("UPDATE rollup_control SET batched = 0")
 
 
-def prune(store: Store, before: str, *, batch: int = 2000) -> Removed:
+def prune(
+    store: Store,
+    before: str,
+    *,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> Removed:
     """Delete requests created before ``before`` (ISO time) and older alert firings."""
-    out = delete_requests(store, before=before, batch=batch, keep_ids=False)
+    out = delete_requests(store, before=before, batch=batch, keep_ids=False, progress=progress)
     with store.transaction() as conn:
         out.alert_events = conn.execute(
             "DELETE FROM alert_events WHERE fired_at < ?", [before]

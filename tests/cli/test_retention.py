@@ -18,7 +18,7 @@ from helicone_lite.testing import Clock, FakeProvider, Reply
 from tests.reports.brute import figures
 from tests.reports.conftest import T0, generate
 
-from .conftest import KEY, run_cli
+from .conftest import KEY, run_cli, run_tty
 
 FACT_CHECKS = {  # each fact table against the join it stands for
     "property_facts": (
@@ -201,3 +201,81 @@ def test_retention_days_is_checked_before_any_call(days: object, home: Path) -> 
         helicone_lite.Client(
             api_key=KEY, base_url="http://127.0.0.1:9/v1", home=home, retention_days=days
         )
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The store file and its WAL, as they are on disk."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_delete_user_leaves_no_byte_of_theirs_in_the_file(fake: FakeProvider, home: Path) -> None:
+    client = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home)
+    for user, text in (("ivy-7413", "ivy's symptom 5521"), ("jon", "jon's question")):
+        for _ in range(3):
+            fake.enqueue(Reply(text=f"about {text}"))
+            client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": text}],
+                extra_headers={"Helicone-User-Id": user, "Helicone-Property-Team": "a"},
+            )
+    client.close()
+    path = home / "helicone.db"
+    assert b"ivy-7413" in _file_bytes(path) and b"symptom 5521" in _file_bytes(path)
+    done = run_cli("delete", "--user", "ivy-7413", "--yes", "--home", str(home))
+    assert done.returncode == 0, done.stderr
+    assert "note:" not in done.stderr  # nobody else was reading: the WAL was emptied
+    assert "deleting:" not in done.stderr  # no progress line when piped
+    assert path.with_name("helicone.db-wal").stat().st_size == 0
+    left = _file_bytes(path)
+    assert b"ivy-7413" not in left and b"symptom 5521" not in left  # secure_delete
+    assert b"jon's question" in left
+
+
+def test_deletion_reports_progress_and_restores_the_connection(tmp_path: Path) -> None:
+    from helicone_lite.store._retention import delete_requests
+
+    data = generate(tmp_path / "helicone.db", n=120)
+    store = data.store
+    conn = store.connect()
+    settings = ("cache_size", "wal_autocheckpoint", "busy_timeout")
+    before = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+    conn.execute("PRAGMA secure_delete = FAST")
+    user = data.rows[0]["user_id"]
+    want = sum(1 for r in data.rows if r["user_id"] == user)
+    seen: list[int] = []
+    removed = delete_requests(store, user=user, batch=4, progress=seen.append)
+    assert removed.requests == want > 8
+    assert seen == sorted({*range(4, want, 4), want})  # after each batch of 4
+    assert removed.wal_emptied
+    after = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+    assert after == before
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 2  # FAST, as it was
+    rows = [r for r in data.rows if r["user_id"] != user]
+    store.close()
+    assert_consistent(tmp_path / "helicone.db", rows)
+
+
+def test_delete_counts_progress_on_a_terminal(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    data = generate(home / "helicone.db", n=200)
+    data.store.close()
+    want = sum(1 for r in data.rows if r["user_id"] == "patient-7829")
+    status, text = run_tty("delete", "--user", "patient-7829", "--yes", "--home", str(home))
+    assert status == 0, text
+    assert f"\rdeleting: {want:,} of {want:,} requests\n" in text
+    assert f"removed {want:,} requests" in text
+
+
+def test_deletion_inside_a_transaction_leaves_the_wal_for_later(tmp_path: Path) -> None:
+    from helicone_lite.store._retention import delete_requests
+
+    data = generate(tmp_path / "helicone.db", n=60)
+    user = data.rows[0]["user_id"]
+    with data.store.transaction():  # no checkpoint can run in it: the deletion still does
+        removed = delete_requests(data.store, user=user, batch=5)
+    assert removed.requests == sum(1 for r in data.rows if r["user_id"] == user)
+    assert removed.wal_emptied is False
+    assert not data.store.query("SELECT id FROM requests WHERE user_id = ?", [user])
+    data.store.close()
