@@ -1,7 +1,8 @@
 """Added time of helicone_lite per call, and its import cost, against the raw openai SDK.
 
 Runs everything in one process against the built-in fake provider on loopback, in blocks of
-100 calls of one kind then the other (see _blocks.py). Prints medians, p95 and ratios.
+100 calls of one kind then the other (see _blocks.py), the log flushed after each block of
+ours (inside that block's CPU, outside its wall samples). Prints medians, p95 and ratios.
 
     python benchmarks/bench_overhead.py [--calls 2000]
 """
@@ -70,7 +71,9 @@ def bench_calls(calls: int) -> dict[str, float]:
             our_call()
         ours.flush()
         cpu: dict[str, list[float]] = {}
-        samples = blocks({"raw": raw_call, "ours": our_call}, calls, cpu=cpu)
+        # the log is flushed after each block, inside its CPU (as bench_async does per round):
+        # else the tail of one block's rows is written during the next, raw, block
+        samples = blocks({"raw": raw_call, "ours": our_call}, calls, cpu=cpu, drain=ours.flush)
         raw_t, our_t = samples["raw"], samples["ours"]
         start = time.perf_counter()
         ours.flush()

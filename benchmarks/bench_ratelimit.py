@@ -1,9 +1,12 @@
 """Added time of a call carrying a rate-limit policy, on the local SQLite store and on Redis.
 
 One process, the built-in fake provider on loopback; raw openai calls, helicone_lite calls
-without a policy and with one are interleaved so they all see the same machine state. Prints
-medians and ratios against the raw SDK, and the bucket stores' own cost per decision. Redis
-needs ``redis-server`` on the PATH (started here on a free port) or ``--redis-url``.
+without a policy and with one take turns in blocks of 100 (_blocks.py), every helicone_lite
+call the same as bench_overhead's (a session and two properties; ``max_tokens`` on all), and
+every client's log is flushed after each block (inside that block's CPU figure), so each
+path pays for its own rows. Prints wall medians, p95 and process CPU per call (every thread)
+against the raw SDK, and the bucket stores' own cost per decision. Redis needs
+``redis-server`` on the PATH (started here on a free port) or ``--redis-url``.
 
     python benchmarks/bench_ratelimit.py [--calls 1000] [--redis-url redis://…]
 """
@@ -11,6 +14,7 @@ needs ``redis-server`` on the PATH (started here on a free port) or ``--redis-ur
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import statistics
@@ -21,9 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from _blocks import blocks
+from _blocks import HEADERS, MESSAGES, blocks, pct
 
-MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 POLICIES = {
     "request": {"Helicone-RateLimit-Policy": "1000000000;w=60;s=user", "Helicone-User-Id": "u"},
     "cents": {"Helicone-RateLimit-Policy": "1000000000;w=60;u=cents"},
@@ -84,7 +87,10 @@ def redis_server(url: str | None) -> Iterator[str | None]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench_calls(calls: int, redis_url: str | None) -> dict[str, list[float]]:
+def bench_calls(
+    calls: int, redis_url: str | None
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Per path: wall ms per call, and process CPU ms per call of each block."""
     import openai
 
     import helicone_lite
@@ -97,9 +103,7 @@ def bench_calls(calls: int, redis_url: str | None) -> dict[str, list[float]]:
             "raw openai": lambda: raw.chat.completions.create(
                 model="gpt-4o-mini", messages=MESSAGES
             ),
-            "helicone_lite, no policy": lambda: local.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES
-            ),
+            "helicone_lite, no policy": _call(local, {}),
         }
         clients: dict[str, Any] = {"local": local}
         if redis_url:
@@ -112,15 +116,23 @@ def bench_calls(calls: int, redis_url: str | None) -> dict[str, list[float]]:
         for _ in range(50):  # warm every path: connections, imports, price lookups
             for fn in paths.values():
                 fn()
-        times = blocks(paths, calls)
+
+        def drain() -> None:
+            for client in clients.values():
+                client.flush()
+
+        drain()
+        cpu: dict[str, list[float]] = {}
+        times = blocks(paths, calls, cpu=cpu, drain=drain)
         for client in clients.values():
             client.close()
-    return times
+    return times, cpu
 
 
 def _call(client: Any, headers: dict[str, str]) -> Callable[[], object]:
+    merged = {**HEADERS, **headers}
     return lambda: client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, max_tokens=100, extra_headers=headers
+        model="gpt-4o-mini", messages=MESSAGES, max_tokens=100, extra_headers=merged
     )
 
 
@@ -159,16 +171,28 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
     with redis_server(args.redis_url) as url:
-        times = bench_calls(args.calls, url)
+        times, cpu = bench_calls(args.calls, url)
         stores = bench_stores(max(200, args.calls), url)
     raw = statistics.median(times["raw openai"])
     plain = statistics.median(times["helicone_lite, no policy"])
-    print(f"per call, median of {args.calls} (fake provider on loopback)")
-    print(f"  {'path':<36} {'median':>10} {'vs raw':>8} {'added by the policy':>20}")
+    raw_cpu = statistics.median(cpu["raw openai"])
+    plain_cpu = statistics.median(cpu["helicone_lite, no policy"])
+    print(
+        f"per call, {args.calls} a path in blocks of 100 (fake provider on loopback; "
+        f"session + 2 properties; load {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"  {'path':<32}{'median':>8}{'p95':>8}{'+raw':>7}{'policy':>8}"
+        f"{'CPU':>8}{'+raw':>7}{'policy':>8}   (wall ms, added µs; CPU µs a call, all threads)"
+    )
     for name, samples in times.items():
-        median = statistics.median(samples)
-        added = f"{(median - plain) * 1000:.0f} µs" if "policy," in name else ""
-        print(f"  {name:<36} {median:>7.3f} ms {median / raw:>8.3f} {added:>20}")
+        median, used = statistics.median(samples), statistics.median(cpu[name]) * 1000
+        policy = "policy," in name
+        print(
+            f"  {name:<32}{median:>8.3f}{pct(samples, 0.95):>8.3f}{(median - raw) * 1000:>7.0f}"
+            f"{(median - plain) * 1000 if policy else 0.0:>8.0f}{used:>8.0f}"
+            f"{used - raw_cpu * 1000:>7.0f}{used - plain_cpu * 1000 if policy else 0.0:>8.0f}"
+        )
     if url is None:
         print("  (no redis-server found: Redis rows skipped)")
     print("bucket store alone, one bucket, per decision")

@@ -51,6 +51,9 @@ class _Estimate:
     completion: int
 
 
+_NO_ESTIMATE = _Estimate(0, 0)
+
+
 class RateLimiter:
     """Admits a call when every bucket of its policies has room; settles cents and tokens."""
 
@@ -105,8 +108,10 @@ class RateLimiter:
         if not policies:
             result: Result = yield Forward(call)
             return result
-        estimate = _Estimate(0, 0)
-        if any(p.unit != "request" for p in policies):
+        # request buckets never need an estimate, nor settle (one test, not one per use)
+        metered = any(p.unit != "request" for p in policies)
+        estimate = _NO_ESTIMATE
+        if metered:
             estimate = _Estimate(
                 prompt_bound(call.params), completion_bound(call.params, call.kind)
             )
@@ -125,7 +130,7 @@ class RateLimiter:
         levels = decision.tokens
         if result.stream is not None and result.error is None:
             result.observe(_Settle(self, call, buckets, result))
-        elif any(b.unit != "request" for b in buckets):  # request buckets never settle
+        elif metered:
             settled = yield Blocking(partial(self.settle, call, buckets, result, None))
             levels = settled or levels
         result.headers.update(_headers(buckets, levels))
