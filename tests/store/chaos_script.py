@@ -105,7 +105,8 @@ def _report_stuck_pool(workers: list[BaseProcess]) -> NoReturn:
     print(f"chaos: pool.map not done after {MAP_TIMEOUT:.0f} s; workers {codes}", file=sys.stderr)
     sys.stderr.flush()
     for p in alive:
-        os.kill(p.pid, signal.SIGABRT)
+        if p.pid is not None:
+            os.kill(p.pid, signal.SIGABRT)
     for p in alive:
         p.join(30)  # its stacks are written once it is gone
     print("chaos: the pool's parent:", file=sys.stderr)
