@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 
 import helicone_lite
 from helicone_lite.testing import FakeProvider
+from tests.conftest import _start_redis
 
 from .conftest import KEY, MESSAGES, Clock
 
@@ -34,28 +34,19 @@ def frozen_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     workdir = tempfile.mkdtemp(prefix="hl-redis-stop-")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", workdir],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(500):
-        try:
-            client.ping()
+    # conftest's start: a port taken by another xdist worker before redis binds it is retried,
+    # and a server that never answers fails the test here instead of later, as a timeout
+    for _ in range(5):
+        started = _start_redis(binary, workdir)
+        if started is not None:
             break
-        except redis.ConnectionError:
-            import time
-
-            time.sleep(0.01)  # waiting for the server process to accept connections
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+        pytest.fail("redis-server did not start (5 attempts)")
+    proc, url = started
     try:
-        yield f"redis://127.0.0.1:{port}/0", proc
+        yield url, proc
     finally:
         os.kill(proc.pid, signal.SIGCONT)
         proc.terminate()

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import resource
 import signal
 import sys
 import threading
+from multiprocessing.process import BaseProcess
+from typing import NoReturn
 
 import helicone_lite
 from helicone_lite.store import Store
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 CLIENT: helicone_lite.Client | None = None
+#: The parent's client in a forked worker, kept referenced there (see _forked_worker).
+INHERITED: list[helicone_lite.Client] = []
+#: How long the pool may take to map its tasks before the script reports it stuck; less than
+#: the test's own timeout, so the report (worker exit codes, every process's stacks) is
+#: what the test shows. A run takes 5-25 s idle and up to ~120 s at load 45 on 2 cores.
+MAP_TIMEOUT = 200.0
 
 
 def _client(base_url: str, home: str) -> helicone_lite.Client:
@@ -32,8 +41,12 @@ def _calls(n: int, tag: str) -> int:
 def _forked_worker(n: int) -> int:
     # A new OpenAI client (httpx's connection pool is not fork-safe: another thread may hold
     # its lock at fork) over the inherited store, whose writer must work in the child.
+    # The parent's client owns the store: collected here, its finalizer would drain (stop)
+    # the store this child shares, and the child's later rows would be dropped. It is kept.
     global CLIENT
     assert CLIENT is not None
+    if not INHERITED:
+        INHERITED.append(CLIENT)
     store, base_url = CLIENT.store, str(CLIENT.base_url)
     CLIENT = helicone_lite.Client(api_key="sk-chaos", base_url=base_url, store=store)
     return _calls(n, "forked")
@@ -64,16 +77,44 @@ def fork_pool(method: str, base_url: str, home: str) -> None:
         t.start()
     _calls(5, "main")  # the writer is running and costs are being priced
     ctx = multiprocessing.get_context(method)
-    with ctx.Pool(4) as pool:
+    # faulthandler is enabled in each worker once it runs (after the fork): SIGABRT or a
+    # crash prints its threads' stacks to the inherited stderr
+    with ctx.Pool(4, initializer=faulthandler.enable) as pool:
+        workers = multiprocessing.active_children()
         if method == "fork":
-            results = pool.map(_forked_worker, [25] * 8)
+            mapped = pool.map_async(_forked_worker, [25] * 8)
         else:
-            results = pool.map(_spawned_worker, [(base_url, home, 25)] * 8)
+            mapped = pool.map_async(_spawned_worker, [(base_url, home, 25)] * 8)
+        try:
+            results = mapped.get(MAP_TIMEOUT)
+        except multiprocessing.TimeoutError:
+            _report_stuck_pool(workers)
     stop.set()
     for t in threads:
         t.join()
     assert CLIENT.flush(60)
     print(5 + sum(results) + sum(done))
+
+
+def _report_stuck_pool(workers: list[BaseProcess]) -> NoReturn:
+    """The pool did not finish in time: say which workers died (a dead worker's task is lost
+    and ``map`` waits forever), make the live ones print their stacks (SIGABRT, handled by
+    their faulthandler), print this process's, and end without the usual cleanup."""
+    alive = [p for p in workers if p.exitcode is None]
+    codes = ", ".join(f"{p.pid}: {'alive' if p.exitcode is None else p.exitcode}" for p in workers)
+    print(f"chaos: pool.map not done after {MAP_TIMEOUT:.0f} s; workers {codes}", file=sys.stderr)
+    sys.stderr.flush()
+    for p in alive:
+        if p.pid is not None:
+            os.kill(p.pid, signal.SIGABRT)
+    for p in alive:
+        p.join(30)  # its stacks are written once it is gone
+    print("chaos: the pool's parent:", file=sys.stderr)
+    sys.stderr.flush()
+    faulthandler.dump_traceback(all_threads=True)
+    if os.getpgid(0) == os.getpid():  # our own group (the test's): the pool's replacements too
+        os.killpg(0, signal.SIGKILL)
+    os._exit(3)
 
 
 def kill_self(how: str, db: str, flushed: int, unflushed: int) -> None:
@@ -103,6 +144,9 @@ def disk_full(db: str, rows: int) -> None:
 
 
 if __name__ == "__main__":
+    # SIGABRT (the test's answer to a run past its timeout) prints every thread's stack; only
+    # signal handlers: no watchdog thread (dump_traceback_later) whose lock a fork could copy.
+    faulthandler.enable()
     mode, *rest = sys.argv[1:]
     if mode == "pool":
         fork_pool(*rest)

@@ -5,6 +5,7 @@ Each case runs in a child process (``chaos_script.py``); the timeouts only catch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,14 +24,31 @@ HANG = 300  # seconds; a hang is a failure, not a slow run
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the script in its own process group; past ``HANG``, SIGABRT the whole group (every
+    process there has faulthandler enabled: each prints its threads' stacks) and fail with
+    that output; whatever is left is killed (no orphaned pool workers)."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}"}
-    return subprocess.run(
-        [sys.executable, str(HERE / "chaos_script.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=HANG,
-    )
+    argv = [sys.executable, str(HERE / "chaos_script.py"), *args]
+    with subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    ) as proc:  # fmt: skip
+        try:
+            out, err = proc.communicate(timeout=HANG)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc.pid, signal.SIGABRT)  # each process prints its stacks and dies
+            try:
+                out, err = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:  # e.g. a worker the pool forked after the signal
+                _signal_group(proc.pid, signal.SIGKILL)
+                out, err = proc.communicate()
+            pytest.fail(f"chaos_script {args[0]} still running after {HANG} s; stacks:\n{err}")
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
 
 
 def replay(db: Path) -> Store:
@@ -49,7 +67,7 @@ def test_pool_started_while_threads_call_never_hangs_nor_loses_rows(
     home = tmp_path / "home"
     with FakeProvider() as fake:
         done = run("pool", method, fake.openai_base_url, str(home))
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-30000:]  # a stuck pool: exit codes and stacks
     # A pool worker terminated while its writer is still busy (a loaded machine) spills its
     # last rows to the journal rather than losing them; the next store replays them.
     replay(home / "helicone.db").close()
