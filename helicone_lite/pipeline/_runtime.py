@@ -56,7 +56,9 @@ class Runtime:
     """Everything a client's calls share. Built once per ``Client``.
 
     ``store`` given: the caller owns it (it is flushed, not closed); otherwise the runtime
-    opens ``<home>/helicone.db`` and closes it.
+    opens ``<home>/helicone.db`` and drains it when closed or collected, unless another live
+    client logs to it (``Client(store=client.store)``): then the store's own finalizer drains
+    it once nothing refers to it, or at exit.
     """
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
@@ -89,6 +91,7 @@ class Runtime:
                 if store is not None
                 else self._own_store(open_store(settings.database_url, self.home))
             )
+            _store_users(self.store).add(self)
             self.registry = ProviderRegistry(merge_providers(settings.providers))
             self.hooks = Hooks()
             self._parts = Parts(settings, self.home, self.store, self.registry, self.hooks)
@@ -127,8 +130,12 @@ class Runtime:
         return thing
 
     def _own_store(self, store: Store) -> Store:
-        # the writer thread stops with the client; the log stays readable (client.store.query)
-        self._owned.append(("store", store.drain))
+        # the writer thread stops with the client; the log stays readable (client.store.query).
+        # Not while another client logs to it (``Client(store=this.store)``): then the store's
+        # own finalizer drains it once nothing refers to it (or at exit), so dropping the
+        # client that opened it never drops the other clients' rows.
+        users = _store_users(store)
+        self._owned.append(("store", lambda: None if any(users) else store.drain()))
         return store
 
     def _add_hook(self, name: str, hook: Hook) -> None:
@@ -211,7 +218,19 @@ class Runtime:
     def close(self) -> None:
         """Flush, then close everything this runtime opened, newest first. Idempotent; also
         run when the runtime is garbage-collected unclosed, and at interpreter exit."""
+        store = getattr(self, "store", None)
+        if store is not None:
+            _store_users(store).discard(self)
         self._closer()
+
+
+def _store_users(store: Store) -> weakref.WeakSet[Runtime]:
+    """The live runtimes that log to ``store`` (kept on the store: no module-level state)."""
+    users: weakref.WeakSet[Runtime] | None = getattr(store, "_helicone_users", None)
+    if users is None:
+        users = weakref.WeakSet()
+        store._helicone_users = users  # type: ignore[attr-defined]
+    return users
 
 
 def _shutdown(executor: ThreadPoolExecutor) -> Callable[[], None]:

@@ -120,3 +120,63 @@ def test_every_error_of_ours_has_one_base() -> None:
     ):
         assert issubclass(cls, helicone_lite.HeliconeLiteError), cls
     assert issubclass(helicone_lite.OptionsError, ValueError)
+
+
+def _rows(home: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(home / "helicone.db") as conn:
+        return int(conn.execute("SELECT count(*) FROM requests").fetchone()[0])
+
+
+def test_a_client_sharing_the_store_keeps_logging_after_the_opener_is_collected(
+    fake_provider: FakeProvider, home: Path
+) -> None:
+    """``Client(store=other.store)`` then dropping ``other`` (a forked worker rebinding its
+    module's client does this): the opener's finalizer must not stop the shared writer."""
+    import gc
+    import weakref
+
+    opener = helicone_lite.Client(api_key=KEY, base_url=fake_provider.openai_base_url, home=home)
+    sharer = helicone_lite.Client(
+        api_key=KEY, base_url=fake_provider.openai_base_url, store=opener.store
+    )
+    gone = weakref.ref(opener._helicone_runtime)
+    del opener
+    gc.collect()
+    assert gone() is None  # the opener's runtime was collected: its finalizer ran
+    sharer.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert sharer.flush(10)
+    assert _rows(home) == 1
+    sharer.close()
+
+
+def test_closing_the_opener_leaves_a_sharing_client_logging(
+    fake_provider: FakeProvider, home: Path
+) -> None:
+    opener = helicone_lite.Client(api_key=KEY, base_url=fake_provider.openai_base_url, home=home)
+    sharer = helicone_lite.Client(
+        api_key=KEY, base_url=fake_provider.openai_base_url, store=opener.store
+    )
+    opener.close()
+    sharer.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert sharer.flush(10)
+    assert _rows(home) == 1
+    sharer.close()
+    opener.store.close()
+
+
+def test_the_opener_alone_still_stops_its_writer_when_collected(
+    fake_provider: FakeProvider, home: Path
+) -> None:
+    import gc
+
+    before = ours()
+    client = helicone_lite.Client(api_key=KEY, base_url=fake_provider.openai_base_url, home=home)
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert "helicone-lite-writer" in {t.name for t in ours() - before}
+    assert client.flush(10)  # a queued row refers to its call, and so to the client
+    del client
+    gc.collect()
+    assert ours() - before == set()
+    assert _rows(home) == 1

@@ -17,8 +17,6 @@ from helicone_lite.store import Store
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 CLIENT: helicone_lite.Client | None = None
-#: The parent's client in a forked worker, kept referenced there (see _forked_worker).
-INHERITED: list[helicone_lite.Client] = []
 #: How long the pool may take to map its tasks before the script reports it stuck; less than
 #: the test's own timeout, so the report (worker exit codes, every process's stacks) is
 #: what the test shows. A run takes 5-25 s idle and up to ~120 s at load 45 on 2 cores.
@@ -41,12 +39,11 @@ def _calls(n: int, tag: str) -> int:
 def _forked_worker(n: int) -> int:
     # A new OpenAI client (httpx's connection pool is not fork-safe: another thread may hold
     # its lock at fork) over the inherited store, whose writer must work in the child.
-    # The parent's client owns the store: collected here, its finalizer would drain (stop)
-    # the store this child shares, and the child's later rows would be dropped. It is kept.
+    # The parent's client opened the store; rebinding CLIENT lets it be collected here, and
+    # its finalizer must leave the store alone while this child's client logs to it
+    # (pipeline/_runtime.py: a store's users; it once drained it and these rows were dropped).
     global CLIENT
     assert CLIENT is not None
-    if not INHERITED:
-        INHERITED.append(CLIENT)
     store, base_url = CLIENT.store, str(CLIENT.base_url)
     CLIENT = helicone_lite.Client(api_key="sk-chaos", base_url=base_url, store=store)
     return _calls(n, "forked")
