@@ -90,6 +90,7 @@ def pages(store: Store) -> list[tuple[str, str]]:
         ("rate limits", "/limits"),
         ("alerts", "/alerts"),
         ("query", "/query?sql=SELECT+model%2C+count(*)+FROM+requests+GROUP+BY+1"),
+        ("query, rollup", "/query?sql=SELECT+model%2C+sum(requests)+FROM+rollup_models+GROUP+BY+1"),
     ]
 
 

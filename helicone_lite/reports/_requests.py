@@ -20,6 +20,7 @@ from ._rows import Row
 from ._scores import UnknownRequestError, typed_value
 from ._source import Source, source
 from ._sql import Reader
+from ._status_sort import status_arms_page
 
 __all__ = [
     "REQUEST_SORTS",
@@ -112,6 +113,8 @@ def request_page(
         days = _days(reader, index, filters, now)
     if index == _STATUS_INDEX:
         ids = _status_page(reader, filters.where(now), order, per_page, offset)
+    elif sort == "status" and _status_arms(reader, filters, total):
+        ids = status_arms_page(reader, filters.where(now), order, per_page, offset, total)
     elif days is not None and index is not None:
         page_of = (index, column, order, per_page, offset)
         ids = _day_page(reader, filters.where(now), days, *page_of) if days else []
@@ -197,6 +200,17 @@ def _sort_index(reader: Reader, filters: Filters, sort: str, total: int, wanted:
     if wanted * int(every[0] or 0) > _MOST_WALKED * total:
         return None
     return index
+
+
+def _status_arms(reader: Reader, filters: Filters, total: int) -> bool:
+    """PostgreSQL, sorted by status: read the statuses' runs in order (``_status_sort``)
+    when only a time range is set (``total`` is then the range's exact count) and the range
+    is too large to sort cheaply."""
+    if reader.store.engine == "sqlite" or total < _FEWEST:
+        return False
+    if dataclasses.replace(filters, since=None, until=None) != Filters():
+        return False
+    return reader.has_index(_STATUS_INDEX)
 
 
 def _status_page(
