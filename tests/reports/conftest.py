@@ -60,6 +60,16 @@ class Generated:
         return [r for r in self.rows if all(r.get(k) == v for k, v in conditions.items())]
 
 
+def write_statuses(store: Store, n: int, statuses: list[int | None]) -> None:
+    """``n`` requests of model ``m``, two to a minute (pairs share an instant: the id breaks
+    it), cycling through ``statuses``; flushed."""
+    for i in range(n):
+        stamp = f"2026-01-01T00:{i // 2:02d}:00.000Z"
+        row = {"id": f"r{i:02d}", "created_at": stamp, "model": "m"}
+        store.write("requests", {**row, "status": statuses[i % len(statuses)]})
+    store.flush()
+
+
 def generate(path: Path | str, n: int = 600, seed: int = 7) -> Generated:
     """``n`` requests over 10 days through ``Store.write`` (the writer's own path, with
     properties), some failed, some cache hits, some unpriced, with scores."""

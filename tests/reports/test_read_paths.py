@@ -16,7 +16,7 @@ from helicone_lite.reports._filters import parse_time
 from helicone_lite.store import Store
 
 from . import brute
-from .conftest import T0, Generated
+from .conftest import T0, Generated, write_statuses
 
 
 def _reports(generated: Generated) -> Reports:
@@ -138,11 +138,7 @@ def test_request_list_by_status_merges_the_rare_index_with_the_200s(
     200s from the time index; the merged page is the plain sort's (NULL first ascending)."""
     statuses = [200, None, 500, 200, 0, 429, 200, 200, None, 503, 200, 400]
     with Store(tmp_path / "s.db") as store:
-        for i in range(48):
-            stamp = f"2026-01-01T00:{i // 2:02d}:00.000Z"  # pairs share an instant: id breaks it
-            row = {"id": f"r{i:02d}", "created_at": stamp, "model": "m"}
-            store.write("requests", {**row, "status": statuses[i % len(statuses)]})
-        store.flush()
+        write_statuses(store, 48, statuses)
         monkeypatch.setattr(_requests, "_FEWEST", 0)
         chosen = _spy_sort_index(monkeypatch)
         reports = Reports(store, clock=lambda: T0)

@@ -12,7 +12,7 @@ import pytest
 from helicone_lite.reports import Filters, Reports, _requests, _status_sort
 from helicone_lite.store import Store
 
-from .conftest import T0
+from .conftest import T0, write_statuses
 
 STATUSES = [200, None, 500, 200, 0, 429, 200, 200, None, 503, 200, 400, 200, 200]
 
@@ -35,11 +35,7 @@ def test_pages_by_status_are_the_plain_sort_on_each_engine(
     database: str, monkeypatch: pytest.MonkeyPatch, descending: bool
 ) -> None:
     with Store(database) as store:
-        for i in range(70):
-            stamp = f"2026-01-01T00:{i // 2:02d}:00.000Z"  # pairs share an instant: id breaks it
-            row = {"id": f"r{i:02d}", "created_at": stamp, "model": "m"}
-            store.write("requests", {**row, "status": STATUSES[i % len(STATUSES)]})
-        store.flush()
+        write_statuses(store, 70, STATUSES)
         monkeypatch.setattr(_requests, "_FEWEST", 0)
         arms = _spy(monkeypatch)
         reports = Reports(store, clock=lambda: T0)
