@@ -82,6 +82,13 @@ TABLES = {
         {"model": "model", "provider": "provider"},
     ),
     "users": _Table("rollup_users", {"user_id": ("user_id", 1)}, {"user": "user_id"}),
+    # score sums per model, provider and exact status (a status filter tests its own table)
+    "scores": _Table(
+        "rollup_scores",
+        {"model": ("model", 1), "provider": ("provider", 2)},
+        {"model": "model", "provider": "provider"},
+        by_status="scores",
+    ),
     "properties": _Table("rollup_properties", {"name": ("name", 0), "value": ("value", 0)}, {}),
 }
 
