@@ -89,6 +89,10 @@ TABLES = {
         {"model": "model", "provider": "provider"},
         by_status="scores",
     ),
+    # score sums per property value (the grouped property, as ``properties``)
+    "property_scores": _Table(
+        "rollup_property_scores", {"name": ("name", 0), "value": ("value", 0)}, {}
+    ),
     "properties": _Table("rollup_properties", {"name": ("name", 0), "value": ("value", 0)}, {}),
 }
 

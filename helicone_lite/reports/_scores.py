@@ -222,8 +222,8 @@ def score_means(
     ``group`` is one of :data:`GROUPS` (or pass ``property_name``). ``keys``: only these
     groups (a one-column group; a few hundred at most, each a range of the group's index:
     the 200 users of a page instead of every scored request, 90 -> 5 ms on 1M requests)."""
-    if property_name is None:
-        rolled = rolled_means(reader, filters, now, group)  # models, providers, summary
+    if keys is None:  # models, providers, summary, properties
+        rolled = rolled_means(reader, filters, now, group, property_name)
         if rolled is not None:
             return rolled
     sql, params, width = _scored(filters, now, group, property_name)

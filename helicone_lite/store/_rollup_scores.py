@@ -26,12 +26,14 @@ SQL text only; ``_schema.py`` and ``_pg_schema.py`` append the migrations.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ._rollup_batch import ROLLUP_LOCK_KEY
 from ._rollup_sql import body
 
 __all__ = [
     "PG_SCORE_ROLLUP",
+    "PROPERTY_SCORE_ROLLUP_TABLE",
     "SCORE_ROLLUP_MIGRATION",
     "SCORE_ROLLUP_TABLE",
     "pg_score_rollup_migration",
@@ -52,13 +54,42 @@ CREATE TABLE rollup_scores (
 ) WITHOUT ROWID;
 """
 
-_KEYS = ("hour", "model", "provider", "nulls", "status", "name")
+PROPERTY_SCORE_ROLLUP_TABLE = """
+CREATE TABLE rollup_property_scores (
+    name      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    score     TEXT NOT NULL,
+    hour      TEXT NOT NULL,
+    total     REAL NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (name, value, score, hour)
+) WITHOUT ROWID;
+"""
 
 
-def _keys(f: str) -> tuple[str, ...]:
-    """SQL of the rollup key of fact ``f`` (a row alias or ``NEW``/``OLD``)."""
-    return (
-        f"coalesce(substr({f}.created_at, 1, 13) || ':00:00.000Z', '')",
+def _hour(f: str) -> str:
+    return f"coalesce(substr({f}.created_at, 1, 13) || ':00:00.000Z', '')"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rollup:
+    """A score rollup: ``table`` keyed ``keys`` (SQL of them for fact ``f``: ``exprs``), the
+    sums of fact table ``facts``'s ``value`` column; ``same``: the columns of its key."""
+
+    table: str
+    facts: str
+    keys: tuple[str, ...]
+    exprs: Callable[[str], tuple[str, ...]]
+    value: str
+    same: tuple[str, ...]
+
+
+_SCORES = _Rollup(
+    "rollup_scores",
+    "score_facts",
+    ("hour", "model", "provider", "nulls", "status", "name"),
+    lambda f: (
+        _hour(f),
         f"coalesce({f}.model, '')",
         f"coalesce({f}.provider, '')",
         f"(CASE WHEN {f}.model IS NULL THEN 1 ELSE 0 END)"
@@ -66,77 +97,97 @@ def _keys(f: str) -> tuple[str, ...]:
         f" + (CASE WHEN {f}.status IS NULL THEN 4 ELSE 0 END)",
         f"coalesce({f}.status, 0)",
         f"{f}.name",
-    )
+    ),
+    "value",
+    ("id", "name"),
+)
+_PROPERTY_SCORES = _Rollup(
+    "rollup_property_scores",
+    "score_property_facts",
+    ("name", "value", "score", "hour"),
+    lambda f: (f"{f}.name", f"{f}.value", f"{f}.score", _hour(f)),
+    "score_value",
+    ("name", "value", "score", "id"),
+)
+_ROLLUPS = (_SCORES, _PROPERTY_SCORES)
 
 
-def _upsert(select: str) -> str:
+def _upsert(r: _Rollup, select: str) -> str:
     return (
-        f"INSERT INTO rollup_scores ({', '.join(_KEYS)}, total, n) {select} "
-        f"ON CONFLICT ({', '.join(_KEYS)}) DO UPDATE SET "
-        "total = rollup_scores.total + excluded.total, n = rollup_scores.n + excluded.n"
+        f"INSERT INTO {r.table} ({', '.join(r.keys)}, total, n) {select} "
+        f"ON CONFLICT ({', '.join(r.keys)}) DO UPDATE SET "
+        f"total = {r.table}.total + excluded.total, n = {r.table}.n + excluded.n"
     )
 
 
-def _grouped(rows: str, sign: str) -> str:
+def _grouped(r: _Rollup, rows: str, sign: str) -> str:
     """Add (``sign`` ``''``) or take away (``'-'``) the facts in ``rows`` (alias ``f``),
     grouped: one upsert per statement. Facts without a value count nowhere."""
-    keys = _keys("f")
+    keys = ", ".join(r.exprs("f"))
+    v = f"f.{r.value}"
     return _upsert(
-        f"SELECT {', '.join(keys)}, {sign}total(f.value), {sign}count(f.value) FROM {rows} f "
-        f"WHERE f.value IS NOT NULL GROUP BY {', '.join(keys)}"
+        r,
+        f"SELECT {keys}, {sign}total({v}), {sign}count({v}) FROM {rows} f "
+        f"WHERE {v} IS NOT NULL GROUP BY {keys}",
     )
 
 
-def _empty(rows: str) -> str:
+def _empty(r: _Rollup, rows: str) -> str:
     """Remove the groups of the facts in ``rows`` whose count reached zero."""
-    keys = ", ".join(_keys("f"))
+    keys = ", ".join(r.exprs("f"))
     return (
-        f"DELETE FROM rollup_scores WHERE n = 0 AND ({', '.join(_KEYS)}) IN "
+        f"DELETE FROM {r.table} WHERE n = 0 AND ({', '.join(r.keys)}) IN "
         f"(SELECT {keys} FROM {rows} f)"
     )
 
 
-def _one(f: str, sign: str) -> str:
+def _one(r: _Rollup, f: str, sign: str) -> str:
     """SQLite: fact ``f`` (``NEW``/``OLD``) in or out."""
-    keys = ", ".join(_keys(f))
-    return _upsert(f"SELECT {keys}, {sign}{f}.value, {sign}1 WHERE {f}.value IS NOT NULL")
+    keys = ", ".join(r.exprs(f))
+    v = f"{f}.{r.value}"
+    return _upsert(r, f"SELECT {keys}, {sign}{v}, {sign}1 WHERE {v} IS NOT NULL")
 
 
-def _cleanup(f: str) -> str:
-    tests = " AND ".join(f"{c} = {k}" for c, k in zip(_KEYS, _keys(f), strict=True))
-    return f"DELETE FROM rollup_scores WHERE n = 0 AND {tests}"
+def _cleanup(r: _Rollup, f: str) -> str:
+    tests = " AND ".join(f"{c} = {k}" for c, k in zip(r.keys, r.exprs(f), strict=True))
+    return f"DELETE FROM {r.table} WHERE n = 0 AND {tests}"
 
 
-#: the fact an ``INSERT OR REPLACE`` is about to replace (no delete trigger fires for it)
-_REPLACED = "(SELECT * FROM score_facts WHERE id = NEW.id AND name = NEW.name)"
-_SQLITE_TRIGGERS = f"""
-CREATE TRIGGER rollup_scores_replace BEFORE INSERT ON score_facts
+def _sqlite_triggers(r: _Rollup) -> str:
+    # the fact an ``INSERT OR REPLACE`` is about to replace (no delete trigger fires for it)
+    same = " AND ".join(f"{c} = NEW.{c}" for c in r.same)
+    replaced = f"(SELECT * FROM {r.facts} WHERE {same})"
+    return f"""
+CREATE TRIGGER {r.table}_replace BEFORE INSERT ON {r.facts}
 BEGIN
-{body([_grouped(_REPLACED, "-"), _empty(_REPLACED)])}END;
-CREATE TRIGGER rollup_scores_insert AFTER INSERT ON score_facts
+{body([_grouped(r, replaced, "-"), _empty(r, replaced)])}END;
+CREATE TRIGGER {r.table}_insert AFTER INSERT ON {r.facts}
 BEGIN
-{body([_one("NEW", "")])}END;
-CREATE TRIGGER rollup_scores_delete AFTER DELETE ON score_facts
+{body([_one(r, "NEW", "")])}END;
+CREATE TRIGGER {r.table}_delete AFTER DELETE ON {r.facts}
 BEGIN
-{body([_one("OLD", "-"), _cleanup("OLD")])}END;
-CREATE TRIGGER rollup_scores_update AFTER UPDATE ON score_facts
+{body([_one(r, "OLD", "-"), _cleanup(r, "OLD")])}END;
+CREATE TRIGGER {r.table}_update AFTER UPDATE ON {r.facts}
 BEGIN
-{body([_one("OLD", "-"), _one("NEW", ""), _cleanup("OLD")])}END;
+{body([_one(r, "OLD", "-"), _one(r, "NEW", ""), _cleanup(r, "OLD")])}END;
 """
 
 
 def rebuild_score_rollup() -> list[str]:
-    """Count ``rollup_scores`` again from ``score_facts`` (the migration's backfill too)."""
-    return ["DELETE FROM rollup_scores", _grouped("score_facts", "")]
+    """Count the score rollups again from their facts (the migration's backfill too)."""
+    out = []
+    for r in _ROLLUPS:
+        out += [f"DELETE FROM {r.table}", _grouped(r, r.facts, "")]
+    return out
 
 
-SCORE_ROLLUP_MIGRATION = (
-    SCORE_ROLLUP_TABLE + "".join(f"{s};\n" for s in rebuild_score_rollup()[1:]) + _SQLITE_TRIGGERS
-)
+_BACKFILL = "".join(f"{s};\n" for s in rebuild_score_rollup() if not s.startswith("DELETE"))
+_TABLES = SCORE_ROLLUP_TABLE + PROPERTY_SCORE_ROLLUP_TABLE
+SCORE_ROLLUP_MIGRATION = _TABLES + _BACKFILL + "".join(_sqlite_triggers(r) for r in _ROLLUPS)
 
 
-def _pg_trigger(event: str, statements: list[str]) -> str:
-    name = f"helicone_lite_rollup_scores_{event.lower()}"
+def _pg_trigger(r: _Rollup, event: str, statements: list[str]) -> str:
+    name = f"helicone_lite_{r.table}_{event.lower()}"
     tables = {
         "INSERT": "NEW TABLE AS new_rows",
         "DELETE": "OLD TABLE AS old_rows",
@@ -151,23 +202,27 @@ def _pg_trigger(event: str, statements: list[str]) -> str:
     return (
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
         f"{lock}{body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
-        f"CREATE TRIGGER rollup_scores_{event.lower()} AFTER {event} ON score_facts "
+        f"CREATE TRIGGER {r.table}_{event.lower()} AFTER {event} ON {r.facts} "
         f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n"
     )
 
 
-PG_SCORE_ROLLUP = (
-    "".join(f"{s};\n" for s in rebuild_score_rollup()[1:])
-    + _pg_trigger("INSERT", [_grouped("new_rows", "")])
-    + _pg_trigger("DELETE", [_grouped("old_rows", "-"), _empty("old_rows")])
-    + _pg_trigger(
-        "UPDATE",
-        [_grouped("old_rows", "-"), _grouped("new_rows", ""), _empty("old_rows")],
+def _pg_triggers(r: _Rollup) -> str:
+    return (
+        _pg_trigger(r, "INSERT", [_grouped(r, "new_rows", "")])
+        + _pg_trigger(r, "DELETE", [_grouped(r, "old_rows", "-"), _empty(r, "old_rows")])
+        + _pg_trigger(
+            r,
+            "UPDATE",
+            [_grouped(r, "old_rows", "-"), _grouped(r, "new_rows", ""), _empty(r, "old_rows")],
+        )
     )
-)
+
+
+PG_SCORE_ROLLUP = _BACKFILL + "".join(_pg_triggers(r) for r in _ROLLUPS)
 
 
 def pg_score_rollup_migration(types: Callable[[str], str]) -> str:
     """PostgreSQL's twin: the table in PostgreSQL's types (``types``: ``_pg_schema._types``),
     the backfill, and statement triggers on ``score_facts``."""
-    return types(SCORE_ROLLUP_TABLE) + PG_SCORE_ROLLUP
+    return types(_TABLES) + PG_SCORE_ROLLUP

@@ -33,14 +33,28 @@ _KEPT = (
 )
 
 
+_BRUTE_PROPERTIES = (
+    "SELECT p.name AS name, p.value AS value, s.name AS score, "
+    "coalesce(substr(r.created_at, 1, 13) || ':00:00.000Z', '') AS hour, "
+    "sum(s.value) AS total, count(*) AS n FROM scores s JOIN requests r ON r.id = s.request_id "
+    "JOIN request_properties p ON p.request_id = r.id WHERE p.value IS NOT NULL "
+    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+)
+_KEPT_PROPERTIES = (
+    "SELECT name, value, score, hour, total, n FROM rollup_property_scores ORDER BY 1, 2, 3, 4"
+)
+
+
 def assert_scores_counted(store: Store) -> None:
-    """``rollup_scores`` holds what the scores of the stored requests add up to."""
-    brute = [tuple(r.values()) for r in store.query(_BRUTE)]
-    kept = [tuple(r.values()) for r in store.query(_KEPT)]
-    assert [r[:6] for r in kept] == [r[:6] for r in brute]
-    for k, b in zip(kept, brute, strict=True):
-        assert math.isclose(k[6], b[6], rel_tol=1e-9, abs_tol=1e-9), (k, b)
-        assert int(k[7]) == int(b[7]), (k, b)
+    """The score rollups hold what the scores of the stored requests add up to."""
+    for brute_sql, kept_sql in ((_BRUTE, _KEPT), (_BRUTE_PROPERTIES, _KEPT_PROPERTIES)):
+        brute = [tuple(r.values()) for r in store.query(brute_sql)]
+        kept = [tuple(r.values()) for r in store.query(kept_sql)]
+        assert [r[:-2] for r in kept] == [r[:-2] for r in brute], kept_sql
+        assert kept, kept_sql
+        for k, b in zip(kept, brute, strict=True):
+            assert math.isclose(k[-2], b[-2], rel_tol=1e-9, abs_tol=1e-9), (k, b)
+            assert int(k[-1]) == int(b[-1]), (k, b)
 
 
 def _means(reports: Reports, f: Filters) -> dict[str, Any]:
@@ -49,6 +63,7 @@ def _means(reports: Reports, f: Filters) -> dict[str, Any]:
         "summary": reports.summary(f),
         "models": {(r.key, r.provider): r for r in reports.models(f)},
         "providers": {r.key: r for r in reports.providers(f)},
+        "department": {r.key: r for r in reports.properties("department", f)},
     }
 
 
@@ -78,6 +93,10 @@ def test_the_rollup_answers_only_its_own_filters(generated: Generated) -> None:
         assert rolled_means(reader, f, T0, "model") is not None, f.describe()
     for f in (Filters(user="patient-7829"), Filters(properties={"department": "cardiology"})):
         assert rolled_means(reader, f, T0, "model") is None, f.describe()
+    cardiology = Filters(since="3d", properties={"department": "cardiology"})
+    assert rolled_means(reader, cardiology, T0, "all", "department") is not None
+    for f in (Filters(model="gpt-4o"), Filters(status="error"), Filters(user="patient-7829")):
+        assert rolled_means(reader, f, T0, "all", "department") is None, f.describe()
     assert rolled_means(reader, Filters(), T0, "user") is None
     raw = Reports(generated.store, clock=lambda: T0, rollups=False)._reader
     assert rolled_means(raw, Filters(), T0, "all") is None
