@@ -1,4 +1,4 @@
-"""The score rollup (schema v17) A/B in the same minutes: the reports whose mean scores it
+"""The score rollups (schema v17) A/B in the same minutes: the reports whose mean scores it
 answers, each timed reading ``rollup_scores`` and with that read turned off (exactly
 ``main``'s path: the means from ``score_facts``), alternately, on one existing store.
 
@@ -75,9 +75,15 @@ def _same(a: Any, b: Any) -> bool:
 
 def run(store: Store, repeat: int, data: Path | None) -> None:
     reports = Reports(store)
-    count = store.query("SELECT count(*) AS n FROM rollup_scores")[0]["n"]
-    facts = store.query("SELECT count(*) AS n FROM score_facts")[0]["n"]
-    print(f"{facts:,} score facts, {count:,} rollup_scores rows; best (mean) of {repeat}:")
+    counts = [
+        store.query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+        for table in ("score_facts", "rollup_scores", "score_property_facts")
+    ]
+    counts.append(store.query("SELECT count(*) AS n FROM rollup_property_scores")[0]["n"])
+    print(
+        "{:,} score facts, {:,} rollup_scores rows, {:,} score property facts, {:,} "
+        "rollup_property_scores rows; best (mean) of {}:".format(*counts, repeat)
+    )
     week, errors = Filters(since="7d"), Filters(status="error")
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("models", lambda: reports.models()),
@@ -87,6 +93,8 @@ def run(store: Store, repeat: int, data: Path | None) -> None:
         ("summary, status=error", lambda: reports.summary(errors)),
         ("summary, last 7 days", lambda: reports.summary(week)),
         ("models, last 7 days", lambda: reports.models(week)),
+        ("properties department", lambda: reports.properties("department")),
+        ("properties department, 7 days", lambda: reports.properties("department", week)),
     ]
     namespace = vars(_scores)  # score_means looks rolled_means up here
     rolled = namespace["rolled_means"]
@@ -110,7 +118,7 @@ def run(store: Store, repeat: int, data: Path | None) -> None:
             f"({mean[way][0] * 1000:.0f} + {mean[way][1] * 1000:.0f})"
             for way in ways
         )
-        print(f"  {name:<24} {figures}   same means: {_same(found['main'], found['branch'])}")
+        print(f"  {name:<30} {figures}   same means: {_same(found['main'], found['branch'])}")
     print("load average", " ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
