@@ -1,6 +1,8 @@
-"""Score rollup (``SCORE_ROLLUP_MIGRATION``): per UTC hour, model, provider, status and score
+"""Score rollups (``SCORE_ROLLUP_MIGRATION``): per UTC hour, model, provider, status and score
 name, the sum and the number of the scores, so the mean scores of the models, providers and
-summary reports (and of the same filtered by status) read hourly sums instead of every score.
+summary reports (and of the same filtered by status) read hourly sums instead of every score;
+and per property name, value, score name and hour (``rollup_property_scores``, from
+``score_property_facts``, kept the same way) for the properties report's means per value.
 
 ``rollup_scores`` is keyed ``(hour, model, provider, nulls, status, name)``. As in the other
 rollups a NULL key is stored as ``''`` (``0`` for the status) with a bit set in ``nulls``:
@@ -11,11 +13,11 @@ It is kept from ``score_facts``, which both engines already keep exact (the writ
 triggers for every insert, replace, update and delete of a score, a request or a property:
 prune, ``delete --user``, ``reprice``, a hand-written statement):
 
-* SQLite: row triggers on ``score_facts``. A score written again replaces its fact with
+* SQLite: row triggers on ``score_facts`` (``score_property_facts``). A score written again replaces its fact with
   ``INSERT OR REPLACE``, which fires no delete trigger: the ``BEFORE INSERT`` trigger takes
   the replaced fact out first. Scores are few (written by ``score()``/``feedback()``, one
   transaction each), so a row trigger per fact costs nothing that matters.
-* PostgreSQL: statement triggers on ``score_facts`` (transition tables), one grouped upsert
+* PostgreSQL: statement triggers on the fact tables (transition tables), one grouped upsert
   per statement under the rollup lock.
 
 A group whose count reaches zero is removed. ``store.rebuild_rollups`` counts it again from
