@@ -82,6 +82,17 @@ TABLES = {
         {"model": "model", "provider": "provider"},
     ),
     "users": _Table("rollup_users", {"user_id": ("user_id", 1)}, {"user": "user_id"}),
+    # score sums per model, provider and exact status (a status filter tests its own table)
+    "scores": _Table(
+        "rollup_scores",
+        {"model": ("model", 1), "provider": ("provider", 2)},
+        {"model": "model", "provider": "provider"},
+        by_status="scores",
+    ),
+    # score sums per property value (the grouped property, as ``properties``)
+    "property_scores": _Table(
+        "rollup_property_scores", {"name": ("name", 0), "value": ("value", 0)}, {}
+    ),
     "properties": _Table("rollup_properties", {"name": ("name", 0), "value": ("value", 0)}, {}),
 }
 

@@ -21,6 +21,7 @@ from ..store import Store, utcnow_iso
 from ..store._reports_schema import SCORE_GROUPS
 from ._filters import Filters
 from ._rows import ScoreRow, ScoreValue
+from ._score_rollup import rolled_means
 from ._sql import Reader
 
 __all__ = [
@@ -221,6 +222,10 @@ def score_means(
     ``group`` is one of :data:`GROUPS` (or pass ``property_name``). ``keys``: only these
     groups (a one-column group; a few hundred at most, each a range of the group's index:
     the 200 users of a page instead of every scored request, 90 -> 5 ms on 1M requests)."""
+    if keys is None:  # models, providers, summary, properties
+        rolled = rolled_means(reader, filters, now, group, property_name)
+        if rolled is not None:
+            return rolled
     sql, params, width = _scored(filters, now, group, property_name)
     columns = SCORE_GROUPS.get(group, ())
     if keys is not None and property_name is None and len(columns) == 1 and len(keys) <= _KEYS:

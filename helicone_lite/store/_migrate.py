@@ -26,6 +26,8 @@ _DERIVED = frozenset(
         "rollup_properties",
         "rollup_status",
         "rollup_sessions",
+        "rollup_scores",
+        "rollup_property_scores",
         "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )

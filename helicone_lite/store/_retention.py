@@ -29,8 +29,14 @@ from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_schema import batched_delete
+from ._rollup_scores import rebuild_score_rollup
 from ._rollup_sessions import rebuild_sessions, recount_sessions
-from ._schema import FACTS_BY_WRITER_VERSION, SESSION_ROLLUP_VERSION, STATUS_ROLLUP_VERSION
+from ._schema import (
+    FACTS_BY_WRITER_VERSION,
+    SCORE_ROLLUP_VERSION,
+    SESSION_ROLLUP_VERSION,
+    STATUS_ROLLUP_VERSION,
+)
 from ._time import iso_from_epoch
 
 if TYPE_CHECKING:
@@ -278,6 +284,8 @@ def rebuild_rollups(store: Store) -> None:
             statements += rebuild_facts()
         if (store.schema_version or 0) >= SESSION_ROLLUP_VERSION:
             statements += rebuild_sessions()
+        if (store.schema_version or 0) >= SCORE_ROLLUP_VERSION:
+            statements += rebuild_score_rollup()  # (after the facts it is counted from)
         for statement in statements:
             conn.execute(statement)
 

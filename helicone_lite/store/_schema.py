@@ -21,6 +21,7 @@ from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
+from ._rollup_scores import SCORE_ROLLUP_MIGRATION
 from ._rollup_sessions import sqlite_session_rollup_migration
 from ._rollup_status import STATUS_ROLLUP_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
@@ -34,6 +35,7 @@ __all__ = [
     "PG_SORT_BY_DAY_MIGRATION",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
+    "SCORE_ROLLUP_VERSION",
     "SESSION_ROLLUP_MIGRATION",
     "SESSION_ROLLUP_VERSION",
     "SORT_BY_DAY_MIGRATION",
@@ -308,6 +310,8 @@ PG_SORT_BY_DAY_MIGRATION = "SELECT 1"
 # (see _rollup_status.py).
 # SESSION_ROLLUP_MIGRATION: one row per session, for the session list's sorts (above).
 # SORT_BY_DAY_MIGRATION: the cost, latency and tokens sorts led by the day (above).
+# SCORE_ROLLUP_MIGRATION: hourly score sums per model, provider and status, for the mean
+# scores of the reports (see _rollup_scores.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -325,6 +329,7 @@ MIGRATIONS: tuple[str, ...] = (
     STATUS_ROLLUP_MIGRATION,
     SESSION_ROLLUP_MIGRATION,
     SORT_BY_DAY_MIGRATION,
+    SCORE_ROLLUP_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -337,3 +342,5 @@ FACTS_BY_WRITER_VERSION = MIGRATIONS.index(FACTS_MIGRATION) + 1
 STATUS_ROLLUP_VERSION = MIGRATIONS.index(STATUS_ROLLUP_MIGRATION) + 1
 #: from this version ``rollup_sessions`` exists (the writer, deletes and updates keep it)
 SESSION_ROLLUP_VERSION = MIGRATIONS.index(SESSION_ROLLUP_MIGRATION) + 1
+#: from this version ``rollup_scores`` exists (triggers on ``score_facts`` keep it)
+SCORE_ROLLUP_VERSION = MIGRATIONS.index(SCORE_ROLLUP_MIGRATION) + 1

@@ -70,6 +70,10 @@ def test_migrate_copies_everything_once(
         assert old.query(kept) == new.query(kept) == [
             {"session_id": f"s{i}", "requests": 215 if i < 2 else 214} for i in range(7)
         ]
+        # the score rollup: derived from the target's score facts, not copied (twice over)
+        kept = "SELECT hour, model, provider, status, name, total, n FROM rollup_scores"
+        assert old.query(kept) == new.query(kept) and len(new.query(kept)) == 1
+        assert old_sum.scores == new_sum.scores == {"accuracy": 90.0}
         assert [s.session_id for s in before.sessions(sort="cost")] == [
             s.session_id for s in after.sessions(sort="cost")
         ]

@@ -44,6 +44,8 @@ EXPECTED_TABLES = {
     "rollup_control",
     "rollup_status",  # status rollup (STATUS_ROLLUP_MIGRATION)
     "rollup_sessions",  # SESSION_ROLLUP_MIGRATION: one row per session
+    "rollup_scores",  # SCORE_ROLLUP_MIGRATION: hourly score sums
+    "rollup_property_scores",
 }
 
 
