@@ -1,0 +1,119 @@
+"""Pages a prune and a writer batch dirty, per b-tree, on a copy of a big store (exact counts).
+
+Works on ``STORE`` itself: give it a copy (it deletes rows). One connection with
+``wal_autocheckpoint = 0`` and a 1 GB page cache (each page reaches the WAL once per commit)
+runs, after the optional ``--ddl`` (e.g. an index redesign to try without a migration):
+
+1. a prune-like transaction: the ``--rows`` oldest requests' scores and properties, then the
+   requests (the fact and rollup triggers fire as in ``helicone-lite prune``);
+2. two writer-like transactions of 500 ``INSERT … SELECT`` copies of existing rows (new ids,
+   ``created_at`` now): the newest 500 rows (``--batch recent``) or the newest row of 500
+   distinct users (``--batch users``, one user per row as ``bench_realrows.py`` writes).
+
+After each commit the WAL's frame headers are read and each page is mapped to its b-tree
+with ``dbstat``: the counts do not depend on the machine's load.
+
+    cp /tmp/cli1m.db /tmp/copy.db && python benchmarks/bench_btree_pages.py /tmp/copy.db
+    python benchmarks/bench_btree_pages.py /tmp/copy.db --batch users --ddl "DROP INDEX ...; CREATE INDEX ..."
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import struct
+import time
+from collections import Counter
+from pathlib import Path
+
+
+def wal_pages(wal: Path) -> list[int]:
+    """The page number of every frame in ``wal`` (in order; repeats kept)."""
+    data = wal.read_bytes() if wal.exists() else b""
+    if len(data) < 32:
+        return []
+    size = struct.unpack(">I", data[8:12])[0]
+    pages, offset = [], 32
+    while offset + 24 + size <= len(data):
+        pages.append(struct.unpack(">I", data[offset : offset + 4])[0])
+        offset += 24 + size
+    return pages
+
+
+def owners(conn: sqlite3.Connection, pages: set[int]) -> Counter[str]:
+    """How many of ``pages`` each b-tree holds (freed or new pages: ``(new/free)``)."""
+    names = dict(conn.execute("SELECT pageno, name FROM dbstat"))
+    return Counter(str(names.get(page, "(new/free)")) for page in pages)
+
+
+def report(conn: sqlite3.Connection, wal: Path, label: str, rows: int) -> None:
+    frames = wal_pages(wal)
+    print(f"{label}: {len(frames):,} frames, {len(frames) / rows:.2f} a row")
+    for name, count in owners(conn, set(frames)).most_common(10):
+        print(f"    {name:<32} {count:6,}  {count / rows:6.2f} a row")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def prune(conn: sqlite3.Connection, rows: int) -> int:
+    cutoff = conn.execute(
+        "SELECT created_at FROM requests INDEXED BY idx_requests_created_at "
+        "ORDER BY created_at LIMIT 1 OFFSET ?",
+        (rows,),
+    ).fetchone()[0]
+    conn.execute("BEGIN")
+    for table in ("scores", "request_properties"):
+        conn.execute(
+            f"DELETE FROM {table} WHERE request_id IN "
+            "(SELECT id FROM requests WHERE created_at < ?)",
+            (cutoff,),
+        )
+    deleted = conn.execute("DELETE FROM requests WHERE created_at < ?", (cutoff,)).rowcount
+    conn.execute("COMMIT")
+    return int(deleted)
+
+
+def write_batch(conn: sqlite3.Connection, batch: str, round_: int) -> None:
+    columns = [str(r[1]) for r in conn.execute("PRAGMA table_info(requests)")]
+    values = {
+        "id": f"'w{round_}-' || id",
+        "created_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    }
+    select = ", ".join(values.get(c, c) for c in columns)
+    if batch == "users":
+        chosen = f"SELECT max(rowid) - {round_} FROM requests GROUP BY user_id LIMIT 500"
+    else:
+        chosen = f"SELECT rowid FROM requests ORDER BY rowid DESC LIMIT 500 OFFSET {1000 * round_}"
+    conn.execute("BEGIN")
+    conn.execute(
+        f"INSERT INTO requests ({', '.join(columns)}) "
+        f"SELECT {select} FROM requests WHERE rowid IN ({chosen})"
+    )
+    conn.execute("COMMIT")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("store", type=Path, help="a COPY of a store (rows are deleted)")
+    parser.add_argument("--rows", type=int, default=11_200, help="requests the prune removes")
+    parser.add_argument("--batch", choices=("recent", "users"), default="recent")
+    parser.add_argument("--ddl", default="", help="SQL run first (an index to try)")
+    args = parser.parse_args()
+    wal = Path(f"{args.store}-wal")
+    conn = sqlite3.connect(args.store, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("PRAGMA cache_size = -1000000")
+    if args.ddl:
+        began = time.process_time()
+        conn.executescript(args.ddl)
+        print(f"--ddl: {time.process_time() - began:.1f} s of CPU")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    deleted = prune(conn, args.rows)
+    report(conn, wal, f"prune-like delete of {deleted:,} requests (pages a request)", deleted)
+    for round_ in range(2):
+        write_batch(conn, args.batch, round_)
+        report(conn, wal, f"writer-like batch {round_ + 1} of 500 ({args.batch})", 500)
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
