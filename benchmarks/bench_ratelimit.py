@@ -4,11 +4,16 @@ One process, the built-in fake provider on loopback; raw openai calls, helicone_
 without a policy and with one take turns in blocks of 100 (_blocks.py), every helicone_lite
 call the same as bench_overhead's (a session and two properties; ``max_tokens`` on all), and
 every client's log is flushed after each block (inside that block's CPU figure), so each
-path pays for its own rows. Prints wall medians, p95 and process CPU per call (every thread)
-against the raw SDK, and the bucket stores' own cost per decision. Redis needs
-``redis-server`` on the PATH (started here on a free port) or ``--redis-url``.
+path pays for its own rows. Prints wall medians, p95, process CPU per call (every thread) and
+the caller thread's own CPU against the raw SDK, and the bucket stores' own cost per decision.
 
-    python benchmarks/bench_ratelimit.py [--calls 1000] [--redis-url redis://…]
+A policy segmented by user (``s=user``) needs a user id on the call, which costs something of
+its own (a ``user_id`` in the row, the writer's per-user rollup); the "policy" columns take
+each policy path against the no-policy path with the same user id or none, so they show the
+policy's own cost. Redis needs ``redis-server`` on the PATH (started here on a free port) or
+``--redis-url``.
+
+    python benchmarks/bench_ratelimit.py [--calls 1000] [--redis-url redis://… | --no-redis]
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from _blocks import HEADERS, MESSAGES, blocks, pct
 
+USER = {"Helicone-User-Id": "u"}
 POLICIES = {
+    "request (global)": {"Helicone-RateLimit-Policy": "1000000000;w=60"},
     "request": {"Helicone-RateLimit-Policy": "1000000000;w=60;s=user", "Helicone-User-Id": "u"},
     "cents": {"Helicone-RateLimit-Policy": "1000000000;w=60;u=cents"},
     "request+cents": {
@@ -87,10 +94,9 @@ def redis_server(url: str | None) -> Iterator[str | None]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench_calls(
-    calls: int, redis_url: str | None
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Per path: wall ms per call, and process CPU ms per call of each block."""
+def bench_calls(calls: int, redis_url: str | None) -> dict[str, dict[str, list[float]]]:
+    """Per path: wall ms per call ("wall"); process CPU ("cpu") and the calling thread's CPU
+    ("caller"), ms per call of each block."""
     import openai
 
     import helicone_lite
@@ -104,6 +110,7 @@ def bench_calls(
                 model="gpt-4o-mini", messages=MESSAGES
             ),
             "helicone_lite, no policy": _call(local, {}),
+            "helicone_lite, no policy, user id": _call(local, USER),
         }
         clients: dict[str, Any] = {"local": local}
         if redis_url:
@@ -123,10 +130,20 @@ def bench_calls(
 
         drain()
         cpu: dict[str, list[float]] = {}
-        times = blocks(paths, calls, cpu=cpu, drain=drain)
+        caller: dict[str, list[float]] = {}
+        times = blocks(paths, calls, cpu=cpu, drain=drain, caller=caller)
         for client in clients.values():
             client.close()
-    return times, cpu
+    return {"wall": times, "cpu": cpu, "caller": caller}
+
+
+def baseline(name: str) -> str | None:
+    """The no-policy path a policy path is measured against: the one with the same user id."""
+    for unit, headers in POLICIES.items():
+        if name.startswith(f"{unit} policy, "):
+            user = "Helicone-User-Id" in headers
+            return "helicone_lite, no policy, user id" if user else "helicone_lite, no policy"
+    return None
 
 
 def _call(client: Any, headers: dict[str, str]) -> Callable[[], object]:
@@ -161,41 +178,65 @@ def bench_stores(decisions: int, redis_url: str | None) -> dict[str, float]:
                 store.take([bucket], time.time())
                 store.adjust([(bucket, -0.5)], time.time())
             out[f"{name} take+settle"] = (time.perf_counter() - start) / decisions * 1e6
+            out[f"{name} take, cold caches"] = _cold_take(store, bucket, decisions)
             store.close()
     return out
+
+
+def _cold_take(store: Any, bucket: Any, decisions: int) -> float:
+    """Median µs of one take() after 8 MiB of other memory was written (outside the timing):
+    a decision inside a real call finds the caches full of the HTTP stack's and the SDK's
+    data, which a tight loop of decisions never does."""
+    junk = bytearray(8 << 20)
+    zeros = bytes(len(junk[::64]))
+    samples = []
+    for _ in range(decisions):
+        junk[::64] = zeros
+        start = time.perf_counter()
+        store.take([bucket], time.time())
+        samples.append((time.perf_counter() - start) * 1e6)
+    return statistics.median(samples)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--no-redis", action="store_true", help="the local store only")
     args = parser.parse_args()
-    with redis_server(args.redis_url) as url:
-        times, cpu = bench_calls(args.calls, url)
+    with redis_server(args.redis_url) if not args.no_redis else nullcontext() as url:
+        measured = bench_calls(args.calls, url)
         stores = bench_stores(max(200, args.calls), url)
-    raw = statistics.median(times["raw openai"])
-    plain = statistics.median(times["helicone_lite, no policy"])
-    raw_cpu = statistics.median(cpu["raw openai"])
-    plain_cpu = statistics.median(cpu["helicone_lite, no policy"])
+    medians = {
+        kind: {name: statistics.median(v) * 1000 for name, v in samples.items()}
+        for kind, samples in measured.items()
+    }
     print(
         f"per call, {args.calls} a path in blocks of 100 (fake provider on loopback; "
         f"session + 2 properties; load {os.getloadavg()[0]:.1f})"
     )
     print(
-        f"  {'path':<32}{'median':>8}{'p95':>8}{'+raw':>7}{'policy':>8}"
-        f"{'CPU':>8}{'+raw':>7}{'policy':>8}   (wall ms, added µs; CPU µs a call, all threads)"
+        "  wall: median and p95 ms, added µs; CPU: µs a call, every thread; caller: µs a call, "
+        "the calling thread's own CPU; +raw: added to the raw SDK; policy: added to the same "
+        "call without the policy (with the same user id or none)"
     )
-    for name, samples in times.items():
-        median, used = statistics.median(samples), statistics.median(cpu[name]) * 1000
-        policy = "policy," in name
-        print(
-            f"  {name:<32}{median:>8.3f}{pct(samples, 0.95):>8.3f}{(median - raw) * 1000:>7.0f}"
-            f"{(median - plain) * 1000 if policy else 0.0:>8.0f}{used:>8.0f}"
-            f"{used - raw_cpu * 1000:>7.0f}{used - plain_cpu * 1000 if policy else 0.0:>8.0f}"
-        )
+    print(
+        f"  {'path':<36}{'median':>8}{'p95':>7}{'+raw':>6}{'policy':>7}"
+        f"{'CPU':>6}{'+raw':>6}{'policy':>7}{'caller':>7}{'+raw':>6}{'policy':>7}"
+    )
+    for name, samples in measured["wall"].items():
+        base = baseline(name)
+        row = f"  {name:<36}{medians['wall'][name] / 1000:>8.3f}{pct(samples, 0.95):>7.3f}"
+        for kind in ("wall", "cpu", "caller"):
+            value, values = medians[kind][name], medians[kind]
+            if kind != "wall":
+                row += f"{value:>6.0f}" if kind == "cpu" else f"{value:>7.0f}"
+            row += f"{value - values['raw openai']:>6.0f}"
+            row += f"{value - values[base]:>7.0f}" if base else f"{'':>7}"
+        print(row)
     if url is None:
         print("  (no redis-server found: Redis rows skipped)")
-    print("bucket store alone, one bucket, per decision")
+    print("bucket store alone, one bucket, per decision (tight loops; cold: median of one)")
     for name, micros in stores.items():
         print(f"  {name:<20} {micros:>8.1f} µs")
 
