@@ -51,6 +51,7 @@ from ._rollup_sql import (
     hour_of,
     moved_hits,
     original,
+    pg_statement_trigger,
     upsert,
 )
 
@@ -403,17 +404,9 @@ def pg_trigger_statements() -> dict[str, list[str]]:
 
 
 def _pg_trigger(table: str, event: str, statements: list[str]) -> str:
-    name = f"helicone_lite_rollup_{table}_{event.lower()}"
-    tables = {
-        "INSERT": "NEW TABLE AS new_rows",
-        "DELETE": "OLD TABLE AS old_rows",
-        "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    }[event]
-    return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
-        f"{body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
-        f"CREATE TRIGGER rollup_{table}_{event.lower()} AFTER {event} ON {table} "
-        f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n"
+    function = f"helicone_lite_rollup_{table}_{event.lower()}"
+    return pg_statement_trigger(
+        function, f"rollup_{table}_{event.lower()}", event, table, statements
     )
 
 

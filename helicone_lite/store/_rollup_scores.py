@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._rollup_batch import ROLLUP_LOCK_KEY
-from ._rollup_sql import body
+from ._rollup_sql import body, pg_statement_trigger
 
 __all__ = [
     "PG_SCORE_ROLLUP",
@@ -189,24 +189,15 @@ SCORE_ROLLUP_MIGRATION = _TABLES + _BACKFILL + "".join(_sqlite_triggers(r) for r
 
 
 def _pg_trigger(r: _Rollup, event: str, statements: list[str]) -> str:
-    name = f"helicone_lite_{r.table}_{event.lower()}"
-    tables = {
-        "INSERT": "NEW TABLE AS new_rows",
-        "DELETE": "OLD TABLE AS old_rows",
-        "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    }[event]
     rows = "new_rows" if event == "INSERT" else "old_rows"
     # nothing to count (the writer's batch facts, almost always): no lock taken
     lock = (
         f"    IF NOT EXISTS (SELECT 1 FROM {rows}) THEN\n        RETURN NULL;\n    END IF;\n"
         f"    PERFORM pg_advisory_xact_lock({ROLLUP_LOCK_KEY});\n"
     )
-    return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
-        f"{lock}{body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
-        f"CREATE TRIGGER {r.table}_{event.lower()} AFTER {event} ON {r.facts} "
-        f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n"
-    )
+    function = f"helicone_lite_{r.table}_{event.lower()}"
+    trigger = f"{r.table}_{event.lower()}"
+    return pg_statement_trigger(function, trigger, event, r.facts, statements, lock)
 
 
 def _pg_triggers(r: _Rollup) -> str:

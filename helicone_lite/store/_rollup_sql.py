@@ -28,6 +28,7 @@ __all__ = [
     "hour_of",
     "moved_hits",
     "original",
+    "pg_statement_trigger",
     "status_keys",
     "sums",
     "upsert",
@@ -121,6 +122,25 @@ def original(r: str, column: str) -> str:
 
 def body(statements: list[str]) -> str:
     return "".join(f"    {s};\n" for s in statements)
+
+
+def pg_statement_trigger(
+    function: str, trigger: str, event: str, table: str, statements: list[str], prologue: str = ""
+) -> str:
+    """A PostgreSQL function running ``statements`` (after ``prologue``) and the statement-level
+    ``event`` trigger on ``table`` that calls it with its transition tables (``new_rows`` /
+    ``old_rows``)."""
+    tables = {
+        "INSERT": "NEW TABLE AS new_rows",
+        "DELETE": "OLD TABLE AS old_rows",
+        "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    }[event]
+    return (
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
+        f"{prologue}{body(statements)}    RETURN NULL;\nEND\n$fn$;\n"
+        f"CREATE TRIGGER {trigger} AFTER {event} ON {table} "
+        f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
+    )
 
 
 #: a group's figures (in the order of ``NAMES``) as aggregates over requests ``r``
