@@ -91,7 +91,7 @@ class Runtime:
                 if store is not None
                 else self._own_store(open_store(settings.database_url, self.home))
             )
-            _store_users(self.store).add(self)
+            self.store.clients.add(self)
             self.registry = ProviderRegistry(merge_providers(settings.providers))
             self.hooks = Hooks()
             self._parts = Parts(settings, self.home, self.store, self.registry, self.hooks)
@@ -134,8 +134,8 @@ class Runtime:
         # Not while another client logs to it (``Client(store=this.store)``): then the store's
         # own finalizer drains it once nothing refers to it (or at exit), so dropping the
         # client that opened it never drops the other clients' rows.
-        users = _store_users(store)
-        self._owned.append(("store", lambda: None if any(users) else store.drain()))
+        clients = store.clients
+        self._owned.append(("store", lambda: None if any(clients) else store.drain()))
         return store
 
     def _add_hook(self, name: str, hook: Hook) -> None:
@@ -220,17 +220,8 @@ class Runtime:
         run when the runtime is garbage-collected unclosed, and at interpreter exit."""
         store = getattr(self, "store", None)
         if store is not None:
-            _store_users(store).discard(self)
+            store.clients.discard(self)
         self._closer()
-
-
-def _store_users(store: Store) -> weakref.WeakSet[Runtime]:
-    """The live runtimes that log to ``store`` (kept on the store: no module-level state)."""
-    users: weakref.WeakSet[Runtime] | None = getattr(store, "_helicone_users", None)
-    if users is None:
-        users = weakref.WeakSet()
-        store._helicone_users = users  # type: ignore[attr-defined]
-    return users
 
 
 def _shutdown(executor: ThreadPoolExecutor) -> Callable[[], None]:

@@ -68,32 +68,27 @@ class _Table:
     by_status: str | None = None
 
 
+#: the columns and filters of the rollups keyed by model and provider (models, status, scores)
+_BY_MODEL = (
+    {"model": ("model", 1), "provider": ("provider", 2)},
+    {"model": "model", "provider": "provider"},
+)
+#: ... and of those keyed by property name and value (properties, property scores)
+_BY_VALUE: tuple[dict[str, tuple[str, int]], dict[str, str]] = (
+    {"name": ("name", 0), "value": ("value", 0)},
+    {},
+)
+
 TABLES = {
-    "models": _Table(
-        "rollup_models",
-        {"model": ("model", 1), "provider": ("provider", 2)},
-        {"model": "model", "provider": "provider"},
-        by_status="status",
-    ),
+    "models": _Table("rollup_models", *_BY_MODEL, by_status="status"),
     # rollup_models' figures per exact status too (not its cache savings)
-    "status": _Table(
-        "rollup_status",
-        {"model": ("model", 1), "provider": ("provider", 2)},
-        {"model": "model", "provider": "provider"},
-    ),
+    "status": _Table("rollup_status", *_BY_MODEL),
     "users": _Table("rollup_users", {"user_id": ("user_id", 1)}, {"user": "user_id"}),
     # score sums per model, provider and exact status (a status filter tests its own table)
-    "scores": _Table(
-        "rollup_scores",
-        {"model": ("model", 1), "provider": ("provider", 2)},
-        {"model": "model", "provider": "provider"},
-        by_status="scores",
-    ),
+    "scores": _Table("rollup_scores", *_BY_MODEL, by_status="scores"),
     # score sums per property value (the grouped property, as ``properties``)
-    "property_scores": _Table(
-        "rollup_property_scores", {"name": ("name", 0), "value": ("value", 0)}, {}
-    ),
-    "properties": _Table("rollup_properties", {"name": ("name", 0), "value": ("value", 0)}, {}),
+    "property_scores": _Table("rollup_property_scores", *_BY_VALUE),
+    "properties": _Table("rollup_properties", *_BY_VALUE),
 }
 
 

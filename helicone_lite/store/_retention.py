@@ -168,8 +168,17 @@ def delete_requests(
         raise ValueError("batch must be >= 1")
     where, params = _where(user, session, before)
     out = Removed()
+    # SQLite runs triggers row by row; from v6 the deletion does their work per batch
+    # (PostgreSQL's rollup and fact triggers are per statement already)
+    version = store.schema_version or 0
+    batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
+    flags = {
+        "batched": batched,
+        "status": version >= STATUS_ROLLUP_VERSION,
+        "recount": batched and version >= SESSION_ROLLUP_VERSION,
+    }
     with deleting(store) as (between, settled):
-        while _next_batch(store, where, params, batch, out, keep_ids):
+        while _next_batch(store, (where, params, batch), out, keep_ids, flags):
             if progress is not None:
                 progress(out.requests)
             between()
@@ -178,23 +187,25 @@ def delete_requests(
 
 
 def _next_batch(
-    store: Store, where: str, params: list[Any], batch: int, out: Removed, keep_ids: bool
+    store: Store,
+    matching: tuple[str, list[Any], int],
+    out: Removed,
+    keep_ids: bool,
+    flags: dict[str, bool],
 ) -> bool:
-    """Delete one batch in its own transaction; False when nothing matched any more."""
+    """Delete one batch (``matching``: the condition, its parameters, the batch size) in its
+    own transaction; False when nothing matched any more."""
+    where, params, batch = matching
     with store.transaction() as conn:
         ids = [
             r[0]
-            for r in conn.execute(f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch])
+            for r in conn.execute(
+                f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch]
+            )
         ]
         if not ids:
             return False
-        # SQLite runs triggers row by row; from v6 the deletion does their work per batch
-        # (PostgreSQL's rollup and fact triggers are per statement already)
-        version = store.schema_version or 0
-        batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
-        status = version >= STATUS_ROLLUP_VERSION
-        recount = batched and version >= SESSION_ROLLUP_VERSION
-        _delete_batch(conn, ids, out, batched=batched, status=status, recount=recount)
+        _delete_batch(conn, ids, out, **flags)
     if keep_ids:
         out.request_ids.extend(ids)
     return True

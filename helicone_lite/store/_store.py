@@ -6,6 +6,7 @@ import functools
 import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -235,6 +236,15 @@ class Store:
         elif table not in columns:
             raise ValueError(f"helicone_lite store: unknown table {table!r}")
         return True
+
+    @property
+    def clients(self) -> weakref.WeakSet[object]:
+        """The live clients logging to this store (each client's runtime adds itself): the
+        client that opened the store drains it on close only when no other one is left."""
+        clients: weakref.WeakSet[object] | None = self.__dict__.get("_clients")
+        if clients is None:  # (created on first use: PostgresStore has its own __init__)
+            clients = self.__dict__["_clients"] = weakref.WeakSet()
+        return clients
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every row written before this call is committed (or spilled after a
