@@ -11,6 +11,10 @@ or exports stored text:
   becomes a visible escape (``\\x1b``, ``\\n``, ``\\u202e``), so the text prints literally.
   Rich markup (``[red]``) is not a terminal feature: the CLI never hands stored text to a
   markup parser (it writes plain strings or ``rich.text.Text``), so brackets need no escaping.
+* :func:`page_text` is the same for a web page (the dashboard's every output): markup is
+  escaped by Jinja's autoescape, and newlines and tabs are layout there, so only the
+  invisible controls are made visible (bidi overrides and marks, zero-width characters,
+  separators, BOM, C0/C1 controls other than newline, carriage return and tab).
 * :func:`csv_cell` neutralises spreadsheet formulas: a text cell starting with ``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's advice), so Excel,
   LibreOffice and Google Sheets show it as text instead of running it.
@@ -28,13 +32,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["csv_cell", "safe_text"]
+__all__ = ["csv_cell", "page_text", "safe_text"]
 
 #: what a terminal interprets or what breaks one-line output: C0, DEL, C1, zero-width and
 #: bidi controls (ALM, LRM/RLM, embeddings/overrides, isolates), line/paragraph separators,
 #: BOM, and lone surrogates (which cannot even be encoded).
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+#: ... of which a web page shows all but the line breaks and tabs (layout, not controls)
+_UNSAFE_ON_PAGE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -55,6 +63,14 @@ def safe_text(value: Any) -> str:
         return ""
     text = value if isinstance(value, str) else str(value)
     return _UNSAFE.sub(_escape, text)
+
+
+def page_text(value: Any) -> Any:
+    """A string with its invisible controls made visible (``\\u202e``), for a web page;
+    anything else (numbers, ``None``, already-safe markup) as it is."""
+    if type(value) is not str:
+        return value
+    return _UNSAFE_ON_PAGE.sub(_escape, value)
 
 
 def csv_cell(value: Any) -> Any:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .._errors import OptionsError
+from .._inert import page_text
 from ._params import RANGES, ViewParams
 from ._state import Dashboard
 
@@ -106,6 +107,9 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
         autoescape=True,
+        # every value printed: stored text's bidi overrides, zero-width and control
+        # characters shown as escapes (``\u202e``), as the terminal shows them
+        finalize=page_text,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -150,6 +150,17 @@ def test_query_is_read_only_and_time_limited(crafted_home: Path) -> None:
     )
 
 
+def test_invisible_controls_in_stored_text_are_shown_not_obeyed(crafted_home: Path) -> None:
+    """A right-to-left override makes ``evil`` read ``live``: every printed value shows it
+    (and zero-width and control characters) as an escape, as the terminal does; newlines and
+    tabs stay layout."""
+    client = _client(crafted_home)
+    sql = "SELECT 'a' || char(8238) || 'evil' || char(8203) || char(27) || 'b' AS v"
+    page = client.get("/query", params={"sql": sql}).text
+    assert "<td>a\\u202eevil\\u200b\\x1bb</td>" in page
+    assert not any(c in page for c in ("\u202e", "\u200b", "\x1b"))
+
+
 def test_views_read_through_a_read_only_store(crafted_home: Path) -> None:
     client = _client(crafted_home)
     client.get("/requests")
