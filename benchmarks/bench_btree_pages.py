@@ -14,6 +14,7 @@ After each commit the WAL's frame headers are read and each page is mapped to it
 with ``dbstat``: the counts do not depend on the machine's load.
 
     cp /tmp/cli1m.db /tmp/copy.db && python benchmarks/bench_btree_pages.py /tmp/copy.db
+    python benchmarks/bench_btree_pages.py /tmp/copy.db --user-rows 10000   # a user instead
     python benchmarks/bench_btree_pages.py /tmp/copy.db --batch users --ddl "DROP INDEX ...; CREATE INDEX ..."
 """
 
@@ -54,22 +55,34 @@ def report(conn: sqlite3.Connection, wal: Path, label: str, rows: int) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def prune(conn: sqlite3.Connection, rows: int) -> int:
-    cutoff = conn.execute(
-        "SELECT created_at FROM requests INDEXED BY idx_requests_created_at "
-        "ORDER BY created_at LIMIT 1 OFFSET ?",
-        (rows,),
-    ).fetchone()[0]
+def prune(conn: sqlite3.Connection, rows: int, user_rows: int = 0) -> tuple[int, str]:
+    """Delete the ``rows`` oldest requests, or (``user_rows``) every request of the user whose
+    count is nearest it, with their scores and properties (the triggers fire row by row);
+    (requests deleted, what)."""
+    if user_rows:
+        user = conn.execute(
+            "SELECT user_id FROM requests INDEXED BY idx_requests_user WHERE user_id IS NOT NULL "
+            "GROUP BY user_id ORDER BY abs(count(*) - ?) LIMIT 1",
+            (user_rows,),
+        ).fetchone()[0]
+        where, param, what = "user_id = ?", user, f"user {user}"
+    else:
+        where = "created_at < ?"
+        param = conn.execute(
+            "SELECT created_at FROM requests INDEXED BY idx_requests_created_at "
+            "ORDER BY created_at LIMIT 1 OFFSET ?",
+            (rows,),
+        ).fetchone()[0]
+        what = "prune-like delete"
     conn.execute("BEGIN")
     for table in ("scores", "request_properties"):
         conn.execute(
-            f"DELETE FROM {table} WHERE request_id IN "
-            "(SELECT id FROM requests WHERE created_at < ?)",
-            (cutoff,),
+            f"DELETE FROM {table} WHERE request_id IN (SELECT id FROM requests WHERE {where})",
+            (param,),
         )
-    deleted = conn.execute("DELETE FROM requests WHERE created_at < ?", (cutoff,)).rowcount
+    deleted = conn.execute(f"DELETE FROM requests WHERE {where}", (param,)).rowcount
     conn.execute("COMMIT")
-    return int(deleted)
+    return int(deleted), what
 
 
 def write_batch(conn: sqlite3.Connection, batch: str, round_: int) -> None:
@@ -95,6 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", type=Path, help="a COPY of a store (rows are deleted)")
     parser.add_argument("--rows", type=int, default=11_200, help="requests the prune removes")
+    parser.add_argument(
+        "--user-rows", type=int, default=0, help="delete the user nearest this many requests"
+    )
     parser.add_argument("--batch", choices=("recent", "users"), default="recent")
     parser.add_argument("--ddl", default="", help="SQL run first (an index to try)")
     args = parser.parse_args()
@@ -107,8 +123,8 @@ def main() -> None:
         conn.executescript(args.ddl)
         print(f"--ddl: {time.process_time() - began:.1f} s of CPU")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    deleted = prune(conn, args.rows)
-    report(conn, wal, f"prune-like delete of {deleted:,} requests (pages a request)", deleted)
+    deleted, what = prune(conn, args.rows, args.user_rows)
+    report(conn, wal, f"{what}: {deleted:,} requests (pages a request)", deleted)
     for round_ in range(2):
         write_batch(conn, args.batch, round_)
         report(conn, wal, f"writer-like batch {round_ + 1} of 500 ({args.batch})", 500)

@@ -56,9 +56,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _confirm(args: argparse.Namespace, plan: Any, what: str) -> bool:
-    """Say what would go; True when it may (``--yes``, or the user typed y)."""
+    """Say what would go and ask; True when it may (the user typed y). With ``--yes``
+    nothing is asked or said here (the command reports what it removed), so the caller
+    counts only the requests, for the progress line."""
+    if args.yes:
+        return True
     print(f"{what}: {plan.describe()} in {store_path(args)}", file=sys.stderr)
-    if args.yes or (plan.requests == 0 and plan.alert_events == 0):
+    if plan.requests == 0 and plan.alert_events == 0:
         return True
     print("delete them? [y/N] ", end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline()
@@ -104,7 +108,7 @@ def run_prune(args: argparse.Namespace) -> int:
     before = parse_time(args.older_than, now_of(args), "--older-than")
     assert before is not None
     store = open_store(args)
-    plan = count_prune(store, before)
+    plan = count_prune(store, before, requests_only=args.yes)
     if not _confirm(args, plan, f"requests before {before}"):
         raise CliError("nothing deleted")
     removed = prune(store, before, progress=_progress(plan.requests, "pruning"))
@@ -135,7 +139,7 @@ def run_delete(args: argparse.Namespace) -> int:
     store = open_store(args)
     session = _session(store, args.session) if args.session else None
     who = f"user {args.user}" if args.user is not None else f"session {session}"
-    plan = count_requests(store, user=args.user, session=session)
+    plan = count_requests(store, user=args.user, session=session, requests_only=args.yes)
     if not _confirm(args, plan, safe_text(who)):
         raise CliError("nothing deleted")
     removed = delete_requests(

@@ -114,13 +114,22 @@ def _where(user: str | None, session: str | None, before: str | None) -> tuple[s
 
 
 def count_requests(
-    store: Store, *, user: str | None = None, session: str | None = None, before: str | None = None
+    store: Store,
+    *,
+    user: str | None = None,
+    session: str | None = None,
+    before: str | None = None,
+    requests_only: bool = False,
 ) -> Removed:
-    """What ``delete_requests`` with the same arguments would remove (read only)."""
+    """What ``delete_requests`` with the same arguments would remove (read only);
+    ``requests_only``: count the requests alone (one index range: what a progress line
+    needs; the other counts look up every matching request's rows, 40-120 ms for 10,000)."""
     where, params = _where(user, session, before)
     matching = f"SELECT id FROM requests WHERE {where}"
     out = Removed()
     out.requests = _one(store, f"SELECT count(*) FROM ({matching})", params)
+    if requests_only:
+        return out
     out.properties = _one(
         store, f"SELECT count(*) FROM request_properties WHERE request_id IN ({matching})", params
     )
@@ -140,8 +149,10 @@ def count_requests(
     return out
 
 
-def count_prune(store: Store, before: str) -> Removed:
-    out = count_requests(store, before=before)
+def count_prune(store: Store, before: str, *, requests_only: bool = False) -> Removed:
+    out = count_requests(store, before=before, requests_only=requests_only)
+    if requests_only:
+        return out
     out.alert_events = _one(store, "SELECT count(*) FROM alert_events WHERE fired_at < ?", [before])
     return out
 
@@ -228,19 +239,12 @@ def _delete_batch(
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
     on SQLite and, through the store's dialect, on PostgreSQL."""
     marks = ", ".join("?" * len(ids))
-    sessions = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT DISTINCT session_id FROM requests WHERE id IN ({marks}) "
-            "AND session_id IS NOT NULL",
-            ids,
-        )
-    ]
-    counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     if batched:  # SQLite: the delete triggers' work in a few grouped statements
         conn.execute("UPDATE rollup_control SET batched = 1")
         for sql, uses in batched_delete(marks, status=status):
             conn.execute(sql, ids * uses)
+    sessions = _sessions_of(conn, ids, marks, batched)
+    counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     for table, column in _CHILDREN:
         cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)
         counted[table] = cursor.rowcount
@@ -260,6 +264,22 @@ def _delete_batch(
         ).rowcount
     if batched:
         conn.execute("UPDATE rollup_control SET batched = 0")
+
+
+def _sessions_of(conn: Any, ids: list[str], marks: str, batched: bool) -> list[str]:
+    """The batch's sessions: from the rows ``batched_delete`` copied into its temporary
+    table (no second lookup of the batch's requests by id), else from ``requests``."""
+    if batched:
+        found = conn.execute(
+            "SELECT DISTINCT session_id FROM temp.rollup_batch WHERE session_id IS NOT NULL"
+        )
+    else:
+        found = conn.execute(
+            f"SELECT DISTINCT session_id FROM requests WHERE id IN ({marks}) "
+            "AND session_id IS NOT NULL",
+            ids,
+        )
+    return [r[0] for r in found]
 
 
 def prune(

@@ -273,9 +273,9 @@ END;
 
 
 _BATCH = "temp.rollup_batch"
-_BATCH_COLUMNS = (
+_BATCH_COLUMNS = (  # (session_id: the deletion recounts the batch's sessions from here)
     "id, created_at, model, provider, status, cost_usd, total_tokens, latency_ms, user_id, "
-    "cache_status, cache_reference_id"
+    "cache_status, cache_reference_id, session_id"
 )
 
 

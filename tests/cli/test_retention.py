@@ -14,6 +14,7 @@ import pytest
 import helicone_lite
 from helicone_lite.reports import Reports
 from helicone_lite.store import Store, iso_from_epoch
+from helicone_lite.store._retention import count_requests
 from helicone_lite.testing import Clock, FakeProvider, Reply
 from tests.reports.brute import figures
 from tests.reports.conftest import T0, generate
@@ -138,6 +139,28 @@ def test_delete_asks_first_and_says_what_it_removes(fake: FakeProvider, home: Pa
     assert agreed.stdout.startswith("removed 1 requests, 1 properties, 1 scores")
     left = run_cli("users", "--json", "--home", str(home)).stdout
     assert '"bob"' in left and "carol" not in left
+
+
+def test_yes_counts_only_the_requests_and_reports_what_went(tmp_path: Path) -> None:
+    """With ``--yes`` nothing is asked, so only the requests are counted beforehand (for the
+    progress line): the full plan looks up every matching request's rows. The report after
+    the deletion still says everything that went."""
+    home = tmp_path / "home"
+    home.mkdir()
+    data = generate(home / "helicone.db", n=300)
+    rows = list(data.rows)
+    cutoff = iso_from_epoch(T0 - 7 * 86400)
+    full = count_requests(data.store, before=cutoff)
+    only = count_requests(data.store, before=cutoff, requests_only=True)
+    data.store.close()
+    gone = [r for r in rows if r["created_at"] < cutoff]
+    assert full.requests == only.requests == len(gone) > 0
+    assert full.properties > 0 and (only.properties, only.scores, only.session_scores) == (0, 0, 0)
+    done = run_cli("prune", "--older-than", cutoff, "--yes", "--home", str(home))
+    assert done.returncode == 0, done.stderr
+    assert "requests before" not in done.stderr  # no plan printed, nothing asked
+    assert done.stdout.startswith(f"removed {full.describe()}")
+    assert_consistent(home / "helicone.db", [r for r in rows if r["created_at"] >= cutoff])
 
 
 @pytest.mark.parametrize("backend", ["disk", "redis"])
