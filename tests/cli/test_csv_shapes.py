@@ -12,7 +12,7 @@ import pytest
 
 import helicone_lite
 
-from .conftest import run_cli
+from .conftest import HOSTILE_SESSION, Logged, run_cli
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,12 @@ def test_an_empty_csv_listing_still_has_its_header_line(
     header = next(csv.reader(io.StringIO(done.stdout)), None)
     assert header is not None and header[0] == first, done.stdout
 
+
+def test_sessions_show_csv_is_one_row_per_request(logged: Logged) -> None:
+    done = run_cli("sessions", "show", HOSTILE_SESSION, "--csv", "--home", str(logged.home))
+    assert done.returncode == 0, done.stderr
+    assert not done.stdout.startswith("{"), done.stdout  # was the --json object
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert {r["id"] for r in rows} == {logged.ids["triage"], logged.ids["hostile"]}
+    assert {r["path"] for r in rows} == {"/triage"}
+    assert all(r["session_id"] == HOSTILE_SESSION for r in rows)
