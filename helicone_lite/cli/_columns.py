@@ -87,10 +87,11 @@ NAMES = (
 
 
 def group_columns(dimension: str) -> tuple[Column, ...]:
-    """Models, providers or property values."""
+    """Models, providers or property values (only a model row has a provider of its own)."""
+    provider = (Column("provider", drop=6),) if dimension == "model" else ()
     return (
         Column("key", dimension, fmt=_key),
-        Column("provider", drop=6),
+        *provider,
         Column("requests", kind="number", fmt=_count),
         Column("cost_usd", "cost", kind="number", fmt=money),
         Column("tokens", kind="number", fmt=_count, drop=3),

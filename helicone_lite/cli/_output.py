@@ -140,7 +140,7 @@ class Output:
             for item in items:
                 self.json(item)
         elif self.mode == "csv":
-            self._csv(items, header)
+            self._csv(items, header, columns)
         elif self.mode == "tsv":
             if header:
                 self.line("\t".join(safe_text(c.title) for c in columns))
@@ -180,9 +180,10 @@ class Output:
         """One JSON value on one line (ASCII-only: control characters arrive escaped)."""
         self.line(json.dumps(jsonable(value), ensure_ascii=True, default=str))
 
-    def _csv(self, items: list[Any], header: bool) -> None:
+    def _csv(self, items: list[Any], header: bool, columns: Sequence[Column]) -> None:
         flat = [_flat(jsonable(item)) for item in items]
-        names: list[str] = []
+        # no rows: the columns' keys, so a reader still gets its header line (as TSV does)
+        names: list[str] = [] if flat else [c.key for c in columns]
         for row in flat:
             names += [k for k in row if k not in names]
         writer = csv.writer(self.stream)

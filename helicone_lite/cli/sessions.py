@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ._columns import SESSIONS
-from ._output import Output
+from ._output import Column, Output, jsonable
 from ._reporting import add_common, filters_from, no_rows, open_reports, run_safely
 
 __all__ = ["register"]
@@ -42,8 +42,10 @@ def _run(args: argparse.Namespace) -> int:
     out = Output.from_args(args)
     if getattr(args, "action", None) == "show":
         tree = reports.session(args.session_id, filters)
-        if out.mode in ("json", "csv"):
+        if out.mode == "json":
             out.json(tree)
+        elif out.mode == "csv":  # the tree's requests, one row each (CSV has no nesting)
+            out.rows(_TREE_REQUESTS, _requests_of(jsonable(tree)))
         else:
             out.rich(_no_wrap(tree.to_rich()))
         return 0
@@ -51,6 +53,29 @@ def _run(args: argparse.Namespace) -> int:
     title = "Sessions" + (f" ({filters.describe()})" if filters.describe() else "")
     out.rows(SESSIONS, rows, title=title, empty=no_rows(args, "sessions"))
     return 0
+
+
+#: the columns of ``sessions show ID --csv``: each request of the tree, with its path
+_TREE_REQUESTS = tuple(
+    Column(key)
+    for key in (
+        "session_id", "id", "path", "created_at", "model", "provider", "status", "error",
+        "cost_usd", "prompt_tokens", "completion_tokens", "total_tokens", "latency_ms",
+        "cache_status", "user_id", "scores",
+    )
+)
+
+
+def _requests_of(session: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requests of a session's tree (``--json`` shape), depth first, as flat rows."""
+    found: list[dict[str, Any]] = []
+    nodes = [session["tree"]]
+    while nodes:
+        node = nodes.pop()
+        found += [{"session_id": session["session_id"], **r} for r in node["requests"]]
+        nodes += reversed(node["children"])
+    keys = [c.key for c in _TREE_REQUESTS]
+    return [{k: r.get(k) for k in keys} for r in found]
 
 
 def _no_wrap(tree: Any) -> Any:

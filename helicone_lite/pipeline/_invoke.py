@@ -65,9 +65,11 @@ def build_call(
     ``targets`` replaces the registry's (an endpoint call has exactly one: the client it was
     made on). Raises :class:`OptionsError` for a bad option, before anything is sent or logged.
     """
-    started, wall = runtime.monotonic(), runtime.clock()
     body = _normalise_params(params)
     found = _options(runtime, defaults, body, helicone, request.get("extra_headers"), targets)
+    # timed from here: resolving the options may build a provider's adapter on its first use
+    # (importing its SDK: seconds on a loaded machine), which is not this call's latency
+    started, wall = runtime.monotonic(), runtime.clock()
     options = found.options
     req = {k: v for k, v in request.items() if v is not None and _given(v)}
     if found.headers is not None:
