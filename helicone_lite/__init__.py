@@ -12,14 +12,14 @@ True
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClient, Client
 from ._context import current_scope, properties, scope, session, user
 from ._errors import ClientClosedError, HeliconeLiteError, OptionsError
-from ._raw import RawResponse
-from ._response import ChatCompletion, CreateEmbeddingResponse
-from ._streams import AsyncHeliconeStream, HeliconeStream, StreamClosedEarly
 
-if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms to import
+if TYPE_CHECKING:  # imported on first use (see __getattr__)
+    from ._client import AsyncClient, Client
+    from ._raw import RawResponse
+    from ._response import ChatCompletion, CreateEmbeddingResponse
+    from ._streams import AsyncHeliconeStream, HeliconeStream, StreamClosedEarly
     from .alerts import AlertRule
     from .native import Anthropic, AsyncAnthropic, Gemini
     from .options import CacheControl, FallbackTarget, Options, RateLimitPolicy
@@ -34,6 +34,16 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): they cost ~30 ms t
 __version__ = "0.1.0"
 
 _LAZY = {
+    # the client and what it returns import openai (~0.6 s here): the command line, which
+    # reads the store, never pays for it
+    "AsyncClient": "helicone_lite._client",
+    "Client": "helicone_lite._client",
+    "RawResponse": "helicone_lite._raw",
+    "ChatCompletion": "helicone_lite._response",
+    "CreateEmbeddingResponse": "helicone_lite._response",
+    "AsyncHeliconeStream": "helicone_lite._streams",
+    "HeliconeStream": "helicone_lite._streams",
+    "StreamClosedEarly": "helicone_lite._streams",
     "AlertRule": "helicone_lite.alerts",
     "Anthropic": "helicone_lite.native",  # imports anthropic
     "AsyncAnthropic": "helicone_lite.native",

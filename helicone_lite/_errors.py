@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
-import openai
+if TYPE_CHECKING:  # imported when an error is built: the CLI's commands never need openai
+    import openai
 
 __all__ = [
     "ClientClosedError",
@@ -65,14 +65,15 @@ def name(option: str, limit: int = 80) -> str:
     return shown + ("…" if len(option) > limit else "")
 
 
-_STATUS_CLASSES: Mapping[int, type[openai.APIStatusError]] = {
-    400: openai.BadRequestError,
-    401: openai.AuthenticationError,
-    403: openai.PermissionDeniedError,
-    404: openai.NotFoundError,
-    409: openai.ConflictError,
-    422: openai.UnprocessableEntityError,
-    429: openai.RateLimitError,
+#: the ``openai`` exception class per HTTP status (names: ``openai`` is imported on use).
+_STATUS_CLASSES: Mapping[int, str] = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    409: "ConflictError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
 }
 
 
@@ -122,6 +123,9 @@ def status_error(
     >>> status_error(429, "slow down").status_code
     429
     """
+    import httpx2
+    import openai
+
     if body is None:
         body = {"error": {"message": message, "type": "helicone_lite", "code": status}}
     request = httpx2.Request("POST", url)
@@ -129,9 +133,8 @@ def status_error(
         status, headers=dict(headers or {}), content=json.dumps(body).encode(), request=request
     )
     data = body.get("error", body) if isinstance(body, Mapping) else body
-    cls = _STATUS_CLASSES.get(status)
-    if cls is None:
-        cls = openai.InternalServerError if status >= 500 else openai.APIStatusError
+    fallback = "InternalServerError" if status >= 500 else "APIStatusError"
+    cls: type[openai.APIStatusError] = getattr(openai, _STATUS_CLASSES.get(status, fallback))
     return cls(message, response=response, body=data)
 
 

@@ -1,5 +1,6 @@
-"""``import helicone_lite`` loads openai (and what openai loads), the standard library and its
-own core, nothing else: every layer's machinery (cache, rate limits, retries, prompts, provider
+"""``import helicone_lite`` loads the standard library and its own core, nothing else (openai
+loads with the first use of ``helicone_lite.Client``; tests/cli/test_startup.py checks that the
+command line never loads it): every layer's machinery (cache, rate limits, retries, prompts, provider
 SDKs, pydantic models of its own, the dashboard, OpenTelemetry) loads with the first use, and
 what a client needs only when built (options, settings, runtime, store) or called (endpoints,
 the pipeline) with the first client or call.
