@@ -22,7 +22,13 @@ def test_wants_matches_the_screening_the_options_ask_for() -> None:
     layer = Security(ProviderRegistry())
     asked = 0
     for values in itertools.product((None, False, True), repeat=len(FLAGS)):
-        options = Options(**dict(zip(FLAGS, values, strict=True)))
+        enabled, advanced, guard, moderations = values
+        options = Options(
+            llm_security_enabled=enabled,
+            llm_security_advanced=advanced,
+            prompt_guard_enabled=guard,
+            moderations_enabled=moderations,
+        )
         for kind in ("chat.completions", "embeddings"):
             call = Call(id="c", kind=kind, params={}, options=options, targets=(), origin=None)
             expected = kind == "chat.completions" and any(_wants(options))
