@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 
 from _blocks import blocks, pct
 
@@ -42,7 +43,7 @@ def timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def bench_calls(calls: int) -> dict[str, float]:
+def bench_calls(calls: int, pause_writer: bool = False) -> dict[str, float]:
     import openai
 
     import helicone_lite
@@ -71,9 +72,13 @@ def bench_calls(calls: int) -> dict[str, float]:
             our_call()
         ours.flush()
         cpu: dict[str, list[float]] = {}
+        paths: dict[str, Callable[[], object]] = {"raw": raw_call, "ours": our_call}
+        drain: Callable[[], object] = ours.flush
+        if pause_writer:
+            paths["paused"], drain = _paused_path(ours, our_call)
         # the log is flushed after each block, inside its CPU (as bench_async does per round):
         # else the tail of one block's rows is written during the next, raw, block
-        samples = blocks({"raw": raw_call, "ours": our_call}, calls, cpu=cpu, drain=ours.flush)
+        samples = blocks(paths, calls, cpu=cpu, drain=drain)
         raw_t, our_t = samples["raw"], samples["ours"]
         start = time.perf_counter()
         ours.flush()
@@ -90,8 +95,46 @@ def bench_calls(calls: int) -> dict[str, float]:
         "raw_cpu_ms": statistics.median(cpu["raw"]),
         "ours_cpu_ms": statistics.median(cpu["ours"]),
         "rows_logged": logged,
-        "rows_expected": calls + 50,
+        "rows_expected": calls * (2 if pause_writer else 1) + 50,
+        **(_paused_figures(samples, cpu) if pause_writer else {}),
         "final_drain_s": drain,
+    }
+
+
+def _paused_path(
+    ours: Any, our_call: Callable[[], object]
+) -> tuple[Callable[[], object], Callable[[], object]]:
+    """EMULATION (``--pause-writer``): a third path, the same logged call with the log
+    writer thread held idle for the whole block (its rows stay queued, then are written by
+    the drain after the block, outside the wall samples). What the caller would see if the
+    writer's Python work (row building, the sink's statements) never competed for the GIL,
+    e.g. with the row building moved to another process. Not a configuration: rows written
+    late."""
+    writer = ours.store._writer  # the BatchWriter; pause_for_fork holds it between batches
+    paused = [False]
+
+    def call() -> object:
+        if not paused[0]:
+            paused[0] = writer.pause_for_fork(5.0)
+        return our_call()
+
+    def drain() -> None:
+        if paused[0]:
+            writer.resume_after_fork()
+            paused[0] = False
+        ours.flush()
+
+    return call, drain
+
+
+def _paused_figures(
+    samples: dict[str, list[float]], cpu: dict[str, list[float]]
+) -> dict[str, float]:
+    return {
+        "paused_median_ms": statistics.median(samples["paused"]),
+        "paused_p95_ms": pct(samples["paused"], 0.95),
+        "paused_added_ms": statistics.median(samples["paused"]) - statistics.median(samples["raw"]),
+        "paused_cpu_ms": statistics.median(cpu["paused"]),
     }
 
 
@@ -164,6 +207,11 @@ def main() -> None:
     parser.add_argument(
         "--async-tasks", type=int, default=0, metavar="N", help="only: N concurrent async tasks"
     )
+    parser.add_argument(
+        "--pause-writer",
+        action="store_true",
+        help="also time an EMULATION: the logged call with the log writer held idle per block",
+    )
     args = parser.parse_args()
     if args.async_tasks:  # bench_async.py: blocks of N concurrent calls, bounded in time
         import bench_async
@@ -173,7 +221,7 @@ def main() -> None:
     if args.memory:
         bench_memory(args.memory)
         return
-    calls = bench_calls(args.calls)
+    calls = bench_calls(args.calls, args.pause_writer)
     imports = bench_import()
     print(f"per call (n={args.calls}, fake provider on loopback, logging + session + 2 properties)")
     print(
@@ -191,6 +239,13 @@ def main() -> None:
         f"{calls['ours_cpu_ms'] * 1000:.0f} µs per call (median of blocks, every thread): "
         f"added {(calls['ours_cpu_ms'] - calls['raw_cpu_ms']) * 1000:.0f} µs"
     )
+    if args.pause_writer:
+        print(
+            f"  EMULATION, writer held idle for the block (rows written after it): median "
+            f"{calls['paused_median_ms']:.3f} ms, p95 {calls['paused_p95_ms']:.3f} ms, added "
+            f"{calls['paused_added_ms'] * 1000:.0f} µs; process CPU "
+            f"{calls['paused_cpu_ms'] * 1000:.0f} µs per call"
+        )
     print(f"  rows logged     {calls['rows_logged']} of {calls['rows_expected']}")
     print("import")
     print(f"  import openai                  {imports['openai_import_ms']:.0f} ms")

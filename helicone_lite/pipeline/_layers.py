@@ -35,7 +35,7 @@ from ..store._recorder import Recorder
 from ..tokenlimit._layer import TokenLimit
 from ._hooks import Hook, Hooks
 from ._settings import Settings
-from ._stack import Interceptor
+from ._stack import Interceptor, Stack
 
 if TYPE_CHECKING:
     from ..alerts import AlertEngine
@@ -184,15 +184,16 @@ HOOKS: tuple[tuple[str, Callable[[Parts], Hook | None]], ...] = (
 )
 
 
-def build_stack(parts: Parts, user: tuple[Interceptor, ...]) -> tuple[Interceptor, ...]:
-    """The layers in order; the tuple is frozen for the client's life."""
+def build_stack(parts: Parts, user: tuple[Interceptor, ...]) -> Stack:
+    """The layers in order; the tuple is frozen for the client's life (with each layer's
+    ``wants`` looked up once: :class:`Stack`)."""
     stack: list[Interceptor] = []
     for _name, build in LAYERS:
         if build is None:
             stack.extend(user)
         else:
             stack.append(build(parts))
-    return tuple(stack)
+    return Stack(stack)
 
 
 def build_hooks(parts: Parts) -> list[Hook]:

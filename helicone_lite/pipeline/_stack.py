@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ._call import Blocking, Call, Effect, Forward, Result, Sleep
 
-__all__ = ["Flow", "Interceptor", "PassThrough", "RunBlocking", "run_async", "run_sync"]
+__all__ = ["Flow", "Interceptor", "PassThrough", "RunBlocking", "Stack", "run_async", "run_sync"]
 
 _log = logging.getLogger("helicone_lite")
 
@@ -53,6 +53,21 @@ class PassThrough:
     def handle(self, call: Call) -> Flow:
         result: Result = yield Forward(call)
         return result
+
+
+Wants = Callable[[Call], bool]
+
+
+class Stack(tuple[Interceptor, ...]):
+    """A frozen stack with each layer's ``wants`` (None: the layer always runs) looked up once,
+    when it is built, instead of on every call (``getattr`` per layer per call: issue 12)."""
+
+    wants: tuple[Wants | None, ...]
+
+    def __new__(cls, layers: Sequence[Interceptor]) -> Stack:
+        stack = super().__new__(cls, layers)
+        stack.wants = tuple(getattr(layer, "wants", None) for layer in stack)
+        return stack
 
 
 Terminal = Callable[[Call], Result]
@@ -174,8 +189,9 @@ async def run_async(
 def _first_wanted(stack: Sequence[Interceptor], call: Call, index: int) -> int:
     """The index of the first layer from ``index`` on that wants ``call`` (see Interceptor)."""
     end = len(stack)
+    known = stack.wants if type(stack) is Stack else None
     while index < end:
-        wants = getattr(stack[index], "wants", None)
+        wants = known[index] if known is not None else getattr(stack[index], "wants", None)
         if wants is None or wants(call):
             return index
         index += 1

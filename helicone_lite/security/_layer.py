@@ -104,7 +104,12 @@ class Security:
     # -- the flow ----------------------------------------------------------------------------
     def wants(self, call: Call) -> bool:
         """Whether ``call`` asks for screening (else the drivers skip this layer)."""
-        return call.kind == "chat.completions" and any(_wants(call.options))
+        # any(_wants(options)) without its tuple and generator (asked on every call): harm
+        # screening needs injection's flags, so the three come down to these
+        opts = call.options
+        return call.kind == "chat.completions" and bool(
+            opts.llm_security_enabled or opts.prompt_guard_enabled or opts.moderations_enabled
+        )
 
     def handle(self, call: Call) -> Flow:
         detectors = self._detectors(call.options) if call.kind == "chat.completions" else []

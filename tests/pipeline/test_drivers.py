@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helicone_lite import Client
 from helicone_lite.options._model import EMPTY
 from helicone_lite.pipeline import (
     Blocking,
@@ -21,6 +23,7 @@ from helicone_lite.pipeline import (
     run_async,
     run_sync,
 )
+from helicone_lite.pipeline._stack import Stack
 
 CALL = Call(id="c1", kind="chat.completions", params={}, options=EMPTY, targets=(), origin=None)
 
@@ -273,3 +276,25 @@ def test_layers_that_do_not_want_a_call_are_skipped(mode: str) -> None:
     assert [s for s in seen if s in ("skipped", "kept", "last")] == ["kept"]
     assert "skipped" not in result.headers and result.headers["kept"] == "ran"
     assert skipped.asked == kept.asked == last.asked == ["c1"]  # asked once each, in turn
+
+
+def test_a_frozen_stack_skips_the_same_layers_with_wants_looked_up_once(mode: str) -> None:
+    seen: list[str] = []
+    skipped, kept = Optional("skipped", False, seen), Optional("kept", True, seen)
+    layers: list[Interceptor] = [skipped, Events("always", seen), kept]
+    stack = Stack(layers)
+    assert tuple(stack) == tuple(layers)  # still the tuple of layers, in order
+    assert stack.wants == (skipped.wants, None, kept.wants)  # None: a layer that always runs
+    result = drive(mode, stack, ok)
+    assert [s for s in seen if s in ("skipped", "kept")] == ["kept"]
+    assert "skipped" not in result.headers and result.headers["kept"] == "ran"
+    assert skipped.asked == kept.asked == ["c1"]
+
+
+def test_build_stack_gives_a_frozen_stack_of_every_layer(tmp_path: Path) -> None:
+    from helicone_lite.pipeline._layers import LAYERS
+
+    with Client(api_key="sk-test", base_url="http://127.0.0.1:9/v1", home=tmp_path) as client:
+        stack = client._helicone_runtime.stack
+    assert isinstance(stack, Stack) and len(stack) == len(LAYERS) - 1  # no user layers
+    assert stack.wants == tuple(getattr(layer, "wants", None) for layer in stack)
