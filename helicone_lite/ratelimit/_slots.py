@@ -30,6 +30,8 @@ from pathlib import Path
 
 from ._bucket import BackendError, Bucket, BucketState, Decision, decide, full_at, refill, settle
 from ._slotfile import (
+    HEADER_SIZE,
+    LIVE,
     SLOT,
     Record,
     Table,
@@ -351,9 +353,9 @@ class LocalBuckets:
         if next(self._ticks) % max(_PRUNE_EVERY, table.count):
             return
         live = set()
-        content = bytes(table.buffer[64 : 64 + table.count * SLOT.size])
+        content = bytes(table.buffer[HEADER_SIZE : HEADER_SIZE + table.count * SLOT.size])
         for index, (_, state, digest, *_rest, full) in enumerate(SLOT.iter_unpack(content)):
-            if state == 1:
+            if state == LIVE:
                 if full <= now:
                     table.forget(index)
                 else:
