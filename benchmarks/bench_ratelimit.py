@@ -162,7 +162,7 @@ def bench_stores(decisions: int, redis_url: str | None) -> dict[str, float]:
     bucket = Bucket.of(policy, ("", ""), policy.normalised(), 1.0)
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as home:
-        stores: dict[str, Any] = {"local": LocalBuckets(__import__("pathlib").Path(home) / "r.db")}
+        stores: dict[str, Any] = {"local": LocalBuckets(__import__("pathlib").Path(home) / "ratelimit.slots")}
         if redis_url:
             from helicone_lite.ratelimit._redis import RedisBuckets
 

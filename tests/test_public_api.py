@@ -174,8 +174,11 @@ PUBLIC: dict[str, list[str]] = {
         "BucketState",
         "Buckets",
         "Decision",
+        "LEGACY_FILE",
         "LOCAL_FILE",
         "LocalBuckets",
+        "local_buckets",
+        "local_exists",
         "open_buckets",
     ],
     "helicone_lite.reports": [

@@ -80,10 +80,10 @@ def _backends(args: argparse.Namespace) -> list[tuple[str, Any]]:
     url = redis_url_of(args)
     if url is None:
         cache = home / "cache"
-        limits = home / "ratelimit.db"
+        limits = home / "ratelimit.slots"
         return [
             ("cache backend", f"diskcache {cache}" + ("" if cache.exists() else " (empty)")),
-            ("rate-limit backend", f"sqlite {limits}" + ("" if limits.exists() else " (empty)")),
+            ("rate-limit backend", f"slot file {limits}" + ("" if limits.exists() else " (empty)")),
             ("redis", "not configured (HELICONE_LITE_REDIS_URL, --redis-url)"),
         ]
     shown = redacted_url(url)

@@ -1,7 +1,7 @@
 """``helicone-lite limits``: the live rate-limit buckets; ``limits reset`` refills them.
 
 A bucket is live while it is not full (a full bucket and a missing one are the same). The
-buckets are read from ``<home>/ratelimit.db``, or from Redis with ``--redis-url`` (default
+buckets are read from ``<home>/ratelimit.slots``, or from Redis with ``--redis-url`` (default
 ``$HELICONE_LITE_REDIS_URL``), as the clients that filled them were configured.
 """
 
@@ -50,15 +50,15 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _buckets(args: argparse.Namespace) -> Any:
-    from ..ratelimit import LOCAL_FILE, LocalBuckets
+    from ..ratelimit import local_buckets, local_exists
 
     url = redis_url_of(args)
     if url:
         from ..ratelimit._redis import RedisBuckets
 
         return RedisBuckets(url)
-    path = home_of(args) / LOCAL_FILE
-    return LocalBuckets(path) if path.exists() else None
+    home = home_of(args)
+    return local_buckets(home) if local_exists(home) else None
 
 
 def _duration(seconds: int) -> str:

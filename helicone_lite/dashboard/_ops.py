@@ -57,10 +57,10 @@ def _bucket_store(request: Request) -> Any:
         from ..ratelimit._redis import RedisBuckets
 
         return RedisBuckets(url)
-    from ..ratelimit import LOCAL_FILE, LocalBuckets
+    from ..ratelimit import local_buckets, local_exists
 
-    path = state_of(request).home / LOCAL_FILE
-    return LocalBuckets(path) if path.exists() else None
+    home = state_of(request).home
+    return local_buckets(home) if local_exists(home) else None
 
 
 @page

@@ -17,13 +17,27 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._errors import HeliconeLiteError
 from ..options import RateLimitPolicy
 from ..options._policy import RateUnit
 
-__all__ = ["Bucket", "BucketState", "Decision", "decide", "refill", "reset_seconds", "settle"]
+__all__ = [
+    "BackendError",
+    "Bucket",
+    "BucketState",
+    "Decision",
+    "decide",
+    "refill",
+    "reset_seconds",
+    "settle",
+]
 
 #: tolerance on "enough tokens", so float refill arithmetic never refuses an exact fit.
 EPSILON = 1e-9
+
+
+class BackendError(HeliconeLiteError):
+    """A bucket store failed (locked past its timeout, unreachable, broken)."""
 
 
 @dataclass(frozen=True, slots=True)

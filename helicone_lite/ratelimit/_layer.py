@@ -85,7 +85,7 @@ class RateLimiter:
 
     @property
     def buckets(self) -> Buckets:
-        """The bucket store: Redis when ``redis_url`` is set, else ``<home>/ratelimit.db``."""
+        """The bucket store: Redis when ``redis_url`` is set, else ``<home>/ratelimit.slots``."""
         if self._buckets is None:
             with self._lock:
                 if self._buckets is None:

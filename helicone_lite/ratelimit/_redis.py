@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._bucket import EPSILON, Bucket, BucketState, Decision
-from ._local import BackendError
+from ._bucket import EPSILON, BackendError, Bucket, BucketState, Decision
 
 __all__ = ["RedisBuckets"]
 

@@ -3,7 +3,6 @@ settlement, listing, reset, expiry."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from helicone_lite.options._values import parse_policies
 from helicone_lite.ratelimit import Bucket, Buckets, LocalBuckets
-from helicone_lite.ratelimit._bucket import decide, refill, reset_seconds
+from helicone_lite.ratelimit._bucket import decide, refill, reset_seconds, settle
 from helicone_lite.ratelimit._redis import RedisBuckets
 
 T0 = 1_750_000_000.0
@@ -24,7 +23,7 @@ def bucket(text: str, amount: float = 1.0, segment: tuple[str, str] = ("", "")) 
 
 @pytest.fixture
 def buckets(store: str | None, tmp_path: Path) -> Iterator[Buckets]:
-    b: Buckets = RedisBuckets(store) if store else LocalBuckets(tmp_path / "ratelimit.db")
+    b: Buckets = RedisBuckets(store) if store else LocalBuckets(tmp_path / "ratelimit.slots")
     yield b
     b.close()
 
@@ -129,45 +128,52 @@ def test_pure_arithmetic() -> None:
 
 
 def test_local_store_survives_a_second_instance(tmp_path: Path) -> None:
-    first = LocalBuckets(tmp_path / "ratelimit.db")
+    first = LocalBuckets(tmp_path / "ratelimit.slots")
     b = bucket("2;w=60")
     first.take([b], T0)
-    second = LocalBuckets(tmp_path / "ratelimit.db")
+    second = LocalBuckets(tmp_path / "ratelimit.slots")
     assert second.take([b], T0).tokens == (0,)
     assert not first.take([b], T0).admitted
+    first.close()
+    second.close()
 
 
-def test_one_bucket_statement_matches_the_transaction(tmp_path: Path) -> None:
-    """A call with one bucket decides in one UPSERT statement, several in a transaction: the
-    levels, and the rows they leave (tokens, updated, full_at), are the same floats."""
-    one = LocalBuckets(tmp_path / "one.db")
-    several = LocalBuckets(tmp_path / "several.db")
-    other = bucket("1000000;w=7")  # never short: only routes `several` through the transaction
+def test_levels_are_the_bucket_arithmetic_one_bucket_or_several(tmp_path: Path) -> None:
+    """The stored levels are ``_bucket``'s floats (the same operations in the same order as
+    the SQLite store and the Redis script): a reference model run beside the store agrees
+    bit for bit, whether the bucket is decided alone or with another one."""
+    one = LocalBuckets(tmp_path / "one.slots")
+    several = LocalBuckets(tmp_path / "several.slots")
+    other = bucket("1000000;w=7")  # never short
+    model: tuple[float, float] | None = None  # (tokens, updated) of the bucket, as _bucket says
 
-    def row(store: LocalBuckets, key: str) -> list[tuple[float, float, float]]:
-        with sqlite3.connect(store.path) as conn:
-            sql = "SELECT tokens, updated, full_at FROM buckets WHERE key = ?"
-            found = conn.execute(sql, (key,)).fetchall()
-        conn.close()
-        return found
+    def level(b: Bucket, now: float) -> float:
+        return b.capacity if model is None else refill(*model, now, b.capacity, b.rate)
 
     steps = [(0.0, 0.7, -0.3), (0.013, 2.9, 0.41), (5.5, 0.37, 1.9), (4.0, 3.3, -3.3)]
     steps += [(7.77 + i / 3, 1.1 + i / 7, (-1) ** i / 9) for i in range(40)]
     outcomes = set()
     for dt, amount, delta in steps:
-        b = bucket("5;w=13;u=cents", amount)
-        solo, pair = one.take([b], T0 + dt), several.take([b, other], T0 + dt)
-        assert solo.admitted == pair.admitted
-        assert solo.tokens == pair.tokens[:1]
-        assert solo.retry_after == pair.retry_after
-        assert row(one, b.key) == row(several, b.key)
-        outcomes.add(solo.admitted)
-        if solo.admitted:
-            assert (
-                one.adjust([(b, delta)], T0 + dt)
-                == several.adjust([(b, delta), (other, 0.0)], T0 + dt)[:1]
-            )
-            assert row(one, b.key) == row(several, b.key)
+        b, now = bucket("5;w=13;u=cents", amount), T0 + dt
+        expected = decide([b], [level(b, now)])
+        solo, pair = one.take([b], now), several.take([b, other], now)
+        assert solo == expected
+        assert (pair.admitted, pair.tokens[:1], pair.retry_after) == (
+            expected.admitted,
+            expected.tokens,
+            expected.retry_after,
+        )
+        if expected.admitted:
+            at = now if model is None else max(now, model[1])
+            model = (expected.tokens[0], at)
+            settled = settle(level(b, now), b.capacity, delta)
+            assert one.adjust([(b, delta)], now) == (settled,)
+            assert several.adjust([(b, delta), (other, 0.0)], now)[:1] == (settled,)
+            model = (settled, max(now, model[1]))
+        outcomes.add(expected.admitted)
+        for store in (one, several):
+            [state] = [s for s in store.states(0.0) if s.key == b.key]
+            assert (state.tokens, state.updated) == model
     assert outcomes == {True, False}
     for store in (one, several):
         store.close()

@@ -89,4 +89,4 @@ def test_reset_needs_a_target_and_a_valid_policy(
 def test_nothing_stored_yet(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(cli(home, None, "--json")) == 0
     assert capsys.readouterr().out == ""  # JSON lines: no rows, no lines
-    assert not (home / "ratelimit.db").exists()
+    assert not (home / "ratelimit.slots").exists()

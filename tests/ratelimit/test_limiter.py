@@ -303,7 +303,7 @@ def test_client_default_policy(make_client: MakeClient) -> None:
 def test_no_policy_no_headers_no_store(client: helicone_lite.Client, home: Any) -> None:
     r = ask(client, {})
     assert limit_headers(r) == {}
-    assert not (home / "ratelimit.db").exists()
+    assert not (home / "ratelimit.slots").exists()
 
 
 def test_clients_sharing_a_home_share_buckets(make_client: MakeClient) -> None:
@@ -358,5 +358,5 @@ def _broken(home: Any, store: str | None) -> str | None:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         return f"redis://127.0.0.1:{port}/0"
-    (home / "ratelimit.db").mkdir(parents=True)  # a directory where the file should be
+    (home / "ratelimit.slots").mkdir(parents=True)  # a directory where the file should be
     return None

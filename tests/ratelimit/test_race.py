@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from helicone_lite._cost import Usage, cost_usd
-from helicone_lite.ratelimit import LocalBuckets
+from helicone_lite.ratelimit import local_buckets
 from helicone_lite.ratelimit._redis import RedisBuckets
 from helicone_lite.testing import FakeProvider, Reply
 from tests.processes import forkserver, process
@@ -58,7 +58,7 @@ def run_race(
 
 
 def level(home: Path, redis_url: str | None) -> dict[str, float]:
-    buckets = RedisBuckets(redis_url) if redis_url else LocalBuckets(home / "ratelimit.db")
+    buckets = RedisBuckets(redis_url) if redis_url else local_buckets(home)
     return {s.policy: s.level(FROZEN) for s in buckets.states(FROZEN)}
 
 

@@ -54,7 +54,8 @@ def test_every_file_and_directory_is_private(
         modes = _modes(home)
     finally:
         client.close()
-    for name in ("helicone.db", "ratelimit.db", "cache.key", "cache", "cache/cache.db"):
+    names = ("helicone.db", "ratelimit.slots", "ratelimit.names", "cache.key", "cache")
+    for name in (*names, "cache/cache.db"):
         assert name in modes, name
     assert any(name.endswith("-wal") for name in modes)  # SQLite's own files are covered too
     wrong = {
@@ -68,7 +69,7 @@ def test_every_file_and_directory_is_private(
 
 def test_files_an_older_version_left_readable_are_tightened(fake: FakeProvider, home: Path) -> None:
     home.mkdir(parents=True)
-    for name in ("helicone.db", "ratelimit.db"):
+    for name in ("helicone.db", "ratelimit.db"):  # an older version's SQLite bucket store
         (home / name).touch(mode=0o644)
         os.chmod(home / name, 0o644)
     client = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home)
@@ -82,7 +83,8 @@ def test_files_an_older_version_left_readable_are_tightened(fake: FakeProvider, 
     finally:
         client.close()
     assert stat.S_IMODE((home / "helicone.db").stat().st_mode) == 0o600
-    assert stat.S_IMODE((home / "ratelimit.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "ratelimit.db").stat().st_mode) == 0o600  # read for import
+    assert stat.S_IMODE((home / "ratelimit.slots").stat().st_mode) == 0o600
 
 
 def test_making_a_file_private_keeps_this_processs_sqlite_locks(tmp_path: Path) -> None:
