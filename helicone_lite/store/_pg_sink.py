@@ -31,9 +31,9 @@ from ._errors import Reporter, StoreError
 from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
+    NEW_REQUESTS,
     PG_BATCH_ON,
     PG_NEW_REQUESTS_TABLE,
-    NEW_REQUESTS,
     PG_ROLLUP_LOCK,
     capture,
     pg_batch_upserts,

@@ -36,8 +36,8 @@ from ._rollup_scores import rebuild_score_rollup
 from ._rollup_sessions import rebuild_sessions, recount_sessions
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
-    SCORE_ROLLUP_VERSION,
     PROPERTY_MODELS_VERSION,
+    SCORE_ROLLUP_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
 )

@@ -200,9 +200,7 @@ def _pg_trigger(
         branch = body(writer).replace("    ", "        ")
         prologue = f"    IF {_WRITER} THEN\n{branch}        RETURN NULL;\n    END IF;\n{prologue}"
     name = f"{TABLE}_{table}_{event.lower()}"
-    return pg_statement_trigger(
-        f"helicone_lite_{name}", name, event, table, statements, prologue
-    )
+    return pg_statement_trigger(f"helicone_lite_{name}", name, event, table, statements, prologue)
 
 
 def _property_statements(new: str | None, old: str | None) -> list[str]:

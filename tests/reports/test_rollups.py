@@ -116,9 +116,8 @@ def test_time_ranges_and_key_filters_read_the_rollups(generated: Generated) -> N
         both_keys = dataclasses.replace(by, model=by.model or "gpt-4o")
         for f in (by, both_keys):
             roll = plan(reader, f, T0, "properties", prop="department")
-            expected = "rollup_properties" if f.model is None and f.provider is None else (
-                "rollup_property_models"
-            )
+            unfiltered = f.model is None and f.provider is None
+            expected = "rollup_properties" if unfiltered else "rollup_property_models"
             assert roll is not None and roll.table.name == expected, f
     assert plan(reader, Filters(model="gpt-4o", user="u"), T0, "properties", prop="a") is None
     off = Reports(generated.store, clock=lambda: T0, rollups=False)._reader
