@@ -186,8 +186,7 @@ def recount(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         for label, sql in (("brute", brute), ("kept", kept)):
             rows = store.query(sql)
             out[f"{name} {label}"] = [
-                tuple(round(float(v), 6) if not isinstance(v, str) else v for v in r.values())
-                for r in rows
+                tuple(float(v) if not isinstance(v, str) else v for v in r.values()) for r in rows
             ]
     return out
 
@@ -205,7 +204,8 @@ def assert_facts_consistent(store: Store) -> None:
 def assert_consistent(store: Store) -> None:
     counted = recount(store)
     for name in ("models", "users", "properties", "status", "property_models"):
-        assert counted[f"{name} brute"] == counted[f"{name} kept"], name
+        # floats to rounding: sums added in another order differ in the last bits
+        same(counted[f"{name} kept"], counted[f"{name} brute"], name)
     assert_facts_consistent(store)
 
 
