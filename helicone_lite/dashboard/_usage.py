@@ -11,7 +11,7 @@ from starlette.responses import Response
 from .._errors import OptionsError
 from ..reports import Filters
 from ..reports._filters import parse_time
-from ..reports._rollup import cost_buckets, plan
+from ..reports._rollup import Rollup, plan
 from ..reports._source import source
 from ..reports._sql import Reader
 from ..reports._threats import SORTS as THREAT_SORTS
@@ -85,7 +85,7 @@ def _user_costs(reader: Reader, filters: Filters, now: float, every: str) -> dic
     suffix = ":00:00Z" if every == "hour" else "T00:00:00Z"
     roll = plan(reader, filters, now, "users")
     if roll is not None:
-        sums = cost_buckets(reader, roll, now, width)
+        sums = _cost_buckets(reader, roll, now, width)
         found = {epoch_from_iso(b + suffix): cost for b, cost in sums.items()}
     else:
         src = source(filters, now, "idx_requests_user")
@@ -100,6 +100,26 @@ def _user_costs(reader: Reader, filters: Filters, now: float, every: str) -> dic
         "x": starts,
         "series": [{"label": "cost", "values": [found.get(x, 0.0) for x in starts]}],
     }
+
+
+def _cost_buckets(reader: Reader, roll: Rollup, now: float, width: int) -> dict[str, float]:
+    """Cost per time bucket named by the first ``width`` characters of its ISO time (13: the
+    hour, 10: the day): the rollup's hours added into their bucket, then the raw edges'."""
+    found: dict[str, float] = {}
+    bucket = f"substr(hour, 1, {width})"
+    sql = (
+        f"SELECT {bucket} AS bucket, total(cost_usd) AS cost, sum(requests) AS n "
+        f"FROM {roll.table.name} WHERE {roll.where} AND hour <> '' GROUP BY {bucket}"
+    )
+    rows = list(reader.rows(sql, roll.params))
+    for edge in roll.edges:
+        src = roll.edge_source(edge, now)
+        what = f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost, count(*) AS n"
+        rows += reader.rows(src.select(what, "GROUP BY bucket"), src.params)
+    for row in rows:
+        if row["n"] and row["bucket"] is not None:
+            found[row["bucket"]] = found.get(row["bucket"], 0.0) + float(row["cost"] or 0.0)
+    return found
 
 
 def _buckets(found: dict[float, float], filters: Filters, now: float, step: int) -> list[float]:

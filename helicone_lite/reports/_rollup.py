@@ -416,23 +416,3 @@ def exact_times(reader: Reader, rows: Sequence[Raw], column: str) -> None:
             row[name] = value[0] if value else None
         for row, _ in wanted:
             row["first_hour" if name == "first_at" else "last_hour"] = None
-
-
-def cost_buckets(reader: Reader, roll: Rollup, now: float, width: int) -> dict[str, float]:
-    """Cost per time bucket named by the first ``width`` characters of its ISO time (13: the
-    hour, 10: the day): the rollup's hours added into their bucket, then the raw edges'."""
-    found: dict[str, float] = {}
-    bucket = f"substr(hour, 1, {width})"
-    sql = (
-        f"SELECT {bucket} AS bucket, total(cost_usd) AS cost, sum(requests) AS n "
-        f"FROM {roll.table.name} WHERE {roll.where} AND hour <> '' GROUP BY {bucket}"
-    )
-    rows = list(reader.rows(sql, roll.params))
-    for edge in roll.edges:
-        src = roll.edge_source(edge, now)
-        what = f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost, count(*) AS n"
-        rows += reader.rows(src.select(what, "GROUP BY bucket"), src.params)
-    for row in rows:
-        if row["n"] and row["bucket"] is not None:
-            found[row["bucket"]] = found.get(row["bucket"], 0.0) + float(row["cost"] or 0.0)
-    return found
