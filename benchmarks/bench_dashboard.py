@@ -83,6 +83,7 @@ def pages(store: Store) -> list[tuple[str, str]]:
         ("user", f"/users/{quote(last['user_id'])}"),
         ("user (the busiest)", f"/users/{quote(busiest)}"),
         ("properties", "/properties?name=department"),
+        ("properties agent, model=gpt-4o", "/properties?name=agent&model=gpt-4o"),
         ("threats", "/threats"),
         ("prompts", "/prompts"),
         ("scores", "/scores"),

@@ -11,7 +11,9 @@ from starlette.responses import Response
 from .._errors import OptionsError
 from ..reports import Filters
 from ..reports._filters import parse_time
+from ..reports._rollup import Rollup, plan
 from ..reports._source import source
+from ..reports._sql import Reader
 from ..reports._threats import SORTS as THREAT_SORTS
 from ..reports._usage import SORTS
 from ..store import Store, epoch_from_iso
@@ -68,30 +70,56 @@ def user_detail(request: Request) -> Response:
         "params": params,
         "user": user,
         "row": rows[0] if rows else None,
-        "cost_chart": _user_costs(state.view(), filters, state.clock(), every),
+        "cost_chart": _user_costs(Reader(state.view()), filters, state.clock(), every),
         "sessions": reports.sessions(filters, limit=50),
         "models": reports.models(filters, limit=10, with_scores=False),
     }
     return render(request, "user.html", context)
 
 
-def _user_costs(view: Store, filters: Filters, now: float, every: str) -> dict[str, Any]:
-    """One user's cost per hour or day, read off the user index (the user's rows only:
+def _user_costs(reader: Reader, filters: Filters, now: float, every: str) -> dict[str, Any]:
+    """One user's cost per hour or day: the user's hours in ``rollup_users`` (plus the
+    partial hours at the ends), else read off the user index (the user's rows only:
     ``Reports.costs`` walks the time index of the whole range, every user's rows)."""
     width = 13 if every == "hour" else 10
-    src = source(filters, now, "idx_requests_user")
-    sql = src.select(
-        f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost",
-        "GROUP BY bucket ORDER BY bucket",
-    )
-    rows = view.query(sql, src.params)
     suffix = ":00:00Z" if every == "hour" else "T00:00:00Z"
-    found = {epoch_from_iso(r["bucket"] + suffix): float(r["cost"] or 0) for r in rows}
+    roll = plan(reader, filters, now, "users")
+    if roll is not None:
+        sums = _cost_buckets(reader, roll, now, width)
+        found = {epoch_from_iso(b + suffix): cost for b, cost in sums.items()}
+    else:
+        src = source(filters, now, "idx_requests_user")
+        sql = src.select(
+            f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost",
+            "GROUP BY bucket ORDER BY bucket",
+        )
+        rows = reader.store.query(sql, src.params)
+        found = {epoch_from_iso(r["bucket"] + suffix): float(r["cost"] or 0) for r in rows}
     starts = _buckets(found, filters, now, 3600 if every == "hour" else 86400)
     return {
         "x": starts,
         "series": [{"label": "cost", "values": [found.get(x, 0.0) for x in starts]}],
     }
+
+
+def _cost_buckets(reader: Reader, roll: Rollup, now: float, width: int) -> dict[str, float]:
+    """Cost per time bucket named by the first ``width`` characters of its ISO time (13: the
+    hour, 10: the day): the rollup's hours added into their bucket, then the raw edges'."""
+    found: dict[str, float] = {}
+    bucket = f"substr(hour, 1, {width})"
+    sql = (
+        f"SELECT {bucket} AS bucket, total(cost_usd) AS cost, sum(requests) AS n "
+        f"FROM {roll.table.name} WHERE {roll.where} AND hour <> '' GROUP BY {bucket}"
+    )
+    rows = list(reader.rows(sql, roll.params))
+    for edge in roll.edges:
+        src = roll.edge_source(edge, now)
+        what = f"substr(created_at, 1, {width}) AS bucket, total(cost_usd) AS cost, count(*) AS n"
+        rows += reader.rows(src.select(what, "GROUP BY bucket"), src.params)
+    for row in rows:
+        if row["n"] and row["bucket"] is not None:
+            found[row["bucket"]] = found.get(row["bucket"], 0.0) + float(row["cost"] or 0.0)
+    return found
 
 
 def _buckets(found: dict[float, float], filters: Filters, now: float, step: int) -> list[float]:

@@ -3,7 +3,8 @@
 A report's filters are answered from a rollup when every filter it sets is a key of that
 rollup (the time range, plus model/provider for ``rollup_models``, and the status for
 ``rollup_status``, its twin split by status; user for ``rollup_users``, the grouped
-property's value for ``rollup_properties``). The time range is
+property's value for ``rollup_properties``, and model and provider with it for
+``rollup_property_models``). The time range is
 cut in three: the whole hours in the middle are read from the rollup; the partial hours at
 either end (``since`` up to the next hour, the last hour up to ``until``) from the raw rows,
 one short range of the time index each. Anything else (session, prompt, cache status,
@@ -66,6 +67,8 @@ class _Table:
     filters: dict[str, str]
     #: the rollup that answers the same reports filtered by status (None: the raw rows)
     by_status: str | None = None
+    #: ... filtered by model or provider (None: the raw rows)
+    by_model: str | None = None
 
 
 #: the columns and filters of the rollups keyed by model and provider (models, status, scores)
@@ -88,7 +91,11 @@ TABLES = {
     "scores": _Table("rollup_scores", *_BY_MODEL, by_status="scores"),
     # score sums per property value (the grouped property, as ``properties``)
     "property_scores": _Table("rollup_property_scores", *_BY_VALUE),
-    "properties": _Table("rollup_properties", *_BY_VALUE),
+    "properties": _Table("rollup_properties", *_BY_VALUE, by_model="property_models"),
+    # rollup_properties' figures per model and provider too
+    "property_models": _Table(
+        "rollup_property_models", {**_BY_VALUE[0], **_BY_MODEL[0]}, _BY_MODEL[1]
+    ),
 }
 
 
@@ -182,11 +189,16 @@ def plan(
 
     ``prop``: the property grouped by (``rollup_properties``), whose value filter is allowed.
     A status filter on ``models`` reads ``rollup_status`` (its ``status`` column tested as
-    the raw rows' is); only where that table exists (``reader.has_table``).
+    the raw rows' is), a model or provider filter on ``properties`` reads
+    ``rollup_property_models``; only where that table exists (``reader.has_table``).
     """
     if not reader.rollups():
         return None
     spec = TABLES[table]
+    if spec.by_model is not None and (filters.model, filters.provider) != (None, None):
+        spec = TABLES[spec.by_model]
+        if not reader.has_table(spec.name):
+            return None
     status: tuple[str, list[Any]] | None = None
     if filters.status is not None and spec.by_status is not None:
         spec = TABLES[spec.by_status]

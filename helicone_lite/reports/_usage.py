@@ -263,7 +263,7 @@ def property_names(reader: Reader, filters: Filters, now: float) -> list[Propert
     roll = plan(reader, filters, now, "properties")
     if roll is not None:
         sql = (
-            "SELECT name, value, sum(requests) AS n FROM rollup_properties "
+            f"SELECT name, value, sum(requests) AS n FROM {roll.table.name} "
             f"WHERE {roll.where} GROUP BY name, value"
         )
         for row in reader.rows(sql, roll.params):

@@ -28,6 +28,7 @@ _DERIVED = frozenset(
         "rollup_sessions",
         "rollup_scores",
         "rollup_property_scores",
+        "rollup_property_models",
         "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )

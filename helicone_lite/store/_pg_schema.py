@@ -27,6 +27,7 @@ import re
 from ._facts_schema import pg_facts_migration
 from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
+from ._rollup_property_models import pg_property_models_migration
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._rollup_scores import pg_score_rollup_migration
 from ._rollup_sessions import SESSION_ROLLUP_TABLE, pg_session_rollup_migration
@@ -138,6 +139,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     pg_session_rollup_migration(_types(SESSION_ROLLUP_TABLE)),  # one row per session
     PG_SORT_BY_DAY_MIGRATION,  # nothing: SQLite's sort indexes led by the day
     pg_score_rollup_migration(_types),  # hourly score sums, kept from score_facts
+    pg_property_models_migration(_types),  # rollup_properties split by model and provider
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

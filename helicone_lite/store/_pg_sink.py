@@ -31,16 +31,19 @@ from ._errors import Reporter, StoreError
 from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
+    NEW_REQUESTS,
     PG_BATCH_ON,
     PG_NEW_REQUESTS_TABLE,
     PG_ROLLUP_LOCK,
     capture,
     pg_batch_upserts,
 )
+from ._rollup_property_models import batch_upsert
 from ._rollup_sessions import PG_SESSIONS_ON, pg_batch_sessions
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
+    PROPERTY_MODELS_VERSION,
     ROLLUP_BATCH_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
@@ -133,6 +136,8 @@ class PostgresSink:
             self._rollups = version >= ROLLUP_BATCH_VERSION
             if version < STATUS_ROLLUP_VERSION:  # (an older schema: no rollup_status)
                 self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts(status=False)])
+            if version >= PROPERTY_MODELS_VERSION:  # under the rollup lock too
+                self._upserts = ";\n".join([self._upserts, batch_upsert(NEW_REQUESTS)])
             if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
                 self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
                 self._begin += f"; {PG_FACTS_ON}"

@@ -28,11 +28,15 @@ from typing import TYPE_CHECKING, Any
 from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
+from ._rollup_property_models import TABLE as PROPERTY_MODELS
+from ._rollup_property_models import backfill as backfill_property_models
+from ._rollup_property_models import deleted as deleted_property_models
 from ._rollup_schema import batched_delete
 from ._rollup_scores import rebuild_score_rollup
 from ._rollup_sessions import rebuild_sessions, recount_sessions
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
+    PROPERTY_MODELS_VERSION,
     SCORE_ROLLUP_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
@@ -187,6 +191,7 @@ def delete_requests(
         "batched": batched,
         "status": version >= STATUS_ROLLUP_VERSION,
         "recount": batched and version >= SESSION_ROLLUP_VERSION,
+        "property_models": batched and version >= PROPERTY_MODELS_VERSION,
     }
     with deleting(store) as (between, settled):
         while _next_batch(store, (where, params, batch), out, keep_ids, flags):
@@ -230,11 +235,13 @@ def _delete_batch(
     batched: bool = False,
     status: bool = True,
     recount: bool = False,
+    property_models: bool = False,
 ) -> None:
     """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction;
     ``status``: keep ``rollup_status`` too (v14); ``recount``: count the batch's sessions
     again in ``rollup_sessions`` (SQLite, whose delete trigger stands aside for a batched
-    deletion).
+    deletion); ``property_models``: subtract the batch from ``rollup_property_models``
+    (SQLite, batched: its delete triggers stand aside too).
 
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
     on SQLite and, through the store's dialect, on PostgreSQL."""
@@ -243,6 +250,9 @@ def _delete_batch(
         conn.execute("UPDATE rollup_control SET batched = 1")
         for sql, uses in batched_delete(marks, status=status):
             conn.execute(sql, ids * uses)
+        if property_models:  # (before the rows it reads go; temp.rollup_batch holds them)
+            for sql in deleted_property_models("temp.rollup_batch"):
+                conn.execute(sql)
     sessions = _sessions_of(conn, ids, marks, batched)
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     for table, column in _CHILDREN:
@@ -317,6 +327,8 @@ def rebuild_rollups(store: Store) -> None:
             statements += rebuild_sessions()
         if (store.schema_version or 0) >= SCORE_ROLLUP_VERSION:
             statements += rebuild_score_rollup()  # (after the facts it is counted from)
+        if (store.schema_version or 0) >= PROPERTY_MODELS_VERSION:
+            statements += [f"DELETE FROM {PROPERTY_MODELS}", backfill_property_models()]
         for statement in statements:
             conn.execute(statement)
 

@@ -49,6 +49,8 @@ __all__ = [
     "PG_ROLLUP_LOCK",
     "ROLLUP_LOCK_KEY",
     "ROWID_LIMIT",
+    "SQLITE_IDS",
+    "SQLITE_RANGE",
     "batch_upserts",
     "capture",
     "ids_batch_upserts",
@@ -166,18 +168,22 @@ def batch_upserts(
 _HITS = "CROSS JOIN requests h INDEXED BY idx_requests_cache_hits"
 
 
+#: SQLite: a batch's requests, the rows with ``rowid >= :mark`` (named parameter)
+SQLITE_RANGE = f"(SELECT {NEW_COLUMNS} FROM requests WHERE rowid >= :mark)"
+_IDS = "(SELECT value FROM json_each(:ids))"
+#: SQLite: a batch's requests, those whose ids are the JSON array ``:ids``
+SQLITE_IDS = f"(SELECT {NEW_COLUMNS} FROM requests WHERE id IN {_IDS})"
+
+
 def sqlite_batch_upserts(*, status: bool = True) -> list[str]:
     """SQLite: the upserts for the rows with ``rowid >= :mark`` (named parameter)."""
-    batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE rowid >= :mark)"
-    return batch_upserts(batch, "h.rowid < :mark", _HITS, status=status)
+    return batch_upserts(SQLITE_RANGE, "h.rowid < :mark", _HITS, status=status)
 
 
 def ids_batch_upserts(*, status: bool = True) -> list[str]:
     """SQLite: the upserts for the requests whose ids are the JSON array ``:ids`` (the slow
     path: a batch written row by row)."""
-    ids = "(SELECT value FROM json_each(:ids))"
-    batch = f"(SELECT {NEW_COLUMNS} FROM requests WHERE id IN {ids})"
-    return batch_upserts(batch, f"h.id NOT IN {ids}", _HITS, status=status)
+    return batch_upserts(SQLITE_IDS, f"h.id NOT IN {_IDS}", _HITS, status=status)
 
 
 _NEW = re.compile(r"\bNEW\.(\w+)")
@@ -200,7 +206,9 @@ def _statements(trigger_body: str) -> list[str]:
 def rebuild(*, status: bool = True) -> str:
     """Both engines: the rollups emptied and counted again from ``requests`` (one script, to
     run in one transaction); ``status``: ``rollup_status`` too (the store has it)."""
-    tables = [table for table in KEYS if status or table != "rollup_status"]
+    # (rollup_property_models: ``_rollup_property_models.backfill``, from its version)
+    base = [table for table in KEYS if table != "rollup_property_models"]
+    tables = [table for table in base if status or table != "rollup_status"]
     empty = "".join(f"DELETE FROM {table};\n" for table in tables)
     return empty + backfill() + (backfill_status() if status else "")
 

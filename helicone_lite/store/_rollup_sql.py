@@ -82,6 +82,8 @@ KEYS = {
     "rollup_users": ("user_id", "nulls", "hour"),
     "rollup_properties": ("name", "value", "hour"),
     "rollup_status": ("hour", "model", "provider", "nulls", "status"),  # (_rollup_status.py)
+    # (_rollup_property_models.py)
+    "rollup_property_models": ("name", "model", "provider", "nulls", "value", "hour"),
 }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
+from ._rollup_property_models import PROPERTY_MODELS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_scores import SCORE_ROLLUP_MIGRATION
 from ._rollup_sessions import sqlite_session_rollup_migration
@@ -33,6 +34,8 @@ __all__ = [
     "LATENCY_TOKENS_SORT_MIGRATION",
     "MIGRATIONS",
     "PG_SORT_BY_DAY_MIGRATION",
+    "PROPERTY_MODELS_MIGRATION",
+    "PROPERTY_MODELS_VERSION",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
     "SCORE_ROLLUP_VERSION",
@@ -312,6 +315,8 @@ PG_SORT_BY_DAY_MIGRATION = "SELECT 1"
 # SORT_BY_DAY_MIGRATION: the cost, latency and tokens sorts led by the day (above).
 # SCORE_ROLLUP_MIGRATION: hourly score sums per model, provider and status, for the mean
 # scores of the reports (see _rollup_scores.py).
+# PROPERTY_MODELS_MIGRATION: rollup_properties split by model and provider, for the
+# properties report filtered by model or provider (see _rollup_property_models.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -330,6 +335,7 @@ MIGRATIONS: tuple[str, ...] = (
     SESSION_ROLLUP_MIGRATION,
     SORT_BY_DAY_MIGRATION,
     SCORE_ROLLUP_MIGRATION,
+    PROPERTY_MODELS_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -344,3 +350,5 @@ STATUS_ROLLUP_VERSION = MIGRATIONS.index(STATUS_ROLLUP_MIGRATION) + 1
 SESSION_ROLLUP_VERSION = MIGRATIONS.index(SESSION_ROLLUP_MIGRATION) + 1
 #: from this version ``rollup_scores`` exists (triggers on ``score_facts`` keep it)
 SCORE_ROLLUP_VERSION = MIGRATIONS.index(SCORE_ROLLUP_MIGRATION) + 1
+#: from this version ``rollup_property_models`` exists (the writer, deletes, updates keep it)
+PROPERTY_MODELS_VERSION = MIGRATIONS.index(PROPERTY_MODELS_MIGRATION) + 1

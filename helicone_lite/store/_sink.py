@@ -14,6 +14,7 @@ from ._errors import Reporter, StoreError, is_busy
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
+    PROPERTY_MODELS_VERSION,
     ROLLUP_BATCH_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
@@ -144,6 +145,7 @@ class SqliteSink:
                     facts=version >= FACTS_BY_WRITER_VERSION,
                     status=version >= STATUS_ROLLUP_VERSION,
                     sessions=version >= SESSION_ROLLUP_VERSION,
+                    property_models=version >= PROPERTY_MODELS_VERSION,
                 )
         prepared: list[PreparedRow] = []
         rejected = 0

@@ -28,7 +28,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ._facts_schema import ids_batch_facts, loose_property_facts, sqlite_batch_facts
-from ._rollup_batch import ROWID_LIMIT, ids_batch_upserts, property_change, sqlite_batch_upserts
+from ._rollup_batch import (
+    ROWID_LIMIT,
+    SQLITE_IDS,
+    SQLITE_RANGE,
+    ids_batch_upserts,
+    property_change,
+    sqlite_batch_upserts,
+)
+from ._rollup_property_models import batch_upsert, loose_change
 from ._rollup_sessions import ids_batch_sessions, sqlite_batch_sessions
 from ._rows import PreparedRow, Statement
 
@@ -100,15 +108,27 @@ class SqliteRollups:
     """The statements of the three paths above, built once per sink; with ``facts`` (schema
     v11) each path also adds the fact rows of what it wrote (``_facts_schema.py``); with
     ``status`` (``STATUS_ROLLUP_VERSION``) it counts ``rollup_status`` too, with
-    ``sessions`` (``SESSION_ROLLUP_VERSION``) the batch's sessions (``_rollup_sessions.py``)."""
+    ``sessions`` (``SESSION_ROLLUP_VERSION``) the batch's sessions (``_rollup_sessions.py``),
+    with ``property_models`` (``PROPERTY_MODELS_VERSION``) ``rollup_property_models``."""
 
-    def __init__(self, facts: bool = False, status: bool = False, sessions: bool = False) -> None:
+    def __init__(
+        self,
+        facts: bool = False,
+        status: bool = False,
+        sessions: bool = False,
+        property_models: bool = False,
+    ) -> None:
         self._range = sqlite_batch_upserts(status=status)
         self._ids = ids_batch_upserts(status=status)
         if sessions:
             self._range += sqlite_batch_sessions()
             self._ids += ids_batch_sessions()
         self._before, self._after = property_change()
+        if property_models:
+            self._range.append(batch_upsert(SQLITE_RANGE))
+            self._ids.append(batch_upsert(SQLITE_IDS))
+            before, after = loose_change()
+            self._before, self._after = self._before + before, self._after + after
         if facts:
             before, after = loose_property_facts()
             self._range += sqlite_batch_facts()

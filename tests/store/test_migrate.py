@@ -74,6 +74,16 @@ def test_migrate_copies_everything_once(
         kept = "SELECT hour, model, provider, status, name, total, n FROM rollup_scores"
         assert old.query(kept) == new.query(kept) and len(new.query(kept)) == 1
         assert old_sum.scores == new_sum.scores == {"accuracy": 90.0}
+        # the property rollup per model: derived by the target's triggers, not copied
+        kept = (
+            "SELECT name, model, provider, nulls, value, hour, requests "
+            "FROM rollup_property_models ORDER BY 1, 2, 3, 4, 5, 6"
+        )
+        assert old.query(kept) == new.query(kept) and len(new.query(kept)) > 0
+        by_model = helicone_lite.Filters(model=old.query(kept)[0]["model"])
+        assert [(p.key, p.requests) for p in before.properties("dept", by_model)] == [
+            (p.key, p.requests) for p in after.properties("dept", by_model)
+        ]
         assert [s.session_id for s in before.sessions(sort="cost")] == [
             s.session_id for s in after.sessions(sort="cost")
         ]

@@ -46,6 +46,7 @@ EXPECTED_TABLES = {
     "rollup_sessions",  # SESSION_ROLLUP_MIGRATION: one row per session
     "rollup_scores",  # SCORE_ROLLUP_MIGRATION: hourly score sums
     "rollup_property_scores",
+    "rollup_property_models",  # PROPERTY_MODELS_MIGRATION: rollup_properties per model
 }
 
 
