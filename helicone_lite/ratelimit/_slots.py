@@ -149,18 +149,28 @@ class LocalBuckets:
         return sorted(found, key=lambda s: (s.policy, s.segment))
 
     def reset(self, policy: str | None = None, segment: str | None = None) -> int:
-        """Forget (refill) the buckets of ``policy`` (and ``segment``); all when both are None."""
+        """Forget (refill) the buckets of ``policy`` (and ``segment``); all when both are None.
+
+        Their records leave the names file too (it is rewritten without them), so a user's
+        id does not outlive ``reset(segment="user=ID")`` there (``delete --user``)."""
         table, _ = self._acquire()
         try:
             names = read_names(self.names_path)
+
+            def chosen(name: tuple[str, str, str] | None) -> bool:
+                return (policy is None or (name is not None and name[1] == policy)) and (
+                    segment is None or (name is not None and name[2] == segment)
+                )
+
             count = 0
             for index, record in list(table.live()):
-                name = names.get(record.digest)
-                if (policy is None or (name and name[1] == policy)) and (
-                    segment is None or (name and name[2] == segment)
-                ):
+                if chosen(names.get(record.digest)):
                     table.forget(index)
                     count += 1
+            kept = {digest: name for digest, name in names.items() if not chosen(name)}
+            if len(kept) < len(names):
+                write_names(self.names_path, kept)
+                bump_names_gen(table)
             return count
         except OSError as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc

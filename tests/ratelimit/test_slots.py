@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from helicone_lite.options._policy import parse_policies
 from helicone_lite.ratelimit import BackendError, LocalBuckets, local_buckets
+from helicone_lite.ratelimit._bucket import Bucket
 from helicone_lite.ratelimit._slotfile import HEADER_SIZE, SLOT_SIZE
 from tests.processes import forkserver, process
 
@@ -252,4 +254,24 @@ def test_an_unreadable_old_ratelimit_db_is_a_backend_error(tmp_path: Path) -> No
     with pytest.raises(BackendError, match=r"cannot import .*ratelimit\.db"):
         store.take([request_bucket("k", 10)], T0)
     assert not (home / "ratelimit.slots").exists()
+    store.close()
+
+
+def test_reset_takes_the_forgotten_buckets_names_out_of_the_names_file(path: Path) -> None:
+    # a privacy deletion (delete --user) must not leave the user's id in ratelimit.names
+    store = LocalBuckets(path)
+    user = Bucket.of(parse_policies("10;w=3600;s=user")[0], ("user", "alice-42"), "", 1.0)
+    other = Bucket.of(parse_policies("10;w=3600;s=user")[0], ("user", "bob-7"), "", 1.0)
+    store.take([user], T0)
+    store.take([other], T0)
+    store.close()
+    store = LocalBuckets(path)
+    full = store.take([user], T0 + 7200)  # full again, then taken from
+    store.reset(user.policy, user.segment)
+    assert full.admitted
+    assert b"alice-42" not in store.names_path.read_bytes()
+    assert b"bob-7" in store.names_path.read_bytes()
+    assert [s.segment for s in store.states(T0)] == ["user=bob-7"]
+    store.take([user], T0 + 7300)  # a new bucket for the same key is named again
+    assert b"alice-42" in store.names_path.read_bytes()
     store.close()
