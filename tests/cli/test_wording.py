@@ -66,7 +66,9 @@ def test_delete_counts_one_cache_entry(fake: FakeProvider, home: Path) -> None:
     finally:
         client.close()
     done = run_cli("delete", "--user", "frank", "--yes", "--home", str(home))
-    assert done.stdout == f"removed 1 request, 1 property, 1 cache entry from {home / 'helicone.db'}\n"
+    assert (
+        done.stdout == f"removed 1 request, 1 property, 1 cache entry from {home / 'helicone.db'}\n"
+    )
 
 
 def test_one_request_reads_in_the_singular(one: Path, tmp_path: Path) -> None:
