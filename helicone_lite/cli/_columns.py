@@ -22,8 +22,8 @@ def _count(value: Any) -> str:
     return "" if value is None else f"{value:,}"
 
 
-def _key(value: Any) -> str:
-    return "(none)" if value is None else str(value)
+#: the table's word for a missing group key (no user, no property value); piped: empty
+NONE = "(none)"
 
 
 def scores_text(scores: Mapping[str, Any] | None) -> str:
@@ -53,7 +53,7 @@ SESSIONS = (
 )
 
 USERS = (
-    Column("user_id", "user", fmt=_key),
+    Column("user_id", "user", missing=NONE),
     Column("requests", kind="number", fmt=_count),
     Column("cost_usd", "cost", kind="number", fmt=money),
     Column("tokens", kind="number", fmt=_count, drop=3),
@@ -67,7 +67,7 @@ USERS = (
 )
 
 THREATS = (
-    Column("user_id", "user", fmt=_key),
+    Column("user_id", "user", missing=NONE),
     Column("threats", kind="number", fmt=_count),
     Column("blocked", kind="number", fmt=_count),
     Column("flagged", kind="number", fmt=_count, drop=4),
@@ -90,7 +90,7 @@ def group_columns(dimension: str) -> tuple[Column, ...]:
     """Models, providers or property values (only a model row has a provider of its own)."""
     provider = (Column("provider", drop=6),) if dimension == "model" else ()
     return (
-        Column("key", dimension, fmt=_key),
+        Column("key", dimension, missing=NONE),
         *provider,
         Column("requests", kind="number", fmt=_count),
         Column("cost_usd", "cost", kind="number", fmt=money),
@@ -105,7 +105,7 @@ def group_columns(dimension: str) -> tuple[Column, ...]:
 def costs_columns(grouped: bool) -> tuple[Column, ...]:
     return (
         Column("start", "bucket", kind="time", fmt=when),
-        *((Column("key", "group", fmt=_key),) if grouped else ()),
+        *((Column("key", "group", missing=NONE),) if grouped else ()),
         Column("requests", kind="number", fmt=_count),
         Column("cost_usd", "cost", kind="number", fmt=money),
         Column("tokens", kind="number", fmt=_count, drop=1),
@@ -113,7 +113,7 @@ def costs_columns(grouped: bool) -> tuple[Column, ...]:
 
 
 SCORES = (
-    Column("key", "group", fmt=_key),
+    Column("key", "group", missing=NONE),
     Column("name", "score", fmt=lambda v: "feedback" if v == "helicone-score-feedback" else v),
     Column("count", "n", kind="number"),
     Column("mean", kind="number", fmt=lambda v: f"{v:.3g}"),

@@ -17,6 +17,7 @@ from .._home import default_home
 __all__ = [
     "STORE_FILE",
     "CliError",
+    "counted",
     "home_of",
     "now_of",
     "open_store",
@@ -33,6 +34,21 @@ class CliError(Exception):
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
         self.status = status
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun, agreeing: ``1 request``, ``2 requests``, ``1 cache entry``,
+    ``0 cache entries`` (``plural`` for a noun that takes neither ``-s`` nor ``-ies``).
+
+    >>> counted(1, "request"), counted(1_200, "request"), counted(2, "property")
+    ('1 request', '1,200 requests', '2 properties')
+    """
+    if n == 1:
+        return f"1 {noun}"
+    if plural is None:
+        consonant_y = noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u")
+        plural = noun[:-1] + "ies" if consonant_y else noun + "s"
+    return f"{n:,} {plural}"
 
 
 def now_of(args: argparse.Namespace) -> float:

@@ -41,8 +41,11 @@ class Column:
     """One column: ``key`` of the row (mapping key or attribute), its header, its kind
     (``text``: may be cut; ``id``, ``time``, ``number``: never cut; numbers align right),
     ``fmt``, how the value reads for people (table and TSV; JSON and CSV get the raw value),
-    and ``drop``: when a narrow terminal cannot fit every column, the columns with the highest
-    ``drop`` are left out first (0: always shown)."""
+    ``drop``: when a narrow terminal cannot fit every column, the columns with the highest
+    ``drop`` are left out first (0: always shown), and ``missing``: what the table shows for
+    a missing (``None``) value, such as ``(none)`` for a call without a user. Piped (TSV), a
+    missing value is always an empty field, as ``cut``, ``awk`` and pandas read one: a value
+    spelled like ``missing`` is then stored text, never "no value"."""
 
     key: str
     header: str | None = None
@@ -51,18 +54,22 @@ class Column:
     drop: int = 0
     #: reads the cell from the whole row instead (``key`` is then only its name)
     of: Callable[[Any], Any] | None = None
+    missing: str = ""
 
     @property
     def title(self) -> str:
         return self.header if self.header is not None else self.key
 
-    def cell(self, row: Any) -> str:
+    def cell(self, row: Any, *, table: bool = False) -> str:
+        """The value as text: for the terminal's ``table``, else for a TSV field."""
         if self.of is not None:
             value = self.of(row)
         elif isinstance(row, Mapping):
             value = row.get(self.key)
         else:
             value = getattr(row, self.key, None)
+        if value is None and self.missing:
+            return self.missing if table else ""
         if self.fmt is not None:
             value = self.fmt(value)
         if value is None:
@@ -196,7 +203,7 @@ class Output:
     def _table(
         self, columns: Sequence[Column], items: list[Any], title: str | None, header: bool
     ) -> None:
-        cells = [[c.cell(item) for c in columns] for item in items]
+        cells = [[c.cell(item, table=True) for c in columns] for item in items]
         shown, widths = fit(columns, cells, self.width)
         if title and header:
             self.line(cut(safe_text(title), self.width))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import home_of, now_of, open_store, redis_url_of
+from ._common import counted, home_of, now_of, open_store, redis_url_of
 from ._output import Column, Output, add_output
 
 __all__ = ["register"]
@@ -104,7 +104,7 @@ def run_stats(args: argparse.Namespace) -> int:
     rate = report["hit_rate"]
     summary = [
         ("backend", report["backend"] or f"diskcache {home_of(args) / 'cache'} (empty)"),
-        ("entries", f"{report['entries'] or 0} in {report['buckets'] or 0} bucket(s)"),
+        ("entries", f"{report['entries'] or 0} in {counted(report['buckets'] or 0, 'bucket')}"),
         (
             "size",
             _size(report["size_bytes"] or 0)
@@ -114,13 +114,17 @@ def run_stats(args: argparse.Namespace) -> int:
                 else ""
             ),
         ),
-        ("lookups", f"{report['lookups']} ({report['hits']} hits, {report['misses']} misses)"),
+        (
+            "lookups",
+            f"{report['lookups']} ({counted(report['hits'], 'hit')}, "
+            f"{counted(report['misses'], 'miss', 'misses')})",
+        ),
         ("hit rate", "" if rate is None else f"{rate:.1%}"),
         (
             "money saved",
             _money(report["saved_usd"])
             + (
-                f" ({report['unpriced_hits']} hit(s) of unknown cost)"
+                f" ({counted(report['unpriced_hits'], 'hit')} of unknown cost)"
                 if report["unpriced_hits"]
                 else ""
             ),
@@ -149,7 +153,7 @@ def run_clear(args: argparse.Namespace) -> int:
         f"{name} {value!r}" for name, value in (("seed", args.seed), ("model", args.model)) if value
     )
     print(
-        f"cache: removed {removed} entr{'y' if removed == 1 else 'ies'}"
+        f"cache: removed {counted(removed, 'entry')}"
         + (f" ({scope})" if scope else "")
     )
     return 0

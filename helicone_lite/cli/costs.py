@@ -13,7 +13,7 @@ from typing import Any
 
 from .._errors import OptionsError
 from ._columns import costs_columns, group_columns
-from ._common import now_of
+from ._common import counted, now_of
 from ._output import Output
 from ._reporting import add_common, filters_from, open_reports, run_safely
 
@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     out.rows(group_columns(by), groups, title=f"Cost by {by}{suffix}")
     note = (
-        f"{unpriced:,} request(s) of unknown cost, not counted as $0:\n"
+        f"{counted(unpriced, 'request')} of unknown cost, not counted as $0:\n"
         "  add their price to prices.json, then run `helicone-lite reprice`"
     )
     if not out.tty:
@@ -80,14 +80,15 @@ def _run(args: argparse.Namespace) -> int:
             print(note, file=sys.stderr)
         return 0
     cost = "unknown" if unpriced and unpriced == total.requests else money(total.cost_usd)
-    out.line(f"total: {total.requests:,} requests, {cost}, {total.tokens:,} tokens")
+    requests, tokens = counted(total.requests, "request"), counted(total.tokens, "token")
+    out.line(f"total: {requests}, {cost}, {tokens}")
     if unpriced:
         for line in note.splitlines():
             out.line(line)
     out.line(
-        f"cache: {savings.hits:,} hits of {savings.requests:,} requests "
+        f"cache: {counted(savings.hits, 'hit')} of {counted(savings.requests, 'request')} "
         f"({savings.hit_rate * 100:.1f} %), saved {money(savings.saved_usd)} and "
-        f"{savings.saved_tokens:,} tokens"
+        f"{counted(savings.saved_tokens, 'token')}"
     )
     return 0
 

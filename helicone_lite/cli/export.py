@@ -7,6 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
+from ._common import counted
 from ._reporting import add_common, filters_from, open_reports, run_safely
 
 __all__ = ["register"]
@@ -69,5 +70,5 @@ def _run(args: argparse.Namespace) -> int:
             progress=lambda n: progress.update(task, completed=n),
         )
     if args.output:
-        print(f"exported {count:,} requests to {args.output}", file=sys.stderr)
+        print(f"exported {counted(count, 'request')} to {args.output}", file=sys.stderr)
     return 0

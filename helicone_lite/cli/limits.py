@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from ._common import home_of, now_of, redis_url_of
+from ._common import counted, home_of, now_of, redis_url_of
 from ._output import Column, Output, add_output
 
 __all__ = ["register"]
@@ -122,5 +122,5 @@ def run_reset(args: argparse.Namespace) -> int:
         return 2
     buckets = _buckets(args)
     count = buckets.reset(policy, segment) if buckets is not None else 0
-    print(f"Reset {count} bucket{'s' if count != 1 else ''}.")
+    print(f"Reset {counted(count, 'bucket')}.")
     return 0

@@ -12,7 +12,7 @@ import argparse
 from fnmatch import translate
 from typing import Any
 
-from ._common import home_of, open_store
+from ._common import counted, home_of, open_store
 
 __all__ = ["register", "reprice"]
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"helicone-lite reprice: {exc}")
         return 2
     verb = "would change" if args.dry_run else "changed"
-    print(f"{verb} {changed} row(s); {unknown} row(s) still of unknown cost")
+    print(f"{verb} {counted(changed, 'row')}; {counted(unknown, 'row')} still of unknown cost")
     return 0
 
 

@@ -18,7 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import OptionsError
-from ._common import CliError, home_of, now_of, open_store, redis_url_of, store_path
+from ._common import (
+    CliError,
+    counted,
+    home_of,
+    now_of,
+    open_store,
+    redis_url_of,
+    store_path,
+)
 from ._output import Output, add_output, safe_text
 
 __all__ = ["register"]
@@ -61,7 +69,7 @@ def _confirm(args: argparse.Namespace, plan: Any, what: str) -> bool:
     counts only the requests, for the progress line."""
     if args.yes:
         return True
-    print(f"{what}: {plan.describe()} in {store_path(args)}", file=sys.stderr)
+    print(f"{what}: {_describe(plan.counts())} in {store_path(args)}", file=sys.stderr)
     if plan.requests == 0 and plan.alert_events == 0:
         return True
     print("delete them? [y/N] ", end="", file=sys.stderr, flush=True)
@@ -78,7 +86,8 @@ def _progress(total: int, verb: str) -> Callable[[int], None] | None:
 
     def show(done: int) -> None:
         end = "\n" if done >= total else ""
-        print(f"\r{verb}: {done:,} of {total:,} requests", end=end, file=sys.stderr, flush=True)
+        line = f"\r{verb}: {done:,} of {counted(total, 'request')}"
+        print(line, end=end, file=sys.stderr, flush=True)
 
     return show
 
@@ -97,8 +106,30 @@ def _report(args: argparse.Namespace, removed: Any, extra: dict[str, Any]) -> No
     if out.mode in ("json", "csv"):
         out.pairs([*removed.counts().items(), *extra.items()])
         return
-    tail = "".join(f", {n:,} {name.replace('_', ' ')}" for name, n in extra.items())
-    out.line(f"removed {removed.describe()}{tail} from {store_path(args)}")
+    out.line(f"removed {_describe({**removed.counts(), **extra})} from {store_path(args)}")
+
+
+#: the singular of each count a deletion reports (``Removed.counts()`` and ``cache_entries``)
+_NOUNS = {
+    "requests": "request",
+    "properties": "property",
+    "attempts": "attempt",
+    "scores": "score",
+    "session_scores": "session score",
+    "alert_events": "alert event",
+    "cache_entries": "cache entry",
+}
+
+
+def _describe(counts: dict[str, int]) -> str:
+    """``1 request, 2 properties, 1 cache entry``: the non-zero counts (no cache, or none of
+    its entries were theirs: the cache is not mentioned), or ``nothing``."""
+    shown = [
+        counted(n, _NOUNS[name]) if name in _NOUNS else f"{n:,} {name.replace('_', ' ')}"
+        for name, n in counts.items()
+        if n
+    ]
+    return ", ".join(shown) or "nothing"
 
 
 def run_prune(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from openai.resources.chat import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
 
 from .._response import ChatCompletion, CreateEmbeddingResponse, Response
-from ..pipeline._call import Call, Result
+from ..pipeline._call import Call, Result, Target
 from ._base import ProviderConfig, same_origin
 from ._errors import ProviderNotConfigured
 
@@ -69,21 +69,26 @@ class OpenAIAdapter:
         return self._use_origin and call.target.base_url is None
 
     def _where(self, call: Call) -> tuple[str, str]:
-        base_url = call.target.base_url or self._config.resolved_base_url() or ""
-        return base_url, self._api_key(call) or _NO_KEY
+        return self._where_of(call.target, call.origin)
+
+    def _where_of(self, target: Target, origin: Any) -> tuple[str, str]:
+        base_url = target.base_url or self._config.resolved_base_url() or ""
+        return base_url, self._key_for(target.base_url, origin) or _NO_KEY
 
     def _api_key(self, call: Call) -> str | None:
+        return self._key_for(call.target.base_url, call.origin)
+
+    def _key_for(self, own: str | None, origin: Any) -> str | None:
         """The provider's key, only for the origin it was configured for: a target with a
-        ``base_url`` of its own (a fallback URL, a per-call ``Helicone-Target-Url``) gets this
-        provider's key only when it has the origin of this provider's base URL, the client's own
-        key only when it has the client's origin, else no key but what its own ``headers`` carry
-        (the environment's ``OPENAI_API_KEY`` must not reach an arbitrary URL)."""
-        own = call.target.base_url
+        ``base_url`` of its own (``own``: a fallback URL, a per-call ``Helicone-Target-Url``)
+        gets this provider's key only when it has the origin of this provider's base URL, the
+        client's own key only when it has the client's origin, else no key but what its own
+        ``headers`` carry (the environment's ``OPENAI_API_KEY`` must not reach an arbitrary
+        URL)."""
         if own is None:
             return self._config.resolved_api_key()
         if same_origin(own, self._config.resolved_base_url()):
             return self._config.resolved_api_key()
-        origin = call.origin
         if (
             self._use_origin
             and isinstance(origin, (openai.OpenAI, openai.AsyncOpenAI))
@@ -95,26 +100,52 @@ class OpenAIAdapter:
     def _sync_client(self, call: Call) -> Any:
         if self._to_origin(call):
             return call.origin
-        where = self._where(call)
-        with self._lock:
-            client = self._sync.get(where)
-            if client is None:
-                client = openai.OpenAI(base_url=where[0], api_key=where[1], max_retries=0)
-                self._sync[where] = client
-            return client
+        return self._sync_at(self._where(call))
 
     def _async_client(self, call: Call) -> Any:
         if self._to_origin(call):
             return call.origin
-        where = self._where(call)
-        loop = asyncio.get_running_loop()
+        return self._async_at(self._where(call), asyncio.get_running_loop())
+
+    def _sync_at(self, where: tuple[str, str]) -> Any:
+        with self._lock:
+            client = self._sync.get(where)
+            if client is None:
+                client = self._sync[where] = self._build(where[1], where[0])
+            return client
+
+    def _async_at(self, where: tuple[str, str], loop: asyncio.AbstractEventLoop) -> Any:
         with self._lock:
             clients = self._async.setdefault(loop, {})
             client = clients.get(where)
             if client is None:
-                client = openai.AsyncOpenAI(base_url=where[0], api_key=where[1], max_retries=0)
-                clients[where] = client
+                client = clients[where] = self._abuild(where[1], where[0])
             return client
+
+    def warm(self, target: Target, origin: Any, *, asynchronous: bool) -> None:
+        """Build the SDK client ``target`` is sent through, unless built already (called
+        before a call's clock starts: building one is not the provider's latency). Nothing for
+        the user's own client, or a target :meth:`check` refuses."""
+        if self._use_origin and target.base_url is None:
+            return
+        where = self._where_of(target, origin)
+        if not where[0]:
+            return
+        if not asynchronous:
+            if where not in self._sync:
+                self._sync_at(where)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the loop it will be sent from: built when sent
+            return
+        self._async_at(where, loop)
+
+    def _build(self, api_key: str, base_url: str) -> openai.OpenAI:
+        return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+
+    def _abuild(self, api_key: str, base_url: str) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
 
     def serves(self, call: Call) -> bool:
         """Whether this adapter can send ``call`` (every kind an OpenAI client sends)."""

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import helicone_lite
+from helicone_lite.cli.retention import _describe
 from helicone_lite.reports import Reports
 from helicone_lite.store import Store, iso_from_epoch
 from helicone_lite.store._retention import count_requests
@@ -130,13 +131,13 @@ def test_delete_asks_first_and_says_what_it_removes(fake: FakeProvider, home: Pa
     client.close()
     refused = run_cli("delete", "--user", "carol", "--home", str(home), stdin="n\n")
     assert refused.returncode == 1 and "nothing deleted" in refused.stderr
-    assert "user carol: 1 requests, 1 properties, 1 scores" in refused.stderr
+    assert "user carol: 1 request, 1 property, 1 score in " in refused.stderr
     assert "[y/N]" in refused.stderr
     kept = run_cli("requests", "--user", "carol", "--json", "--home", str(home))
     assert len(kept.stdout.splitlines()) == 1
     agreed = run_cli("delete", "--user", "carol", "--home", str(home), stdin="y\n")
     assert agreed.returncode == 0, agreed.stderr
-    assert agreed.stdout.startswith("removed 1 requests, 1 properties, 1 scores")
+    assert agreed.stdout.startswith("removed 1 request, 1 property, 1 score from ")
     left = run_cli("users", "--json", "--home", str(home)).stdout
     assert '"bob"' in left and "carol" not in left
 
@@ -159,7 +160,7 @@ def test_yes_counts_only_the_requests_and_reports_what_went(tmp_path: Path) -> N
     done = run_cli("prune", "--older-than", cutoff, "--yes", "--home", str(home))
     assert done.returncode == 0, done.stderr
     assert "requests before" not in done.stderr  # no plan printed, nothing asked
-    assert done.stdout.startswith(f"removed {full.describe()}")
+    assert done.stdout.startswith(f"removed {_describe(full.counts())} from ")
     assert_consistent(home / "helicone.db", [r for r in rows if r["created_at"] >= cutoff])
 
 

@@ -158,6 +158,7 @@ def test_default_headers_apply_and_per_call_values_win(fake: FakeProvider, home:
     assert [r["user_id"] for r in rows(client)] == ["default-user", "u2", "u3"]
     for request in fake.requests:
         assert not [h for h in request.headers if h.lower().startswith("helicone-")]
+    client.close()
 
 
 def test_no_helicone_header_reaches_the_wire(
@@ -288,3 +289,4 @@ def test_openai_environment_variables(
     client = helicone_lite.Client(home=home)
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert fake.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    client.close()

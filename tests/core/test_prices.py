@@ -97,15 +97,15 @@ def test_reprice_and_costs_show_unknown(
     assert main(["--home", str(home), "costs"]) == 0
     captured = capsys.readouterr()  # piped: the table on stdout, the warning on stderr
     assert "house-blend" in captured.out and "unknown cost" not in captured.out
-    assert "2 request(s) of unknown cost" in captured.err
+    assert "2 requests of unknown cost" in captured.err
     assert main(["--home", str(home), "costs", "--json"]) == 0
     assert '"unpriced": 2' in capsys.readouterr().out
     (home / "prices.json").write_text(json.dumps({"house-*": {"input": 1.5, "output": 1}}))
     assert main(["--home", str(home), "reprice", "--dry-run"]) == 0
-    assert "would change 2 row(s)" in capsys.readouterr().out
+    assert "would change 2 rows" in capsys.readouterr().out
     assert rows(client)[0]["cost_usd"] is None
     assert main(["--home", str(home), "reprice"]) == 0
-    assert "changed 2 row(s); 0 row(s) still of unknown cost" in capsys.readouterr().out
+    assert "changed 2 rows; 0 rows still of unknown cost" in capsys.readouterr().out
     assert [r["cost_usd"] for r in rows(client)] == [pytest.approx(1.5)] * 2
     assert main(["--home", str(home), "costs"]) == 0
     captured = capsys.readouterr()

@@ -6,7 +6,7 @@ base URLs and dummy keys); the real ``anthropic`` and ``google-genai`` SDKs do t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,12 @@ class Chat:
             return [chunk async for chunk in result]
         return result
 
+    async def close(self) -> None:
+        if self.mode == "sync":
+            self.client.close()
+        else:
+            await self.client.close()
+
     def rows(self) -> list[dict[str, Any]]:
         """The request log, oldest first (after flushing the background writer)."""
         self.client.flush()
@@ -67,8 +73,11 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def chat(mode: str, fake_provider: FakeProvider, home: Path) -> Iterator[Chat]:
-    yield Chat(mode, fake_provider, home)
+async def chat(mode: str, fake_provider: FakeProvider, home: Path) -> AsyncIterator[Chat]:
+    """A :class:`Chat` of ``mode``, its client closed after the test (its writer stopped)."""
+    made = Chat(mode, fake_provider, home)
+    yield made
+    await made.close()
 
 
 def text_of(chunks: list[Any]) -> str:

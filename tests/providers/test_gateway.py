@@ -57,6 +57,7 @@ def test_ai_gateway_client_sends_each_model_to_its_provider(env: FakeProvider, h
     assert str(client.base_url).startswith(env.openai_base_url)
     assert client.helicone_gateway is not None
     assert client.helicone_gateway.gateway == "https://ai-gateway.helicone.ai"
+    client.close()
 
 
 def test_fallback_chain_through_the_gateway_client(env: FakeProvider, home: Path) -> None:
@@ -75,6 +76,7 @@ def test_fallback_chain_through_the_gateway_client(env: FakeProvider, home: Path
     protocols = [q.protocol for q in env.requests if q.inference]
     assert protocols[-1] == "anthropic" and set(protocols[:-1]) == {"openai"}
     assert_no_helicone_secret(env)
+    client.close()
 
 
 async def test_async_gateway_client(env: FakeProvider, home: Path) -> None:
@@ -85,6 +87,7 @@ async def test_async_gateway_client(env: FakeProvider, home: Path) -> None:
     assert r.choices[0].message.content == "echo: Hi"
     assert env.last_request.headers["authorization"] == "Bearer sk-openai-test"
     assert_no_helicone_secret(env)
+    await client.close()
 
 
 def test_missing_openai_key_names_the_variable(
@@ -101,6 +104,7 @@ def test_missing_openai_key_names_the_variable(
     copy = client.with_options(api_key="sk-later")
     copy.chat.completions.create(model="gpt-4o-mini", messages=HI)
     assert env.last_request.headers["authorization"] == "Bearer sk-later"
+    client.close()
 
 
 def test_missing_anthropic_key_is_not_sent_to_the_gateway(
@@ -113,6 +117,7 @@ def test_missing_anthropic_key_is_not_sent_to_the_gateway(
     with pytest.raises(ProviderNotConfigured, match="ANTHROPIC_API_KEY"):
         client.chat.completions.create(model="claude-sonnet-4", messages=HI)
     assert env.requests == []
+    client.close()
 
 
 def test_openai_in_the_environment_being_the_helicone_key_counts_as_missing(
@@ -123,6 +128,7 @@ def test_openai_in_the_environment_being_the_helicone_key_counts_as_missing(
     with pytest.raises(ProviderNotConfigured, match="OPENAI_API_KEY"):
         client.chat.completions.create(model="gpt-4o-mini", messages=HI)
     assert env.requests == []
+    client.close()
 
 
 def test_proxy_form_with_helicone_auth_uses_api_key_as_the_provider_key(
@@ -139,6 +145,7 @@ def test_proxy_form_with_helicone_auth_uses_api_key_as_the_provider_key(
     assert request.headers["authorization"] == "Bearer sk-openai-given"
     assert request.headers["x-trace"] == "t1"
     assert_no_helicone_secret(env)
+    client.close()
 
 
 def test_generic_gateway_with_target_url_and_provider(
@@ -161,6 +168,7 @@ def test_generic_gateway_with_target_url_and_provider(
     assert request.headers["authorization"] == "Bearer gsk-given"
     assert client.helicone_gateway is not None and client.helicone_gateway.provider == "groq"
     assert_no_helicone_secret(env)
+    client.close()
 
 
 def test_openai_api_base_chooses_the_upstream(env: FakeProvider, home: Path) -> None:
@@ -174,6 +182,7 @@ def test_openai_api_base_chooses_the_upstream(env: FakeProvider, home: Path) -> 
         home=home,
     )
     assert str(client.base_url).rstrip("/") == env.url + "/openai/v1"
+    client.close()
 
 
 def test_generic_gateway_without_target_url_is_a_clear_error(env: FakeProvider, home: Path) -> None:
@@ -197,6 +206,7 @@ def test_user_listed_gateway(env: FakeProvider, home: Path) -> None:
     client.chat.completions.create(model="gpt-4o-mini", messages=HI)
     assert env.last_request.headers["authorization"] == "Bearer sk-openai-test"
     assert_no_helicone_secret(env)
+    client.close()
 
 
 def test_a_helicone_openai_base_url_in_the_environment_is_not_the_upstream(
@@ -207,6 +217,7 @@ def test_a_helicone_openai_base_url_in_the_environment_is_not_the_upstream(
     client = helicone_lite.Client(home=home)
     assert str(client.base_url).rstrip("/") == "https://api.openai.com/v1"
     assert client.api_key == "sk-openai-test"
+    client.close()
 
 
 def test_one_info_line_without_secrets(
@@ -222,9 +233,11 @@ def test_one_info_line_without_secrets(
     text = lines[0].getMessage()
     assert "OPENAI_API_KEY" in text and "ai-gateway.helicone.ai" in text
     assert HELICONE_KEY not in text and "sk-openai-test" not in text
+    client.close()
 
 
 def test_ordinary_clients_are_untouched(fake_provider: FakeProvider, home: Path) -> None:
     client = helicone_lite.Client(api_key="sk-x", base_url=fake_provider.openai_base_url, home=home)
     assert client.helicone_gateway is None
     assert str(client.base_url).startswith(fake_provider.openai_base_url)
+    client.close()

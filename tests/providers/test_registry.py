@@ -143,6 +143,7 @@ def test_providers_add_a_named_openai_compatible_endpoint(
     assert fake_provider.last_request.headers["authorization"] == "Bearer sk-local"
     [row] = rows(client)
     assert row["provider"] == "local" and row["model"] == "local-model"
+    client.close()
 
 
 @pytest.mark.parametrize(
@@ -177,6 +178,7 @@ def test_builtin_openai_compatible_provider_by_name(
     assert request.headers["authorization"] == "Bearer gsk-test"
     [row] = rows(client)
     assert row["provider"] == "groq" and row["cost_usd"] is not None  # groq prices llama
+    client.close()
 
 
 def test_anthropic_and_gemini_from_their_sdk_variables(
@@ -192,6 +194,7 @@ def test_anthropic_and_gemini_from_their_sdk_variables(
     claude, gemini = fake_provider.requests
     assert (claude.protocol, gemini.protocol) == ("anthropic", "gemini")
     assert gemini.headers["x-goog-api-key"] == "gemini-env-key"
+    client.close()
 
 
 @pytest.mark.parametrize(
@@ -212,12 +215,14 @@ def test_missing_key_names_the_variable_before_any_call(
     assert f"set {variable}" in str(info.value)
     assert isinstance(info.value, ValueError)
     assert fake_provider.requests == [] and rows(client) == []
+    client.close()
 
 
 async def test_missing_key_async(home: Path) -> None:
     client = helicone_lite.AsyncClient(api_key="sk-test", home=home)
     with pytest.raises(ProviderNotConfigured, match="ANTHROPIC_API_KEY"):
         await client.chat.completions.create(model="claude-sonnet-4", messages=HI)
+    await client.close()
 
 
 def test_ollama_needs_no_key(
@@ -227,6 +232,7 @@ def test_ollama_needs_no_key(
     client = helicone_lite.Client(api_key="sk-test", home=home, max_retries=0)
     r = client.chat.completions.create(model="llama3.2/ollama", messages=HI)
     assert r.choices[0].message.content == "echo: Hi"
+    client.close()
 
 
 # -- a client with its own base URL (a gateway) --------------------------------------------
@@ -246,6 +252,7 @@ def test_gateway_client_without_provider_key_sends_to_its_own_base_url(
     assert r.choices[0].message.content == "echo: Hi"
     [row] = rows(client)
     assert row["provider"] in ("anthropic", "gemini")  # the model's provider, priced as such
+    client.close()
 
 
 def test_gateway_client_with_provider_key_goes_direct(
@@ -258,6 +265,7 @@ def test_gateway_client_with_provider_key_goes_direct(
     )
     client.chat.completions.create(model="claude-sonnet-4", messages=HI)
     assert fake_provider.last_request.protocol == "anthropic"
+    client.close()
 
 
 # -- SDK clients: built once, lazily ---------------------------------------------------------
@@ -281,6 +289,7 @@ def test_one_sdk_client_per_adapter(fake_provider: FakeProvider, home: Path) -> 
         assert len(clients) == 1
     [sdk] = registry.adapter("anthropic")._sync.values()  # type: ignore[attr-defined]
     assert sdk.max_retries == 0
+    client.close()
 
 
 async def test_async_clients_are_per_event_loop(fake_provider: FakeProvider, home: Path) -> None:
@@ -297,6 +306,7 @@ async def test_async_clients_are_per_event_loop(fake_provider: FakeProvider, hom
     adapter: Any = client._helicone_runtime.registry.adapter("anthropic")
     [per_loop] = adapter._async.values()
     assert len(per_loop) == 1 and adapter._sync == {}
+    await client.close()
 
 
 def test_sdks_are_imported_by_their_first_call_only(

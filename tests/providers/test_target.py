@@ -5,7 +5,7 @@ Helicone key reaches neither."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 import helicone_lite
 from helicone_lite import OptionsError
 from helicone_lite.testing import FakeProvider
+from helicone_lite.testing.pytest_plugin import MakeAsyncClient, MakeClient
 
 HELICONE_KEY = "sk-helicone-test-0123456789"
 HI = [{"role": "user", "content": "Hi"}]
@@ -36,10 +37,13 @@ def env(fake: FakeProvider, other: FakeProvider, monkeypatch: pytest.MonkeyPatch
     return fake
 
 
-def gateway_client(home: Path) -> helicone_lite.Client:
-    return helicone_lite.Client(
-        base_url="https://ai-gateway.helicone.ai", api_key=HELICONE_KEY, home=home
-    )
+Gateway = Callable[[], helicone_lite.Client]
+
+
+@pytest.fixture
+def gateway_client(make_client: MakeClient) -> Gateway:
+    """``gateway_client()``: a client built with a Helicone base URL, closed after the test."""
+    return lambda: make_client(base_url="https://ai-gateway.helicone.ai", api_key=HELICONE_KEY)
 
 
 def assert_no_helicone_secret(*fakes: FakeProvider) -> None:
@@ -52,9 +56,9 @@ def assert_no_helicone_secret(*fakes: FakeProvider) -> None:
 
 @pytest.mark.parametrize("form", ["header", "kwarg"])
 def test_target_url_sends_one_call_to_the_provider_at_that_origin(
-    env: FakeProvider, other: FakeProvider, home: Path, form: str
+    gateway_client: Gateway, env: FakeProvider, other: FakeProvider, form: str
 ) -> None:
-    client = gateway_client(home)
+    client = gateway_client()
     if form == "header":
         extra = {"extra_headers": {"Helicone-Target-Url": other.url}}
     else:
@@ -79,9 +83,9 @@ def test_target_url_sends_one_call_to_the_provider_at_that_origin(
 
 
 def test_openai_api_base_is_a_per_call_upstream_too(
-    env: FakeProvider, other: FakeProvider, home: Path
+    gateway_client: Gateway, env: FakeProvider, other: FakeProvider
 ) -> None:
-    client = gateway_client(home)
+    client = gateway_client()
     client.chat.completions.create(
         model="gpt-4o-mini",
         messages=HI,
@@ -93,9 +97,11 @@ def test_openai_api_base_is_a_per_call_upstream_too(
     assert env.requests == []
 
 
-def test_a_foreign_origin_gets_no_key_from_the_environment(env: FakeProvider, home: Path) -> None:
+def test_a_foreign_origin_gets_no_key_from_the_environment(
+    gateway_client: Gateway, env: FakeProvider
+) -> None:
     with FakeProvider() as stranger:
-        client = gateway_client(home)
+        client = gateway_client()
         r = client.chat.completions.create(
             model="gpt-4o-mini", messages=HI, extra_headers={"Helicone-Target-Url": stranger.url}
         )
@@ -115,10 +121,10 @@ def test_a_foreign_origin_gets_no_key_from_the_environment(env: FakeProvider, ho
 
 
 def test_a_named_provider_key_never_goes_to_another_origin(
-    env: FakeProvider, other: FakeProvider, home: Path
+    gateway_client: Gateway, env: FakeProvider, other: FakeProvider
 ) -> None:
     with FakeProvider() as stranger:
-        client = gateway_client(home)
+        client = gateway_client()
         with pytest.raises(OptionsError, match="GROQ_BASE_URL") as caught:
             client.chat.completions.create(
                 model="llama-3.1-8b-instant",
@@ -133,9 +139,9 @@ def test_a_named_provider_key_never_goes_to_another_origin(
 
 
 def test_target_provider_alone_goes_to_that_providers_endpoint(
-    env: FakeProvider, other: FakeProvider, home: Path
+    gateway_client: Gateway, env: FakeProvider, other: FakeProvider
 ) -> None:
-    client = gateway_client(home)
+    client = gateway_client()
     r = client.chat.completions.create(
         model="llama-3.1-8b-instant",
         messages=HI,
@@ -148,9 +154,9 @@ def test_target_provider_alone_goes_to_that_providers_endpoint(
 
 @pytest.mark.parametrize("form", ["header", "kwarg"])
 def test_unknown_target_provider_is_an_options_error_before_any_call(
-    env: FakeProvider, other: FakeProvider, home: Path, form: str
+    gateway_client: Gateway, env: FakeProvider, other: FakeProvider, home: Path, form: str
 ) -> None:
-    client = gateway_client(home)
+    client = gateway_client()
     extra = (
         {"extra_headers": {"Helicone-Target-Provider": "LemonFox"}}
         if form == "header"
@@ -173,8 +179,8 @@ def test_unknown_target_provider_is_an_options_error_before_any_call(
         )
 
 
-def test_a_bad_target_url_is_an_options_error(env: FakeProvider, home: Path) -> None:
-    client = gateway_client(home)
+def test_a_bad_target_url_is_an_options_error(gateway_client: Gateway, env: FakeProvider) -> None:
+    client = gateway_client()
     with pytest.raises(OptionsError, match="Helicone-Target-Url"):
         client.chat.completions.create(
             model="gpt-4o-mini", messages=HI, extra_headers={"Helicone-Target-Url": "ftp://x"}
@@ -183,9 +189,9 @@ def test_a_bad_target_url_is_an_options_error(env: FakeProvider, home: Path) -> 
 
 
 def test_an_ordinary_client_honours_the_per_call_upstream(
-    fake: FakeProvider, other: FakeProvider, home: Path
+    make_client: MakeClient, fake: FakeProvider, other: FakeProvider
 ) -> None:
-    client = helicone_lite.Client(api_key="sk-client", base_url=fake.openai_base_url, home=home)
+    client = make_client(api_key="sk-client")
     client.chat.completions.create(
         model="gpt-4o-mini", messages=HI, extra_headers={"Helicone-Target-Url": other.url}
     )
@@ -197,28 +203,24 @@ def test_an_ordinary_client_honours_the_per_call_upstream(
 
 
 async def test_async_client_per_call_upstream(
-    env: FakeProvider, other: FakeProvider, home: Path
+    make_aclient: MakeAsyncClient, env: FakeProvider, other: FakeProvider
 ) -> None:
-    client = helicone_lite.AsyncClient(
-        base_url="https://ai-gateway.helicone.ai", api_key=HELICONE_KEY, home=home
-    )
+    client = make_aclient(base_url="https://ai-gateway.helicone.ai", api_key=HELICONE_KEY)
     await client.chat.completions.create(
         model="llama-3.1-8b-instant", messages=HI, helicone={"target_url": other.url}
     )
     assert other.last_request.headers["authorization"] == "Bearer gsk-groq-test"
     assert env.requests == []
     assert_no_helicone_secret(env, other)
-    await client.close()
 
 
 def test_client_level_target_headers_are_not_applied_twice(
-    env: FakeProvider, other: FakeProvider, home: Path
+    make_client: MakeClient, env: FakeProvider, other: FakeProvider
 ) -> None:
-    client = helicone_lite.Client(
+    client = make_client(
         base_url="https://gateway.helicone.ai/v1",
         api_key="gsk-given",
         default_headers={"Helicone-Target-Url": other.url, "Helicone-Target-Provider": "groq"},
-        home=home,
     )
     assert client.helicone_defaults.target_url is None
     client.chat.completions.create(model="llama-3.1-8b-instant", messages=HI)
