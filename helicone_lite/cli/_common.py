@@ -95,6 +95,20 @@ def redis_url_of(args: argparse.Namespace) -> str | None:
     return getattr(args, "redis_url", None) or os.environ.get("HELICONE_LITE_REDIS_URL") or None
 
 
+def bucket_store(args: argparse.Namespace) -> Any:
+    """The rate-limit bucket store the command reads: Redis when a URL is set, else the
+    home's slot file if there is one (None: no bucket was ever taken there)."""
+    from ..ratelimit import local_buckets, local_exists
+
+    url = redis_url_of(args)
+    if url:
+        from ..ratelimit._redis import RedisBuckets
+
+        return RedisBuckets(url)
+    home = home_of(args)
+    return local_buckets(home) if local_exists(home) else None
+
+
 def console() -> Any:
     """A rich console on stdout (progress bars of long commands such as ``migrate``)."""
     from rich.console import Console

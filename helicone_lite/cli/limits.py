@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from ._common import counted, home_of, now_of, redis_url_of
+from ._common import bucket_store, counted, now_of
 from ._output import Column, Output, add_output
 
 __all__ = ["register"]
@@ -49,18 +49,6 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _buckets(args: argparse.Namespace) -> Any:
-    from ..ratelimit import local_buckets, local_exists
-
-    url = redis_url_of(args)
-    if url:
-        from ..ratelimit._redis import RedisBuckets
-
-        return RedisBuckets(url)
-    home = home_of(args)
-    return local_buckets(home) if local_exists(home) else None
-
-
 def _duration(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds}s"
@@ -81,7 +69,7 @@ _COLUMNS = (
 
 
 def run_list(args: argparse.Namespace) -> int:
-    buckets = _buckets(args)
+    buckets = bucket_store(args)
     now = now_of(args)
     rows = [s.describe(now) for s in buckets.states(now)] if buckets is not None else []
     out = Output.from_args(args)
@@ -120,7 +108,7 @@ def run_reset(args: argparse.Namespace) -> int:
     except (OptionsError, ValueError) as exc:
         print(f"helicone-lite limits reset: {exc}", file=sys.stderr)
         return 2
-    buckets = _buckets(args)
+    buckets = bucket_store(args)
     count = buckets.reset(policy, segment) if buckets is not None else 0
     print(f"Reset {counted(count, 'bucket')}.")
     return 0

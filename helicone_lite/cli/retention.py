@@ -20,6 +20,7 @@ from typing import Any
 from .._errors import OptionsError
 from ._common import (
     CliError,
+    bucket_store,
     counted,
     home_of,
     now_of,
@@ -45,12 +46,16 @@ def register(subparsers: Any) -> None:
     _common(prune)
     prune.set_defaults(handler=run_prune)
     delete = subparsers.add_parser(
-        "delete", help="delete one user's or one session's requests, scores and cache entries"
+        "delete",
+        help="delete one user's or one session's requests, scores and cache entries"
+        " (and a user's rate-limit buckets)",
     )
     who = delete.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", help="every request of this user (Helicone-User-Id)")
     who.add_argument("--session", help="every request of this session (id or unique prefix)")
-    delete.add_argument("--redis-url", help="the shared cache (default: $HELICONE_LITE_REDIS_URL)")
+    delete.add_argument(
+        "--redis-url", help="the shared cache and rate limits (default: $HELICONE_LITE_REDIS_URL)"
+    )
     _common(delete)
     delete.set_defaults(handler=run_delete)
     vacuum = subparsers.add_parser("vacuum", help="compact the store file (SQLite VACUUM)")
@@ -118,6 +123,7 @@ _NOUNS = {
     "session_scores": "session score",
     "alert_events": "alert event",
     "cache_entries": "cache entry",
+    "rate_limit_buckets": "rate-limit bucket",
 }
 
 
@@ -178,8 +184,21 @@ def run_delete(args: argparse.Namespace) -> int:
     )
     _wal_note(removed)
     entries = _forget_cache(args, removed.request_ids)
-    _report(args, removed, {"cache_entries": entries})
+    buckets = _forget_buckets(args, args.user) if args.user is not None else 0
+    _report(args, removed, {"cache_entries": entries, "rate_limit_buckets": buckets})
     return 0
+
+
+def _forget_buckets(args: argparse.Namespace, user: str) -> int:
+    """Forget the user's rate-limit buckets (``s=user`` policies), and with them the user's id
+    in the bucket store (a privacy request leaves no trace there)."""
+    store = bucket_store(args)
+    if store is None:
+        return 0
+    try:
+        return int(store.reset(segment=f"user={user}"))
+    finally:
+        store.close()
 
 
 def _forget_cache(args: argparse.Namespace, request_ids: list[str]) -> int:

@@ -303,3 +303,34 @@ def test_deletion_inside_a_transaction_leaves_the_wal_for_later(tmp_path: Path) 
     assert removed.wal_emptied is False
     assert not data.store.query("SELECT id FROM requests WHERE user_id = ?", [user])
     data.store.close()
+
+
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_delete_user_forgets_their_rate_limit_buckets(
+    fake: FakeProvider, home: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    # a privacy request: the user's buckets (and their id in the bucket store) go too
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    extra = {"redis_url": redis_url} if redis_url else {}
+    client = helicone_lite.Client(api_key=KEY, base_url=fake.openai_base_url, home=home, **extra)
+    for user in ("kim-3391", "lee"):
+        fake.enqueue(Reply(text="ok"))
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "hi"}],
+            extra_headers={
+                "Helicone-User-Id": user,
+                "Helicone-RateLimit-Policy": "10;w=3600;s=user",
+            },
+        )
+    client.close()
+    with_redis = ["--redis-url", redis_url] if redis_url else []
+    listed = run_cli("limits", "--home", str(home), "--json", *with_redis)
+    assert "kim-3391" in listed.stdout and "lee" in listed.stdout
+    done = run_cli("delete", "--user", "kim-3391", "--yes", "--home", str(home), *with_redis)
+    assert done.returncode == 0, done.stderr
+    assert "1 rate-limit bucket" in done.stdout
+    listed = run_cli("limits", "--home", str(home), "--json", *with_redis)
+    assert "kim-3391" not in listed.stdout and "user=lee" in listed.stdout
+    if backend == "local":
+        assert b"kim-3391" not in (home / "ratelimit.names").read_bytes()
