@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import threading
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import Any
 
 from .._errors import OptionsError
 from ..pipeline._call import Call, Result, Target
 from ._base import ProviderConfig, same_origin
+from ._clients import SdkClients
 from ._errors import ProviderNotConfigured
 from .openai import OpenAIAdapter
 
@@ -54,13 +53,7 @@ class SDKAdapter:
         self.provider = config.name
         self.price_provider = config.price_provider
         self._config = config
-        self._lock = threading.Lock()
-        # (base URL, key) -> SDK client; async ones per event loop (an SDK's async HTTP pool
-        # belongs to the loop it was made on).
-        self._sync: dict[tuple[str, str], Any] = {}
-        self._async: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, dict[tuple[str, str], Any]
-        ] = weakref.WeakKeyDictionary()
+        self._clients = SdkClients(self._build, self._abuild)  # per (base URL, key)
         self._origin = OpenAIAdapter(config, use_origin=True)
 
     # -- configuration ------------------------------------------------------------------
@@ -110,25 +103,10 @@ class SDKAdapter:
         return base_url, self._key_for(target.base_url) or ""
 
     def _client(self, call: Call) -> Any:
-        return self._sync_at(self._where(call.target))
+        return self._clients.sync_at(self._where(call.target))
 
     def _aclient(self, call: Call) -> Any:
-        return self._async_at(self._where(call.target), asyncio.get_running_loop())
-
-    def _sync_at(self, where: tuple[str, str]) -> Any:
-        with self._lock:
-            client = self._sync.get(where)
-            if client is None:
-                client = self._sync[where] = self._build(where[1], where[0])
-            return client
-
-    def _async_at(self, where: tuple[str, str], loop: asyncio.AbstractEventLoop) -> Any:
-        with self._lock:
-            clients = self._async.setdefault(loop, {})
-            client = clients.get(where)
-            if client is None:
-                client = clients[where] = self._abuild(where[1], where[0])
-            return client
+        return self._clients.async_at(self._where(call.target), asyncio.get_running_loop())
 
     def warm(self, target: Target, origin: Any, *, asynchronous: bool) -> None:
         """Build the SDK client ``target`` is sent through, unless built already (called
@@ -138,15 +116,7 @@ class SDKAdapter:
         if self._key_for(target.base_url) is None:
             return
         where = self._where(target)
-        if not asynchronous:
-            if where not in self._sync:
-                self._sync_at(where)
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not on the loop it will be sent from: built when sent
-            return
-        self._async_at(where, loop)
+        self._clients.warm(where, asynchronous=asynchronous)
 
     # -- the call ------------------------------------------------------------------------------
     def send(self, call: Call) -> Result:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import threading
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from openai.resources.responses import AsyncResponses, Responses
 from .._response import ChatCompletion, CreateEmbeddingResponse, Response
 from ..pipeline._call import Call, Result, Target
 from ._base import ProviderConfig, same_origin
+from ._clients import SdkClients
 from ._errors import ProviderNotConfigured
 
 __all__ = ["CREDENTIAL_HEADERS", "OpenAIAdapter"]
@@ -52,12 +52,7 @@ class OpenAIAdapter:
         self.price_provider = config.price_provider
         self._config = config
         self._use_origin = use_origin
-        self._lock = threading.Lock()
-        # (base URL, key) -> client; async ones per event loop (their pool belongs to it)
-        self._sync: dict[tuple[str, str], openai.OpenAI] = {}
-        self._async: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, dict[tuple[str, str], openai.AsyncOpenAI]
-        ] = weakref.WeakKeyDictionary()
+        self._clients = SdkClients(self._build, self._abuild)  # per (base URL, key)
         # origin client -> (endpoint, key fingerprint): a client's base URL and key do not
         # change (with_options makes a copy), and the cache key needs both on every hit
         self._origin_ids: weakref.WeakKeyDictionary[Any, tuple[str, str]] = (
@@ -100,27 +95,12 @@ class OpenAIAdapter:
     def _sync_client(self, call: Call) -> Any:
         if self._to_origin(call):
             return call.origin
-        return self._sync_at(self._where(call))
+        return self._clients.sync_at(self._where(call))
 
     def _async_client(self, call: Call) -> Any:
         if self._to_origin(call):
             return call.origin
-        return self._async_at(self._where(call), asyncio.get_running_loop())
-
-    def _sync_at(self, where: tuple[str, str]) -> Any:
-        with self._lock:
-            client = self._sync.get(where)
-            if client is None:
-                client = self._sync[where] = self._build(where[1], where[0])
-            return client
-
-    def _async_at(self, where: tuple[str, str], loop: asyncio.AbstractEventLoop) -> Any:
-        with self._lock:
-            clients = self._async.setdefault(loop, {})
-            client = clients.get(where)
-            if client is None:
-                client = clients[where] = self._abuild(where[1], where[0])
-            return client
+        return self._clients.async_at(self._where(call), asyncio.get_running_loop())
 
     def warm(self, target: Target, origin: Any, *, asynchronous: bool) -> None:
         """Build the SDK client ``target`` is sent through, unless built already (called
@@ -131,15 +111,7 @@ class OpenAIAdapter:
         where = self._where_of(target, origin)
         if not where[0]:
             return
-        if not asynchronous:
-            if where not in self._sync:
-                self._sync_at(where)
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not on the loop it will be sent from: built when sent
-            return
-        self._async_at(where, loop)
+        self._clients.warm(where, asynchronous=asynchronous)
 
     def _build(self, api_key: str, base_url: str) -> openai.OpenAI:
         return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
@@ -156,7 +128,11 @@ class OpenAIAdapter:
         no key while it needs one (before anything is sent)."""
         if self._use_origin:  # the user's own client (or a fallback URL)
             gateway = getattr(call.origin, "helicone_gateway", None)
-            if self._to_origin(call) and gateway is not None and not getattr(call.origin, "api_key", ""):
+            if (
+                self._to_origin(call)
+                and gateway is not None
+                and not getattr(call.origin, "api_key", "")
+            ):
                 # built with a Helicone base URL and no provider key: the Helicone key is
                 # never sent, so say which variable is missing (providers/_gateway.py)
                 raise ProviderNotConfigured(

@@ -253,6 +253,10 @@ class LocalBuckets:
             fd = os.open(self.path, os.O_RDWR | nofollow)
         except FileNotFoundError:
             fd = self._create()
+        return self._adopt(fd)
+
+    def _adopt(self, fd: int) -> Table:
+        """Map the slot file open at ``fd`` as this store's table (``fd`` closed on failure)."""
         try:
             buffer, count = open_table(fd, self.path)
         except BaseException:
@@ -304,14 +308,9 @@ class LocalBuckets:
             raise
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._close_table()
-        try:
-            buffer, count = open_table(fd, self.path)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd, self._table = fd, Table(buffer, count)
-        self._compact_names(self._table, {r.digest for r in records})
-        return self._table
+        table = self._adopt(fd)
+        self._compact_names(table, {r.digest for r in records})
+        return table
 
     def _store(
         self,

@@ -285,9 +285,9 @@ def test_one_sdk_client_per_adapter(fake_provider: FakeProvider, home: Path) -> 
         client.chat.completions.create(model="claude-sonnet-4-6", messages=HI)
         client.chat.completions.create(model="gemini-2.5-flash", messages=HI)
     for name in ("anthropic", "gemini"):
-        clients = registry.adapter(name)._sync  # type: ignore[attr-defined]
+        clients = registry.adapter(name)._clients.sync  # type: ignore[attr-defined]
         assert len(clients) == 1
-    [sdk] = registry.adapter("anthropic")._sync.values()  # type: ignore[attr-defined]
+    [sdk] = registry.adapter("anthropic")._clients.sync.values()  # type: ignore[attr-defined]
     assert sdk.max_retries == 0
     client.close()
 
@@ -304,8 +304,8 @@ async def test_async_clients_are_per_event_loop(fake_provider: FakeProvider, hom
     for _ in range(2):
         await client.chat.completions.create(model="claude-sonnet-4-6", messages=HI)
     adapter: Any = client._helicone_runtime.registry.adapter("anthropic")
-    [per_loop] = adapter._async.values()
-    assert len(per_loop) == 1 and adapter._sync == {}
+    [per_loop] = adapter._clients.per_loop.values()
+    assert len(per_loop) == 1 and adapter._clients.sync == {}
     await client.close()
 
 
