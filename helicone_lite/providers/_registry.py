@@ -18,6 +18,7 @@ import fnmatch
 import importlib
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from ..pipeline._call import Call
 
 __all__ = ["ADAPTER_KINDS", "DEFAULT_PROVIDERS", "ProviderRegistry", "resolve_setting"]
+
+#: passed checks a registry remembers before it starts over (:meth:`ProviderRegistry.check`)
+CHECKED_LIMIT = 512
 
 #: adapter kind -> "module:Class"
 ADAPTER_KINDS: Mapping[str, str] = {
@@ -68,6 +72,8 @@ class ProviderRegistry:
         self._aliases = {name.lower(): target for name, target in loaded.items()}
         self._adapters: dict[str, Adapter] = {}
         self._lock = threading.Lock()
+        # calls that passed check(), per (targets, index, kind, origin): see check()
+        self._checked: dict[tuple[int, int, str, int], tuple[tuple[Target, ...], Any]] = {}
 
     @property
     def providers(self) -> Mapping[str, ProviderConfig]:
@@ -145,7 +151,33 @@ class ProviderRegistry:
 
         Targets that cannot serve the call's kind (an Anthropic model in a Responses call's
         chain) are left for the fallback layer to skip, with the reason in its attempts; only
-        a call that no target can serve is refused here."""
+        a call that no target can serve is refused here.
+
+        A pass is remembered per (targets tuple, target index, kind, origin client) when every
+        target's adapter has ``fixed_check`` (its ``serves`` and ``check`` read only those: the
+        OpenAI adapter sending through the user's own client, whose key the openai SDK read
+        once, at construction). Adapters that read a key from the environment are asked on
+        every call, so a key set after the client was built is seen; failures are never
+        remembered. The targets are pinned and the origin weakly referenced, so neither id is
+        reused while its entry lives; bounded by :data:`CHECKED_LIMIT`.
+        """
+        key = (id(call.targets), call.target_index, call.kind, id(call.origin))
+        seen = self._checked.get(key)
+        if seen is not None and seen[0] is call.targets and seen[1]() is call.origin:
+            return
+        self._check(call)
+        if call.origin is None or not all(
+            getattr(target.adapter, "fixed_check", False) is True for target in call.targets
+        ):
+            return
+        if len(self._checked) >= CHECKED_LIMIT:
+            self._checked.clear()
+        try:
+            self._checked[key] = (call.targets, weakref.ref(call.origin))
+        except TypeError:  # an origin that cannot be weakly referenced: asked every time
+            return
+
+    def _check(self, call: Call) -> None:
         able = [i for i in range(len(call.targets)) if serves(_at(call, i))]
         for index in able or range(len(call.targets)):
             checker = getattr(call.targets[index].adapter, "check", None)

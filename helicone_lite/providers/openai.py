@@ -52,6 +52,10 @@ class OpenAIAdapter:
         self.price_provider = config.price_provider
         self._config = config
         self._use_origin = use_origin
+        #: serves() and check() read only the call's kind and target and the origin client's
+        #: own key and gateway (fixed when the openai SDK built it), never the environment:
+        #: the registry remembers a pass (ProviderRegistry.check)
+        self.fixed_check = use_origin
         self._clients = SdkClients(self._build, self._abuild)  # per (base URL, key)
         # origin client -> (endpoint, key fingerprint): a client's base URL and key do not
         # change (with_options makes a copy), and the cache key needs both on every hit

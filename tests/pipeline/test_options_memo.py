@@ -181,3 +181,38 @@ def test_the_memo_is_bounded() -> None:
         assert key is not None
         memo.put(key, found, None)
         assert len(memo) <= 4
+
+
+def test_a_key_from_the_environment_is_checked_on_every_call_even_after_a_pass(
+    make_client: Callable[..., helicone_lite.Client],
+    fake: FakeProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    local = {"name": "local", "base_url_env": "LOCAL_LLM_URL", "models": "local-*"}
+    client = make_client(providers=[local])
+    monkeypatch.setenv("LOCAL_LLM_URL", fake.openai_base_url)
+    reply = client.chat.completions.create(model="local-model", messages=MESSAGES)
+    assert reply.choices[0].message.content
+    sent = len(fake.requests)
+    monkeypatch.delenv("LOCAL_LLM_URL")  # a pass of an adapter reading the environment
+    with pytest.raises(ProviderNotConfigured, match="LOCAL_LLM_URL"):  # is not remembered
+        client.chat.completions.create(model="local-model", messages=MESSAGES)
+    assert len(fake.requests) == sent
+
+
+def test_a_pass_through_the_users_own_client_is_remembered_per_origin(
+    make_client: Callable[..., helicone_lite.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helicone_lite.providers import _registry
+
+    client = make_client()
+    registry = client._helicone_runtime.registry
+    first, second = build(client, {}), build(client, {})
+    assert first.targets is second.targets  # the options memo's targets
+    assert len(registry._checked) == 1  # one (targets, index, kind, origin): asked once
+    copy = client.with_options(timeout=5.0)  # another origin client: checked again
+    build(copy, {})
+    assert len(registry._checked) == 2
+    monkeypatch.setattr(_registry, "CHECKED_LIMIT", 2)
+    build(client.with_options(timeout=6.0), {})
+    assert len(registry._checked) == 1  # bounded: full, so it started over
