@@ -22,10 +22,10 @@ import hashlib
 import itertools
 import os
 import threading
-import time
 import weakref
 from collections.abc import Sequence
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from ._bucket import (
@@ -40,15 +40,13 @@ from ._bucket import (
     settle,
 )
 from ._slotfile import (
-    HEADER_SIZE,
-    LIVE,
-    SLOT,
     Record,
     Table,
     build,
     bump_names_gen,
     checked,
     legacy_buckets,
+    lock_file,
     name_line,
     names_gen,
     open_table,
@@ -239,7 +237,7 @@ class LocalBuckets:
         try:
             for _ in range(8):
                 table = self._table or self._open()
-                self._flock(self._fd)
+                lock_file(self._fd, self._timeout, self.path)
                 used, gone = checked(table, self._fd, self.path)
                 if not gone:
                     return table, used
@@ -265,26 +263,6 @@ class LocalBuckets:
             pass
         finally:
             self._lock.release()
-
-    def _flock(self, fd: int) -> None:
-        """Lock ``fd`` exclusively, waiting at most ``lock_timeout`` seconds."""
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
-        deadline, pause = time.monotonic() + self._timeout, 0.00005
-        while True:
-            time.sleep(pause)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise BackendError(
-                        f"rate-limit store {self.path}: locked for more than {self._timeout:g} s"
-                    ) from None
-                pause = min(pause * 2, 0.002)
 
     def _same_file(self) -> bool:
         try:
@@ -349,7 +327,12 @@ class LocalBuckets:
         content = bytes(build(records, names_gen(table)))
         set_retired(table, True)
         try:
-            fd = write_new(self.path, content, replace=True, before=self._flock)
+            fd = write_new(
+                self.path,
+                content,
+                replace=True,
+                before=partial(lock_file, timeout=self._timeout, path=self.path),
+            )
         except BaseException:
             set_retired(table, False)
             raise
@@ -408,15 +391,7 @@ class LocalBuckets:
         once per table-size decisions."""
         if next(self._ticks) % max(_PRUNE_EVERY, table.count):
             return
-        live = set()
-        content = bytes(table.buffer[HEADER_SIZE : HEADER_SIZE + table.count * SLOT.size])
-        for index, (_, state, digest, *_rest, full) in enumerate(SLOT.iter_unpack(content)):
-            if state == LIVE:
-                if full <= now:
-                    table.forget(index)
-                else:
-                    live.add(digest)
-        self._compact_names(table, live)
+        self._compact_names(table, table.forget_full(now))
 
     def _compact_names(self, table: Table, live: set[bytes]) -> None:
         with suppress(OSError):
