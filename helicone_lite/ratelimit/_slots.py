@@ -6,8 +6,10 @@ the lock is per open file description, so every process and every store object e
 others, and the kernel drops it when a process dies. One lock for the table, not one per slot:
 a decision touches one to three slots plus the header, growth and pruning rewrite the table,
 and the critical section is a few microseconds, far below a call. A decision is a memory
-read and write (no system call but the lock's two), so a local policy costs the call
-microseconds where the SQLite store it replaces spent ~150 µs running cold.
+read and write (no system call but the lock's two and the size check's ``lseek``), so a
+local policy costs the call microseconds where the SQLite store it replaces spent ~150 µs
+running cold. A call with one bucket (one policy) takes ``_take_one``: no lists, the same
+floats.
 
 After ``fork`` the child re-opens the file (its own description, its own lock) and gets a new
 thread lock (a thread of the parent may have held the old one). Lock waits are bounded
