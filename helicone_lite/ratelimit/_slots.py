@@ -113,7 +113,8 @@ class LocalBuckets:
             levels = [_level(b, record, now) for b, (_, record) in zip(buckets, found, strict=True)]
             decision = decide(buckets, levels)
             if decision.admitted:
-                self._store(table, buckets, digests, found, decision.tokens, now)
+                for put in zip(buckets, digests, found, decision.tokens, strict=True):
+                    self._put(table, *put, now)
             self._prune(table, now)
         except OSError as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
@@ -129,25 +130,10 @@ class LocalBuckets:
         try:
             if not table.room_for(used, 1):
                 table = self._room(table, used, 1, now)
-            index, record = table.find(digest)
-            capacity = bucket.capacity
-            rate = capacity / bucket.window
-            if record is None:
-                decision = decide_one(bucket, capacity)
-            else:
-                level = refill(record.tokens, record.updated, now, capacity, rate)
-                decision = decide_one(bucket, level)
+            found = table.find(digest)
+            decision = decide_one(bucket, _level(bucket, found[1], now))
             if decision.admitted:
-                tokens = decision.tokens[0]
-                at = now if record is None else max(now, record.updated)
-                full = full_at(tokens, at, capacity, rate)
-                if record is None:
-                    self._name(table, digest, bucket)
-                table.write(
-                    index,
-                    Record(digest, capacity, float(bucket.window), tokens, at, full),
-                    new=record is None,
-                )
+                self._put(table, bucket, digest, found, decision.tokens[0], now)
             self._prune(table, now)
         except OSError as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
@@ -158,6 +144,8 @@ class LocalBuckets:
     def adjust(self, changes: Sequence[tuple[Bucket, float]], now: float) -> tuple[float, ...]:
         """Charge each bucket ``delta`` more (refund when negative); the levels afterwards."""
         now = float(now)
+        if len(changes) == 1:
+            return (self._adjust_one(*changes[0], now),)
         buckets = [b for b, _ in changes]
         digests = [self._digest(b.key) for b in buckets]
         table, used = self._acquire()
@@ -168,12 +156,29 @@ class LocalBuckets:
                 settle(_level(b, record, now), b.capacity, delta)
                 for (b, delta), (_, record) in zip(changes, found, strict=True)
             )
-            self._store(table, buckets, digests, found, levels, now)
+            for put in zip(buckets, digests, found, levels, strict=True):
+                self._put(table, *put, now)
         except OSError as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
         finally:
             self._release()
         return levels
+
+    def _adjust_one(self, bucket: Bucket, delta: float, now: float) -> float:
+        """``adjust`` of one bucket, without the general path's lists."""
+        digest = self._digests.get(bucket.key) or self._digest(bucket.key)
+        table, used = self._acquire()
+        try:
+            if not table.room_for(used, 1):
+                table = self._room(table, used, 1, now)
+            found = table.find(digest)
+            level = settle(_level(bucket, found[1], now), bucket.capacity, delta)
+            self._put(table, bucket, digest, found, level, now)
+        except OSError as exc:
+            raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
+        finally:
+            self._release()
+        return level
 
     def states(self, now: float) -> list[BucketState]:
         """Every bucket not yet full again (the live ones), for listing."""
@@ -344,34 +349,27 @@ class LocalBuckets:
         self._compact_names(table, {r.digest for r in records})
         return table
 
-    def _store(
+    def _put(
         self,
         table: Table,
-        buckets: Sequence[Bucket],
-        digests: Sequence[bytes],
-        found: Sequence[tuple[int, Record | None]],
-        levels: Sequence[float],
+        bucket: Bucket,
+        digest: bytes,
+        found: tuple[int, Record | None],
+        tokens: float,
         now: float,
     ) -> None:
-        for bucket, digest, (index, before), tokens in zip(
-            buckets, digests, found, levels, strict=True
-        ):
-            at = now if before is None else max(now, before.updated)
-            record = Record(
-                digest,
-                bucket.capacity,
-                float(bucket.window),
-                tokens,
-                at,
-                full_at(tokens, at, bucket.capacity, bucket.rate),
-            )
-            if before is None:  # the same bucket twice in one call: the first one created it
-                index, again = table.find(digest)
-                if again is None:
-                    self._name(table, digest, bucket)
-                table.write(index, record, new=again is None)
-            else:
-                table.write(index, record, new=False)
+        """Write ``bucket`` at level ``tokens`` into the slot ``found`` (index, what it held)."""
+        index, before = found
+        at = now if before is None else max(now, before.updated)
+        full = full_at(tokens, at, bucket.capacity, bucket.rate)
+        record = Record(digest, bucket.capacity, float(bucket.window), tokens, at, full)
+        if before is None:  # the same bucket twice in one call: the first one created it
+            index, again = table.find(digest)
+            if again is None:
+                self._name(table, digest, bucket)
+            table.write(index, record, new=again is None)
+        else:
+            table.write(index, record, new=False)
 
     def _name(self, table: Table, digest: bytes, bucket: Bucket) -> None:
         """Append the new bucket's name for ``states()`` (under the lock). A failure here is
