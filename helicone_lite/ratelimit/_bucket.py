@@ -27,6 +27,7 @@ __all__ = [
     "BucketState",
     "Decision",
     "decide",
+    "decide_one",
     "refill",
     "reset_seconds",
     "settle",
@@ -154,6 +155,16 @@ def decide(buckets: Sequence[Bucket], levels: Sequence[float]) -> Decision:
     if short:
         return Decision(False, tuple(levels), max(short))
     return Decision(True, tuple(t - b.amount for b, t in zip(buckets, levels, strict=True)))
+
+
+def decide_one(bucket: Bucket, level: float) -> Decision:
+    """:func:`decide` of one bucket (a call with one policy), without its lists: the same
+    float operations in the same order, so the levels are the same bit for bit."""
+    capacity, amount = bucket.capacity, bucket.amount
+    need = capacity if capacity < amount else amount  # min(amount, capacity)
+    if level < need - EPSILON:
+        return Decision(False, (level,), (need - level) / (capacity / bucket.window))
+    return Decision(True, (level - amount,))
 
 
 def settle(level: float, capacity: float, delta: float) -> float:

@@ -23,12 +23,14 @@ property values): parsed as JSON strings, never evaluated.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import mmap
 import os
 import sqlite3
 import struct
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
@@ -132,6 +134,19 @@ class Table:
         body = BODY.pack(GONE, bytes(16), 0.0, 0.0, 0.0, 0.0, 0.0)
         self.buffer[at : at + SLOT_SIZE] = _WORD.pack(zlib.crc32(body)) + body
 
+    def forget_full(self, now: float) -> set[bytes]:
+        """Forget every bucket full again at ``now`` (a full bucket equals a missing one);
+        the digests of the live ones left."""
+        live = set()
+        content = bytes(self.buffer[HEADER_SIZE : HEADER_SIZE + self.count * SLOT_SIZE])
+        for index, (_, state, digest, *_rest, full) in enumerate(SLOT.iter_unpack(content)):
+            if state == LIVE:
+                if full <= now:
+                    self.forget(index)
+                else:
+                    live.add(digest)
+        return live
+
     def live(self) -> Iterator[tuple[int, Record]]:
         for index in range(self.count):
             record = self.read(index)
@@ -225,13 +240,36 @@ def open_table(fd: int, path: Path) -> tuple[mmap.mmap, int]:
 def checked(table: Table, fd: int, path: Path) -> tuple[int, bool]:
     """Before touching the slots under the lock: the header still says what was mapped and the
     file still backs the whole mapping (a shrunken file would fault, not raise). Returns the
-    header's ``used`` and ``retired``."""
+    header's ``used`` and ``retired``. The file's size is its end as ``lseek`` finds it (a
+    quarter of ``fstat``'s cost, and the descriptor's offset is never used: reads are
+    ``pread`` and the mapping)."""
     magic, version, count, used, _, retired = HEADER.unpack_from(table.buffer)
     if magic != MAGIC or version != VERSION or count != table.count:
         raise BackendError(f"rate-limit store {path}: header changed under its mapping (corrupt)")
-    if os.fstat(fd).st_size < HEADER_SIZE + count * SLOT_SIZE:
+    if os.lseek(fd, 0, os.SEEK_END) < HEADER_SIZE + count * SLOT_SIZE:
         raise BackendError(f"rate-limit store {path}: truncated while in use")
     return used, retired != 0
+
+
+def lock_file(fd: int, timeout: float, path: Path) -> None:
+    """Lock ``fd`` exclusively, waiting at most ``timeout`` seconds."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    deadline, pause = time.monotonic() + timeout, 0.00005
+    while True:
+        time.sleep(pause)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise BackendError(
+                    f"rate-limit store {path}: locked for more than {timeout:g} s"
+                ) from None
+            pause = min(pause * 2, 0.002)
 
 
 def names_gen(table: Table) -> int:

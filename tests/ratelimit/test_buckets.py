@@ -10,7 +10,7 @@ import pytest
 
 from helicone_lite.options._values import parse_policies
 from helicone_lite.ratelimit import Bucket, Buckets, LocalBuckets
-from helicone_lite.ratelimit._bucket import decide, refill, reset_seconds, settle
+from helicone_lite.ratelimit._bucket import decide, decide_one, refill, reset_seconds, settle
 from helicone_lite.ratelimit._redis import RedisBuckets
 
 T0 = 1_750_000_000.0
@@ -125,6 +125,25 @@ def test_pure_arithmetic() -> None:
     b = bucket("3;w=3")
     assert decide([b], [0.9999999999]).admitted  # float dust never refuses an exact fit
     assert not decide([b], [0.999]).admitted
+
+
+def test_decide_one_is_decide_of_one_bucket_bit_for_bit() -> None:
+    """The one-bucket fast path answers what ``decide`` does: admitted, the level after and
+    the retry wait equal as floats (exact fits, float dust, reservations above the quota)."""
+    amounts = [0.0, 1.0, 2.9, 3.0, 3.0000000001, 7.5, 1e9]
+    levels = [-4.2, 0.0, 0.999, 0.9999999999, 1.0, 2.9 - 1e-10, 3.0, 2.5, 1 / 3]
+    answers = set()
+    for amount in amounts:
+        for quota in ("3;w=3", "5;w=13;u=cents", "0.5;w=7;u=cents"):
+            b = bucket(quota, amount)
+            for level in levels:
+                one, general = decide_one(b, level), decide([b], [level])
+                assert one == general
+                assert [x.hex() for x in (*one.tokens, one.retry_after)] == [
+                    x.hex() for x in (*general.tokens, general.retry_after)
+                ]
+                answers.add(one.admitted)
+    assert answers == {True, False}
 
 
 def test_local_store_survives_a_second_instance(tmp_path: Path) -> None:
