@@ -42,28 +42,25 @@ from ._bucket import (
     settle,
 )
 from ._slotfile import (
+    Name,
     Record,
     Table,
     build,
-    bump_names_gen,
     checked,
     legacy_buckets,
     lock_file,
     name_line,
     names_gen,
     open_table,
-    read_names,
     set_retired,
-    write_names,
     write_new,
 )
+from ._slotnames import Names
 
 __all__ = ["LocalBuckets"]
 
 #: prune full buckets once every this many decisions (or the table's size, if larger)
 _PRUNE_EVERY = 512
-#: compact the names file past this size, when it is mostly dead records
-_NAMES_COMPACT = 256 * 1024
 _DIGESTS_LIMIT = 4096
 _UNNAMED = "(unknown)"
 
@@ -83,13 +80,12 @@ class LocalBuckets:
     ) -> None:
         self.path = Path(path)
         self.names_path = self.path.with_suffix(".names")
+        self._names = Names(self.names_path)
         self._legacy = legacy
         self._timeout = lock_timeout
         self._lock = threading.Lock()
         self._fd = -1
         self._table: Table | None = None
-        self._names_fd = -1
-        self._names_gen = -1
         self._ticks = itertools.count(1)
         self._digests: dict[str, bytes] = {}
         ref = weakref.ref(self)
@@ -185,7 +181,7 @@ class LocalBuckets:
         table, _ = self._acquire()
         try:
             live = [record for _, record in table.live() if record.full_at > now]
-            names = read_names(self.names_path)
+            names = self._names.read()
         except OSError as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
         finally:
@@ -206,9 +202,9 @@ class LocalBuckets:
         id does not outlive ``reset(segment="user=ID")`` there (``delete --user``)."""
         table, _ = self._acquire()
         try:
-            names = read_names(self.names_path)
+            names = self._names.read()
 
-            def chosen(name: tuple[str, str, str] | None) -> bool:
+            def chosen(name: Name | None) -> bool:
                 return (policy is None or (name is not None and name[1] == policy)) and (
                     segment is None or (name is not None and name[2] == segment)
                 )
@@ -218,10 +214,7 @@ class LocalBuckets:
                 if chosen(names.get(record.digest)):
                     table.forget(index)
                     count += 1
-            kept = {digest: name for digest, name in names.items() if not chosen(name)}
-            if len(kept) < len(names):
-                write_names(self.names_path, kept)
-                bump_names_gen(table)
+            self._names.drop(table, names, chosen)
             return count
         except OSError as exc:
             raise BackendError(f"rate-limit store {self.path}: {exc}") from exc
@@ -231,9 +224,7 @@ class LocalBuckets:
     def close(self) -> None:
         with self._lock:
             self._close_table()
-            if self._names_fd >= 0:
-                os.close(self._names_fd)
-                self._names_fd = -1
+            self._names.close()
 
     # --- the lock ---
 
@@ -305,13 +296,7 @@ class LocalBuckets:
         if fd < 0:  # another process created it first (with the same import)
             return os.open(self.path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
         if imported:
-            lines = (name_line(r.digest, *name) for name, r in imported)
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-            names = os.open(self.names_path, flags, 0o600)
-            try:
-                os.write(names, b"".join(lines))
-            finally:
-                os.close(names)
+            self._names.write_all(name_line(r.digest, *name) for name, r in imported)
         return fd
 
     def _close_table(self) -> None:
@@ -346,7 +331,7 @@ class LocalBuckets:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._close_table()
         table = self._adopt(fd)
-        self._compact_names(table, {r.digest for r in records})
+        self._names.compact(table, {r.digest for r in records})
         return table
 
     def _put(
@@ -366,24 +351,10 @@ class LocalBuckets:
         if before is None:  # the same bucket twice in one call: the first one created it
             index, again = table.find(digest)
             if again is None:
-                self._name(table, digest, bucket)
+                self._names.append(table, digest, bucket)
             table.write(index, record, new=again is None)
         else:
             table.write(index, record, new=False)
-
-    def _name(self, table: Table, digest: bytes, bucket: Bucket) -> None:
-        """Append the new bucket's name for ``states()`` (under the lock). A failure here is
-        not the call's: the bucket works, and lists as ``(unknown)``."""
-        with suppress(OSError):
-            generation = names_gen(table)
-            if self._names_fd < 0 or self._names_gen != generation:
-                if self._names_fd >= 0:
-                    os.close(self._names_fd)
-                    self._names_fd = -1
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-                self._names_fd = os.open(self.names_path, flags, 0o600)
-                self._names_gen = generation
-            os.write(self._names_fd, name_line(digest, bucket.key, bucket.policy, bucket.segment))
 
     def _prune(self, table: Table, now: float) -> None:
         """Now and then, forget the buckets that are full again (a full bucket equals a
@@ -391,15 +362,7 @@ class LocalBuckets:
         once per table-size decisions."""
         if next(self._ticks) % max(_PRUNE_EVERY, table.count):
             return
-        self._compact_names(table, table.forget_full(now))
-
-    def _compact_names(self, table: Table, live: set[bytes]) -> None:
-        with suppress(OSError):
-            size = os.stat(self.names_path).st_size
-            if size > _NAMES_COMPACT and size > 400 * len(live):
-                names = read_names(self.names_path)
-                write_names(self.names_path, {d: names[d] for d in live if d in names})
-                bump_names_gen(table)
+        self._names.compact(table, table.forget_full(now))
 
     def _digest(self, key: str) -> bytes:
         digest = self._digests.get(key)
@@ -414,11 +377,11 @@ class LocalBuckets:
         the inherited descriptors closed (it shares the parent's lock), the file re-opened."""
         self._lock = threading.Lock()
         self._table = None
-        for fd in (self._fd, self._names_fd):
-            if fd >= 0:
-                with suppress(OSError):
-                    os.close(fd)
-        self._fd = self._names_fd = -1
+        if self._fd >= 0:
+            with suppress(OSError):
+                os.close(self._fd)
+        self._fd = -1
+        self._names.close()
 
 
 def _forked(ref: weakref.ref[LocalBuckets]) -> None:
