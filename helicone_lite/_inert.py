@@ -37,13 +37,10 @@ __all__ = ["csv_cell", "page_text", "safe_text"]
 #: what a terminal interprets or what breaks one-line output: C0, DEL, C1, zero-width and
 #: bidi controls (ALM, LRM/RLM, embeddings/overrides, isolates), line/paragraph separators,
 #: BOM, and lone surrogates (which cannot even be encoded).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
+_INVISIBLE = "\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
+_UNSAFE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
 #: ... of which a web page shows all but the line breaks and tabs (layout, not controls)
-_UNSAFE_ON_PAGE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
+_UNSAFE_ON_PAGE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

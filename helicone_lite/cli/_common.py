@@ -98,15 +98,10 @@ def redis_url_of(args: argparse.Namespace) -> str | None:
 def bucket_store(args: argparse.Namespace) -> Any:
     """The rate-limit bucket store the command reads: Redis when a URL is set, else the
     home's slot file if there is one (None: no bucket was ever taken there)."""
-    from ..ratelimit import local_buckets, local_exists
+    from ..ratelimit import local_exists, open_buckets
 
-    url = redis_url_of(args)
-    if url:
-        from ..ratelimit._redis import RedisBuckets
-
-        return RedisBuckets(url)
-    home = home_of(args)
-    return local_buckets(home) if local_exists(home) else None
+    url, home = redis_url_of(args), home_of(args)
+    return open_buckets(home, redis_url=url) if url or local_exists(home) else None
 
 
 def console() -> Any:

@@ -52,15 +52,10 @@ def cache(request: Request) -> Response:
 
 
 def _bucket_store(request: Request) -> Any:
-    url = request.app.state.redis_url
-    if url:
-        from ..ratelimit._redis import RedisBuckets
+    from ..ratelimit import local_exists, open_buckets
 
-        return RedisBuckets(url)
-    from ..ratelimit import local_buckets, local_exists
-
-    home = state_of(request).home
-    return local_buckets(home) if local_exists(home) else None
+    url, home = request.app.state.redis_url, state_of(request).home
+    return open_buckets(home, redis_url=url) if url or local_exists(home) else None
 
 
 @page

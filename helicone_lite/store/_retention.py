@@ -91,11 +91,6 @@ class Removed:
             "alert_events": self.alert_events,
         }
 
-    def describe(self) -> str:
-        """``12 requests, 30 properties, 2 scores`` (the non-zero counts)."""
-        shown = [f"{n:,} {name.replace('_', ' ')}" for name, n in self.counts().items() if n]
-        return ", ".join(shown) or "nothing"
-
 
 def cutoff(days: float, now: float) -> str:
     """The ISO time ``days`` before ``now``: rows created before it are old."""
