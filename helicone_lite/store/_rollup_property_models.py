@@ -38,7 +38,7 @@ from ._rollup_sql import (
     NAMES,
     body,
     figures,
-    hour_of,
+    model_keys,
     pg_statement_trigger,
     sums,
     upsert,
@@ -74,15 +74,8 @@ CREATE TABLE {TABLE} (
 
 def keys(r: str, p: str) -> tuple[str, ...]:
     """SQL of the key of property row ``p`` of request ``r``, in the order of ``KEY``."""
-    return (
-        f"{p}.name",
-        f"coalesce({r}.model, '')",
-        f"coalesce({r}.provider, '')",
-        f"(CASE WHEN {r}.model IS NULL THEN 1 ELSE 0 END)"
-        f" + (CASE WHEN {r}.provider IS NULL THEN 2 ELSE 0 END)",
-        f"{p}.value",
-        hour_of(r),
-    )
+    hour, model, provider, nulls = model_keys(r)  # rollup_models' key expressions
+    return (f"{p}.name", model, provider, nulls, f"{p}.value", hour)
 
 
 def grouped(requests: str, properties: str, sign: str) -> str:
