@@ -10,11 +10,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import ARTIFACTS, Server
+from helicone_lite.store import Store, iso_from_epoch
+
+from .conftest import ARTIFACTS, NOW, Server, _serve, create_app
 from .test_browser import SHOWN, every_page, page_name
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -65,3 +68,49 @@ def test_a_user_with_one_active_day_charts_every_day_of_the_range(
     assert all(b - a == 86400 for a, b in itertools.pairwise(days))
     costs = data["series"][0]["values"]
     assert len(costs) == 8 and sum(1 for c in costs if c) == 1
+
+
+LONG = "u-" + "x" * 300  # one unbroken word of stored text (a user id, a session id, a value)
+
+
+@pytest.fixture(scope="module")
+def long_text_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("long-text")
+    store = Store(home / "helicone.db")
+    for i in range(4):
+        store.write(
+            "requests",
+            {
+                "id": f"long-{i}",
+                "created_at": iso_from_epoch(NOW - 600 + i),
+                "model": "gpt-4o-mini",
+                "provider": "openai",
+                "status": 200,
+                "cost_usd": 0.001,
+                "latency_ms": 10.0,
+                "user_id": f"{LONG}{i % 2}",
+                "session_id": f"{LONG}-session",
+                "properties": {"department": LONG},
+            },
+        )
+    store.close()
+    app = create_app(home=home, clock=lambda: NOW)
+    for url in _serve(app):
+        yield Server(url, app, home)
+
+
+def test_long_stored_words_wrap_inside_their_cells(browser: Any, long_text_server: Server) -> None:
+    # a 300-character user id used to push every other column out of the users card (the
+    # card clips what overflows): each page's cards hold their tables
+    for scheme in ("light", "dark"):
+        tab = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+        page = tab.new_page()
+        for path in ("/", "/sessions", "/properties", "/requests", "/users"):
+            page.goto(long_text_server.url + path)
+            clipped = page.evaluate(
+                "[...document.querySelectorAll('.card')]"
+                ".filter(c => c.scrollWidth > c.clientWidth + 1).length"
+            )
+            assert clipped == 0, (path, scheme)
+        page.screenshot(path=str(ARTIFACTS / f"long-words-users-{scheme}.png"))
+        tab.close()
