@@ -1,10 +1,8 @@
-"""``with_raw_response`` / ``with_streaming_response`` results: ``.headers`` and ``.parse()``."""
+"""``with_raw_response`` results: ``.headers`` and ``.parse()`` (``_streamed`` holds the streaming kind)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Generic, TypeVar
 
 import httpx2
@@ -55,23 +53,3 @@ class RawResponse(Generic[R]):
 
     def json(self) -> Any:
         return json.loads(self.text)
-
-
-@contextmanager
-def streaming_context(raw: RawResponse[R]) -> Iterator[RawResponse[R]]:
-    try:
-        yield raw
-    finally:
-        close = getattr(raw.parse(), "close", None)
-        if callable(close) and hasattr(raw.parse(), "__next__"):
-            close()
-
-
-@asynccontextmanager
-async def async_streaming_context(raw: RawResponse[R]) -> AsyncIterator[RawResponse[R]]:
-    try:
-        yield raw
-    finally:
-        parsed: Any = raw.parse()
-        if hasattr(parsed, "__anext__"):
-            await parsed.close()

@@ -17,8 +17,9 @@ from openai.resources import chat as _chat
 from openai.resources import embeddings as _embeddings
 from openai.types.chat import ChatCompletionChunk
 
-from ._raw import RawResponse, async_streaming_context, streaming_context
+from ._raw import RawResponse
 from ._response import ChatCompletion, CreateEmbeddingResponse
+from ._streamed import AsyncStreamedResponse, StreamedResponse, async_streamed, streamed
 from ._streams import AsyncHeliconeStream, HeliconeStream
 from .options import Options
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
 
 _REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
+# Endpoints whose event streams end with ``data: [DONE]`` (the Responses API's do not).
+_DONE_MARKER = {"chat.completions": True}
 
 
 def _split(
@@ -207,6 +210,10 @@ class Embeddings(_embeddings.Embeddings):
     def with_raw_response(self) -> Any:
         return _RawCreate(self._client, "embeddings", super().with_raw_response)
 
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        return _StreamingCreate(self._client, "embeddings", super().with_streaming_response)
+
 
 class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
     _client: AsyncClient
@@ -219,6 +226,10 @@ class AsyncEmbeddings(_embeddings.AsyncEmbeddings):
     @cached_property
     def with_raw_response(self) -> Any:
         return _AsyncRawCreate(self._client, "embeddings", super().with_raw_response)
+
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        return _AsyncStreamingCreate(self._client, "embeddings", super().with_streaming_response)
 
 
 class _RawCreate:
@@ -239,8 +250,12 @@ class _RawCreate:
 
 
 class _StreamingCreate(_RawCreate):
-    def create(self, **kwargs: Any) -> AbstractContextManager[RawResponse[object]]:  # type: ignore[override]
-        return streaming_context(super().create(**kwargs))
+    """``with_streaming_response``: a context manager over openai's ``APIResponse`` shape."""
+
+    def create(  # type: ignore[override]
+        self, **kwargs: Any
+    ) -> AbstractContextManager[StreamedResponse[object]]:
+        return streamed(super().create(**kwargs), _DONE_MARKER.get(self._kind, False))
 
 
 class _AsyncRawCreate:
@@ -262,19 +277,19 @@ class _AsyncRawCreate:
 class _AsyncStreamingCreate(_AsyncRawCreate):
     def create(  # type: ignore[override]
         self, **kwargs: Any
-    ) -> AbstractAsyncContextManager[RawResponse[object]]:
-        return _deferred(super().create(**kwargs))
+    ) -> AbstractAsyncContextManager[AsyncStreamedResponse[object]]:
+        return _deferred(super().create(**kwargs), _DONE_MARKER.get(self._kind, False))
 
 
 def _deferred(
-    coro: Awaitable[RawResponse[object]],
-) -> AbstractAsyncContextManager[RawResponse[object]]:
+    coro: Awaitable[RawResponse[object]], done_marker: bool
+) -> AbstractAsyncContextManager[AsyncStreamedResponse[object]]:
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
-    async def manager() -> AsyncIterator[RawResponse[object]]:
+    async def manager() -> AsyncIterator[AsyncStreamedResponse[object]]:
         raw = await coro
-        async with async_streaming_context(raw) as inner:
+        async with async_streamed(raw, done_marker) as inner:
             yield inner
 
     return manager()
