@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._reply import Completion, Prompt, embedding_vector, estimate_tokens, join_text, resolve, split
+from ._schema import structured_reply
 from ._wire import (
     Answer,
     Exchange,
@@ -129,7 +130,11 @@ def _envelope(ex: Exchange, done: Completion, obj: str) -> dict[str, Any]:
 
 def chat_completions(ex: Exchange) -> Answer:
     body = ex.body
-    done = resolve(ex.reply, _prompt(body), ex.require_model())
+    prompt, reply = _prompt(body), ex.reply
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        reply = structured_reply((fmt.get("json_schema") or {}).get("schema"), reply, prompt)
+    done = resolve(reply, prompt, ex.require_model())
     if body.get("stream"):
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))

@@ -10,14 +10,13 @@ Created responses are kept in the fake's memory (one per :class:`FakeProvider`),
 
 from __future__ import annotations
 
-import json
 from collections.abc import MutableMapping
-from dataclasses import replace
 from typing import Any
 
 from ._openai import error_body, headers
 from ._outcomes import Reply
 from ._reply import Completion, Prompt, join_text, resolve, split
+from ._schema import structured_reply
 from ._wire import (
     Answer,
     Exchange,
@@ -143,33 +142,11 @@ def _response(ex: Exchange, done: Completion, status: str) -> dict[str, Any]:
     }
 
 
-_EXAMPLES: dict[str, Any] = {"boolean": False, "integer": 0, "number": 0, "array": [], "null": None}
-
-
-def schema_example(schema: Any, text: str) -> Any:
-    """The smallest value of a JSON schema (strings say ``text``): what an unscripted fake
-    answers a structured-output request, so ``parse`` gets valid JSON."""
-    if not isinstance(schema, dict):
-        return text
-    if schema.get("enum"):
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object" or "properties" in schema:
-        props = schema.get("properties") or {}
-        return {name: schema_example(sub, text) for name, sub in props.items()}
-    return _EXAMPLES.get(str(kind), text)
-
-
 def _structured(body: dict[str, Any], reply: Reply | None, prompt: Prompt) -> Reply | None:
     fmt = (body.get("text") or {}).get("format") or {}
-    if fmt.get("type") != "json_schema" or (reply is not None and reply.text is not None):
+    if fmt.get("type") != "json_schema":
         return reply
-    if reply is not None and reply.tool_calls:
-        return reply
-    value = schema_example(fmt.get("schema"), "echo: " + prompt.last_user)
-    return replace(reply or Reply(), text=json.dumps(value))
+    return structured_reply(fmt.get("schema"), reply, prompt)
 
 
 def create(ex: Exchange) -> Answer:

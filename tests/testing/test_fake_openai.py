@@ -213,3 +213,50 @@ def test_responses_structured_output_unscripted_is_valid_json() -> None:
         sdk = openai.OpenAI(api_key="sk-fake", base_url=fake.openai_base_url, max_retries=0)
         parsed = sdk.responses.parse(model="gpt-4o", input="a square", text_format=Shape)
     assert parsed.output_parsed == Shape(name="echo: a square", sides=0, tags=[])
+
+
+def test_chat_structured_output_unscripted_parses_nested_and_optional_fields() -> None:
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    from helicone_lite.testing import FakeProvider, Reply
+
+    class Point(BaseModel):
+        x: float
+        label: str | None
+
+    class Shape(BaseModel):
+        kind: Literal["square", "circle"]
+        corners: list[Point]
+        centre: Point
+        closed: bool
+
+    question = [{"role": "user", "content": "a square"}]
+    with FakeProvider() as fake:
+        sdk = openai.OpenAI(api_key="sk-fake", base_url=fake.openai_base_url, max_retries=0)
+        parsed = sdk.chat.completions.parse(
+            model="gpt-4o",
+            messages=question,
+            response_format=Shape,  # type: ignore[arg-type]
+        )
+        fake.script(
+            "gpt-4o",
+            Reply(
+                text='{"kind": "circle", "corners": [], '
+                '"centre": {"x": 1, "label": "c"}, "closed": true}'
+            ),
+            times=1,
+        )
+        scripted = sdk.chat.completions.parse(
+            model="gpt-4o",
+            messages=question,
+            response_format=Shape,  # type: ignore[arg-type]
+        )
+        plain = sdk.chat.completions.create(model="gpt-4o", messages=question)  # type: ignore[arg-type]
+    assert parsed.choices[0].message.parsed == Shape(
+        kind="square", corners=[], centre=Point(x=0, label="echo: a square"), closed=False
+    )
+    assert scripted.choices[0].message.parsed is not None
+    assert scripted.choices[0].message.parsed.kind == "circle"  # a script wins
+    assert plain.choices[0].message.content == "echo: a square"  # no format: the echo
