@@ -83,7 +83,7 @@ def _run(
     store: Store, direct: bool, call: Call, answers: list[Result]
 ) -> tuple[Result, list[float]]:
     """``call`` through recorder + fallback + retry, answered by ``answers`` in turn."""
-    clock, slept = Clock(1_750_000_000.0), []
+    clock, slept = Clock(1_750_000_000.0), list[float]()
     layers: list[Interceptor] = [
         Recorder(store, Hooks(), monotonic=Clock(10.0)),
         Fallback(store, clock=clock),
@@ -109,7 +109,7 @@ def _seen(result: Result, slept: list[float]) -> dict[str, Any]:
     }
 
 
-SCRIPTS = {
+SCRIPTS: dict[str, tuple[tuple[str, ...], Callable[[], list[Result]]]] = {
     "one answer": (("a",), lambda: [Result(response=completion())]),
     "retried then answered": (("a",), lambda: [failed(500), failed(503), Result(response="ok")]),
     "retries exhausted": (("a",), lambda: [failed(500), failed(500), failed(500)]),
