@@ -1,12 +1,13 @@
 """A layer's ``handle_sync`` (the sync driver's plain-function twin of ``handle``): the driver
 calls it instead of driving the generator, with the generator path's error handling; and the
 recorder, fallback and retry do the same things both ways (same result, attempts, reply
-headers, log columns, waits and rows)."""
+headers, log columns, waits and rows), and so does the rate limiter."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ import pytest
 from helicone_lite.pipeline import Call, Flow, Forward, Interceptor, Result, run_sync
 from helicone_lite.pipeline._hooks import Hooks
 from helicone_lite.pipeline._stack import Stack
+from helicone_lite.ratelimit import open_buckets
+from helicone_lite.ratelimit._layer import RateLimiter
 from helicone_lite.retry._fallback import Fallback
 from helicone_lite.retry._retry import Retry
 from helicone_lite.store import Store
@@ -137,3 +140,21 @@ def test_recorder_fallback_and_retry_do_the_same_both_ways(store: Store, script:
     attempts = store.query("SELECT request_id, COUNT(*) AS n FROM attempts GROUP BY request_id")
     assert [tuple(r)[1:] for r in rows[:1]] == [tuple(r)[1:] for r in rows[1:]]
     assert len({row["n"] for row in attempts}) <= 1 and len(attempts) in (0, 2)
+
+
+def test_the_rate_limiter_does_the_same_both_ways(tmp_path: Path) -> None:
+    call = make_call({"Helicone-RateLimit-Policy": "2;w=60"})
+    seen = []
+    for direct in (True, False):
+        home = tmp_path / str(direct)
+        home.mkdir()
+        limiter = RateLimiter(partial(open_buckets, home), clock=Clock(1_750_000_000.0))
+        stack = Stack([limiter], direct=direct)
+        results = [run_sync(stack, call, answer, lambda s: None) for _ in range(3)]
+        limiter.close()
+        seen.append(
+            [(r.response, getattr(r.error, "status_code", None), r.headers) for r in results]
+        )
+    assert seen[0] == seen[1]
+    assert [status for _, status, _ in seen[0]] == [None, None, 429]
+    assert seen[0][1][2]["Helicone-RateLimit-Remaining"] == "0"
