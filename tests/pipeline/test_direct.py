@@ -1,7 +1,7 @@
 """A layer's ``handle_sync`` (the sync driver's plain-function twin of ``handle``): the driver
 calls it instead of driving the generator, with the generator path's error handling; and the
 recorder, fallback and retry do the same things both ways (same result, attempts, reply
-headers, log columns, waits and rows), and so does the rate limiter."""
+headers, log columns, waits and rows), and so do the rate limiter and the cache."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ import pytest
 
 from helicone_lite.pipeline import Call, Flow, Forward, Interceptor, Result, run_sync
 from helicone_lite.pipeline._hooks import Hooks
+from helicone_lite.pipeline._layers import LAYERS, Parts
+from helicone_lite.pipeline._settings import Settings
 from helicone_lite.pipeline._stack import Stack
+from helicone_lite.providers import ProviderRegistry
+from helicone_lite.providers._catalog import merge_providers
 from helicone_lite.ratelimit import open_buckets
 from helicone_lite.ratelimit._layer import RateLimiter
 from helicone_lite.retry._fallback import Fallback
@@ -158,3 +162,24 @@ def test_the_rate_limiter_does_the_same_both_ways(tmp_path: Path) -> None:
     assert seen[0] == seen[1]
     assert [status for _, status, _ in seen[0]] == [None, None, 429]
     assert seen[0][1][2]["Helicone-RateLimit-Remaining"] == "0"
+
+
+def test_the_cache_does_the_same_both_ways(tmp_path: Path) -> None:
+    call = make_call({"Helicone-Cache-Enabled": "true"})
+    seen = []
+    for direct in (True, False):
+        home = tmp_path / str(direct)
+        settings = Settings(home=home, clock=Clock(1_750_000_000.0), monotonic=Clock(10.0))
+        store = Store(home / "helicone.db")
+        parts = Parts(settings, home, store, ProviderRegistry(merge_providers(())), Hooks())
+        cache = next(b for n, b in LAYERS if n == "cache" and b is not None)(parts)
+        stack = Stack([cache], direct=direct)
+        results = [
+            run_sync(stack, call, lambda c: Result(response=completion()), lambda s: None)
+            for _ in range(2)
+        ]
+        getattr(cache, "close", lambda: None)()
+        store.close()
+        seen.append([(r.response, r.headers, r.log) for r in results])
+    assert seen[0] == seen[1]
+    assert [headers.get("Helicone-Cache") for _, headers, _ in seen[0]] == ["MISS", "HIT"]
