@@ -8,7 +8,9 @@ here is timed both ways, on the caller's thread (``time.thread_time``), µs per 
 * hot: 100 in a row.
 
 The parts are the pieces of ``Client.chat.completions.create`` for a logged call with a
-session and two properties (issue 12's first budget); both clients send through an in-process
+session and two properties (issue 12's first budget), then for the same call with one local
+rate-limit policy (the second budget: its ``build_call``, the whole stack, the rate-limit layer
+driven alone and its bucket store's ``take``); both clients send through an in-process
 ``httpx2.MockTransport`` (as bench_hotpath.py). Medians over blocks of 100.
 
     python benchmarks/bench_callparts.py [--rounds 10]
@@ -25,6 +27,9 @@ from typing import Any
 
 from bench_hotpath import BODY, MESSAGES, REPLY_HEADERS, SESSION
 
+#: one local policy (bench_hotpath's): never refuses
+POLICY = "1000000000;w=60"
+
 
 def _parts(ours: Any, kw: dict[str, Any]) -> dict[str, Callable[[], object]]:
     from helicone_lite._machinery import machinery
@@ -37,6 +42,12 @@ def _parts(ours: Any, kw: dict[str, Any]) -> dict[str, Callable[[], object]]:
     call = ours._helicone_build("chat.completions", dict(kw), None, request)
     answer = hot.send_in_stack(call)
     recorder = runtime.stack[0]
+    limited = {"extra_headers": {**SESSION, "Helicone-RateLimit-Policy": POLICY}}
+    pcall = ours._helicone_build("chat.completions", dict(kw), None, limited)
+    limiter = next(layer for layer in runtime.stack if type(layer).__name__ == "RateLimiter")
+    # a u=request policy's bucket needs no estimate
+    buckets = [limiter._bucket(pcall, p, None) for p in pcall.options.ratelimit_policy]
+    clock = runtime.clock
     body = _invoke._normalise_params(kw)
 
     def canned(_: Call) -> Result:
@@ -75,6 +86,16 @@ def _parts(ours: Any, kw: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "  recorder: capture + queue": lambda: recorder.write(call, answer, 1.0, None, None),
         "  capture alone": lambda: RequestCapture(call, answer, 1.0, None, None, recorder._prices),
         "deliver (response + lazy headers)": lambda: hot.deliver(answer),
+        "one local policy: build_call": lambda: ours._helicone_build(
+            "chat.completions", dict(kw), None, limited
+        ),
+        "  stack, terminal canned": lambda: hot.run_sync(
+            runtime.stack, pcall, canned, runtime.settings.sleep
+        ),
+        "  rate-limit layer alone": lambda: hot.run_sync(
+            _stack.Stack([limiter]), pcall, canned, runtime.settings.sleep
+        ),
+        "    its store's take": lambda: limiter.buckets.take(buckets, clock()),
     }
 
 

@@ -121,3 +121,27 @@ class Cache:
         if save is not None:
             yield Blocking(save)
         return result
+
+    def handle_sync(
+        self, call: Call, forward: Callable[[Call], Result], sleep: Callable[[float], None]
+    ) -> Result:
+        """``handle`` for the sync driver (pipeline/_stack.py): the same, without a generator
+        (its ``Blocking`` lookup and save are plain calls, as the sync driver makes them)."""
+        opts = call.options
+        if not (opts.cache_enabled or opts.cache_read or opts.cache_save):
+            return forward(call)
+        engine = self._engine or self.engine
+        plan = engine.plan(call)
+        if plan is None:
+            return forward(call)
+        if plan.read:
+            known, hit = engine.recall(call, plan)  # from memory: no I/O
+            if not known:
+                hit = engine.lookup(call, plan)
+            if hit is not None:
+                return hit
+        result = forward(call)
+        save = engine.after(call, plan, result)
+        if save is not None:
+            save()
+        return result

@@ -42,6 +42,13 @@ class Interceptor(Protocol):
     A layer may also define ``wants(call) -> bool``: False means its ``handle`` would only
     forward ``call`` and return the answer untouched, so the drivers skip it (no generator, no
     frame: most calls use few features). Layers without ``wants`` always run.
+
+    And ``handle_sync(call, forward, sleep) -> Result``: the same flow as ``handle``, written
+    as a plain function for the sync driver (``forward(call)`` returns the rest of the stack's
+    Result, ``sleep(seconds)`` waits). It must do exactly what ``handle`` does under
+    :func:`run_sync`; the sync driver then calls it instead of driving a generator (no
+    generator, ``Forward`` or ``StopIteration`` per layer: the recorder, fallback and retry of
+    every call, issue 12). The async driver always runs ``handle``.
     """
 
     def handle(self, call: Call) -> Flow: ...
@@ -56,17 +63,25 @@ class PassThrough:
 
 
 Wants = Callable[[Call], bool]
+#: ``handle_sync(call, forward, sleep)`` (see Interceptor)
+HandleSync = Callable[[Call, Callable[[Call], Result], Callable[[float], None]], Result]
 
 
 class Stack(tuple[Interceptor, ...]):
-    """A frozen stack with each layer's ``wants`` (None: the layer always runs) looked up once,
-    when it is built, instead of on every call (``getattr`` per layer per call: issue 12)."""
+    """A frozen stack with each layer's ``wants`` (None: the layer always runs) and
+    ``handle_sync`` (None: the sync driver runs ``handle``) looked up once, when it is built,
+    instead of on every call (``getattr`` per layer per call: issue 12). ``direct=False``
+    ignores every ``handle_sync`` (tests compare the two ways)."""
 
     wants: tuple[Wants | None, ...]
+    direct: tuple[HandleSync | None, ...]
 
-    def __new__(cls, layers: Sequence[Interceptor]) -> Stack:
+    def __new__(cls, layers: Sequence[Interceptor], *, direct: bool = True) -> Stack:
         stack = super().__new__(cls, layers)
         stack.wants = tuple(getattr(layer, "wants", None) for layer in stack)
+        stack.direct = tuple(
+            getattr(layer, "handle_sync", None) if direct else None for layer in stack
+        )
         return stack
 
 
@@ -95,6 +110,9 @@ def run_sync(
     if index == len(stack):
         return _guard(terminal, call)
     layer = stack[index]
+    direct = stack.direct[index] if type(stack) is Stack else None
+    if direct is not None:
+        return _run_direct(direct, layer, stack, call, terminal, sleep, index)
     flow = layer.handle(call)
     done = False
     try:
@@ -127,6 +145,28 @@ def run_sync(
     finally:
         if not done:
             _close(flow, layer)
+
+
+def _run_direct(
+    direct: HandleSync,
+    layer: Interceptor,
+    stack: Sequence[Interceptor],
+    call: Call,
+    terminal: Terminal,
+    sleep: Callable[[float], None],
+    index: int,
+) -> Result:
+    """A layer's ``handle_sync``, with what the generator path gives ``handle``: its
+    ``Exception`` becomes the Result's error, a ``BaseException`` (from the layer or the rest
+    of the stack, which it may see on its way out) propagates."""
+
+    def forward(inner: Call) -> Result:
+        return run_sync(stack, inner, terminal, sleep, index=index + 1)
+
+    try:
+        return _checked(direct(call, forward, sleep), layer)
+    except Exception as exc:
+        return Result(error=exc)
 
 
 async def run_async(

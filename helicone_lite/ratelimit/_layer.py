@@ -108,14 +108,7 @@ class RateLimiter:
         if not policies:
             result: Result = yield Forward(call)
             return result
-        # request buckets never need an estimate, nor settle (one test, not one per use)
-        metered = any(p.unit != "request" for p in policies)
-        estimate = _NO_ESTIMATE
-        if metered:
-            estimate = _Estimate(
-                prompt_bound(call.params), completion_bound(call.params, call.kind)
-            )
-        buckets = [self._bucket(call, p, estimate) for p in policies]
+        metered, buckets = self._plan(call, policies)
         try:
             decision: Decision = yield Blocking(partial(self._take, buckets))
         except BackendError as exc:
@@ -135,6 +128,47 @@ class RateLimiter:
             levels = settled or levels
         result.headers.update(_headers(buckets, levels))
         return result
+
+    def handle_sync(
+        self, call: Call, forward: Callable[[Call], Result], sleep: Callable[[float], None]
+    ) -> Result:
+        """``handle`` for the sync driver (pipeline/_stack.py): the same, without a generator
+        (its ``Blocking`` effects are plain calls, as the sync driver makes them)."""
+        policies = call.options.ratelimit_policy
+        if not policies:
+            return forward(call)
+        metered, buckets = self._plan(call, policies)
+        try:
+            decision = self._take(buckets)
+        except BackendError as exc:
+            if not self._fail_open:
+                return self._unavailable(exc)
+            self._report("take", exc)
+            return forward(call)
+        if not decision.admitted:
+            return _refused(buckets, decision)
+        result = forward(call)
+        levels = decision.tokens
+        if result.stream is not None and result.error is None:
+            result.observe(_Settle(self, call, buckets, result))
+        elif metered:
+            levels = self.settle(call, buckets, result, None) or levels
+        result.headers.update(_headers(buckets, levels))
+        return result
+
+    def _plan(
+        self, call: Call, policies: Sequence[RateLimitPolicy]
+    ) -> tuple[bool, list[Bucket]]:
+        """Whether a policy is metered (cents or tokens: estimated, settled), and the call's
+        buckets."""
+        # request buckets never need an estimate, nor settle (one test, not one per use)
+        metered = any(p.unit != "request" for p in policies)
+        estimate = _NO_ESTIMATE
+        if metered:
+            estimate = _Estimate(
+                prompt_bound(call.params), completion_bound(call.params, call.kind)
+            )
+        return metered, [self._bucket(call, p, estimate) for p in policies]
 
     # --- the circuit breaker ---
 

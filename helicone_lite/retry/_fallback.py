@@ -76,23 +76,48 @@ class Fallback:
         self._store_failed = False
 
     def handle(self, call: Call) -> Flow:
-        targets = call.targets
         trail: list[Attempt] = []
         result: Result | None = None
         answered = call.target_index
-        for index in range(call.target_index, len(targets)):
+        for index in range(call.target_index, len(call.targets)):
             if self._skip(call, index, result is not None, trail):
                 continue
             here = call if index == call.target_index else call.evolve(target_index=index)
             result = yield Forward(here)
-            tried: list[Attempt] = result.attempts or [_single(here, result)]
-            trail.extend(tried)
-            if self._cooldown is not None:
-                for attempt in tried:
-                    self._cooldown.record(attempt.target, attempt.failure)
             answered = index
-            if result.error is None or not moves_on(tried[-1].failure, targets[index]):
+            if self._tried(here, result, trail):
                 break
+        return self._answer(call, result, answered, trail)
+
+    def handle_sync(
+        self, call: Call, forward: Callable[[Call], Result], sleep: Callable[[float], None]
+    ) -> Result:
+        """``handle`` for the sync driver (pipeline/_stack.py): the same, without a generator."""
+        trail: list[Attempt] = []
+        result: Result | None = None
+        answered = call.target_index
+        for index in range(call.target_index, len(call.targets)):
+            if self._skip(call, index, result is not None, trail):
+                continue
+            here = call if index == call.target_index else call.evolve(target_index=index)
+            result = forward(here)
+            answered = index
+            if self._tried(here, result, trail):
+                break
+        return self._answer(call, result, answered, trail)
+
+    def _tried(self, here: Call, result: Result, trail: list[Attempt]) -> bool:
+        """Add ``result``'s attempts at ``here.target`` to the trail; whether the call ends."""
+        tried: list[Attempt] = result.attempts or [_single(here, result)]
+        trail.extend(tried)
+        if self._cooldown is not None:
+            for attempt in tried:
+                self._cooldown.record(attempt.target, attempt.failure)
+        return result.error is None or not moves_on(tried[-1].failure, here.target)
+
+    def _answer(
+        self, call: Call, result: Result | None, answered: int, trail: list[Attempt]
+    ) -> Result:
         assert result is not None  # _skip never skips when nothing has been tried yet
         result.attempts = trail
         self._finish(call, result, answered, trail)

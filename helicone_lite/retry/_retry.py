@@ -146,38 +146,72 @@ class Retry:
 
     def handle(self, call: Call) -> Flow:
         attempts: list[Attempt] = []
-        backoff: Backoff | None = None
         wait = 0.0
-        k = 0
         while True:
             wall, started = self._clock(), self._monotonic()
             result: Result = yield Forward(call)
-            latency = (self._monotonic() - started) * 1000
-            failure = None if result.error is None else failure_of(result.error, self._clock)
-            attempt = Attempt(
-                call.target_index,
-                call.target,
-                200 if failure is None else failure.status,
-                result.error,
-                latency,
-                wait * 1000,
-                wall,
-                failure,
-            )
-            attempts.append(attempt)
-            if failure is None:
-                break
-            backoff = backoff or backoff_for(call)
-            if k >= backoff.retries:
-                attempt.note = f"retries exhausted ({backoff.retries})" if backoff.retries else None
-                break
-            decision = backoff.delay(k, failure, self._rng)
-            if isinstance(decision, str):
-                attempt.note = f"not retried: {decision}"
-                break
-            wait = max(decision, 0.0)
+            after = self._attempted(call, result, attempts, wall, started, wait)
+            if after is None:
+                return result
+            wait = after
             yield Sleep(wait)
-            k += 1
-        result.log["attempts"] = len(attempts)
-        result.attempts = attempts
-        return result
+
+    def handle_sync(
+        self, call: Call, forward: Callable[[Call], Result], sleep: Callable[[float], None]
+    ) -> Result:
+        """``handle`` for the sync driver (pipeline/_stack.py): the same, without a generator."""
+        attempts: list[Attempt] = []
+        wait = 0.0
+        while True:
+            wall, started = self._clock(), self._monotonic()
+            result = forward(call)
+            after = self._attempted(call, result, attempts, wall, started, wait)
+            if after is None:
+                return result
+            wait = after
+            sleep(wait)
+
+    def _attempted(
+        self,
+        call: Call,
+        result: Result,
+        attempts: list[Attempt],
+        wall: float,
+        started: float,
+        wait: float,
+    ) -> float | None:
+        """Record the attempt that answered ``result``; the wait before the next one, or None
+        when this was the last (``result`` then carries every attempt)."""
+        latency = (self._monotonic() - started) * 1000
+        failure = None if result.error is None else failure_of(result.error, self._clock)
+        attempt = Attempt(
+            call.target_index,
+            call.target,
+            200 if failure is None else failure.status,
+            result.error,
+            latency,
+            wait * 1000,
+            wall,
+            failure,
+        )
+        attempts.append(attempt)
+        after = None if failure is None else self._next_wait(call, failure, attempt, attempts)
+        if after is None:
+            result.log["attempts"] = len(attempts)
+            result.attempts = attempts
+        return after
+
+    def _next_wait(
+        self, call: Call, failure: Failure, attempt: Attempt, attempts: list[Attempt]
+    ) -> float | None:
+        """The wait before retry ``k`` (attempts so far, minus 1), or None: no retry (noted)."""
+        backoff = backoff_for(call)
+        k = len(attempts) - 1
+        if k >= backoff.retries:
+            attempt.note = f"retries exhausted ({backoff.retries})" if backoff.retries else None
+            return None
+        decision = backoff.delay(k, failure, self._rng)
+        if isinstance(decision, str):
+            attempt.note = f"not retried: {decision}"
+            return None
+        return max(decision, 0.0)

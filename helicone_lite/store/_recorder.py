@@ -9,6 +9,7 @@ as before.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from ._store import Store
 
 __all__ = ["CANCELLED", "Recorder", "status_of"]
+
+_log = logging.getLogger("helicone_lite")
 
 
 class _OpenStreams:
@@ -77,6 +80,23 @@ class Recorder:
         except BaseException as exc:  # cancelled or interrupted: the provider may have billed
             self.write(call, Result(error=exc), self.monotonic(), None, None)
             raise
+        return self._answered(call, result)
+
+    def handle_sync(
+        self, call: Call, forward: Callable[[Call], Result], sleep: Callable[[float], None]
+    ) -> Result:
+        """``handle`` for the sync driver (pipeline/_stack.py): the same, without a generator."""
+        try:
+            result = forward(call)
+        except BaseException as exc:  # cancelled or interrupted: the provider may have billed
+            try:
+                self.write(call, Result(error=exc), self.monotonic(), None, None)
+            except Exception:  # as the generator driver's _interrupt: logged, exc goes on
+                _log.exception("helicone_lite: a layer failed while being interrupted")
+            raise
+        return self._answered(call, result)
+
+    def _answered(self, call: Call, result: Result) -> Result:
         call = result.sent or call  # as an inner layer rewrote it (prompts: rendered)
         result.headers.setdefault("Helicone-Id", call.id)
         if result.stream is not None and result.error is None:
