@@ -73,6 +73,12 @@ class Driver:
     def __init__(self, is_async: bool) -> None:
         self.is_async = is_async
         self.loop = asyncio.new_event_loop() if is_async else None
+        self.clients: list[Any] = []
+
+    def track(self, client: Any) -> Any:
+        """``client``, closed with the driver (its writer thread stops with the test)."""
+        self.clients.append(client)
+        return client
 
     def create(self, client: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("messages", MESSAGES)
@@ -95,5 +101,10 @@ class Driver:
         return [chunk async for chunk in stream], stream.headers
 
     def close(self) -> None:
+        for client in self.clients:
+            if self.loop is None:
+                client.close()
+            else:
+                self.loop.run_until_complete(client.close())
         if self.loop is not None:
             self.loop.close()

@@ -73,8 +73,14 @@ CHAIN = "gpt-4o/claude-sonnet-4/gemini-2.0-flash"
 
 def _client(driver: Driver, fake: FakeProvider, home: Path, clock: Clock) -> Any:
     cls = helicone_lite.AsyncClient if driver.is_async else helicone_lite.Client
-    return cls(
-        api_key="sk-test", base_url=fake.openai_base_url, home=home, max_retries=0, **timing(clock)
+    return driver.track(
+        cls(
+            api_key="sk-test",
+            base_url=fake.openai_base_url,
+            home=home,
+            max_retries=0,
+            **timing(clock),
+        )
     )
 
 
