@@ -173,16 +173,20 @@ class RequestCapture:
                 # once: the store's writer and an exporter's hook may both want the price
                 row["_cost"] = _Once(_pricer(call, target, row, self.prices))
             return row
-        # Evaluated here rather than left to the writer's generic pass over the row's values:
-        # no closure, memo or ``callable``/``hasattr`` probe per value (issue 12, item 3).
-        if "request_body" in log:  # a layer's own value: as the generic pass treated it
+        self._evaluate(row, target, priced)
+        return row
+
+    def _evaluate(self, row: dict[str, Any], target: Any, priced: bool) -> None:
+        """The bodies and the price, here rather than in the writer's generic pass over the
+        row's values: no closure, memo or ``callable``/``hasattr`` probe (issue 12, item 3)."""
+        call = self.call
+        if "request_body" in self.log:  # a layer's own value: as the generic pass treated it
             row["request_body"] = _computed(row["request_body"])
         else:
             row["request_body"] = _computed(_request_json, call)
         row["response_body"] = _computed(self._response_text)
         if not priced:
             row["cost_usd"] = _price(call, target, row, self.prices)
-        return row
 
     def fallback(self) -> dict[str, Any]:
         """The row when :meth:`build` failed (a bug): the call is still counted."""
