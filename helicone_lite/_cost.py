@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Usage", "cost_usd", "known_model", "preload"]
+__all__ = ["Usage", "cost_of_counts", "cost_usd", "known_model", "preload"]
 
 _log = logging.getLogger("helicone_lite")
 _MILLION = 1_000_000
@@ -52,14 +52,22 @@ class _Rates:
     output: Decimal
 
     def price(self, usage: Usage) -> float | None:
-        uncached = usage.prompt_tokens - usage.cached_tokens - usage.cache_write_tokens
+        return self.price_counts(
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cached_tokens,
+            usage.cache_write_tokens,
+        )
+
+    def price_counts(self, prompt: int, completion: int, cached: int, written: int) -> float | None:
+        uncached = prompt - cached - written
         if uncached < 0:
             return None  # inconsistent counts: let genai-prices judge (it refuses them)
         total = (
             self.uncached * uncached
-            + self.cache_read * usage.cached_tokens
-            + self.cache_write * usage.cache_write_tokens
-            + self.output * usage.completion_tokens
+            + self.cache_read * cached
+            + self.cache_write * written
+            + self.output * completion
         )
         return float(total / _MILLION)
 
@@ -90,6 +98,30 @@ def cost_usd(model: str | None, provider: str | None, usage: Usage) -> float | N
         cost = rates.price(usage)
         if cost is not None:
             return cost
+    return _calc_quietly(usage, model, provider or None)
+
+
+def cost_of_counts(
+    model: str | None, provider: str | None, prompt: int, completion: int, cached: int, written: int
+) -> float | None:
+    """``cost_usd(model, provider, Usage(prompt, completion, cached, written))``, the same
+    figure, without making the ``Usage`` where the model's rates are linear (the log writer
+    prices every row: issue 12, item 3)."""
+    if not model:
+        return None
+    rates = _rates(model, provider or None)
+    if rates is _UNKNOWN:
+        return None
+    if isinstance(rates, _Rates):
+        cost = rates.price_counts(prompt, completion, cached, written)
+        if cost is not None:
+            return cost
+    usage = Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        cached_tokens=cached,
+        cache_write_tokens=written,
+    )
     return _calc_quietly(usage, model, provider or None)
 
 

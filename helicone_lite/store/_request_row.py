@@ -32,16 +32,19 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+from types import MappingProxyType
 from typing import Any
 
-from .._cost import Usage, cost_usd
+from .._cost import Usage, cost_of_counts, cost_usd
 from .._errors import http_status
 from .._kinds import kind_of, usage_of
 from .._prices import PriceTable
 from .._redact import redact
 from ..pipeline._call import Call, Result
 from ._errors import LOGGER
+from ._rows import PLAIN_TYPES as _PLAIN_TYPES
 from ._rows import evaluate_cost, evaluate_deferred
 from ._time import iso_from_epoch
 
@@ -132,35 +135,37 @@ class RequestCapture:
             call.targets[log.get("fallback_index", call.target_index)] if call.targets else None
         )
         started = call.started
+        params = call.params
+        ttft = self.ttft
         row: dict[str, Any] = {
             "id": call.id,
             "created_at": iso_from_epoch(call.started_wall),
             "kind": call.kind,
             "provider": log.get("provider") or (target.provider if target else None),
-            "model": call.model,
+            "model": str(params.get("model", "")),  # call.model
             "response_model": log.get("response_model", response_model),
             "status": log.get("status", status_of(error)),
             "error": None if error is None else _error_text(error),
-            "stream": int(call.stream),
+            "stream": int(bool(params.get("stream"))),  # call.stream
             "latency_ms": round((self.ended - started) * 1000, 3),
-            "ttft_ms": None if self.ttft is None else round((self.ttft - started) * 1000, 3),
+            "ttft_ms": None if ttft is None else round((ttft - started) * 1000, 3),
             "user_id": opts.user_id,
             "session_id": opts.session_id,
             "session_path": opts.session_path,
             "session_name": opts.session_name,
-            "properties": dict(opts.properties),
+            "properties": _copied(opts.properties),
             "prompt_id": opts.prompt_id,
             "prompt_version": opts.prompt_version,
             "prompt_environment": opts.prompt_environment,
             "prompt_inputs": dict(opts.prompt_inputs) if opts.prompt_inputs is not None else None,
-            "request_body": functools.partial(_request_json, call),
-            "response_body": self._response_text,
+            "request_body": functools.partial(_request_json, call) if deferred else None,
+            "response_body": self._response_text if deferred else None,
             "reply_headers": dict(self.headers),
             **usage,
         }
         if log:
             row.update(log)
-            if not deferred:
+            if not deferred and not _PLAIN_TYPES.issuperset(map(type, log.values())):
                 evaluate_deferred(row, log)  # a user layer's log value may be a callable
         priced = "cost_usd" in row
         if deferred:
@@ -168,13 +173,20 @@ class RequestCapture:
                 # once: the store's writer and an exporter's hook may both want the price
                 row["_cost"] = _Once(_pricer(call, target, row, self.prices))
             return row
-        # Evaluated here rather than left to the writer's generic pass over the row's values:
-        # no closure, memo or ``callable``/``hasattr`` probe per value (issue 12, item 3).
-        row["request_body"] = _computed(row["request_body"])
+        self._evaluate(row, target, priced)
+        return row
+
+    def _evaluate(self, row: dict[str, Any], target: Any, priced: bool) -> None:
+        """The bodies and the price, here rather than in the writer's generic pass over the
+        row's values: no closure, memo or ``callable``/``hasattr`` probe (issue 12, item 3)."""
+        call = self.call
+        if "request_body" in self.log:  # a layer's own value: as the generic pass treated it
+            row["request_body"] = _computed(row["request_body"])
+        else:
+            row["request_body"] = _computed(_request_json, call)
         row["response_body"] = _computed(self._response_text)
         if not priced:
-            row["cost_usd"] = evaluate_cost(_pricer(call, target, row, self.prices))
-        return row
+            row["cost_usd"] = _price(call, target, row, self.prices)
 
     def fallback(self) -> dict[str, Any]:
         """The row when :meth:`build` failed (a bug): the call is still counted."""
@@ -223,10 +235,10 @@ class _Once:
         return self._value
 
 
-def _computed(fn: Callable[[], str | None]) -> str | None:
-    """``fn()``, or None when it fails: one value is lost, never the row."""
+def _computed(fn: Callable[..., str | None], *args: Any) -> str | None:
+    """``fn(*args)``, or None when it fails: one value is lost, never the row."""
     try:
-        return fn()
+        return fn(*args)
     except Exception:
         LOGGER.debug("helicone_lite store: a logged body could not be serialised", exc_info=True)
         return None
@@ -267,6 +279,25 @@ def _pricer(
     return lambda: cost_usd(model, provider, usage)
 
 
+def _price(call: Call, target: Any, row: dict[str, Any], prices: PriceTable) -> float | None:
+    """``evaluate_cost(_pricer(call, target, row, prices))``: the same figure, without the
+    closure and, where genai-prices' rates are linear, the ``Usage`` (the writer prices
+    every row)."""
+    if prices or (row.get("status") != 200 and not row.get("prompt_tokens")):
+        return evaluate_cost(_pricer(call, target, row, prices))
+    prompt, completion = row.get("prompt_tokens") or 0, row.get("completion_tokens") or 0
+    if not prompt and not completion:
+        return None
+    model = (
+        call.options.model_override
+        or row.get("response_model")
+        or (target.model if target else call.model)
+    )
+    provider = target.adapter.price_provider if target is not None else None
+    cached, written = row.get("cached_tokens") or 0, row.get("cache_write_tokens") or 0
+    return evaluate_cost(cost_of_counts, model, provider, prompt, completion, cached, written)
+
+
 def _request_json(call: Call) -> str:
     if call.options.omit_request:
         return json.dumps({"model": call.model})
@@ -283,6 +314,34 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-#: ``json.dumps(params, default=_jsonable)`` without building an encoder per row (the same
-#: text: the default separators); immutable once made.
-_REQUEST_ENCODER = json.JSONEncoder(default=_jsonable).encode
+def _copied(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict of ``properties``: ``Options`` keeps a read-only proxy of a dict, whose
+    ``copy()`` is the dict's own (a sixth of ``dict(proxy)``, which goes through the mapping
+    protocol key by key); the same items in the same order."""
+    if type(properties) is MappingProxyType:
+        copy = properties.copy()
+        if type(copy) is dict:
+            return copy
+    return dict(properties)
+
+
+def _request_encoder() -> Callable[[Any], str]:
+    """``json.dumps(params, default=_jsonable)``: the same text (the default separators,
+    ASCII escapes), through the C encoder made once rather than per row as
+    ``JSONEncoder.encode`` does (a closure, a markers dict and the encoder each time: half
+    the cost of a short request). Without the circular-reference check: a body that refers
+    to itself raises RecursionError instead of ValueError, and either way the body is NULL
+    (``_computed``). Immutable once made."""
+    if c_make_encoder is None:  # pragma: no cover - CPython has the accelerator
+        return json.JSONEncoder(default=_jsonable).encode
+    encoder = c_make_encoder(
+        None, _jsonable, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+
+    def encode(params: Any) -> str:
+        return "".join(encoder(params, 0))
+
+    return encode
+
+
+_REQUEST_ENCODER = _request_encoder()
