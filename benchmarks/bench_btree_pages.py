@@ -15,6 +15,7 @@ with ``dbstat``: the counts do not depend on the machine's load.
 
     cp /tmp/cli1m.db /tmp/copy.db && python benchmarks/bench_btree_pages.py /tmp/copy.db
     python benchmarks/bench_btree_pages.py /tmp/copy.db --user-rows 10000   # a user instead
+    python benchmarks/bench_btree_pages.py /tmp/copy.db --all --batch users  # all on one copy
     python benchmarks/bench_btree_pages.py /tmp/copy.db --batch users --ddl "DROP INDEX ...; CREATE INDEX ..."
 """
 
@@ -41,16 +42,31 @@ def wal_pages(wal: Path) -> list[int]:
     return pages
 
 
-def owners(conn: sqlite3.Connection, pages: set[int]) -> Counter[str]:
-    """How many of ``pages`` each b-tree holds (freed or new pages: ``(new/free)``)."""
-    names = dict(conn.execute("SELECT pageno, name FROM dbstat"))
-    return Counter(str(names.get(page, "(new/free)")) for page in pages)
+def page_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every page's b-tree (a scan of the whole file: ~1 minute on 3 GB under load)."""
+    return {int(page): str(name) for page, name in conn.execute("SELECT pageno, name FROM dbstat")}
 
 
-def report(conn: sqlite3.Connection, wal: Path, label: str, rows: int) -> None:
+def owners(
+    conn: sqlite3.Connection, pages: set[int], names: dict[int, str] | None = None
+) -> Counter[str]:
+    """How many of ``pages`` each b-tree holds (freed or new pages: ``(new/free)``);
+    ``names``: a mapping taken earlier (pages the file reused since count as new/free)."""
+    names = page_names(conn) if names is None else names
+    return Counter(names.get(page, "(new/free)") for page in pages)
+
+
+def report(
+    conn: sqlite3.Connection,
+    wal: Path,
+    label: str,
+    rows: int,
+    names: dict[int, str] | None = None,
+    top: int = 10,
+) -> None:
     frames = wal_pages(wal)
-    print(f"{label}: {len(frames):,} frames, {len(frames) / rows:.2f} a row")
-    for name, count in owners(conn, set(frames)).most_common(10):
+    print(f"{label}: {len(frames):,} frames, {len(frames) / rows:.2f} a row", flush=True)
+    for name, count in owners(conn, set(frames), names).most_common(top):
         print(f"    {name:<32} {count:6,}  {count / rows:6.2f} a row")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -104,6 +120,20 @@ def write_batch(conn: sqlite3.Connection, batch: str, round_: int) -> None:
     conn.execute("COMMIT")
 
 
+def run_all(conn: sqlite3.Connection, wal: Path, rows: int, user_rows: int, batch: str) -> None:
+    """``--all``: every step on one copy (one copy and one ``dbstat`` scan per variant)."""
+    names = page_names(conn)
+    deleted, what = prune(conn, rows)
+    report(conn, wal, f"{what}: {deleted:,} requests (pages a request)", deleted, names, 14)
+    deleted, what = prune(conn, 0, user_rows)
+    report(conn, wal, f"{what}: {deleted:,} requests (pages a request)", deleted, names, 14)
+    for round_ in range(2):
+        write_batch(conn, batch, round_)
+        report(conn, wal, f"writer-like batch {round_ + 1} of 500 ({batch})", 500, names, 14)
+    write_batch(conn, "recent", 2)
+    report(conn, wal, "writer-like batch of 500 (recent)", 500, names, 14)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", type=Path, help="a COPY of a store (rows are deleted)")
@@ -113,6 +143,12 @@ def main() -> None:
     )
     parser.add_argument("--batch", choices=("recent", "users"), default="recent")
     parser.add_argument("--ddl", default="", help="SQL run first (an index to try)")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="prune, then the --user-rows user (10,000 if unset), then two --batch batches "
+        "and one recent batch, on the one copy; pages mapped to b-trees once, before",
+    )
     args = parser.parse_args()
     wal = Path(f"{args.store}-wal")
     conn = sqlite3.connect(args.store, isolation_level=None)
@@ -123,6 +159,10 @@ def main() -> None:
         conn.executescript(args.ddl)
         print(f"--ddl: {time.process_time() - began:.1f} s of CPU")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if args.all:
+        run_all(conn, wal, args.rows, args.user_rows or 10_000, args.batch)
+        conn.close()
+        return
     deleted, what = prune(conn, args.rows, args.user_rows)
     report(conn, wal, f"{what}: {deleted:,} requests (pages a request)", deleted)
     for round_ in range(2):
