@@ -20,12 +20,21 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
 
 
 @pytest.fixture
-def make_client(client_options: dict[str, Any], clock: Clock) -> MakeClient:
+def make_client(client_options: dict[str, Any], clock: Clock) -> Iterator[MakeClient]:
     """``make_client(async_=False, **kwargs)``: a client with the plugin's ``client_options``,
-    every wait and clock read on ``clock``."""
+    every wait and clock read on ``clock``; closed after the test."""
+    made: list[Any] = []
 
     def make(async_: bool = False, **kwargs: Any) -> Any:
         cls = helicone_lite.AsyncClient if async_ else helicone_lite.Client
-        return cls(**{**client_options, **timing(clock), **kwargs})
+        made.append(cls(**{**client_options, **timing(clock), **kwargs}))
+        return made[-1]
 
-    return make
+    yield make
+    for client in made:
+        if isinstance(client, helicone_lite.AsyncClient):
+            # its HTTP connections belong to the test's event loop, gone by now: stop what
+            # helicone_lite started (the log writer) and leave the connections to the collector
+            client._helicone_runtime.close()
+        else:
+            client.close()
