@@ -67,7 +67,9 @@ def _split_init(
     max_retries = kwargs.pop("_helicone_max_retries", None)
     if max_retries is None:
         max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)
-    kwargs["max_retries"] = 0  # the retry layer is the only retry loop
+    # ``client.max_retries`` reads as given; the retry layer is the only retry loop: every
+    # send to the SDK carries ``max_retries=0`` (``_endpoints.sdk_send_options``)
+    kwargs["max_retries"] = max_retries
     defaults = inherited.merge(parse_kwargs(kwargs.pop("helicone", None)))
     store = kwargs.pop("store", None)
     names = Settings.names()
@@ -148,7 +150,8 @@ class _Helicone:
 
     @property
     def configured_max_retries(self) -> int:
-        """``max_retries`` as given (the SDK itself runs with 0: the retry layer retries)."""
+        """``max_retries`` as given, as ``max_retries`` (each SDK send runs with 0: the retry
+        layer retries)."""
         return self._helicone_max_retries
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -259,6 +262,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         hot = machinery()
         options, raw_headers = hot.split_options(options)
         if hot.inside_stack():
+            options = hot.sdk_send_options(options)
             return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
         runtime = self._helicone_runtime
         call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
@@ -268,6 +272,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         return hot.deliver_parts(result)[0]
 
     def _helicone_send(self, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+        options = machinery().sdk_send_options(options)
         return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
     def copy(self, **kwargs: Any) -> Client:
@@ -374,6 +379,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         hot = machinery()
         options, raw_headers = hot.split_options(options)
         if hot.inside_stack():
+            options = hot.sdk_send_options(options)
             return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
         runtime = self._helicone_runtime
         call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
@@ -389,6 +395,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     async def _helicone_send(
         self, cast_to: Any, options: Any, stream: bool, stream_cls: Any
     ) -> Any:
+        options = machinery().sdk_send_options(options)
         return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
     def copy(self, **kwargs: Any) -> AsyncClient:

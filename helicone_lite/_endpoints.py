@@ -41,6 +41,7 @@ __all__ = [
     "asend_in_stack",
     "endpoint_kind",
     "in_stack",
+    "sdk_send_options",
     "send_in_stack",
     "split_options",
 ]
@@ -63,6 +64,14 @@ def in_stack() -> Iterator[None]:
 
 def inside_stack() -> bool:
     return _IN_STACK.get()
+
+
+def sdk_send_options(options: Any) -> Any:
+    """``options`` for one send by the SDK: ``max_retries=0`` (the retry layer is the only
+    retry loop; the client's own ``max_retries`` reads as the user gave it). The SDK copies
+    the options it is given, and builds new ones per request, so they are set in place."""
+    options.max_retries = 0
+    return options
 
 
 def send_in_stack(call: Call) -> Result:

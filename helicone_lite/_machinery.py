@@ -17,7 +17,13 @@ class Machinery:
     """References to what every call uses, imported once."""
 
     def __init__(self) -> None:
-        from ._endpoints import asend_in_stack, inside_stack, send_in_stack, split_options
+        from ._endpoints import (
+            asend_in_stack,
+            inside_stack,
+            sdk_send_options,
+            send_in_stack,
+            split_options,
+        )
         from .pipeline._invoke import build_call, deliver, deliver_parts, hide_usage_chunk
         from .pipeline._stack import run_async, run_sync
 
@@ -31,6 +37,7 @@ class Machinery:
         self.inside_stack = inside_stack
         self.send_in_stack = send_in_stack
         self.asend_in_stack = asend_in_stack
+        self.sdk_send_options = sdk_send_options
 
 
 @cache

@@ -252,7 +252,8 @@ class Anthropic(NativeHelicone, anthropic.Anthropic):
         init = split_init(
             kwargs, default_retries=anthropic.DEFAULT_MAX_RETRIES, headers_at=_headers_at
         )
-        init.sdk["max_retries"] = 0  # the retry layer is the only retry loop
+        # reads as given; every send carries max_retries=0: the retry layer is the only loop
+        init.sdk["max_retries"] = init.max_retries
         try:
             super().__init__(**init.sdk)  # no key: anthropic's own error, here and now
         except BaseException:
@@ -283,6 +284,7 @@ class Anthropic(NativeHelicone, anthropic.Anthropic):
 
     def _helicone_native_send(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
+        options.max_retries = 0  # the retry layer is the only retry loop
         send = super().request
         if call.kind != KIND:
             value = send(cast_to, options, stream=stream, stream_cls=stream_cls)
@@ -325,7 +327,7 @@ class AsyncAnthropic(NativeHelicone, anthropic.AsyncAnthropic):
         init = split_init(
             kwargs, default_retries=anthropic.DEFAULT_MAX_RETRIES, headers_at=_headers_at
         )
-        init.sdk["max_retries"] = 0
+        init.sdk["max_retries"] = init.max_retries
         try:
             super().__init__(**init.sdk)
         except BaseException:
@@ -359,6 +361,7 @@ class AsyncAnthropic(NativeHelicone, anthropic.AsyncAnthropic):
 
     async def _helicone_native_asend(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
+        options.max_retries = 0  # the retry layer is the only retry loop
         send = super().request
         if call.kind != KIND:
             value = await send(cast_to, options, stream=stream, stream_cls=stream_cls)

@@ -192,7 +192,7 @@ def test_construction_matches_the_sdk(monkeypatch: pytest.MonkeyPatch, home: Pat
         raw = anthropic.Anthropic()
         assert isinstance(client, anthropic.Anthropic)
         assert (client.api_key, str(client.base_url)) == (raw.api_key, str(raw.base_url))
-        assert client.configured_max_retries == 4 and client.max_retries == 0
+        assert client.configured_max_retries == 4 == client.max_retries  # as given, as in the SDK
         assert client.helicone_defaults.properties == {"app": "x"}
         assert not any(k.lower().startswith("helicone") for k in client.default_headers)
     finally:

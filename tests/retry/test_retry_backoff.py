@@ -194,7 +194,8 @@ def test_default_is_openais_own_retries(
     """openai.OpenAI() retries twice: 0.5 s · 2^k, minus up to 25 % jitter (here 12.5 %)."""
     fake_provider.script("gpt-4o", Fault(status=500))
     client = make_client(driver.is_async)
-    assert client.configured_max_retries == openai.DEFAULT_MAX_RETRIES == 2
+    # reads as openai's does (3 sends below, not 9: the SDK itself never retries underneath)
+    assert client.configured_max_retries == client.max_retries == openai.DEFAULT_MAX_RETRIES == 2
     with pytest.raises(openai.InternalServerError) as caught:
         driver.create(client, model="gpt-4o")
     assert fake_provider.calls("gpt-4o") == 3
@@ -220,6 +221,7 @@ def test_with_options_max_retries_applies(
 ) -> None:
     fake_provider.script("gpt-4o", Fault(status=502))
     client = make_client().with_options(max_retries=4)
+    assert client.max_retries == 4
     with pytest.raises(openai.InternalServerError):
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
     assert fake_provider.calls("gpt-4o") == 5
