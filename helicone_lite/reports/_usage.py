@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._errors import OptionsError
-from ._facts_pass import facts_users, value_p95
+from ._facts_pass import facts_users
 from ._filters import Filters
 from ._p95 import p95_of, timed_counts
 from ._rollup import exact_times, grouped, hour_edges, plan, property_edge
@@ -180,7 +180,7 @@ def users(
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
     if one_pass:
-        p95 = value_p95(reader, filters, now, rows)  # the users shown only
+        p95 = {r["key"]: float(r["p95"]) for r in rows if r["p95"] is not None}
     else:
         if roll is None:
             timed = timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])

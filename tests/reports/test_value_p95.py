@@ -1,7 +1,6 @@
-"""The users of one property value: the p95 is computed for the users shown (on PostgreSQL a
-walk of each shown user's index range, testing each request for the value), and equals a
-brute-force nearest rank over the value's requests, with a limit, a sort and other filters
-(a second value, a model, a status, a time range), on both engines."""
+"""The users of one property value: the p95 of the users shown equals a brute-force nearest
+rank over the value's requests, with a limit, a sort and other filters (a second value, a
+model, a status, a time range), on both engines."""
 
 from __future__ import annotations
 
