@@ -181,16 +181,19 @@ def _scored(
     ``score_property_facts`` is ordered by (property, value, score) to the same effect.
     The facts carry no cache status: a ``cache_status`` filter does not narrow scores.
     """
-    where, params = dataclasses.replace(filters, cache_status=None).where(now, alias="s.")
-    aggregates = "s.name AS name, count(*) AS n, avg(s.value) AS mean, min(s.value) AS low, "
-    aggregates += "max(s.value) AS high"
+    unhit = dataclasses.replace(filters, cache_status=None)
     if property_name is not None:
-        aggregates = aggregates.replace("s.value", "s.score_value").replace("s.name", "s.score")
+        where, params = unhit.where(now, alias="s.")
         sql = (
-            f"SELECT s.value AS k0, {aggregates} FROM score_property_facts s "
+            f"SELECT s.value AS k0, {_ON_PROPERTY} FROM score_property_facts s "
             f"WHERE s.name = ? AND {where} GROUP BY s.value, s.score"
         )
         return sql, [property_name, *params], 1
+    prop = unhit.first_property()
+    if prop is not None and _PROPERTY_FACT_GROUPS.issuperset(SCORE_GROUPS[group]):
+        return _scored_in_value(unhit, now, group, prop)
+    where, params = unhit.where(now, alias="s.")
+    aggregates = _AGGREGATES
     columns = [f"s.{c}" for c in SCORE_GROUPS[group]]
     keys = "".join(f"{c} AS k{i}, " for i, c in enumerate(columns))
     sql = (
@@ -198,6 +201,36 @@ def _scored(
         f"WHERE {where} GROUP BY {', '.join([*columns, 's.name'])}"
     )
     return sql, params, len(columns)
+
+
+_AGGREGATES = (
+    "s.name AS name, count(*) AS n, avg(s.value) AS mean, min(s.value) AS low, max(s.value) AS high"
+)
+#: the same aggregates over ``score_property_facts`` (its score is ``score``/``score_value``)
+_ON_PROPERTY = _AGGREGATES.replace("s.value", "s.score_value").replace("s.name", "s.score")
+#: the groups ``score_property_facts`` carries the columns of (not ``session_path``)
+_PROPERTY_FACT_GROUPS = frozenset(
+    ("model", "provider", "user_id", "prompt_id", "prompt_version", "session_id")
+)
+
+
+def _scored_in_value(
+    filters: Filters, now: float, group: str, prop: tuple[str, str]
+) -> tuple[str, list[Any], int]:
+    """Score aggregates per ``group`` of the requests with property ``prop`` (and the other
+    filters): the value's range of ``score_property_facts`` (each of its scores once, with
+    its request's columns) instead of every scored request tested against the value's
+    ``property_facts`` (a semi-join: ~1 s of server CPU for the users of one department at
+    10,000,000 requests)."""
+    name, value = prop
+    where, params = filters.where(now, alias="s.", skip_property=name)
+    columns = [f"s.{c}" for c in SCORE_GROUPS[group]]
+    keys = "".join(f"{c} AS k{i}, " for i, c in enumerate(columns))
+    sql = (
+        f"SELECT {keys}{_ON_PROPERTY} FROM score_property_facts s "
+        f"WHERE s.name = ? AND s.value = ? AND {where} GROUP BY {', '.join([*columns, 's.score'])}"
+    )
+    return sql, [name, value, *params], len(columns)
 
 
 def _key(row: Mapping[str, Any], width: int) -> Any:
