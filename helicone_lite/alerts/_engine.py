@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._threads import background_thread
 from ..store import Store, iso_from_epoch, utcnow_iso
 from ._delivery import Deliverer
 from ._rules import AlertEvent, AlertRule
@@ -209,7 +210,7 @@ class AlertEngine:
         self._pid = os.getpid()
         self._queue = queue.SimpleQueue()
         self._submitted = self._processed = 0
-        self._thread = threading.Thread(target=self._run, name="helicone-lite-alerts", daemon=True)
+        self._thread = background_thread(self._run, "helicone-lite-alerts")
         self._thread.start()
 
     def flush(self, timeout: float | None = None) -> bool:

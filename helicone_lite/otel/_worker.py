@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .._threads import background_thread
+
 __all__ = ["Worker"]
 
 _log = logging.getLogger("helicone_lite")
@@ -119,7 +121,7 @@ class Worker:
             if self._pid != -1:  # a forked child: the parent's queue and thread are not ours
                 self._queue = queue.Queue(self._max_queue)
             self._pid = pid
-            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread = background_thread(self._run, self._name)
             self._thread.start()
         # registered now, not when built: exit handlers run last-in first-out, so this drain
         # runs before the shutdown of a TracerProvider created before the first span

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 from .._errors import ClientClosedError
 from .._home import default_home
 from .._request_ids import RequestIds
+from .._threads import leave_signals_to_others
 from ..providers import ProviderRegistry
 from ..providers._catalog import merge_providers
 from ..store import Store, iso_from_epoch
@@ -199,7 +200,9 @@ class Runtime:
             with self.lock:
                 self.check_open()
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(thread_name_prefix="helicone-lite-io")
+                    self._executor = ThreadPoolExecutor(
+                        thread_name_prefix="helicone-lite-io", initializer=leave_signals_to_others
+                    )
                     self._owned.append(("executor", _shutdown(self._executor)))
                 executor = self._executor
         context = contextvars.copy_context()

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._threads import background_thread
+
 if TYPE_CHECKING:
     from ..pipeline._call import Call, Result
 
@@ -106,9 +108,7 @@ class PostHogExporter:
             return
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="helicone-lite-posthog", daemon=True
-                )
+                self._thread = background_thread(self._run, "helicone-lite-posthog")
                 self._thread.start()
 
     def _run(self) -> None:

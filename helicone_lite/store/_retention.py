@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._threads import background_thread
 from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
@@ -370,9 +371,7 @@ class RetentionTimer:
         self._done = threading.Condition()
         self.passes = 0
         self.removed = Removed()
-        self._thread = threading.Thread(
-            target=self._run, name="helicone-lite-retention", daemon=True
-        )
+        self._thread = background_thread(self._run, "helicone-lite-retention")
         self._thread.start()
 
     def _run(self) -> None:

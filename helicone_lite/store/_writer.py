@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from .._threads import background_thread
 from ._errors import LOGGER, Reporter
 from ._ids import new_request_id
 from ._rows import Item, Queued, materialize
@@ -179,7 +180,7 @@ class BatchWriter:
     def _start(self) -> bool:
         if self._preload is not None:
             self._preload()  # imports on this thread, before the writer exists (fork safety)
-        thread = threading.Thread(target=self._run, name="helicone-lite-writer", daemon=True)
+        thread = background_thread(self._run, "helicone-lite-writer")
         try:
             thread.start()  # RuntimeError during interpreter shutdown or out of threads
         except RuntimeError:
@@ -401,9 +402,7 @@ class BatchWriter:
         "running", see pause_for_fork) could hold any thread that serialises, so exit must
         not wait for that without bound."""
         done: list[tuple[int, int]] = []
-        helper = threading.Thread(
-            target=lambda: done.append(work()), name="helicone-lite-spill", daemon=True
-        )
+        helper = background_thread(lambda: done.append(work()), "helicone-lite-spill")
         try:
             helper.start()
         except RuntimeError:  # no new threads (interpreter shutdown): on this thread

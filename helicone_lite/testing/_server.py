@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .._threads import background_thread
 from . import _http
 from ._outcomes import Fault
 from ._wire import Answer, Incoming, reason_phrase
@@ -178,9 +179,7 @@ class ServerThread:
         self._wake_r, self._wake_w = socket.socketpair()
         host, port = self._server.socket.getsockname()[:2]
         self.host, self.port = str(host), int(port)
-        self._thread = threading.Thread(
-            target=self._loop, name=f"helicone-lite-fake:{self.port}", daemon=True
-        )
+        self._thread = background_thread(self._loop, f"helicone-lite-fake:{self.port}")
 
     def start(self) -> None:
         self._thread.start()
