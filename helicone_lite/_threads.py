@@ -4,8 +4,8 @@ A signal sent to the process (``kill PID``, ``Pool.terminate()``, Ctrl-C) is del
 kernel to any one thread that does not block it, and Python runs its handler in the main
 thread only. Delivered to one of our threads while the main thread sleeps in a lock or a
 semaphore (a ``multiprocessing`` pool worker waiting for its next task), the handler never
-runs: the main thread is not woken, and a forked pool worker with the store's SIGTERM drain
-installed outlived ``Pool.terminate()``, which then waited for it forever. Every thread
+runs: the main thread is not woken (the likely cause of a forked pool worker, with the store's
+SIGTERM drain installed, outliving ``Pool.terminate()``, which then waited for it). Every thread
 helicone_lite starts blocks SIGTERM and SIGINT, so they go to a thread that can act on them.
 """
 
