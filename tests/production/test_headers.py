@@ -49,7 +49,7 @@ def test_unknown_protective_headers_raise(
     client = helicone_lite.Client(
         api_key="sk-x", base_url=fake_provider.openai_base_url, home=tmp_path
     )
-    with pytest.raises(helicone_lite.OptionsError):
+    with client, pytest.raises(helicone_lite.OptionsError):
         client.chat.completions.create(
             model="gpt-4o-mini",
             messages=[{"role": "user", "content": "x"}],
@@ -64,7 +64,7 @@ def test_meaningless_headers_are_silent(
     client = helicone_lite.Client(
         api_key="sk-x", base_url=fake_provider.openai_base_url, home=tmp_path
     )
-    with caplog.at_level(logging.WARNING, logger="helicone_lite"):
+    with client, caplog.at_level(logging.WARNING, logger="helicone_lite"):
         client.chat.completions.create(
             model="gpt-4o-mini",
             messages=[{"role": "user", "content": "x"}],
