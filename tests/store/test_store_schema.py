@@ -186,3 +186,22 @@ def test_request_ids_are_uuid7_and_time_ordered() -> None:
     assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed)
     assert ids == sorted(ids)
     assert len({new_request_id() for _ in range(1000)}) == 1000
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_request_id_text_is_the_rfc_9562_layout_of_its_bits(seed: int) -> None:
+    """The text is ``uuid.UUID``'s of the 128-bit value RFC 9562 lays out (48 bits of
+    milliseconds, version 7, 12 bits, variant 0b10, 62 bits), whatever the formatter does."""
+    from random import Random
+
+    from helicone_lite.store._ids import _format
+
+    rng = Random(seed)
+    cases = [(0, 0), ((1 << 48) - 1, (1 << 74) - 1), (1 << 47, 1 << 73), (1, 1 << 62)]
+    cases += [(rng.getrandbits(48), rng.getrandbits(74)) for _ in range(2000)]
+    for millis, rand in cases:
+        value = (millis << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62)
+        expected = uuid.UUID(int=value | (rand & ((1 << 62) - 1)))
+        text = _format(millis, rand)
+        assert text == str(expected)
+        assert expected.version == 7 and int(text[:8] + text[9:13], 16) == millis
