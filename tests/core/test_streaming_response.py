@@ -64,9 +64,9 @@ def test_a_plain_answer_reads_as_its_json_body(
     with client.chat.completions.with_streaming_response.create(**args) as ours:
         body = ours.read()
         assert _strip(json.loads(body)) == expected == _strip(ours.json())
-        assert ours.parse().choices[0].message.content == expected["choices"][0]["message"][
-            "content"
-        ]
+        assert (
+            ours.parse().choices[0].message.content == expected["choices"][0]["message"]["content"]
+        )
         assert b"".join(ours.iter_bytes(7)) == body
         assert all(len(piece) <= 7 for piece in ours.iter_bytes(7))
     assert ours.is_closed
