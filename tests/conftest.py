@@ -26,17 +26,35 @@ def _loopback_only(loopback_only: list[str]) -> None:
     """Every test: no connection and no name lookup beyond loopback (the package's guard)."""
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_threads_left() -> Iterator[None]:
-    """After the whole suite, no helicone_lite thread is left running (clients closed or
-    collected stop what they started)."""
-    yield
+def _threads_left() -> list[str]:
     gc.collect()
     left = [t for t in threading.enumerate() if t.name.startswith("helicone-lite")]
     for thread in left:
         thread.join(timeout=10)  # a thread that was told to stop finishes its last item
-    alive = sorted(t.name for t in left if t.is_alive())
-    assert not alive, f"helicone_lite threads still running after the suite: {alive}"
+    return sorted(t.name for t in left if t.is_alive())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the whole suite (each xdist worker's last test), no helicone_lite thread is left
+    running: clients closed or collected stop what they started. Checked once the last test is
+    torn down completely, not in a session fixture's teardown, which runs inside it while
+    pytest still holds the test's log records (a record's traceback keeps an unclosed client
+    reachable, so an unclosed client in whichever test ran last failed the check)."""
+    yield
+    if nextitem is not None:
+        return
+    alive = _threads_left()
+    if alive:
+        report = pytest.TestReport(
+            item.nodeid,
+            item.location,
+            keywords={},
+            outcome="failed",
+            longrepr=f"helicone_lite threads still running after the suite: {alive}",
+            when="teardown",
+        )
+        item.ihook.pytest_runtest_logreport(report=report)
 
 
 @pytest.fixture(scope="session", autouse=True)
