@@ -106,3 +106,81 @@ def test_a_request_body_that_contains_itself_fails_to_encode() -> None:
     params["self"] = params
     with pytest.raises((ValueError, RecursionError)):
         _REQUEST_ENCODER(params)
+
+
+def _captures(home: Path) -> list[Any]:
+    """Real calls' queued captures (openai SDK over HTTP to the fake provider): plain, with
+    a session and properties, a stream, an HTTP error, an omitted request, the Responses
+    API, with your own prices."""
+    import helicone_lite
+    from helicone_lite.testing import FakeProvider, Fault, Reply
+
+    kept: list[Any] = []
+    messages = [{"role": "user", "content": "Hi ☃"}]
+    with FakeProvider() as fake:
+        fake.script("bad-*", Fault(status=400))
+        fake.script("ft-*", Reply(prompt_tokens=1000, cached_tokens=400, completion_tokens=50))
+        for prices in (None, {"ft-*": {"input": 2.0, "cached_input": 0.5, "output": 8.0}}):
+            client = helicone_lite.Client(
+                api_key="sk-test", base_url=fake.openai_base_url, home=home, prices=prices
+            )
+            # the recorder's queue call, kept instead of written
+            client.store.write_deferred = lambda table, capture: kept.append(capture)  # type: ignore[method-assign,assignment]
+            headers = {"Helicone-Session-Id": "s", "Helicone-Property-Team": "ml"}
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=messages, extra_headers=headers
+            )
+            for _ in client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=messages,
+                stream=True,
+                stream_options={"include_usage": True},
+            ):
+                pass
+            with pytest.raises(Exception, match="400"):
+                client.chat.completions.create(model="bad-model", messages=messages)
+            client.chat.completions.create(
+                model="ft-v2", messages=messages, extra_headers={"Helicone-Omit-Request": "true"}
+            )
+            client.responses.create(model="gpt-4o-mini", input="hi")
+            client.close()
+    return kept
+
+
+def test_a_captures_ready_row_is_its_built_row(tmp_path: Path) -> None:
+    """The writer's row straight from the capture (keys and values in column order) is the
+    dict ``build()`` makes, key for key and in order, and gives the same statements; a log
+    value the fast way does not take (a list of attempts) sends the row the dict's way."""
+    from helicone_lite.store._rows import _PROPERTIES_AT, ReadyRow, materialize
+    from helicone_lite.store._spill import SpillJournal
+
+    assert _PROPERTIES_AT == 15
+    captures = _captures(tmp_path / "home")
+    assert len(captures) == 10
+    preparer, ready_rows = _preparer(tmp_path), 0
+    for capture in captures:
+        ready, built = capture.ready(), capture.build()
+        if isinstance(ready, ReadyRow):
+            ready_rows += 1
+            assert ready.keys[_PROPERTIES_AT] == "properties"
+            assert repr(ready.as_dict()) == repr(built)  # values, types and key order
+            ready_statements = preparer.prepare("requests", ready)
+        else:
+            assert repr(ready) == repr(built)
+            ready_statements = preparer.prepare("requests", ready)
+        assert ready_statements == preparer.prepare("requests", dict(built))
+        assert materialize(("requests", capture))[1].__class__ is type(ready)
+    assert ready_rows >= 8
+
+    plain = captures[0]
+    assert isinstance(plain.ready(), ReadyRow)
+    assert preparer.prepare("requests", plain.ready())[1][1][1:] == ("team", "ml")
+    journals = [SpillJournal(tmp_path / f"j{i}" / "h.db", max_bytes=1 << 20) for i in (0, 1)]
+    assert journals[0].append([("requests", plain.ready())]) == (1, 0)
+    assert journals[1].append([("requests", plain.build())]) == (1, 0)
+    assert journals[0].paths[0].read_bytes() == journals[1].paths[0].read_bytes()
+
+    plain.log = {**plain.log, "attempts": [{"status": 500}, {"status": 200}]}
+    fallback = plain.ready()
+    assert type(fallback) is dict and repr(fallback) == repr(plain.build())
+    assert len(preparer.prepare("requests", fallback)) == 4  # the insert, a property, 2 attempts
