@@ -61,7 +61,7 @@ def captures(n: int, home: Path, varied: bool = False) -> list[Any]:
     with FakeProvider(max_requests=10) as fake:
         client = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
         # benchmark only: the recorder's queue call, redirected to a list
-        client.store.write_deferred = lambda table, capture: kept.append(capture)  # type: ignore[method-assign,assignment]
+        client.store.write_deferred = lambda table, capture: kept.append(capture)  # type: ignore[method-assign]
         for i in range(n):
             headers, messages = HEADERS, MESSAGES
             if varied:
@@ -79,16 +79,12 @@ def captures(n: int, home: Path, varied: bool = False) -> list[Any]:
     return kept
 
 
-def materialize_timed(capture: Any, spent: dict[str, float]) -> Any:
-    """``_rows.materialize`` for a deferred ``requests`` row, in timed steps (since
-    writer20k3 a capture's row is a ``ReadyRow``, keys and values, priced: no steps after)."""
+def materialize_timed(capture: Any, spent: dict[str, float]) -> dict[str, Any]:
+    """``_rows.materialize`` for a deferred ``requests`` row, in timed steps."""
     clock = time.thread_time
     began = clock()
     row = _built(capture)
     built = clock()
-    if type(row) is not dict:
-        spent["build (RequestCapture.build)"] += built - began
-        return row
     if not BUILT_ROWS_PLAIN:
         _evaluate_deferred(row)
     evaluated = clock()
@@ -102,13 +98,10 @@ def materialize_timed(capture: Any, spent: dict[str, float]) -> Any:
     return row
 
 
-def restamped(row: Any, at: float) -> Any:
+def restamped(row: dict[str, Any], at: float) -> dict[str, Any]:
     """A capture written again (``--grow``): a new id, stamped ``at`` (a steady stream)."""
     from helicone_lite.store import iso_from_epoch, new_request_id
 
-    if type(row) is not dict:  # a ReadyRow (writer20k3): id and created_at come first
-        row.values[0], row.values[1] = new_request_id(), iso_from_epoch(at)
-        return row
     row["id"], row["created_at"] = new_request_id(), iso_from_epoch(at)
     return row
 

@@ -60,25 +60,49 @@ _INTERRUPTS = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorE
 
 #: the ``requests`` row's first columns, in the order :meth:`RequestCapture.build` gives
 #: them (the token counts, a layer's log values and the price follow)
-# fmt: off
 _FIXED: tuple[str, ...] = (
-    "id", "created_at", "kind", "provider", "model", "response_model", "status", "error",
-    "stream", "latency_ms", "ttft_ms", "user_id", "session_id", "session_path",
-    "session_name", "properties", "prompt_id", "prompt_version", "prompt_environment",
-    "prompt_inputs", "request_body", "response_body", "reply_headers",
+    "id",
+    "created_at",
+    "kind",
+    "provider",
+    "model",
+    "response_model",
+    "status",
+    "error",
+    "stream",
+    "latency_ms",
+    "ttft_ms",
+    "user_id",
+    "session_id",
+    "session_path",
+    "session_name",
+    "properties",
+    "prompt_id",
+    "prompt_version",
+    "prompt_environment",
+    "prompt_inputs",
+    "request_body",
+    "response_body",
+    "reply_headers",
 )
-# fmt: on
 _FIXED_SET = frozenset(_FIXED)
 _FIXED_AT = MappingProxyType({name: at for at, name in enumerate(_FIXED)})
 _STATUS_AT, _MODEL_AT = _FIXED_AT["status"], _FIXED_AT["response_model"]
 _REQUEST_AT, _RESPONSE_AT = _FIXED_AT["request_body"], _FIXED_AT["response_body"]
 #: a layer's log values :meth:`RequestCapture.ready` leaves to :meth:`RequestCapture.build`
-# fmt: off
-_OWN_WAY = frozenset({
-    "request_body", "response_body", "cost_usd", "_cost", "prompt_tokens",
-    "completion_tokens", "total_tokens", "cached_tokens", "cache_write_tokens",
-})
-# fmt: on
+_OWN_WAY = frozenset(
+    {
+        "request_body",
+        "response_body",
+        "cost_usd",
+        "_cost",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "cached_tokens",
+        "cache_write_tokens",
+    }
+)
 
 
 def status_of(error: BaseException | None) -> int:

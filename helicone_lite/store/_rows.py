@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 
+
 class ReadyRow:
     """A ``requests`` row as its column names and values, in the order the dict
     ``RequestCapture.build`` makes would have them (``RequestCapture.ready``, the writer's
@@ -261,6 +262,7 @@ class RowPreparer:
                     record = {"request_id": request_id, "attempt": number, **attempt}
                     record["request_id"] = request_id
                     out.append(self._statement("attempts", record))
+
 
     def _property_rows(self, request_id: Any, properties: Any, out: PreparedRow) -> None:
         if type(properties) is dict or isinstance(properties, Mapping):
