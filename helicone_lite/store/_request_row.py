@@ -45,7 +45,7 @@ from .._redact import redact
 from ..pipeline._call import Call, Result
 from ._errors import LOGGER
 from ._rows import PLAIN_TYPES as _PLAIN_TYPES
-from ._rows import ReadyRow, evaluate_cost, evaluate_deferred
+from ._rows import evaluate_cost, evaluate_deferred
 from ._time import iso_from_epoch
 
 __all__ = ["CANCELLED", "RequestCapture", "status_of"]
@@ -56,53 +56,6 @@ CANCELLED = 499
 
 
 _INTERRUPTS = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
-
-
-#: the ``requests`` row's first columns, in the order :meth:`RequestCapture.build` gives
-#: them (the token counts, a layer's log values and the price follow)
-_FIXED: tuple[str, ...] = (
-    "id",
-    "created_at",
-    "kind",
-    "provider",
-    "model",
-    "response_model",
-    "status",
-    "error",
-    "stream",
-    "latency_ms",
-    "ttft_ms",
-    "user_id",
-    "session_id",
-    "session_path",
-    "session_name",
-    "properties",
-    "prompt_id",
-    "prompt_version",
-    "prompt_environment",
-    "prompt_inputs",
-    "request_body",
-    "response_body",
-    "reply_headers",
-)
-_FIXED_SET = frozenset(_FIXED)
-_FIXED_AT = MappingProxyType({name: at for at, name in enumerate(_FIXED)})
-_STATUS_AT, _MODEL_AT = _FIXED_AT["status"], _FIXED_AT["response_model"]
-_REQUEST_AT, _RESPONSE_AT = _FIXED_AT["request_body"], _FIXED_AT["response_body"]
-#: a layer's log values :meth:`RequestCapture.ready` leaves to :meth:`RequestCapture.build`
-_OWN_WAY = frozenset(
-    {
-        "request_body",
-        "response_body",
-        "cost_usd",
-        "_cost",
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "cached_tokens",
-        "cache_write_tokens",
-    }
-)
 
 
 def status_of(error: BaseException | None) -> int:
@@ -170,60 +123,6 @@ class RequestCapture:
         a hook and the writer price once). A body or price that cannot be computed is NULL;
         the rest of the row is kept.
         """
-        log = self.log
-        values, usage, target = self._values(deferred)
-        row = dict(zip(_FIXED, values, strict=True))
-        row.update(usage)
-        if log:
-            row.update(log)
-            if not deferred and not _PLAIN_TYPES.issuperset(map(type, log.values())):
-                evaluate_deferred(row, log)  # a user layer's log value may be a callable
-        priced = "cost_usd" in row
-        if deferred:
-            if not priced:
-                # once: the store's writer and an exporter's hook may both want the price
-                row["_cost"] = _Once(_pricer(self.call, target, row, self.prices))
-            return row
-        self._evaluate(row, target, priced)
-        return row
-
-    def ready(self) -> ReadyRow | dict[str, Any]:
-        """The writer's row as its keys and values in column order (no dict: issue 12,
-        item 3); the same keys, values and order as :meth:`build`, which it falls back to
-        when a layer's log value is not plain, replaces a token count or the bodies, or
-        prices the call itself (rare: those go through the generic dict path)."""
-        log = self.log
-        if log and not (
-            _PLAIN_TYPES.issuperset(map(type, log.values())) and _OWN_WAY.isdisjoint(log)
-        ):
-            return self.build()
-        values, usage, target = self._values(False)
-        keys: tuple[str, ...] = _FIXED
-        if usage:
-            if not _FIXED_SET.isdisjoint(usage) or not usage.keys().isdisjoint(log):
-                return self.build()
-            keys += tuple(usage)
-            values.extend(usage.values())
-        if log:
-            added: list[str] = []
-            for name, value in log.items():
-                at = _FIXED_AT.get(name)
-                if at is None:
-                    added.append(name)
-                    values.append(value)
-                else:
-                    values[at] = value
-            if added:
-                keys += tuple(added)
-        call = self.call
-        values[_REQUEST_AT] = _computed(_request_json, call)
-        values[_RESPONSE_AT] = _computed(self._response_text)
-        counts = {"status": values[_STATUS_AT], "response_model": values[_MODEL_AT], **usage}
-        values.append(_price(call, target, counts, self.prices))
-        return ReadyRow((*keys, "cost_usd"), values)
-
-    def _values(self, deferred: bool) -> tuple[list[Any], dict[str, int], Any]:
-        """The values of :data:`_FIXED` in its order, the token counts and the target."""
         call, log, error = self.call, self.log, self.error
         opts = call.options
         chunks = self.chunks
@@ -238,32 +137,44 @@ class RequestCapture:
         started = call.started
         params = call.params
         ttft = self.ttft
-        values = [
-            call.id,
-            iso_from_epoch(call.started_wall),
-            call.kind,
-            log.get("provider") or (target.provider if target else None),
-            str(params.get("model", "")),  # call.model
-            log.get("response_model", response_model),
-            log.get("status", status_of(error)),
-            None if error is None else _error_text(error),
-            int(bool(params.get("stream"))),  # call.stream
-            round((self.ended - started) * 1000, 3),
-            None if ttft is None else round((ttft - started) * 1000, 3),
-            opts.user_id,
-            opts.session_id,
-            opts.session_path,
-            opts.session_name,
-            _copied(opts.properties),
-            opts.prompt_id,
-            opts.prompt_version,
-            opts.prompt_environment,
-            dict(opts.prompt_inputs) if opts.prompt_inputs is not None else None,
-            functools.partial(_request_json, call) if deferred else None,
-            self._response_text if deferred else None,
-            dict(self.headers),
-        ]
-        return values, usage, target
+        row: dict[str, Any] = {
+            "id": call.id,
+            "created_at": iso_from_epoch(call.started_wall),
+            "kind": call.kind,
+            "provider": log.get("provider") or (target.provider if target else None),
+            "model": str(params.get("model", "")),  # call.model
+            "response_model": log.get("response_model", response_model),
+            "status": log.get("status", status_of(error)),
+            "error": None if error is None else _error_text(error),
+            "stream": int(bool(params.get("stream"))),  # call.stream
+            "latency_ms": round((self.ended - started) * 1000, 3),
+            "ttft_ms": None if ttft is None else round((ttft - started) * 1000, 3),
+            "user_id": opts.user_id,
+            "session_id": opts.session_id,
+            "session_path": opts.session_path,
+            "session_name": opts.session_name,
+            "properties": _copied(opts.properties),
+            "prompt_id": opts.prompt_id,
+            "prompt_version": opts.prompt_version,
+            "prompt_environment": opts.prompt_environment,
+            "prompt_inputs": dict(opts.prompt_inputs) if opts.prompt_inputs is not None else None,
+            "request_body": functools.partial(_request_json, call) if deferred else None,
+            "response_body": self._response_text if deferred else None,
+            "reply_headers": dict(self.headers),
+            **usage,
+        }
+        if log:
+            row.update(log)
+            if not deferred and not _PLAIN_TYPES.issuperset(map(type, log.values())):
+                evaluate_deferred(row, log)  # a user layer's log value may be a callable
+        priced = "cost_usd" in row
+        if deferred:
+            if not priced:
+                # once: the store's writer and an exporter's hook may both want the price
+                row["_cost"] = _Once(_pricer(call, target, row, self.prices))
+            return row
+        self._evaluate(row, target, priced)
+        return row
 
     def _evaluate(self, row: dict[str, Any], target: Any, priced: bool) -> None:
         """The bodies and the price, here rather than in the writer's generic pass over the

@@ -18,7 +18,6 @@ __all__ = [
     "Item",
     "PreparedRow",
     "Queued",
-    "ReadyRow",
     "RowPreparer",
     "Statement",
     "evaluate_cost",
@@ -29,25 +28,7 @@ __all__ = [
     "to_sql_value",
 ]
 
-
-
-class ReadyRow:
-    """A ``requests`` row as its column names and values, in the order the dict
-    ``RequestCapture.build`` makes would have them (``RequestCapture.ready``, the writer's
-    way): the statement's parameters come from ``values`` without a dict, a key tuple or a
-    pass over the row's items (issue 12, item 3). :meth:`as_dict` is that dict, for the
-    spill journal. ``values[0]`` is the id."""
-
-    __slots__ = ("keys", "values")
-
-    def __init__(self, keys: tuple[str, ...], values: list[Any]) -> None:
-        self.keys, self.values = keys, values
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(zip(self.keys, self.values, strict=True))
-
-
-Item = tuple[str, "dict[str, Any] | ReadyRow"]  # (table, row) as the sink and journal get it
+Item = tuple[str, dict[str, Any]]  # (table, row) as the sink and the spill journal get it
 
 
 class DeferredRow(Protocol):
@@ -57,8 +38,6 @@ class DeferredRow(Protocol):
         """The row with plain values (``_cost`` may stay a callable): the writer does not
         look for callables in a built row as it does in a ``write()`` row."""
         ...
-
-    # optional: ``ready() -> ReadyRow | dict[str, Any]``, the same row in column order
 
     def fallback(self) -> dict[str, Any]: ...
 
@@ -70,7 +49,6 @@ PreparedRow = list[Statement]  # one logical row: its insert plus side-table ins
 #: the types SQLite stores as they are (the rest become JSON or text: ``to_sql_value``)
 PLAIN_TYPES = frozenset({str, int, float, bytes, bool, type(None)})
 _PLAIN_TYPES = PLAIN_TYPES
-_PROPERTIES_AT = 15  # ``properties`` among a ReadyRow's values (``_request_row._FIXED``)
 _PROPERTY_SQL = (
     "INSERT OR REPLACE INTO request_properties (request_id, name, value) VALUES (?, ?, ?)"
 )
@@ -104,17 +82,11 @@ def materialize(item: Queued, new_id: Callable[[], str] = new_request_id) -> Ite
     engines and the journal see the same JSON-able row, and a spilled row keeps its id.
     """
     table, queued = item
-    row: dict[str, Any]
     if isinstance(queued, dict):
         row = queued
         _evaluate_deferred(row)
     else:
-        built = _built(queued)  # its values are plain (DeferredRow.build)
-        if isinstance(built, ReadyRow):  # priced, its values plain
-            if not built.values[0]:
-                built.values[0] = new_id()
-            return table, built
-        row = built
+        row = _built(queued)  # its values are plain (DeferredRow.build)
     if table == "requests":
         if not row.get("id"):
             row["id"] = new_id()
@@ -124,13 +96,11 @@ def materialize(item: Queued, new_id: Callable[[], str] = new_request_id) -> Ite
     return table, row
 
 
-def _built(deferred: DeferredRow) -> dict[str, Any] | ReadyRow:
-    """``deferred.ready()`` (a ``requests`` capture) or ``deferred.build()``; a row that
-    cannot be built is logged by its fallback (the call still counts) and never fails the
-    rest of its batch."""
+def _built(deferred: DeferredRow) -> dict[str, Any]:
+    """``deferred.build()``; a row that cannot be built is logged by its fallback (the call
+    still counts) and never fails the rest of its batch."""
     try:
-        ready = getattr(deferred, "ready", None)
-        return ready() if ready is not None else deferred.build()
+        return deferred.build()
     except Exception:
         LOGGER.warning("helicone_lite store: a log row could not be built", exc_info=True)
     try:
@@ -188,12 +158,10 @@ class RowPreparer:
         self._encode = JsonEncoder()
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
 
-    def prepare(self, table: str, row: dict[str, Any] | ReadyRow) -> PreparedRow:
+    def prepare(self, table: str, row: dict[str, Any]) -> PreparedRow:
         """The statements that store ``row``; ValueError if ``table`` does not exist."""
         if table not in self._columns:
             raise ValueError(f"unknown table {table!r}")
-        if isinstance(row, ReadyRow):  # a capture's row: id, price given, attempts a count
-            return self._ready(table, row)
         # no pass for callables here: the writer's ``materialize`` made the values plain
         if table != "requests":
             return [self._statement(table, row)]
@@ -201,20 +169,12 @@ class RowPreparer:
         self._expand_request(row, side)  # fills id, cost_usd, attempts before the insert
         return [self._statement(table, row), *side]
 
-    def _ready(self, table: str, row: ReadyRow) -> PreparedRow:
-        values = row.values
-        side: PreparedRow = []
-        self._property_rows(values[0], values[_PROPERTIES_AT], side)
-        return [self._values_statement(table, row.keys, list(values)), *side]
-
     def _statement(self, table: str, row: dict[str, Any]) -> Statement:
-        return self._values_statement(table, tuple(row), list(row.values()))
-
-    def _values_statement(self, table: str, keys: tuple[str, ...], values: list[Any]) -> Statement:
-        key = (table, keys)
+        key = (table, tuple(row))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._plan(table, keys)
+            plan = self._plans[key] = self._plan(table, key[1])
+        values = list(row.values())
         keep = plan.keep
         if keep is not None:
             values = [values[i] for i in keep]
@@ -253,7 +213,12 @@ class RowPreparer:
         compute = row.pop("_cost", None)  # popped: rows then match a plan with no skipped key
         if compute is not None and "cost_usd" not in row:
             row["cost_usd"] = evaluate_cost(compute) if callable(compute) else None
-        self._property_rows(request_id, row.get("properties"), out)
+        properties = row.get("properties")
+        if type(properties) is dict or isinstance(properties, Mapping):
+            for name, value in properties.items():
+                if value is not None:
+                    text = value if isinstance(value, str) else self._encode(value)
+                    out.append((_PROPERTY_SQL, (request_id, str(name).lower(), text)))
         attempts = row.get("attempts")
         if type(attempts) is not int and isinstance(attempts, (list, tuple)):
             row["attempts"] = len(attempts)
@@ -262,14 +227,6 @@ class RowPreparer:
                     record = {"request_id": request_id, "attempt": number, **attempt}
                     record["request_id"] = request_id
                     out.append(self._statement("attempts", record))
-
-
-    def _property_rows(self, request_id: Any, properties: Any, out: PreparedRow) -> None:
-        if type(properties) is dict or isinstance(properties, Mapping):
-            for name, value in properties.items():
-                if value is not None:
-                    text = value if isinstance(value, str) else self._encode(value)
-                    out.append((_PROPERTY_SQL, (request_id, str(name).lower(), text)))
 
 
 def _evaluate_deferred(row: dict[str, Any]) -> None:

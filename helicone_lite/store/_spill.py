@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ._json import JsonEncoder
-from ._rows import Item, ReadyRow
+from ._rows import Item
 
 __all__ = ["ReplayResult", "SpillJournal", "fallback_directory"]
 
@@ -96,9 +96,7 @@ class SpillJournal:
                 continue
         return 0, len(lines)
 
-    def _line(self, table: str, row: dict[str, Any] | ReadyRow) -> bytes:
-        if type(row) is ReadyRow:  # a capture's row, as its dict
-            row = row.as_dict()
+    def _line(self, table: str, row: dict[str, Any]) -> bytes:
         text = self._encode({"t": table, "r": row}).encode("utf-8", "replace")
         return b"%08x %s\n" % (zlib.crc32(text), text)
 
