@@ -7,7 +7,8 @@ price-unit registry, validation), so:
   that starts it), never lazily on the writer thread: a lazy import there could hold an
   import lock across ``fork()`` and hang the child (see docs/reliability.md);
 * the rates of each (model, provider) pair are read from it once per process and cached;
-  pricing a row is then four Decimal multiplications (about 2 µs). Rates are probed from
+  pricing a row is then an integer sum (the Decimal rates over one denominator: ~0.5 µs,
+  against ~1.2-1.7 for four Decimal multiplications; the same float). Rates are probed from
   genai-prices itself (the price of a million tokens of each kind), so a cached price equals
   ``calc_price``'s. Models priced in tiers (the rate depends on the prompt's size) are
   priced by ``calc_price`` on every call, as before.
@@ -50,6 +51,8 @@ class _Rates:
     cache_read: Decimal
     cache_write: Decimal
     output: Decimal
+    #: the rates as integers over one denominator (times a million): see :func:`_exact`
+    exact: tuple[int, int, int, int, int] | None = None
 
     def price(self, usage: Usage) -> float | None:
         return self.price_counts(
@@ -63,6 +66,23 @@ class _Rates:
         uncached = prompt - cached - written
         if uncached < 0:
             return None  # inconsistent counts: let genai-prices judge (it refuses them)
+        exact = self.exact
+        if (
+            exact is not None
+            and type(prompt) is type(completion) is type(cached) is type(written) is int
+            and completion >= 0
+            and cached >= 0
+            and written >= 0
+        ):
+            per_uncached, per_read, per_write, per_output, denominator = exact
+            units = (
+                per_uncached * uncached
+                + per_read * cached
+                + per_write * written
+                + per_output * completion
+            )
+            if units < _EXACT_BELOW:  # the Decimal sum below is exact too: the same float
+                return units / denominator
         total = (
             self.uncached * uncached
             + self.cache_read * cached
@@ -70,6 +90,31 @@ class _Rates:
             + self.output * completion
         )
         return float(total / _MILLION)
+
+
+#: Decimal's 28 digits hold every product and the sum exactly below this many units of the
+#: rates' last decimal place
+_EXACT_BELOW = 10**27
+
+
+def _exact(*rates: Decimal) -> tuple[int, int, int, int, int] | None:
+    """The four rates as integers over a common denominator ``10**places * 1_000_000``.
+
+    Why: four Decimal multiplications and a division cost ~1.7 µs a row on the writer; the
+    same sum in integers ~0.3. Below :data:`_EXACT_BELOW` the Decimal arithmetic is exact as
+    well (no rounding at 28 digits), and ``float(Decimal)`` and ``int / int`` both give the
+    correctly rounded double of the same rational, so the stored cost is the same figure
+    (tested). Rates that are not finite Decimals keep the Decimal way (None)."""
+    if not all(type(rate) is Decimal and rate.is_finite() for rate in rates):
+        return None
+    places = max(0, *(-int(rate.as_tuple().exponent) for rate in rates))
+    scale = 10**places
+    scaled = []
+    for rate in rates:
+        numerator, denominator = rate.as_integer_ratio()
+        scaled.append(numerator * (scale // denominator))
+    uncached, read, write, output = scaled
+    return uncached, read, write, output, scale * _MILLION
 
 
 def preload() -> None:
@@ -145,7 +190,7 @@ def _rates(model: str, provider: str | None) -> _Rates | str | None:
         output = _calc(Usage(completion_tokens=_MILLION), model, provider)
     except Exception:  # unknown model, odd price shape: the slow path decides
         return None
-    return _Rates(uncached, read, write, output)
+    return _Rates(uncached, read, write, output, _exact(uncached, read, write, output))
 
 
 def _is_tiered(model: str, provider: str | None) -> bool:

@@ -106,3 +106,48 @@ def test_a_request_body_that_contains_itself_fails_to_encode() -> None:
     params["self"] = params
     with pytest.raises((ValueError, RecursionError)):
         _REQUEST_ENCODER(params)
+
+
+@pytest.mark.parametrize(
+    "rates",
+    [
+        ("0.150", "0.075", "0.150", "0.600"),  # gpt-4o-mini
+        ("2.5", "1.25", "2.5", "10"),
+        ("3", "0.3", "3.75", "15"),
+        ("0.0375", "0.01875", "0.0375", "0.15"),
+        ("1E+1", "0.000001", "1.23456789", "0.1"),
+        ("0", "0", "0", "0"),
+    ],
+)
+def test_linear_rates_in_integers_price_as_the_decimal_sum(rates: tuple[str, ...]) -> None:
+    """The writer's integer sum gives the float the Decimal sum gives, to the last bit;
+    rates without the integer form (and counts that are not ints) take the Decimal way."""
+    import random
+    from decimal import Decimal
+
+    from helicone_lite._cost import _exact, _Rates
+
+    uncached, read, write, output = (Decimal(rate) for rate in rates)
+    exact = _exact(uncached, read, write, output)
+    assert exact is not None
+    fast = _Rates(uncached, read, write, output, exact)
+    slow = _Rates(uncached, read, write, output, None)
+    draw = random.Random(12).randrange
+    counts = [(1234, 567, 0, 0), (0, 0, 0, 0), (10**15, 3, 10**14, 10**13)]
+    for _ in range(3000):
+        prompt = draw(10 ** draw(1, 10))
+        cached, written = draw(prompt + 1), 0
+        if draw(3) == 0:
+            written = draw(prompt - cached + 1)
+        counts.append((prompt, draw(10 ** draw(1, 8)), cached, written))
+    for prompt, completion, cached, written in counts:
+        figure = slow.price_counts(prompt, completion, cached, written)
+        decimal_sum = uncached * (prompt - cached - written)
+        decimal_sum += read * cached + write * written + output * completion
+        assert figure == float(decimal_sum / 1_000_000)
+        assert fast.price_counts(prompt, completion, cached, written) == figure
+    assert fast.price_counts(5, 1, 9, 0) is None  # inconsistent: genai-prices judges
+    for rates_of in (fast, slow):  # not an int: the Decimal way, which refuses a float
+        with pytest.raises(TypeError):
+            rates_of.price_counts(10, 2.0, 0, 0)  # type: ignore[arg-type]
+    assert _exact(uncached, read, Decimal("NaN"), output) is None
