@@ -314,12 +314,13 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         params: Mapping[str, Any],
         helicone: HeliconeArg,
         request: Mapping[str, object],
-    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None, int]:
+        """The value, reply headers, provider HTTP response and retries taken of a call."""
         hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
-        return self._helicone_wrap(call, result)
+        return (*self._helicone_wrap(call, result), _retries_taken(result))
 
     def _helicone_wrap(
         self, call: Call, result: Result
@@ -432,9 +433,9 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         params: Mapping[str, Any],
         helicone: HeliconeArg,
         request: Mapping[str, object],
-    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None, int]:
         call, result = await self._helicone_run(kind, params, helicone, request)
-        return self._helicone_wrap(call, result)
+        return (*self._helicone_wrap(call, result), _retries_taken(result))
 
     async def _helicone_run(
         self,
@@ -471,6 +472,12 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
                 close=getattr(value, "close", None),
             )
         return value, headers, http
+
+
+def _retries_taken(result: Result) -> int:
+    """``with_raw_response``'s ``retries_taken``: provider attempts after the first (each SDK
+    send runs with ``max_retries=0``; the retry layer's attempts are the retries)."""
+    return max(0, sum(1 for attempt in result.attempts if not attempt.skipped) - 1)
 
 
 def _replayed(headers: httpx2.Headers) -> httpx2.Response:
