@@ -149,6 +149,14 @@ class _Helicone:
         return PromptRegistry(runtime.store, clock=runtime.clock)
 
     @property
+    def user_agent(self) -> str:
+        """openai's ``User-Agent``, named after the openai class this client stands for
+        (``OpenAI/Python 1.2.3``, as ``openai.OpenAI`` sends), not ``Client/Python``."""
+        origin = self._helicone_origin()
+        name = "AsyncOpenAI" if isinstance(origin, openai.AsyncOpenAI) else "OpenAI"
+        return f"{name}/Python {origin._version}"
+
+    @property
     def configured_max_retries(self) -> int:
         """``max_retries`` as given, as ``max_retries`` (each SDK send runs with 0: the retry
         layer retries)."""
@@ -275,6 +283,19 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         options = machinery().sdk_send_options(options)
         return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
+    @cached_property
+    def with_raw_response(self) -> Any:
+        """openai's view, with this client's chat, embeddings and responses (``_views.py``)."""
+        from ._views import ClientView
+
+        return ClientView(self, super().with_raw_response, "with_raw_response")
+
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        from ._views import ClientView
+
+        return ClientView(self, super().with_streaming_response, "with_streaming_response")
+
     def copy(self, **kwargs: Any) -> Client:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
@@ -398,6 +419,19 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
     ) -> Any:
         options = machinery().sdk_send_options(options)
         return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
+
+    @cached_property
+    def with_raw_response(self) -> Any:
+        """See :meth:`Client.with_raw_response`."""
+        from ._views import ClientView
+
+        return ClientView(self, super().with_raw_response, "with_raw_response")
+
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        from ._views import ClientView
+
+        return ClientView(self, super().with_streaming_response, "with_streaming_response")
 
     def copy(self, **kwargs: Any) -> AsyncClient:
         return super().copy(**self._helicone_copy_kwargs(kwargs))

@@ -156,3 +156,65 @@ async def test_async_raw_and_streaming_chat_parse_match_the_sdk(
             found.append((raw.status_code, _parsed(raw), parsed))
     assert found[0] == found[1] == (200, Answer(answer="x"), Answer(answer="x"))
     assert len(rows(client)) == 2
+
+
+def _client_views(each: Any) -> list[tuple[object, ...]]:
+    """``client.with_raw_response.<resource>`` and ``client.with_streaming_response``."""
+    raw = each.with_raw_response
+    chat = raw.chat.completions.create(model=MODEL, messages=MESSAGES)
+    embedding = raw.embeddings.create(model="text-embedding-3-small", input="x")
+    response = raw.responses.create(model=MODEL, input="x")
+    models = raw.models.list()
+    with each.with_streaming_response.chat.completions.create(
+        model=MODEL, messages=MESSAGES
+    ) as streaming:
+        streamed = (streaming.status_code, type(streaming.parse()).__name__)
+    return [
+        (view.status_code, str(view.url), type(view.parse()).__name__)
+        for view in (chat, embedding, response, models)
+    ] + [streamed]
+
+
+def test_client_level_raw_and_streaming_views_match_the_sdk(
+    client: helicone_lite.Client, fake: FakeProvider
+) -> None:
+    """``client.with_raw_response.chat.completions.create`` returned the parsed completion:
+    openai's view wraps the resource's ``create``, which goes through the stack."""
+    with _sdk(fake) as sdk:
+        expected = _client_views(sdk)
+    assert _client_views(client) == expected
+    assert expected[0][0] == 200
+    assert len(rows(client, "kind = 'chat.completions'")) == 2
+
+
+async def test_async_client_level_raw_view_matches_the_sdk(
+    make_aclient: MakeAsyncClient, fake: FakeProvider
+) -> None:
+    client = make_aclient()
+    found: list[tuple[int, str]] = []
+    async with openai.AsyncOpenAI(api_key=KEY, base_url=fake.openai_base_url) as sdk:
+        for each in (sdk, client):
+            raw = await each.with_raw_response.chat.completions.create(
+                model=MODEL, messages=MESSAGES
+            )
+            found.append((raw.status_code, type(raw.parse()).__name__))
+    assert found[0] == found[1] == (200, "ChatCompletion")
+
+
+def test_user_agent_is_openais(make_client: MakeClient, fake: FakeProvider) -> None:
+    """openai names the ``User-Agent`` after the client's class: ``Client/Python`` went out."""
+    agents = []
+    with _sdk(fake) as sdk:
+        for each in (sdk, make_client()):
+            each.chat.completions.create(model=MODEL, messages=MESSAGES)
+            agents.append((each.user_agent, fake.last_request.headers["user-agent"]))
+    assert agents[0] == agents[1]
+    assert agents[0][0].startswith("OpenAI/Python ")
+
+
+async def test_async_user_agent_is_openais(
+    make_aclient: MakeAsyncClient, fake: FakeProvider
+) -> None:
+    async with openai.AsyncOpenAI(api_key=KEY, base_url=fake.openai_base_url) as sdk:
+        assert make_aclient().user_agent == sdk.user_agent
+    assert sdk.user_agent.startswith("AsyncOpenAI/Python ")
