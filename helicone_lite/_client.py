@@ -149,6 +149,14 @@ class _Helicone:
         return PromptRegistry(runtime.store, clock=runtime.clock)
 
     @property
+    def user_agent(self) -> str:
+        """openai's ``User-Agent``, named after the openai class this client stands for
+        (``OpenAI/Python 1.2.3``, as ``openai.OpenAI`` sends), not ``Client/Python``."""
+        origin = self._helicone_origin()
+        name = "AsyncOpenAI" if isinstance(origin, openai.AsyncOpenAI) else "OpenAI"
+        return f"{name}/Python {origin._version}"
+
+    @property
     def configured_max_retries(self) -> int:
         """``max_retries`` as given, as ``max_retries`` (each SDK send runs with 0: the retry
         layer retries)."""
@@ -275,6 +283,19 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         options = machinery().sdk_send_options(options)
         return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
+    @cached_property
+    def with_raw_response(self) -> Any:
+        """openai's view, with this client's chat, embeddings and responses (``_views.py``)."""
+        from ._views import ClientView
+
+        return ClientView(self, super().with_raw_response, "with_raw_response")
+
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        from ._views import ClientView
+
+        return ClientView(self, super().with_streaming_response, "with_streaming_response")
+
     def copy(self, **kwargs: Any) -> Client:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
@@ -314,12 +335,13 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         params: Mapping[str, Any],
         helicone: HeliconeArg,
         request: Mapping[str, object],
-    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None, int]:
+        """The value, reply headers, provider HTTP response and retries taken of a call."""
         hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
-        return self._helicone_wrap(call, result)
+        return (*self._helicone_wrap(call, result), _retries_taken(result))
 
     def _helicone_wrap(
         self, call: Call, result: Result
@@ -398,6 +420,19 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         options = machinery().sdk_send_options(options)
         return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
+    @cached_property
+    def with_raw_response(self) -> Any:
+        """See :meth:`Client.with_raw_response`."""
+        from ._views import ClientView
+
+        return ClientView(self, super().with_raw_response, "with_raw_response")
+
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        from ._views import ClientView
+
+        return ClientView(self, super().with_streaming_response, "with_streaming_response")
+
     def copy(self, **kwargs: Any) -> AsyncClient:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
@@ -432,9 +467,9 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         params: Mapping[str, Any],
         helicone: HeliconeArg,
         request: Mapping[str, object],
-    ) -> tuple[object, httpx2.Headers, httpx2.Response | None]:
+    ) -> tuple[object, httpx2.Headers, httpx2.Response | None, int]:
         call, result = await self._helicone_run(kind, params, helicone, request)
-        return self._helicone_wrap(call, result)
+        return (*self._helicone_wrap(call, result), _retries_taken(result))
 
     async def _helicone_run(
         self,
@@ -471,6 +506,12 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
                 close=getattr(value, "close", None),
             )
         return value, headers, http
+
+
+def _retries_taken(result: Result) -> int:
+    """``with_raw_response``'s ``retries_taken``: provider attempts after the first (each SDK
+    send runs with ``max_retries=0``; the retry layer's attempts are the retries)."""
+    return max(0, sum(1 for attempt in result.attempts if not attempt.skipped) - 1)
 
 
 def _replayed(headers: httpx2.Headers) -> httpx2.Response:

@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
 
+#: a ``parse`` request as ``create`` parameters, and the parser of the answer (``parse``'s
+#: preparation: ``prepare_chat_parse``, ``_responses.prepare_parse``)
+Prepare = Callable[
+    [dict[str, Any], Mapping[str, object]], tuple[dict[str, Any], Callable[[Any], Any]]
+]
+
 _REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
 # Endpoints whose event streams end with ``data: [DONE]`` (the Responses API's do not).
 _DONE_MARKER = {"chat.completions": True}
@@ -89,11 +95,15 @@ class Completions(_chat.Completions):
 
     @cached_property
     def with_raw_response(self) -> Any:
-        return _RawCreate(self._client, "chat.completions", super().with_raw_response)
+        return _RawCreate(
+            self._client, "chat.completions", super().with_raw_response, _prepare_chat
+        )
 
     @cached_property
     def with_streaming_response(self) -> Any:
-        return _StreamingCreate(self._client, "chat.completions", super().with_streaming_response)
+        return _StreamingCreate(
+            self._client, "chat.completions", super().with_streaming_response, _prepare_chat
+        )
 
 
 class AsyncCompletions(_chat.AsyncCompletions):
@@ -142,12 +152,14 @@ class AsyncCompletions(_chat.AsyncCompletions):
 
     @cached_property
     def with_raw_response(self) -> Any:
-        return _AsyncRawCreate(self._client, "chat.completions", super().with_raw_response)
+        return _AsyncRawCreate(
+            self._client, "chat.completions", super().with_raw_response, _prepare_chat
+        )
 
     @cached_property
     def with_streaming_response(self) -> Any:
         return _AsyncStreamingCreate(
-            self._client, "chat.completions", super().with_streaming_response
+            self._client, "chat.completions", super().with_streaming_response, _prepare_chat
         )
 
 
@@ -179,6 +191,12 @@ def prepare_chat_parse(
         )
 
     return params, parser
+
+
+def _prepare_chat(
+    params: dict[str, Any], request: Mapping[str, object]
+) -> tuple[dict[str, Any], Callable[[Any], Any]]:
+    return prepare_chat_parse(params)
 
 
 class Chat(_chat.Chat):
@@ -236,8 +254,10 @@ class _RawCreate:
     """``with_raw_response``: ``create`` through the stack; any other method is openai's own
     wrapper's (``retrieve``, ``list``… are logged as endpoint calls)."""
 
-    def __init__(self, client: Client, kind: str, sdk: object = None) -> None:
-        self._client, self._kind, self._sdk = client, kind, sdk
+    def __init__(
+        self, client: Client, kind: str, sdk: Any = None, prepare: Prepare | None = None
+    ) -> None:
+        self._client, self._kind, self._sdk, self._prepare = client, kind, sdk, prepare
 
     def __getattr__(self, name: str) -> Any:
         if self._sdk is None:
@@ -248,6 +268,22 @@ class _RawCreate:
         params, helicone, request = _split(kwargs)
         return RawResponse(*self._client._helicone_call(self._kind, params, helicone, request))
 
+    def parse(self, **kwargs: Any) -> Any:
+        """``parse`` through the stack, as the resource's own ``parse`` (openai's wrapper's
+        where the resource has none of its own)."""
+        if self._prepare is None:
+            return self._sdk.parse(**kwargs)
+        return self._parse(kwargs)
+
+    def _parse(self, kwargs: dict[str, Any]) -> RawResponse[object]:
+        assert self._prepare is not None
+        params, helicone, request = _split(kwargs)
+        params, parser = self._prepare(params, request)
+        value, headers, http, retries = self._client._helicone_call(
+            self._kind, params, helicone, request
+        )
+        return RawResponse(parser(value), headers, http, retries)
+
 
 class _StreamingCreate(_RawCreate):
     """``with_streaming_response``: a context manager over openai's ``APIResponse`` shape."""
@@ -257,10 +293,19 @@ class _StreamingCreate(_RawCreate):
     ) -> AbstractContextManager[StreamedResponse[object]]:
         return streamed(super().create(**kwargs), _DONE_MARKER.get(self._kind, False))
 
+    def _parse(self, kwargs: dict[str, Any]) -> Any:
+        return streamed(super()._parse(kwargs), False)  # a parsed answer never streams
+
 
 class _AsyncRawCreate:
-    def __init__(self, client: AsyncClient, kind: str, sdk: object = None) -> None:
-        self._client, self._kind, self._sdk = client, kind, sdk
+    def __init__(
+        self,
+        client: AsyncClient,
+        kind: str,
+        sdk: Any = None,
+        prepare: Prepare | None = None,
+    ) -> None:
+        self._client, self._kind, self._sdk, self._prepare = client, kind, sdk, prepare
 
     def __getattr__(self, name: str) -> Any:
         if self._sdk is None:
@@ -273,12 +318,29 @@ class _AsyncRawCreate:
             *(await self._client._helicone_call(self._kind, params, helicone, request))
         )
 
+    def parse(self, **kwargs: Any) -> Any:
+        """See :meth:`_RawCreate.parse` (a coroutine; a context manager when streaming)."""
+        if self._prepare is None:
+            return self._sdk.parse(**kwargs)
+        return self._parse(kwargs)
+
+    async def _parse(self, kwargs: dict[str, Any]) -> RawResponse[object]:
+        assert self._prepare is not None
+        params, helicone, request = _split(kwargs)
+        params, parser = self._prepare(params, request)
+        call = self._client._helicone_call(self._kind, params, helicone, request)
+        value, headers, http, retries = await call
+        return RawResponse(parser(value), headers, http, retries)
+
 
 class _AsyncStreamingCreate(_AsyncRawCreate):
     def create(  # type: ignore[override]
         self, **kwargs: Any
     ) -> AbstractAsyncContextManager[AsyncStreamedResponse[object]]:
         return _deferred(super().create(**kwargs), _DONE_MARKER.get(self._kind, False))
+
+    def _parse(self, kwargs: dict[str, Any]) -> Any:
+        return _deferred(super()._parse(kwargs), False)  # a parsed answer never streams
 
 
 def _deferred(

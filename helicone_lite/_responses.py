@@ -62,6 +62,12 @@ def prepare_parse(
     return params, parser
 
 
+def _prepare(
+    params: dict[str, Any], request: Mapping[str, object]
+) -> tuple[dict[str, Any], Callable[[Any], Any]]:
+    return prepare_parse(params, request.get("extra_body"))
+
+
 class Responses(_responses.Responses):
     """``client.responses`` of :class:`helicone_lite.Client`."""
 
@@ -83,7 +89,7 @@ class Responses(_responses.Responses):
 
     @cached_property
     def with_raw_response(self) -> Any:
-        return _RawCreate(self._client, KIND, super().with_raw_response)
+        return _RawCreate(self._client, KIND, super().with_raw_response, _prepare)
 
     @cached_property
     def with_streaming_response(self) -> Any:
@@ -111,7 +117,7 @@ class AsyncResponses(_responses.AsyncResponses):
 
     @cached_property
     def with_raw_response(self) -> Any:
-        return _AsyncRawCreate(self._client, KIND, super().with_raw_response)
+        return _AsyncRawCreate(self._client, KIND, super().with_raw_response, _prepare)
 
     @cached_property
     def with_streaming_response(self) -> Any:

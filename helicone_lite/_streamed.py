@@ -10,6 +10,7 @@ stream, which logs it, as iterating ``parse()`` would.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -77,7 +78,23 @@ class _Base(Generic[R]):
 
     @property
     def http_request(self) -> httpx2.Request | None:
-        return self.http_response.request if self.http_response is not None else None
+        return self._raw.http_request
+
+    @property
+    def url(self) -> httpx2.URL | None:
+        return self._raw.url
+
+    @property
+    def method(self) -> str | None:
+        return self._raw.method
+
+    @property
+    def http_version(self) -> str | None:
+        return self._raw.http_version
+
+    @property
+    def elapsed(self) -> datetime.timedelta | None:
+        return self._raw.elapsed
 
     def _is_stream(self) -> bool:
         parsed = self._raw.parse()
