@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import replace
-from functools import cache, cached_property
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
-from openai import DEFAULT_MAX_RETRIES
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
+from ._client_base import HeliconeBase, replayed_response, retries_taken, split_init
 from ._machinery import machinery
 from ._streams import AsyncHeliconeStream, HeliconeStream
 
 if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to import
-    from ._endpoints import SdkRequest
     from ._resources import AsyncChat, AsyncEmbeddings, Chat, Embeddings
     from ._responses import AsyncResponses, Responses
-    from .options import Options
     from .options._parse import HeliconeArg
     from .pipeline._call import Call, Result
-    from .pipeline._runtime import Runtime
-    from .pipeline._settings import Settings
-    from .prompts import PromptRegistry
-    from .providers._gateway import GatewayMigration
-    from .store import Store
 
 # What a client needs only to be built (options parsing, settings, the runtime and its store)
 # loads with the first client; what only a call needs (the endpoints machinery, the pipeline's
@@ -41,186 +33,7 @@ if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to imp
 __all__ = ["AsyncClient", "Client"]
 
 
-@cache
-def _endpoint_adapter() -> SdkRequest:
-    """The adapter of endpoint requests: stateless, one for every client."""
-    from ._endpoints import SdkRequest
-
-    return SdkRequest()
-
-
-def _split_init(
-    kwargs: dict[str, Any], cls_name: str
-) -> tuple[dict[str, Any], Settings | None, Runtime | None, Options, int]:
-    """Separate helicone_lite's arguments from openai's; Helicone headers become defaults."""
-    from .options._model import EMPTY
-    from .options._parse import check_unknown_headers, parse_headers, parse_kwargs
-    from .pipeline._runtime import Runtime
-    from .pipeline._settings import Settings
-    from .providers._catalog import merge_providers
-    from .providers._gateway import migrate_gateway
-    from .store import Store
-
-    runtime: Runtime | None = kwargs.pop("_helicone_runtime", None)
-    gateway: GatewayMigration | None = kwargs.pop("_helicone_gateway", None)
-    inherited: Options = kwargs.pop("_helicone_defaults", None) or EMPTY
-    max_retries = kwargs.pop("_helicone_max_retries", None)
-    if max_retries is None:
-        max_retries = kwargs.get("max_retries", DEFAULT_MAX_RETRIES)
-    # ``client.max_retries`` reads as given; the retry layer is the only retry loop: every
-    # send to the SDK carries ``max_retries=0`` (``_endpoints.sdk_send_options``)
-    kwargs["max_retries"] = max_retries
-    defaults = inherited.merge(parse_kwargs(kwargs.pop("helicone", None)))
-    store = kwargs.pop("store", None)
-    names = Settings.names()
-    chosen = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
-    settings = Settings(**chosen) if runtime is None else None
-    configured = settings if settings is not None else runtime.settings  # type: ignore[union-attr]
-    migrated = migrate_gateway(
-        kwargs, merge_providers(configured.providers), configured.helicone_gateways
-    )
-    kwargs["_helicone_gateway"] = migrated or gateway
-    given_headers = kwargs.get("default_headers")
-    header_opts, rest = parse_headers(given_headers)
-    if rest is not None:
-        kwargs["default_headers"] = rest
-    if migrated is not None:  # the client's upstream, chosen once: not again on every call
-        header_opts = replace(
-            header_opts, target_url=None, openai_api_base=None, target_provider=None
-        )
-    defaults = defaults.merge(header_opts)
-    if store is not None and not isinstance(store, Store):
-        store = Store(store)
-    check_unknown_headers(given_headers, strict=configured.strict_headers)  # a typo: an error now, not per call
-    if runtime is None:
-        assert settings is not None
-        runtime = Runtime(settings, store)
-    return kwargs, settings, runtime, defaults, int(max_retries)
-
-
-class _Helicone:
-    """What both clients add to OpenAI's: the runtime, defaults, flush/close, features."""
-
-    _helicone_runtime: Runtime
-    _helicone_defaults: Options
-    _helicone_max_retries: int
-    #: set when the client was built with a Helicone base URL (see providers/_gateway.py)
-    helicone_gateway: GatewayMigration | None
-
-    def _helicone_setup(
-        self,
-        runtime: Runtime,
-        defaults: Options,
-        max_retries: int,
-        gateway: GatewayMigration | None,
-    ) -> None:
-        self._helicone_runtime = runtime
-        self._helicone_defaults = defaults
-        self._helicone_max_retries = max_retries
-        self.helicone_gateway = gateway
-
-    def _helicone_copy_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        from ._copying import copy_kwargs
-
-        return copy_kwargs(
-            self._helicone_runtime,
-            self._helicone_defaults,
-            self._helicone_max_retries,
-            kwargs,
-            _helicone_gateway=self.helicone_gateway,
-        )
-
-    @property
-    def helicone_defaults(self) -> Options:
-        """The options applied to every call of this client (from ``helicone=`` and headers)."""
-        return self._helicone_defaults
-
-    @property
-    def store(self) -> Store:
-        """The request log this client writes to."""
-        return self._helicone_runtime.store
-
-    @cached_property
-    def prompts(self) -> PromptRegistry:
-        """The prompt registry in this client's store (see docs/prompts.md)."""
-        from .prompts import PromptRegistry
-
-        runtime = self._helicone_runtime
-        return PromptRegistry(runtime.store, clock=runtime.clock)
-
-    @property
-    def user_agent(self) -> str:
-        """openai's ``User-Agent``, named after the openai class this client stands for
-        (``OpenAI/Python 1.2.3``, as ``openai.OpenAI`` sends), not ``Client/Python``."""
-        origin = self._helicone_origin()
-        name = "AsyncOpenAI" if isinstance(origin, openai.AsyncOpenAI) else "OpenAI"
-        return f"{name}/Python {origin._version}"
-
-    @property
-    def configured_max_retries(self) -> int:
-        """``max_retries`` as given, as ``max_retries`` (each SDK send runs with 0: the retry
-        layer retries)."""
-        return self._helicone_max_retries
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Block until every logged call so far is written to the store (and, with OpenTelemetry
-        export on, its span handed to the tracer provider)."""
-        return self._helicone_runtime.flush(timeout)
-
-    def _helicone_build(
-        self,
-        kind: str,
-        params: Mapping[str, Any],
-        helicone: HeliconeArg,
-        request: Mapping[str, object],
-    ) -> Call:
-        self._helicone_runtime.check_open()
-        return machinery().build_call(
-            self._helicone_runtime,
-            self._helicone_origin(),
-            self._helicone_defaults,
-            kind,
-            params,
-            helicone,
-            request,
-        )
-
-    def _helicone_origin(self) -> openai.OpenAI | openai.AsyncOpenAI:
-        """This client, as the openai client it is (the mixin's classes both are one)."""
-        if not isinstance(self, (openai.OpenAI, openai.AsyncOpenAI)):
-            raise TypeError(f"{type(self).__name__} is not an openai client")
-        return self
-
-    def _helicone_endpoint(
-        self, cast_to: Any, options: Any, stream: bool, stream_cls: Any, raw_headers: Any
-    ) -> Call:
-        """The Call of an endpoint request (see ``_endpoints.py``): one target, this client."""
-        from ._endpoints import endpoint_kind, params_of
-        from .pipeline._call import Target
-        from .pipeline._invoke import build_call
-
-        params = params_of(options)
-        request = {
-            "extra_headers": raw_headers,
-            "sdk": (cast_to, options, stream, stream_cls),
-        }
-        model = str(params.get("model") or "")
-        adapter = _endpoint_adapter()
-        kind = endpoint_kind(options.method, options.url)
-        targets = (Target(provider="openai", model=model, adapter=adapter),)  # type: ignore[arg-type]
-        return build_call(
-            self._helicone_runtime,
-            self._helicone_origin(),
-            self._helicone_defaults,
-            kind,
-            params,
-            None,
-            request,
-            targets=targets,
-        )
-
-
-class Client(_Helicone, DashboardMixin, openai.OpenAI):
+class Client(HeliconeBase, DashboardMixin, openai.OpenAI):
     """A drop-in ``openai.OpenAI`` that logs every call and understands ``Helicone-*`` options.
 
     Accepts every ``openai.OpenAI`` argument, plus ``helicone=`` (default options for every
@@ -233,7 +46,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, built, runtime, defaults, retries = _split_init(kwargs, "Client")
+        kwargs, built, runtime, defaults, retries = split_init(kwargs, "Client")
         assert runtime is not None
         gateway = kwargs.pop("_helicone_gateway")
         try:
@@ -341,7 +154,7 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
         result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
-        return (*self._helicone_wrap(call, result), _retries_taken(result))
+        return (*self._helicone_wrap(call, result), retries_taken(result))
 
     def _helicone_wrap(
         self, call: Call, result: Result
@@ -354,18 +167,18 @@ class Client(_Helicone, DashboardMixin, openai.OpenAI):
                 iter(value),
                 observers=result.observers,
                 headers=headers,
-                response=http if http is not None else _replayed(headers),
+                response=http if http is not None else replayed_response(headers),
                 hide=hot.hide_usage_chunk(call),
                 close=getattr(value, "close", None),
             )
         return value, headers, http
 
 
-class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
+class AsyncClient(HeliconeBase, AsyncDashboardMixin, openai.AsyncOpenAI):
     """A drop-in ``openai.AsyncOpenAI``; the same options and log as :class:`Client`."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, built, runtime, defaults, retries = _split_init(kwargs, "AsyncClient")
+        kwargs, built, runtime, defaults, retries = split_init(kwargs, "AsyncClient")
         assert runtime is not None
         gateway = kwargs.pop("_helicone_gateway")
         try:
@@ -469,7 +282,7 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
         request: Mapping[str, object],
     ) -> tuple[object, httpx2.Headers, httpx2.Response | None, int]:
         call, result = await self._helicone_run(kind, params, helicone, request)
-        return (*self._helicone_wrap(call, result), _retries_taken(result))
+        return (*self._helicone_wrap(call, result), retries_taken(result))
 
     async def _helicone_run(
         self,
@@ -501,20 +314,8 @@ class AsyncClient(_Helicone, AsyncDashboardMixin, openai.AsyncOpenAI):
                 value.__aiter__(),
                 observers=result.observers,
                 headers=headers,
-                response=http if http is not None else _replayed(headers),
+                response=http if http is not None else replayed_response(headers),
                 hide=hot.hide_usage_chunk(call),
                 close=getattr(value, "close", None),
             )
         return value, headers, http
-
-
-def _retries_taken(result: Result) -> int:
-    """``with_raw_response``'s ``retries_taken``: provider attempts after the first (each SDK
-    send runs with ``max_retries=0``; the retry layer's attempts are the retries)."""
-    return max(0, sum(1 for attempt in result.attempts if not attempt.skipped) - 1)
-
-
-def _replayed(headers: httpx2.Headers) -> httpx2.Response:
-    """The HTTP response a replayed stream stands on (none was made): openai's stream helpers
-    (``responses.stream``, ``chat.completions.stream``) close it when they are done."""
-    return httpx2.Response(200, headers=headers)
