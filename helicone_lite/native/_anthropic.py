@@ -213,11 +213,19 @@ def deliver(client: AnyAnthropic, call: Call, result: Result, types: _Types) -> 
     headers = merge_headers(result.provider_headers, result.headers)
     http = _http(client, result, headers, options)
     mode = _mode(options)
+    # the SDK counts the retries behind a raw response; here the retry layer made them
+    retries = max(len(result.attempts) - 1, 0)
     if result.stream is None:
         if not mode:
             return _hit_value(result, options, cast_to)
         return types.response(
-            raw=http, cast_to=cast_to, client=client, stream=False, stream_cls=None, options=options
+            raw=http,
+            cast_to=cast_to,
+            client=client,
+            stream=False,
+            stream_cls=None,
+            options=options,
+            retries_taken=retries,
         )
     source = result.stream
     value = types.stream(
@@ -236,6 +244,7 @@ def deliver(client: AnyAnthropic, call: Call, result: Result, types: _Types) -> 
         stream=True,
         stream_cls=stream_cls,
         options=options,
+        retries_taken=retries,
     )
     raw._helicone_stream = value
     return raw

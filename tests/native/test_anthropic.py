@@ -321,3 +321,38 @@ async def test_parse_and_beta_are_rebuilt_as_asked_on_a_cache_hit(claude: Claude
         assert parsed.parsed_output == Answer(answer="Paris")
         assert type(from_beta).__name__ == "BetaMessage"
     assert [r["cache_status"] for r in claude.rows()] == ["MISS", "MISS", "HIT", "HIT"]
+
+
+async def test_a_raw_response_counts_the_retry_layers_retries_as_the_sdk_does(
+    claude: Claude,
+) -> None:
+    """anthropic's ``retries_taken``: 1 after one retried 500, as its own retry loop says."""
+    messages = claude.client.messages
+    taken = []
+    for stream in (False, True):
+        claude.fake.script(MODEL, Fault(status=500), times=1)
+        raw = messages.with_raw_response.create(
+            model=MODEL, max_tokens=5, messages=HI, stream=stream
+        )
+        raw = raw if claude.mode == "sync" else await raw
+        taken.append(raw.retries_taken)
+        if stream:  # read to its end, so the call is logged
+            if claude.mode == "sync":
+                kinds = [e.type for e in raw.parse()]
+            else:
+                kinds = [e.type async for e in await raw.parse()]
+            assert kinds[-1] == "message_stop"
+    claude.fake.script(MODEL, Fault(status=500), times=2)
+    if claude.mode == "sync":
+        with messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=HI
+        ) as response:
+            taken.append(response.retries_taken)
+    else:
+        async with messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=HI
+        ) as aresponse:
+            taken.append(aresponse.retries_taken)
+    plain = await claude.raw(model=MODEL, max_tokens=5, messages=HI)
+    assert [*taken, plain.retries_taken] == [1, 1, 2, 0]
+    assert len(claude.fake.requests) == 8
