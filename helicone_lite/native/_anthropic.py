@@ -43,6 +43,7 @@ from ..options._parse import parse_headers
 from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
 from ._base import OPTIONS_KEY, NativeAdapter, NativeHelicone, carry, split_init
+from ._sse import sse_response
 
 if TYPE_CHECKING:
     # anthropic's request options: what its client's ``request`` seam receives (type only)
@@ -238,7 +239,7 @@ def deliver(client: AnyAnthropic, call: Call, result: Result, types: _Types) -> 
     if not mode:
         return value
     raw = types.streamed(
-        raw=http,
+        raw=sse_response(http, value, aiter=types.aiter),
         cast_to=cast_to,
         client=client,
         stream=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import anthropic
 import pytest
@@ -356,3 +357,47 @@ async def test_a_raw_response_counts_the_retry_layers_retries_as_the_sdk_does(
     plain = await claude.raw(model=MODEL, max_tokens=5, messages=HI)
     assert [*taken, plain.retries_taken] == [1, 1, 2, 0]
     assert len(claude.fake.requests) == 8
+
+
+def _sse_data(lines: list[str]) -> list[Any]:
+    """The JSON of every ``data:`` line but ``ping``'s, ids and message ids left out."""
+    out = []
+    for line in lines:
+        if line.startswith("data:"):
+            data = json.loads(line.removeprefix("data:"))
+            if data["type"] != "ping":
+                data.get("message", {}).pop("id", None)
+                out.append(data)
+    return out
+
+
+async def test_a_streamed_raw_response_read_as_lines_is_logged_cached_and_the_sdks(
+    claude: Claude,
+) -> None:
+    """``with_streaming_response.create(stream=True)`` read with ``iter_lines()`` (not
+    ``parse()``): the same events as the raw SDK reads, one logged row each, a replayed hit."""
+    params: dict[str, Any] = {"model": MODEL, "max_tokens": 5, "messages": HI, "stream": True}
+    raw_sdk = anthropic.Anthropic(api_key="k", base_url=claude.fake.anthropic_base_url)
+    with raw_sdk.messages.with_streaming_response.create(**params) as response:
+        expected = _sse_data(list(response.iter_lines()))
+    raw_sdk.close()
+    messages = claude.client.messages
+    seen = []
+    for _ in range(2):
+        if claude.mode == "sync":
+            with messages.with_streaming_response.create(
+                **params, helicone={"cache_enabled": True}
+            ) as ours:
+                seen.append((ours.headers["Helicone-Cache"], _sse_data(list(ours.iter_lines()))))
+        else:
+            async with messages.with_streaming_response.create(
+                **params, helicone={"cache_enabled": True}
+            ) as aours:
+                lines = [line async for line in aours.iter_lines()]
+                seen.append((aours.headers["Helicone-Cache"], _sse_data(lines)))
+    assert seen == [("MISS", expected), ("HIT", expected)]
+    rows = claude.rows()
+    assert [(r["stream"], r["cache_status"], r["completion_tokens"]) for r in rows] == [
+        (1, "MISS", 2),
+        (1, "HIT", 2),
+    ]
