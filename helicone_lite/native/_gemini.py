@@ -46,6 +46,7 @@ __all__ = ["COUNT_KIND", "KIND", "Gemini"]
 KIND = "gemini.generate_content"
 COUNT_KIND = "gemini.count_tokens"
 _ADAPTER = NativeAdapter("gemini", "gemini", "google")
+_SCHEMAS_MAX = 256
 
 
 def _options_dict(value: BaseModel | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -65,16 +66,30 @@ def _is_schema_type(value: object) -> bool:
     return isinstance(value, (type, GenericAlias))
 
 
-def _loggable(config: Mapping[str, Any]) -> dict[str, Any]:
+def _loggable(config: Mapping[str, Any], schemas: dict[object, object]) -> dict[str, Any]:
     """A call's config as it is logged and keyed for the cache: without ``http_options``, a
-    schema given as a Python type as its JSON schema (a class has no JSON form of its own)."""
+    schema given as a Python type as its JSON schema (a class has no JSON form of its own;
+    ``schemas`` keeps each type's, made once: 0.1-0.2 ms)."""
+    out = {k: v for k, v in config.items() if k != "http_options"}
+    for key, value in out.items():
+        if _is_schema_type(value):
+            out[key] = _json_schema(value, schemas)
+    return out
+
+
+def _json_schema(value: Any, schemas: dict[object, object]) -> object:
     from pydantic import TypeAdapter
 
-    return {
-        k: TypeAdapter(v).json_schema() if _is_schema_type(v) else v
-        for k, v in config.items()
-        if k != "http_options"
-    }
+    try:
+        known = schemas.get(value)
+        if known is None:
+            known = TypeAdapter(value).json_schema()
+            if len(schemas) >= _SCHEMAS_MAX:
+                schemas.clear()
+            schemas[value] = known
+    except Exception:  # a type pydantic cannot describe: logged as given, the call not cached
+        return value
+    return known
 
 
 def _split_config(config: Config) -> tuple[Config | dict[str, Any], Mapping[str, object] | None]:
@@ -184,6 +199,7 @@ class Gemini(NativeHelicone, genai.Client):
                 init.runtime.close()
             raise
         self._helicone_setup(init)
+        self._helicone_schemas: dict[object, object] = {}  # response_schema types' JSON schemas
         self._models = _Models(self._api_client)
         self._models._helicone_client = self
         self._aio._models = _AsyncModels(self._api_client)
@@ -200,7 +216,7 @@ class Gemini(NativeHelicone, genai.Client):
         stream: bool,
     ) -> Call:
         sent, raw_headers = _split_config(config)
-        logged = _loggable(_options_dict(sent))
+        logged = _loggable(_options_dict(sent), self._helicone_schemas)
         params: dict[str, Any] = {"model": model, "contents": contents}
         if logged:
             params["config"] = logged
