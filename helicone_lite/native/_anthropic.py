@@ -43,6 +43,7 @@ from ..options._parse import parse_headers
 from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
 from ._base import OPTIONS_KEY, NativeAdapter, NativeHelicone, carry, split_init
+from ._sse import sse_response
 
 if TYPE_CHECKING:
     # anthropic's request options: what its client's ``request`` seam receives (type only)
@@ -213,11 +214,19 @@ def deliver(client: AnyAnthropic, call: Call, result: Result, types: _Types) -> 
     headers = merge_headers(result.provider_headers, result.headers)
     http = _http(client, result, headers, options)
     mode = _mode(options)
+    # the SDK counts the retries behind a raw response; here the retry layer made them
+    retries = max(len(result.attempts) - 1, 0)
     if result.stream is None:
         if not mode:
             return _hit_value(result, options, cast_to)
         return types.response(
-            raw=http, cast_to=cast_to, client=client, stream=False, stream_cls=None, options=options
+            raw=http,
+            cast_to=cast_to,
+            client=client,
+            stream=False,
+            stream_cls=None,
+            options=options,
+            retries_taken=retries,
         )
     source = result.stream
     value = types.stream(
@@ -230,12 +239,13 @@ def deliver(client: AnyAnthropic, call: Call, result: Result, types: _Types) -> 
     if not mode:
         return value
     raw = types.streamed(
-        raw=http,
+        raw=sse_response(http, value, aiter=types.aiter),
         cast_to=cast_to,
         client=client,
         stream=True,
         stream_cls=stream_cls,
         options=options,
+        retries_taken=retries,
     )
     raw._helicone_stream = value
     return raw

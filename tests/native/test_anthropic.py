@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import anthropic
 import pytest
@@ -321,3 +322,82 @@ async def test_parse_and_beta_are_rebuilt_as_asked_on_a_cache_hit(claude: Claude
         assert parsed.parsed_output == Answer(answer="Paris")
         assert type(from_beta).__name__ == "BetaMessage"
     assert [r["cache_status"] for r in claude.rows()] == ["MISS", "MISS", "HIT", "HIT"]
+
+
+async def test_a_raw_response_counts_the_retry_layers_retries_as_the_sdk_does(
+    claude: Claude,
+) -> None:
+    """anthropic's ``retries_taken``: 1 after one retried 500, as its own retry loop says."""
+    messages = claude.client.messages
+    taken = []
+    for stream in (False, True):
+        claude.fake.script(MODEL, Fault(status=500), times=1)
+        raw = messages.with_raw_response.create(
+            model=MODEL, max_tokens=5, messages=HI, stream=stream
+        )
+        raw = raw if claude.mode == "sync" else await raw
+        taken.append(raw.retries_taken)
+        if stream:  # read to its end, so the call is logged
+            if claude.mode == "sync":
+                kinds = [e.type for e in raw.parse()]
+            else:
+                kinds = [e.type async for e in await raw.parse()]
+            assert kinds[-1] == "message_stop"
+    claude.fake.script(MODEL, Fault(status=500), times=2)
+    if claude.mode == "sync":
+        with messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=HI
+        ) as response:
+            taken.append(response.retries_taken)
+    else:
+        async with messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=HI
+        ) as aresponse:
+            taken.append(aresponse.retries_taken)
+    plain = await claude.raw(model=MODEL, max_tokens=5, messages=HI)
+    assert [*taken, plain.retries_taken] == [1, 1, 2, 0]
+    assert len(claude.fake.requests) == 8
+
+
+def _sse_data(lines: list[str]) -> list[Any]:
+    """The JSON of every ``data:`` line but ``ping``'s, ids and message ids left out."""
+    out = []
+    for line in lines:
+        if line.startswith("data:"):
+            data = json.loads(line.removeprefix("data:"))
+            if data["type"] != "ping":
+                data.get("message", {}).pop("id", None)
+                out.append(data)
+    return out
+
+
+async def test_a_streamed_raw_response_read_as_lines_is_logged_cached_and_the_sdks(
+    claude: Claude,
+) -> None:
+    """``with_streaming_response.create(stream=True)`` read with ``iter_lines()`` (not
+    ``parse()``): the same events as the raw SDK reads, one logged row each, a replayed hit."""
+    params: dict[str, Any] = {"model": MODEL, "max_tokens": 5, "messages": HI, "stream": True}
+    raw_sdk = anthropic.Anthropic(api_key="k", base_url=claude.fake.anthropic_base_url)
+    with raw_sdk.messages.with_streaming_response.create(**params) as response:
+        expected = _sse_data(list(response.iter_lines()))
+    raw_sdk.close()
+    messages = claude.client.messages
+    seen = []
+    for _ in range(2):
+        if claude.mode == "sync":
+            with messages.with_streaming_response.create(
+                **params, helicone={"cache_enabled": True}
+            ) as ours:
+                seen.append((ours.headers["Helicone-Cache"], _sse_data(list(ours.iter_lines()))))
+        else:
+            async with messages.with_streaming_response.create(
+                **params, helicone={"cache_enabled": True}
+            ) as aours:
+                lines = [line async for line in aours.iter_lines()]
+                seen.append((aours.headers["Helicone-Cache"], _sse_data(lines)))
+    assert seen == [("MISS", expected), ("HIT", expected)]
+    rows = claude.rows()
+    assert [(r["stream"], r["cache_status"], r["completion_tokens"]) for r in rows] == [
+        (1, "MISS", 2),
+        (1, "HIT", 2),
+    ]

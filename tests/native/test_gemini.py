@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google import genai
 from google.genai import errors, types
+from pydantic import BaseModel, TypeAdapter
 
 import helicone_lite
 from helicone_lite.testing import FakeProvider, Fault, Reply
@@ -152,3 +154,28 @@ def test_no_key_fails_as_genai_does(monkeypatch: pytest.MonkeyPatch, home: Path)
     with pytest.raises(ValueError) as ours:
         helicone_lite.Gemini(home=home)
     assert str(ours.value) == str(raw.value)
+
+
+class Recipe(BaseModel):
+    name: str
+
+
+@pytest.mark.parametrize("schema", [Recipe, list[Recipe]], ids=["class", "list"])
+async def test_a_response_schema_type_is_cached_and_parsed_as_the_sdk_parses(
+    gem: Gem, schema: Any
+) -> None:
+    answer = '[{"name": "scones"}]' if schema is not Recipe else '{"name": "scones"}'
+    gem.fake.script(MODEL, Reply(text=answer))
+    config: Any = {"response_mime_type": "application/json", "response_schema": schema}
+    raw = genai.Client(api_key="k", http_options={"base_url": gem.fake.gemini_base_url})
+    expected = raw.models.generate_content(model=MODEL, contents="A recipe", config=config).parsed
+    cached = {"cache_enabled": True}
+    for _ in range(2):
+        response = await gem.generate(
+            model=MODEL, contents="A recipe", config=config, helicone=cached
+        )
+        assert response.parsed == expected and type(response.parsed) is type(expected)
+    rows = gem.rows()
+    assert [r["cache_status"] for r in rows] == ["MISS", "HIT"]
+    logged = json.loads(rows[0]["request_body"])["config"]["response_schema"]
+    assert logged == TypeAdapter(schema).json_schema()
