@@ -96,19 +96,6 @@ class Client(HeliconeBase, DashboardMixin, openai.OpenAI):
         options = machinery().sdk_send_options(options)
         return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
 
-    @cached_property
-    def with_raw_response(self) -> Any:
-        """openai's view, with this client's chat, embeddings and responses (``_views.py``)."""
-        from ._views import ClientView
-
-        return ClientView(self, super().with_raw_response, "with_raw_response")
-
-    @cached_property
-    def with_streaming_response(self) -> Any:
-        from ._views import ClientView
-
-        return ClientView(self, super().with_streaming_response, "with_streaming_response")
-
     def copy(self, **kwargs: Any) -> Client:
         return super().copy(**self._helicone_copy_kwargs(kwargs))
 
@@ -232,19 +219,6 @@ class AsyncClient(HeliconeBase, AsyncDashboardMixin, openai.AsyncOpenAI):
     ) -> Any:
         options = machinery().sdk_send_options(options)
         return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
-
-    @cached_property
-    def with_raw_response(self) -> Any:
-        """See :meth:`Client.with_raw_response`."""
-        from ._views import ClientView
-
-        return ClientView(self, super().with_raw_response, "with_raw_response")
-
-    @cached_property
-    def with_streaming_response(self) -> Any:
-        from ._views import ClientView
-
-        return ClientView(self, super().with_streaming_response, "with_streaming_response")
 
     def copy(self, **kwargs: Any) -> AsyncClient:
         return super().copy(**self._helicone_copy_kwargs(kwargs))

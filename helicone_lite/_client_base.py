@@ -124,6 +124,21 @@ class HeliconeBase:
         """The options applied to every call of this client (from ``helicone=`` and headers)."""
         return self._helicone_defaults
 
+    @cached_property
+    def with_raw_response(self) -> Any:
+        """openai's view, with this client's chat, embeddings and responses (``_views.py``)."""
+        from ._views import ClientView
+
+        return ClientView(self, super().with_raw_response, "with_raw_response")  # type: ignore[misc]
+
+    @cached_property
+    def with_streaming_response(self) -> Any:
+        """The same for ``with_streaming_response``."""
+        from ._views import ClientView
+
+        view = super().with_streaming_response  # type: ignore[misc]
+        return ClientView(self, view, "with_streaming_response")
+
     @property
     def store(self) -> Store:
         """The request log this client writes to."""
