@@ -15,18 +15,28 @@ helicone_lite's stack, and how.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from google.genai import types
 from google.genai.models import AsyncModels, Models
 
-from ._gemini_request import COUNT_KIND, EMBED_KIND, KIND, Config, Contents, has_functions
+from ._gemini_request import (
+    COUNT_KIND,
+    EMBED_KIND,
+    KIND,
+    Config,
+    Contents,
+    GenerateConfig,
+    has_functions,
+)
 
 if TYPE_CHECKING:
     from ..options._parse import HeliconeArg
     from ._gemini import Gemini
 
 __all__ = ["AsyncGeminiModels", "GeminiModels"]
+
+T = TypeVar("T")
 
 
 def _hop_contents(contents: Contents) -> Contents:
@@ -92,19 +102,29 @@ class GeminiModels(Models):
     _helicone_client: Gemini
 
     def generate_content(
-        self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
+        self,
+        *,
+        model: str,
+        contents: Contents,
+        config: GenerateConfig = None,
+        helicone: HeliconeArg = None,
     ) -> types.GenerateContentResponse:
         if has_functions(config):
             hops = _Hops(self._helicone_client, helicone)
-            return hops.generate_content(model=model, contents=contents, config=config)  # type: ignore[arg-type]
-        return self._call(KIND, model, contents, config, helicone)  # type: ignore[no-any-return]
+            return hops.generate_content(model=model, contents=contents, config=config)
+        return self._call(types.GenerateContentResponse, KIND, model, contents, config, helicone)
 
     def generate_content_stream(
-        self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
+        self,
+        *,
+        model: str,
+        contents: Contents,
+        config: GenerateConfig = None,
+        helicone: HeliconeArg = None,
     ) -> Iterator[types.GenerateContentResponse]:
         if has_functions(config):
             hops = _Hops(self._helicone_client, helicone)
-            return hops.generate_content_stream(model=model, contents=contents, config=config)  # type: ignore[arg-type]
+            return hops.generate_content_stream(model=model, contents=contents, config=config)
         stream: Iterator[types.GenerateContentResponse] = self._helicone_client._helicone_generate(
             KIND, model, contents, config, helicone, stream=True
         )
@@ -113,19 +133,26 @@ class GeminiModels(Models):
     def count_tokens(
         self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
     ) -> types.CountTokensResponse:
-        return self._call(COUNT_KIND, model, contents, config, helicone)  # type: ignore[no-any-return]
+        return self._call(types.CountTokensResponse, COUNT_KIND, model, contents, config, helicone)
 
     def embed_content(
         self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
     ) -> types.EmbedContentResponse:
-        return self._call(EMBED_KIND, model, contents, config, helicone)  # type: ignore[no-any-return]
+        return self._call(types.EmbedContentResponse, EMBED_KIND, model, contents, config, helicone)
 
     def _call(
-        self, kind: str, model: str, contents: Contents, config: Config, helicone: HeliconeArg
-    ) -> Any:
-        return self._helicone_client._helicone_generate(
+        self,
+        answer: type[T],  # what the SDK's method answers
+        kind: str,
+        model: str,
+        contents: Contents,
+        config: Config,
+        helicone: HeliconeArg,
+    ) -> T:
+        value = self._helicone_client._helicone_generate(
             kind, model, contents, config, helicone, stream=False
         )
+        return cast(T, value)
 
 
 class AsyncGeminiModels(AsyncModels):
@@ -134,22 +161,34 @@ class AsyncGeminiModels(AsyncModels):
     _helicone_client: Gemini
 
     async def generate_content(
-        self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
+        self,
+        *,
+        model: str,
+        contents: Contents,
+        config: GenerateConfig = None,
+        helicone: HeliconeArg = None,
     ) -> types.GenerateContentResponse:
         if has_functions(config):
             hops = _AsyncHops(self._helicone_client, helicone)
-            return await hops.generate_content(model=model, contents=contents, config=config)  # type: ignore[arg-type]
-        return await self._call(KIND, model, contents, config, helicone)  # type: ignore[no-any-return]
+            return await hops.generate_content(model=model, contents=contents, config=config)
+        return await self._call(
+            types.GenerateContentResponse, KIND, model, contents, config, helicone
+        )
 
     async def generate_content_stream(
-        self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
+        self,
+        *,
+        model: str,
+        contents: Contents,
+        config: GenerateConfig = None,
+        helicone: HeliconeArg = None,
     ) -> AsyncIterator[types.GenerateContentResponse]:
         if has_functions(config):
             hops = _AsyncHops(self._helicone_client, helicone)
             return await hops.generate_content_stream(
                 model=model,
                 contents=contents,
-                config=config,  # type: ignore[arg-type]
+                config=config,
             )
         stream: AsyncIterator[
             types.GenerateContentResponse
@@ -161,16 +200,27 @@ class AsyncGeminiModels(AsyncModels):
     async def count_tokens(
         self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
     ) -> types.CountTokensResponse:
-        return await self._call(COUNT_KIND, model, contents, config, helicone)  # type: ignore[no-any-return]
+        return await self._call(
+            types.CountTokensResponse, COUNT_KIND, model, contents, config, helicone
+        )
 
     async def embed_content(
         self, *, model: str, contents: Contents, config: Config = None, helicone: HeliconeArg = None
     ) -> types.EmbedContentResponse:
-        return await self._call(EMBED_KIND, model, contents, config, helicone)  # type: ignore[no-any-return]
+        return await self._call(
+            types.EmbedContentResponse, EMBED_KIND, model, contents, config, helicone
+        )
 
     async def _call(
-        self, kind: str, model: str, contents: Contents, config: Config, helicone: HeliconeArg
-    ) -> Any:
-        return await self._helicone_client._helicone_agenerate(
+        self,
+        answer: type[T],  # what the SDK's method answers
+        kind: str,
+        model: str,
+        contents: Contents,
+        config: Config,
+        helicone: HeliconeArg,
+    ) -> T:
+        value = await self._helicone_client._helicone_agenerate(
             kind, model, contents, config, helicone, stream=False
         )
+        return cast(T, value)

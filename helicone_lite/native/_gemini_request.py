@@ -29,6 +29,9 @@ Config: TypeAlias = (
     " | types.EmbedContentConfigOrDict | None"
 )
 
+#: what ``generate_content`` and its stream take as ``config``
+GenerateConfig: TypeAlias = "types.GenerateContentConfigOrDict | None"
+
 T = TypeVar("T")
 
 KIND = "gemini.generate_content"

@@ -127,3 +127,42 @@ async def test_embed_content_error_is_the_sdks_and_logged(gem: Gem) -> None:
     assert caught.value.code == 400
     [row] = gem.rows()
     assert (row["kind"], row["status"]) == ("gemini.embed_content", 400)
+
+
+async def test_a_chat_turn_with_functions_is_a_row_per_request(gem: Gem) -> None:
+    _call_then_answer(gem)
+    api = gem.client if gem.mode == "sync" else gem.client.aio
+    chat = api.chats.create(model=MODEL, config=types.GenerateContentConfig(tools=[get_weather]))
+    sent = chat.send_message("Weather?")
+    answer = sent if gem.mode == "sync" else await sent
+    assert answer.text == "Sunny."
+    assert len(chat.get_history()) == 4  # the SDK's: question, call, result, answer
+    assert _tokens(gem.rows()) == [(11, 3), (30, 2)] and len(gem.fake.requests) == 2
+
+
+async def test_a_failing_second_request_is_the_sdks_error_and_its_own_row(gem: Gem) -> None:
+    call = ToolCall(name="get_weather", arguments={"city": "Paris"})
+    gem.fake.enqueue(Reply(tool_calls=[call], prompt_tokens=11, completion_tokens=3))
+    gem.fake.enqueue(Fault(status=400))
+    config = types.GenerateContentConfig(tools=[get_weather])
+    with pytest.raises(errors.ClientError) as caught:
+        await gem.generate(model=MODEL, contents="Weather?", config=config)
+    assert caught.value.code == 400
+    assert [(r["status"], r["prompt_tokens"]) for r in gem.rows()] == [(200, 11), (400, None)]
+
+
+async def test_a_prompt_renders_into_every_request(gem: Gem) -> None:
+    gem.client.prompts.create(
+        "weather", messages=[{"role": "user", "content": "Answer for {{hc:town:string}}."}]
+    )
+    _call_then_answer(gem)
+    config = types.GenerateContentConfig(tools=[get_weather])
+    options = {"prompt_id": "weather", "prompt_inputs": {"town": "Lyon"}}
+    answer = await gem.generate(model=MODEL, contents="Weather?", config=config, helicone=options)
+    assert answer.text == "Sunny."
+    wire = [r.json for r in gem.fake.requests]
+    assert len(wire) == 2 and len(gem.rows()) == 2
+    for body in wire:
+        assert body["contents"][0]["parts"] == [{"text": "Answer for Lyon."}]
+        assert body["tools"][0]["functionDeclarations"][0]["name"] == "get_weather"
+    assert "sunny in Paris" in json.dumps(wire[1]["contents"])
