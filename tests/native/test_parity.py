@@ -29,6 +29,11 @@ class Recipe(BaseModel):
     name: str
 
 
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return f"sunny in {city}"
+
+
 def shape(value: Any) -> Any:
     """What a caller sees of ``value``, with per-request ids left out: the first SDK class
     (helicone_lite's subclasses are the SDK's), its JSON; an exception's class, status and
@@ -172,6 +177,11 @@ def gemini_calls(client: Any, fake: Any, sync: bool) -> dict[str, Callable[[], A
     async def embed() -> Any:
         return await done(api.models.embed_content(model="text-embedding-004", contents="Hi"))
 
+    async def function_calling() -> Any:  # automatic: the SDK calls get_weather, then asks again
+        fake.enqueue(Reply(tool_calls=[ToolCall(name="get_weather", arguments={"city": "Paris"})]))
+        config = genai.types.GenerateContentConfig(tools=[get_weather])
+        return await done(api.models.generate_content(model=GEMINI, contents="Hi", config=config))
+
     def failing(status: int) -> Callable[[], Awaitable[Any]]:
         async def call() -> Any:
             fake.enqueue(Fault(status=status))
@@ -179,7 +189,8 @@ def gemini_calls(client: Any, fake: Any, sync: bool) -> dict[str, Callable[[], A
 
         return call
 
-    calls = {f.__name__: f for f in (generate, configured, schema, streamed, chat, count, embed)}
+    made = (generate, configured, schema, streamed, chat, count, embed, function_calling)
+    calls = {f.__name__: f for f in made}
     return calls | {f"error {s}": failing(s) for s in (400, 403, 429, 500, 503)}
 
 
@@ -188,8 +199,12 @@ async def test_gemini_answers_as_the_raw_sdk(gem: Gem) -> None:
     raw_client = genai.Client(api_key="k", http_options={"base_url": gem.fake.gemini_base_url})
     raw_calls = gemini_calls(raw_client, gem.fake, sync)
     our_calls = gemini_calls(gem.client, gem.fake, sync)
+    ours = 0
     for name, call in raw_calls.items():
         expected = await outcome(call)
+        before = len(gem.fake.requests)
         assert await outcome(our_calls[name]) == expected, name
-    # every generate_content, chat turn and count_tokens is a row; embed_content is not logged
-    assert len(gem.rows()) == len(raw_calls)
+        ours += len(gem.fake.requests) - before
+    # every request is a row: each generate_content (each hop of automatic function calling),
+    # chat turn, count_tokens and embed_content
+    assert len(gem.rows()) == ours > len(raw_calls)
