@@ -44,7 +44,7 @@ from ._reports_schema import (
     SCORE_INDEXES,
     SCORE_PROPERTY_FACTS_TABLE,
 )
-from ._rollup_batch import NEW_REQUESTS
+from ._rollup_names import NEW_REQUESTS
 from ._rollup_sql import body
 
 __all__ = [

@@ -29,9 +29,6 @@ from .._threads import background_thread
 from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
-from ._rollup_property_models import TABLE as PROPERTY_MODELS
-from ._rollup_property_models import backfill as backfill_property_models
-from ._rollup_property_models import deleted as deleted_property_models
 from ._rollup_schema import batched_delete
 from ._rollup_scores import rebuild_score_rollup
 from ._rollup_sessions import rebuild_sessions, recount_sessions
@@ -244,11 +241,8 @@ def _delete_batch(
     marks = ", ".join("?" * len(ids))
     if batched:  # SQLite: the delete triggers' work in a few grouped statements
         conn.execute("UPDATE rollup_control SET batched = 1")
-        for sql, uses in batched_delete(marks, status=status):
+        for sql, uses in batched_delete(marks, status=status, property_models=property_models):
             conn.execute(sql, ids * uses)
-        if property_models:  # (before the rows it reads go; temp.rollup_batch holds them)
-            for sql in deleted_property_models("temp.rollup_batch"):
-                conn.execute(sql)
     sessions = _sessions_of(conn, ids, marks, batched)
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     for table, column in _CHILDREN:
@@ -313,8 +307,12 @@ def rebuild_rollups(store: Store) -> None:
     rows were inserted into ``requests`` or ``request_properties`` by hand on SQLite (schema
     v7 dropped the insert triggers that counted them, v11 the one that filled
     ``property_facts``; docs/schema.md)."""
-    status = (store.schema_version or 0) >= STATUS_ROLLUP_VERSION
-    statements = [s for s in rebuild(status=status).split(";\n") if s.strip()]
+    version = store.schema_version or 0
+    script = rebuild(
+        status=version >= STATUS_ROLLUP_VERSION,
+        property_models=version >= PROPERTY_MODELS_VERSION,
+    )
+    statements = [s for s in script.split(";\n") if s.strip()]
     with store.transaction() as conn:
         facts = 3 if store.engine == "sqlite" else FACTS_BY_WRITER_VERSION  # (views before)
         if (store.schema_version or 0) >= facts:
@@ -323,8 +321,6 @@ def rebuild_rollups(store: Store) -> None:
             statements += rebuild_sessions()
         if (store.schema_version or 0) >= SCORE_ROLLUP_VERSION:
             statements += rebuild_score_rollup()  # (after the facts it is counted from)
-        if (store.schema_version or 0) >= PROPERTY_MODELS_VERSION:
-            statements += [f"DELETE FROM {PROPERTY_MODELS}", backfill_property_models()]
         for statement in statements:
             conn.execute(statement)
 

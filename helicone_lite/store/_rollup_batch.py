@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import re
 
+from ._rollup_names import NEW_REQUESTS, PG_BATCH_SETTING, ROLLUP_LOCK_KEY
+from ._rollup_property_models import TABLE as PROPERTY_MODELS
+from ._rollup_property_models import backfill as backfill_property_models
 from ._rollup_schema import property_triggers
 from ._rollup_sql import (
     KEYS,
@@ -67,19 +70,11 @@ NEW_COLUMNS = (
 )
 #: PostgreSQL captures these too: the fact tables (schema v11) copy them
 _PG_COLUMNS = f"{NEW_COLUMNS}, session_id, session_path, prompt_id, prompt_version"
-NEW_REQUESTS = "pg_temp.helicone_lite_new_requests"
 PG_NEW_REQUESTS_TABLE = (
     f"CREATE TEMP TABLE IF NOT EXISTS helicone_lite_new_requests ON COMMIT DELETE ROWS "
     f"AS SELECT {_PG_COLUMNS} FROM requests WITH NO DATA"
 )
-#: the transaction-local setting that makes PostgreSQL's insert triggers stand aside
-PG_BATCH_SETTING = "helicone_lite.batch"
 PG_BATCH_ON = f"SELECT set_config('{PG_BATCH_SETTING}', 'on', true)"
-#: pg_advisory_xact_lock key ("hl-rollup" folded into a bigint) held from a transaction's
-#: rollup work to its commit, by the writer and by the triggers: of two transactions, one
-#: inserting a cache hit and one its original (or deleting or repricing it), the second
-#: to take it reads the first's committed rows, so the hit's saving is counted once
-ROLLUP_LOCK_KEY = 0x686C2D726F6C6C75
 PG_ROLLUP_LOCK = f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK_KEY})"
 #: above this rowid SQLite may choose rowids at random: the triggers count such batches
 ROWID_LIMIT = 2**62
@@ -203,14 +198,15 @@ def _statements(trigger_body: str) -> list[str]:
     return [_NEW.sub(r":\1", s) for s in parts if s]
 
 
-def rebuild(*, status: bool = True) -> str:
+def rebuild(*, status: bool = True, property_models: bool = False) -> str:
     """Both engines: the rollups emptied and counted again from ``requests`` (one script, to
-    run in one transaction); ``status``: ``rollup_status`` too (the store has it)."""
-    # (rollup_property_models: ``_rollup_property_models.backfill``, from its version)
-    base = [table for table in KEYS if table != "rollup_property_models"]
-    tables = [table for table in base if status or table != "rollup_status"]
+    run in one transaction); ``status``: ``rollup_status`` too, ``property_models``:
+    ``rollup_property_models`` too (the store has them: their schema versions)."""
+    kept = {"rollup_status": status, PROPERTY_MODELS: property_models}
+    tables = [table for table in KEYS if kept.get(table, True)]
     empty = "".join(f"DELETE FROM {table};\n" for table in tables)
-    return empty + backfill() + (backfill_status() if status else "")
+    script = empty + backfill() + (backfill_status() if status else "")
+    return script + (backfill_property_models() + ";\n" if property_models else "")
 
 
 def pg_batch_upserts(*, status: bool = True) -> list[str]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._rollup_batch import NEW_REQUESTS, PG_BATCH_SETTING, ROLLUP_LOCK_KEY
+from ._rollup_names import NEW_REQUESTS, PG_BATCH_SETTING, ROLLUP_LOCK_KEY
 from ._rollup_sql import (
     BACKFILL_SUMS,
     KEYS,

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._rollup_batch import ROLLUP_LOCK_KEY
+from ._rollup_names import ROLLUP_LOCK_KEY
 from ._rollup_sql import body, pg_statement_trigger
 
 __all__ = [

@@ -29,7 +29,7 @@ SQL text only; ``_schema.py`` and ``_pg_schema.py`` append the migrations.
 
 from __future__ import annotations
 
-from ._rollup_batch import NEW_REQUESTS, ROLLUP_LOCK_KEY
+from ._rollup_names import NEW_REQUESTS, ROLLUP_LOCK_KEY
 from ._rollup_sql import body
 
 __all__ = [

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._rollup_batch import PG_BATCH_SETTING, ROLLUP_LOCK_KEY
+from ._rollup_names import PG_BATCH_SETTING, ROLLUP_LOCK_KEY
 from ._rollup_schema import ROW_BY_ROW, WATCHED
 from ._rollup_sql import (
     KEYS,
