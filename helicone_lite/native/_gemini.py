@@ -29,6 +29,7 @@ from .._streams import AsyncHeliconeStream, HeliconeStream
 from ..options._parse import parse_kwargs
 from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
+from ..providers.gemini import achain, chain
 from ._base import NativeAdapter, NativeHelicone, split_init
 from ._gemini_models import AsyncGeminiModels, GeminiModels
 from ._gemini_request import (
@@ -37,10 +38,8 @@ from ._gemini_request import (
     KIND,
     Config,
     Contents,
-    achain,
     aheaders,
     arguments_of,
-    chain,
     has_functions,
     loggable,
     native_error,

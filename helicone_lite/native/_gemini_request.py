@@ -7,7 +7,7 @@ functions as the JSON the SDK sends for them), what a target sends, and the answ
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -221,17 +221,6 @@ def result_of(raw: object) -> Result:
     if version:
         result.log["response_model"] = version
     return result
-
-
-def chain(first: T, rest: Iterator[T]) -> Iterator[T]:
-    yield first
-    yield from rest
-
-
-async def achain(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
-    yield first
-    async for item in rest:
-        yield item
 
 
 async def aheaders(source: AsyncIterable[T], headers: Mapping[str, str]) -> AsyncIterator[T]:

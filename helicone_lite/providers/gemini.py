@@ -9,7 +9,7 @@ model, so ``import helicone_lite`` does not import ``google.genai``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 from google import genai
@@ -21,7 +21,9 @@ from . import _gemini_translate as translate
 from ._sdk import AsyncTranslatedStream, SDKAdapter, TranslatedStream, extra_body, request_options
 from ._translate import unsupported
 
-__all__ = ["GeminiAdapter"]
+T = TypeVar("T")
+
+__all__ = ["GeminiAdapter", "achain", "chain"]
 
 
 class GeminiAdapter(SDKAdapter):
@@ -70,7 +72,7 @@ class GeminiAdapter(SDKAdapter):
         first = next(events)  # the request is sent here: errors surface before the stream
         translator = translate.StreamTranslator(created, call.target.model)
         stream = TranslatedStream(
-            _chain(first, events),
+            chain(first, events),
             translator.feed,
             translator.finish,
             translate.error,
@@ -88,7 +90,7 @@ class GeminiAdapter(SDKAdapter):
         first = await events.__anext__()
         translator = translate.StreamTranslator(created, call.target.model)
         stream = AsyncTranslatedStream(
-            _achain(first, events),
+            achain(first, events),
             translator.feed,
             translator.finish,
             translate.error,
@@ -103,12 +105,15 @@ def _headers(raw: Any) -> httpx2.Headers | None:
     return httpx2.Headers(headers) if headers else None
 
 
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+def chain(first: T, rest: Iterator[T]) -> Iterator[T]:
+    """``first``, then ``rest``: a stream whose first chunk was read to see the headers
+    (also the native client's, native/_gemini.py)."""
     yield first
     yield from rest
 
 
-async def _achain(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+async def achain(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
+    """:func:`chain` of an async stream."""
     yield first
     async for item in rest:
         yield item
