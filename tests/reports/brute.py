@@ -14,6 +14,18 @@ def failed(row: Row) -> bool:
     return not 200 <= (row["status"] or 0) <= 299
 
 
+def selected(row: Row, f: Any, since: str = "") -> bool:
+    """Whether ``row`` passes the :class:`~helicone_lite.reports.Filters` ``f`` (properties,
+    model, user, ``status="error"``), created at or after ``since`` (an ISO time)."""
+    return (
+        all(row["properties"].get(k) == v for k, v in f.properties.items())
+        and f.model in (None, row["model"])
+        and f.user in (None, row["user_id"])
+        and (f.status is None or failed(row))
+        and row["created_at"] >= since
+    )
+
+
 def p95(values: Iterable[float]) -> float | None:
     ordered = sorted(values)
     if not ordered:

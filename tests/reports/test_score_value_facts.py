@@ -17,7 +17,7 @@ from helicone_lite.reports import Filters, Reports
 from helicone_lite.reports._scores import _scored
 from helicone_lite.store import iso_from_epoch
 
-from .brute import failed
+from .brute import selected
 from .conftest import T0, Generated
 
 FILTERS = {
@@ -48,14 +48,7 @@ def reports(generated: Generated) -> Reports:
 
 
 def _selected(row: dict[str, Any], f: Filters) -> bool:
-    since = iso_from_epoch(T0 - 4 * 86400) if f.since else ""
-    return (
-        all(row["properties"].get(k) == v for k, v in f.properties.items())
-        and f.model in (None, row["model"])
-        and f.user in (None, row["user_id"])
-        and (f.status is None or failed(row))
-        and row["created_at"] >= since
-    )
+    return selected(row, f, iso_from_epoch(T0 - 4 * 86400) if f.since else "")  # "4d" cases
 
 
 def _brute(generated: Generated, f: Filters, by: str) -> dict[tuple[Any, str], list[float]]:

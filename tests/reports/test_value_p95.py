@@ -11,7 +11,7 @@ import pytest
 from helicone_lite.reports import Filters, Reports
 from helicone_lite.store import iso_from_epoch
 
-from .brute import failed, grouped
+from .brute import grouped, selected
 from .conftest import T0, Generated
 
 CASES = {
@@ -37,13 +37,7 @@ def reports(generated: Generated) -> Reports:
 
 
 def _selected(row: dict[str, Any], f: Filters) -> bool:
-    since = iso_from_epoch(T0 - 4 * 86400) if f.since else ""
-    return (
-        all(row["properties"].get(k) == v for k, v in f.properties.items())
-        and f.model in (None, row["model"])
-        and (f.status is None or failed(row))
-        and row["created_at"] >= since
-    )
+    return selected(row, f, iso_from_epoch(T0 - 4 * 86400) if f.since else "")  # "4d" cases
 
 
 @pytest.mark.parametrize("label", list(CASES))
