@@ -9,8 +9,12 @@ own samples. Every benchmark runs the raw SDK in the same run and reports ratios
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 BLOCK = 100
 
@@ -87,3 +91,37 @@ def table(samples: Mapping[str, list[float]], raw: str, unit: str = "ms") -> str
             f"{(median - base) * scale:>10.3f}{median / base:>8.3f}"
         )
     return "\n".join(lines)
+
+
+@contextmanager
+def fake_provider(in_process: bool) -> Iterator[str]:
+    """The fake provider's OpenAI base URL: in this process, or in a child process.
+
+    A real provider is never in the caller's process. In this process, the fake's server
+    threads compete for the caller's GIL with helicone_lite's own threads (the log writer)
+    exactly while the caller waits for the answer, a contention no deployment has; in a
+    child process (``helicone-lite fake-provider``), the caller's process holds only the
+    caller and helicone_lite, as in production."""
+    if in_process:
+        from helicone_lite.testing import FakeProvider
+
+        with FakeProvider(max_requests=100) as fake:
+            yield fake.openai_base_url
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-m", "helicone_lite", "fake-provider"],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("export OPENAI_BASE_URL="):
+                yield line.split("=", 1)[1].strip().strip("'")
+                return
+        raise RuntimeError("the fake provider process printed no OPENAI_BASE_URL")
+    finally:
+        child.terminate()
+        child.wait(10)

@@ -24,48 +24,17 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this tree's helicone_lite
 
-from _blocks import HEADERS, MESSAGES, pct
+from _blocks import HEADERS, MESSAGES, fake_provider, pct
 
 CALL_TIMEOUT = 30.0
-
-
-@contextmanager
-def fake_provider(in_process: bool) -> Iterator[str]:
-    """The fake provider's OpenAI base URL: in this process, or in a child process."""
-    if in_process:
-        from helicone_lite.testing import FakeProvider
-
-        with FakeProvider(max_requests=100) as fake:
-            yield fake.openai_base_url
-        return
-    child = subprocess.Popen(
-        [sys.executable, "-m", "helicone_lite", "fake-provider"],
-        cwd=Path(__file__).resolve().parents[1],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        for line in child.stdout:
-            if line.startswith("export OPENAI_BASE_URL="):
-                yield line.split("=", 1)[1].strip().strip("'")
-                return
-        raise RuntimeError("the fake provider process printed no OPENAI_BASE_URL")
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 async def _round(client: Any, tasks: int, headers: dict[str, str] | None) -> list[float]:

@@ -1,10 +1,13 @@
 """Added time of helicone_lite per call, and its import cost, against the raw openai SDK.
 
-Runs everything in one process against the built-in fake provider on loopback, in blocks of
-100 calls of one kind then the other (see _blocks.py), the log flushed after each block of
-ours (inside that block's CPU, outside its wall samples). Prints medians, p95 and ratios.
+Runs the raw SDK and helicone_lite in one process against the built-in fake provider on
+loopback, in blocks of 100 calls of one kind then the other (see _blocks.py), the log flushed
+after each block of ours (inside that block's CPU, outside its wall samples). Prints medians,
+p95 and ratios. The fake provider runs in another process by default, as a real provider
+does (``--in-process`` puts its server threads in this one, competing for the GIL with the
+log writer while the caller waits: the figure of runs before 2026-12-07 04:50).
 
-    python benchmarks/bench_overhead.py [--calls 2000]
+    python benchmarks/bench_overhead.py [--calls 2000] [--in-process]
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _blocks import blocks, pct
+from _blocks import blocks, fake_provider, pct
 
 MESSAGES = [{"role": "user", "content": "What is diabetes?"}]
 
@@ -43,15 +46,16 @@ def timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def bench_calls(calls: int, pause_writer: bool = False) -> dict[str, float]:
+def bench_calls(
+    calls: int, pause_writer: bool = False, in_process: bool = False
+) -> dict[str, float]:
     import openai
 
     import helicone_lite
-    from helicone_lite.testing import FakeProvider
 
-    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
-        raw = openai.OpenAI(api_key="sk-bench", base_url=fake.openai_base_url, max_retries=0)
-        ours = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+    with fake_provider(in_process) as base_url, tempfile.TemporaryDirectory() as home:
+        raw = openai.OpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
+        ours = helicone_lite.Client(api_key="sk-bench", base_url=base_url, home=home)
         headers = {
             "Helicone-Session-Id": "bench",
             "Helicone-Session-Path": "/agent",
@@ -208,6 +212,11 @@ def main() -> None:
         "--async-tasks", type=int, default=0, metavar="N", help="only: N concurrent async tasks"
     )
     parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="the fake provider in this process (its server threads then share the GIL)",
+    )
+    parser.add_argument(
         "--pause-writer",
         action="store_true",
         help="also time an EMULATION: the logged call with the log writer held idle per block",
@@ -221,9 +230,13 @@ def main() -> None:
     if args.memory:
         bench_memory(args.memory)
         return
-    calls = bench_calls(args.calls, args.pause_writer)
+    calls = bench_calls(args.calls, args.pause_writer, args.in_process)
     imports = bench_import()
-    print(f"per call (n={args.calls}, fake provider on loopback, logging + session + 2 properties)")
+    where = "in this process" if args.in_process else "in another process"
+    print(
+        f"per call (n={args.calls}, fake provider on loopback {where}, logging + session"
+        f" + 2 properties; load average {os.getloadavg()[0]:.1f})"
+    )
     print(
         f"  raw openai      median {calls['raw_median_ms']:.3f} ms   p95 {calls['raw_p95_ms']:.3f} ms"
     )
