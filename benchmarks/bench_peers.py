@@ -17,7 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
-from _blocks import HEADERS, MESSAGES, blocks, table
+from _blocks import HEADERS, MESSAGES, blocks, fake_provider, table
 
 
 def peers(base_url: str, home: str) -> tuple[dict[str, Callable[[], object]], list[object]]:
@@ -57,18 +57,21 @@ def peers(base_url: str, home: str) -> tuple[dict[str, Callable[[], object]], li
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument(
+        "--in-process", action="store_true", help="the fake provider in this process"
+    )
     args = parser.parse_args()
-    from helicone_lite.testing import FakeProvider
 
-    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
-        paths, clients = peers(fake.openai_base_url, home)
+    with fake_provider(args.in_process) as base_url, tempfile.TemporaryDirectory() as home:
+        paths, clients = peers(base_url, home)
         for _ in range(50):
             for fn in paths.values():
                 fn()
         samples = blocks(paths, args.calls)
         for client in clients:
             client.close()  # type: ignore[attr-defined]
-    print(f"per call, {args.calls} calls each, blocks of 100 (fake provider on loopback)")
+    where = "in this process" if args.in_process else "in another process"
+    print(f"per call, {args.calls} calls each, blocks of 100 (fake provider on loopback {where})")
     print(table(samples, "raw openai"))
 
 
