@@ -138,77 +138,17 @@ class Settings:
     security_threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in (
-            "log_bodies",
-            "cooldown",
-            "ratelimit_fail_open",
-            "otel",
-            "strict_headers",
-            "webhook_allow_private",
-        ):
-            _check(
-                name, getattr(self, name), isinstance(getattr(self, name), bool), "True or False"
-            )
-        _check(
-            "otel_capture_content",
-            self.otel_capture_content,
-            isinstance(self.otel_capture_content, bool),
-            "True or False",
-        )
-        _check(
-            "cooldown_failures",
-            self.cooldown_failures,
-            _count(self.cooldown_failures),
-            "a whole number >= 1",
-        )
-        seconds = self.cooldown_seconds
-        _check(
-            "cooldown_seconds",
-            seconds,
-            _number(seconds) and seconds >= 0,
-            "a number of seconds >= 0",
-        )
-        for name in ("ratelimit_timeout", "ratelimit_breaker_seconds"):
+        for name, ok, allowed in _RULES:
             value = getattr(self, name)
-            _check(name, value, _number(value) and value > 0, "a number of seconds > 0")
+            _check(name, value, ok(value), allowed)
         secret = self.cache_secret
         _check(
             "cache_secret",
-            "<hidden>" if secret else secret,
+            "<hidden>" if secret else secret,  # a key is never shown
             secret is None or (isinstance(secret, (str, bytes)) and len(secret) >= 16),
             "None or a str/bytes of at least 16 characters",
         )
-        limit = self.cache_size_limit
-        _check("cache_size_limit", limit, _count(limit), "a positive number of bytes")
-        policy = self.cache_eviction_policy
-        _check(
-            "cache_eviction_policy",
-            policy,
-            policy in EVICTION_POLICIES,
-            "one of " + ", ".join(EVICTION_POLICIES),
-        )
         _check_database_url(self.database_url)
-        redis = self.redis_url
-        _check(
-            "redis_url", redis, redis is None or isinstance(redis, str), "a redis:// URL or None"
-        )
-        provider = self.tracer_provider
-        _check(
-            "tracer_provider",
-            provider,
-            provider is None or callable(getattr(provider, "get_tracer", None)),
-            "an OpenTelemetry TracerProvider (or None)",
-        )
-        for name in ("clock", "monotonic", "sleep", "async_sleep"):
-            _check(name, getattr(self, name), callable(getattr(self, name)), "a function")
-        _check("rng", self.rng, isinstance(self.rng, random.Random), "a random.Random")
-        days = self.retention_days
-        _check(
-            "retention_days",
-            days,
-            days is None or (_number(days) and days > 0),
-            "a number of days above 0, or None",
-        )
         for interceptor in self.interceptors:
             _check(
                 "interceptors",
@@ -255,3 +195,55 @@ def _check_database_url(url: object) -> None:
 
 def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _boolean(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+def _seconds(value: object) -> bool:
+    return _number(value) and value > 0  # type: ignore[operator]
+
+
+#: (setting, is its value allowed, what is allowed): checked in this order by ``Settings``
+_RULES: tuple[tuple[str, Callable[[object], bool], str], ...] = (
+    *(
+        (name, _boolean, "True or False")
+        for name in (
+            "log_bodies",
+            "cooldown",
+            "ratelimit_fail_open",
+            "otel",
+            "strict_headers",
+            "webhook_allow_private",
+            "otel_capture_content",
+        )
+    ),
+    ("cooldown_failures", _count, "a whole number >= 1"),
+    (
+        "cooldown_seconds",
+        lambda v: _number(v) and v >= 0,  # type: ignore[operator]
+        "a number of seconds >= 0",
+    ),
+    ("ratelimit_timeout", _seconds, "a number of seconds > 0"),
+    ("ratelimit_breaker_seconds", _seconds, "a number of seconds > 0"),
+    ("cache_size_limit", _count, "a positive number of bytes"),
+    (
+        "cache_eviction_policy",
+        lambda v: v in EVICTION_POLICIES,
+        "one of " + ", ".join(EVICTION_POLICIES),
+    ),
+    ("redis_url", lambda v: v is None or isinstance(v, str), "a redis:// URL or None"),
+    (
+        "tracer_provider",
+        lambda v: v is None or callable(getattr(v, "get_tracer", None)),
+        "an OpenTelemetry TracerProvider (or None)",
+    ),
+    *((name, callable, "a function") for name in ("clock", "monotonic", "sleep", "async_sleep")),
+    ("rng", lambda v: isinstance(v, random.Random), "a random.Random"),
+    (
+        "retention_days",
+        lambda v: v is None or (_number(v) and v > 0),  # type: ignore[operator]
+        "a number of days above 0, or None",
+    ),
+)

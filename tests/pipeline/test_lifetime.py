@@ -104,6 +104,40 @@ def test_a_bad_setting_opens_nothing(home: Path) -> None:
     assert not (home / "helicone.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "allowed"),
+    [
+        ("log_bodies", "yes", "True or False"),
+        ("otel_capture_content", 1, "True or False"),
+        ("cooldown_failures", 0, "a whole number >= 1"),
+        ("cooldown_failures", True, "a whole number >= 1"),
+        ("ratelimit_timeout", 0, "a number of seconds > 0"),
+        ("ratelimit_breaker_seconds", "5", "a number of seconds > 0"),
+        ("cache_size_limit", -1, "a positive number of bytes"),
+        ("cache_eviction_policy", "random", "one of least-recently-stored"),
+        ("redis_url", 6379, "a redis:// URL or None"),
+        ("tracer_provider", object(), "an OpenTelemetry TracerProvider"),
+        ("clock", 0.0, "a function"),
+        ("rng", 42, "a random.Random"),
+        ("retention_days", 0, "a number of days above 0, or None"),
+        ("cache_secret", "short", "at least 16 characters"),
+        ("interceptors", [object()], "objects with a handle(call) method"),
+    ],
+)
+def test_each_bad_setting_is_named_with_what_is_allowed(
+    home: Path, setting: str, value: object, allowed: str
+) -> None:
+    before = ours()
+    with pytest.raises(helicone_lite.OptionsError) as raised:
+        helicone_lite.Client(api_key=KEY, home=home, **{setting: value})
+    message = str(raised.value)
+    assert setting in message and allowed in message
+    if setting == "cache_secret":
+        assert "short" not in message  # a key is never shown
+    assert ours() - before == set()
+    assert not (home / "helicone.db").exists()
+
+
 def test_every_error_of_ours_has_one_base() -> None:
     from helicone_lite.ratelimit import BackendError
 
