@@ -157,7 +157,7 @@ def wire(request: RecordedRequest) -> dict[str, Any]:
     body: Any = request.json if request.json is not None else request.body.decode("latin-1")
     return {
         "method": request.method,
-        "path": request.path,
+        "path": _VOLATILE.sub("x", request.path),
         "query": dict(request.query),
         "headers": headers,
         "body": json.loads(_VOLATILE.sub("x", json.dumps(body))),

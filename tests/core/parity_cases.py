@@ -314,6 +314,20 @@ async def completions_legacy(c: Any, fake: FakeProvider) -> Any:
 
 
 @case
+async def completions_legacy_stream(c: Any, fake: FakeProvider) -> Any:
+    stream = await done(
+        c.completions.create(model="gpt-3.5-turbo-instruct", prompt="Hi", stream=True)
+    )
+    return await items(stream)
+
+
+@case
+async def responses_retrieve(c: Any, fake: FakeProvider) -> Any:
+    created = await done(c.responses.create(model=MODEL, input="hi"))
+    return await done(c.responses.retrieve(created.id))
+
+
+@case
 async def raw_post_get(c: Any, fake: FakeProvider) -> Any:
     import openai
 
