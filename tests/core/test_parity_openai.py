@@ -2,7 +2,7 @@
 ``helicone_lite.Client`` (and their async twins) against the same fake provider; a user sees
 the same values, types, errors, reply headers, and the provider the same requests.
 
-What is known to differ, on purpose, is listed in ``KNOWN`` with the reason (and in the
+What is known to differ, on purpose, is listed in ``parity.KNOWN`` with the reason (and in the
 README's "Differences from openai.OpenAI"); everything else must be equal.
 """
 
