@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import openai
 
 from .options._parse import parse_headers
-from .pipeline._call import Call, Result, Target
+from .pipeline._call import RETRY_COUNT_HEADER, Call, Result, Target
 
 if TYPE_CHECKING:
     from .pipeline._call import Origin
@@ -149,6 +149,7 @@ class SdkRequest:
 
     def send(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
+        options = _numbered(options, call)
         origin = _origin(call)
         if not isinstance(origin, _SyncSender):
             raise RuntimeError("helicone_lite: an SDK endpoint call sent without its client")
@@ -156,11 +157,24 @@ class SdkRequest:
 
     async def asend(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
+        options = _numbered(options, call)
         origin = _origin(call)
         if not isinstance(origin, _AsyncSender):
             raise RuntimeError("helicone_lite: an SDK endpoint call sent without its client")
         value = await origin._helicone_send(cast_to, options, stream, stream_cls)
         return _result(options, value)
+
+
+def _numbered(options: Any, call: Call) -> Any:
+    """openai's request options of a retry (the retry layer's ``request["retries_taken"]``):
+    with the ``x-stainless-retry-count`` header openai sends on its own retries."""
+    retries = call.request.get("retries_taken")
+    if retries is None:
+        return options
+    headers = options.headers if isinstance(options.headers, Mapping) else {}
+    numbered = options.model_copy()
+    numbered.headers = {**headers, RETRY_COUNT_HEADER: str(retries)}
+    return numbered
 
 
 class _RequestOptions(Protocol):

@@ -33,9 +33,7 @@ __all__ = ["AsyncChat", "AsyncEmbeddings", "Chat", "Embeddings"]
 
 #: a ``parse`` request as ``create`` parameters, and the parser of the answer (``parse``'s
 #: preparation: ``prepare_chat_parse``, ``_responses.prepare_parse``)
-Prepare = Callable[
-    [dict[str, Any], Mapping[str, object]], tuple[dict[str, Any], Callable[[Any], Any]]
-]
+Prepare = Callable[[dict[str, Any], dict[str, object]], tuple[dict[str, Any], Callable[[Any], Any]]]
 
 _REQUEST = ("extra_headers", "extra_query", "extra_body", "timeout")
 # Endpoints whose event streams end with ``data: [DONE]`` (the Responses API's do not).
@@ -90,7 +88,7 @@ class Completions(_chat.Completions):
     def parse(self, **kwargs: Any) -> ParsedChatCompletion[Any]:  # openai: generic in the format
         """Structured output through the stack; the answer parsed as openai's ``parse`` does."""
         params, helicone, request = _split(kwargs)
-        params, parser = prepare_chat_parse(params)
+        params, parser = prepare_chat_parse(params, request)
         return parser(self._client._helicone_value("chat.completions", params, helicone, request))
 
     @cached_property
@@ -146,7 +144,7 @@ class AsyncCompletions(_chat.AsyncCompletions):
         self, **kwargs: Any
     ) -> ParsedChatCompletion[Any]:  # openai: generic in the format
         params, helicone, request = _split(kwargs)
-        params, parser = prepare_chat_parse(params)
+        params, parser = prepare_chat_parse(params, request)
         call = self._client._helicone_call("chat.completions", params, helicone, request)
         return parser((await call)[0])
 
@@ -164,17 +162,24 @@ class AsyncCompletions(_chat.AsyncCompletions):
 
 
 def prepare_chat_parse(
-    params: dict[str, Any],
+    params: dict[str, Any], request: dict[str, object]
 ) -> tuple[dict[str, Any], Callable[[object], ParsedChatCompletion[object]]]:
     """openai's ``chat.completions.parse`` request as ``create`` parameters (``response_format``
-    a pydantic model becomes its JSON schema; tools checked as strict) and the parser of its
-    answer into a ``ParsedChatCompletion`` (run again on a cache hit)."""
+    a pydantic model becomes its JSON schema; tools checked as strict; ``"stream": false`` and
+    the ``X-Stainless-Helper-Method`` header in ``request``, as openai sends them) and the
+    parser of its answer into a ``ParsedChatCompletion`` (run again on a cache hit)."""
     from openai.lib._parsing import (
         parse_chat_completion,
         type_to_response_format_param,
         validate_input_tools,
     )
 
+    given = request.get("extra_headers")
+    request["extra_headers"] = {
+        "X-Stainless-Helper-Method": "chat.completions.parse",
+        **(given if isinstance(given, Mapping) else {}),
+    }
+    params["stream"] = False
     response_format = params.get("response_format", omit)
     tools = validate_input_tools(params.get("tools", omit))
     if tools is not omit:
@@ -194,9 +199,9 @@ def prepare_chat_parse(
 
 
 def _prepare_chat(
-    params: dict[str, Any], request: Mapping[str, object]
+    params: dict[str, Any], request: dict[str, object]
 ) -> tuple[dict[str, Any], Callable[[Any], Any]]:
-    return prepare_chat_parse(params)
+    return prepare_chat_parse(params, request)
 
 
 class Chat(_chat.Chat):

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Generic, TypeVar
 
 import httpx2
+import openai
 
 from ._raw import RawResponse
 
@@ -55,14 +56,31 @@ def _lines(parts: Iterable[bytes]) -> Iterator[str]:
         yield from part.decode().split("\n")[:-1]
 
 
+def _parsed(raw: RawResponse[R], to: type[Any] | None) -> R:
+    """The answer; ``to=`` (openai's re-parse into another type) only names its own type or a
+    base of it: the answer was parsed once, in the stack."""
+    parsed = raw.parse()
+    if to is not None and not isinstance(parsed, to):
+        raise TypeError(f"helicone_lite: this answer is a {type(parsed).__name__}, not {to!r}")
+    return parsed
+
+
 class _Base(Generic[R]):
     """What both flavours share: headers, status, ids, and the parsed value."""
 
+    # openai's ``APIResponse.__init__`` is not called (see ``RawResponse``)
     def __init__(self, raw: RawResponse[R], done_marker: bool) -> None:
         self._raw, self._done_marker = raw, done_marker
-        self.headers: httpx2.Headers = raw.headers
         self.http_response: httpx2.Response | None = raw.http_response
-        self.is_closed = False
+        self._closed = False
+
+    @property
+    def headers(self) -> httpx2.Headers:
+        return self._raw.headers
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
 
     @property
     def status_code(self) -> int:
@@ -104,11 +122,12 @@ class _Base(Generic[R]):
         return [b"data: [DONE]\n\n"] if self._done_marker else []
 
 
-class StreamedResponse(_Base[R]):
-    """``client.chat.completions.with_streaming_response.create(...)``'s response."""
+class StreamedResponse(_Base[R], openai.APIResponse[R]):  # type: ignore[misc, override]
+    """``client.chat.completions.with_streaming_response.create(...)``'s response: an openai
+    ``APIResponse`` (as ``isinstance`` says)."""
 
-    def parse(self) -> R:
-        return self._raw.parse()
+    def parse(self, *, to: type[Any] | None = None) -> R:  # type: ignore[override]
+        return _parsed(self._raw, to)
 
     def _parts(self) -> Iterator[bytes]:
         parsed: Any = self._raw.parse()
@@ -142,17 +161,18 @@ class StreamedResponse(_Base[R]):
         return json.loads(self.text())
 
     def close(self) -> None:
-        self.is_closed = True
+        self._closed = True
         parsed: Any = self._raw.parse()
         if self._is_stream():
             parsed.close()
 
 
-class AsyncStreamedResponse(_Base[R]):
-    """The async client's ``with_streaming_response`` response (``parse``, ``read``… awaited)."""
+class AsyncStreamedResponse(_Base[R], openai.AsyncAPIResponse[R]):  # type: ignore[misc, override]
+    """The async client's ``with_streaming_response`` response (``parse``, ``read``… awaited):
+    an openai ``AsyncAPIResponse``."""
 
-    async def parse(self) -> R:
-        return self._raw.parse()
+    async def parse(self, *, to: type[Any] | None = None) -> R:  # type: ignore[override]
+        return _parsed(self._raw, to)
 
     async def _parts(self) -> AsyncIterator[bytes]:
         parsed: Any = self._raw.parse()
@@ -199,7 +219,7 @@ class AsyncStreamedResponse(_Base[R]):
         return json.loads(await self.text())
 
     async def close(self) -> None:
-        self.is_closed = True
+        self._closed = True
         parsed: Any = self._raw.parse()
         if self._is_stream():
             await parsed.close()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     Origin: TypeAlias = "openai.OpenAI | openai.AsyncOpenAI | NativeHelicone"
 
 __all__ = [
+    "RETRY_COUNT_HEADER",
     "Blocking",
     "Call",
     "Effect",
@@ -35,6 +36,10 @@ __all__ = [
 T = TypeVar("T")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+#: the header openai sends with the retries taken before a request; the retry layer numbers
+#: retry *k* with ``call.request["retries_taken"] = k`` and the OpenAI adapters send it
+RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,7 +185,19 @@ def hide_usage_chunk(call: Call) -> Any:
     asked = (call.params.get("stream_options") or {}).get("include_usage")
     if asked or call.kind != "chat.completions":  # only chat streams get the usage chunk added
         return None
-    return lambda chunk: not chunk.choices and chunk.usage is not None
+    return _hidden_usage
+
+
+def _hidden_usage(chunk: Any) -> bool:
+    """Whether ``chunk`` is the usage chunk the caller did not ask for. The others are shown
+    as openai gives them unasked, without ``"usage": null`` (the provider adds it to every
+    chunk once usage is asked for): ``to_dict()`` / ``model_dump(exclude_unset=True)`` agree."""
+    if not chunk.choices and chunk.usage is not None:
+        return True
+    fields = getattr(chunk, "model_fields_set", None)
+    if chunk.usage is None and isinstance(fields, set):
+        fields.discard("usage")
+    return False
 
 
 def deliver_parts(result: Result) -> tuple[Any, httpx2.Headers]:

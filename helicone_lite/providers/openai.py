@@ -16,7 +16,7 @@ from openai.resources.chat import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
 
 from .._response import ChatCompletion, CreateEmbeddingResponse, Response
-from ..pipeline._call import Call, Result, Target
+from ..pipeline._call import RETRY_COUNT_HEADER, Call, Result, Target
 from ._base import ProviderConfig, same_origin
 from ._clients import SdkClients
 from ._errors import ProviderNotConfigured
@@ -187,6 +187,8 @@ class OpenAIAdapter:
         if not self._to_origin(call) and self._api_key(call) is None:
             headers = _without_foreign_credentials(headers, call.target.headers)
         headers[RAW_RESPONSE_HEADER] = "true"
+        if "retries_taken" in call.request:  # as openai numbers its own retries
+            headers[RETRY_COUNT_HEADER] = str(call.request["retries_taken"])
         params["extra_headers"] = headers
         for name in ("extra_query", "extra_body", "timeout"):
             if name in call.request:

@@ -16,7 +16,9 @@ Two backoffs, chosen per call:
   ``x-should-retry`` header says.
 
 Each target of a fallback chain gets its own retries (this layer sits inside the fallback layer).
-Every attempt is reported to the fallback layer in ``result.attempts``.
+Every attempt is reported to the fallback layer in ``result.attempts``. Retry *k* (from 1) is
+forwarded with ``request["retries_taken"] = k``, which the OpenAI adapters send as openai's
+``x-stainless-retry-count`` header (openai sends the attempt number on its own retries).
 """
 
 from __future__ import annotations
@@ -128,6 +130,13 @@ def backoff_for(call: Call) -> Backoff:
     return SdkBackoff(retries=retries if isinstance(retries, int) else DEFAULT_MAX_RETRIES)
 
 
+def _numbered(call: Call, retries_taken: int) -> Call:
+    """``call`` as retry ``retries_taken`` sends it (the first attempt: ``call`` itself)."""
+    if retries_taken == 0:
+        return call
+    return call.evolve(request={**call.request, "retries_taken": retries_taken})
+
+
 class Retry:
     """Retries one target of a call with backoff (see the module docstring)."""
 
@@ -149,7 +158,7 @@ class Retry:
         wait = 0.0
         while True:
             wall, started = self._clock(), self._monotonic()
-            result: Result = yield Forward(call)
+            result: Result = yield Forward(_numbered(call, len(attempts)))
             after = self._attempted(call, result, attempts, wall, started, wait)
             if after is None:
                 return result
@@ -164,7 +173,7 @@ class Retry:
         wait = 0.0
         while True:
             wall, started = self._clock(), self._monotonic()
-            result = forward(call)
+            result = forward(_numbered(call, len(attempts)))
             after = self._attempted(call, result, attempts, wall, started, wait)
             if after is None:
                 return result

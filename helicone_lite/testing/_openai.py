@@ -1,4 +1,5 @@
-"""The OpenAI wire protocol: chat completions (streaming too), embeddings, models."""
+"""The OpenAI wire protocol: chat completions (streaming too), legacy completions, embeddings,
+moderations, models."""
 
 from __future__ import annotations
 
@@ -176,6 +177,32 @@ def _stream(ex: Exchange, done: Completion, *, include_usage: bool) -> list[byte
     return events
 
 
+def completions(ex: Exchange) -> Answer:
+    """``POST /v1/completions`` (legacy): the prompt (a string or strings) answered as text."""
+    raw = ex.body.get("prompt")
+    prompts = [raw] if isinstance(raw, str) else raw
+    if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+        raise WireError(400, "'prompt' must be a string or a list of strings")
+    done = resolve(
+        ex.reply, Prompt(tuple(prompts), prompts[-1] if prompts else ""), ex.require_model()
+    )
+    base = {"id": f"cmpl-fake{ex.seq}", "object": "text_completion", "created": ex.created}
+    base["model"] = done.model
+
+    def choice(text: str, finish: str | None) -> dict[str, Any]:
+        return {"text": text, "index": 0, "logprobs": None, "finish_reason": finish}
+
+    counts = usage(done)
+    tokens = {k: counts[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    if not ex.body.get("stream"):
+        return json_answer(
+            {**base, "choices": [choice(done.text or "", done.finish_reason)], "usage": tokens}
+        )
+    events = [sse_data({**base, "choices": [choice(piece, None)]}) for piece in done.text_chunks()]
+    events.append(sse_data({**base, "choices": [choice("", done.finish_reason)]}))
+    return sse_answer([*events, b"data: [DONE]\n\n"])
+
+
 def _embedding_inputs(value: Any) -> list[tuple[str, int]]:
     """(text the vector derives from, its token count) for each input."""
     if isinstance(value, str):
@@ -274,6 +301,7 @@ PROTOCOL = Protocol(
         route(
             "POST (?:/v1)?/chat/completions", "chat.completions", chat_completions, inference=True
         ),
+        route("POST (?:/v1)?/completions", "completions", completions, inference=True),
         route("POST (?:/v1)?/embeddings", "embeddings", embeddings, inference=True),
         route("POST (?:/v1)?/moderations", "moderations", moderations, inference=True),
         route("GET (?:/v1)?/models", "models.list", list_models),
