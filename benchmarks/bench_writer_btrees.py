@@ -13,14 +13,21 @@ a conversation property, 40 question lengths, as ``bench_realrows.py --grow`` ma
   (a what-if: what that index costs the writer), the variants alternated ``--repeat`` times;
   median µs a row. Differences under ~2 µs are within the run-to-run noise on a busy host.
 
+* ``pages``: the writer's whole transaction (``SqliteSink._commit``: inserts, rollups,
+  facts, COMMIT) on fresh stores made with each of ``--sizes`` as ``PRAGMA page_size``,
+  interleaved the same way; with ``--grow ROWS`` the rows are written again (new ids, 50 µs
+  apart, as ``bench_realrows.py --grow``) up to ROWS, one line per ``--block`` rows.
+
     python benchmarks/bench_writer_btrees.py frames -n 5000 [--varied]
     python benchmarks/bench_writer_btrees.py indexes -n 5000 --repeat 5
+    python benchmarks/bench_writer_btrees.py pages -n 2000 --varied --grow 60000 --block 10000
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import struct
 import sys
@@ -32,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_realrows import captures
+from bench_realrows import captures, restamped
 
 from helicone_lite.store._database import Database
 from helicone_lite.store._errors import Reporter
@@ -141,18 +148,65 @@ def interleaved(items: list[Item], batch: int, directory: Path) -> dict[str, flo
     return spent
 
 
+def pages(kept: list[Any], sizes: list[int], total: int, block: int) -> None:
+    """CPU µs a row of the writer's transactions per page size, interleaved batch by batch."""
+    items = rows_of(kept)
+    total = total or len(items)
+    stream, spent, done = time.time(), dict.fromkeys(sizes, 0.0), 0
+    print("     rows  " + "  ".join(f"{size:>7,}" for size in sizes) + "   load")
+    with tempfile.TemporaryDirectory() as tmp:
+        sinks = {size: sized_sink(Path(tmp) / str(size), size, items[0]) for size in sizes}
+        for turn, start in enumerate(range(1, total, 500)):
+            numbers = range(start, min(start + 500, total))
+            rows = [dict(items[k % len(items)][1]) for k in numbers]
+            if total > len(items):
+                rows = [
+                    restamped(row, stream + k / 20_000)
+                    for k, row in zip(numbers, rows, strict=True)
+                ]
+            prepared, _ = sinks[sizes[0]]._prepare([("requests", row) for row in rows])
+            for size in sizes[turn % len(sizes) :] + sizes[: turn % len(sizes)]:
+                began = time.thread_time()
+                sinks[size]._commit(prepared)  # benchmark only: the sink's transaction
+                spent[size] += time.thread_time() - began
+            done += len(numbers)
+            if done >= (block or total) or numbers[-1] + 1 == total:
+                figures = "  ".join(f"{spent[size] / done * 1e6:7.1f}" for size in sizes)
+                print(f"  {numbers[-1] + 1:7,}  {figures}   {os.getloadavg()[0]:.1f}", flush=True)
+                spent, done = dict.fromkeys(sizes, 0.0), 0
+        for sink in sinks.values():
+            sink.close()
+
+
+def sized_sink(directory: Path, size: int, first: Item) -> SqliteSink:
+    """A sink on a fresh store whose file was made with ``size``-byte pages."""
+    directory.mkdir()
+    conn = sqlite3.connect(directory / "helicone.db")
+    conn.execute(f"PRAGMA page_size = {int(size)}")
+    conn.execute("PRAGMA journal_mode = WAL")  # the file is made, with that page size
+    conn.close()
+    sink = sink_at(directory)
+    sink.write_batch([(first[0], dict(first[1]))])
+    return sink
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("frames", "indexes"))
+    parser.add_argument("what", choices=("frames", "indexes", "pages"))
     parser.add_argument("-n", type=int, default=5_000, help="real calls (rows)")
     parser.add_argument("--batch", type=int, default=500, help="rows per transaction")
     parser.add_argument("--repeat", type=int, default=3, help="alternations (indexes)")
     parser.add_argument("--varied", action="store_true", help="rows as --grow makes them")
+    parser.add_argument("--sizes", default="4096,8192,16384", help="page sizes (pages)")
+    parser.add_argument("--grow", type=int, default=0, help="rows to write (pages)")
+    parser.add_argument("--block", type=int, default=0, help="rows per line (pages)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         kept = captures(args.n, Path(tmp) / "client", varied=args.varied)
     if args.what == "frames":
         frames(kept, args.batch)
+    elif args.what == "pages":
+        pages(kept, [int(size) for size in args.sizes.split(",")], args.grow, args.block)
     else:
         indexes(kept, args.batch, args.repeat)
 
