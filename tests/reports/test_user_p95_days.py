@@ -38,13 +38,25 @@ def _expected(rows: list[dict[str, Any]], f: Filters, days_back: float | str) ->
     return grouped([r for r in rows if selected(r, f, since)], lambda r: r["user_id"])
 
 
-@pytest.mark.parametrize("most_days", [400, 3, 1])
+@pytest.mark.parametrize(
+    ("merge_from", "most_days"),
+    [(0, 400), (0, 3), (0, 1), (10**6, 400)],
+    ids=["merged", "chunks of 3 days", "a chunk a day", "sorted"],
+)
 @pytest.mark.parametrize("rollups", [True, False])
 @pytest.mark.parametrize("label", list(RANGES))
 def test_p95_merged_by_day_matches_brute_force(
-    store_rows: Any, monkeypatch: pytest.MonkeyPatch, label: str, rollups: bool, most_days: int
+    store_rows: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    label: str,
+    rollups: bool,
+    merge_from: int,
+    most_days: int,
 ) -> None:
-    monkeypatch.setattr(_p95, "MOST_DAYS", most_days)  # 3, 1: the chunks merged in Python
+    """Every user's p95 merged from the day streams (in one statement, or chunks merged in
+    Python), or (``sorted``: few rows a day) sorted off the user's entries."""
+    monkeypatch.setattr(_p95, "MERGE_FROM", merge_from)
+    monkeypatch.setattr(_p95, "MOST_DAYS", most_days)
     f, days_back = RANGES[label]
     reports = Reports(store_rows.store, clock=lambda: T0, rollups=rollups)
     assert reports._reader.user_index_by_day()
@@ -57,9 +69,10 @@ def test_p95_merged_by_day_matches_brute_force(
         assert row.p95_latency_ms == want["p95_latency_ms"], row.user_id
 
 
-def test_rows_without_a_time_or_a_latency(tmp_path: Path) -> None:
+def test_rows_without_a_time_or_a_latency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A request stored without ``created_at`` is its own stream (``day IS NULL``) when no
     range is set; requests without a latency are not ranked."""
+    monkeypatch.setattr(_p95, "MERGE_FROM", 0)  # (merged, whatever the rows a day)
     with Store(tmp_path / "helicone.db") as store:
         latencies = [*range(10, 410, 10), None]
         for i, latency in enumerate(latencies):
