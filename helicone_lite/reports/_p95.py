@@ -24,7 +24,7 @@ __all__ = ["MERGE_FROM", "day_merge_sql", "p95_of"]
 #: requests a day of the range (on average) from which a group's p95 merges the day streams
 #: rather than sorting the group's entries (measured on 1,000,000 requests: benchmarks/README.md,
 #: "The user index keyed by the day")
-MERGE_FROM = 4
+MERGE_FROM = 8
 
 
 def _rank(count: int) -> int:
@@ -54,23 +54,38 @@ def p95_of(
         return _p95_python(reader, src, column, wanted)
     if days is None:
         return _p95_top(reader, src, column, wanted)
+    if not days:
+        return {}
     few = [(key, n) for key, n in wanted if n < MERGE_FROM * len(days)]
     many = [(key, n) for key, n in wanted if n >= MERGE_FROM * len(days)]
-    return {**_p95_top(reader, src, column, few), **_p95_by_day(reader, src, column, many, days)}
+    # the sort reads the group's entries of the range's days only (all, if some lack a time)
+    bounds = () if None in days else (str(days[0]), str(days[-1]))
+    return {
+        **_p95_top(reader, src, column, few, bounds),
+        **_p95_by_day(reader, src, column, many, days),
+    }
 
 
 def _p95_top(
-    reader: Reader, src: Source, column: str, wanted: Sequence[tuple[Any, int]]
+    reader: Reader,
+    src: Source,
+    column: str,
+    wanted: Sequence[tuple[Any, int]],
+    days: tuple[str, ...] = (),
 ) -> dict[Any, float]:
     """``ORDER BY latency_ms DESC LIMIT 1 OFFSET k`` per group: k + 1 entries off an index
-    in that order; on the day-keyed index a sort of the group's entries, which SQLite bounds
-    to the k + 1 largest (cheaper than a seek a day for a group with few rows a day)."""
+    in that order; on the day-keyed index (``days``: its first and last day) a sort of the
+    group's entries of those days, which SQLite bounds to the k + 1 largest (cheaper than a
+    seek a day for a group with few rows a day)."""
+    if not wanted:
+        return {}
+    between = f" AND {DAY} BETWEEN ? AND ?" if days else ""
     sql = src.select(
         "latency_ms",
         "ORDER BY latency_ms DESC LIMIT 1 OFFSET ?",
-        f"{column} IS ? AND latency_ms IS NOT NULL",
+        f"{column} IS ?{between} AND latency_ms IS NOT NULL",
     )
-    found = reader.many(sql, [(*src.params, key, _rank(n)) for key, n in wanted])
+    found = reader.many(sql, [(*src.params, key, *days, _rank(n)) for key, n in wanted])
     return {key: float(row[0]) for (key, _), row in zip(wanted, found, strict=True) if row}
 
 
