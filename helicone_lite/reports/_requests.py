@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import OptionsError
-from ._filters import Filters, parse_time
+from ._days import DAY, MOST_DAYS, days_in_range
+from ._filters import Filters
 from ._rollup import grouped, plan
 from ._rows import Row
 from ._scores import UnknownRequestError, typed_value
@@ -110,7 +111,7 @@ def request_page(
     index = _sort_index(reader, filters, sort, total, offset + per_page)
     days = None
     if index is not None and index in _DAY_INDEXES.values():
-        days = _days(reader, index, filters, now)
+        days = days_in_range(reader, index, filters, now, _MOST_DAYS)
     if index == _STATUS_INDEX:
         ids = _status_page(reader, filters.where(now), order, per_page, offset)
     elif sort == "status" and _status_arms(reader, filters, total):
@@ -170,9 +171,8 @@ _DAY_INDEXES = {
     "latency": "idx_requests_day_latency",
     "tokens": "idx_requests_day_tokens",
 }
-_DAY = "substr(created_at, 1, 10)"
-#: most days a page merges (a compound SELECT takes at most 500 arms): beyond, it sorts
-_MOST_DAYS = 400
+#: most days a page merges (beyond, it sorts)
+_MOST_DAYS = MOST_DAYS
 #: what STATUS_SORT_MIGRATION's partial index holds: every status but 200, and no status
 _RARE_STATUS = "(status <> 200 OR status IS NULL)"
 #: fewer requests in the range than this: sorting them is cheap
@@ -232,32 +232,6 @@ def _status_page(
     return [r["id"] for r in rows]
 
 
-def _days(reader: Reader, index: str, filters: Filters, now: float) -> list[str | None] | None:
-    """The days (``substr(created_at, 1, 10)``) that hold requests in the range, found by one
-    seek each on ``index`` (None for the requests without a time, when no range is set);
-    None when they are more than ``_MOST_DAYS`` (the caller then sorts)."""
-    since = parse_time(filters.since, now, "since")
-    until = parse_time(filters.until, now, "until")
-    bounds, params = [], []
-    if until is not None:  # (a time before ``until`` has a day no later than its day)
-        bounds.append(f"AND {_DAY} <= substr(?, 1, 10)")
-        params.append(until)
-    first = f"SELECT min({_DAY}) FROM requests INDEXED BY {index} WHERE {_DAY} >= ? "
-    sql = (
-        f"WITH RECURSIVE d(day) AS (SELECT ({first}{' '.join(bounds)}) UNION ALL "
-        f"SELECT (SELECT min({_DAY}) FROM requests INDEXED BY {index} "
-        f"WHERE {_DAY} > d.day {' '.join(bounds)}) FROM d WHERE d.day IS NOT NULL "
-        f"LIMIT {_MOST_DAYS + 2}) SELECT day FROM d WHERE day IS NOT NULL"
-    )
-    start = "" if since is None else since[:10]
-    days: list[str | None] = list(reader.values(sql, (start, *params, *params)))
-    if len(days) > _MOST_DAYS:
-        return None
-    if since is None and until is None:
-        days.append(None)
-    return days
-
-
 def _day_page(
     reader: Reader,
     where: tuple[str, list[Any]],
@@ -275,7 +249,7 @@ def _day_page(
     clause, params = where
     arms, values = [], []
     for day in days:
-        test = f"{_DAY} IS NULL" if day is None else f"{_DAY} = ?"
+        test = f"{DAY} IS NULL" if day is None else f"{DAY} = ?"
         arms.append(
             f"SELECT id, {column}, created_at FROM requests INDEXED BY {index} "
             f"WHERE {test} AND {clause}"

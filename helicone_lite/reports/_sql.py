@@ -92,6 +92,20 @@ class Reader:
             "SELECT count(*) FROM pg_indexes WHERE indexname = ?",
         )
 
+    def user_index_by_day(self) -> bool:
+        """Whether SQLite's ``idx_requests_user`` is keyed by the day after the user
+        (``USER_DAY_MIGRATION``; a read-only view of an older store, and PostgreSQL, have
+        ``(user_id, latency_ms, …)``); asked once per reader."""
+        if self.store.engine != "sqlite":
+            return False
+        return self._in_catalog(
+            "user-index-by-day",
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+            "AND name = 'idx_requests_user' AND sql LIKE ?",
+            "",
+            "%(user_id, substr(created_at, 1, 10),%",
+        )
+
     def has_table(self, name: str) -> bool:
         """Whether table ``name`` exists (in the store's schema; a read-only view of an older
         store lacks the newer ones); asked once per reader and name."""

@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._errors import OptionsError
+from ._days import days_in_range
 from ._facts_pass import facts_users
 from ._filters import Filters
-from ._p95 import p95_of, timed_counts
+from ._p95 import p95_of
 from ._rollup import exact_times, grouped, hour_edges, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
@@ -158,8 +159,9 @@ def users(
     """Per user: requests, cost, tokens, mean and p95 latency, error and cache-hit rates,
     and mean scores (unless ``with_scores`` is false: ``scores`` left empty).
 
-    The user index is ordered by latency within each user, so first/last seen are plain
-    ``min``/``max`` (they rarely change as rows go by) and the p95 is read off the top.
+    Without rollups, first/last seen are plain ``min``/``max`` and the latency count a
+    ``count`` in the same grouped scan of the user index; the p95 is read off the top of
+    each user's latency order (``_p95``).
     """
     _check(sort, limit)
     src = source(filters, now, "idx_requests_user")
@@ -168,9 +170,8 @@ def users(
     if one_pass:
         rows = facts_users(reader, src)
     elif roll is None:
-        rows = _grouped(
-            reader, src, "user_id", "min(created_at) AS first_at, max(created_at) AS last_at"
-        )
+        times = "min(created_at) AS first_at, max(created_at) AS last_at"
+        rows = _grouped(reader, src, "user_id", f"{times}, count(latency_ms) AS latency_n")
     else:
         recent = sort == "recent"
         found = grouped(reader, roll, now, ("user_id",), hours=recent)
@@ -182,14 +183,12 @@ def users(
     if one_pass:
         p95 = {r["key"]: float(r["p95"]) for r in rows if r["p95"] is not None}
     else:
-        if roll is None:
-            timed = timed_counts(reader, src, [(r["key"], int(r["requests"])) for r in rows])
-        else:
+        if roll is not None:
             if sort != "recent":
                 hour_edges(reader, roll, rows, "user_id")  # the rows kept only
             exact_times(reader, rows, "user_id")
-            timed = [(r["key"], int(r["latency_n"])) for r in rows]
-        p95 = p95_of(reader, src, "user_id", timed)
+        timed = [(r["key"], int(r["latency_n"])) for r in rows]
+        p95 = p95_of(reader, src, "user_id", timed, _days(reader, src, filters, now))
     scores = (
         score_means(reader, filters, now, "user", keys=[r["key"] for r in rows])
         if with_scores
@@ -206,6 +205,14 @@ def users(
         )
         for raw in rows
     ]
+
+
+def _days(reader: Reader, src: Source, filters: Filters, now: float) -> list[str | None] | None:
+    """The range's days, when the user index is keyed by the day after the user (the p95
+    then merges one stream a day: ``_p95``), else None."""
+    if src.facts or not reader.user_index_by_day():
+        return None
+    return days_in_range(reader, "idx_requests_day_latency", filters, now, most=None)
 
 
 def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> None:

@@ -38,6 +38,7 @@ from ._schema import (
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
     PG_SORT_BY_DAY_MIGRATION,
+    PG_USER_DAY_MIGRATION,
     SORT_INDEXES_MIGRATION,
     STATUS_SORT_MIGRATION,
 )
@@ -140,6 +141,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     PG_SORT_BY_DAY_MIGRATION,  # nothing: SQLite's sort indexes led by the day
     pg_score_rollup_migration(_types),  # hourly score sums, kept from score_facts
     pg_property_models_migration(_types),  # rollup_properties split by model and provider
+    PG_USER_DAY_MIGRATION,  # nothing: SQLite's user index keyed by the day
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

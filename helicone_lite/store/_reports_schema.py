@@ -12,7 +12,8 @@ in order, and never sorts rows or visits the wide ``requests`` rows (which hold 
   Two differ in their second column: ``idx_requests_model`` is ``(model, provider,
   created_at, …)`` (models are reported per provider) and ``idx_requests_user`` is
   ``(user_id, latency_ms, …)``: a user's p95 latency is then read from the top of their
-  range (``ORDER BY latency_ms DESC LIMIT 1 OFFSET k``, k = 5 % of their requests).
+  range (``ORDER BY latency_ms DESC LIMIT 1 OFFSET k``, k = 5 % of their requests). (SQLite
+  re-keys it ``(user_id, day, latency_ms, …)`` in ``_schema.USER_DAY_MIGRATION``.)
 * ``idx_requests_cache_hits``: partial index over the cache hits only, ordered by the request
   each was served from (savings: one lookup per original, in id order).
 * ``property_facts``: per request property, the columns the reports read, keyed by

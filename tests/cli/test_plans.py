@@ -9,6 +9,8 @@ import pytest
 
 from helicone_lite.cli.requests import _SELECT, _newest
 from helicone_lite.reports import Filters
+from helicone_lite.reports._p95 import day_merge_sql
+from helicone_lite.reports._source import source
 from tests.reports.conftest import T0, generate
 
 QUERIES = {
@@ -86,3 +88,27 @@ def test_newest_requests_by_every_path_match_a_recount(
         assert len(rows) >= 2  # (the filters match some rows)
     finally:
         data.store.close()
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(since="7d", model="gpt-4o")])
+def test_user_p95_merges_one_latency_stream_a_day(tmp_path: Path, filters: Filters) -> None:
+    """The users report's p95 (``users``, the dashboard's users pages): each day's entries
+    of the user are read in latency order off ``idx_requests_user`` (user, day, latency) and
+    the compound ``ORDER BY`` merges them: no sort, no table scan."""
+    data = generate(tmp_path / "helicone.db", n=50)
+    src = source(filters, T0, "idx_requests_user")
+    days = ["2026-01-01", "2026-01-02", None]
+    sql = day_merge_sql(src, "user_id", days, "LIMIT 1 OFFSET ?")
+    params = [*src.params, "u", "2026-01-01", *src.params, "u", "2026-01-02", *src.params, "u"]
+    try:
+        plan = [r["detail"] for r in data.store.query("EXPLAIN QUERY PLAN " + sql, [*params, 0])]
+    finally:
+        data.store.close()
+    searches = [step for step in plan if step.startswith("SEARCH")]
+    assert "MERGE (UNION ALL)" in plan, plan
+    assert len(searches) == len(days), plan
+    assert all(
+        "COVERING INDEX idx_requests_user (user_id=? AND <expr>=? AND latency_ms>?)" in step
+        for step in searches
+    ), plan
+    assert not any(step.startswith("USE TEMP B-TREE") for step in plan), plan
