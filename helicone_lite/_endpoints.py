@@ -149,7 +149,7 @@ class SdkRequest:
 
     def send(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
-        options = _numbered(options, call)
+        options = numbered_options(options, call)
         origin = _origin(call)
         if not isinstance(origin, _SyncSender):
             raise RuntimeError("helicone_lite: an SDK endpoint call sent without its client")
@@ -157,7 +157,7 @@ class SdkRequest:
 
     async def asend(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
-        options = _numbered(options, call)
+        options = numbered_options(options, call)
         origin = _origin(call)
         if not isinstance(origin, _AsyncSender):
             raise RuntimeError("helicone_lite: an SDK endpoint call sent without its client")
@@ -165,9 +165,10 @@ class SdkRequest:
         return _result(options, value)
 
 
-def _numbered(options: Any, call: Call) -> Any:
-    """openai's request options of a retry (the retry layer's ``request["retries_taken"]``):
-    with the ``x-stainless-retry-count`` header openai sends on its own retries."""
+def numbered_options(options: Any, call: Call) -> Any:
+    """An SDK's request options of a retry (the retry layer's ``request["retries_taken"]``):
+    with the ``x-stainless-retry-count`` header openai and anthropic send on their own retries
+    (both SDKs keep a count the caller set)."""
     retries = call.request.get("retries_taken")
     if retries is None:
         return options

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import anthropic
 from anthropic.resources.messages import AsyncMessages, Messages
 
+from .._endpoints import numbered_options
 from ..pipeline._call import Call, Result
 from ..pipeline._stack import run_async, run_sync
 from ._anthropic_calls import ASYNC, KIND, SYNC, call_of, deliver, endpoint_result, typed_options
@@ -87,6 +88,7 @@ class Anthropic(NativeHelicone, anthropic.Anthropic):
     def _helicone_native_send(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
         options.max_retries = 0  # the retry layer is the only retry loop
+        options = numbered_options(options, call)
         send = super().request
         if call.kind != KIND:
             value = send(cast_to, options, stream=stream, stream_cls=stream_cls)
@@ -164,6 +166,7 @@ class AsyncAnthropic(NativeHelicone, anthropic.AsyncAnthropic):
     async def _helicone_native_asend(self, call: Call) -> Result:
         cast_to, options, stream, stream_cls = call.request["sdk"]
         options.max_retries = 0  # the retry layer is the only retry loop
+        options = numbered_options(options, call)
         send = super().request
         if call.kind != KIND:
             value = await send(cast_to, options, stream=stream, stream_cls=stream_cls)

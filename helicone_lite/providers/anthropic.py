@@ -11,7 +11,7 @@ from typing import Any
 
 import anthropic
 
-from ..pipeline._call import Call, Result
+from ..pipeline._call import RETRY_COUNT_HEADER, Call, Result
 from . import _anthropic_translate as translate
 from ._sdk import AsyncTranslatedStream, SDKAdapter, TranslatedStream, extra_body, request_options
 
@@ -41,6 +41,9 @@ class AnthropicAdapter(SDKAdapter):
         if extra:
             arguments["extra_body"] = extra
         arguments.update(request_options(call))
+        if "retries_taken" in call.request:  # as anthropic numbers its own retries
+            retry = {RETRY_COUNT_HEADER: str(call.request["retries_taken"])}
+            arguments["extra_headers"] = {**arguments.get("extra_headers", {}), **retry}
         return arguments
 
     def _send(self, client: anthropic.Anthropic, call: Call) -> Result:

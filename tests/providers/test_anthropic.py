@@ -7,6 +7,7 @@ provider over real HTTP.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -14,7 +15,7 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 import helicone_lite
-from helicone_lite.testing import Fault, Reply, ToolCall
+from helicone_lite.testing import FakeProvider, Fault, Reply, ToolCall
 
 from .conftest import Chat, text_of, tool_calls_of
 
@@ -363,3 +364,20 @@ async def test_embeddings_are_refused_for_claude(chat: Chat) -> None:
         else:
             await chat.client.embeddings.create(model=MODEL, input="hi")
     assert chat.fake.requests == []
+
+
+async def test_retries_are_numbered_on_the_wire(
+    mode: str, fake_provider: FakeProvider, home: Path
+) -> None:
+    """Retry k of a translated call carries ``x-stainless-retry-count: k``, as anthropic's
+    SDK numbers its own retries (the SDK's own loop is off: the retry layer makes them)."""
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    chat = Chat(mode, fake_provider, home, max_retries=2, sleep=lambda _: None, async_sleep=no_wait)
+    fake_provider.enqueue(Fault(status=500), Fault(status=529))
+    await chat.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    await chat.close()
+    sent = [r.headers.get("x-stainless-retry-count") for r in fake_provider.requests]
+    assert sent == ["0", "1", "2"]
