@@ -1,0 +1,82 @@
+"""Every ```python block of README.md and docs/*.md runs as a user's program would, or says
+why it cannot (docs/testing.md, "The docs' snippets"): each in a fresh interpreter, with its
+own ``HELICONE_LITE_HOME`` and working directory, the three SDKs pointed at a fake provider
+by the environment (``fake.env()``, as ``helicone-lite fake-provider`` prints it), fake keys,
+and sockets that refuse anything but loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helicone_lite.testing import FakeProvider, Fault, Reply, ToolCall
+from tests.docs._blocks import KEYS, ROOT, Block, all_blocks
+
+BLOCKS = all_blocks()
+RUNNABLE = [b for b in BLOCKS if "fragment" not in b.markers]
+RUNNER = Path(__file__).with_name("_run.py")
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The test's environment without keys, endpoints or helicone_lite settings."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.endswith(("_API_KEY", "_BASE_URL"))
+        and not name.startswith(("HELICONE_LITE_", "OTEL_", "POSTHOG_"))
+    }
+    env.update(HELICONE_LITE_HOME=str(home), PYTHONPATH=str(ROOT))
+    return env
+
+
+def run(block: Block, fake: FakeProvider, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    chain = [[str(ROOT / b.page), b.line, b.code] for b in block.chain()]
+    listing = tmp_path / "blocks.json"
+    listing.write_text(json.dumps(chain), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**clean_env(tmp_path / "home"), **fake.env()}
+    env["DOCSNIP_REFUSED"] = str(tmp_path / "refused.txt")
+    return subprocess.run(
+        [sys.executable, str(RUNNER), str(listing)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
+def test_block_runs(block: Block, fake: FakeProvider, tmp_path: Path) -> None:
+    for part in block.chain():
+        if "fake" in part.markers:
+            scope = {"fake": fake, "Reply": Reply, "Fault": Fault, "ToolCall": ToolCall}
+            exec(part.markers["fake"], scope)  # noqa: S102 (the docs' own setup line)
+    done = run(block, fake, tmp_path)
+    assert done.returncode == 0, f"{block.id} failed:\n{done.stderr[-4000:]}"
+    refused = tmp_path / "refused.txt"
+    assert not refused.exists(), f"{block.id} reached beyond loopback: {refused.read_text()}"
+
+
+def test_markers_are_known_and_fragments_say_why() -> None:
+    for block in BLOCKS:
+        unknown = set(block.markers) - set(KEYS)
+        assert not unknown, f"{block.id}: unknown marker {unknown} (known: {KEYS})"
+        if "fragment" in block.markers:
+            assert block.markers["fragment"], f"{block.id}: a fragment must say why"
+        if "continues" in block.markers:
+            assert block.markers["continues"] == "previous", block.id
+            assert block.previous is not None, f"{block.id} continues nothing"
+            assert "fragment" not in block.previous.markers, f"{block.id} continues a fragment"
+
+
+def test_every_page_with_python_is_collected() -> None:
+    pages = {b.page for b in BLOCKS}
+    assert {"README.md", "docs/testing.md", "docs/caching.md"} <= pages
+    assert len(BLOCKS) >= 30
