@@ -4,7 +4,9 @@ fence (docs/testing.md, "The docs' snippets"):
 * ``<!-- fragment: REASON -->``: not run on its own; the reason is required;
 * ``<!-- continues: previous -->``: runs after the page's previous block, in its namespace;
 * ``<!-- fake: CODE -->``: the test runs CODE (``fake``, ``Reply``, ``Fault``, ``ToolCall`` in
-  scope) on the block's fake provider before the block, e.g. to script a failure."""
+  scope) on the block's fake provider before the block, e.g. to script a failure;
+* ``<!-- env: NAME=VALUE ... -->``: environment variables for the block; ``{redis_url}`` and
+  ``{postgres_url}`` in a value are the suite's private servers."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FENCE = re.compile(r"^(?P<indent>\s*)```python\s*$")
 END = re.compile(r"^\s*```\s*$")
 MARKER = re.compile(r"^\s*<!--\s*(?P<key>[a-z]+):(?P<value>.*?)-->\s*$")
-KEYS = ("fragment", "continues", "fake")
+KEYS = ("fragment", "continues", "fake", "env")
 
 
 @dataclass(frozen=True)

@@ -34,14 +34,29 @@ def clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run(block: Block, fake: FakeProvider, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def block_env(block: Block, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The ``env:`` markers of the block and those it continues, servers filled in."""
+    env: dict[str, str] = {}
+    for part in block.chain():
+        for pair in part.markers.get("env", "").split():
+            name, _, value = pair.partition("=")
+            for server in ("redis_url", "postgres_url"):
+                if "{" + server + "}" in value:
+                    value = value.replace("{" + server + "}", request.getfixturevalue(server))
+            env[name] = value
+    return env
+
+
+def run(
+    block: Block, fake: FakeProvider, tmp_path: Path, extra: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     chain = [[str(ROOT / b.page), b.line, b.code] for b in block.chain()]
     listing = tmp_path / "blocks.json"
     listing.write_text(json.dumps(chain), encoding="utf-8")
     work = tmp_path / "work"
     work.mkdir()
     env = {**clean_env(tmp_path / "home"), **fake.env()}
-    env["DOCSNIP_REFUSED"] = str(tmp_path / "refused.txt")
+    env.update(extra, DOCSNIP_REFUSED=str(tmp_path / "refused.txt"))
     return subprocess.run(
         [sys.executable, str(RUNNER), str(listing)],
         capture_output=True,
@@ -53,12 +68,14 @@ def run(block: Block, fake: FakeProvider, tmp_path: Path) -> subprocess.Complete
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
-def test_block_runs(block: Block, fake: FakeProvider, tmp_path: Path) -> None:
+def test_block_runs(
+    block: Block, fake: FakeProvider, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     for part in block.chain():
         if "fake" in part.markers:
             scope = {"fake": fake, "Reply": Reply, "Fault": Fault, "ToolCall": ToolCall}
             exec(part.markers["fake"], scope)  # noqa: S102 (the docs' own setup line)
-    done = run(block, fake, tmp_path)
+    done = run(block, fake, tmp_path, block_env(block, request))
     assert done.returncode == 0, f"{block.id} failed:\n{done.stderr[-4000:]}"
     refused = tmp_path / "refused.txt"
     assert not refused.exists(), f"{block.id} reached beyond loopback: {refused.read_text()}"
@@ -74,6 +91,8 @@ def test_markers_are_known_and_fragments_say_why() -> None:
             assert block.markers["continues"] == "previous", block.id
             assert block.previous is not None, f"{block.id} continues nothing"
             assert "fragment" not in block.previous.markers, f"{block.id} continues a fragment"
+        for pair in block.markers.get("env", "").split():
+            assert "=" in pair, f"{block.id}: env wants NAME=VALUE pairs, not {pair!r}"
 
 
 def test_every_page_with_python_is_collected() -> None:
