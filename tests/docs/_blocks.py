@@ -34,6 +34,12 @@ class Block:
     def id(self) -> str:
         return f"{self.page}:{self.line}"
 
+    @property
+    def program_id(self) -> str:
+        """``page:first-last``: the fence lines of the blocks this one runs."""
+        first = self.chain()[0]
+        return self.id if first is self else f"{self.id.rsplit(':', 1)[0]}:{first.line}-{self.line}"
+
     def chain(self) -> list[Block]:
         """The blocks this one runs: those it continues (oldest first), then itself."""
         if "continues" in self.markers and self.previous is not None:
@@ -77,3 +83,10 @@ def blocks_of(path: Path) -> list[Block]:
 
 def all_blocks() -> list[Block]:
     return [block for path in pages() for block in blocks_of(path)]
+
+
+def programs(blocks: list[Block]) -> list[Block]:
+    """The blocks to run: each runnable block that no later block continues. Running one runs
+    the blocks it continues first, so each block runs once, in the longest program it is in."""
+    continued = {id(b.previous) for b in blocks if "continues" in b.markers}
+    return [b for b in blocks if "fragment" not in b.markers and id(b) not in continued]

@@ -51,7 +51,7 @@ def _guard(record: str) -> None:
             raise refuse(repr(host))
         return getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = guarded_getaddrinfo
 
 
@@ -73,7 +73,11 @@ class _Claims(ast.NodeTransformer):
         allowed = [json.loads(f'"{text}"') for text in QUOTED.findall(comment)]
         call = ast.Call(
             ast.Name("__claimed__", ast.Load()),
-            [node.value, ast.Constant(tuple(allowed)), ast.Constant(comment)],
+            [
+                node.value,
+                ast.Tuple([ast.Constant(a) for a in allowed], ast.Load()),
+                ast.Constant(comment),
+            ],
             [],
         )
         return ast.copy_location(ast.Expr(call), node)
@@ -92,7 +96,7 @@ def main() -> None:
     for page, line, code in blocks:
         tree = _Claims(_comments(code)).visit(ast.parse(code, filename=page))
         ast.fix_missing_locations(ast.increment_lineno(tree, line))
-        exec(compile(tree, page, "exec"), namespace)  # noqa: S102 (the docs' own code)
+        exec(compile(tree, page, "exec"), namespace)  # the docs' own code
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from helicone_lite.testing import FakeProvider, Fault, Reply, ToolCall
-from tests.docs._blocks import KEYS, ROOT, Block, all_blocks
+from tests.docs._blocks import KEYS, ROOT, Block, all_blocks, programs
 
 BLOCKS = all_blocks()
-RUNNABLE = [b for b in BLOCKS if "fragment" not in b.markers]
+PROGRAMS = programs(BLOCKS)
 RUNNER = Path(__file__).with_name("_run.py")
 
 
@@ -48,14 +48,15 @@ def block_env(block: Block, request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 def run(
-    block: Block, fake: FakeProvider, tmp_path: Path, extra: dict[str, str]
+    chain: list[tuple[str, int, str]], tmp_path: Path, extra: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    chain = [[str(ROOT / b.page), b.line, b.code] for b in block.chain()]
+    """Runs the code of ``chain`` ((file, line before its first line, code) each) in one
+    fresh interpreter, in a clean environment plus ``extra``."""
     listing = tmp_path / "blocks.json"
     listing.write_text(json.dumps(chain), encoding="utf-8")
     work = tmp_path / "work"
     work.mkdir()
-    env = {**clean_env(tmp_path / "home"), **fake.env()}
+    env = clean_env(tmp_path / "home")
     env.update(extra, DOCSNIP_REFUSED=str(tmp_path / "refused.txt"))
     return subprocess.run(
         [sys.executable, str(RUNNER), str(listing)],
@@ -67,18 +68,38 @@ def run(
     )
 
 
-@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
+@pytest.mark.parametrize("block", PROGRAMS, ids=[b.program_id for b in PROGRAMS])
 def test_block_runs(
     block: Block, fake: FakeProvider, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     for part in block.chain():
         if "fake" in part.markers:
             scope = {"fake": fake, "Reply": Reply, "Fault": Fault, "ToolCall": ToolCall}
-            exec(part.markers["fake"], scope)  # noqa: S102 (the docs' own setup line)
-    done = run(block, fake, tmp_path, block_env(block, request))
+            exec(part.markers["fake"], scope)  # the docs' own setup line
+    chain = [(str(ROOT / b.page), b.line, b.code) for b in block.chain()]
+    done = run(chain, tmp_path, {**fake.env(), **block_env(block, request)})
     assert done.returncode == 0, f"{block.id} failed:\n{done.stderr[-4000:]}"
     refused = tmp_path / "refused.txt"
     assert not refused.exists(), f"{block.id} reached beyond loopback: {refused.read_text()}"
+
+
+#: the examples/ scripts no other test runs (tests/production/test_examples.py and
+#: tests/core/test_api_examples.py run the others), and a line each prints
+UNTESTED_EXAMPLES = {"prompts": "production: rollback 2 -> 1", "opentelemetry_export": "trace "}
+
+
+@pytest.mark.parametrize("name", sorted(UNTESTED_EXAMPLES))
+def test_example_runs(name: str, tmp_path: Path) -> None:
+    """Run offline as ``python examples/NAME.py``: with no OPENAI_API_KEY, examples/_offline.py
+    starts its own fake provider."""
+    script = ROOT / "examples" / f"{name}.py"
+    chain = [(str(script), 0, script.read_text(encoding="utf-8"))]
+    extra = {"PYTHONPATH": f"{ROOT}{os.pathsep}{script.parent}"}
+    done = run(chain, tmp_path, extra)
+    assert done.returncode == 0, f"examples/{name}.py failed:\n{done.stderr[-4000:]}"
+    assert "none carried the Helicone key" in done.stdout  # examples/_offline.py, at exit
+    assert UNTESTED_EXAMPLES[name] in done.stdout, done.stdout
+    assert not (tmp_path / "refused.txt").exists()
 
 
 def test_markers_are_known_and_fragments_say_why() -> None:
