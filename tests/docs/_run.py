@@ -95,7 +95,7 @@ def main() -> None:
     namespace: dict[str, Any] = {"__name__": "__main__", "__claimed__": _claimed}
     for page, line, code in blocks:
         tree = _Claims(_comments(code)).visit(ast.parse(code, filename=page))
-        ast.fix_missing_locations(ast.increment_lineno(tree, line))
+        ast.increment_lineno(ast.fix_missing_locations(tree), line)
         exec(compile(tree, page, "exec"), namespace)  # the docs' own code
 
 
