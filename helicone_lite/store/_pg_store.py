@@ -21,7 +21,6 @@ connection whose transactions default to read-only.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -34,7 +33,6 @@ from typing import Any, cast
 from ._engine import Params, describe_url
 from ._errors import Reporter, StoreError
 from ._ids import IdSource
-from ._lifecycle import install_exit_drain, install_fork_hooks, install_sigterm_drain
 from ._pg_sink import PostgresSink
 from ._pool import ThreadConnections
 from ._postgres import PgConnection, PgDatabase, bind
@@ -124,39 +122,28 @@ class PostgresStore(Store):
             ),
         )
         self.ids = IdSource()
-        # The spill journal of a database URL lives in the fallback directory (there is no
-        # store directory), named after the URL without its password.
-        tag = hashlib.sha256(describe_url(url).encode()).hexdigest()[:16]
-        spill_dir = Path(spill_fallback) if spill_fallback is not None else fallback_directory()
-        self.journal = (
-            SpillJournal(spill_dir / f"pg-{tag}.db", max_bytes=spill_max_bytes, fallback=spill_dir)
-            if spill_max_bytes > 0
-            else None
+        self.journal = _journal(url, spill_fallback, spill_max_bytes)
+        self._start_writer(
+            BatchWriter(
+                self._sink,
+                self._reporter,
+                journal=self.journal,
+                max_queue=max_queue,
+                batch_size=batch_size,
+                block_timeout=block_timeout,
+                group_rows=group_rows,
+                group_wait=group_wait,
+                probe_interval=probe_interval,
+                monotonic=monotonic,
+                preload=_preload,
+                new_id=self.ids.new,
+            ),
+            exit_timeout=exit_timeout,
+            handle_sigterm=handle_sigterm,
+            # a fork waits for the writer's batch at most this long (PgDatabase has no busy
+            # timeout: reading the SQLite one here made every fork's hook fail)
+            fork_wait=busy_timeout + 1,
         )
-        self._writer = BatchWriter(
-            self._sink,
-            self._reporter,
-            journal=self.journal,
-            max_queue=max_queue,
-            batch_size=batch_size,
-            block_timeout=block_timeout,
-            group_rows=group_rows,
-            group_wait=group_wait,
-            probe_interval=probe_interval,
-            monotonic=monotonic,
-            preload=_preload,
-            new_id=self.ids.new,
-        )
-        self.exit_timeout = exit_timeout
-        drain = functools.partial(self._writer.shutdown, exit_timeout)
-        self._finalizer = install_exit_drain(self, drain)
-        install_fork_hooks(self, drain)
-        if handle_sigterm:
-            install_sigterm_drain(self, drain)
-        self._fork_locked = self._fork_paused = False
-        # A fork waits for the writer's batch at most this long (PgDatabase has no busy
-        # timeout: reading the SQLite one here made every fork's hook fail).
-        self._fork_wait = busy_timeout + 1
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -373,3 +360,15 @@ def _dicts(
             yield dict(zip(names, row, strict=True))
     finally:
         rows.close()
+
+
+def _journal(
+    url: str, fallback: str | os.PathLike[str] | None, max_bytes: int
+) -> SpillJournal | None:
+    """The spill journal of a database URL: in the fallback directory (there is no store
+    directory), named after the URL without its password; None when spilling is off."""
+    if max_bytes <= 0:
+        return None
+    tag = hashlib.sha256(describe_url(url).encode()).hexdigest()[:16]
+    spill_dir = Path(fallback) if fallback is not None else fallback_directory()
+    return SpillJournal(spill_dir / f"pg-{tag}.db", max_bytes=max_bytes, fallback=spill_dir)

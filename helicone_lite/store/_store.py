@@ -133,30 +133,41 @@ class Store(StoreReads):
             if spill_max_bytes > 0
             else None
         )
-        self._writer = BatchWriter(
-            self._sink,
-            self._reporter,
-            journal=self.journal,
-            max_queue=max_queue,
-            batch_size=batch_size,
-            block_timeout=block_timeout,
-            group_rows=group_rows,
-            group_wait=group_wait,
-            probe_interval=probe_interval,
-            monotonic=monotonic,
-            preload=_preload,
-            new_id=self.ids.new,
+        self._start_writer(
+            BatchWriter(
+                self._sink,
+                self._reporter,
+                journal=self.journal,
+                max_queue=max_queue,
+                batch_size=batch_size,
+                block_timeout=block_timeout,
+                group_rows=group_rows,
+                group_wait=group_wait,
+                probe_interval=probe_interval,
+                monotonic=monotonic,
+                preload=_preload,
+                new_id=self.ids.new,
+            ),
+            exit_timeout=exit_timeout,
+            handle_sigterm=handle_sigterm,
+            # how long a fork waits for the writer's transaction to end (its lock wait + 1 s)
+            fork_wait=busy_timeout + 1,
         )
+        self._try_initialize()
+
+    def _start_writer(
+        self, writer: BatchWriter, *, exit_timeout: float, handle_sigterm: bool, fork_wait: float
+    ) -> None:
+        """Own ``writer`` and drain it at exit, around forks and on SIGTERM (every engine)."""
+        self._writer = writer
         self.exit_timeout = exit_timeout
-        drain = functools.partial(self._writer.shutdown, exit_timeout)
+        drain = functools.partial(writer.shutdown, exit_timeout)
         self._finalizer = install_exit_drain(self, drain)
         install_fork_hooks(self, drain)
         if handle_sigterm:
             install_sigterm_drain(self, drain)
         self._fork_locked = self._fork_paused = False
-        # How long a fork waits for the writer's transaction to end (its lock wait, plus 1 s).
-        self._fork_wait = busy_timeout + 1
-        self._try_initialize()
+        self._fork_wait = fork_wait
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "degraded" if self.degraded else "open"

@@ -105,6 +105,7 @@ class BatchWriter(JournalSide):
         self._drained = threading.Condition(self._lock)
         self._items: deque[Queued] = deque()
         self._inflight: list[Item] = []
+        self._taken: list[Queued] = []  # the batch taken off the queue, until built
         self._enqueued = 0  # sequence number of the last row enqueued
         self._done = 0  # ... of the last row written, spilled or dropped by the thread
         self._thread: threading.Thread | None = None
@@ -218,6 +219,7 @@ class BatchWriter(JournalSide):
                 count = min(count, self._batch_size)
             popleft = self._items.popleft
             batch = [popleft() for _ in range(count)]
+            self._taken = batch  # exit spills it if the thread stalls before building it
             self._dropping = False
             if self._room_waiters:
                 self._has_room.notify_all()
@@ -246,7 +248,7 @@ class BatchWriter(JournalSide):
             self._report_bug()
             return 0, 0, len(batch), 1
         with self._lock:
-            self._inflight = rows
+            self._inflight, self._taken = rows, []
         now = self._monotonic()
         if not self._healthy and now < self._next_probe:
             return (0, *self._spill(rows), 0)
@@ -279,7 +281,7 @@ class BatchWriter(JournalSide):
     def _finish(self, count: int, counts: tuple[int, int, int, int]) -> None:
         written, spilled, dropped, errors = counts
         with self._lock:
-            self._inflight = []
+            self._inflight, self._taken = [], []
             self._done += count
             self._written += written
             self._spilled += spilled

@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from .._threads import background_thread
 from ._errors import LOGGER, Reporter
-from ._rows import Item, Queued, materialize
+from ._rows import DeferredRow, Item, Queued, materialize
 from ._sink import Outcome
 from ._spill import SpillJournal
 
@@ -32,6 +33,7 @@ class JournalSide:
     _drained: threading.Condition
     _items: deque[Queued]
     _inflight: list[Item]
+    _taken: list[Queued]
     _done: int
     _spilled: int
     _replayed: int
@@ -94,9 +96,13 @@ class JournalSide:
         with self._lock:
             queued = list(self._items)
             self._items.clear()
-            inflight = self._inflight
-            self._inflight = []
             self._done += len(queued)
+            # The thread's batch: built (in flight) or taken but not built yet (a thread
+            # stalled, e.g. starved of CPU, between the queue and the sink). It is built
+            # again here from a copy: the thread may still be building its own.
+            inflight = self._inflight
+            queued[:0] = [(table, _copy(row)) for table, row in self._taken]
+            self._inflight, self._taken = [], []
         spilled, dropped = self._bounded(lambda: self._spill_items(inflight, queued), timeout)
         if dropped < 0:  # still building: counted as lost (the journal may get them yet)
             dropped = len(inflight) + len(queued)
@@ -135,3 +141,9 @@ class JournalSide:
             return work()
         helper.join(timeout)
         return done[0] if done else (0, -1)
+
+
+def _copy(row: dict[str, Any] | DeferredRow) -> dict[str, Any] | DeferredRow:
+    """A plain row's own dict (building one fills it in place); a deferred row as it is
+    (building one makes a new dict)."""
+    return dict(row) if isinstance(row, dict) else row
