@@ -37,13 +37,14 @@ def p95_of(
 
     On an index ordered by ``(column, latency_ms)`` the p95 is k entries from the top of
     the group's range (k = 5 %): ``ORDER BY latency_ms DESC LIMIT 1 OFFSET k`` reads k + 1
-    entries. Property facts are not ordered that way; their rows (one property value's,
-    already few) are ranked in Python.
+    entries. Property facts are ordered that way by user on PostgreSQL only
+    (``idx_property_facts_user_latency``); elsewhere their rows (one property value's) are
+    ranked in Python.
     """
     wanted = [(key, n) for key, n in groups if n > 0]
     if not wanted:
         return {}
-    if src.facts:
+    if src.facts and not _facts_by_latency(reader, column):
         return _p95_python(reader, src, column, wanted)
     sql = src.select(
         "latency_ms",
@@ -52,6 +53,17 @@ def p95_of(
     )
     found = reader.many(sql, [(*src.params, key, _rank(n)) for key, n in wanted])
     return {key: float(row[0]) for (key, _), row in zip(wanted, found, strict=True) if row}
+
+
+def _facts_by_latency(reader: Reader, column: str) -> bool:
+    """Whether ``property_facts`` has an index ordered by (name, value, ``column``,
+    latency) covering the time (PostgreSQL, ``PROPERTY_USERS_VERSION``): a group's p95
+    within one value is then read off it like the requests' (index-only, no heap probe)."""
+    return (
+        column == "user_id"
+        and reader.store.engine != "sqlite"
+        and reader.has_index("idx_property_facts_user_latency")
+    )
 
 
 def _p95_python(
