@@ -38,6 +38,8 @@ _NEW_PROPS = "(SELECT * FROM request_properties WHERE request_id = NEW.id)"
 _OLD_REQUEST = "(SELECT * FROM requests WHERE id = OLD.request_id)"
 _OLD_ROW = "(SELECT OLD.request_id AS request_id, OLD.name AS name, OLD.value AS value)"
 _WRITER = f"current_setting('{PG_BATCH_SETTING}', true) = 'on'"
+#: the property rows that are no facts (their request has no time)
+_UNTIMED = "WHERE p.value IS NOT NULL AND r.created_at IS NULL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,9 @@ class PropertySplit:
     table: str
     keys: Callable[[str, str], tuple[str, ...]]
     watched: str = _WATCHED
+    #: the migration counts the timed rows from ``property_facts`` (one table, no join;
+    #: every key column and figure is a fact column) instead of joining the base tables
+    from_facts: bool = False
 
     def grouped(self, requests: str, properties: str, sign: str) -> str:
         """Add (``sign`` ``''``) or take away (``'-'``) the properties in ``properties`` of
@@ -78,6 +83,19 @@ class PropertySplit:
             f"INSERT INTO {self.table} SELECT {', '.join(self.keys('r', 'p'))}, "
             f"{', '.join(BACKFILL_SUMS)} FROM request_properties p JOIN requests r "
             f"ON r.id = p.request_id WHERE p.value IS NOT NULL GROUP BY {self._positions()}"
+        )
+
+    def migration_backfill(self) -> str:
+        """The migration's backfill: :meth:`backfill`, or with ``from_facts`` the requests
+        with a time from ``property_facts`` (the facts are kept by the writer and triggers
+        from schema v11 on) and those without one (not facts) from the base tables."""
+        if not self.from_facts:
+            return self.backfill() + ";\n"
+        positions = self._positions()
+        return (
+            f"INSERT INTO {self.table} SELECT {', '.join(self.keys('r', 'r'))}, "
+            f"{', '.join(BACKFILL_SUMS)} FROM property_facts r GROUP BY {positions};\n"
+            f"{self.backfill().replace('WHERE p.value IS NOT NULL', _UNTIMED)};\n"
         )
 
     def batch_upsert(self, batch: str) -> str:
@@ -133,7 +151,7 @@ class PropertySplit:
         )
 
     def sqlite_migration(self, table_ddl: str) -> str:
-        return table_ddl + self.backfill() + ";\n\n" + self.sqlite_triggers()
+        return table_ddl + self.migration_backfill() + "\n" + self.sqlite_triggers()
 
     def _pg_trigger(
         self, table: str, event: str, statements: list[str], writer: list[str] | None = None
@@ -163,8 +181,7 @@ class PropertySplit:
         props = "request_properties"
         return (
             table_ddl
-            + self.backfill()
-            + ";\n"
+            + self.migration_backfill()
             + self._pg_trigger("requests", "INSERT", [self.grouped("new_rows", props, "")], [])
             + self._pg_trigger(
                 "requests",

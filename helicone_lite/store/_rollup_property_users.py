@@ -12,7 +12,9 @@ Kept exactly as ``rollup_properties`` and ``rollup_property_models`` are
 (``_rollup_property_split.py``: the writer per batch on both engines, SQLite's row triggers
 and batched deletions, PostgreSQL's statement triggers, ``rebuild_rollups``); ``migrate
 --to`` derives it. A request whose user changes moves its figures (SQLite's update trigger
-watches ``user_id`` too).
+watches ``user_id`` too). The migration counts what was logged from ``property_facts`` (one
+table holding every key column and figure: no join of 30,000,000 property rows with their
+requests), plus the properties of requests without a time from the base tables.
 
 PostgreSQL also gets ``idx_property_facts_user_latency``: ``property_facts (name, value,
 user_id, latency_ms) INCLUDE (created_at)``, on which a shown user's exact p95 within one
@@ -66,7 +68,7 @@ def keys(r: str, p: str) -> tuple[str, ...]:
 _WATCHED = (
     "created_at, model, provider, status, cost_usd, total_tokens, latency_ms, cache_status, user_id"
 )
-SPLIT = PropertySplit(TABLE, keys, _WATCHED)
+SPLIT = PropertySplit(TABLE, keys, _WATCHED, from_facts=True)
 
 PROPERTY_USERS_MIGRATION = SPLIT.sqlite_migration(PROPERTY_USERS_TABLE)
 
