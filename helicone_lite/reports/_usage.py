@@ -189,7 +189,8 @@ def users(
                 hour_edges(reader, roll, rows, "user_id")  # the rows kept only
             exact_times(reader, rows, "user_id", value)
             timed = [(r["key"], int(r["latency_n"])) for r in rows]
-        p95 = p95_of(reader, src, "user_id", timed)
+        timeless = filters.since is None and filters.until is None
+        p95 = p95_of(reader, src, "user_id", timed, timeless=timeless)
     scores = (
         score_means(reader, filters, now, "user", keys=[r["key"] for r in rows])
         if with_scores

@@ -69,7 +69,7 @@ def test_users_of_a_value_from_the_rollup_equal_brute_force(
     roll, value = _users_plan(reports._reader, f, T0)
     assert roll is not None and roll.table.name == "rollup_property_users"
     assert value == f.first_property()
-    if generated.store.engine != "sqlite":
+    if generated.store.engine != "sqlite":  # (read when the range is all time)
         assert _facts_by_latency(reports._reader, "user_id")
     expected = _brute(generated, f)
     everyone = reports.users(f, limit=None, sort=sort, with_scores=False)
