@@ -80,6 +80,8 @@ def pages(store: Store) -> list[tuple[str, str]]:
         ("sessions by cost", "/sessions?sort=cost"),
         ("session tree", f"/sessions/{quote(last['session_id'])}"),
         ("users", "/users"),
+        ("users, department=cardiology", "/users?prop=department%3Dcardiology"),
+        ("overview: tops, department=cardiology", "/overview/tops?prop=department%3Dcardiology"),
         ("user", f"/users/{quote(last['user_id'])}"),
         ("user (the busiest)", f"/users/{quote(busiest)}"),
         ("properties", "/properties?name=department"),

@@ -4,7 +4,7 @@ A report's filters are answered from a rollup when every filter it sets is a key
 rollup (the time range, plus model/provider for ``rollup_models``, and the status for
 ``rollup_status``, its twin split by status; user for ``rollup_users``, the grouped
 property's value for ``rollup_properties``, and model and provider with it for
-``rollup_property_models``). The time range is
+``rollup_property_models``; user with it for ``rollup_property_users``). The time range is
 cut in three: the whole hours in the middle are read from the rollup; the partial hours at
 either end (``since`` up to the next hour, the last hour up to ``until``) from the raw rows,
 one short range of the time index each. Anything else (session, prompt, cache status,
@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..store import epoch_from_iso, iso_from_epoch
 from ._filters import ERRORS_SUM, HITS_SUM, Filters, parse_time
@@ -95,6 +95,10 @@ TABLES = {
     # rollup_properties' figures per model and provider too
     "property_models": _Table(
         "rollup_property_models", {**_BY_VALUE[0], **_BY_MODEL[0]}, _BY_MODEL[1]
+    ),
+    # rollup_properties' figures per user too (users of one property value)
+    "property_users": _Table(
+        "rollup_property_users", {**_BY_VALUE[0], "user_id": ("user_id", 1)}, {"user": "user_id"}
     ),
 }
 
@@ -393,13 +397,20 @@ def _hour_end(hour: str) -> str:
     return iso_from_epoch(epoch_from_iso(hour) + 3600)
 
 
-def exact_times(reader: Reader, rows: Sequence[Raw], column: str) -> None:
+def exact_times(
+    reader: Reader, rows: Sequence[Raw], column: str, prop: tuple[str, str] | None = None
+) -> None:
     """Set ``first_at``/``last_at`` of rows from :func:`grouped` exactly: a time from the raw
     edges when it lies outside the rollup's hours, else the first (last) request of the
-    group in its first (last) hour, one hour of the time index each."""
+    group in its first (last) hour, one hour of the time index each (``prop``: of that
+    property value's requests only, one hour of its facts each)."""
+    table, lead = "requests INDEXED BY idx_requests_created_at WHERE", cast(tuple[str, ...], ())
+    if prop is not None:
+        table, lead = "property_facts WHERE name = ? AND value = ? AND", prop
     sql = (
-        "SELECT {agg}(created_at) FROM requests INDEXED BY idx_requests_created_at "
-        f"WHERE created_at >= ? AND created_at < ? AND {column} IS ?"
+        "SELECT {agg}(created_at) FROM "
+        + table
+        + f" created_at >= ? AND created_at < ? AND {column} IS ?"
     )
     firsts: list[tuple[Raw, tuple[Any, ...]]] = []
     lasts: list[tuple[Raw, tuple[Any, ...]]] = []
@@ -407,9 +418,9 @@ def exact_times(reader: Reader, rows: Sequence[Raw], column: str) -> None:
         first_hour, last_hour = row.get("first_hour"), row.get("last_hour")
         first, last = row.get("first_at"), row.get("last_at")
         if first_hour and not (first and first < first_hour):
-            firsts.append((row, (first_hour, _hour_end(first_hour), row[column])))
+            firsts.append((row, (*lead, first_hour, _hour_end(first_hour), row[column])))
         if last_hour and not (last and last > last_hour):
-            lasts.append((row, (last_hour, _hour_end(last_hour), row[column])))
+            lasts.append((row, (*lead, last_hour, _hour_end(last_hour), row[column])))
     for name, agg, wanted in (("first_at", "min", firsts), ("last_at", "max", lasts)):
         found = reader.many(sql.format(agg=agg), [params for _, params in wanted])
         for (row, _), value in zip(wanted, found, strict=True):

@@ -278,7 +278,7 @@ def _only(sql: str, params: list[Any], column: str, keys: Sequence[Any]) -> tupl
     tests = [f"{column} IN ({', '.join('?' * len(values))})"] if values else []
     if len(values) < len(keys):
         tests.append(f"{column} IS NULL")
-    test = " OR ".join(tests) or "0"
+    test = " OR ".join(tests) or "1 = 0"  # (PostgreSQL: a boolean, not the integer 0)
     head, _, tail = sql.partition(" GROUP BY ")
     return f"{head} AND ({test}) GROUP BY {tail}", [*params, *values]
 

@@ -10,7 +10,7 @@ from ._days import days_in_range
 from ._facts_pass import facts_users
 from ._filters import Filters
 from ._p95 import p95_of
-from ._rollup import exact_times, grouped, hour_edges, plan, property_edge
+from ._rollup import Rollup, exact_times, grouped, hour_edges, plan, property_edge
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
 from ._source import Source, narrow_source, property_source, source
@@ -165,7 +165,7 @@ def users(
     """
     _check(sort, limit)
     src = source(filters, now, "idx_requests_user")
-    roll = plan(reader, filters, now, "users")
+    roll, value = _users_plan(reader, filters, now)
     one_pass = roll is None and src.facts and reader.store.engine != "sqlite"
     if one_pass:
         rows = facts_users(reader, src)
@@ -177,7 +177,7 @@ def users(
         found = grouped(reader, roll, now, ("user_id",), hours=recent)
         rows = [{**r, "key": r["user_id"]} for r in found]
         if recent:
-            _recent_candidates(reader, rows, limit)
+            _recent_candidates(reader, rows, limit, value)
     rows.sort(key=SORTS[sort], reverse=sort != "name")
     rows = rows[:limit] if limit else rows
     if one_pass:
@@ -186,9 +186,11 @@ def users(
         if roll is not None:
             if sort != "recent":
                 hour_edges(reader, roll, rows, "user_id")  # the rows kept only
-            exact_times(reader, rows, "user_id")
+            exact_times(reader, rows, "user_id", value)
         timed = [(r["key"], int(r["latency_n"])) for r in rows]
-        p95 = p95_of(reader, src, "user_id", timed, _days(reader, src, filters, now))
+        timeless = filters.since is None and filters.until is None
+        days = _days(reader, src, filters, now)
+        p95 = p95_of(reader, src, "user_id", timed, days, timeless=timeless)
     scores = (
         score_means(reader, filters, now, "user", keys=[r["key"] for r in rows])
         if with_scores
@@ -215,7 +217,24 @@ def _days(reader: Reader, src: Source, filters: Filters, now: float) -> list[str
     return days_in_range(reader, "idx_requests_day_latency", filters, now, most=None)
 
 
-def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> None:
+def _users_plan(
+    reader: Reader, filters: Filters, now: float
+) -> tuple[Rollup | None, tuple[str, str] | None]:
+    """Where the users report reads its sums: ``rollup_users``; with one property value
+    (and no other property) ``rollup_property_users``, whose rows are that value's
+    (returned with it); None: the raw rows."""
+    prop = filters.first_property()
+    if prop is None or len(filters.properties) != 1 or prop[1] is None:
+        return plan(reader, filters, now, "users"), None
+    if not reader.rollups() or not reader.has_table("rollup_property_users"):
+        return None, None
+    roll = plan(reader, filters, now, "property_users", prop=prop[0])
+    return roll, (prop if roll is not None else None)
+
+
+def _recent_candidates(
+    reader: Reader, rows: list[Raw], limit: int | None, value: tuple[str, str] | None
+) -> None:
     """Exact last times for the rows that may be among the ``limit`` most recent: each row's
     last hour (or raw edge time) bounds it; rows at or past the ``limit``-th bound are
     resolved, the rest keep their (earlier) bound, which sorts them after."""
@@ -229,7 +248,7 @@ def _recent_candidates(reader: Reader, rows: list[Raw], limit: int | None) -> No
     for row in wanted:
         if row.get("last_hour") and row["last_at"] == row["last_hour"]:
             row["last_at"] = None
-    exact_times(reader, wanted, "user_id")
+    exact_times(reader, wanted, "user_id", value)
 
 
 # --- properties ---

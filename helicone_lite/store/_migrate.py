@@ -29,6 +29,7 @@ _DERIVED = frozenset(
         "rollup_scores",
         "rollup_property_scores",
         "rollup_property_models",
+        "rollup_property_users",
         "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )

@@ -28,6 +28,7 @@ from ._facts_schema import pg_facts_migration
 from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_property_models import pg_property_models_migration
+from ._rollup_property_users import pg_property_users_migration
 from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
 from ._rollup_scores import pg_score_rollup_migration
 from ._rollup_sessions import SESSION_ROLLUP_TABLE, pg_session_rollup_migration
@@ -142,6 +143,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     pg_score_rollup_migration(_types),  # hourly score sums, kept from score_facts
     pg_property_models_migration(_types),  # rollup_properties split by model and provider
     PG_USER_DAY_MIGRATION,  # nothing: SQLite's user index keyed by the day
+    pg_property_users_migration(_types),  # ... by user; property_facts by user and latency
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

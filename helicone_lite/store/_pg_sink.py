@@ -38,12 +38,14 @@ from ._rollup_batch import (
     capture,
     pg_batch_upserts,
 )
-from ._rollup_property_models import batch_upsert
+from ._rollup_property_models import SPLIT as PROPERTY_MODELS
+from ._rollup_property_users import SPLIT as PROPERTY_USERS
 from ._rollup_sessions import PG_SESSIONS_ON, pg_batch_sessions
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
     PROPERTY_MODELS_VERSION,
+    PROPERTY_USERS_VERSION,
     ROLLUP_BATCH_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
@@ -136,8 +138,12 @@ class PostgresSink:
             self._rollups = version >= ROLLUP_BATCH_VERSION
             if version < STATUS_ROLLUP_VERSION:  # (an older schema: no rollup_status)
                 self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts(status=False)])
-            if version >= PROPERTY_MODELS_VERSION:  # under the rollup lock too
-                self._upserts = ";\n".join([self._upserts, batch_upsert(NEW_REQUESTS)])
+            for split, since in (
+                (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
+                (PROPERTY_USERS, PROPERTY_USERS_VERSION),
+            ):
+                if version >= since:  # under the rollup lock too
+                    self._upserts = ";\n".join([self._upserts, split.batch_upsert(NEW_REQUESTS)])
             if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
                 self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
                 self._begin += f"; {PG_FACTS_ON}"

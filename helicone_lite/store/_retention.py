@@ -35,6 +35,7 @@ from ._rollup_sessions import rebuild_sessions, recount_sessions
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
     PROPERTY_MODELS_VERSION,
+    PROPERTY_USERS_VERSION,
     SCORE_ROLLUP_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
@@ -185,6 +186,7 @@ def delete_requests(
         "status": version >= STATUS_ROLLUP_VERSION,
         "recount": batched and version >= SESSION_ROLLUP_VERSION,
         "property_models": batched and version >= PROPERTY_MODELS_VERSION,
+        "property_users": batched and version >= PROPERTY_USERS_VERSION,
     }
     with deleting(store) as (between, settled):
         while _next_batch(store, (where, params, batch), out, keep_ids, flags):
@@ -229,19 +231,22 @@ def _delete_batch(
     status: bool = True,
     recount: bool = False,
     property_models: bool = False,
+    property_users: bool = False,
 ) -> None:
     """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction;
     ``status``: keep ``rollup_status`` too (v14); ``recount``: count the batch's sessions
     again in ``rollup_sessions`` (SQLite, whose delete trigger stands aside for a batched
     deletion); ``property_models``: subtract the batch from ``rollup_property_models``
-    (SQLite, batched: its delete triggers stand aside too).
+    (SQLite, batched: its delete triggers stand aside too); ``property_users``: the same
+    for ``rollup_property_users``.
 
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
     on SQLite and, through the store's dialect, on PostgreSQL."""
     marks = ", ".join("?" * len(ids))
     if batched:  # SQLite: the delete triggers' work in a few grouped statements
         conn.execute("UPDATE rollup_control SET batched = 1")
-        for sql, uses in batched_delete(marks, status=status, property_models=property_models):
+        kept = {"status": status, "property_models": property_models}
+        for sql, uses in batched_delete(marks, **kept, property_users=property_users):
             conn.execute(sql, ids * uses)
     sessions = _sessions_of(conn, ids, marks, batched)
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
@@ -311,6 +316,7 @@ def rebuild_rollups(store: Store) -> None:
     script = rebuild(
         status=version >= STATUS_ROLLUP_VERSION,
         property_models=version >= PROPERTY_MODELS_VERSION,
+        property_users=version >= PROPERTY_USERS_VERSION,
     )
     statements = [s for s in script.split(";\n") if s.strip()]
     with store.transaction() as conn:

@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 
 from ._rollup_names import NEW_REQUESTS, PG_BATCH_SETTING, ROLLUP_LOCK_KEY
-from ._rollup_property_models import TABLE as PROPERTY_MODELS
-from ._rollup_property_models import backfill as backfill_property_models
+from ._rollup_property_models import SPLIT as PROPERTY_MODELS
+from ._rollup_property_users import SPLIT as PROPERTY_USERS
 from ._rollup_schema import property_triggers
 from ._rollup_sql import (
     KEYS,
@@ -198,15 +198,24 @@ def _statements(trigger_body: str) -> list[str]:
     return [_NEW.sub(r":\1", s) for s in parts if s]
 
 
-def rebuild(*, status: bool = True, property_models: bool = False) -> str:
+def rebuild(
+    *, status: bool = True, property_models: bool = False, property_users: bool = False
+) -> str:
     """Both engines: the rollups emptied and counted again from ``requests`` (one script, to
     run in one transaction); ``status``: ``rollup_status`` too, ``property_models``:
-    ``rollup_property_models`` too (the store has them: their schema versions)."""
-    kept = {"rollup_status": status, PROPERTY_MODELS: property_models}
+    ``rollup_property_models`` too, ``property_users``: ``rollup_property_users`` too (the
+    store has them: their schema versions)."""
+    splits = [
+        s
+        for s, kept in ((PROPERTY_MODELS, property_models), (PROPERTY_USERS, property_users))
+        if kept
+    ]
+    kept = {"rollup_status": status, PROPERTY_MODELS.table: property_models}
+    kept[PROPERTY_USERS.table] = property_users
     tables = [table for table in KEYS if kept.get(table, True)]
     empty = "".join(f"DELETE FROM {table};\n" for table in tables)
     script = empty + backfill() + (backfill_status() if status else "")
-    return script + (backfill_property_models() + ";\n" if property_models else "")
+    return script + "".join(split.backfill() + ";\n" for split in splits)
 
 
 def pg_batch_upserts(*, status: bool = True) -> list[str]:

@@ -33,7 +33,8 @@ v6 also refreshes SQLite's fact tables when a request is updated (they were left
 from __future__ import annotations
 
 from ._reports_schema import FACT_VALUES as _FACT_VALUES
-from ._rollup_property_models import deleted as deleted_property_models
+from ._rollup_property_models import SPLIT as PROPERTY_MODELS
+from ._rollup_property_users import SPLIT as PROPERTY_USERS
 from ._rollup_sql import (
     KEYS,
     NAMES,
@@ -281,14 +282,15 @@ _BATCH_COLUMNS = (  # (session_id: the deletion recounts the batch's sessions fr
 
 
 def batched_delete(
-    marks: str, *, status: bool = True, property_models: bool = False
+    marks: str, *, status: bool = True, property_models: bool = False, property_users: bool = False
 ) -> list[tuple[str, int]]:
     """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
     statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
     before their rows are deleted: ``(sql, how many times it binds the id list)``. The
     batch's rows are read once into a temporary (in-memory) table. ``status``: the store
     has ``rollup_status`` (``STATUS_ROLLUP_VERSION``), ``property_models``:
-    ``rollup_property_models`` (``PROPERTY_MODELS_VERSION``)."""
+    ``rollup_property_models`` (``PROPERTY_MODELS_VERSION``), ``property_users``:
+    ``rollup_property_users`` (``PROPERTY_USERS_VERSION``)."""
     rows = _BATCH
     props = (
         f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
@@ -312,7 +314,8 @@ def batched_delete(
         (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 0),
         (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", 0),
         (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 0),
-        *((sql, 0) for sql in (deleted_property_models(rows) if property_models else ())),
+        *((sql, 0) for sql in (PROPERTY_MODELS.deleted(rows) if property_models else ())),
+        *((sql, 0) for sql in (PROPERTY_USERS.deleted(rows) if property_users else ())),
     ]
 
 

@@ -84,6 +84,8 @@ KEYS = {
     "rollup_status": ("hour", "model", "provider", "nulls", "status"),  # (_rollup_status.py)
     # (_rollup_property_models.py)
     "rollup_property_models": ("name", "model", "provider", "nulls", "value", "hour"),
+    # (_rollup_property_users.py)
+    "rollup_property_users": ("name", "value", "user_id", "nulls", "hour"),
 }
 
 

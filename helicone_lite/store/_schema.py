@@ -21,6 +21,7 @@ from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import COVERED, REPORTS_MIGRATION
 from ._rollup_property_models import PROPERTY_MODELS_MIGRATION
+from ._rollup_property_users import PROPERTY_USERS_MIGRATION
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_scores import SCORE_ROLLUP_MIGRATION
 from ._rollup_sessions import sqlite_session_rollup_migration
@@ -37,6 +38,8 @@ __all__ = [
     "PG_USER_DAY_MIGRATION",
     "PROPERTY_MODELS_MIGRATION",
     "PROPERTY_MODELS_VERSION",
+    "PROPERTY_USERS_MIGRATION",
+    "PROPERTY_USERS_VERSION",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
     "SCORE_ROLLUP_VERSION",
@@ -340,6 +343,9 @@ PG_USER_DAY_MIGRATION = "SELECT 1"
 # PROPERTY_MODELS_MIGRATION: rollup_properties split by model and provider, for the
 # properties report filtered by model or provider (see _rollup_property_models.py).
 # USER_DAY_MIGRATION: the user index keyed by the day after the user (above).
+# PROPERTY_USERS_MIGRATION: rollup_properties split by user, for the users report of one
+# property value (see _rollup_property_users.py; PostgreSQL also indexes property_facts by
+# user and latency there, for the shown users' p95).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -360,6 +366,7 @@ MIGRATIONS: tuple[str, ...] = (
     SCORE_ROLLUP_MIGRATION,
     PROPERTY_MODELS_MIGRATION,
     USER_DAY_MIGRATION,
+    PROPERTY_USERS_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -376,3 +383,5 @@ SESSION_ROLLUP_VERSION = MIGRATIONS.index(SESSION_ROLLUP_MIGRATION) + 1
 SCORE_ROLLUP_VERSION = MIGRATIONS.index(SCORE_ROLLUP_MIGRATION) + 1
 #: from this version ``rollup_property_models`` exists (the writer, deletes, updates keep it)
 PROPERTY_MODELS_VERSION = MIGRATIONS.index(PROPERTY_MODELS_MIGRATION) + 1
+#: from this version ``rollup_property_users`` exists (the writer, deletes, updates keep it)
+PROPERTY_USERS_VERSION = MIGRATIONS.index(PROPERTY_USERS_MIGRATION) + 1

@@ -36,7 +36,8 @@ from ._rollup_batch import (
     property_change,
     sqlite_batch_upserts,
 )
-from ._rollup_property_models import batch_upsert, loose_change
+from ._rollup_property_models import SPLIT as PROPERTY_MODELS
+from ._rollup_property_users import SPLIT as PROPERTY_USERS
 from ._rollup_sessions import ids_batch_sessions, sqlite_batch_sessions
 from ._rows import PreparedRow, Statement
 
@@ -109,7 +110,8 @@ class SqliteRollups:
     v11) each path also adds the fact rows of what it wrote (``_facts_schema.py``); with
     ``status`` (``STATUS_ROLLUP_VERSION``) it counts ``rollup_status`` too, with
     ``sessions`` (``SESSION_ROLLUP_VERSION``) the batch's sessions (``_rollup_sessions.py``),
-    with ``property_models`` (``PROPERTY_MODELS_VERSION``) ``rollup_property_models``."""
+    with ``property_models`` (``PROPERTY_MODELS_VERSION``) ``rollup_property_models``, with
+    ``property_users`` (``PROPERTY_USERS_VERSION``) ``rollup_property_users``."""
 
     def __init__(
         self,
@@ -117,6 +119,7 @@ class SqliteRollups:
         status: bool = False,
         sessions: bool = False,
         property_models: bool = False,
+        property_users: bool = False,
     ) -> None:
         self._range = sqlite_batch_upserts(status=status)
         self._ids = ids_batch_upserts(status=status)
@@ -124,10 +127,11 @@ class SqliteRollups:
             self._range += sqlite_batch_sessions()
             self._ids += ids_batch_sessions()
         self._before, self._after = property_change()
-        if property_models:
-            self._range.append(batch_upsert(SQLITE_RANGE))
-            self._ids.append(batch_upsert(SQLITE_IDS))
-            before, after = loose_change()
+        splits = [(property_models, PROPERTY_MODELS), (property_users, PROPERTY_USERS)]
+        for split in (split for kept, split in splits if kept):
+            self._range.append(split.batch_upsert(SQLITE_RANGE))
+            self._ids.append(split.batch_upsert(SQLITE_IDS))
+            before, after = split.loose_change()
             self._before, self._after = self._before + before, self._after + after
         if facts:
             before, after = loose_property_facts()

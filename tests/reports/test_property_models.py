@@ -14,6 +14,7 @@ from helicone_lite.store import Store, iso_from_epoch
 from helicone_lite.store._schema import PROPERTY_MODELS_VERSION, SCHEMA_VERSION
 
 from .conftest import T0, generate
+from .test_property_users import back_before_property_users
 from .test_rollups import assert_consistent, dicts, same
 
 BY_MODEL = [
@@ -55,6 +56,7 @@ def _assert_rolled_equals_raw(store: Store) -> None:
 def _back_to_v17(store: Store) -> None:
     """The store as schema v17 left it: no rollup_property_models, no triggers for it."""
     before = PROPERTY_MODELS_VERSION - 1
+    back_before_property_users(store)  # (the next version's, undone first)
     with store.transaction() as conn:
         if store.engine == "sqlite":
             for name in ("request_delete", "request_update", "property_delete"):

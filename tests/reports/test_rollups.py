@@ -180,6 +180,15 @@ def recount(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             "errors, latency_sum, latency_n, cache_hits FROM rollup_property_models "
             "ORDER BY 1, 2, 3, 4, 5, 6",
         ),
+        "property_users": (
+            f"SELECT p.name, p.value, coalesce(r.user_id, '') AS user_id, (CASE WHEN r.user_id "
+            f"IS NULL THEN 1 ELSE 0 END) AS nulls, {_HOUR} AS hour, {sums} "
+            "FROM request_properties p JOIN requests r ON r.id = p.request_id "
+            "WHERE p.value IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+            "SELECT name, value, user_id, nulls, hour, requests, cost_usd, tokens, errors, "
+            "latency_sum, latency_n, cache_hits FROM rollup_property_users "
+            "ORDER BY 1, 2, 3, 4, 5",
+        ),
     }
     out = {}
     for name, (brute, kept) in queries.items():
@@ -203,7 +212,7 @@ def assert_facts_consistent(store: Store) -> None:
 
 def assert_consistent(store: Store) -> None:
     counted = recount(store)
-    for name in ("models", "users", "properties", "status", "property_models"):
+    for name in ("models", "users", "properties", "status", "property_models", "property_users"):
         # floats to rounding: sums added in another order differ in the last bits
         same(counted[f"{name} kept"], counted[f"{name} brute"], name)
     assert_facts_consistent(store)
@@ -226,6 +235,13 @@ def test_rollups_follow_inserts_reprices_and_deletions(database: str, tmp_path: 
                 "UPDATE requests SET status = ? WHERE id = ?",
                 [(503, r["id"]) for r in data.rows[2::7]]
                 + [(None, r["id"]) for r in data.rows[3::11]],
+            )
+        assert_consistent(store)
+        with store.transaction() as conn:  # a user changed, or lost, moves its groups
+            conn.executemany(
+                "UPDATE requests SET user_id = ? WHERE id = ?",
+                [("patient-moved", r["id"]) for r in data.rows[4::13]]
+                + [(None, r["id"]) for r in data.rows[5::17]],
             )
         assert_consistent(store)
         delete_requests(store, user="patient-7829")

@@ -84,6 +84,16 @@ def test_migrate_copies_everything_once(
         assert [(p.key, p.requests) for p in before.properties("dept", by_model)] == [
             (p.key, p.requests) for p in after.properties("dept", by_model)
         ]
+        # the property rollup per user: derived by the target's triggers, not copied
+        kept = (
+            "SELECT name, value, user_id, nulls, hour, requests "
+            "FROM rollup_property_users ORDER BY 1, 2, 3, 4, 5"
+        )
+        assert old.query(kept) == new.query(kept) and len(new.query(kept)) > 0
+        one_value = helicone_lite.Filters(properties={"dept": old.query(kept)[0]["value"]})
+        assert [(u.user_id, u.requests, u.p95_latency_ms) for u in before.users(one_value)] == [
+            (u.user_id, u.requests, u.p95_latency_ms) for u in after.users(one_value)
+        ]
         assert [s.session_id for s in before.sessions(sort="cost")] == [
             s.session_id for s in after.sessions(sort="cost")
         ]
