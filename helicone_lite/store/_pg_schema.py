@@ -37,6 +37,7 @@ from ._schema import (
     INDEX_DIET_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
+    PG_SCORE_TIME_MIGRATION,
     PG_SORT_BY_DAY_MIGRATION,
     PG_USER_DAY_MIGRATION,
     SORT_INDEXES_MIGRATION,
@@ -142,6 +143,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     pg_score_rollup_migration(_types),  # hourly score sums, kept from score_facts
     pg_property_models_migration(_types),  # rollup_properties split by model and provider
     PG_USER_DAY_MIGRATION,  # nothing: SQLite's user index keyed by the day
+    PG_SCORE_TIME_MIGRATION,  # nothing: SQLite's score indexes keyed by the time
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"
