@@ -27,7 +27,8 @@ in order, and never sorts rows or visits the wide ``requests`` rows (which hold 
 * ``score_facts``: each score with the columns of its request (the time range and every
   filter apply to the request), so score reports read the scores alone instead of a lookup
   per score; one covering index per score grouping (model, user, prompt version, session
-  path …). ``score_property_facts``: the same per request property, keyed by
+  path …; SQLite re-keys them by the time after the group and score name, the user
+  group's by the time first, in ``_schema.SCORE_TIME_MIGRATION``). ``score_property_facts``: the same per request property, keyed by
   ``(name, value, score, id)``, for the mean scores of "cost by department". Scores are written rarely, so
   these cost nothing that matters; triggers keep the facts in step.
 
