@@ -14,6 +14,7 @@ After each commit the WAL's frame headers are read and each page is mapped to it
 with ``dbstat``: the counts do not depend on the machine's load.
 
     cp /tmp/cli1m.db /tmp/copy.db && python benchmarks/bench_btree_pages.py /tmp/copy.db
+    python benchmarks/bench_btree_pages.py /tmp/copy.db --real   # the library's own prune
     python benchmarks/bench_btree_pages.py /tmp/copy.db --user-rows 10000   # a user instead
     python benchmarks/bench_btree_pages.py /tmp/copy.db --all --batch users  # all on one copy
     python benchmarks/bench_btree_pages.py /tmp/copy.db --batch users --ddl "DROP INDEX ...; CREATE INDEX ..."
@@ -24,9 +25,12 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import struct
+import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def wal_pages(wal: Path) -> list[int]:
@@ -101,6 +105,47 @@ def prune(conn: sqlite3.Connection, rows: int, user_rows: int = 0) -> tuple[int,
     return int(deleted), what
 
 
+def real_prune(path: Path, rows: int) -> None:
+    """``--real``: the library's ``prune`` (its batches of 2,000, their per-batch recounts, its
+    connection settings) on ``path``, while a second connection holds a read transaction
+    open: no checkpoint can then reset the WAL, so every frame the prune wrote stays in it
+    (a page rewritten by a later batch appears once per batch: ``frames``)."""
+    from helicone_lite.store import Store
+    from helicone_lite.store._retention import prune as library_prune
+
+    wal = Path(f"{path}-wal")
+    conn = sqlite3.connect(path, isolation_level=None)
+    names = page_names(conn)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    cutoff = conn.execute(
+        "SELECT created_at FROM requests INDEXED BY idx_requests_created_at "
+        "ORDER BY created_at LIMIT 1 OFFSET ?",
+        (rows,),
+    ).fetchone()[0]
+    conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM rollup_control").fetchall()  # (holds the snapshot)
+    store = Store(path)
+    began = time.process_time()
+    removed = library_prune(store, str(cutoff))
+    cpu = time.process_time() - began
+    store.close()
+    frames = wal_pages(wal)
+    conn.execute("COMMIT")
+    deleted = removed.requests
+    print(
+        f"library prune: {deleted:,} requests, {len(frames):,} frames "
+        f"({len(frames) / deleted:.2f} a row), {len(set(frames)):,} distinct pages "
+        f"({len(set(frames)) / deleted:.2f} a row); CPU {cpu:.2f} s (the tool's, not a timing)",
+        flush=True,
+    )
+    every = Counter(names.get(page, "(new/free)") for page in frames)
+    distinct = owners(conn, set(frames), names)
+    print(f"    {'b-tree':<32} {'pages':>6} {'frames':>7}")
+    for name, count in distinct.most_common(40):
+        print(f"    {name:<32} {count:6,} {every[name]:7,}")
+    conn.close()
+
+
 def write_batch(conn: sqlite3.Connection, batch: str, round_: int) -> None:
     columns = [str(r[1]) for r in conn.execute("PRAGMA table_info(requests)")]
     values = {
@@ -144,12 +189,22 @@ def main() -> None:
     parser.add_argument("--batch", choices=("recent", "users"), default="recent")
     parser.add_argument("--ddl", default="", help="SQL run first (an index to try)")
     parser.add_argument(
+        "--real", action="store_true", help="the library's prune (see real_prune), alone"
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="prune, then the --user-rows user (10,000 if unset), then two --batch batches "
         "and one recent batch, on the one copy; pages mapped to b-trees once, before",
     )
     args = parser.parse_args()
+    if args.real:
+        if args.ddl:
+            ddl = sqlite3.connect(args.store, isolation_level=None)
+            ddl.executescript(args.ddl)
+            ddl.close()
+        real_prune(args.store, args.rows)
+        return
     wal = Path(f"{args.store}-wal")
     conn = sqlite3.connect(args.store, isolation_level=None)
     conn.execute("PRAGMA wal_autocheckpoint = 0")

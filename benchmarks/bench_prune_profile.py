@@ -175,7 +175,7 @@ def main() -> None:
         conn.execute("ROLLBACK")
     store.close()
     what = f"delete --user ({n:,} requests)" if args.user_rows else "prune"
-    print(f"{what}: {removed.describe()}; load {os.getloadavg()[0]:.1f}")
+    print(f"{what}: {removed.counts()}; load {os.getloadavg()[0]:.1f}")
     timings.print()
     print(
         f"whole deletion (with the Python between statements): CPU "

@@ -177,7 +177,8 @@ def _scored(
     """SQL for score aggregates per ``group`` (and score name): ``(sql, params, key width)``.
 
     score_facts carries each score's request columns, so nothing is looked up per score; each
-    group has its own covering index, so nothing is sorted; per property value,
+    group has its own covering index, so nothing is sorted (but the user group on SQLite
+    from ``SCORE_TIME_MIGRATION``: its index leads with the time); per property value,
     ``score_property_facts`` is ordered by (property, value, score) to the same effect.
     The facts carry no cache status: a ``cache_status`` filter does not narrow scores.
     """

@@ -38,6 +38,7 @@ from ._schema import (
     INDEX_DIET_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
+    PG_SCORE_TIME_MIGRATION,
     PG_SORT_BY_DAY_MIGRATION,
     PG_USER_DAY_MIGRATION,
     SORT_INDEXES_MIGRATION,
@@ -144,6 +145,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     pg_property_models_migration(_types),  # rollup_properties split by model and provider
     PG_USER_DAY_MIGRATION,  # nothing: SQLite's user index keyed by the day
     pg_property_users_migration(_types),  # ... by user; property_facts by user and latency
+    PG_SCORE_TIME_MIGRATION,  # nothing: SQLite's score indexes keyed by the time
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -27,7 +27,8 @@ in order, and never sorts rows or visits the wide ``requests`` rows (which hold 
 * ``score_facts``: each score with the columns of its request (the time range and every
   filter apply to the request), so score reports read the scores alone instead of a lookup
   per score; one covering index per score grouping (model, user, prompt version, session
-  path …). ``score_property_facts``: the same per request property, keyed by
+  path …; SQLite re-keys them by the time after the group and score name, the user
+  group's by the time first, in ``_schema.SCORE_TIME_MIGRATION``). ``score_property_facts``: the same per request property, keyed by
   ``(name, value, score, id)``, for the mean scores of "cost by department". Scores are written rarely, so
   these cost nothing that matters; triggers keep the facts in step.
 
@@ -45,6 +46,7 @@ __all__ = [
     "SCORE_FACTS_TABLE",
     "SCORE_GROUPS",
     "SCORE_INDEXES",
+    "SCORE_INDEXES_BY_TIME",
     "SCORE_PROPERTY_FACTS_TABLE",
 ]
 
@@ -158,6 +160,22 @@ _SCORE_FILTERS = (
 SCORE_INDEXES = "\n".join(
     f"CREATE INDEX idx_score_facts_{group} ON score_facts "
     f"({', '.join([*columns, 'name', 'value', *(c for c in _SCORE_FILTERS if c not in columns)])});"
+    for group, columns in SCORE_GROUPS.items()
+)
+
+
+def _by_time(columns: tuple[str, ...]) -> str:
+    """A score index's columns from ``SCORE_TIME_MIGRATION`` on (SQLite): the group, the
+    score name, then the time (the user group: the time first; see ``_schema.py``)."""
+    first = ["created_at"] if columns == ("user_id",) else []
+    keyed = [*first, *columns, "name", "created_at", "value"]
+    return ", ".join(dict.fromkeys([*keyed, *_SCORE_FILTERS]))
+
+
+#: the score indexes re-keyed by time (same names, same covered columns)
+SCORE_INDEXES_BY_TIME = "\n".join(
+    f"DROP INDEX idx_score_facts_{group};\n"
+    f"CREATE INDEX idx_score_facts_{group} ON score_facts ({_by_time(columns)});"
     for group, columns in SCORE_GROUPS.items()
 )
 
