@@ -1,6 +1,7 @@
 """Added time of a call carrying a rate-limit policy, on the local SQLite store and on Redis.
 
-One process, the built-in fake provider on loopback; raw openai calls, helicone_lite calls
+One process against the built-in fake provider on loopback (in another process, as a real
+provider is; ``--in-process`` for the old setup, see bench_overhead.py); raw openai calls, helicone_lite calls
 without a policy and with one take turns in blocks of 100 (_blocks.py), every helicone_lite
 call the same as bench_overhead's (a session and two properties; ``max_tokens`` on all), and
 every client's log is flushed after each block (inside that block's CPU figure), so each
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from _blocks import HEADERS, MESSAGES, blocks, pct
+from _blocks import HEADERS, MESSAGES, blocks, fake_provider, pct
 
 USER = {"Helicone-User-Id": "u"}
 POLICIES = {
@@ -94,17 +95,18 @@ def redis_server(url: str | None) -> Iterator[str | None]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench_calls(calls: int, redis_url: str | None) -> dict[str, dict[str, list[float]]]:
+def bench_calls(
+    calls: int, redis_url: str | None, in_process: bool = False
+) -> dict[str, dict[str, list[float]]]:
     """Per path: wall ms per call ("wall"); process CPU ("cpu") and the calling thread's CPU
     ("caller"), ms per call of each block."""
     import openai
 
     import helicone_lite
-    from helicone_lite.testing import FakeProvider
 
-    with FakeProvider() as fake, tempfile.TemporaryDirectory() as home:
-        raw = openai.OpenAI(api_key="sk-bench", base_url=fake.openai_base_url, max_retries=0)
-        local = helicone_lite.Client(api_key="sk-bench", base_url=fake.openai_base_url, home=home)
+    with fake_provider(in_process) as base_url, tempfile.TemporaryDirectory() as home:
+        raw = openai.OpenAI(api_key="sk-bench", base_url=base_url, max_retries=0)
+        local = helicone_lite.Client(api_key="sk-bench", base_url=base_url, home=home)
         paths: dict[str, Callable[[], object]] = {
             "raw openai": lambda: raw.chat.completions.create(
                 model="gpt-4o-mini", messages=MESSAGES
@@ -115,7 +117,7 @@ def bench_calls(calls: int, redis_url: str | None) -> dict[str, dict[str, list[f
         clients: dict[str, Any] = {"local": local}
         if redis_url:
             clients["redis"] = helicone_lite.Client(
-                api_key="sk-bench", base_url=fake.openai_base_url, home=home, redis_url=redis_url
+                api_key="sk-bench", base_url=base_url, home=home, redis_url=redis_url
             )
         for store, client in clients.items():
             for unit, headers in POLICIES.items():
@@ -162,7 +164,9 @@ def bench_stores(decisions: int, redis_url: str | None) -> dict[str, float]:
     bucket = Bucket.of(policy, ("", ""), policy.normalised(), 1.0)
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as home:
-        stores: dict[str, Any] = {"local": LocalBuckets(__import__("pathlib").Path(home) / "ratelimit.slots")}
+        stores: dict[str, Any] = {
+            "local": LocalBuckets(__import__("pathlib").Path(home) / "ratelimit.slots")
+        }
         if redis_url:
             from helicone_lite.ratelimit._redis import RedisBuckets
 
@@ -203,16 +207,20 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--no-redis", action="store_true", help="the local store only")
+    parser.add_argument(
+        "--in-process", action="store_true", help="the fake provider in this process"
+    )
     args = parser.parse_args()
     with redis_server(args.redis_url) if not args.no_redis else nullcontext() as url:
-        measured = bench_calls(args.calls, url)
+        measured = bench_calls(args.calls, url, args.in_process)
         stores = bench_stores(max(200, args.calls), url)
     medians = {
         kind: {name: statistics.median(v) * 1000 for name, v in samples.items()}
         for kind, samples in measured.items()
     }
+    where = "in this process" if args.in_process else "in another process"
     print(
-        f"per call, {args.calls} a path in blocks of 100 (fake provider on loopback; "
+        f"per call, {args.calls} a path in blocks of 100 (fake provider on loopback {where}; "
         f"session + 2 properties; load {os.getloadavg()[0]:.1f})"
     )
     print(
