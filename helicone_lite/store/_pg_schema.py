@@ -27,9 +27,10 @@ import re
 from ._facts_schema import pg_facts_migration
 from ._pg_reading import PG_READING_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
+from ._rollup_pg_v6 import PG_ROLLUP_MIGRATION
 from ._rollup_property_models import pg_property_models_migration
 from ._rollup_property_users import pg_property_users_migration
-from ._rollup_schema import PG_ROLLUP_MIGRATION, ROLLUP_TABLES
+from ._rollup_schema import ROLLUP_TABLES
 from ._rollup_scores import pg_score_rollup_migration
 from ._rollup_sessions import SESSION_ROLLUP_TABLE, pg_session_rollup_migration
 from ._rollup_status import pg_status_rollup_migration

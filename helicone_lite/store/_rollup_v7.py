@@ -26,7 +26,7 @@ contents are v6's: rollups filled under v6 stay valid, nothing is recomputed.
 from __future__ import annotations
 
 from ._rollup_names import NEW_REQUESTS, PG_BATCH_SETTING, ROLLUP_LOCK_KEY
-from ._rollup_schema import pg_trigger_statements
+from ._rollup_pg_v6 import pg_trigger_statements
 from ._rollup_sql import (
     body,
     grouped_properties,
