@@ -221,6 +221,7 @@ def cases(reports: Reports) -> list[tuple[str, Callable[[], object]]]:
         ("models", lambda: reports.models()),
         ("providers", lambda: reports.providers()),
         ("models, status=error", lambda: reports.models(Filters(status="error"))),
+        ("models, department=cardiology", lambda: reports.models(cardiology)),
         ("summary", lambda: reports.summary()),
         ("costs every day", lambda: reports.costs(every="day")),
         ("costs every hour", lambda: reports.costs(every="hour")),

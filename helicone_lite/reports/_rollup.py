@@ -398,29 +398,36 @@ def _hour_end(hour: str) -> str:
 
 
 def exact_times(
-    reader: Reader, rows: Sequence[Raw], column: str, prop: tuple[str, str] | None = None
+    reader: Reader,
+    rows: Sequence[Raw],
+    column: str | Sequence[str],
+    prop: tuple[str, str] | None = None,
 ) -> None:
     """Set ``first_at``/``last_at`` of rows from :func:`grouped` exactly: a time from the raw
     edges when it lies outside the rollup's hours, else the first (last) request of the
     group in its first (last) hour, one hour of the time index each (``prop``: of that
-    property value's requests only, one hour of its facts each)."""
+    property value's requests only, one hour of its facts each). ``column``: the group's
+    report column, or columns (``model``, ``provider``)."""
     table, lead = "requests INDEXED BY idx_requests_created_at WHERE", cast(tuple[str, ...], ())
     if prop is not None:
         table, lead = "property_facts WHERE name = ? AND value = ? AND", prop
+    columns = [column] if isinstance(column, str) else list(column)
+    tests = " AND ".join(f"{c} IS ?" for c in columns)
     sql = (
         "SELECT {agg}(created_at) FROM "
         + table
-        + f" created_at >= ? AND created_at < ? AND {column} IS ?"
+        + f" created_at >= ? AND created_at < ? AND {tests}"
     )
     firsts: list[tuple[Raw, tuple[Any, ...]]] = []
     lasts: list[tuple[Raw, tuple[Any, ...]]] = []
     for row in rows:
         first_hour, last_hour = row.get("first_hour"), row.get("last_hour")
         first, last = row.get("first_at"), row.get("last_at")
+        key = tuple(row[c] for c in columns)
         if first_hour and not (first and first < first_hour):
-            firsts.append((row, (*lead, first_hour, _hour_end(first_hour), row[column])))
+            firsts.append((row, (*lead, first_hour, _hour_end(first_hour), *key)))
         if last_hour and not (last and last > last_hour):
-            lasts.append((row, (*lead, last_hour, _hour_end(last_hour), row[column])))
+            lasts.append((row, (*lead, last_hour, _hour_end(last_hour), *key)))
     for name, agg, wanted in (("first_at", "min", firsts), ("last_at", "max", lasts)):
         found = reader.many(sql.format(agg=agg), [params for _, params in wanted])
         for (row, _), value in zip(wanted, found, strict=True):

@@ -15,6 +15,7 @@ from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
 from ._source import Source, narrow_source, property_source, source
 from ._sql import METRICS, Reader, merge_metrics, metrics_of
+from ._value_models import value_model_rows
 
 __all__ = [
     "SORTS",
@@ -105,12 +106,14 @@ def _top(
     rows: list[Raw],
     sort: str,
     limit: int | None,
+    carried: bool = False,
 ) -> tuple[list[Raw], dict[int, tuple[str | None, str | None]]]:
     """Sort, cut to ``limit``, and attach first/last times to the rows kept (to all rows
-    first, when sorting by recency). Times are returned by ``id(row)``."""
+    first, when sorting by recency). Times are returned by ``id(row)``. ``carried``: the
+    rows hold their exact ``first_at``/``last_at`` already (``_model_rows``)."""
     _check(sort, limit)
     key = _key(columns)
-    if src.few:  # the rows carry their first/last times (one aggregate pass: _model_rows)
+    if src.few or carried:  # the rows carry their first/last times (_model_rows)
         rows.sort(key=SORTS[sort], reverse=sort != "name")
         rows = rows[:limit] if limit else rows
         return rows, {id(r): (r["first_at"], r["last_at"]) for r in rows}
@@ -318,15 +321,22 @@ def property_names(reader: Reader, filters: Filters, now: float) -> list[Propert
 # --- models and providers ---
 
 
-def _model_rows(reader: Reader, src: Source, filters: Filters, now: float) -> list[Raw]:
-    """Metrics per (model, provider): from the rollup, else the model index (ordered by
-    both, so no sort)."""
+def _model_rows(
+    reader: Reader, src: Source, filters: Filters, now: float
+) -> tuple[list[Raw], bool]:
+    """Metrics per (model, provider): from the rollup (of the one property value filtered
+    by: ``rollup_property_models``), else the model index (ordered by both, so no sort) or
+    the value's facts. True when the rows carry their exact first/last times."""
     roll = plan(reader, filters, now, "models")
     if roll is not None:
-        return [{**r, "key": r["model"]} for r in grouped(reader, roll, now, ("model", "provider"))]
+        rows = grouped(reader, roll, now, ("model", "provider"))
+        return [{**r, "key": r["model"]} for r in rows], False
+    of_value = value_model_rows(reader, filters, now)
+    if of_value is not None:
+        return of_value, True
     times = ", min(created_at) AS first_at, max(created_at) AS last_at" if src.few else ""
     sql = src.select(f"model AS key, provider, {METRICS}{times}", "GROUP BY model, provider")
-    return reader.rows(sql, src.params)
+    return reader.rows(sql, src.params), src.few
 
 
 def models(
@@ -342,9 +352,8 @@ def models(
     mean scores (unless ``with_scores`` is false)."""
     _check(sort, limit)
     src = narrow_source(filters, now) or source(filters, now, "idx_requests_model")
-    rows, times = _top(
-        reader, src, ("model", "provider"), _model_rows(reader, src, filters, now), sort, limit
-    )
+    found, carried = _model_rows(reader, src, filters, now)
+    rows, times = _top(reader, src, ("model", "provider"), found, sort, limit, carried)
     scores = score_means(reader, filters, now, "model") if with_scores else {}
     return [_group_row("model", raw, scores, times, raw["provider"]) for raw in rows]
 
@@ -355,9 +364,11 @@ def providers(
     """Per provider (the sum of its models)."""
     _check(sort, limit)
     src = source(filters, now, "idx_requests_model")
-    parts = _model_rows(reader, src, filters, now)
-    model_times = edges(
-        reader, src, ("model", "provider"), [(r["key"], r["provider"]) for r in parts]
+    parts, carried = _model_rows(reader, src, filters, now)
+    model_times = (
+        {(r["key"], r["provider"]): (r["first_at"], r["last_at"]) for r in parts}
+        if carried
+        else edges(reader, src, ("model", "provider"), [(r["key"], r["provider"]) for r in parts])
     )
     grouped: dict[Any, list[Raw]] = {}
     for raw in parts:
