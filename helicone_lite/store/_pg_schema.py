@@ -39,6 +39,7 @@ from ._schema import (
     INDEX_DIET_MIGRATION,
     LATENCY_TOKENS_SORT_MIGRATION,
     MIGRATIONS,
+    PG_PROPERTY_USERS_OFF_MIGRATION,
     PG_SCORE_TIME_MIGRATION,
     PG_SORT_BY_DAY_MIGRATION,
     PG_USER_DAY_MIGRATION,
@@ -147,6 +148,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     PG_USER_DAY_MIGRATION,  # nothing: SQLite's user index keyed by the day
     pg_property_users_migration(_types),  # ... by user; property_facts by user and latency
     PG_SCORE_TIME_MIGRATION,  # nothing: SQLite's score indexes keyed by the time
+    PG_PROPERTY_USERS_OFF_MIGRATION,  # nothing: SQLite drops rollup_property_users
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -186,7 +186,8 @@ def delete_requests(
         "status": version >= STATUS_ROLLUP_VERSION,
         "recount": batched and version >= SESSION_ROLLUP_VERSION,
         "property_models": batched and version >= PROPERTY_MODELS_VERSION,
-        "property_users": batched and version >= PROPERTY_USERS_VERSION,
+        "property_users": False,  # (SQLite has no rollup_property_users; PostgreSQL's
+        # statement triggers keep it)
     }
     with deleting(store) as (between, settled):
         while _next_batch(store, (where, params, batch), out, keep_ids, flags):
@@ -316,7 +317,7 @@ def rebuild_rollups(store: Store) -> None:
     script = rebuild(
         status=version >= STATUS_ROLLUP_VERSION,
         property_models=version >= PROPERTY_MODELS_VERSION,
-        property_users=version >= PROPERTY_USERS_VERSION,
+        property_users=store.engine != "sqlite" and version >= PROPERTY_USERS_VERSION,
     )
     statements = [s for s in script.split(";\n") if s.strip()]
     with store.transaction() as conn:

@@ -8,10 +8,11 @@ name, property value, user and UTC hour, the figures every rollup holds. As in
 not counted. Name and value lead: one value's users are one contiguous range of the key, a
 user's hours within it another (the report's first and last hours).
 
-Kept exactly as ``rollup_properties`` and ``rollup_property_models`` are
-(``_rollup_property_split.py``: the writer per batch on both engines, SQLite's row triggers
-and batched deletions, PostgreSQL's statement triggers, ``rebuild_rollups``); ``migrate
---to`` derives it. A request whose user changes moves its figures (SQLite's update trigger
+**PostgreSQL only** (since ``PROPERTY_USERS_OFF_MIGRATION``): on SQLite the report reads the
+value's facts, as before (under a second at 1,000,000 requests), and the writer and the prune
+skip the table. Kept exactly as ``rollup_properties`` and ``rollup_property_models`` are
+(``_rollup_property_split.py``: the writer per batch, PostgreSQL's statement triggers,
+``rebuild_rollups``); ``migrate --to`` derives it. A request whose user changes moves its figures (SQLite's update trigger
 watches ``user_id`` too). The migration counts what was logged from ``property_facts`` (one
 table holding every key column and figure: no join of 30,000,000 property rows with their
 requests), plus the properties of requests without a time from the base tables.
@@ -30,8 +31,10 @@ from ._rollup_property_split import PropertySplit
 from ._rollup_sql import KEYS, METRIC_COLUMNS, hour_of
 
 __all__ = [
+    "PG_PROPERTY_USERS_OFF_MIGRATION",
     "PG_USER_LATENCY_INDEX",
     "PROPERTY_USERS_MIGRATION",
+    "PROPERTY_USERS_OFF_MIGRATION",
     "PROPERTY_USERS_TABLE",
     "SPLIT",
     "TABLE",
@@ -70,7 +73,19 @@ _WATCHED = (
 )
 SPLIT = PropertySplit(TABLE, keys, _WATCHED, from_facts=True)
 
-PROPERTY_USERS_MIGRATION = SPLIT.sqlite_migration(PROPERTY_USERS_TABLE)
+#: SQLite: nothing. The table is PostgreSQL's (below): on SQLite the users report of one value
+#: reads the value's facts (under a second at 1,000,000 requests), and the table's upsert cost
+#: the writer 2.2-2.4 us a row and its rows' pages the prune (benchmarks/README.md, "End of
+#: session, 2026-12-07 06:12"). ``PROPERTY_USERS_OFF_MIGRATION`` drops it from SQLite stores
+#: a first version of this migration had made.
+PROPERTY_USERS_MIGRATION = "SELECT 20;  -- rollup_property_users: PostgreSQL's only\n"
+
+#: SQLite: the table and its row triggers, where an earlier v20 made them
+PROPERTY_USERS_OFF_MIGRATION = "".join(
+    f"DROP TRIGGER IF EXISTS {TABLE}_{name};\n"
+    for name in ("request_delete", "request_update", "property_delete")
+) + f"DROP TABLE IF EXISTS {TABLE};\n"
+PG_PROPERTY_USERS_OFF_MIGRATION = "SELECT 22;  -- nothing: SQLite's drop of rollup_property_users\n"
 
 #: PostgreSQL only: a user's latencies within one property value, in order, index-only
 PG_USER_LATENCY_INDEX = (

@@ -21,7 +21,11 @@ from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
 from ._reports_schema import COVERED, REPORTS_MIGRATION, SCORE_INDEXES_BY_TIME
 from ._rollup_property_models import PROPERTY_MODELS_MIGRATION
-from ._rollup_property_users import PROPERTY_USERS_MIGRATION
+from ._rollup_property_users import (
+    PG_PROPERTY_USERS_OFF_MIGRATION,
+    PROPERTY_USERS_MIGRATION,
+    PROPERTY_USERS_OFF_MIGRATION,
+)
 from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_scores import SCORE_ROLLUP_MIGRATION
 from ._rollup_sessions import sqlite_session_rollup_migration
@@ -34,12 +38,14 @@ __all__ = [
     "INDEX_DIET_MIGRATION",
     "LATENCY_TOKENS_SORT_MIGRATION",
     "MIGRATIONS",
+    "PG_PROPERTY_USERS_OFF_MIGRATION",
     "PG_SCORE_TIME_MIGRATION",
     "PG_SORT_BY_DAY_MIGRATION",
     "PG_USER_DAY_MIGRATION",
     "PROPERTY_MODELS_MIGRATION",
     "PROPERTY_MODELS_VERSION",
     "PROPERTY_USERS_MIGRATION",
+    "PROPERTY_USERS_OFF_MIGRATION",
     "PROPERTY_USERS_VERSION",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
@@ -361,6 +367,8 @@ PG_SCORE_TIME_MIGRATION = "SELECT 1"
 # property value (see _rollup_property_users.py; PostgreSQL also indexes property_facts by
 # user and latency there, for the shown users' p95).
 # SCORE_TIME_MIGRATION: the score indexes keyed by the time (above).
+# PROPERTY_USERS_OFF_MIGRATION: rollup_property_users is PostgreSQL's only (SQLite: dropped
+# where a first v20 made it; see _rollup_property_users.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -383,6 +391,7 @@ MIGRATIONS: tuple[str, ...] = (
     USER_DAY_MIGRATION,
     PROPERTY_USERS_MIGRATION,
     SCORE_TIME_MIGRATION,
+    PROPERTY_USERS_OFF_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -399,5 +408,6 @@ SESSION_ROLLUP_VERSION = MIGRATIONS.index(SESSION_ROLLUP_MIGRATION) + 1
 SCORE_ROLLUP_VERSION = MIGRATIONS.index(SCORE_ROLLUP_MIGRATION) + 1
 #: from this version ``rollup_property_models`` exists (the writer, deletes, updates keep it)
 PROPERTY_MODELS_VERSION = MIGRATIONS.index(PROPERTY_MODELS_MIGRATION) + 1
-#: from this version ``rollup_property_users`` exists (the writer, deletes, updates keep it)
+#: from this version ``rollup_property_users`` exists on PostgreSQL (the writer, deletes,
+#: updates keep it); SQLite has none (``PROPERTY_USERS_OFF_MIGRATION``)
 PROPERTY_USERS_VERSION = MIGRATIONS.index(PROPERTY_USERS_MIGRATION) + 1

@@ -15,7 +15,6 @@ from ._rows import Item, PreparedRow, RowPreparer, group_in_order
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
     PROPERTY_MODELS_VERSION,
-    PROPERTY_USERS_VERSION,
     ROLLUP_BATCH_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
@@ -147,7 +146,7 @@ class SqliteSink:
                     status=version >= STATUS_ROLLUP_VERSION,
                     sessions=version >= SESSION_ROLLUP_VERSION,
                     property_models=version >= PROPERTY_MODELS_VERSION,
-                    property_users=version >= PROPERTY_USERS_VERSION,
+                    # (rollup_property_users is PostgreSQL's: PROPERTY_USERS_OFF_MIGRATION)
                 )
         prepared: list[PreparedRow] = []
         rejected = 0

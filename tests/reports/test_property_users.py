@@ -9,6 +9,7 @@ deletions, rebuilds and ``migrate --to`` is checked by the recount in test_rollu
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from helicone_lite.reports import Filters, Reports
 from helicone_lite.reports._p95 import _facts_by_latency
 from helicone_lite.reports._usage import _users_plan
 from helicone_lite.store import Store, iso_from_epoch
+from helicone_lite.store._rollup_property_users import PROPERTY_USERS_TABLE, SPLIT
 from helicone_lite.store._schema import PROPERTY_USERS_VERSION, SCHEMA_VERSION
 
 from .brute import grouped, selected
@@ -67,8 +69,11 @@ def test_users_of_a_value_from_the_rollup_equal_brute_force(
     f, limit, sort = CASES[label]
     reports = Reports(generated.store, clock=lambda: T0)
     roll, value = _users_plan(reports._reader, f, T0)
-    assert roll is not None and roll.table.name == "rollup_property_users"
-    assert value == f.first_property()
+    if generated.store.engine == "sqlite":  # PostgreSQL's only: SQLite reads the facts
+        assert (roll, value) == (None, None)
+    else:
+        assert roll is not None and roll.table.name == "rollup_property_users"
+        assert value == f.first_property()
     if generated.store.engine != "sqlite":  # (read when the range is all time)
         assert _facts_by_latency(reports._reader, "user_id")
     expected = _brute(generated, f)
@@ -108,25 +113,49 @@ def test_users_of_a_value_with_scores_equal_the_raw_rows(generated: Generated) -
 
 
 def back_before_property_users(store: Store) -> None:
-    """The store as the schema before ``PROPERTY_USERS_MIGRATION`` left it."""
+    """The store as the schema before ``PROPERTY_USERS_MIGRATION`` left it (PostgreSQL;
+    SQLite never has the table)."""
+    if store.engine == "sqlite":
+        return
     before = PROPERTY_USERS_VERSION - 1
     table = "rollup_property_users"
     with store.transaction() as conn:
-        if store.engine == "sqlite":
-            for name in ("request_delete", "request_update", "property_delete"):
-                conn.execute(f"DROP TRIGGER {table}_{name}")
-        else:
-            for on in ("requests", "request_properties"):
-                for event in ("insert", "update", "delete"):
-                    conn.execute(f"DROP FUNCTION helicone_lite_{table}_{on}_{event}() CASCADE")
-            conn.execute("DROP INDEX idx_property_facts_user_latency")
-            conn.execute(f"UPDATE helicone_lite_schema SET version = {before}")
+        for on in ("requests", "request_properties"):
+            for event in ("insert", "update", "delete"):
+                conn.execute(f"DROP FUNCTION helicone_lite_{table}_{on}_{event}() CASCADE")
+        conn.execute("DROP INDEX idx_property_facts_user_latency")
+        conn.execute(f"UPDATE helicone_lite_schema SET version = {before}")
         conn.execute(f"DROP TABLE {table}")
-    if store.engine == "sqlite":
-        store.connect().execute(f"PRAGMA user_version = {before}")
+
+
+def test_sqlite_drops_the_table_a_first_v20_made(tmp_path: Path) -> None:
+    """v20 first made ``rollup_property_users`` on SQLite too; the store it left loses the
+    table and its triggers on upgrade, and the users of a value read the facts."""
+    db_path = tmp_path / "helicone.db"
+    data = generate(db_path, n=300, seed=3)
+    expected = _users(data.store)
+    conn = data.store.connect()
+    conn.executescript(SPLIT.sqlite_migration(PROPERTY_USERS_TABLE))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    assert "rollup_property_users" in _tables(data.store)
+    data.store.close()
+    store = Store(db_path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        assert not {t for t in _tables(store) if "property_users" in t}
+        same(_users(store), expected, "after the drop")
+    finally:
+        store.close()
+
+
+def _tables(store: Store) -> set[str]:
+    rows = store.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+    return {r["name"] for r in rows}
 
 
 def test_upgrading_a_logged_store_backfills_the_rollup(database: str) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("rollup_property_users is PostgreSQL's only")
     data = generate(database, n=300, seed=3)
     expected = _users(data.store)
     back_before_property_users(data.store)

@@ -190,6 +190,8 @@ def recount(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             "ORDER BY 1, 2, 3, 4, 5",
         ),
     }
+    if store.engine == "sqlite":  # (rollup_property_users is PostgreSQL's only)
+        del queries["property_users"]
     out = {}
     for name, (brute, kept) in queries.items():
         for label, sql in (("brute", brute), ("kept", kept)):
@@ -212,7 +214,10 @@ def assert_facts_consistent(store: Store) -> None:
 
 def assert_consistent(store: Store) -> None:
     counted = recount(store)
-    for name in ("models", "users", "properties", "status", "property_models", "property_users"):
+    names = ["models", "users", "properties", "status", "property_models"]
+    if store.engine != "sqlite":  # (rollup_property_users is PostgreSQL's only)
+        names.append("property_users")
+    for name in names:
         # floats to rounding: sums added in another order differ in the last bits
         same(counted[f"{name} kept"], counted[f"{name} brute"], name)
     assert_facts_consistent(store)

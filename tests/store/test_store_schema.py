@@ -47,8 +47,7 @@ EXPECTED_TABLES = {
     "rollup_scores",  # SCORE_ROLLUP_MIGRATION: hourly score sums
     "rollup_property_scores",
     "rollup_property_models",  # PROPERTY_MODELS_MIGRATION: rollup_properties per model
-    "rollup_property_users",  # PROPERTY_USERS_MIGRATION: rollup_properties per user
-}
+}  # (rollup_property_users is PostgreSQL's only: PROPERTY_USERS_OFF_MIGRATION)
 
 
 def tables(store: Store) -> set[str]:
