@@ -17,24 +17,13 @@ from helicone_lite.store import iso_from_epoch
 
 from .brute import grouped, selected
 from .conftest import T0, Generated
+from .test_property_users import CASES as USER_CASES
 from .test_rollups import dicts, same
 
-SINCE = T0 - 6 * 86400 + 1234.5  # not on an hour: a partial hour at the start
-UNTIL = T0 - 2 * 86400 - 777.25  # ... and at the end
+#: the users report's cases of one value (test_property_users.py) without its user filter,
+#: and a model and a provider filter, which this report's rollup also answers
 CASES: dict[str, tuple[Filters, int | None, str]] = {
-    "value, by cost": (Filters(properties={"department": "cardiology"}), None, "cost"),
-    "value, top 2 by requests": (Filters(properties={"department": "neurology"}), 2, "requests"),
-    "value, most recent 2": (Filters(properties={"agent": "triage"}), 2, "recent"),
-    "value, by name": (Filters(properties={"agent": "report"}), None, "name"),
-    "value, partial hours": (
-        Filters(
-            properties={"department": "dermatology"},
-            since=iso_from_epoch(SINCE),
-            until=iso_from_epoch(UNTIL),
-        ),
-        None,
-        "latency",
-    ),
+    **{label: case for label, case in USER_CASES.items() if case[0].user is None},
     "value, one model, since": (
         Filters(properties={"department": "cardiology"}, model="gpt-4o", since="3d"),
         None,
@@ -45,7 +34,6 @@ CASES: dict[str, tuple[Filters, int | None, str]] = {
         None,
         "cost",
     ),
-    "no such value": (Filters(properties={"department": "oncology"}), None, "cost"),
 }
 
 
