@@ -121,13 +121,10 @@ class Client(HeliconeBase, DashboardMixin, openai.OpenAI):
         headers of a response that does not stream until ``.headers`` is read."""
         if params.get("stream"):
             return self._helicone_call(kind, params, helicone, request)[0]
-        hot = machinery()
-        runtime = self._helicone_runtime
-        call = self._helicone_build(kind, params, helicone, request)
-        result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
+        call, result = self._helicone_run(kind, params, helicone, request)
         if result.stream is not None:  # a layer answered with a stream after all
             return self._helicone_wrap(call, result)[0]
-        return hot.deliver(result)
+        return machinery().deliver(result)
 
     def _helicone_call(
         self,
@@ -137,11 +134,21 @@ class Client(HeliconeBase, DashboardMixin, openai.OpenAI):
         request: Mapping[str, object],
     ) -> tuple[object, httpx2.Headers, httpx2.Response | None, int]:
         """The value, reply headers, provider HTTP response and retries taken of a call."""
+        call, result = self._helicone_run(kind, params, helicone, request)
+        return (*self._helicone_wrap(call, result), retries_taken(result))
+
+    def _helicone_run(
+        self,
+        kind: str,
+        params: Mapping[str, Any],
+        helicone: HeliconeArg,
+        request: Mapping[str, object],
+    ) -> tuple[Call, Result]:
+        """The call built and run through the stack (as ``AsyncClient._helicone_run``)."""
         hot = machinery()
         runtime = self._helicone_runtime
         call = self._helicone_build(kind, params, helicone, request)
-        result = hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
-        return (*self._helicone_wrap(call, result), retries_taken(result))
+        return call, hot.run_sync(runtime.stack, call, hot.send_in_stack, runtime.settings.sleep)
 
     def _helicone_wrap(
         self, call: Call, result: Result
