@@ -16,10 +16,11 @@ def failed(row: Row) -> bool:
 
 def selected(row: Row, f: Any, since: str = "") -> bool:
     """Whether ``row`` passes the :class:`~helicone_lite.reports.Filters` ``f`` (properties,
-    model, user, ``status="error"``), created at or after ``since`` (an ISO time)."""
+    model, provider, user, ``status="error"``), created at or after ``since`` (an ISO time)."""
     return (
         all(row["properties"].get(k) == v for k, v in f.properties.items())
         and f.model in (None, row["model"])
+        and getattr(f, "provider", None) in (None, row["provider"])
         and f.user in (None, row["user_id"])
         and (f.status is None or failed(row))
         and row["created_at"] >= since

@@ -50,16 +50,20 @@ CASES: dict[str, tuple[Filters, int | None, str]] = {
 }
 
 
-def _brute(data: Generated, f: Filters) -> dict[Any, dict[str, Any]]:
+def value_rows(data: Generated, f: Filters) -> list[dict[str, Any]]:
+    """The generated rows a case's filters select (its "3d" is 3 days before ``T0``)."""
     since = f.since if f.since and f.since[0].isdigit() and "T" in f.since else ""
     if f.since == "3d":
         since = iso_from_epoch(T0 - 3 * 86400)
-    rows = [
+    return [
         r
         for r in data.rows
         if selected(r, f, since) and (f.until is None or r["created_at"] < f.until)
     ]
-    return grouped(rows, lambda r: r["user_id"])
+
+
+def _brute(data: Generated, f: Filters) -> dict[Any, dict[str, Any]]:
+    return grouped(value_rows(data, f), lambda r: r["user_id"])
 
 
 @pytest.mark.parametrize("label", list(CASES))

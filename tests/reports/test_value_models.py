@@ -13,11 +13,11 @@ import pytest
 
 from helicone_lite.reports import Filters, Reports
 from helicone_lite.reports._value_models import value_model_rows
-from helicone_lite.store import iso_from_epoch
 
-from .brute import grouped, selected
+from .brute import grouped
 from .conftest import T0, Generated
 from .test_property_users import CASES as USER_CASES
+from .test_property_users import value_rows
 from .test_rollups import dicts, same
 
 #: the users report's cases of one value (test_property_users.py) without its user filter,
@@ -38,17 +38,7 @@ CASES: dict[str, tuple[Filters, int | None, str]] = {
 
 
 def _brute(data: Generated, f: Filters) -> dict[Any, dict[str, Any]]:
-    since = f.since if f.since and f.since[0].isdigit() and "T" in f.since else ""
-    if f.since == "3d":
-        since = iso_from_epoch(T0 - 3 * 86400)
-    rows = [
-        r
-        for r in data.rows
-        if selected(r, f, since)
-        and f.provider in (None, r["provider"])
-        and (f.until is None or r["created_at"] < f.until)
-    ]
-    return grouped(rows, lambda r: (r["model"], r["provider"]))
+    return grouped(value_rows(data, f), lambda r: (r["model"], r["provider"]))
 
 
 @pytest.mark.parametrize("label", list(CASES))
