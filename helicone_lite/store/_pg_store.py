@@ -32,14 +32,13 @@ from typing import Any, cast
 
 from ._engine import Params, describe_url
 from ._errors import Reporter, StoreError
-from ._ids import IdSource
 from ._pg_sink import PostgresSink
 from ._pool import ThreadConnections
 from ._postgres import PgConnection, PgDatabase, bind
 from ._readonly import QUERY_SECONDS
 from ._spill import SpillJournal, fallback_directory
-from ._store import Store, _preload
-from ._writer import BatchWriter
+from ._store import Store
+from ._writer import WriterOptions, check_queue
 
 __all__ = ["PostgresStore"]
 
@@ -87,8 +86,7 @@ class PostgresStore(Store):
         statement_timeout: float = 30.0,
         readonly: bool = False,
     ) -> None:
-        if max_queue < 1 or batch_size < 1 or retries < 0:
-            raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
+        check_queue(max_queue, batch_size, retries)
         url = str(path)
         extra = {} if migrations is None else {"migrations": migrations}
         self._pg = PgDatabase(
@@ -114,30 +112,14 @@ class PostgresStore(Store):
         self._sink = cast(
             Any,
             PostgresSink(
-                self._pg,
-                self._reporter,
-                retries=retries,
-                retry_backoff=retry_backoff,
-                sleep=sleep,
+                self._pg, self._reporter, retries=retries, retry_backoff=retry_backoff, sleep=sleep
             ),
         )
-        self.ids = IdSource()
-        self.journal = _journal(url, spill_fallback, spill_max_bytes)
         self._start_writer(
-            BatchWriter(
-                self._sink,
-                self._reporter,
-                journal=self.journal,
-                max_queue=max_queue,
-                batch_size=batch_size,
-                block_timeout=block_timeout,
-                group_rows=group_rows,
-                group_wait=group_wait,
-                probe_interval=probe_interval,
-                monotonic=monotonic,
-                preload=_preload,
-                new_id=self.ids.new,
-            ),
+            _journal(url, spill_fallback, spill_max_bytes),
+            WriterOptions(max_queue, batch_size, block_timeout, group_rows, group_wait),
+            probe_interval=probe_interval,
+            monotonic=monotonic,
             exit_timeout=exit_timeout,
             handle_sigterm=handle_sigterm,
             # a fork waits for the writer's batch at most this long (PgDatabase has no busy

@@ -23,7 +23,7 @@ from ._schema import MIGRATIONS
 from ._sink import SqliteSink
 from ._spill import SpillJournal
 from ._store_reads import StoreReads
-from ._writer import BatchWriter
+from ._writer import BatchWriter, WriterOptions, check_queue, preload_writer
 
 __all__ = ["Store"]
 
@@ -105,8 +105,7 @@ class Store(StoreReads):
         migrations: Sequence[str] = MIGRATIONS,
         readonly: bool = False,
     ) -> None:
-        if max_queue < 1 or batch_size < 1 or retries < 0:
-            raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
+        check_queue(max_queue, batch_size, retries)
         refuse_url_as_path("path", path)
         self.path = Path(path).expanduser()
         self.readonly = readonly
@@ -123,31 +122,13 @@ class Store(StoreReads):
         self._sink = SqliteSink(
             self._db, self._reporter, retries=retries, retry_backoff=retry_backoff, sleep=sleep
         )
-        self.ids = IdSource()
-        self.journal = (
-            SpillJournal(
-                self.path,
-                max_bytes=spill_max_bytes,
-                fallback=Path(spill_fallback) if spill_fallback is not None else None,
-            )
-            if spill_max_bytes > 0
-            else None
-        )
+        fallback = Path(spill_fallback) if spill_fallback is not None else None
+        spill = SpillJournal(self.path, max_bytes=spill_max_bytes, fallback=fallback)
         self._start_writer(
-            BatchWriter(
-                self._sink,
-                self._reporter,
-                journal=self.journal,
-                max_queue=max_queue,
-                batch_size=batch_size,
-                block_timeout=block_timeout,
-                group_rows=group_rows,
-                group_wait=group_wait,
-                probe_interval=probe_interval,
-                monotonic=monotonic,
-                preload=_preload,
-                new_id=self.ids.new,
-            ),
+            spill if spill_max_bytes > 0 else None,
+            WriterOptions(max_queue, batch_size, block_timeout, group_rows, group_wait),
+            probe_interval=probe_interval,
+            monotonic=monotonic,
             exit_timeout=exit_timeout,
             handle_sigterm=handle_sigterm,
             # how long a fork waits for the writer's transaction to end (its lock wait + 1 s)
@@ -156,9 +137,34 @@ class Store(StoreReads):
         self._try_initialize()
 
     def _start_writer(
-        self, writer: BatchWriter, *, exit_timeout: float, handle_sigterm: bool, fork_wait: float
+        self,
+        journal: SpillJournal | None,
+        queue: WriterOptions,
+        *,
+        probe_interval: float,
+        monotonic: Callable[[], float],
+        exit_timeout: float,
+        handle_sigterm: bool,
+        fork_wait: float,
     ) -> None:
-        """Own ``writer`` and drain it at exit, around forks and on SIGTERM (every engine)."""
+        """Start the writer over ``self._sink`` and own it: drain it at exit, around forks
+        and on SIGTERM (every engine)."""
+        self.ids = IdSource()
+        self.journal = journal
+        writer = BatchWriter(
+            self._sink,
+            self._reporter,
+            journal=journal,
+            max_queue=queue.max_queue,
+            batch_size=queue.batch_size,
+            block_timeout=queue.block_timeout,
+            group_rows=queue.group_rows,
+            group_wait=queue.group_wait,
+            probe_interval=probe_interval,
+            monotonic=monotonic,
+            preload=preload_writer,
+            new_id=self.ids.new,
+        )
         self._writer = writer
         self.exit_timeout = exit_timeout
         drain = functools.partial(writer.shutdown, exit_timeout)
@@ -371,13 +377,6 @@ class Store(StoreReads):
         self._readers.after_fork_child()
         self._sink.after_fork_child()
         self._writer.after_fork_child()
-
-
-def _preload() -> None:
-    """What the writer thread needs, imported before it starts (see BatchWriter)."""
-    from .._cost import preload
-
-    preload()
 
 
 @contextmanager

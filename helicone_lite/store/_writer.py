@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .._threads import background_thread
 from ._errors import LOGGER, Reporter
@@ -24,7 +24,7 @@ from ._sink import Outcome
 from ._spill import SpillJournal
 from ._writer_journal import SPILL_WAIT, JournalSide
 
-__all__ = ["BatchWriter", "Sink"]
+__all__ = ["BatchWriter", "Sink", "WriterOptions", "check_queue", "preload_writer"]
 
 
 class Sink(Protocol):
@@ -371,3 +371,26 @@ def _on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+class WriterOptions(NamedTuple):
+    """The writer's queue and batching options, as both stores take them."""
+
+    max_queue: int
+    batch_size: int
+    block_timeout: float
+    group_rows: int
+    group_wait: float
+
+
+def check_queue(max_queue: int, batch_size: int, retries: int) -> None:
+    """Refuse queue options no writer can run with (every engine)."""
+    if max_queue < 1 or batch_size < 1 or retries < 0:
+        raise ValueError("max_queue and batch_size must be >= 1 and retries >= 0")
+
+
+def preload_writer() -> None:
+    """What the writer thread needs, imported before it starts (see BatchWriter)."""
+    from .._cost import preload
+
+    preload()
