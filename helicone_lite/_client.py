@@ -16,7 +16,7 @@ import httpx2
 import openai
 
 from ._analytics import AsyncDashboardMixin, DashboardMixin
-from ._client_base import HeliconeBase, replayed_response, retries_taken, split_init
+from ._client_base import HeliconeBase, replayed_response, retries_taken
 from ._machinery import machinery
 from ._streams import AsyncHeliconeStream, HeliconeStream
 
@@ -46,16 +46,7 @@ class Client(HeliconeBase, DashboardMixin, openai.OpenAI):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, built, runtime, defaults, retries = split_init(kwargs, "Client")
-        assert runtime is not None
-        gateway = kwargs.pop("_helicone_gateway")
-        try:
-            super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
-        except BaseException:
-            if built is not None:
-                runtime.close()
-            raise
-        self._helicone_setup(runtime, defaults, retries, gateway)
+        self._helicone_init(kwargs, "Client", super().__init__)
 
     @cached_property
     def chat(self) -> Chat:
@@ -172,16 +163,7 @@ class AsyncClient(HeliconeBase, AsyncDashboardMixin, openai.AsyncOpenAI):
     """A drop-in ``openai.AsyncOpenAI``; the same options and log as :class:`Client`."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs, built, runtime, defaults, retries = split_init(kwargs, "AsyncClient")
-        assert runtime is not None
-        gateway = kwargs.pop("_helicone_gateway")
-        try:
-            super().__init__(**kwargs)  # no key: openai's own OpenAIError, here and now
-        except BaseException:
-            if built is not None:
-                runtime.close()
-            raise
-        self._helicone_setup(runtime, defaults, retries, gateway)
+        self._helicone_init(kwargs, "AsyncClient", super().__init__)
 
     @cached_property
     def chat(self) -> AsyncChat:

@@ -4,7 +4,7 @@ endpoint builders), and the small pieces both call paths use."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -96,16 +96,24 @@ class HeliconeBase:
     #: set when the client was built with a Helicone base URL (see providers/_gateway.py)
     helicone_gateway: GatewayMigration | None
 
-    def _helicone_setup(
-        self,
-        runtime: Runtime,
-        defaults: Options,
-        max_retries: int,
-        gateway: GatewayMigration | None,
+    def _helicone_init(
+        self, kwargs: dict[str, Any], cls_name: str, sdk_init: Callable[..., None]
     ) -> None:
+        """Both clients' constructor: ours split from openai's arguments, then openai's
+        ``__init__`` (``sdk_init``) with the rest; a runtime built here is closed again if
+        openai refuses (no key: openai's own OpenAIError, here and now)."""
+        kwargs, built, runtime, defaults, retries = split_init(kwargs, cls_name)
+        assert runtime is not None
+        gateway = kwargs.pop("_helicone_gateway")
+        try:
+            sdk_init(**kwargs)
+        except BaseException:
+            if built is not None:
+                runtime.close()
+            raise
         self._helicone_runtime = runtime
         self._helicone_defaults = defaults
-        self._helicone_max_retries = max_retries
+        self._helicone_max_retries = retries
         self.helicone_gateway = gateway
 
     def _helicone_copy_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
