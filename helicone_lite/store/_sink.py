@@ -63,8 +63,8 @@ class Outcome:
 class SqliteSink:
     """Writes batches on the writer thread through the writer's own connection.
 
-    A batch is one ``BEGIN IMMEDIATE`` transaction with one insert per statement shape
-    (multi-row ``INSERT ... VALUES`` chunks, ``_multirow.py``), then (schema v7) grouped upserts that add the requests it inserted to the
+    A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
+    shape (``request_properties`` in multi-row chunks: ``_multirow.py``), then (schema v7) grouped upserts that add the requests it inserted to the
     hourly rollups and (v11) one insert of their property facts (``_sink_rollups.py``).
     "Database is locked" (beyond the busy timeout), a
     read-only file, a full disk and other failures are retried ``retries`` times with
@@ -191,8 +191,8 @@ class SqliteSink:
     def _insert_grouped(
         self, conn: sqlite3.Connection, prepared: list[PreparedRow], whole: bool
     ) -> bool:
-        """One multi-row insert per run of one shape (``_multirow.py``); False if a row was
-        rejected or, when ``whole``, a request row was skipped (``INSERT OR IGNORE``:
+        """One ``executemany`` (or multi-row chunks: ``_multirow.py``) per run of one shape;
+        False if a row was rejected or, when ``whole``, a request row was skipped (``INSERT OR IGNORE``:
         already logged)."""
         wanted = inserted = 0
         insert = self._multirow.insert

@@ -54,7 +54,7 @@ def _written(path: Path, items: list[tuple[str, dict[str, Any]]], rows: int) -> 
     (1: one ``executemany`` per shape, as before the multi-row inserts)."""
     db = Database(path, busy_timeout=5.0)
     sink = SqliteSink(db, Reporter(), retries=0, retry_backoff=0.0, sleep=lambda _: None)
-    sink._multirow = MultiRowInserter(rows)
+    sink._multirow = MultiRowInserter(rows, frozenset({"requests", "request_properties"}))
     outcome = sink.write_batch([(t, dict(r)) for t, r in items])
     sink.close()
     assert (outcome.written, outcome.dropped) == (len(items), 0)
@@ -72,7 +72,7 @@ def _written(path: Path, items: list[tuple[str, dict[str, Any]]], rows: int) -> 
 
 
 def test_chunks_store_what_executemany_stores(tmp_path: Path, make_row: RowFactory) -> None:
-    """A batch of 2.5 chunks of three shapes: the same rows, rowids (log order), side rows,
+    """A batch of 2.5 chunks of three shapes (``requests`` chunked too, here): the same rows, rowids (log order), side rows,
     facts and rollups as one ``executemany`` per shape."""
     items = _batch(make_row, CHUNK_ROWS * 5 // 2)
     chunked = _written(tmp_path / "chunked.db", items, CHUNK_ROWS)
@@ -83,8 +83,9 @@ def test_chunks_store_what_executemany_stores(tmp_path: Path, make_row: RowFacto
 
 
 def test_a_batch_steps_once_per_chunk(tmp_path: Path, make_row: RowFactory) -> None:
-    """250 rows of one shape: the ``requests`` insert runs as two statements of 100 rows and
-    50 single-row ones (the leftover), not 250 (what ``executemany`` would step)."""
+    """250 requests of one property: the ``request_properties`` insert runs as two
+    statements of 100 rows and 50 single-row ones (the leftover), not 250 (what
+    ``executemany`` would step); the ``requests`` insert stays one step a row."""
     db = Database(tmp_path / "log.db", busy_timeout=5.0)
     sink = SqliteSink(db, Reporter(), retries=0, retry_backoff=0.0, sleep=lambda _: None)
     sink.write_batch([("requests", make_row())])  # created and migrated
@@ -95,7 +96,7 @@ def test_a_batch_steps_once_per_chunk(tmp_path: Path, make_row: RowFactory) -> N
     sink.close()
     inserts = [sql for sql in traced if sql.startswith("INSERT OR IGNORE INTO requests")]
     properties = [sql for sql in traced if sql.startswith("INSERT OR REPLACE INTO request_prop")]
-    assert len(inserts) == 2 + 50
+    assert len(inserts) == 250
     assert len(properties) == 2 + 50
 
 
@@ -106,7 +107,7 @@ def test_duplicates_in_a_chunk_as_separate_statements() -> None:
     for rows in (4, 1):
         conn = sqlite3.connect(":memory:")
         conn.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
-        inserter = MultiRowInserter(rows)
+        inserter = MultiRowInserter(rows, frozenset({"t"}))
         params = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("b", 5), ("d", 6)]
         ignored = inserter.insert(conn, "INSERT OR IGNORE INTO t (k, v) VALUES (?, ?)", params)
         kept = conn.execute("SELECT k, v FROM t ORDER BY rowid").fetchall()
@@ -132,17 +133,21 @@ def test_chunks_stay_under_the_connection_variable_limit() -> None:
     traced: list[str] = []
     conn.set_trace_callback(traced.append)
     sql = "INSERT INTO t (a, b, c) VALUES (?, ?, ?)"
-    assert MultiRowInserter().insert(conn, sql, [(n, n, n) for n in range(8)]) == 8
+    assert (
+        MultiRowInserter(tables=frozenset({"t"})).insert(conn, sql, [(n, n, n) for n in range(8)])
+        == 8
+    )
     inserts = [s for s in traced if s.startswith("INSERT")]
     assert [s.count("(") for s in inserts] == [4, 4, 2, 2]  # 3 + 3 rows, then 2 alone
     assert conn.execute("SELECT a FROM t ORDER BY rowid").fetchall() == [(n,) for n in range(8)]
 
 
 def test_a_rejected_row_drops_alone(tmp_path: Path, make_row: RowFactory) -> None:
-    """A value SQLite cannot bind in the middle of a chunk: the batch is replayed row by row
-    and only that row is dropped."""
+    """A value SQLite cannot bind in the middle of a chunk (``requests`` chunked here): the
+    batch is replayed row by row and only that row is dropped."""
     db = Database(tmp_path / "log.db", busy_timeout=5.0)
     sink = SqliteSink(db, Reporter(), retries=0, retry_backoff=0.0, sleep=lambda _: None)
+    sink._multirow = MultiRowInserter(tables=frozenset({"requests", "request_properties"}))
     items = [("requests", make_row(id=f"r{n:03d}")) for n in range(CHUNK_ROWS + 20)]
     items[42][1]["status"] = 2**70  # too large for SQLite's integers
     outcome = sink.write_batch(items)
