@@ -13,7 +13,8 @@ objects are kept instead of written; then, on this thread and timed with
 * ``deferred values``: the bodies' JSON (request) / decoding (response), redaction;
 * ``price``: the ``_cost`` hook (a cached genai-prices rate);
 * ``prepare``: ``RowPreparer`` (JSON of the dict columns, side rows, parameter tuples);
-* every statement of the transaction, and ``COMMIT``.
+* every statement of the transaction (the inserts as the sink runs them: multi-row
+  statements since writer20k5), and ``COMMIT``.
 
     python benchmarks/bench_realrows.py -n 5000 [--repeat 3]
 
@@ -125,6 +126,9 @@ def write(
     rollups = sink._rollups
     assert rollups is not None, "a current schema: the writer keeps the rollups"
     clock = time.thread_time
+    # the sink's multi-row inserts (writer20k5); an older tree's: one executemany per group
+    multirow = getattr(sink, "_multirow", None)
+    insert = multirow.insert if multirow is not None else _executemany
     whole: dict[str, float] = collections.defaultdict(float)
     stream, last = time.time(), 1
     end = total or len(kept)
@@ -145,7 +149,7 @@ def write(
         spent["SQL: BEGIN + mark"] += clock() - began
         for sql, params in group_in_order(prepared):
             began = clock()
-            conn.executemany(sql, params)
+            insert(conn, sql, params)
             spent["SQL: " + sql.split(" (", 1)[0]] += clock() - began
         for sql in rollups._range:
             began = clock()
@@ -166,6 +170,10 @@ def write(
     sink.close()
     assert count == end, f"{count} rows stored of {end}"
     return whole
+
+
+def _executemany(conn: Any, sql: str, params: list[tuple[Any, ...]]) -> int:
+    return int(conn.executemany(sql, params).rowcount)
 
 
 def report_block(rows: int, done: int, spent: dict[str, float], path: Path) -> None:

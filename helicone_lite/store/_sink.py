@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
+from ._multirow import MultiRowInserter
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
@@ -63,7 +64,7 @@ class SqliteSink:
     """Writes batches on the writer thread through the writer's own connection.
 
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
-    shape, then (schema v7) grouped upserts that add the requests it inserted to the
+    shape (``request_properties`` in multi-row chunks: ``_multirow.py``), then (schema v7) grouped upserts that add the requests it inserted to the
     hourly rollups and (v11) one insert of their property facts (``_sink_rollups.py``).
     "Database is locked" (beyond the busy timeout), a
     read-only file, a full disk and other failures are retried ``retries`` times with
@@ -95,6 +96,7 @@ class SqliteSink:
         self._inherited: list[sqlite3.Connection] = []
         self._identity: tuple[int, int] | None = None
         self._rollups: SqliteRollups | None = None  # from schema v7: the writer counts
+        self._multirow = MultiRowInserter()
         # Held while a transaction is open; fork waits for it (see Store._before_fork).
         self.commit_lock = threading.Lock()
 
@@ -186,17 +188,20 @@ class SqliteSink:
                 raise
         return rejected
 
-    @staticmethod
-    def _insert_grouped(conn: sqlite3.Connection, prepared: list[PreparedRow], whole: bool) -> bool:
-        """One ``executemany`` per run of one shape; False if a row was rejected or, when
-        ``whole``, a request row was skipped (``INSERT OR IGNORE``: already logged)."""
+    def _insert_grouped(
+        self, conn: sqlite3.Connection, prepared: list[PreparedRow], whole: bool
+    ) -> bool:
+        """One ``executemany`` (or multi-row chunks: ``_multirow.py``) per run of one shape;
+        False if a row was rejected or, when ``whole``, a request row was skipped (``INSERT OR IGNORE``:
+        already logged)."""
         wanted = inserted = 0
+        insert = self._multirow.insert
         try:
             for sql, params in group_in_order(prepared):
-                cursor = conn.executemany(sql, params)
+                changed = insert(conn, sql, params)
                 if whole and table_of(sql) == "requests":
                     wanted += len(params)
-                    inserted += cursor.rowcount
+                    inserted += changed
         except _ROW_ERRORS:
             return False
         return inserted == wanted
