@@ -68,8 +68,16 @@ class PropertySplit:
 
     def empty(self, requests: str, properties: str) -> str:
         """Remove the groups of those properties left with no request."""
+        return self._groups_of(requests, properties, "requests = 0 AND ")
+
+    def gone(self, requests: str, properties: str = "request_properties") -> str:
+        """Remove the groups of those properties whatever they hold: a prune's whole hours,
+        whose every request is deleted (``_rollup_whole.py``)."""
+        return self._groups_of(requests, properties, "")
+
+    def _groups_of(self, requests: str, properties: str, test: str) -> str:
         return (
-            f"DELETE FROM {self.table} WHERE requests = 0 AND ({', '.join(KEYS[self.table])}) "
+            f"DELETE FROM {self.table} WHERE {test}({', '.join(KEYS[self.table])}) "
             f"IN (SELECT {', '.join(self.keys('r', 'p'))} FROM {requests} r "
             f"JOIN {properties} p ON p.request_id = r.id)"
         )

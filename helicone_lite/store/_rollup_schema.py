@@ -56,6 +56,7 @@ from ._rollup_sql import (
     original,
     upsert,
 )
+from ._rollup_whole import whole_hours
 
 __all__ = [
     "ROLLUP_MIGRATION",
@@ -280,16 +281,29 @@ _BATCH_COLUMNS = (  # (session_id: the deletion recounts the batch's sessions fr
 
 
 def batched_delete(
-    marks: str, *, status: bool = True, property_models: bool = False, property_users: bool = False
-) -> list[tuple[str, int]]:
+    marks: str,
+    *,
+    status: bool = True,
+    property_models: bool = False,
+    property_users: bool = False,
+    whole: bool = False,
+) -> list[tuple[str, bool]]:
     """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
     statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
-    before their rows are deleted: ``(sql, how many times it binds the id list)``. The
-    batch's rows are read once into a temporary (in-memory) table. ``status``: the store
-    has ``rollup_status`` (``STATUS_ROLLUP_VERSION``), ``property_models``:
+    before their rows are deleted: ``(sql, whether it binds the hour bound and the ids)``.
+    The batch's rows are read once into a temporary (in-memory) table, each marked ``whole``
+    when its hour is below the bound (NULL: none is). ``status``: the store has
+    ``rollup_status`` (``STATUS_ROLLUP_VERSION``), ``property_models``:
     ``rollup_property_models`` (``PROPERTY_MODELS_VERSION``), ``property_users``:
-    ``rollup_property_users`` (``PROPERTY_USERS_VERSION``)."""
+    ``rollup_property_users`` (``PROPERTY_USERS_VERSION``); ``whole``: a prune's batch, whose
+    whole hours leave the hourly rollups by key (``_rollup_whole.py``) and whose other rows
+    are subtracted."""
     rows = _BATCH
+    part = f"(SELECT * FROM {rows} WHERE whole = 0)" if whole else rows
+    splits = (
+        *((PROPERTY_MODELS,) if property_models else ()),
+        *((PROPERTY_USERS,) if property_users else ()),
+    )
     props = (
         f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
         f"JOIN {rows} r ON r.id = p.request_id)"
@@ -299,21 +313,34 @@ def batched_delete(
         "JOIN scores s ON s.request_id = r.id "
         "JOIN request_properties p ON p.request_id = s.request_id)"
     )
+    statements = [
+        (grouped_models(part, "requests", "-"), False),
+        (moved_hits(rows, "-", rows), False),
+        (grouped_users(part, "-"), False),
+        (grouped_properties(part, "request_properties", "-"), False),
+        *(
+            [(grouped_status(part, "-"), False), (empty_status_groups(part), False)]
+            if status
+            else []
+        ),
+        *((sql, False) for sql in empty_groups(part)),
+        *((sql, False) for split in splits for sql in split.deleted(part)),
+    ]
+    if whole:
+        kept = f"(SELECT * FROM {rows} WHERE whole = 1)"
+        statements += [(sql, False) for sql in whole_hours(kept, status=status, splits=splits)]
     return [
-        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS})", 0),
-        (f"DELETE FROM {rows}", 0),
-        (f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS} FROM requests WHERE id IN ({marks})", 1),
-        (grouped_models(rows, "requests", "-"), 0),
-        (moved_hits(rows, "-", rows), 0),
-        (grouped_users(rows, "-"), 0),
-        (grouped_properties(rows, "request_properties", "-"), 0),
-        *([(grouped_status(rows, "-"), 0), (empty_status_groups(rows), 0)] if status else []),
-        *((sql, 0) for sql in empty_groups(rows)),
-        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 0),
-        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", 0),
-        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 0),
-        *((sql, 0) for sql in (PROPERTY_MODELS.deleted(rows) if property_models else ())),
-        *((sql, 0) for sql in (PROPERTY_USERS.deleted(rows) if property_users else ())),
+        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS}, whole)", False),
+        (f"DELETE FROM {rows}", False),
+        (
+            f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS}, coalesce({hour_of('requests')} < ?, 0) "
+            f"FROM requests WHERE id IN ({marks})",
+            True,
+        ),
+        *statements,
+        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", False),
+        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", False),
+        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", False),
     ]
 
 
