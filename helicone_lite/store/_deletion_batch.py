@@ -75,6 +75,20 @@ def hour_bound(times: list[Any], batch: int, before: str) -> str | None:
     return end[:13] + ":00:00.000Z"
 
 
+def _whole_part(rows: list[Any], bound: str | None) -> list[Any]:
+    """A prune's batch ends at its bound's hour when it holds older rows too: the requests
+    of that hour wait for the next batch, whose whole hours they then are (only the
+    cutoff's own hour is subtracted request by request). ``rows`` are in ``created_at``
+    order and every remaining request older than the last one is among them, so every
+    request older than the bound is in the part kept: the bound stays valid for it."""
+    if bound is None:
+        return rows
+    older = 0
+    while older < len(rows) and isinstance(rows[older][1], str) and rows[older][1] < bound:
+        older += 1
+    return rows[:older] if older else rows
+
+
 def next_batch(
     store: Store, matching: Matching, out: Removed, keep_ids: bool, kept: Rollups
 ) -> bool:
@@ -88,10 +102,11 @@ def next_batch(
         ).fetchall()
         if not rows:
             return False
-        ids = [r[0] for r in rows]
         bound = None
         if whole and matching.before is not None:
             bound = hour_bound([r[1] for r in rows], matching.batch, matching.before)
+            rows = _whole_part(rows, bound)
+        ids = [r[0] for r in rows]
         delete_batch(conn, ids, out, kept, bound)
     if keep_ids:
         out.request_ids.extend(ids)
