@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ._retention import Removed
     from ._store import Store
 
-__all__ = ["Matching", "Rollups", "hour_bound", "next_batch"]
+__all__ = ["Matching", "Rollups", "batch_end", "delete_batch", "hour_bound", "next_batch"]
 
 _CHILDREN = (  # deleted before the request row (the fact triggers read it)
     ("scores", "request_id"),
@@ -65,12 +65,22 @@ class Rollups:
 
 def hour_bound(times: list[Any], batch: int, before: str) -> str | None:
     """The hour below which a prune's batch completes every hour (``_rollup_whole.py``):
-    ``times`` are the batch's ``created_at`` in order; after a full batch no request older
-    than its last time remains, after a shorter one none before the cutoff ``before``. That
-    time's hour, as the rollups spell it (``2026-12-05T20:00:00.000Z``); None when it is not
-    a text of at least 13 characters (no hour is then known to be whole)."""
+    ``times`` are the batch's ``created_at`` in order; the hour of :func:`batch_end`, as the
+    rollups spell it (``2026-12-05T20:00:00.000Z``); None when that is not a text of at
+    least 13 characters (no hour is then known to be whole)."""
+    return _hour(batch_end(times, batch, before))
+
+
+def batch_end(times: list[Any], batch: int, before: str) -> str | None:
+    """The time below which no request is left after a prune's batch: after a full batch
+    its last time (every remaining request older than it is in the batch), after a shorter
+    one the cutoff ``before``; None when it is not a text."""
     end = times[-1] if len(times) == batch else before
-    if not isinstance(end, str) or len(end) < 13:
+    return end if isinstance(end, str) else None
+
+
+def _hour(end: str | None) -> str | None:
+    if end is None or len(end) < 13:
         return None
     return end[:13] + ":00:00.000Z"
 
@@ -80,7 +90,7 @@ def _whole_part(rows: list[Any], bound: str | None) -> list[Any]:
     of that hour wait for the next batch, whose whole hours they then are (only the
     cutoff's own hour is subtracted request by request). ``rows`` are in ``created_at``
     order and every remaining request older than the last one is among them, so every
-    request older than the bound is in the part kept: the bound stays valid for it."""
+    request older than the bound is in the part kept: the bound is its end as well."""
     if bound is None:
         return rows
     older = 0
@@ -102,22 +112,29 @@ def next_batch(
         ).fetchall()
         if not rows:
             return False
-        bound = None
+        end = bound = None
         if whole and matching.before is not None:
-            bound = hour_bound([r[1] for r in rows], matching.batch, matching.before)
-            rows = _whole_part(rows, bound)
+            end = batch_end([r[1] for r in rows], matching.batch, matching.before)
+            bound = _hour(end)
+            part = _whole_part(rows, bound)
+            end, rows = (bound if len(part) < len(rows) else end), part
         ids = [r[0] for r in rows]
-        delete_batch(conn, ids, out, kept, bound)
+        delete_batch(conn, ids, out, kept, (end, bound))
     if keep_ids:
         out.request_ids.extend(ids)
     return True
 
 
 def delete_batch(
-    conn: Any, ids: list[str], out: Removed, kept: Rollups, bound: str | None = None
+    conn: Any,
+    ids: list[str],
+    out: Removed,
+    kept: Rollups,
+    limits: tuple[str | None, str | None] = (None, None),
 ) -> None:
     """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction
-    (``bound``: the hour below which the batch completes every hour, for ``kept.whole``).
+    (``limits``, for ``kept.whole``: the time below which no request is left after the
+    batch, and the hour below which it completes every hour).
 
     Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
     on SQLite and, through the store's dialect, on PostgreSQL."""
@@ -131,8 +148,10 @@ def delete_batch(
             property_users=kept.property_users,
             whole=kept.whole,
         )
+        end, bound = limits
+        values: dict[str, list[Any]] = {"ids": list(ids), "bound": [bound], "end": [end]}
         for sql, binds in statements:
-            conn.execute(sql, [bound, *ids] if binds else [])
+            conn.execute(sql, [v for name in binds for v in values[name]])
     sessions = _sessions_of(conn, ids, marks, kept.batched)
     counted = {"scores": 0, "request_properties": 0, "attempts": 0}
     for table, column in _CHILDREN:

@@ -287,60 +287,84 @@ def batched_delete(
     property_models: bool = False,
     property_users: bool = False,
     whole: bool = False,
-) -> list[tuple[str, bool]]:
+) -> list[tuple[str, tuple[str, ...]]]:
     """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
     statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
-    before their rows are deleted: ``(sql, whether it binds the hour bound and the ids)``.
+    before their rows are deleted: ``(sql, what it binds, in order)``: ``"ids"`` the batch's
+    ids, ``"bound"`` the hour below which the batch completes every hour, ``"end"`` the time
+    below which no request is left after the batch (both None but for a prune).
+
     The batch's rows are read once into a temporary (in-memory) table, each marked ``whole``
-    when its hour is below the bound (NULL: none is). ``status``: the store has
-    ``rollup_status`` (``STATUS_ROLLUP_VERSION``), ``property_models``:
-    ``rollup_property_models`` (``PROPERTY_MODELS_VERSION``), ``property_users``:
-    ``rollup_property_users`` (``PROPERTY_USERS_VERSION``); ``whole``: a prune's batch, whose
-    whole hours leave the hourly rollups by key (``_rollup_whole.py``) and whose other rows
-    are subtracted."""
+    when its hour is below the bound. ``status``: the store has ``rollup_status``
+    (``STATUS_ROLLUP_VERSION``), ``property_models``: ``rollup_property_models``
+    (``PROPERTY_MODELS_VERSION``), ``property_users``: ``rollup_property_users``
+    (``PROPERTY_USERS_VERSION``); ``whole``: a prune's batch, whose whole hours leave the
+    hourly rollups by key (``_rollup_whole.py``) and whose other rows are subtracted, and
+    whose property facts older than ``end`` go as one range of each property value."""
     rows = _BATCH
     part = f"(SELECT * FROM {rows} WHERE whole = 0)" if whole else rows
     splits = (
         *((PROPERTY_MODELS,) if property_models else ()),
         *((PROPERTY_USERS,) if property_users else ()),
     )
-    props = (
-        f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
-        f"JOIN {rows} r ON r.id = p.request_id)"
-    )
+    statements: list[tuple[str, tuple[str, ...]]] = [
+        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS}, whole)", ()),
+        (f"DELETE FROM {rows}", ()),
+        (
+            f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS}, coalesce({hour_of('requests')} < ?, 0) "
+            f"FROM requests WHERE id IN ({marks})",
+            ("bound", "ids"),
+        ),
+        (grouped_models(part, "requests", "-"), ()),
+        (moved_hits(rows, "-", rows), ()),
+        (grouped_users(part, "-"), ()),
+        (grouped_properties(part, "request_properties", "-"), ()),
+        *([(grouped_status(part, "-"), ()), (empty_status_groups(part), ())] if status else []),
+        *((sql, ()) for sql in empty_groups(part)),
+        *((sql, ()) for split in splits for sql in split.deleted(part)),
+    ]
+    if whole:
+        kept = f"(SELECT * FROM {rows} WHERE whole = 1)"
+        statements += [(sql, ()) for sql in whole_hours(kept, status=status, splits=splits)]
+    return statements + _facts_deleted(rows, whole)
+
+
+def _facts_deleted(rows: str, whole: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """The batch's fact rows deleted (their triggers keep the score rollups): by key, or
+    for a prune the property facts older than ``end`` as one range of each value."""
+    joined = f"FROM request_properties p JOIN {rows} r ON r.id = p.request_id"
     scored = (
         f"(SELECT p.name, p.value, s.name, s.request_id FROM {rows} r "
         "JOIN scores s ON s.request_id = r.id "
         "JOIN request_properties p ON p.request_id = s.request_id)"
     )
-    statements = [
-        (grouped_models(part, "requests", "-"), False),
-        (moved_hits(rows, "-", rows), False),
-        (grouped_users(part, "-"), False),
-        (grouped_properties(part, "request_properties", "-"), False),
-        *(
-            [(grouped_status(part, "-"), False), (empty_status_groups(part), False)]
-            if status
-            else []
-        ),
-        *((sql, False) for sql in empty_groups(part)),
-        *((sql, False) for split in splits for sql in split.deleted(part)),
-    ]
+    properties: list[tuple[str, tuple[str, ...]]]
     if whole:
-        kept = f"(SELECT * FROM {rows} WHERE whole = 1)"
-        statements += [(sql, False) for sql in whole_hours(kept, status=status, splits=splits)]
+        properties = [
+            (
+                "DELETE FROM property_facts WHERE (name, value) IN "
+                f"(SELECT DISTINCT p.name, p.value {joined}) AND created_at < ?",
+                ("end",),
+            ),
+            (
+                "DELETE FROM property_facts WHERE (name, value, created_at, id) IN "
+                f"(SELECT p.name, p.value, r.created_at, r.id {joined} "
+                "WHERE coalesce(r.created_at < ?, 0) = 0)",
+                ("end",),
+            ),
+        ]
+    else:
+        properties = [
+            (
+                "DELETE FROM property_facts WHERE (name, value, created_at, id) IN "
+                f"(SELECT p.name, p.value, r.created_at, r.id {joined})",
+                (),
+            )
+        ]
     return [
-        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS}, whole)", False),
-        (f"DELETE FROM {rows}", False),
-        (
-            f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS}, coalesce({hour_of('requests')} < ?, 0) "
-            f"FROM requests WHERE id IN ({marks})",
-            True,
-        ),
-        *statements,
-        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", False),
-        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", False),
-        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", False),
+        *properties,
+        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", ()),
+        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", ()),
     ]
 
 

@@ -101,11 +101,11 @@ def _batches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], str | Non
     seen: list[tuple[list[str], str | None]] = []
     real = _deletion_batch.delete_batch
 
-    def spy(conn: Any, ids: list[str], out: Any, kept: Any, bound: str | None = None) -> None:
+    def spy(conn: Any, ids: list[str], out: Any, kept: Any, limits: Any = (None, None)) -> None:
         marks = ", ".join("?" * len(ids))
         times = conn.execute(f"SELECT created_at FROM requests WHERE id IN ({marks})", ids)
-        seen.append((sorted(r[0] for r in times), bound))
-        real(conn, ids, out, kept, bound)
+        seen.append((sorted(r[0] for r in times), limits[1]))
+        real(conn, ids, out, kept, limits)
 
     monkeypatch.setattr(_deletion_batch, "delete_batch", spy)
     return seen
