@@ -68,18 +68,23 @@ class PropertySplit:
 
     def empty(self, requests: str, properties: str) -> str:
         """Remove the groups of those properties left with no request."""
-        return self._groups_of(requests, properties, "requests = 0 AND ")
-
-    def gone(self, requests: str, properties: str = "request_properties") -> str:
-        """Remove the groups of those properties whatever they hold: a prune's whole hours,
-        whose every request is deleted (``_rollup_whole.py``)."""
-        return self._groups_of(requests, properties, "")
-
-    def _groups_of(self, requests: str, properties: str, test: str) -> str:
         return (
-            f"DELETE FROM {self.table} WHERE {test}({', '.join(KEYS[self.table])}) "
+            f"DELETE FROM {self.table} WHERE requests = 0 AND ({', '.join(KEYS[self.table])}) "
             f"IN (SELECT {', '.join(self.keys('r', 'p'))} FROM {requests} r "
             f"JOIN {properties} p ON p.request_id = r.id)"
+        )
+
+    def gone(self, requests: str) -> str:
+        """Remove, for the groups (but the hour) of the properties of ``requests``, every
+        hour below the bound bound to its ``?`` (not ``''``, the hour of untimed requests):
+        a prune's whole hours, whose every request is deleted (``_rollup_whole.py``)."""
+        *group, hour = KEYS[self.table]
+        assert hour == "hour", self.table  # (the hour ends every split's key)
+        exprs = self.keys("r", "p")[: len(group)]
+        return (
+            f"DELETE FROM {self.table} WHERE ({', '.join(group)}) IN (SELECT DISTINCT "
+            f"{', '.join(exprs)} FROM {requests} r JOIN request_properties p "
+            "ON p.request_id = r.id) AND hour > '' AND hour < ?"
         )
 
     def _positions(self) -> str:

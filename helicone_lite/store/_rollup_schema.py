@@ -325,7 +325,8 @@ def batched_delete(
     ]
     if whole:
         kept = f"(SELECT * FROM {rows} WHERE whole = 1)"
-        statements += [(sql, ()) for sql in whole_hours(kept, status=status, splits=splits)]
+        hours = whole_hours(kept, status=status, splits=splits)
+        statements += [(sql, ("bound",)) for sql in hours]
     return statements + _facts_deleted(rows, whole)
 
 

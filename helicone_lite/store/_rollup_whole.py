@@ -8,11 +8,14 @@ with none of the grouped upsert that subtracts a request's figures and the clean
 follows it. Only the batch's requests of the bound's hour and later (the boundary hour, when
 the cutoff or the batch ends inside an hour) are subtracted as before.
 
-Which rows are removed: those keyed by the hours of the batch's *whole* requests (the
-``whole`` column of the batch's temporary table), in ``rollup_models`` and ``rollup_status``
-(keyed by the hour first), ``rollup_users`` (user, nulls, hour), ``rollup_properties`` and
-its splits (property name and value, ..., hour: through the batch's properties). The score
-rollups are kept by row triggers on their fact tables (``_rollup_scores.py``), as before.
+Which rows are removed: every hour below the bound (but ``''``, untimed requests, never
+pruned) in ``rollup_models`` and ``rollup_status`` (keyed by the hour first: one range);
+in ``rollup_users`` (user, nulls, hour) and ``rollup_properties`` and its splits (property
+name and value, ..., hour) one such range for each group of the batch's *whole* requests
+(the ``whole`` column of the batch's temporary table; their properties). A group without a
+whole request in the batch has no row below the bound left: its older hours went with
+earlier batches. The score rollups are kept by row triggers on their fact tables
+(``_rollup_scores.py``), as before.
 
 Why it is exact (``_deletion_batch.hour_bound``): the batch is the oldest ``batch``
 requests before the cutoff, in ``created_at`` order, so after it no request older than
@@ -29,29 +32,29 @@ SQL text only. Leaf module but for the property splits it is given.
 from __future__ import annotations
 
 from ._rollup_property_split import PropertySplit
-from ._rollup_sql import hour_of
 
 __all__ = ["whole_hours"]
 
 
 def whole_hours(rows: str, *, status: bool, splits: tuple[PropertySplit, ...]) -> list[str]:
-    """Remove the rollup rows of the hours of the requests ``rows`` (every request of those
-    hours is deleted in the same transaction; still with their properties). ``status``: the
-    store has ``rollup_status``; ``splits``: the property splits it keeps."""
-    hour = hour_of("r")
-    hours = f"(SELECT {hour} FROM {rows} r)"
-    users = (
-        "(SELECT coalesce(r.user_id, ''), (CASE WHEN r.user_id IS NULL THEN 1 ELSE 0 END), "
-        f"{hour} FROM {rows} r)"
-    )
+    """Remove the rollup rows of every hour below the bound (each statement binds it once)
+    for the groups of the requests ``rows`` (still with their properties): every request of
+    those hours is deleted in the same transaction or was before. ``status``: the store has
+    ``rollup_status``; ``splits``: the property splits it keeps. Each is one range of the
+    key per group (``''``, the hour of untimed requests, is never pruned: kept)."""
+    hours = "hour > '' AND hour < ?"
+    # the NULL user ('', nulls 1) apart: for a (user_id, nulls) IN (...) pair SQLite's plan
+    # sought the user alone and read every one of its hours
+    users = f"SELECT r.user_id FROM {rows} r WHERE r.user_id IS NOT NULL"
     props = (
-        f"(SELECT p.name, p.value, {hour} FROM {rows} r "
-        "JOIN request_properties p ON p.request_id = r.id)"
+        f"SELECT DISTINCT p.name, p.value FROM {rows} r "
+        "JOIN request_properties p ON p.request_id = r.id"
     )
     return [
-        f"DELETE FROM rollup_models WHERE hour IN {hours}",
-        *([f"DELETE FROM rollup_status WHERE hour IN {hours}"] if status else []),
-        f"DELETE FROM rollup_users WHERE (user_id, nulls, hour) IN {users}",
-        f"DELETE FROM rollup_properties WHERE (name, value, hour) IN {props}",
+        f"DELETE FROM rollup_models WHERE {hours}",
+        *([f"DELETE FROM rollup_status WHERE {hours}"] if status else []),
+        f"DELETE FROM rollup_users WHERE user_id IN ({users}) AND nulls = 0 AND {hours}",
+        f"DELETE FROM rollup_users WHERE user_id = '' AND nulls = 1 AND {hours}",
+        f"DELETE FROM rollup_properties WHERE (name, value) IN ({props}) AND {hours}",
         *(split.gone(rows) for split in splits),
     ]
