@@ -3,9 +3,9 @@
 Runs the library's own deletion (``store/_retention.py``: the batches, each statement of
 ``store/_deletion_batch.delete_batch``, the commits) on ``STORE`` with a timer around every
 ``execute``: the thread's user and system CPU (``getrusage(RUSAGE_THREAD)``) per statement,
-summed over the batches, and the trigger work each statement fires lands in it. ``--drop`` removes triggers
-first (comma-separated names, or ``all``) to split a statement's own cost from its
-triggers'; ``--rollback`` runs the whole deletion inside one outer transaction that is
+summed over the batches, and the trigger work each statement fires lands in it. ``--drop``
+removes triggers first (comma-separated names, or ``all``) to split a statement's own cost
+from its triggers'; ``--rollback`` runs the whole deletion inside one outer transaction that is
 rolled back at the end (the batches become savepoints, nothing is committed or
 checkpointed), so the same store can be profiled again, in variants, without a copy.
 
