@@ -1,10 +1,10 @@
-"""A prune's whole hours leave the hourly rollups by key, not by subtraction (SQLite's
+"""A prune's whole hours leave the hourly rollups as ranges, not by subtraction (SQLite's
 batched deletion, ``_deletion_batch.py``).
 
 A prune deletes every request older than a cutoff, oldest first. When a batch's transaction
 deletes every request whose hour (``_rollup_sql.hour_of``) is below a bound, each rollup row
-of such an hour loses all of its requests: it is removed as a whole (one keyed ``DELETE``),
-with none of the grouped upsert that subtracts a request's figures and the clean-up that
+of such an hour loses all of its requests: it is removed as a whole (a range ``DELETE`` of
+the hours below the bound), with none of the grouped upsert that subtracts a request's figures and the clean-up that
 follows it. Only the batch's requests of the bound's hour and later (the boundary hour, when
 the cutoff or the batch ends inside an hour) are subtracted as before.
 
@@ -26,7 +26,7 @@ of them), so it is deleted by now; every request of a removed row's hour is gone
 ``created_at`` stored as a BLOB (never written by the library: the column has TEXT affinity)
 would be outside this.
 
-SQL text only. Leaf module but for the property splits it is given.
+SQL text only (the property splits' statements: ``PropertySplit.gone``).
 """
 
 from __future__ import annotations
