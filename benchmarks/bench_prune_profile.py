@@ -1,11 +1,11 @@
 """Where a ``prune`` (or ``delete --user``) spends its CPU, statement by statement.
 
 Runs the library's own deletion (``store/_retention.py``: the batches, each statement of
-``_delete_batch``, the commits) on ``STORE`` with a timer around every ``execute``: the
-thread's user and system CPU (``getrusage(RUSAGE_THREAD)``) per statement, summed over the
-batches, and the trigger work each statement fires lands in it. ``--drop`` removes triggers
-first (comma-separated names, or ``all``) to split a statement's own cost from its
-triggers'; ``--rollback`` runs the whole deletion inside one outer transaction that is
+``store/_deletion_batch.delete_batch``, the commits) on ``STORE`` with a timer around every
+``execute``: the thread's user and system CPU (``getrusage(RUSAGE_THREAD)``) per statement,
+summed over the batches, and the trigger work each statement fires lands in it. ``--drop``
+removes triggers first (comma-separated names, or ``all``) to split a statement's own cost
+from its triggers'; ``--rollback`` runs the whole deletion inside one outer transaction that is
 rolled back at the end (the batches become savepoints, nothing is committed or
 checkpointed), so the same store can be profiled again, in variants, without a copy.
 

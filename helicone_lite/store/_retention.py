@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._threads import background_thread
+from ._deletion_batch import Matching, Rollups, next_batch
 from ._deletion_io import deleting
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
-from ._rollup_schema import batched_delete
 from ._rollup_scores import rebuild_score_rollup
-from ._rollup_sessions import rebuild_sessions, recount_sessions
+from ._rollup_sessions import rebuild_sessions
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
     PROPERTY_MODELS_VERSION,
@@ -57,11 +57,6 @@ __all__ = [
 ]
 
 _BATCHED_VERSION = 6  # rollup_control, guarded delete triggers
-_CHILDREN = (  # deleted before the request row (the fact triggers read it)
-    ("scores", "request_id"),
-    ("request_properties", "request_id"),
-    ("attempts", "request_id"),
-)
 
 
 @dataclass
@@ -181,111 +176,24 @@ def delete_requests(
     # (PostgreSQL's rollup and fact triggers are per statement already)
     version = store.schema_version or 0
     batched = store.engine == "sqlite" and version >= _BATCHED_VERSION
-    flags = {
-        "batched": batched,
-        "status": version >= STATUS_ROLLUP_VERSION,
-        "recount": batched and version >= SESSION_ROLLUP_VERSION,
-        "property_models": batched and version >= PROPERTY_MODELS_VERSION,
-        "property_users": False,  # (SQLite has no rollup_property_users; PostgreSQL's
-        # statement triggers keep it)
-    }
+    kept = Rollups(
+        batched=batched,
+        status=version >= STATUS_ROLLUP_VERSION,
+        recount=batched and version >= SESSION_ROLLUP_VERSION,
+        property_models=batched and version >= PROPERTY_MODELS_VERSION,
+        # (SQLite has no rollup_property_users; PostgreSQL's statement triggers keep it)
+        property_users=False,
+        whole=batched and user is None and session is None,
+    )
+    prune_only = before if user is None and session is None else None
+    matching = Matching(where, params, batch, prune_only)
     with deleting(store) as (between, settled):
-        while _next_batch(store, (where, params, batch), out, keep_ids, flags):
+        while next_batch(store, matching, out, keep_ids, kept):
             if progress is not None:
                 progress(out.requests)
             between()
     out.wal_emptied = settled.wal_emptied
     return out
-
-
-def _next_batch(
-    store: Store,
-    matching: tuple[str, list[Any], int],
-    out: Removed,
-    keep_ids: bool,
-    flags: dict[str, bool],
-) -> bool:
-    """Delete one batch (``matching``: the condition, its parameters, the batch size) in its
-    own transaction; False when nothing matched any more."""
-    where, params, batch = matching
-    with store.transaction() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM requests WHERE {where} LIMIT ?", [*params, batch]
-            )
-        ]
-        if not ids:
-            return False
-        _delete_batch(conn, ids, out, **flags)
-    if keep_ids:
-        out.request_ids.extend(ids)
-    return True
-
-
-def _delete_batch(
-    conn: Any,
-    ids: list[str],
-    out: Removed,
-    *,
-    batched: bool = False,
-    status: bool = True,
-    recount: bool = False,
-    property_models: bool = False,
-    property_users: bool = False,
-) -> None:
-    """Delete the requests ``ids`` and what hangs off them, in ``conn``'s transaction;
-    ``status``: keep ``rollup_status`` too (v14); ``recount``: count the batch's sessions
-    again in ``rollup_sessions`` (SQLite, whose delete trigger stands aside for a batched
-    deletion); ``property_models``: subtract the batch from ``rollup_property_models``
-    (SQLite, batched: its delete triggers stand aside too); ``property_users``: the same
-    for ``rollup_property_users``.
-
-    Plain ``IN (?, ...)`` lists (a batch is at most a few thousand ids), so the same SQL runs
-    on SQLite and, through the store's dialect, on PostgreSQL."""
-    marks = ", ".join("?" * len(ids))
-    if batched:  # SQLite: the delete triggers' work in a few grouped statements
-        conn.execute("UPDATE rollup_control SET batched = 1")
-        kept = {"status": status, "property_models": property_models}
-        for sql, uses in batched_delete(marks, **kept, property_users=property_users):
-            conn.execute(sql, ids * uses)
-    sessions = _sessions_of(conn, ids, marks, batched)
-    counted = {"scores": 0, "request_properties": 0, "attempts": 0}
-    for table, column in _CHILDREN:
-        cursor = conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)
-        counted[table] = cursor.rowcount
-    out.requests += conn.execute(f"DELETE FROM requests WHERE id IN ({marks})", ids).rowcount
-    out.scores += counted["scores"]
-    out.properties += counted["request_properties"]
-    out.attempts += counted["attempts"]
-    held = ", ".join("?" * len(sessions))
-    if sessions and recount:
-        for sql in recount_sessions(held):
-            conn.execute(sql, sessions)
-    if sessions:  # scores of sessions that no longer have a request
-        out.session_scores += conn.execute(
-            f"DELETE FROM session_scores WHERE session_id IN ({held}) AND NOT EXISTS "
-            "(SELECT 1 FROM requests r WHERE r.session_id = session_scores.session_id)",
-            sessions,
-        ).rowcount
-    if batched:
-        conn.execute("UPDATE rollup_control SET batched = 0")
-
-
-def _sessions_of(conn: Any, ids: list[str], marks: str, batched: bool) -> list[str]:
-    """The batch's sessions: from the rows ``batched_delete`` copied into its temporary
-    table (no second lookup of the batch's requests by id), else from ``requests``."""
-    if batched:
-        found = conn.execute(
-            "SELECT DISTINCT session_id FROM temp.rollup_batch WHERE session_id IS NOT NULL"
-        )
-    else:
-        found = conn.execute(
-            f"SELECT DISTINCT session_id FROM requests WHERE id IN ({marks}) "
-            "AND session_id IS NOT NULL",
-            ids,
-        )
-    return [r[0] for r in found]
 
 
 def prune(

@@ -74,6 +74,19 @@ class PropertySplit:
             f"JOIN {properties} p ON p.request_id = r.id)"
         )
 
+    def gone(self, requests: str) -> str:
+        """Remove, for the groups (but the hour) of the properties of ``requests``, every
+        hour below the bound bound to its ``?`` (not ``''``, the hour of untimed requests):
+        a prune's whole hours, whose every request is deleted (``_rollup_whole.py``)."""
+        *group, hour = KEYS[self.table]
+        assert hour == "hour", self.table  # (the hour ends every split's key)
+        exprs = self.keys("r", "p")[: len(group)]
+        return (
+            f"DELETE FROM {self.table} WHERE ({', '.join(group)}) IN (SELECT DISTINCT "
+            f"{', '.join(exprs)} FROM {requests} r JOIN request_properties p "
+            "ON p.request_id = r.id) AND hour > '' AND hour < ?"
+        )
+
     def _positions(self) -> str:
         return ", ".join(str(i + 1) for i in range(len(KEYS[self.table])))
 

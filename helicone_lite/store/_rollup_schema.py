@@ -56,6 +56,7 @@ from ._rollup_sql import (
     original,
     upsert,
 )
+from ._rollup_whole import whole_hours
 
 __all__ = [
     "ROLLUP_MIGRATION",
@@ -280,40 +281,91 @@ _BATCH_COLUMNS = (  # (session_id: the deletion recounts the batch's sessions fr
 
 
 def batched_delete(
-    marks: str, *, status: bool = True, property_models: bool = False, property_users: bool = False
-) -> list[tuple[str, int]]:
+    marks: str,
+    *,
+    status: bool = True,
+    property_models: bool = False,
+    property_users: bool = False,
+    whole: bool = False,
+) -> list[tuple[str, tuple[str, ...]]]:
     """SQLite: the work of the delete triggers for the requests ``id IN (marks)``, as grouped
     statements to run (in the deleting transaction, with ``rollup_control.batched = 1``)
-    before their rows are deleted: ``(sql, how many times it binds the id list)``. The
-    batch's rows are read once into a temporary (in-memory) table. ``status``: the store
-    has ``rollup_status`` (``STATUS_ROLLUP_VERSION``), ``property_models``:
-    ``rollup_property_models`` (``PROPERTY_MODELS_VERSION``), ``property_users``:
-    ``rollup_property_users`` (``PROPERTY_USERS_VERSION``)."""
+    before their rows are deleted: ``(sql, what it binds, in order)``: ``"ids"`` the batch's
+    ids, ``"bound"`` the hour below which the batch completes every hour, ``"end"`` the time
+    below which no request is left after the batch (both None but for a prune).
+
+    The batch's rows are read once into a temporary (in-memory) table, each marked ``whole``
+    when its hour is below the bound. ``status``: the store has ``rollup_status``
+    (``STATUS_ROLLUP_VERSION``), ``property_models``: ``rollup_property_models``
+    (``PROPERTY_MODELS_VERSION``), ``property_users``: ``rollup_property_users``
+    (``PROPERTY_USERS_VERSION``); ``whole``: a prune's batch, whose whole hours leave the
+    hourly rollups by key (``_rollup_whole.py``) and whose other rows are subtracted, and
+    whose property facts older than ``end`` go as one range of each property value."""
     rows = _BATCH
-    props = (
-        f"(SELECT p.name, p.value, r.created_at, r.id FROM request_properties p "
-        f"JOIN {rows} r ON r.id = p.request_id)"
+    part = f"(SELECT * FROM {rows} WHERE whole = 0)" if whole else rows
+    splits = (
+        *((PROPERTY_MODELS,) if property_models else ()),
+        *((PROPERTY_USERS,) if property_users else ()),
     )
+    statements: list[tuple[str, tuple[str, ...]]] = [
+        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS}, whole)", ()),
+        (f"DELETE FROM {rows}", ()),
+        (
+            f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS}, coalesce({hour_of('requests')} < ?, 0) "
+            f"FROM requests WHERE id IN ({marks})",
+            ("bound", "ids"),
+        ),
+        (grouped_models(part, "requests", "-"), ()),
+        (moved_hits(rows, "-", rows), ()),
+        (grouped_users(part, "-"), ()),
+        (grouped_properties(part, "request_properties", "-"), ()),
+        *([(grouped_status(part, "-"), ()), (empty_status_groups(part), ())] if status else []),
+        *((sql, ()) for sql in empty_groups(part)),
+        *((sql, ()) for split in splits for sql in split.deleted(part)),
+    ]
+    if whole:
+        kept = f"(SELECT * FROM {rows} WHERE whole = 1)"
+        hours = whole_hours(kept, status=status, splits=splits)
+        statements += [(sql, ("bound",)) for sql in hours]
+    return statements + _facts_deleted(rows, whole)
+
+
+def _facts_deleted(rows: str, whole: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """The batch's fact rows deleted (their triggers keep the score rollups): by key, or
+    for a prune the property facts older than ``end`` as one range of each value."""
+    joined = f"FROM request_properties p JOIN {rows} r ON r.id = p.request_id"
     scored = (
         f"(SELECT p.name, p.value, s.name, s.request_id FROM {rows} r "
         "JOIN scores s ON s.request_id = r.id "
         "JOIN request_properties p ON p.request_id = s.request_id)"
     )
+    properties: list[tuple[str, tuple[str, ...]]]
+    if whole:
+        properties = [
+            (
+                "DELETE FROM property_facts WHERE (name, value) IN "
+                f"(SELECT DISTINCT p.name, p.value {joined}) AND created_at < ?",
+                ("end",),
+            ),
+            (
+                "DELETE FROM property_facts WHERE (name, value, created_at, id) IN "
+                f"(SELECT p.name, p.value, r.created_at, r.id {joined} "
+                "WHERE coalesce(r.created_at < ?, 0) = 0)",
+                ("end",),
+            ),
+        ]
+    else:
+        properties = [
+            (
+                "DELETE FROM property_facts WHERE (name, value, created_at, id) IN "
+                f"(SELECT p.name, p.value, r.created_at, r.id {joined})",
+                (),
+            )
+        ]
     return [
-        (f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch ({_BATCH_COLUMNS})", 0),
-        (f"DELETE FROM {rows}", 0),
-        (f"INSERT INTO {rows} SELECT {_BATCH_COLUMNS} FROM requests WHERE id IN ({marks})", 1),
-        (grouped_models(rows, "requests", "-"), 0),
-        (moved_hits(rows, "-", rows), 0),
-        (grouped_users(rows, "-"), 0),
-        (grouped_properties(rows, "request_properties", "-"), 0),
-        *([(grouped_status(rows, "-"), 0), (empty_status_groups(rows), 0)] if status else []),
-        *((sql, 0) for sql in empty_groups(rows)),
-        (f"DELETE FROM property_facts WHERE (name, value, created_at, id) IN {props}", 0),
-        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", 0),
-        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", 0),
-        *((sql, 0) for sql in (PROPERTY_MODELS.deleted(rows) if property_models else ())),
-        *((sql, 0) for sql in (PROPERTY_USERS.deleted(rows) if property_users else ())),
+        *properties,
+        (f"DELETE FROM score_facts WHERE id IN (SELECT id FROM {rows})", ()),
+        (f"DELETE FROM score_property_facts WHERE (name, value, score, id) IN {scored}", ()),
     ]
 
 
