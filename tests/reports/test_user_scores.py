@@ -17,7 +17,9 @@ from helicone_lite.reports._filters import parse_time
 from helicone_lite.reports._score_rollup import user_means
 from helicone_lite.reports._scores import score_means
 from helicone_lite.store import Store, iso_from_epoch, rebuild_rollups
+from helicone_lite.store._pg_schema import PG_MIGRATIONS
 from helicone_lite.store._retention import delete_requests, prune
+from helicone_lite.store._schema import MIGRATIONS, USER_SCORES_VERSION
 
 from .conftest import T0, Generated, generate
 from .test_rollups import both, same
@@ -155,6 +157,27 @@ def test_rollup_follows_scores_requests_and_deletions(database: str) -> None:
                 conn.execute("UPDATE rollup_user_scores SET total = total + 1")
         rebuild_rollups(store)
         counted()
+        assert_means_equal(store)
+    finally:
+        store.close()
+
+
+def test_a_v22_store_is_counted_by_the_migration(database: str) -> None:
+    """The migration counts what a store of the version before holds (PostgreSQL; SQLite's
+    step is a no-op), and the triggers keep it from then on."""
+    before = USER_SCORES_VERSION - 1
+    old_schema = (MIGRATIONS if "://" not in database else PG_MIGRATIONS)[:before]
+    data = generate(database, n=200, seed=31, migrations=old_schema)
+    assert data.store.schema_version == before
+    data.store.close()
+    store = Store(database)
+    try:
+        assert store.schema_version == USER_SCORES_VERSION
+        if not _is_sqlite(store):
+            assert_user_scores_counted(store)
+        Reports(store, clock=lambda: T0).score(data.rows[3]["id"], {"accuracy": 1})
+        if not _is_sqlite(store):
+            assert_user_scores_counted(store)
         assert_means_equal(store)
     finally:
         store.close()
