@@ -57,6 +57,18 @@ def assert_user_scores_counted(store: Store) -> None:
         assert int(k[-1]) == int(b[-1]), (k, b)
 
 
+def back_before_user_scores(store: Store) -> None:
+    """The store as the schema before ``USER_SCORES_MIGRATION`` left it (PostgreSQL; on
+    SQLite that step is a no-op): for the tests of an older migration's backfill."""
+    if store.engine == "sqlite":
+        return
+    with store.transaction() as conn:
+        for event in ("insert", "update", "delete"):
+            conn.execute(f"DROP FUNCTION helicone_lite_rollup_user_scores_{event}() CASCADE")
+        conn.execute("DROP TABLE rollup_user_scores")
+        conn.execute(f"UPDATE helicone_lite_schema SET version = {USER_SCORES_VERSION - 1}")
+
+
 def _recount(store: Store, f: Filters) -> dict[Any, dict[str, float]]:
     """Every user's means by hand: the scores of the requests in ``f``'s time range."""
     since, until = parse_time(f.since, T0, "since"), parse_time(f.until, T0, "until")
