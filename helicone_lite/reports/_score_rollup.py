@@ -66,8 +66,8 @@ def rolled_means(
 def user_means(reader: Reader, filters: Filters, now: float) -> dict[Any, dict[str, float]] | None:
     """Every user's ``{score name: mean}`` (``score_means(group="user")`` without ``keys``)
     from ``rollup_user_scores`` (PostgreSQL, ``store/_rollup_user_scores.py``): the daily
-    sums of the whole days in the range, plus the raw scores of the partial days at either
-    end (a range of the time index each); None when it cannot answer (a filter other than
+    sums of the whole days in the range, plus the scores of the partial days at either end
+    (a range of ``idx_score_facts_time`` each); None when it cannot answer (a filter other than
     the time range, a range within two days, a store without the table)."""
     unhit = dataclasses.replace(filters, cache_status=None)
     if any(getattr(unhit, f) is not None for f in _NOT_KEYED) or unhit.properties:
@@ -99,7 +99,17 @@ def user_means(reader: Reader, filters: Filters, now: float) -> dict[Any, dict[s
         edges.append(dataclasses.replace(unhit, since=since, until=min(lo, until or lo)))
     if until is not None and hi is not None and hi < until:
         edges.append(dataclasses.replace(unhit, since=max(hi, since or hi), until=until))
-    return _means(reader, [(sql, params), *(_edge(e, now, "user_id") for e in edges)])
+    return _means(reader, [(sql, params), *(_user_edge(e, now) for e in edges)])
+
+
+def _user_edge(edge: Filters, now: float) -> tuple[str, list[Any]]:
+    """The scores of a partial day per user: a range of ``idx_score_facts_time``."""
+    where, params = edge.where(now, alias="s.")
+    sql = (
+        "SELECT s.user_id AS k, s.name AS name, total(s.value) AS t, count(s.value) AS c "
+        f"FROM score_facts s WHERE {where} GROUP BY s.user_id, s.name"
+    )
+    return sql, params
 
 
 #: the filters ``rollup_user_scores`` has no key for

@@ -66,6 +66,7 @@ def back_before_user_scores(store: Store) -> None:
         for event in ("insert", "update", "delete"):
             conn.execute(f"DROP FUNCTION helicone_lite_rollup_user_scores_{event}() CASCADE")
         conn.execute("DROP TABLE rollup_user_scores")
+        conn.execute("DROP INDEX idx_score_facts_time")
         conn.execute(f"UPDATE helicone_lite_schema SET version = {USER_SCORES_VERSION - 1}")
 
 
