@@ -59,8 +59,28 @@ def _store(target: str, requests: int, sqlite_triggers: bool) -> str:
     return target
 
 
+def _backend_cpu(url: str) -> float:
+    """CPU seconds so far of the server's client backends (the store's pooled connections;
+    not this probe's own, nor the checkpointer's or autovacuum's), from /proc."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        )]  # fmt: skip
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run(target: str, requests: int, calls: int, sqlite_triggers: bool) -> None:
-    from bench_pg_scale import _server_cpu
+    _server_cpu = _backend_cpu
 
     url = _store(target, requests, sqlite_triggers)
     pg = "://" in url
