@@ -6,9 +6,11 @@ model, provider, status) and of the properties report (per value of the grouped 
 ``rollup_property_scores``, when the only filters are the time range and that property's
 value) are the hourly sums of the whole hours in the range plus the raw scores of the
 partial hours at either end (the requests of that short range of the time index, joined with
-their scores): the same split as the other rollups (``_rollup.plan``). Anything else (a user,
-session or prompt filter; the users report's means; the ``scores`` report's min and max)
-reads the facts.
+their scores): the same split as the other rollups (``_rollup.plan``). Every user's means
+(the users report showing more users than it narrows the means to) are the daily sums of
+``rollup_user_scores`` (PostgreSQL only) plus the partial days' scores (``user_means``).
+Anything else (a user, session or prompt filter; the users report's means of the users it
+shows; the ``scores`` report's min and max) reads the facts.
 """
 
 from __future__ import annotations
