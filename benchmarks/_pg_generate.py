@@ -36,6 +36,8 @@ from bench_reports import BODY, DAYS, DEPARTMENTS, MODELS, PATHS
 from helicone_lite.store import Store
 from helicone_lite.store._facts_schema import rebuild_facts
 from helicone_lite.store._rollup_batch import rebuild
+from helicone_lite.store._rollup_scores import rebuild_score_rollup
+from helicone_lite.store._rollup_user_scores import rebuild_user_scores
 
 __all__ = ["generate"]
 
@@ -248,6 +250,7 @@ def generate(url: str, n: int, say: Any = print) -> dict[str, float]:
         ("requests, properties, scores", lambda: _parallel(url, chunks, say)),
         ("indexes", lambda: _parallel(url, _creates(indexes, facts=False), say)),
         ("rebuild_rollups", lambda: _parallel(url, _rebuilds(url), say)),
+        ("score rollups", lambda: _parallel(url, _score_rebuilds(), say)),
         ("fact keys", lambda: _parallel(url, _creates(indexes, facts=True), say)),
         ("vacuum", lambda: _parallel(url, _vacuums(), say)),
     ]
@@ -289,10 +292,18 @@ def _rebuilds(url: str) -> list[tuple[str, dict[str, Any] | None]]:
     return [(sql, None) for sql in statements]
 
 
+def _score_rebuilds() -> list[tuple[str, dict[str, Any] | None]]:
+    """The score rollups counted from ``score_facts`` (filled by the phase before; the
+    triggers that keep them are off while generating: without this phase they stayed empty)."""
+    scripts = [*rebuild_score_rollup(), *rebuild_user_scores()]
+    return [(sql, None) for sql in scripts if sql.startswith("INSERT")]
+
+
 def _vacuums() -> list[tuple[str, dict[str, Any] | None]]:
     tables = (
         *_TABLES,
         *("rollup_models", "rollup_users", "rollup_properties", "rollup_status"),
         *("rollup_property_models", "rollup_property_users"),
+        *("rollup_scores", "rollup_property_scores", "rollup_user_scores"),
     )
     return [(f"VACUUM (FREEZE, ANALYZE) {table}", None) for table in tables]

@@ -6,9 +6,11 @@ model, provider, status) and of the properties report (per value of the grouped 
 ``rollup_property_scores``, when the only filters are the time range and that property's
 value) are the hourly sums of the whole hours in the range plus the raw scores of the
 partial hours at either end (the requests of that short range of the time index, joined with
-their scores): the same split as the other rollups (``_rollup.plan``). Anything else (a user,
-session or prompt filter; the users report's means; the ``scores`` report's min and max)
-reads the facts.
+their scores): the same split as the other rollups (``_rollup.plan``). Every user's means
+(the users report showing more users than it narrows the means to) are the daily sums of
+``rollup_user_scores`` (PostgreSQL only) plus the partial days' scores (``user_means``).
+Anything else (a user, session or prompt filter; the users report's means of the users it
+shows; the ``scores`` report's min and max) reads the facts.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ._filters import Filters
+from ..store import epoch_from_iso, iso_from_epoch
+from ._filters import Filters, parse_time
 from ._rollup import plan
 from ._sql import Reader
 
-__all__ = ["rolled_means"]
+__all__ = ["rolled_means", "user_means"]
 
 #: score group -> the report column it is keyed by (None: all scores as one group)
 _GROUPS: dict[str, str | None] = {"all": None, "model": "model", "provider": "provider"}
@@ -59,11 +62,73 @@ def rolled_means(
             f"WHERE {where} GROUP BY {by}"
         )
         edges = [_edge(edge, now, name) for edge in roll.edges]
+    return _means(reader, [(sql, list(roll.params)), *edges])
+
+
+def user_means(reader: Reader, filters: Filters, now: float) -> dict[Any, dict[str, float]] | None:
+    """Every user's ``{score name: mean}`` (``score_means(group="user")`` without ``keys``)
+    from ``rollup_user_scores`` (PostgreSQL, ``store/_rollup_user_scores.py``): the daily
+    sums of the whole days in the range, plus the scores of the partial days at either end
+    (a range of ``idx_score_facts_time`` each); None when it cannot answer (a filter other than
+    the time range, a range within two days, a store without the table)."""
+    unhit = dataclasses.replace(filters, cache_status=None)
+    if any(getattr(unhit, f) is not None for f in _NOT_KEYED) or unhit.properties:
+        return None
+    if not reader.rollups() or not reader.has_table("rollup_user_scores"):
+        return None
+    since = parse_time(unhit.since, now, "since")
+    until = parse_time(unhit.until, now, "until")
+    lo = _day(since, up=True) if since is not None else None
+    hi = _day(until, up=False) if until is not None else None
+    if lo is not None and hi is not None and lo >= hi:
+        return None  # within two days: the raw scores are few
+    tests, params = [], []
+    if lo is not None:
+        tests.append("day >= ?")
+        params.append(lo[:10])
+    elif hi is not None:
+        tests.append("day > ''")  # scores without a time are outside any range
+    if hi is not None:
+        tests.append("day < ?")
+        params.append(hi[:10])
+    sql = (
+        "SELECT CASE WHEN nulls = 1 THEN NULL ELSE user_id END AS k, name, "
+        "total(total) AS t, sum(n) AS c FROM rollup_user_scores "
+        f"WHERE {' AND '.join(tests) or '1 = 1'} GROUP BY user_id, nulls, name"
+    )
+    edges = []
+    if since is not None and lo is not None and since < lo:
+        edges.append(dataclasses.replace(unhit, since=since, until=min(lo, until or lo)))
+    if until is not None and hi is not None and hi < until:
+        edges.append(dataclasses.replace(unhit, since=max(hi, since or hi), until=until))
+    return _means(reader, [(sql, params), *(_user_edge(e, now) for e in edges)])
+
+
+def _user_edge(edge: Filters, now: float) -> tuple[str, list[Any]]:
+    """The scores of a partial day per user: a range of ``idx_score_facts_time``."""
+    where, params = edge.where(now, alias="s.")
+    sql = (
+        "SELECT s.user_id AS k, s.name AS name, total(s.value) AS t, count(s.value) AS c "
+        f"FROM score_facts s WHERE {where} GROUP BY s.user_id, s.name"
+    )
+    return sql, params
+
+
+#: the filters ``rollup_user_scores`` has no key for
+_NOT_KEYED = ("model", "provider", "user", "session", "status", "prompt_id", "prompt_version")
+
+
+def _day(iso: str, *, up: bool) -> str:
+    """The UTC day boundary at or after (``up``) or at or before ``iso``, as ISO text."""
+    stamp = epoch_from_iso(iso)
+    return iso_from_epoch((-(-stamp // 86400) if up else stamp // 86400) * 86400)
+
+
+def _means(reader: Reader, statements: list[tuple[str, list[Any]]]) -> dict[Any, dict[str, float]]:
+    """``{k: {name: mean}}`` of the sums (``k``, ``name``, ``t``, ``c``) of ``statements``."""
     sums: dict[Any, dict[str, list[float]]] = {}
-    for row in reader.rows(sql, roll.params):
-        _add(sums, row)
-    for edge_sql, params in edges:
-        for row in reader.rows(edge_sql, params):
+    for sql, params in statements:
+        for row in reader.rows(sql, params):
             _add(sums, row)
     return {
         k: {score: float(t) / c for score, (t, c) in named.items() if c}

@@ -21,7 +21,7 @@ from ..store import Store, utcnow_iso
 from ..store._reports_schema import SCORE_GROUPS
 from ._filters import Filters
 from ._rows import ScoreRow, ScoreValue
-from ._score_rollup import rolled_means
+from ._score_rollup import rolled_means, user_means
 from ._sql import Reader
 
 __all__ = [
@@ -260,6 +260,10 @@ def score_means(
         rolled = rolled_means(reader, filters, now, group, property_name)
         if rolled is not None:
             return rolled
+    if group == "user" and property_name is None and (keys is None or len(keys) > _KEYS):
+        every = user_means(reader, filters, now)  # (PostgreSQL: rollup_user_scores)
+        if every is not None:
+            return every if keys is None else {k: every[k] for k in keys if k in every}
     sql, params, width = _scored(filters, now, group, property_name)
     columns = SCORE_GROUPS.get(group, ())
     if keys is not None and property_name is None and len(columns) == 1 and len(keys) <= _KEYS:

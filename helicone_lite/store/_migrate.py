@@ -30,6 +30,7 @@ _DERIVED = frozenset(
         "rollup_property_scores",
         "rollup_property_models",
         "rollup_property_users",
+        "rollup_user_scores",
         "rollup_control",  # (SQLite's batched deletions; PostgreSQL does not read it)
     }
 )

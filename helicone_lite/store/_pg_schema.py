@@ -34,6 +34,7 @@ from ._rollup_schema import ROLLUP_TABLES
 from ._rollup_scores import pg_score_rollup_migration
 from ._rollup_sessions import SESSION_ROLLUP_TABLE, pg_session_rollup_migration
 from ._rollup_status import pg_status_rollup_migration
+from ._rollup_user_scores import pg_user_scores_migration
 from ._rollup_v7 import PG_ROLLUP_BATCH_MIGRATION
 from ._schema import (
     INDEX_DIET_MIGRATION,
@@ -149,6 +150,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     pg_property_users_migration(_types),  # ... by user; property_facts by user and latency
     PG_SCORE_TIME_MIGRATION,  # nothing: SQLite's score indexes keyed by the time
     PG_PROPERTY_USERS_OFF_MIGRATION,  # nothing: SQLite drops rollup_property_users
+    pg_user_scores_migration(_types),  # daily score sums per user, kept from score_facts
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -32,6 +32,7 @@ from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_scores import rebuild_score_rollup
 from ._rollup_sessions import rebuild_sessions
+from ._rollup_user_scores import rebuild_user_scores
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
     PROPERTY_MODELS_VERSION,
@@ -39,6 +40,7 @@ from ._schema import (
     SCORE_ROLLUP_VERSION,
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
+    USER_SCORES_VERSION,
 )
 from ._time import iso_from_epoch
 
@@ -236,6 +238,8 @@ def rebuild_rollups(store: Store) -> None:
             statements += rebuild_sessions()
         if (store.schema_version or 0) >= SCORE_ROLLUP_VERSION:
             statements += rebuild_score_rollup()  # (after the facts it is counted from)
+        if store.engine != "sqlite" and version >= USER_SCORES_VERSION:
+            statements += rebuild_user_scores()  # (PostgreSQL's only)
         for statement in statements:
             conn.execute(statement)
 

@@ -30,6 +30,7 @@ from ._rollup_schema import ROLLUP_MIGRATION
 from ._rollup_scores import SCORE_ROLLUP_MIGRATION
 from ._rollup_sessions import sqlite_session_rollup_migration
 from ._rollup_status import STATUS_ROLLUP_MIGRATION
+from ._rollup_user_scores import USER_SCORES_MIGRATION
 from ._rollup_v7 import ROLLUP_BATCH_MIGRATION
 from ._time import SQL_NOW
 
@@ -59,6 +60,7 @@ __all__ = [
     "STATUS_ROLLUP_VERSION",
     "STATUS_SORT_MIGRATION",
     "USER_DAY_MIGRATION",
+    "USER_SCORES_VERSION",
 ]
 
 _NOW = f"DEFAULT ({SQL_NOW})"
@@ -369,6 +371,7 @@ PG_SCORE_TIME_MIGRATION = "SELECT 1"
 # SCORE_TIME_MIGRATION: the score indexes keyed by the time (above).
 # PROPERTY_USERS_OFF_MIGRATION: rollup_property_users is PostgreSQL's only (SQLite: dropped
 # where a first v20 made it; see _rollup_property_users.py).
+# USER_SCORES_MIGRATION: daily score sums per user, PostgreSQL's only (_rollup_user_scores.py).
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -392,6 +395,7 @@ MIGRATIONS: tuple[str, ...] = (
     PROPERTY_USERS_MIGRATION,
     SCORE_TIME_MIGRATION,
     PROPERTY_USERS_OFF_MIGRATION,
+    USER_SCORES_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -411,3 +415,5 @@ PROPERTY_MODELS_VERSION = MIGRATIONS.index(PROPERTY_MODELS_MIGRATION) + 1
 #: from this version ``rollup_property_users`` exists on PostgreSQL (the writer, deletes,
 #: updates keep it); SQLite has none (``PROPERTY_USERS_OFF_MIGRATION``)
 PROPERTY_USERS_VERSION = MIGRATIONS.index(PROPERTY_USERS_MIGRATION) + 1
+#: from this version ``rollup_user_scores`` exists on PostgreSQL (triggers on ``score_facts``)
+USER_SCORES_VERSION = MIGRATIONS.index(USER_SCORES_MIGRATION) + 1

@@ -70,11 +70,14 @@ def write_statuses(store: Store, n: int, statuses: list[int | None]) -> None:
     store.flush()
 
 
-def generate(path: Path | str, n: int = 600, seed: int = 7) -> Generated:
+def generate(
+    path: Path | str, n: int = 600, seed: int = 7, migrations: tuple[str, ...] | None = None
+) -> Generated:
     """``n`` requests over 10 days through ``Store.write`` (the writer's own path, with
-    properties), some failed, some cache hits, some unpriced, with scores."""
+    properties), some failed, some cache hits, some unpriced, with scores (``migrations``: a
+    store of an older version)."""
     rng = random.Random(seed)
-    store = Store(path)
+    store = Store(path) if migrations is None else Store(path, migrations=migrations)
     out = Generated(store)
     priced: list[dict[str, Any]] = []
     for i in range(n):

@@ -19,11 +19,17 @@ from helicone_lite.reports._p95 import _facts_by_latency
 from helicone_lite.reports._usage import _users_plan
 from helicone_lite.store import Store, iso_from_epoch
 from helicone_lite.store._rollup_property_users import PROPERTY_USERS_TABLE, SPLIT
-from helicone_lite.store._schema import PROPERTY_USERS_VERSION, SCHEMA_VERSION
+from helicone_lite.store._schema import (
+    MIGRATIONS,
+    PROPERTY_USERS_OFF_MIGRATION,
+    PROPERTY_USERS_VERSION,
+    SCHEMA_VERSION,
+)
 
 from .brute import grouped, selected
 from .conftest import T0, Generated, generate
 from .test_rollups import assert_consistent, dicts, same
+from .test_user_scores import back_before_user_scores
 
 SINCE = T0 - 6 * 86400 + 1234.5  # not on an hour: a partial hour at the start
 UNTIL = T0 - 2 * 86400 - 777.25  # ... and at the end
@@ -121,6 +127,7 @@ def back_before_property_users(store: Store) -> None:
     SQLite never has the table)."""
     if store.engine == "sqlite":
         return
+    back_before_user_scores(store)  # (a later version's, undone first)
     before = PROPERTY_USERS_VERSION - 1
     table = "rollup_property_users"
     with store.transaction() as conn:
@@ -140,7 +147,7 @@ def test_sqlite_drops_the_table_a_first_v20_made(tmp_path: Path) -> None:
     expected = _users(data.store)
     conn = data.store.connect()
     conn.executescript(SPLIT.sqlite_migration(PROPERTY_USERS_TABLE))
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {MIGRATIONS.index(PROPERTY_USERS_OFF_MIGRATION)}")
     assert "rollup_property_users" in _tables(data.store)
     data.store.close()
     store = Store(db_path)
