@@ -10,7 +10,8 @@ from ._days import days_in_range
 from ._facts_pass import facts_users
 from ._filters import Filters
 from ._p95 import p95_of
-from ._rollup import Rollup, exact_times, grouped, hour_edges, plan, property_edge
+from ._rollup import Rollup, grouped, plan, property_edge
+from ._rollup_edges import exact_times, hour_edges
 from ._rows import GroupRow, PropertyName, UserRow
 from ._scores import score_means
 from ._source import Source, narrow_source, property_source, source

@@ -7,7 +7,7 @@ department over 90 days on 10,000,000 requests: 1.6 s of PostgreSQL CPU). Here: 
 hours of the range from the rollup, keyed ``(name, model, provider, nulls, value, hour)``,
 grouped by model and provider with each group's first and last hour; the partial hours at
 either end from the raw rows (``_rollup.grouped``); then each group's first and last request
-in its first and last hour, one hour of the value's facts each (``_rollup.exact_times``).
+in its first and last hour, one hour of the value's facts each (``_rollup_edges.exact_times``).
 Same results as the raw rows: sums (floats up to rounding) and exact times.
 """
 
@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._filters import Filters
-from ._rollup import exact_times, grouped, plan
+from ._rollup import grouped, plan
+from ._rollup_edges import exact_times
 from ._sql import Reader
 
 __all__ = ["value_model_rows"]
