@@ -95,6 +95,36 @@ def _ordered(table: str, columns: tuple[str, ...], select: str) -> str:
     return upsert(table, columns, f"{select} GROUP BY {keys} ORDER BY {keys}")
 
 
+def _models_upsert(batch: str, is_old: str, hits: str) -> str:
+    """``rollup_models``' upsert of :func:`batch_upserts`: the batch's figures, its hits'
+    savings, and the move from ``unpriced`` to ``saved_*`` of earlier hits of its requests."""
+    hit = "r.cache_status = 'HIT'"
+    own = ", ".join(
+        (
+            *(f"{k} AS k{i}" for i, k in enumerate(model_keys("r"))),
+            *(f"{f} AS {n}" for f, n in zip(figures("r", ""), NAMES, strict=True)),
+            f"(CASE WHEN {hit} THEN coalesce(o.cost_usd, 0) ELSE 0 END) AS saved_usd",
+            f"(CASE WHEN {hit} AND o.cost_usd IS NOT NULL THEN coalesce(o.total_tokens, 0) "
+            "ELSE 0 END) AS saved_tokens",
+            f"(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced",
+        )
+    )
+    zeros = ", ".join("0" for _ in NAMES)
+    moved = ", ".join((*model_keys("h"), zeros, "r.cost_usd", "coalesce(r.total_tokens, 0)", "-1"))
+    columns = ("k0", "k1", "k2", "k3", *NAMES, *SAVED)
+    return _ordered(
+        "rollup_models",
+        (*KEYS["rollup_models"], *NAMES, *SAVED),
+        f"SELECT {', '.join(columns[:4])}, "
+        f"{', '.join(f'sum({c})' for c in columns[4:])} FROM ("
+        f"SELECT {own} FROM {batch} r LEFT JOIN requests o "
+        f"ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id "
+        f"UNION ALL SELECT {moved} FROM {batch} r {hits} "
+        "ON h.cache_reference_id = r.id AND h.cache_status = 'HIT' AND h.id <> r.id "
+        f"WHERE r.cost_usd IS NOT NULL AND {is_old}) d WHERE 1 = 1",
+    )
+
+
 def batch_upserts(
     batch: str, is_old: str, hits: str = "JOIN requests h", *, status: bool = True
 ) -> list[str]:
@@ -110,31 +140,7 @@ def batch_upserts(
     move from ``unpriced`` to ``saved_*``. ``status``: ``rollup_status`` too (a store of
     its schema version, ``STATUS_ROLLUP_VERSION``, or later).
     """
-    hit = "r.cache_status = 'HIT'"
-    own = ", ".join(
-        (
-            *(f"{k} AS k{i}" for i, k in enumerate(model_keys("r"))),
-            *(f"{f} AS {n}" for f, n in zip(figures("r", ""), NAMES, strict=True)),
-            f"(CASE WHEN {hit} THEN coalesce(o.cost_usd, 0) ELSE 0 END) AS saved_usd",
-            f"(CASE WHEN {hit} AND o.cost_usd IS NOT NULL THEN coalesce(o.total_tokens, 0) "
-            "ELSE 0 END) AS saved_tokens",
-            f"(CASE WHEN {hit} AND o.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced",
-        )
-    )
-    zeros = ", ".join("0" for _ in NAMES)
-    moved = ", ".join((*model_keys("h"), zeros, "r.cost_usd", "coalesce(r.total_tokens, 0)", "-1"))
-    columns = ("k0", "k1", "k2", "k3", *NAMES, *SAVED)
-    models = _ordered(
-        "rollup_models",
-        (*KEYS["rollup_models"], *NAMES, *SAVED),
-        f"SELECT {', '.join(columns[:4])}, "
-        f"{', '.join(f'sum({c})' for c in columns[4:])} FROM ("
-        f"SELECT {own} FROM {batch} r LEFT JOIN requests o "
-        f"ON o.id = r.cache_reference_id AND {hit} AND o.id <> r.id "
-        f"UNION ALL SELECT {moved} FROM {batch} r {hits} "
-        "ON h.cache_reference_id = r.id AND h.cache_status = 'HIT' AND h.id <> r.id "
-        f"WHERE r.cost_usd IS NOT NULL AND {is_old}) d WHERE 1 = 1",
-    )
+    models = _models_upsert(batch, is_old, hits)
     sums = ", ".join(f"sum({f})" for f in figures("r", ""))
     user_keys = (
         "coalesce(r.user_id, '')",
