@@ -173,7 +173,7 @@ class Retry:
         wait = 0.0
         while True:
             wall, started = self._clock(), self._monotonic()
-            result = forward(_numbered(call, len(attempts)))
+            result = forward(_numbered(call, len(attempts)) if attempts else call)
             after = self._attempted(call, result, attempts, wall, started, wait)
             if after is None:
                 return result
