@@ -73,19 +73,24 @@ def cache_key(call: Call, *, seed: str | None, ignore: tuple[str, ...]) -> str:
             params.update(extra_body)
         for name in ignore:
             params.pop(name, None)
-    adapter = call.target.adapter
+    adapter = call.targets[call.target_index].adapter
+    identity = getattr(adapter, "key_identity", None)  # both in one call (the OpenAI adapter)
+    if identity is not None:
+        endpoint, credential = identity(call)
+    else:
+        endpoint, credential = adapter.endpoint(call), adapter.fingerprint(call)
     # canonical_json(material) of the recipe, written out in its sorted key order: no dict
     # to build and sort, strings escaped directly (equal bytes: test_key.py compares both)
     text = "".join(
         (
             '{"credential":',
-            _json(adapter.fingerprint(call)),
+            _json(credential),
             ',"endpoint":',
-            _json(adapter.endpoint(call)),
+            _json(endpoint),
             ',"ignore":',
             _ENCODE(sorted(ignore)) if ignore else "[]",
             ',"kind":',
-            _json(call.kind),
+            encode_basestring(call.kind),  # a str (Call.kind)
             ',"params":',
             _ENCODE(params),
             ',"query":',
