@@ -109,9 +109,11 @@ class Fallback:
         """Add ``result``'s attempts at ``here.target`` to the trail; whether the call ends."""
         tried: list[Attempt] = result.attempts or [_single(here, result)]
         trail.extend(tried)
-        if self._cooldown is not None:
-            for attempt in tried:
-                self._cooldown.record(attempt.target, attempt.failure)
+        cooldown = self._cooldown
+        if cooldown is not None:
+            for attempt in tried:  # (record does nothing for a success while none cools down)
+                if attempt.failure is not None or cooldown.state:
+                    cooldown.record(attempt.target, attempt.failure)
         return result.error is None or not moves_on(tried[-1].failure, here.target)
 
     def _answer(
@@ -144,9 +146,8 @@ class Fallback:
             trail.append(Attempt(index, target, 0, None, 0.0, 0.0, wall, None, note, skipped=True))
             return True
         cooldown = self._cooldown
-        if cooldown is None:
+        if cooldown is None or not cooldown.state:  # nothing cools down: no remaining() call
             return False
-        target = call.targets[index]
         remaining = cooldown.remaining(target)
         if not remaining:
             return False

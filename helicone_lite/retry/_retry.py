@@ -195,7 +195,7 @@ class Retry:
         failure = None if result.error is None else failure_of(result.error, self._clock)
         attempt = Attempt(
             call.target_index,
-            call.target,
+            call.targets[call.target_index],  # call.target without its frame
             200 if failure is None else failure.status,
             result.error,
             latency,
