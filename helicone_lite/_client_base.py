@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # imported lazily: openai's chat resources cost ~50 ms to imp
 
 __all__ = ["HeliconeBase", "replayed_response", "retries_taken", "split_init"]
 
+#: what an origin is (``_helicone_origin``'s test, written out on the call path)
+_OPENAI = (openai.OpenAI, openai.AsyncOpenAI)
+
 
 @cache
 def _endpoint_adapter() -> SdkRequest:
@@ -164,7 +167,7 @@ class HeliconeBase:
     def user_agent(self) -> str:
         """openai's ``User-Agent``, named after the openai class this client stands for
         (``OpenAI/Python 1.2.3``, as ``openai.OpenAI`` sends), not ``Client/Python``."""
-        origin = self._helicone_origin()
+        origin = self if isinstance(self, _OPENAI) else self._helicone_origin()  # (no frame)
         name = "AsyncOpenAI" if isinstance(origin, openai.AsyncOpenAI) else "OpenAI"
         return f"{name}/Python {origin._version}"
 
@@ -189,7 +192,7 @@ class HeliconeBase:
         self._helicone_runtime.check_open()
         return machinery().build_call(
             self._helicone_runtime,
-            self._helicone_origin(),
+            self if isinstance(self, _OPENAI) else self._helicone_origin(),  # (no frame)
             self._helicone_defaults,
             kind,
             params,
@@ -199,7 +202,7 @@ class HeliconeBase:
 
     def _helicone_origin(self) -> openai.OpenAI | openai.AsyncOpenAI:
         """This client, as the openai client it is (the mixin's classes both are one)."""
-        if not isinstance(self, (openai.OpenAI, openai.AsyncOpenAI)):
+        if not isinstance(self, _OPENAI):
             raise TypeError(f"{type(self).__name__} is not an openai client")
         return self
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -62,8 +62,9 @@ def in_stack() -> Iterator[None]:
         _IN_STACK.reset(token)
 
 
-def inside_stack() -> bool:
-    return _IN_STACK.get()
+#: whether the stack itself is sending (``_IN_STACK.get``: a C method, no Python frame on
+#: every openai request)
+inside_stack: Callable[[], bool] = _IN_STACK.get
 
 
 def sdk_send_options(options: Any) -> Any:
@@ -79,7 +80,7 @@ def send_in_stack(call: Call) -> Result:
     :func:`in_stack`, without a context manager's generator on every call)."""
     token = _IN_STACK.set(True)
     try:
-        return call.target.adapter.send(call)
+        return call.targets[call.target_index].adapter.send(call)  # (no Call.target frame)
     finally:
         _IN_STACK.reset(token)
 
@@ -88,7 +89,7 @@ async def asend_in_stack(call: Call) -> Result:
     """:func:`send_in_stack` of the async client."""
     token = _IN_STACK.set(True)
     try:
-        return await call.target.adapter.asend(call)
+        return await call.targets[call.target_index].adapter.asend(call)
     finally:
         _IN_STACK.reset(token)
 
@@ -108,9 +109,12 @@ def split_options(options: Any) -> tuple[Any, Mapping[str, Any] | None]:
     The headers are given back raw (for ``build_call`` to parse and validate).
     """
     headers = options.headers
-    if not isinstance(headers, Mapping) or not any(
-        str(name).lower().startswith("helicone-") for name in headers
-    ):
+    if not isinstance(headers, Mapping):
+        return options, None
+    for name in headers:  # a loop, not any(generator): no frame per header on every request
+        if str(name).lower().startswith("helicone-"):
+            break
+    else:
         return options, None
     _, rest = parse_headers(headers)
     stripped = options.model_copy()

@@ -45,7 +45,10 @@ def _split(
 ) -> tuple[dict[str, Any], HeliconeArg, dict[str, object]]:
     """``(params, helicone=, request options)`` of a ``create`` call's keyword arguments."""
     helicone: HeliconeArg = kwargs.pop("helicone", None)
-    request = {name: kwargs.pop(name) for name in _REQUEST if name in kwargs}
+    request: dict[str, object] = {}
+    for name in _REQUEST:  # a loop, not a comprehension: one frame fewer a call
+        if name in kwargs:
+            request[name] = kwargs.pop(name)
     return kwargs, helicone, request
 
 

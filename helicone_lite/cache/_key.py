@@ -73,25 +73,32 @@ def cache_key(call: Call, *, seed: str | None, ignore: tuple[str, ...]) -> str:
             params.update(extra_body)
         for name in ignore:
             params.pop(name, None)
-    adapter = call.target.adapter
+    adapter = call.targets[call.target_index].adapter
+    identity = getattr(adapter, "key_identity", None)  # both in one call (the OpenAI adapter)
+    if identity is not None:
+        endpoint, credential = identity(call)
+    else:
+        endpoint, credential = adapter.endpoint(call), adapter.fingerprint(call)
+    query = call.request.get("extra_query")
     # canonical_json(material) of the recipe, written out in its sorted key order: no dict
-    # to build and sort, strings escaped directly (equal bytes: test_key.py compares both)
+    # to build and sort, strings escaped directly (equal bytes: test_key.py compares both);
+    # _json's common cases (a str, None) written out too: no frame per field on every hit
     text = "".join(
         (
             '{"credential":',
-            _json(adapter.fingerprint(call)),
+            encode_basestring(credential) if type(credential) is str else _json(credential),
             ',"endpoint":',
-            _json(adapter.endpoint(call)),
+            encode_basestring(endpoint) if type(endpoint) is str else _json(endpoint),
             ',"ignore":',
             _ENCODE(sorted(ignore)) if ignore else "[]",
             ',"kind":',
-            _json(call.kind),
+            encode_basestring(call.kind),  # a str (Call.kind)
             ',"params":',
             _ENCODE(params),
             ',"query":',
-            _json(call.request.get("extra_query")),
+            "null" if query is None else _json(query),
             ',"seed":',
-            _json(seed),
+            "null" if seed is None else _json(seed),
             _TAIL,
         )
     )

@@ -8,6 +8,7 @@ same events (``ChatCompletionChunk``s, Responses stream events) that the sync an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -32,7 +33,12 @@ def dump_response(response: Any) -> bytes | None:
 
 
 def load_response(kind: str, body: bytes) -> Any:
-    return _kind(kind).response_type.model_validate_json(body)
+    return _response_type(kind).model_validate_json(body)
+
+
+@functools.lru_cache(maxsize=64)  # every hit asks: one C-level lookup, not four frames
+def _response_type(kind: str) -> Any:
+    return _kind(kind).response_type
 
 
 def dump_chunks(kind: str, chunks: Sequence[Any]) -> bytes:

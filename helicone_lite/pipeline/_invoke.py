@@ -28,14 +28,15 @@ __all__ = ["build_call", "deliver", "deliver_parts", "hide_usage_chunk"]
 _log = logging.getLogger("helicone_lite")
 
 
-def _given(value: object) -> bool:
-    return not isinstance(value, (NotGiven, Omit))
+#: openai's "not given" markers (``isinstance(value, _ABSENT)`` written out on the call path,
+#: not a helper called per value)
+_ABSENT = (NotGiven, Omit)
 
 
 def _normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in params.items():
-        if not _given(value):
+        if isinstance(value, _ABSENT):
             continue
         if name in _LISTS:
             if type(value) is list:
@@ -68,12 +69,17 @@ def build_call(
     body = _normalise_params(params)
     found = _options(runtime, defaults, body, helicone, request.get("extra_headers"), targets)
     options = found.options
-    req = {k: v for k, v in request.items() if v is not None and _given(v)}
+    req: dict[str, Any] = {}
+    for name, value in request.items():  # a loop, not a comprehension: one frame fewer
+        if value is not None and not isinstance(value, _ABSENT):
+            req[name] = value
     if found.headers is not None:
         req["extra_headers"] = dict(found.headers)
     chosen = found.targets if targets is None else targets
     assert chosen is not None  # the memo resolves the registry's targets when none are given
-    if targets is None:
+    if targets is None and (
+        options.target_url or options.openai_api_base or options.target_provider
+    ):
         chosen = _retarget(runtime, chosen, options, origin, req)
     _warm(chosen[0], origin)
     # timed from here: resolving the options may build a provider's adapter on its first use
@@ -118,13 +124,11 @@ def _retarget(
     origin: Origin | None,
     request: Mapping[str, Any],
 ) -> tuple[Target, ...]:
-    """The registry's targets, moved to the call's own upstream when it names one (per call:
+    """The registry's targets, moved to the call's own upstream the options name (per call:
     the origin and the request's credentials are not part of the options memo)."""
-    if options.target_url or options.openai_api_base or options.target_provider:
-        from ..providers._target import retarget
+    from ..providers._target import retarget
 
-        return retarget(runtime.registry, targets, options, origin, request)
-    return targets
+    return retarget(runtime.registry, targets, options, origin, request)
 
 
 def _options(

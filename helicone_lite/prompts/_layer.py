@@ -30,7 +30,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .._kinds import kind_of
+from .._kinds import KINDS, kind_of
 from ..pipeline._call import Blocking, Call, Forward, Result
 from ..pipeline._stack import Flow
 from ..store import StoreError
@@ -133,8 +133,13 @@ class Prompts:
 
     def wants(self, call: Call) -> bool:
         """Whether ``call`` uses a prompt (else the drivers skip this layer)."""
-        kind = kind_of(call.kind)  # the same test as handle's
-        return kind is not None and kind.prompt is not None and _wants_prompt(call)
+        kind = KINDS.get(call.kind)  # the same test as handle's (kind_of, _wants_prompt
+        if kind is None or kind.prompt is None:  # written out: every call asks)
+            return False
+        if call.options.prompt_id is not None:
+            return True
+        body = call.request.get("extra_body")
+        return isinstance(body, Mapping) and body.get("prompt_id") is not None
 
     def handle(self, call: Call) -> Flow:
         kind = kind_of(call.kind)

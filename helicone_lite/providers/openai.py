@@ -96,16 +96,6 @@ class OpenAIAdapter:
             return str(origin.api_key or "") or None
         return None
 
-    def _sync_client(self, call: Call) -> Any:
-        if self._to_origin(call):
-            return call.origin
-        return self._clients.sync_at(self._where(call))
-
-    def _async_client(self, call: Call) -> Any:
-        if self._to_origin(call):
-            return call.origin
-        return self._clients.async_at(self._where(call), asyncio.get_running_loop())
-
     def warm(self, target: Target, origin: Any, *, asynchronous: bool) -> None:
         """Build the SDK client ``target`` is sent through, unless built already (called
         before a call's clock starts: building one is not the provider's latency). Nothing for
@@ -163,6 +153,13 @@ class OpenAIAdapter:
                 self._origin_ids[origin] = known
         return known
 
+    def key_identity(self, call: Call) -> tuple[str, str]:
+        """``(endpoint(call), fingerprint(call))`` in one call: the cache key reads both on
+        every hit (cache/_key.py), and through the user's own client both are remembered."""
+        if self._use_origin and call.targets[call.target_index].base_url is None:
+            return self._origin_identity(call.origin)
+        return self.endpoint(call), self.fingerprint(call)
+
     def endpoint(self, call: Call) -> str:
         if self._to_origin(call):
             return self._origin_identity(call.origin)[0]
@@ -175,17 +172,19 @@ class OpenAIAdapter:
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     # -- the call -------------------------------------------------------------------------
-    def _arguments(self, call: Call) -> dict[str, Any]:
+    def _arguments(self, call: Call, target: Target, to_origin: bool) -> dict[str, Any]:
+        """The SDK's ``create`` arguments (``target``: ``call.target``; ``to_origin``:
+        ``_to_origin(call)``, both read once by the caller: issue 12's per-call frames)."""
         params = dict(call.params)
-        params["model"] = call.target.model
-        params.update(call.target.body)
+        params["model"] = target.model
+        params.update(target.body)
         if call.kind == "chat.completions" and params.get("stream"):
             options = dict(params.get("stream_options") or {})
             options["include_usage"] = True  # so cost is known; hidden from the user if unasked
             params["stream_options"] = options
-        headers = {**(call.request.get("extra_headers") or {}), **call.target.headers}
-        if not self._to_origin(call) and self._api_key(call) is None:
-            headers = _without_foreign_credentials(headers, call.target.headers)
+        headers = {**(call.request.get("extra_headers") or {}), **target.headers}
+        if not to_origin and self._api_key(call) is None:
+            headers = _without_foreign_credentials(headers, target.headers)
         headers[RAW_RESPONSE_HEADER] = "true"
         if "retries_taken" in call.request:  # as openai numbers its own retries
             headers[RETRY_COUNT_HEADER] = str(call.request["retries_taken"])
@@ -197,13 +196,23 @@ class OpenAIAdapter:
 
     def send(self, call: Call) -> Result:
         sync_resource, _, response_type = _KINDS[call.kind]
-        raw = sync_resource(self._sync_client(call)).create(**self._arguments(call))
-        return _result(raw, response_type, call.stream)
+        target = call.targets[call.target_index]
+        to_origin = self._use_origin and target.base_url is None  # _to_origin, written out
+        client = call.origin if to_origin else self._clients.sync_at(self._where(call))
+        raw = sync_resource(client).create(**self._arguments(call, target, to_origin))
+        return _result(raw, response_type, bool(call.params.get("stream")))
 
     async def asend(self, call: Call) -> Result:
         _, async_resource, response_type = _KINDS[call.kind]
-        raw = await async_resource(self._async_client(call)).create(**self._arguments(call))
-        return _result(raw, response_type, call.stream)
+        target = call.targets[call.target_index]
+        to_origin = self._use_origin and target.base_url is None
+        client = (
+            call.origin
+            if to_origin
+            else self._clients.async_at(self._where(call), asyncio.get_running_loop())
+        )
+        raw = await async_resource(client).create(**self._arguments(call, target, to_origin))
+        return _result(raw, response_type, bool(call.params.get("stream")))
 
 
 def _without_foreign_credentials(

@@ -45,7 +45,9 @@ class Cooldown:
         self.seconds = seconds
         self._now = monotonic
         self._lock = threading.Lock()
-        self._state: dict[Key, _State] = {}
+        #: the targets failing or cooling down (empty: nothing is; Fallback reads that on
+        #: every call instead of calling ``remaining`` / ``record``)
+        self.state: dict[Key, _State] = {}
 
     @staticmethod
     def key(target: Target) -> Key:
@@ -53,25 +55,25 @@ class Cooldown:
 
     def remaining(self, target: Target) -> float:
         """Seconds ``target`` still cools down for (0: it may be called)."""
-        if not self._state:  # the common case: nothing is failing
+        if not self.state:  # the common case: nothing is failing
             return 0.0
-        state = self._state.get(self.key(target))
+        state = self.state.get(self.key(target))
         if state is None or not state.until:
             return 0.0
         return max(state.until - self._now(), 0.0)
 
     def record(self, target: Target, failure: Failure | None) -> None:
         """Count one attempt's outcome against ``target``."""
-        if failure is None and not self._state:  # the common case: nothing to clear
+        if failure is None and not self.state:  # the common case: nothing to clear
             return
         key = self.key(target)
         if failure is None or not counts_against(failure):
-            if key in self._state:
+            if key in self.state:
                 with self._lock:
-                    self._state.pop(key, None)
+                    self.state.pop(key, None)
             return
         with self._lock:
-            state = self._state.setdefault(key, _State())
+            state = self.state.setdefault(key, _State())
             state.count += 1
             if state.count >= self.failures:
                 after = failure.retry_after

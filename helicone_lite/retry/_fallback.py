@@ -30,7 +30,6 @@ from .._redact import redact
 from ..pipeline._attempt import Attempt
 from ..pipeline._call import Call, Forward, Result, Target
 from ..pipeline._stack import Flow
-from ..providers._registry import serves
 from ..store._time import iso_from_epoch
 from ._cooldown import Cooldown
 from ._failure import Failure, failure_of
@@ -110,9 +109,11 @@ class Fallback:
         """Add ``result``'s attempts at ``here.target`` to the trail; whether the call ends."""
         tried: list[Attempt] = result.attempts or [_single(here, result)]
         trail.extend(tried)
-        if self._cooldown is not None:
-            for attempt in tried:
-                self._cooldown.record(attempt.target, attempt.failure)
+        cooldown = self._cooldown
+        if cooldown is not None:
+            for attempt in tried:  # (record does nothing for a success while none cools down)
+                if attempt.failure is not None or cooldown.state:
+                    cooldown.record(attempt.target, attempt.failure)
         return result.error is None or not moves_on(tried[-1].failure, here.target)
 
     def _answer(
@@ -120,22 +121,33 @@ class Fallback:
     ) -> Result:
         assert result is not None  # _skip never skips when nothing has been tried yet
         result.attempts = trail
-        self._finish(call, result, answered, trail)
+        target = call.targets[answered]  # the answer written here, not in a helper: a frame
+        tried = len(trail) if len(trail) == 1 else sum(1 for a in trail if not a.skipped)
+        result.log["attempts"] = tried
+        result.log["fallback_index"] = answered
+        result.log["provider"] = target.provider
+        result.headers["Helicone-Fallback-Index"] = str(answered)
+        result.headers["Helicone-Provider"] = target.provider
+        result.headers["Helicone-Model"] = target.model
+        if len(trail) > 1:
+            if result.error is not None:
+                result.error = with_trail(result.error, trail)
+            self._write(call, trail)
         return result
 
     # -- cooldown ---------------------------------------------------------------------------
     def _skip(self, call: Call, index: int, answered: bool, trail: list[Attempt]) -> bool:
         target = call.targets[index]
         here = call if index == call.target_index else call.evolve(target_index=index)
-        if not serves(here):  # (no copy of the call for its own target: every call asks)
+        able = getattr(target.adapter, "serves", None)  # providers._registry.serves, written out
+        if able is not None and not able(here):  # (no copy for its own target: every call asks)
             note = f"skipped: {target.provider} cannot serve a {call.kind} call"
             wall = self._clock()
             trail.append(Attempt(index, target, 0, None, 0.0, 0.0, wall, None, note, skipped=True))
             return True
         cooldown = self._cooldown
-        if cooldown is None:
+        if cooldown is None or not cooldown.state:  # nothing cools down: no remaining() call
             return False
-        target = call.targets[index]
         remaining = cooldown.remaining(target)
         if not remaining:
             return False
@@ -147,21 +159,7 @@ class Fallback:
         trail.append(Attempt(index, target, 0, None, 0.0, 0.0, wall, None, note, skipped=True))
         return True
 
-    # -- the answer -------------------------------------------------------------------------
-    def _finish(self, call: Call, result: Result, index: int, trail: list[Attempt]) -> None:
-        target = call.targets[index]
-        tried = len(trail) if len(trail) == 1 else sum(1 for a in trail if not a.skipped)
-        result.log["attempts"] = tried
-        result.log["fallback_index"] = index
-        result.log["provider"] = target.provider
-        result.headers["Helicone-Fallback-Index"] = str(index)
-        result.headers["Helicone-Provider"] = target.provider
-        result.headers["Helicone-Model"] = target.model
-        if result.error is not None and len(trail) > 1:
-            result.error = with_trail(result.error, trail)
-        if len(trail) > 1:
-            self._write(call, trail)
-
+    # -- the attempts ----------------------------------------------------------------------
     def _write(self, call: Call, trail: Sequence[Attempt]) -> None:
         iso = iso_from_epoch
         try:

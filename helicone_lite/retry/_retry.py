@@ -173,7 +173,7 @@ class Retry:
         wait = 0.0
         while True:
             wall, started = self._clock(), self._monotonic()
-            result = forward(_numbered(call, len(attempts)))
+            result = forward(_numbered(call, len(attempts)) if attempts else call)
             after = self._attempted(call, result, attempts, wall, started, wait)
             if after is None:
                 return result
@@ -195,7 +195,7 @@ class Retry:
         failure = None if result.error is None else failure_of(result.error, self._clock)
         attempt = Attempt(
             call.target_index,
-            call.target,
+            call.targets[call.target_index],  # call.target without its frame
             200 if failure is None else failure.status,
             result.error,
             latency,

@@ -119,15 +119,23 @@ class Recorder:
         """Queue the call's row: a capture the writer thread builds the row from."""
         capture = RequestCapture(call, result, ended, ttft, chunks, self._prices)
         hooks = self._hooks.all
-        if hooks:
-            wanting = [hook for hook in hooks if _wants(hook, call)]
-            if wanting:  # they read the row now: build it here, as queued
-                row = capture.build(deferred=True)
-                self._store.write("requests", row)
-                for hook in wanting:
-                    hook.record(call, result, row)
+        for hook in hooks:  # a loop, no list or helper: most calls want no hook
+            wants = getattr(hook, "wants", None)
+            if wants is None or wants(call):
+                self._write_now(call, result, capture, hooks)
                 return
         self._store.write_deferred("requests", capture)
+
+    def _write_now(
+        self, call: Call, result: Result, capture: RequestCapture, hooks: tuple[Hook, ...]
+    ) -> None:
+        """A hook reads the row now: build it here, as queued, and hand it to every hook
+        that wants the call."""
+        wanting = [hook for hook in hooks if _wants(hook, call)]
+        row = capture.build(deferred=True)
+        self._store.write("requests", row)
+        for hook in wanting:
+            hook.record(call, result, row)
 
 
 def _wants(hook: Hook, call: Call) -> bool:

@@ -234,7 +234,8 @@ class Store(StoreReads):
     def write_deferred(self, table: str, row: DeferredRow) -> None:
         """Queue a row the writer thread builds (``row.build()``; ``row.fallback()`` if that
         raises): the caller's thread only queues one reference. As :meth:`write` otherwise."""
-        if self._admits(table):
+        columns = self._db.columns  # the common case written out (no _admits frame)
+        if (columns is not None and table in columns and not self.readonly) or self._admits(table):
             self._writer.put((table, row))
 
     def _admits(self, table: str) -> bool:

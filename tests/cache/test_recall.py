@@ -58,3 +58,26 @@ def test_a_remembered_hit_needs_no_effect(make_client: MakeClient, backend: str)
 def test_a_bucket_never_read_goes_through_lookup(make_client: MakeClient) -> None:
     client = make_client()
     assert _first_effect(client).__class__ is Blocking  # nothing stored: the backend is asked
+
+
+def test_a_hit_the_user_changes_does_not_change_the_next_one(
+    make_client: MakeClient, backend: str
+) -> None:
+    """Every hit is a fresh object, also when answered from memory: a caller that edits its
+    response (content, lists, usage, headers) leaves the next hit as it was stored."""
+    client = make_client()
+    ask(client)
+    stored = ask(client)  # the first hit: remembered from here on (disk)
+    before = stored.model_dump_json()
+    first = ask(client)
+    assert first.headers["Helicone-Cache"] == "HIT"
+    first.choices[0].message.content = "changed"
+    first.choices.append(first.choices[0])
+    first.id = "changed"
+    if first.usage is not None:
+        first.usage.total_tokens = -1
+    first.headers["Helicone-Cache"] = "changed"
+    again = ask(client)
+    assert again.headers["Helicone-Cache"] == "HIT"
+    assert again.model_dump_json() == before
+    assert again is not first and again.choices[0] is not first.choices[0]
