@@ -235,19 +235,10 @@ class AsyncClient(HeliconeBase, AsyncDashboardMixin, openai.AsyncOpenAI):
         """See :meth:`Client._helicone_value`."""
         if params.get("stream"):
             return (await self._helicone_call(kind, params, helicone, request))[0]
-        hot = machinery()
-        runtime = self._helicone_runtime  # _helicone_run, written out (a coroutine fewer)
-        call = self._helicone_build(kind, params, helicone, request)
-        result = await hot.run_async(
-            runtime.stack,
-            call,
-            hot.asend_in_stack,
-            runtime.settings.async_sleep,
-            blocking=runtime.run_blocking,
-        )
+        call, result = await self._helicone_run(kind, params, helicone, request)
         if result.stream is not None:
             return self._helicone_wrap(call, result)[0]
-        return hot.deliver(result)
+        return machinery().deliver(result)
 
     async def _helicone_call(
         self,
