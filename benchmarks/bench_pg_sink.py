@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helicone_lite.store._errors import Reporter
 from helicone_lite.store._pg_sink import PostgresSink
 from helicone_lite.store._postgres import PgDatabase
+from helicone_lite.store._rollup_batch import PG_BATCH_JOINS
 from helicone_lite.store._rows import group_by_sql
 from helicone_lite.store._sink_rollups import first_of_each
 
@@ -86,6 +87,7 @@ def _batch(sink: PostgresSink, raw: Any, items: list[Any], clock: _Clock) -> Non
     groups = clock.charge("group by statement", lambda: group_by_sql(kept))
     clock.charge("BEGIN + batch settings", lambda: (raw.execute("BEGIN"), sink._begin_rollups(raw)))
     _statements(sink, raw, groups, clock)
+    clock.charge("batch join settings", lambda: raw.execute(PG_BATCH_JOINS))
     for sql in sink._upserts.split(";\n"):
         clock.charge(_label(sql), lambda sql=sql: raw.execute(sql))
     clock.charge("COMMIT", lambda: raw.execute("COMMIT"))

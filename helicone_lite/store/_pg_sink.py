@@ -32,6 +32,7 @@ from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
+    PG_BATCH_JOINS,
     PG_BATCH_ON,
     PG_NEW_REQUESTS_TABLE,
     PG_ROLLUP_LOCK,
@@ -194,8 +195,8 @@ class PostgresSink:
             raw.execute(self._begin)
 
     def _add_to_rollups(self, raw: Any) -> None:
-        if self._rollups:
-            raw.execute(self._upserts)
+        if self._rollups:  # (the batch's joins by index: see PG_BATCH_JOINS)
+            raw.execute(f"{PG_BATCH_JOINS};\n{self._upserts}")
 
     def _inserting(self, table: str, statement: str) -> str:
         """``statement``, recording the requests it inserts when the writer keeps the rollups."""

@@ -47,6 +47,7 @@ from ._rollup_sql import (
 
 __all__ = [
     "NEW_REQUESTS",
+    "PG_BATCH_JOINS",
     "PG_BATCH_ON",
     "PG_NEW_REQUESTS_TABLE",
     "PG_ROLLUP_LOCK",
@@ -76,6 +77,14 @@ PG_NEW_REQUESTS_TABLE = (
 )
 PG_BATCH_ON = f"SELECT set_config('{PG_BATCH_SETTING}', 'on', true)"
 PG_ROLLUP_LOCK = f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK_KEY})"
+#: Before the batch's fact and rollup statements (the last of its transaction): each joins
+#: the batch's new requests (the temporary table, no statistics: estimated at ~200-400 rows)
+#: to ``requests``/``request_properties``/``scores`` by an indexed key. Left to itself the
+#: planner hashes the batch and reads the whole other table (a seq scan per statement and
+#: batch, growing with the store until it is ~10x the batch); index lookups per batch row
+#: are what these statements need at any store size. ``SET LOCAL``: until the commit only
+#: (benchmarks/README.md, "PostgreSQL writer: the batch's joins", 2026-12-07).
+PG_BATCH_JOINS = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
 #: above this rowid SQLite may choose rowids at random: the triggers count such batches
 ROWID_LIMIT = 2**62
 
