@@ -160,7 +160,7 @@ class CacheEngine:
             return None
 
     def _answer(self, call: Call, entry: Entry, index: int) -> Result | None:
-        if entry.kind != call.kind or entry.stream != bool(call.params.get("stream")):
+        if entry.kind != call.kind or entry.stream != call.stream:
             return None
         if entry.expires <= self._clock():  # the sealed expiry, whatever the backend says
             return None

@@ -101,13 +101,6 @@ def _columns(
     }
 
 
-def _wants_prompt(call: Call) -> bool:
-    if call.options.prompt_id is not None:
-        return True
-    body = call.request.get("extra_body")
-    return isinstance(body, Mapping) and body.get("prompt_id") is not None
-
-
 class Prompts:
     """Renders registry prompts into calls; records the templates of calls that bring their
     own messages. Sits right inside the recorder."""
@@ -133,8 +126,8 @@ class Prompts:
 
     def wants(self, call: Call) -> bool:
         """Whether ``call`` uses a prompt (else the drivers skip this layer)."""
-        kind = KINDS.get(call.kind)  # the same test as handle's (kind_of, _wants_prompt
-        if kind is None or kind.prompt is None:  # written out: every call asks)
+        kind = KINDS.get(call.kind)  # (kind_of written out: every call asks)
+        if kind is None or kind.prompt is None:
             return False
         if call.options.prompt_id is not None:
             return True
@@ -142,8 +135,7 @@ class Prompts:
         return isinstance(body, Mapping) and body.get("prompt_id") is not None
 
     def handle(self, call: Call) -> Flow:
-        kind = kind_of(call.kind)
-        if kind is None or kind.prompt is None or not _wants_prompt(call):
+        if not self.wants(call):
             result: Result = yield Forward(call)
             return result
         known: dict[str, Any] = {}
@@ -182,7 +174,7 @@ class Prompts:
         compiled = self.registry.compiled(resolved.version)
         messages, stored = compiled.render(inputs)
         params = merge_params(resolved.version, messages, stored, params)
-        shape = kind_of(call.kind).prompt  # type: ignore[union-attr]  # checked in handle
+        shape = kind_of(call.kind).prompt  # type: ignore[union-attr]  # checked by wants
         return self._ready(call, ask, shape(params) if shape else params, choice, inputs)
 
     def _ready(

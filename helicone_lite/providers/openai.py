@@ -64,8 +64,9 @@ class OpenAIAdapter:
         )
 
     # -- where to send --------------------------------------------------------------------
-    def _to_origin(self, call: Call) -> bool:
-        return self._use_origin and call.target.base_url is None
+    def _to_origin(self, target: Target) -> bool:
+        """Whether ``target`` is sent through the user's own client (no URL of its own)."""
+        return self._use_origin and target.base_url is None
 
     def _where(self, call: Call) -> tuple[str, str]:
         return self._where_of(call.target, call.origin)
@@ -100,7 +101,7 @@ class OpenAIAdapter:
         """Build the SDK client ``target`` is sent through, unless built already (called
         before a call's clock starts: building one is not the provider's latency). Nothing for
         the user's own client, or a target :meth:`check` refuses."""
-        if self._use_origin and target.base_url is None:
+        if self._to_origin(target):
             return
         where = self._where_of(target, origin)
         if not where[0]:
@@ -123,7 +124,7 @@ class OpenAIAdapter:
         if self._use_origin:  # the user's own client (or a fallback URL)
             gateway = getattr(call.origin, "helicone_gateway", None)
             if (
-                self._to_origin(call)
+                self._to_origin(call.target)
                 and gateway is not None
                 and not getattr(call.origin, "api_key", "")
             ):
@@ -156,17 +157,17 @@ class OpenAIAdapter:
     def key_identity(self, call: Call) -> tuple[str, str]:
         """``(endpoint(call), fingerprint(call))`` in one call: the cache key reads both on
         every hit (cache/_key.py), and through the user's own client both are remembered."""
-        if self._use_origin and call.targets[call.target_index].base_url is None:
+        if self._to_origin(call.targets[call.target_index]):
             return self._origin_identity(call.origin)
         return self.endpoint(call), self.fingerprint(call)
 
     def endpoint(self, call: Call) -> str:
-        if self._to_origin(call):
+        if self._to_origin(call.target):
             return self._origin_identity(call.origin)[0]
         return self._where(call)[0]
 
     def fingerprint(self, call: Call) -> str:
-        if self._to_origin(call):
+        if self._to_origin(call.target):
             return self._origin_identity(call.origin)[1]
         key = self._api_key(call) or str(sorted(call.target.headers.items()))
         return hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -174,7 +175,7 @@ class OpenAIAdapter:
     # -- the call -------------------------------------------------------------------------
     def _arguments(self, call: Call, target: Target, to_origin: bool) -> dict[str, Any]:
         """The SDK's ``create`` arguments (``target``: ``call.target``; ``to_origin``:
-        ``_to_origin(call)``, both read once by the caller: issue 12's per-call frames)."""
+        ``_to_origin(target)``, both read once by the caller)."""
         params = dict(call.params)
         params["model"] = target.model
         params.update(target.body)
@@ -197,22 +198,22 @@ class OpenAIAdapter:
     def send(self, call: Call) -> Result:
         sync_resource, _, response_type = _KINDS[call.kind]
         target = call.targets[call.target_index]
-        to_origin = self._use_origin and target.base_url is None  # _to_origin, written out
+        to_origin = self._to_origin(target)
         client = call.origin if to_origin else self._clients.sync_at(self._where(call))
         raw = sync_resource(client).create(**self._arguments(call, target, to_origin))
-        return _result(raw, response_type, bool(call.params.get("stream")))
+        return _result(raw, response_type, call.stream)
 
     async def asend(self, call: Call) -> Result:
         _, async_resource, response_type = _KINDS[call.kind]
         target = call.targets[call.target_index]
-        to_origin = self._use_origin and target.base_url is None
+        to_origin = self._to_origin(target)
         client = (
             call.origin
             if to_origin
             else self._clients.async_at(self._where(call), asyncio.get_running_loop())
         )
         raw = await async_resource(client).create(**self._arguments(call, target, to_origin))
-        return _result(raw, response_type, bool(call.params.get("stream")))
+        return _result(raw, response_type, call.stream)
 
 
 def _without_foreign_credentials(
