@@ -38,7 +38,10 @@ __all__ = [
     "PROPERTY_SCORE_ROLLUP_TABLE",
     "SCORE_ROLLUP_MIGRATION",
     "SCORE_ROLLUP_TABLE",
+    "ScoreRollup",
+    "grouped_scores",
     "pg_score_rollup_migration",
+    "pg_score_triggers",
     "rebuild_score_rollup",
 ]
 
@@ -74,7 +77,7 @@ def _hour(f: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rollup:
+class ScoreRollup:
     """A score rollup: ``table`` keyed ``keys`` (SQL of them for fact ``f``: ``exprs``), the
     sums of fact table ``facts``'s ``value`` column; ``same``: the columns of its key."""
 
@@ -86,7 +89,7 @@ class _Rollup:
     same: tuple[str, ...]
 
 
-_SCORES = _Rollup(
+_SCORES = ScoreRollup(
     "rollup_scores",
     "score_facts",
     ("hour", "model", "provider", "nulls", "status", "name"),
@@ -103,7 +106,7 @@ _SCORES = _Rollup(
     "value",
     ("id", "name"),
 )
-_PROPERTY_SCORES = _Rollup(
+_PROPERTY_SCORES = ScoreRollup(
     "rollup_property_scores",
     "score_property_facts",
     ("name", "value", "score", "hour"),
@@ -114,7 +117,7 @@ _PROPERTY_SCORES = _Rollup(
 _ROLLUPS = (_SCORES, _PROPERTY_SCORES)
 
 
-def _upsert(r: _Rollup, select: str) -> str:
+def _upsert(r: ScoreRollup, select: str) -> str:
     return (
         f"INSERT INTO {r.table} ({', '.join(r.keys)}, total, n) {select} "
         f"ON CONFLICT ({', '.join(r.keys)}) DO UPDATE SET "
@@ -122,7 +125,7 @@ def _upsert(r: _Rollup, select: str) -> str:
     )
 
 
-def _grouped(r: _Rollup, rows: str, sign: str) -> str:
+def grouped_scores(r: ScoreRollup, rows: str, sign: str) -> str:
     """Add (``sign`` ``''``) or take away (``'-'``) the facts in ``rows`` (alias ``f``),
     grouped: one upsert per statement. Facts without a value count nowhere."""
     keys = ", ".join(r.exprs("f"))
@@ -134,7 +137,7 @@ def _grouped(r: _Rollup, rows: str, sign: str) -> str:
     )
 
 
-def _empty(r: _Rollup, rows: str) -> str:
+def _empty(r: ScoreRollup, rows: str) -> str:
     """Remove the groups of the facts in ``rows`` whose count reached zero."""
     keys = ", ".join(r.exprs("f"))
     return (
@@ -143,26 +146,26 @@ def _empty(r: _Rollup, rows: str) -> str:
     )
 
 
-def _one(r: _Rollup, f: str, sign: str) -> str:
+def _one(r: ScoreRollup, f: str, sign: str) -> str:
     """SQLite: fact ``f`` (``NEW``/``OLD``) in or out."""
     keys = ", ".join(r.exprs(f))
     v = f"{f}.{r.value}"
     return _upsert(r, f"SELECT {keys}, {sign}{v}, {sign}1 WHERE {v} IS NOT NULL")
 
 
-def _cleanup(r: _Rollup, f: str) -> str:
+def _cleanup(r: ScoreRollup, f: str) -> str:
     tests = " AND ".join(f"{c} = {k}" for c, k in zip(r.keys, r.exprs(f), strict=True))
     return f"DELETE FROM {r.table} WHERE n = 0 AND {tests}"
 
 
-def _sqlite_triggers(r: _Rollup) -> str:
+def _sqlite_triggers(r: ScoreRollup) -> str:
     # the fact an ``INSERT OR REPLACE`` is about to replace (no delete trigger fires for it)
     same = " AND ".join(f"{c} = NEW.{c}" for c in r.same)
     replaced = f"(SELECT * FROM {r.facts} WHERE {same})"
     return f"""
 CREATE TRIGGER {r.table}_replace BEFORE INSERT ON {r.facts}
 BEGIN
-{body([_grouped(r, replaced, "-"), _empty(r, replaced)])}END;
+{body([grouped_scores(r, replaced, "-"), _empty(r, replaced)])}END;
 CREATE TRIGGER {r.table}_insert AFTER INSERT ON {r.facts}
 BEGIN
 {body([_one(r, "NEW", "")])}END;
@@ -179,7 +182,7 @@ def rebuild_score_rollup() -> list[str]:
     """Count the score rollups again from their facts (the migration's backfill too)."""
     out = []
     for r in _ROLLUPS:
-        out += [f"DELETE FROM {r.table}", _grouped(r, r.facts, "")]
+        out += [f"DELETE FROM {r.table}", grouped_scores(r, r.facts, "")]
     return out
 
 
@@ -188,7 +191,7 @@ _TABLES = SCORE_ROLLUP_TABLE + PROPERTY_SCORE_ROLLUP_TABLE
 SCORE_ROLLUP_MIGRATION = _TABLES + _BACKFILL + "".join(_sqlite_triggers(r) for r in _ROLLUPS)
 
 
-def _pg_trigger(r: _Rollup, event: str, statements: list[str]) -> str:
+def _pg_trigger(r: ScoreRollup, event: str, statements: list[str]) -> str:
     rows = "new_rows" if event == "INSERT" else "old_rows"
     # nothing to count (the writer's batch facts, almost always): no lock taken
     lock = (
@@ -200,19 +203,19 @@ def _pg_trigger(r: _Rollup, event: str, statements: list[str]) -> str:
     return pg_statement_trigger(function, trigger, event, r.facts, statements, lock)
 
 
-def _pg_triggers(r: _Rollup) -> str:
+def pg_score_triggers(r: ScoreRollup) -> str:
     return (
-        _pg_trigger(r, "INSERT", [_grouped(r, "new_rows", "")])
-        + _pg_trigger(r, "DELETE", [_grouped(r, "old_rows", "-"), _empty(r, "old_rows")])
+        _pg_trigger(r, "INSERT", [grouped_scores(r, "new_rows", "")])
+        + _pg_trigger(r, "DELETE", [grouped_scores(r, "old_rows", "-"), _empty(r, "old_rows")])
         + _pg_trigger(
             r,
             "UPDATE",
-            [_grouped(r, "old_rows", "-"), _grouped(r, "new_rows", ""), _empty(r, "old_rows")],
+            [grouped_scores(r, "old_rows", "-"), grouped_scores(r, "new_rows", ""), _empty(r, "old_rows")],
         )
     )
 
 
-PG_SCORE_ROLLUP = _BACKFILL + "".join(_pg_triggers(r) for r in _ROLLUPS)
+PG_SCORE_ROLLUP = _BACKFILL + "".join(pg_score_triggers(r) for r in _ROLLUPS)
 
 
 def pg_score_rollup_migration(types: Callable[[str], str]) -> str:

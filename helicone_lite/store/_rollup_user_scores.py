@@ -15,7 +15,7 @@ partial days at either end of a range are read from ``score_facts`` off
 **PostgreSQL only**: on SQLite the same means over 1,000,000 requests take ~0.1 s from
 ``score_facts``, and every score written or pruned would pay a row trigger and the table's
 pages (benchmarks/README.md, branch ``pg10m7``). Kept exactly as ``rollup_scores`` is (its
-``_Rollup``): PostgreSQL's statement triggers on ``score_facts`` (the writer's batch facts, a
+``ScoreRollup``): PostgreSQL's statement triggers on ``score_facts`` (the writer's batch facts, a
 later ``score()``, every deletion and update through the fact triggers), counted again by
 ``store.rebuild_rollups``; ``migrate --to`` derives it (the target's triggers).
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._rollup_scores import _grouped, _pg_triggers, _Rollup
+from ._rollup_scores import ScoreRollup, grouped_scores, pg_score_triggers
 
 __all__ = [
     "PG_SCORE_TIME_INDEX",
@@ -49,7 +49,7 @@ CREATE TABLE {TABLE} (
 ) WITHOUT ROWID;
 """
 
-_USER_SCORES = _Rollup(
+_USER_SCORES = ScoreRollup(
     TABLE,
     "score_facts",
     ("user_id", "nulls", "name", "day"),
@@ -66,7 +66,7 @@ _USER_SCORES = _Rollup(
 
 def rebuild_user_scores() -> list[str]:
     """PostgreSQL: count the table again from ``score_facts`` (the migration's backfill too)."""
-    return [f"DELETE FROM {TABLE}", _grouped(_USER_SCORES, "score_facts", "")]
+    return [f"DELETE FROM {TABLE}", grouped_scores(_USER_SCORES, "score_facts", "")]
 
 
 #: SQLite: nothing (the table is PostgreSQL's: see the module's docstring)
@@ -84,4 +84,4 @@ def pg_user_scores_migration(types: Callable[[str], str]) -> str:
     ``score_facts``, the statement triggers on ``score_facts`` that keep it, and
     ``idx_score_facts_time`` for the partial days."""
     backfill = f"{rebuild_user_scores()[1]};\n"
-    return types(USER_SCORES_TABLE) + backfill + _pg_triggers(_USER_SCORES) + PG_SCORE_TIME_INDEX
+    return types(USER_SCORES_TABLE) + backfill + pg_score_triggers(_USER_SCORES) + PG_SCORE_TIME_INDEX
