@@ -27,7 +27,7 @@ from ._filters import ERRORS_SUM, HITS_SUM, Filters, parse_time
 from ._source import Source, source
 from ._sql import Reader
 
-__all__ = ["Raw", "Rollup", "grouped", "plan", "property_edge", "series"]
+__all__ = ["Cut", "Raw", "Rollup", "cut", "grouped", "plan", "property_edge", "series"]
 
 Raw = dict[str, Any]
 
@@ -177,13 +177,38 @@ def property_edge(edge: Filters, now: float, name: str | None) -> Source:
     return Source(table, f"{' AND '.join(tests)} AND {where}", (*first, *params))
 
 
-def _hour_ceil(iso: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A report's time range cut at ``unit`` boundaries (seconds: an hour, a day): ``lo``
+    and ``hi`` bound the whole units in the middle (None: open on that side), read from a
+    rollup; ``edges`` are ``filters`` over the partial units at either end, read raw."""
+
+    lo: str | None
+    hi: str | None
+    edges: tuple[Filters, ...]
+
+
+def cut(filters: Filters, now: float, unit: int) -> Cut | None:
+    """``filters``'s range cut at ``unit`` boundaries; None when it holds no whole unit
+    between two partial ones (under two units: the raw rows are few)."""
+    since = parse_time(filters.since, now, "since")
+    until = parse_time(filters.until, now, "until")
+    lo = _boundary(since, unit, up=True) if since is not None else None
+    hi = _boundary(until, unit, up=False) if until is not None else None
+    if lo is not None and hi is not None and lo >= hi:
+        return None
+    edges = []
+    if since is not None and lo is not None and since < lo:
+        edges.append(dataclasses.replace(filters, since=since, until=min(lo, until or lo)))
+    if until is not None and hi is not None and hi < until:
+        edges.append(dataclasses.replace(filters, since=max(hi, since or hi), until=until))
+    return Cut(lo, hi, tuple(edges))
+
+
+def _boundary(iso: str, unit: int, *, up: bool) -> str:
+    """The ``unit`` boundary at or after (``up``) or at or before ``iso``."""
     stamp = epoch_from_iso(iso)
-    return iso_from_epoch(-(-stamp // 3600) * 3600)
-
-
-def _hour_floor(iso: str) -> str:
-    return iso_from_epoch(epoch_from_iso(iso) // 3600 * 3600)
+    return iso_from_epoch((-(-stamp // unit) if up else stamp // unit) * unit)
 
 
 def _table_for(
@@ -230,12 +255,10 @@ def plan(
     if chosen is None:
         return None
     spec, status, value = chosen
-    since = parse_time(filters.since, now, "since")
-    until = parse_time(filters.until, now, "until")
-    lo = _hour_ceil(since) if since is not None else None
-    hi = _hour_floor(until) if until is not None else None
-    if lo is not None and hi is not None and lo >= hi:
-        return None  # under two hours: the raw rows are few
+    hours = cut(filters, now, 3600)
+    if hours is None:
+        return None
+    lo, hi = hours.lo, hours.hi
     clauses: list[str] = []
     params: list[Any] = []
     if prop is not None:
@@ -261,13 +284,8 @@ def plan(
     if status is not None:
         clauses.append(status[0])
         params.extend(status[1])
-    edges = []
-    if since is not None and lo is not None and since < lo:
-        edges.append(dataclasses.replace(filters, since=since, until=min(lo, until or lo)))
-    if until is not None and hi is not None and hi < until:
-        edges.append(dataclasses.replace(filters, since=max(hi, since or hi), until=until))
     where = " AND ".join(clauses) or "1 = 1"
-    return Rollup(spec, where, tuple(params), tuple(edges), prop)
+    return Rollup(spec, where, tuple(params), hours.edges, prop)
 
 
 def _add(into: Raw, row: Raw) -> None:

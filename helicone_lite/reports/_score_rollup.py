@@ -18,9 +18,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..store import epoch_from_iso, iso_from_epoch
-from ._filters import Filters, parse_time
-from ._rollup import plan
+from ._filters import Filters
+from ._rollup import cut, plan
 from ._sql import Reader
 
 __all__ = ["rolled_means", "user_means"]
@@ -76,12 +75,10 @@ def user_means(reader: Reader, filters: Filters, now: float) -> dict[Any, dict[s
         return None
     if not reader.rollups() or not reader.has_table("rollup_user_scores"):
         return None
-    since = parse_time(unhit.since, now, "since")
-    until = parse_time(unhit.until, now, "until")
-    lo = _day(since, up=True) if since is not None else None
-    hi = _day(until, up=False) if until is not None else None
-    if lo is not None and hi is not None and lo >= hi:
+    days = cut(unhit, now, 86400)
+    if days is None:
         return None  # within two days: the raw scores are few
+    lo, hi = days.lo, days.hi
     tests, params = [], []
     if lo is not None:
         tests.append("day >= ?")
@@ -96,12 +93,7 @@ def user_means(reader: Reader, filters: Filters, now: float) -> dict[Any, dict[s
         "total(total) AS t, sum(n) AS c FROM rollup_user_scores "
         f"WHERE {' AND '.join(tests) or '1 = 1'} GROUP BY user_id, nulls, name"
     )
-    edges = []
-    if since is not None and lo is not None and since < lo:
-        edges.append(dataclasses.replace(unhit, since=since, until=min(lo, until or lo)))
-    if until is not None and hi is not None and hi < until:
-        edges.append(dataclasses.replace(unhit, since=max(hi, since or hi), until=until))
-    return _means(reader, [(sql, params), *(_user_edge(e, now) for e in edges)])
+    return _means(reader, [(sql, params), *(_user_edge(e, now) for e in days.edges)])
 
 
 def _user_edge(edge: Filters, now: float) -> tuple[str, list[Any]]:
@@ -116,12 +108,6 @@ def _user_edge(edge: Filters, now: float) -> tuple[str, list[Any]]:
 
 #: the filters ``rollup_user_scores`` has no key for
 _NOT_KEYED = ("model", "provider", "user", "session", "status", "prompt_id", "prompt_version")
-
-
-def _day(iso: str, *, up: bool) -> str:
-    """The UTC day boundary at or after (``up``) or at or before ``iso``, as ISO text."""
-    stamp = epoch_from_iso(iso)
-    return iso_from_epoch((-(-stamp // 86400) if up else stamp // 86400) * 86400)
 
 
 def _means(reader: Reader, statements: list[tuple[str, list[Any]]]) -> dict[Any, dict[str, float]]:
