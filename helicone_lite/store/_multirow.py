@@ -13,8 +13,8 @@ random keys (users, latencies, costs) +5 to +11 µs a row dearer. A table with a
 index (``requests``: ``substr(created_at, 1, 10)``) shows the same in isolation (random keys,
 OR IGNORE: chunks of 100 +3 to +10 µs a row with such an index, ±1 without); our reading: a
 statement that writes several rows and may fail half-way keeps a statement journal, which
-copies every page the statement changes before its first change. Small chunks (4-16 rows) are dearer than
-``executemany`` on real rows; 50-200 rows alike.
+copies every page the statement changes before its first change. Small chunks (4-16 rows)
+are dearer than ``executemany`` on real rows; 50-200 rows alike.
 
 The rows are inserted in the order given (``VALUES`` rows are inserted in order); ``INSERT
 OR IGNORE`` / ``OR REPLACE`` treat a row exactly as its own statement would, including a

@@ -210,7 +210,11 @@ def pg_score_triggers(r: ScoreRollup) -> str:
         + _pg_trigger(
             r,
             "UPDATE",
-            [grouped_scores(r, "old_rows", "-"), grouped_scores(r, "new_rows", ""), _empty(r, "old_rows")],
+            [
+                grouped_scores(r, "old_rows", "-"),
+                grouped_scores(r, "new_rows", ""),
+                _empty(r, "old_rows"),
+            ],
         )
     )
 

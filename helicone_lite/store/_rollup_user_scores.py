@@ -75,7 +75,8 @@ USER_SCORES_MIGRATION = "SELECT 23;  -- rollup_user_scores: PostgreSQL's only\n"
 
 #: the scores of a short time range (the partial days at either end of a range), index-only
 PG_SCORE_TIME_INDEX = (
-    "CREATE INDEX idx_score_facts_time ON score_facts (created_at) INCLUDE (user_id, name, value);\n"
+    "CREATE INDEX idx_score_facts_time ON score_facts (created_at) "
+    "INCLUDE (user_id, name, value);\n"
 )
 
 
@@ -84,4 +85,6 @@ def pg_user_scores_migration(types: Callable[[str], str]) -> str:
     ``score_facts``, the statement triggers on ``score_facts`` that keep it, and
     ``idx_score_facts_time`` for the partial days."""
     backfill = f"{rebuild_user_scores()[1]};\n"
-    return types(USER_SCORES_TABLE) + backfill + pg_score_triggers(_USER_SCORES) + PG_SCORE_TIME_INDEX
+    return (
+        types(USER_SCORES_TABLE) + backfill + pg_score_triggers(_USER_SCORES) + PG_SCORE_TIME_INDEX
+    )

@@ -4,9 +4,10 @@ batched deletion, ``_deletion_batch.py``).
 A prune deletes every request older than a cutoff, oldest first. When a batch's transaction
 deletes every request whose hour (``_rollup_sql.hour_of``) is below a bound, each rollup row
 of such an hour loses all of its requests: it is removed as a whole (a range ``DELETE`` of
-the hours below the bound), with none of the grouped upsert that subtracts a request's figures and the clean-up that
-follows it. Only the batch's requests of the bound's hour and later (the boundary hour, when
-the cutoff or the batch ends inside an hour) are subtracted as before.
+the hours below the bound), with none of the grouped upsert that subtracts a request's
+figures and the clean-up that follows it. Only the batch's requests of the bound's hour and
+later (the boundary hour, when the cutoff or the batch ends inside an hour) are subtracted
+as before.
 
 Which rows are removed: every hour below the bound (but ``''``, untimed requests, never
 pruned) in ``rollup_models`` and ``rollup_status`` (keyed by the hour first: one range);

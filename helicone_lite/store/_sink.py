@@ -64,13 +64,13 @@ class SqliteSink:
     """Writes batches on the writer thread through the writer's own connection.
 
     A batch is one ``BEGIN IMMEDIATE`` transaction with one ``executemany`` per statement
-    shape (``request_properties`` in multi-row chunks: ``_multirow.py``), then (schema v7) grouped upserts that add the requests it inserted to the
-    hourly rollups and (v11) one insert of their property facts (``_sink_rollups.py``).
-    "Database is locked" (beyond the busy timeout), a
-    read-only file, a full disk and other failures are retried ``retries`` times with
-    exponential backoff, then the batch is reported as failed (the writer spills it). A row
-    the database rejects (constraint, unbindable value) is dropped alone: the batch is
-    replayed row by row, each under a savepoint.
+    shape (``request_properties`` in multi-row chunks: ``_multirow.py``), then (schema v7)
+    grouped upserts that add the requests it inserted to the hourly rollups and (v11) one
+    insert of their property facts (``_sink_rollups.py``). "Database is locked" (beyond the
+    busy timeout), a read-only file, a full disk and other failures are retried ``retries``
+    times with exponential backoff, then the batch is reported as failed (the writer spills
+    it). A row the database rejects (constraint, unbindable value) is dropped alone: the
+    batch is replayed row by row, each under a savepoint.
 
     The file's identity (device, inode) is checked before and after every commit: a store
     deleted or replaced underneath the writer is reopened (and re-created and migrated), and
@@ -192,8 +192,8 @@ class SqliteSink:
         self, conn: sqlite3.Connection, prepared: list[PreparedRow], whole: bool
     ) -> bool:
         """One ``executemany`` (or multi-row chunks: ``_multirow.py``) per run of one shape;
-        False if a row was rejected or, when ``whole``, a request row was skipped (``INSERT OR IGNORE``:
-        already logged)."""
+        False if a row was rejected or, when ``whole``, a request row was skipped
+        (``INSERT OR IGNORE``: already logged)."""
         wanted = inserted = 0
         insert = self._multirow.insert
         try:
