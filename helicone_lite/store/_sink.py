@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ._database import Database
 from ._errors import Reporter, StoreError, is_busy
 from ._multirow import MultiRowInserter
+from ._pacing import no_pace
 from ._rows import Item, PreparedRow, RowPreparer, group_in_order
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
@@ -100,8 +101,11 @@ class SqliteSink:
         # Held while a transaction is open; fork waits for it (see Store._before_fork).
         self.commit_lock = threading.Lock()
 
-    def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome:
-        """Store ``items``; never raises for database trouble. One attempt if not ``retry``."""
+    def write_batch(
+        self, items: list[Item], *, retry: bool = True, pace: Callable[[], None] = no_pace
+    ) -> Outcome:
+        """Store ``items``; never raises for database trouble. One attempt if not ``retry``.
+        ``pace()`` runs between the rows prepared in Python (the writer's release points)."""
         attempts = 1 + self._retries if retry else 1
         prepared: list[PreparedRow] | None = None
         rejected = errors = 0
@@ -111,7 +115,7 @@ class SqliteSink:
                 self._sleep(self._backoff * 2 ** (attempt - 1))
             try:
                 if prepared is None:
-                    prepared, rejected = self._prepare(items)
+                    prepared, rejected = self._prepare(items, pace)
                 dropped = rejected + self._commit(prepared)
                 if self._conn is not None and self._identity != _identity(self._db.path):
                     self._report_moved()
@@ -137,7 +141,9 @@ class SqliteSink:
         )
         return Outcome(0, len(items), errors, failed=True)
 
-    def _prepare(self, items: list[Item]) -> tuple[list[PreparedRow], int]:
+    def _prepare(
+        self, items: list[Item], pace: Callable[[], None]
+    ) -> tuple[list[PreparedRow], int]:
         columns = self._db.initialize()
         if self._preparer is None:
             self._preparer = RowPreparer(columns, self._reporter)
@@ -158,6 +164,7 @@ class SqliteSink:
             except Exception as exc:  # user data that cannot be stored: drop that row only
                 rejected += 1
                 self._report_rejected(exc)
+            pace()
         return prepared, rejected
 
     def _commit(self, prepared: list[PreparedRow]) -> int:

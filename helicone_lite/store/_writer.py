@@ -19,6 +19,7 @@ from typing import NamedTuple, Protocol
 from .._threads import background_thread
 from ._errors import LOGGER, Reporter
 from ._ids import new_request_id
+from ._pacing import Pacer, no_pace
 from ._rows import Item, Queued, materialize
 from ._sink import Outcome
 from ._spill import SpillJournal
@@ -31,11 +32,15 @@ class Sink(Protocol):
     """A storage engine as the writer sees it.
 
     ``write_batch`` commits ``items`` (plain JSON-able rows) and never raises for database
-    trouble; ``failed=True`` in the outcome means nothing was committed. Inserts into
-    ``requests`` must be idempotent by ``id`` and never overwrite (rows can be replayed).
+    trouble; ``failed=True`` in the outcome means nothing was committed. It calls ``pace()``
+    between the rows it prepares in Python (the writer's GIL release points, ``_pacing.py``).
+    Inserts into ``requests`` must be idempotent by ``id`` and never overwrite (rows can be
+    replayed).
     """
 
-    def write_batch(self, items: list[Item], *, retry: bool = True) -> Outcome: ...
+    def write_batch(
+        self, items: list[Item], *, retry: bool = True, pace: Callable[[], None] = ...
+    ) -> Outcome: ...
 
     def close(self) -> None: ...
 
@@ -60,6 +65,11 @@ class BatchWriter(JournalSide):
       replayed too.
     * **Bounded exit**: ``shutdown(timeout)`` waits at most ``timeout`` for the thread, then
       spills what is left (queued rows and the batch in flight) from the calling thread.
+    * **Pacing** (``_pacing.py``): between rows of a batch's Python (building, the sink's
+      preparation) the thread gives the GIL back every ``STRETCH`` of it, so a caller back
+      from its I/O waits for at most that, not for the whole batch. Only while it keeps up
+      and nobody waits for it: not with ``group_rows`` rows queued behind the batch, nor
+      while ``flush`` or ``shutdown`` wait. ``make_pacer=None``: no release points.
     """
 
     def __init__(
@@ -78,6 +88,7 @@ class BatchWriter(JournalSide):
         monotonic: Callable[[], float] = time.monotonic,
         preload: Callable[[], None] | None = None,
         new_id: Callable[[], str] = new_request_id,
+        make_pacer: Callable[[Callable[[], bool]], Pacer] | None = Pacer,
     ) -> None:
         self._sink = sink
         self._reporter = reporter
@@ -94,6 +105,7 @@ class BatchWriter(JournalSide):
         self._new_id = new_id
         self._stopping = False
         self._reset()
+        self.pacer = None if make_pacer is None else make_pacer(self._may_pace)
 
     def _reset(self) -> None:
         # Reentrant: a SIGTERM handler may drain while the main thread is inside put().
@@ -240,10 +252,24 @@ class BatchWriter(JournalSide):
         finally:
             self._lingering = False
 
+    def _may_pace(self) -> bool:
+        """Whether the writer may give the GIL back now: it keeps up (fewer than a group of
+        rows queued behind its batch) and no ``flush`` or exit waits for it. Read without the
+        lock: a stale answer costs one release point more or less."""
+        return not (self._hurry or self._stopping or len(self._items) >= self._group_rows)
+
     def _handle(self, batch: list[Queued]) -> tuple[int, int, int, int]:
         """Write or spill ``batch``; returns (written, spilled, dropped, errors)."""
+        pacer = self.pacer
+        tick = no_pace if pacer is None else pacer.tick
+        if pacer is not None:
+            pacer.begin()
+        new_id = self._new_id
+        rows: list[Item] = []
         try:
-            rows = [materialize(item, self._new_id) for item in batch]
+            for item in batch:
+                rows.append(materialize(item, new_id))
+                tick()
         except BaseException:  # nothing may kill this thread: flush() would wait forever
             self._report_bug()
             return 0, 0, len(batch), 1
@@ -252,7 +278,7 @@ class BatchWriter(JournalSide):
         now = self._monotonic()
         if not self._healthy and now < self._next_probe:
             return (0, *self._spill(rows), 0)
-        outcome = self._write(rows, retry=self._healthy)
+        outcome = self._write(rows, retry=self._healthy, pace=tick)
         if outcome.failed:
             self._healthy = False
             self._next_probe = now + self._probe_interval
@@ -263,9 +289,11 @@ class BatchWriter(JournalSide):
             self._replay_if_pending()
         return outcome.written, 0, outcome.dropped, outcome.errors
 
-    def _write(self, rows: list[Item], *, retry: bool) -> Outcome:
+    def _write(
+        self, rows: list[Item], *, retry: bool, pace: Callable[[], None] | None = None
+    ) -> Outcome:
         try:
-            outcome = self._sink.write_batch(rows, retry=retry)
+            outcome = self._sink.write_batch(rows, retry=retry, pace=pace or no_pace)
         except BaseException:
             self._report_bug()
             return Outcome(0, len(rows), 1, failed=True)
