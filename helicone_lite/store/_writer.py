@@ -65,11 +65,8 @@ class BatchWriter(JournalSide):
       replayed too.
     * **Bounded exit**: ``shutdown(timeout)`` waits at most ``timeout`` for the thread, then
       spills what is left (queued rows and the batch in flight) from the calling thread.
-    * **Pacing** (``_pacing.py``): between rows of a batch's Python (building, the sink's
-      preparation) the thread gives the GIL back every ``STRETCH`` of it, so a caller back
-      from its I/O waits for at most that, not for the whole batch. Only while it keeps up
-      and nobody waits for it: not with ``group_rows`` rows queued behind the batch, nor
-      while ``flush`` or ``shutdown`` wait. ``make_pacer=None``: no release points.
+    * **Pacing** (``_pacing.py``): the thread gives the GIL back between rows of a batch's
+      Python while it keeps up and nobody waits for it (``_may_pace``).
     """
 
     def __init__(
@@ -253,19 +250,14 @@ class BatchWriter(JournalSide):
             self._lingering = False
 
     def _may_pace(self) -> bool:
-        """Whether the writer may give the GIL back now: it keeps up (fewer than a group of
-        rows queued behind its batch) and no ``flush`` or exit waits for it. Read without the
-        lock: a stale answer costs one release point more or less."""
+        """Whether to give the GIL back now: fewer than a group of rows queued behind the
+        batch, no ``flush`` or exit waiting. Unlocked: a stale answer is one release more or
+        less."""
         return not (self._hurry or self._stopping or len(self._items) >= self._group_rows)
 
     def _handle(self, batch: list[Queued]) -> tuple[int, int, int, int]:
         """Write or spill ``batch``; returns (written, spilled, dropped, errors)."""
-        pacer = self.pacer
-        tick = no_pace if pacer is None else pacer.tick
-        if pacer is not None:
-            pacer.begin()
-        new_id = self._new_id
-        rows: list[Item] = []
+        tick, new_id, rows = self._begin_stretch(), self._new_id, []
         try:
             for item in batch:
                 rows.append(materialize(item, new_id))
@@ -288,6 +280,12 @@ class BatchWriter(JournalSide):
         if recovered or now >= self._next_replay_check:
             self._replay_if_pending()
         return outcome.written, 0, outcome.dropped, outcome.errors
+
+    def _begin_stretch(self) -> Callable[[], None]:
+        if self.pacer is None:
+            return no_pace
+        self.pacer.begin()
+        return self.pacer.tick
 
     def _write(
         self, rows: list[Item], *, retry: bool, pace: Callable[[], None] | None = None
