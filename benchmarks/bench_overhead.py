@@ -6,6 +6,10 @@ after each block of ours (inside that block's CPU, outside its wall samples). Pr
 p95 and ratios. The fake provider runs in another process by default, as a real provider
 does (``--in-process`` puts its server threads in this one, competing for the GIL with the
 log writer while the caller waits: the figure of runs before 2026-12-07 04:50).
+Next to the added wall it prints the calling thread's own added CPU (``time.thread_time``,
+the log writer's thread not in it): on 2026-12-07 the added median wall was that CPU, not a
+wait for the GIL (benchmarks/README.md, "The caller's GIL wait, measured"; the GIL wait
+itself: ``bench_gilwait.py``).
 
     python benchmarks/bench_overhead.py [--calls 2000] [--in-process]
 """
@@ -76,13 +80,14 @@ def bench_calls(
             our_call()
         ours.flush()
         cpu: dict[str, list[float]] = {}
+        caller: dict[str, list[float]] = {}
         paths: dict[str, Callable[[], object]] = {"raw": raw_call, "ours": our_call}
         drain: Callable[[], object] = ours.flush
         if pause_writer:
             paths["paused"], drain = _paused_path(ours, our_call)
         # the log is flushed after each block, inside its CPU (as bench_async does per round):
         # else the tail of one block's rows is written during the next, raw, block
-        samples = blocks(paths, calls, cpu=cpu, drain=drain)
+        samples = blocks(paths, calls, cpu=cpu, drain=drain, caller=caller)
         raw_t, our_t = samples["raw"], samples["ours"]
         start = time.perf_counter()
         ours.flush()
@@ -98,6 +103,8 @@ def bench_calls(
         "ratio_median": statistics.median(our_t) / statistics.median(raw_t),
         "raw_cpu_ms": statistics.median(cpu["raw"]),
         "ours_cpu_ms": statistics.median(cpu["ours"]),
+        # the calling thread's own CPU (time.thread_time), the log writer's not in it
+        "caller_added_ms": statistics.median(caller["ours"]) - statistics.median(caller["raw"]),
         "rows_logged": logged,
         "rows_expected": calls * (2 if pause_writer else 1) + 50,
         **(_paused_figures(samples, cpu) if pause_writer else {}),
@@ -251,6 +258,11 @@ def main() -> None:
         f"  process CPU     raw {calls['raw_cpu_ms'] * 1000:.0f} µs, helicone_lite "
         f"{calls['ours_cpu_ms'] * 1000:.0f} µs per call (median of blocks, every thread): "
         f"added {(calls['ours_cpu_ms'] - calls['raw_cpu_ms']) * 1000:.0f} µs"
+    )
+    print(
+        f"  caller CPU      added {calls['caller_added_ms'] * 1000:.0f} µs per call (the calling"
+        f" thread's own, median of blocks; the rest of the added wall is waiting: the GIL,"
+        f" the machine)"
     )
     if args.pause_writer:
         print(
