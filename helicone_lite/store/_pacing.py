@@ -74,4 +74,4 @@ class Pacer:
 
 
 def no_pace() -> None:
-    """No release point (replays, a writer made with ``make_pacer=None``, other callers)."""
+    """No release point (replays of the spill journal, other callers of ``write_batch``)."""

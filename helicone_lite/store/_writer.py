@@ -85,7 +85,6 @@ class BatchWriter(JournalSide):
         monotonic: Callable[[], float] = time.monotonic,
         preload: Callable[[], None] | None = None,
         new_id: Callable[[], str] = new_request_id,
-        make_pacer: Callable[[Callable[[], bool]], Pacer] | None = Pacer,
     ) -> None:
         self._sink = sink
         self._reporter = reporter
@@ -102,7 +101,7 @@ class BatchWriter(JournalSide):
         self._new_id = new_id
         self._stopping = False
         self._reset()
-        self.pacer = None if make_pacer is None else make_pacer(self._may_pace)
+        self.pacer = Pacer(self._may_pace)  # replaceable (tests, benchmarks)
 
     def _reset(self) -> None:
         # Reentrant: a SIGTERM handler may drain while the main thread is inside put().
@@ -257,7 +256,8 @@ class BatchWriter(JournalSide):
 
     def _handle(self, batch: list[Queued]) -> tuple[int, int, int, int]:
         """Write or spill ``batch``; returns (written, spilled, dropped, errors)."""
-        tick, new_id, rows = self._begin_stretch(), self._new_id, []
+        self.pacer.begin()
+        tick, new_id, rows = self.pacer.tick, self._new_id, []
         try:
             for item in batch:
                 rows.append(materialize(item, new_id))
@@ -280,12 +280,6 @@ class BatchWriter(JournalSide):
         if recovered or now >= self._next_replay_check:
             self._replay_if_pending()
         return outcome.written, 0, outcome.dropped, outcome.errors
-
-    def _begin_stretch(self) -> Callable[[], None]:
-        if self.pacer is None:
-            return no_pace
-        self.pacer.begin()
-        return self.pacer.tick
 
     def _write(
         self, rows: list[Item], *, retry: bool, pace: Callable[[], None] | None = None
