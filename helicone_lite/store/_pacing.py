@@ -6,8 +6,10 @@ row preparation) runs ~18 µs a row, a whole batch of rows in a row: 1-4 ms at a
 read released the GIL) waits for the whole stretch before its call can return: CPython 3.11
 gives a waiting thread the GIL only when the holder lets go of it, or asks for it after the
 5 ms switch interval (``sys.setswitchinterval``, process-global: the application's, never
-changed here). A GIL release of a few microseconds (``time.sleep(0)``, a SQLite step) does not
-hand it over either: the releasing thread takes it back before the woken waiter runs.
+changed here). A GIL release of a few microseconds (``time.sleep(0)``, a SQLite step) hands
+it over only if the woken waiter runs before the releasing thread takes it back (on the
+measuring machine ``sleep(0)`` and ``os.sched_yield()`` did, through the scheduler's wake-up
+preemption: nothing CPython promises).
 
 :class:`Pacer` is the release point: ``tick()`` between rows sleeps ``pause`` (a real sleep,
 which with Linux's default 50 µs timer slack lasts ~50-60 µs: long enough for a waiting
@@ -15,7 +17,7 @@ thread to wake up and take the GIL) once the current stretch has run ``stretch``
 writer's CPU does not change (a sleep is no CPU), its wall per batch does: so the writer only
 paces while it keeps up and no one waits for it (see ``BatchWriter``): a backlog of rows, a
 ``flush()`` or the exit drain write at full speed. Measured: benchmarks/README.md, "The
-writer gives the GIL back"; docs/architecture.md, "Store".
+caller's GIL wait, measured"; docs/architecture.md, "Store".
 """
 
 from __future__ import annotations
