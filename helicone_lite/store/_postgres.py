@@ -216,11 +216,9 @@ class PgDatabase:
         """A read-only store migrates nothing (its role may only SELECT): the schema must be
         current already."""
         found = conn.execute("SELECT to_regclass(%s)", (VERSION_TABLE,)).fetchone()
-        row = (
-            conn.execute(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
-            if (found and found[0])
-            else None
-        )
+        row = conn.execute(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone() if (
+            found and found[0]
+        ) else None
         version = int(row[0]) if row and row[0] is not None else 0
         if version < len(self._migrations):
             raise StoreError(

@@ -177,6 +177,4 @@ class _StreamRecord(StreamObserver):
             result.error = error
         elif isinstance(error, StreamClosedEarly):
             result.log.setdefault("error", "stream closed by the caller before its end")
-        self._recorder.write(
-            self._call, result, self._recorder.monotonic(), self._ttft, self._chunks
-        )
+        self._recorder.write(self._call, result, self._recorder.monotonic(), self._ttft, self._chunks)

@@ -81,13 +81,10 @@ SPLIT = PropertySplit(TABLE, keys, _WATCHED, from_facts=True)
 PROPERTY_USERS_MIGRATION = "SELECT 20;  -- rollup_property_users: PostgreSQL's only\n"
 
 #: SQLite: the table and its row triggers, where an earlier v20 made them
-PROPERTY_USERS_OFF_MIGRATION = (
-    "".join(
-        f"DROP TRIGGER IF EXISTS {TABLE}_{name};\n"
-        for name in ("request_delete", "request_update", "property_delete")
-    )
-    + f"DROP TABLE IF EXISTS {TABLE};\n"
-)
+PROPERTY_USERS_OFF_MIGRATION = "".join(
+    f"DROP TRIGGER IF EXISTS {TABLE}_{name};\n"
+    for name in ("request_delete", "request_update", "property_delete")
+) + f"DROP TABLE IF EXISTS {TABLE};\n"
 PG_PROPERTY_USERS_OFF_MIGRATION = "SELECT 22;  -- nothing: SQLite's drop of rollup_property_users\n"
 
 #: PostgreSQL only: a user's latencies within one property value, in order, index-only
