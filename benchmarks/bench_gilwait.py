@@ -23,7 +23,14 @@ Paths, in blocks of 100 taking turns (_blocks.py's reasons): raw openai, the log
 block, its rows written after it: no GIL wait from the writer at all). The log is flushed after
 each block, outside the figures.
 
+``--holds ROWS``: instead, ROWS logged calls queued with the writer held idle, then written
+(no ``flush()``: a flush makes the writer hurry, without its release points) while only a
+probe thread runs beside it, sleeping 50 µs again and again; printed is how late it got the
+GIL back (its CPU and run-queue delay taken out): the writer's GIL holds as a caller back from
+its I/O meets them. Linux only (``/proc/thread-self/schedstat``).
+
     python benchmarks/bench_gilwait.py [--calls 2000] [--io-us 200] [--pause-writer]
+    python benchmarks/bench_gilwait.py --holds 100 [--rounds 10]
 """
 
 from __future__ import annotations
