@@ -29,7 +29,6 @@ from typing import Any
 
 from ._errors import Reporter, StoreError
 from ._facts_schema import PG_FACTS_ON, pg_batch_facts
-from ._pg_overlap import MIN_PART, PART_WAIT, PartRunner, halves, in_turn
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
@@ -77,8 +76,6 @@ class PostgresSink:
         retries: int,
         retry_backoff: float,
         sleep: Callable[[float], None],
-        overlap: bool = True,
-        part_wait: float = PART_WAIT,
     ) -> None:
         self._db = db
         self._reporter = reporter
@@ -86,10 +83,6 @@ class PostgresSink:
         self._backoff = retry_backoff
         self._sleep = sleep
         self._raw: Any = None
-        self._raw2: Any = None  # the second connection, for a batch's first part
-        self._overlap = overlap
-        self._part_wait = part_wait
-        self._runner = PartRunner()
         self._preparer: RowPreparer | None = None
         self._inherited: list[Any] = []
         errors = db.psycopg
@@ -112,14 +105,13 @@ class PostgresSink:
         prepared: list[PreparedRow] | None = None
         rejected = errors = 0
         last: BaseException | None = None
-        requests_only = all(table == "requests" for table, _ in items)
         for attempt in range(attempts):
             if attempt:
                 self._sleep(self._backoff * 2 ** (attempt - 1))
             try:
                 if prepared is None:
                     prepared, rejected = self._prepare(items)
-                dropped = rejected + self._commit(prepared, requests_only)
+                dropped = rejected + self._commit(prepared)
             except StoreError as exc:
                 errors, last = errors + 1, exc
                 self.close()
@@ -169,43 +161,28 @@ class PostgresSink:
                 self._report_rejected(exc)
         return prepared, rejected
 
-    def _commit(self, prepared: list[PreparedRow], requests_only: bool) -> int:
+    def _commit(self, prepared: list[PreparedRow]) -> int:
         if not prepared:
             return 0
         raw = self._connection()
         if self._rollups:  # (before taking the lock: a read)
             prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
-        with self.commit_lock:
-            if self._overlap and len(prepared) >= 2 * MIN_PART and requests_only:
-                first, second = halves(prepared)
-                other = self._connection(second=True)
-                return in_turn(
-                    self._runner,
-                    lambda ready: self._transact(other, first, ready),
-                    lambda ready: self._transact(raw, second, ready),
-                    self._part_wait,
-                )
-            return self._transact(raw, prepared, None)
-
-    def _transact(
-        self, raw: Any, prepared: list[PreparedRow], ready: Callable[[], None] | None
-    ) -> int:
-        """``prepared`` in one transaction; ``ready()`` (if given) before its rollups."""
         groups = group_by_sql(prepared)
-        for write in (self._copy_all, self._insert_all):
-            try:
-                with raw.transaction():
-                    self._begin_rollups(raw)
-                    write(raw, groups)
-                    self._add_to_rollups(raw, ready)
-                return 0
-            except self._row_errors:
-                continue  # a value COPY cannot take, or a bad row: the next way
-        with raw.transaction():
-            self._begin_rollups(raw)
-            rejected = self._insert_one_by_one(raw, prepared)
-            self._add_to_rollups(raw, ready)
-            return rejected
+        with self.commit_lock:
+            for write in (self._copy_all, self._insert_all):
+                try:
+                    with raw.transaction():
+                        self._begin_rollups(raw)
+                        write(raw, groups)
+                        self._add_to_rollups(raw)
+                    return 0
+                except self._row_errors:
+                    continue  # a value COPY cannot take, or a bad row: the next way
+            with raw.transaction():
+                self._begin_rollups(raw)
+                rejected = self._insert_one_by_one(raw, prepared)
+                self._add_to_rollups(raw)
+                return rejected
 
     @staticmethod
     def _logged(raw: Any, ids: list[str]) -> set[str]:
@@ -217,9 +194,7 @@ class PostgresSink:
         if self._rollups:
             raw.execute(self._begin)
 
-    def _add_to_rollups(self, raw: Any, ready: Callable[[], None] | None) -> None:
-        if ready is not None:
-            ready()  # the batch's first part is committed (_pg_overlap.py)
+    def _add_to_rollups(self, raw: Any) -> None:
         if self._rollups:  # (the batch's joins by index: see PG_BATCH_JOINS)
             raw.execute(f"{PG_BATCH_JOINS};\n{self._upserts}")
 
@@ -285,37 +260,23 @@ class PostgresSink:
             self._db.scrub(exc),
         )
 
-    def _connection(self, *, second: bool = False) -> Any:
-        raw = self._raw2 if second else self._raw
+    def _connection(self) -> Any:
+        raw = self._raw
         if raw is None or raw.closed or raw.broken:
-            self._close(second)
-            raw = self._db.raw_connect()
-            if second:
-                self._raw2 = raw
-            else:
-                self._raw = raw
+            self.close()
+            raw = self._raw = self._db.raw_connect()
         return raw
 
     def close(self) -> None:
-        self._runner.close()
-        self._close(False)
-        self._close(True)
-
-    def _close(self, second: bool) -> None:
-        if second:
-            raw, self._raw2 = self._raw2, None
-        else:
-            raw, self._raw = self._raw, None
+        raw, self._raw = self._raw, None
         if raw is not None:
             with contextlib.suppress(Exception):
                 raw.close()
 
     def after_fork_child(self) -> None:
-        for raw in (self._raw, self._raw2):
-            if raw is not None:  # closing it here would end the parent's session
-                self._inherited.append(raw)
-        self._raw = self._raw2 = None
-        self._runner = PartRunner()  # its thread does not exist in the child
+        if self._raw is not None:
+            self._inherited.append(self._raw)  # closing it here would end the parent's session
+            self._raw = None
         self.commit_lock = threading.Lock()
 
 
