@@ -34,6 +34,7 @@ from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
     PG_BATCH_JOINS,
+    PG_BATCH_NO_JIT,
     PG_BATCH_ON,
     PG_NEW_REQUESTS_TABLE,
     PG_ROLLUP_LOCK,
@@ -97,7 +98,7 @@ class PostgresSink:
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
         self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
-        self._begin = f"{PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
+        self._begin = f"{PG_BATCH_NO_JIT}; {PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
 
     def write_batch(

@@ -48,6 +48,7 @@ from ._rollup_sql import (
 __all__ = [
     "NEW_REQUESTS",
     "PG_BATCH_JOINS",
+    "PG_BATCH_NO_JIT",
     "PG_BATCH_ON",
     "PG_NEW_REQUESTS_TABLE",
     "PG_ROLLUP_LOCK",
@@ -85,6 +86,14 @@ PG_ROLLUP_LOCK = f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK_KEY})"
 #: are what these statements need at any store size. ``SET LOCAL``: until the commit only
 #: (benchmarks/README.md, "PostgreSQL writer: the batch's joins", 2026-12-07).
 PG_BATCH_JOINS = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+#: First in the batch's transaction: no JIT compilation for any of its statements. The
+#: statements that join the batch's new requests (no statistics: estimated at ~850 rows)
+#: to ``request_properties`` not analyzed yet, or analyzed when much smaller (0.5 % of its
+#: rows a key), are estimated above ``jit_above_cost`` from ~60,000-120,000 properties: the
+#: server then compiled each of them again for every batch (15 functions, 17-46 ms a
+#: statement, for a few thousand rows) until the next autoanalyze. ``SET LOCAL``: until the
+#: commit (benchmarks/README.md, "PostgreSQL writer from one process", 2026-12-07).
+PG_BATCH_NO_JIT = "SET LOCAL jit = off"
 #: above this rowid SQLite may choose rowids at random: the triggers count such batches
 ROWID_LIMIT = 2**62
 

@@ -204,3 +204,45 @@ def test_batch_rollups_join_by_index_for_their_transaction_only(
         facts = store.query("SELECT name, value FROM property_facts")
     assert settings == "onon"
     assert facts == [{"name": "dept", "value": "cardio"}]
+
+
+def test_batch_transaction_runs_without_jit_and_leaves_the_session_as_it_was(
+    postgres_url: str, make_row: RowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's batch transaction runs with ``jit`` off, from its first statement (the
+    requests insert) to its last (the rollups): its statements join the batch's new requests
+    (no statistics) to tables whose statistics may be missing or stale, estimates that were
+    above ``jit_above_cost`` and had each statement compiled again every batch. ``SET
+    LOCAL``: the session has the server's setting (``jit = on`` here) after the commit."""
+    from helicone_lite.store._postgres import PgDatabase
+
+    connections: list[Any] = []
+    connect = PgDatabase.raw_connect
+
+    def recording(self: PgDatabase) -> Any:
+        connections.append(connect(self))
+        return connections[-1]
+
+    monkeypatch.setattr(PgDatabase, "raw_connect", recording)
+    url = postgres_url.replace("options=", "options=-cjit%3Don%20", 1)
+    with Store(url) as store:
+        store.query("SELECT 1")  # migrated
+        with store.transaction() as tx:
+            tx.execute("CREATE TABLE jit_seen (at TEXT, jit TEXT)")
+            tx.execute(
+                "CREATE FUNCTION note_jit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "INSERT INTO jit_seen VALUES (TG_TABLE_NAME, current_setting('jit')); "
+                "RETURN NULL; END $$"
+            )
+            for table in ("requests", "rollup_properties"):
+                tx.execute(
+                    f"CREATE TRIGGER note_jit AFTER INSERT OR UPDATE ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION note_jit()"
+                )
+        store.write("requests", make_row(id="j1", properties={"dept": "cardio"}))
+        assert store.flush()
+        seen = store.query("SELECT at, jit FROM jit_seen ORDER BY at")
+        after = {c.execute("SHOW jit").fetchone()[0] for c in connections if not c.closed}
+    assert {r["at"] for r in seen} == {"requests", "rollup_properties"}
+    assert {r["jit"] for r in seen} == {"off"}
+    assert after == {"on"}  # every session, the writer's too, as the server set it
