@@ -13,7 +13,10 @@ machines distort much less than wall time).
 
 Also printed: the batches' sizes and how long each transaction held the write lock
 (``SqliteSink._commit`` timed from outside: BEGIN IMMEDIATE to COMMIT, with the wait for the
-lock, none here), median / max, which is what other writers of the file wait for.
+lock, none here), median / max; a checkpoint that the commit runs is included (the write lock
+is released before it). ``--probe`` measures what another writer of the file waits: a thread
+with its own connection takes the write lock (``BEGIN IMMEDIATE``, ``ROLLBACK``) every 10 ms
+and times the wait (SQLite's busy handler sleeps in steps of 1-100 ms: a coarse figure).
 
 Budget (DESIGN.md): >= 20,000 rows/s sustained, zero rows lost.
 """
@@ -21,6 +24,7 @@ Budget (DESIGN.md): >= 20,000 rows/s sustained, zero rows lost.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -157,6 +161,36 @@ def timed_commits(store: Store) -> list[tuple[int, float]]:
     return seen
 
 
+class Probe:
+    """Another writer of the file: takes the write lock every ``every`` seconds, times the wait."""
+
+    def __init__(self, path: Path, every: float = 0.01) -> None:
+        self.waits: list[float] = []
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+        while not self._stop.wait(self._every):
+            began = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            self.waits.append(time.perf_counter() - began)
+            conn.execute("ROLLBACK")
+        conn.close()
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join()
+        waits = sorted(self.waits) or [0.0]
+        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+        return (
+            f"another writer waited (ms): median {statistics.median(waits) * 1e3:.1f}, "
+            f"p99 {p99 * 1e3:.1f}, max {waits[-1] * 1e3:.1f} ({len(waits)} takes)"
+        )
+
+
 def run(
     n: int,
     threads: int,
@@ -165,6 +199,7 @@ def run(
     path: Path,
     group_wait: float | None = None,
     options: dict[str, Any] | None = None,
+    probe: bool = False,
 ) -> dict[str, float]:
     # Unpaced, the queue is as long as the run: that measures the writer's capacity, not the
     # overload policy (a producer this fast would fill the default 50,000-row queue, wait,
@@ -175,6 +210,7 @@ def run(
     store.write("requests", make_row(-1, time.time()))  # start the writer thread
     store.flush()
     commits = timed_commits(store)
+    probing = Probe(path) if probe else None
     per_thread = n // threads
     now = time.time()
     rows = [make_row(i, now, ids) for i in range(per_thread * threads)]  # before the clock
@@ -195,6 +231,8 @@ def run(
     drained = store.flush()
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     writer_spent = writer_cpu() - writer_began
+    if probing is not None:
+        print(probing.stop())
     stats = store.stats()
     store.close()
     reader = Store(path)
@@ -234,11 +272,14 @@ def main() -> None:
     parser.add_argument(
         "--store", action="append", default=[], help="a Store option, NAME=NUMBER (repeatable)"
     )
+    parser.add_argument("--probe", action="store_true", help="time another writer's lock waits")
     args = parser.parse_args()
     options = {k: float(v) if "." in v else int(v) for k, v in (o.split("=") for o in args.store)}
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "helicone.db"
-        result = run(args.n, args.threads, args.ids, args.rate, path, args.group_wait, options)
+        result = run(
+            args.n, args.threads, args.ids, args.rate, path, args.group_wait, options, args.probe
+        )
     print(
         f"{result['rows']:,.0f} rows in {result['seconds']:.2f} s = "
         f"{result['rows_per_s']:,.0f} rows/s; write() {result['write_us']:.1f} µs/row "
