@@ -24,6 +24,7 @@ Budget (DESIGN.md): >= 20,000 rows/s sustained, zero rows lost.
 from __future__ import annotations
 
 import argparse
+import resource
 import sqlite3
 import statistics
 import sys
@@ -290,7 +291,8 @@ def main() -> None:
         " rows/s on one idle core)\n"
         f"batches: {result['batch_median']:.0f} rows median, {result['batch_max']:.0f} max; "
         f"write lock held {result['hold_median_ms']:.1f} ms median, "
-        f"{result['hold_max_ms']:.1f} ms max"
+        f"{result['hold_max_ms']:.1f} ms max; peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
 
