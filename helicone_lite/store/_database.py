@@ -29,9 +29,9 @@ READ_MMAP_BYTES = 1 << 30
 
 #: page size of a new store file (SQLite's default: 4,096). Fixed when the file is made: a
 #: store made before keeps its pages (``PRAGMA page_size`` cannot change a WAL file; see
-#: docs/schema.md, "Page size"). The writer's transaction is ~3 µs a row cheaper on a fresh
-#: store and 5-18 on a growing one; reads and deletions at 1,000,000 rows were measured
-#: alongside (benchmarks/README.md, "8 KiB pages for new stores").
+#: docs/schema.md, "Page size"). The writer's transaction is 2-3 µs a row cheaper on a fresh
+#: store, more on a growing one with the backlog batches of ``_batching.py``; no read or
+#: deletion on 1,000,000 rows was dearer (benchmarks/README.md, "8 KiB pages for new stores").
 NEW_PAGE_SIZE = 8192
 
 # table name -> column names, in declaration order

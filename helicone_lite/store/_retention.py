@@ -267,12 +267,14 @@ def _repage(conn: Any, page_size: int) -> None:
         raise ValueError(f"page size {page_size}: a power of two from 512 to 65536")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     try:
-        conn.execute("PRAGMA journal_mode = DELETE")
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
     except sqlite3.OperationalError as exc:
+        mode = str(exc)
+    if str(mode).lower() != "delete":  # (WAL mode is left only with the file to itself)
         raise StoreError(
-            f"cannot change the page size while another process uses the store ({exc}):"
+            f"cannot change the page size while another process uses the store ({mode}):"
             " stop the applications and the dashboard using it, then run this again"
-        ) from exc
+        )
     try:
         conn.execute(f"PRAGMA page_size = {int(page_size)}")
         conn.execute("VACUUM")
