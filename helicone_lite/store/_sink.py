@@ -42,15 +42,6 @@ _ROW_ERRORS: tuple[type[Exception], ...] = (
 # default 2 MiB. Bounded, so memory stays flat under sustained load.
 WRITER_CACHE_KIB = 16 * 1024
 
-# The page cache while a batch of more than BACKLOG_CACHE_ROWS rows is written (a backlog:
-# _batching.py). Such a transaction dirties more pages than 16 MiB hold on a growing store
-# (each random-key index gets a leaf a row), and SQLite spills dirty pages to the WAL before
-# COMMIT, each again at COMMIT: 2,500-row batches cost 98-111 µs a row at 60-100k rows with
-# 16 MiB, 77-85 with 64 MiB (500-row batches: no difference; benchmarks/README.md). Back to
-# WRITER_CACHE_KIB (pages beyond it freed) with the next normal batch.
-BACKLOG_CACHE_KIB = 64 * 1024
-BACKLOG_CACHE_ROWS = 500
-
 # Pages the WAL may hold before the writer's commit checkpoints it into the database file
 # (SQLite's default: 1,000). A sustained load dirties ~4-5 pages per row, most of them
 # leaves of indexes with random keys (user, latency, cost, tokens) and the same interior and
@@ -109,7 +100,6 @@ class SqliteSink:
         self._rollups: SqliteRollups | None = None  # from schema v7: the writer counts
         self._multirow = MultiRowInserter()
         self._held = 0.0  # seconds the last commit held the write lock (BEGIN to COMMIT)
-        self.cache_kib = WRITER_CACHE_KIB  # the connection's page cache now
         # Held while a transaction is open; fork waits for it (see Store._before_fork).
         self.commit_lock = threading.Lock()
 
@@ -178,7 +168,6 @@ class SqliteSink:
         if not prepared:
             return 0
         conn = self._connection()
-        self._size_cache(conn, len(prepared))
         rollups = self._rollups
         main, loose = split_loose(prepared) if rollups is not None else (prepared, [])
         with self.commit_lock:
@@ -204,12 +193,6 @@ class SqliteSink:
                 _rollback_quietly(conn)
                 raise
         return rejected
-
-    def _size_cache(self, conn: sqlite3.Connection, rows: int) -> None:
-        wanted = BACKLOG_CACHE_KIB if rows > BACKLOG_CACHE_ROWS else WRITER_CACHE_KIB
-        if wanted != self.cache_kib:
-            conn.execute(f"PRAGMA cache_size = {-wanted}")
-            self.cache_kib = wanted
 
     def _insert_grouped(
         self, conn: sqlite3.Connection, prepared: list[PreparedRow], whole: bool
@@ -286,7 +269,6 @@ class SqliteSink:
                 conn.close()
                 raise
             self._conn = conn
-            self.cache_kib = WRITER_CACHE_KIB
             self._identity = _identity(self._db.path)
         return self._conn
 

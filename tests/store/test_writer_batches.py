@@ -107,26 +107,3 @@ def test_an_existing_store_keeps_its_page_size_and_works(db_path: Path, journal:
         store.close()
     assert [r["n"] for r in rows] == [43, 43, 43, 43, 43, 43, 42]
     assert _page_size(db_path) == 4096
-
-
-def test_a_backlog_batch_gets_a_bigger_page_cache_and_gives_it_back(db_path: Path) -> None:
-    from helicone_lite.store._sink import BACKLOG_CACHE_KIB, BACKLOG_CACHE_ROWS, WRITER_CACHE_KIB
-
-    def cache_kib() -> int:
-        conn = store._sink._conn
-        assert conn is not None
-        return -int(conn.execute("PRAGMA cache_size").fetchone()[0])
-
-    store = Store(db_path, batch_size=BACKLOG_CACHE_ROWS, group_wait=0, max_hold=3600.0)
-    try:
-        gate = blocked_writer(store)
-        for _ in range(BACKLOG_CACHE_ROWS * 2):
-            store.write("requests", request_row(id=str(uuid.uuid4())))
-        gate.set()
-        assert store.flush()
-        assert cache_kib() == BACKLOG_CACHE_KIB  # the backlog went in one bigger batch
-        store.write("requests", request_row())
-        assert store.flush()
-        assert cache_kib() == WRITER_CACHE_KIB  # a short queue again: the normal cache
-    finally:
-        store.close()
