@@ -9,6 +9,14 @@ machines distort much less than wall time).
     python benchmarks/bench_writer.py                 # capacity: 100,000 rows, unpaced
     python benchmarks/bench_writer.py --rate 20000    # sustained: paced, default queue
     python benchmarks/bench_writer.py -n 20000 --threads 4 --ids v4 --keep /tmp/bench.db
+    python benchmarks/bench_writer.py --store batch_size=5000      # any Store keyword option
+
+Also printed: the batches' sizes and how long each transaction held the write lock
+(``SqliteSink._commit`` timed from outside: BEGIN IMMEDIATE to COMMIT, with the wait for the
+lock, none here), median / max; a checkpoint that the commit runs is included (the write lock
+is released before it). ``--probe`` measures what another writer of the file waits: a thread
+with its own connection takes the write lock (``BEGIN IMMEDIATE``, ``ROLLBACK``) every 10 ms
+and times the wait (SQLite's busy handler sleeps in steps of 1-100 ms: a coarse figure).
 
 Budget (DESIGN.md): >= 20,000 rows/s sustained, zero rows lost.
 """
@@ -16,6 +24,9 @@ Budget (DESIGN.md): >= 20,000 rows/s sustained, zero rows lost.
 from __future__ import annotations
 
 import argparse
+import resource
+import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
@@ -134,16 +145,73 @@ def writer_cpu_clock(store: Store) -> Callable[[], float]:
     return lambda: time.clock_gettime(clock)
 
 
+def timed_commits(store: Store) -> list[tuple[int, float]]:
+    """(rows, seconds) of every transaction the sink commits from now on (benchmark only)."""
+    sink = store._sink
+    commit = sink._commit
+    seen: list[tuple[int, float]] = []
+
+    def timed(prepared: Any) -> int:
+        began = time.perf_counter()
+        try:
+            return commit(prepared)
+        finally:
+            seen.append((len(prepared), time.perf_counter() - began))
+
+    sink._commit = timed  # type: ignore[method-assign]
+    return seen
+
+
+class Probe:
+    """Another writer of the file: takes the write lock every ``every`` seconds, times the wait."""
+
+    def __init__(self, path: Path, every: float = 0.01) -> None:
+        self.waits: list[float] = []
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+        while not self._stop.wait(self._every):
+            began = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            self.waits.append(time.perf_counter() - began)
+            conn.execute("ROLLBACK")
+        conn.close()
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join()
+        waits = sorted(self.waits) or [0.0]
+        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+        return (
+            f"another writer waited (ms): median {statistics.median(waits) * 1e3:.1f}, "
+            f"p99 {p99 * 1e3:.1f}, max {waits[-1] * 1e3:.1f} ({len(waits)} takes)"
+        )
+
+
 def run(
-    n: int, threads: int, ids: str, rate: float, path: Path, group_wait: float | None = None
+    n: int,
+    threads: int,
+    ids: str,
+    rate: float,
+    path: Path,
+    group_wait: float | None = None,
+    options: dict[str, Any] | None = None,
+    probe: bool = False,
 ) -> dict[str, float]:
     # Unpaced, the queue is as long as the run: that measures the writer's capacity, not the
     # overload policy (a producer this fast would fill the default 50,000-row queue, wait,
     # then drop). Paced (--rate), the default queue is used: that measures sustained load.
     tuning: dict[str, Any] = {} if group_wait is None else {"group_wait": group_wait}
+    tuning.update(options or {})
     store = Store(path, **tuning) if rate else Store(path, max_queue=n + 1, **tuning)
     store.write("requests", make_row(-1, time.time()))  # start the writer thread
     store.flush()
+    commits = timed_commits(store)
+    probing = Probe(path) if probe else None
     per_thread = n // threads
     now = time.time()
     rows = [make_row(i, now, ids) for i in range(per_thread * threads)]  # before the clock
@@ -164,6 +232,8 @@ def run(
     drained = store.flush()
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     writer_spent = writer_cpu() - writer_began
+    if probing is not None:
+        print(probing.stop())
     stats = store.stats()
     store.close()
     reader = Store(path)
@@ -179,6 +249,10 @@ def run(
         "dropped": stats["dropped"],
         "rows_per_commit": stats["written"] / max(stats["commits"], 1),
         "drained": float(drained),
+        "batch_median": statistics.median(r for r, _ in commits) if commits else 0,
+        "batch_max": max((r for r, _ in commits), default=0),
+        "hold_median_ms": statistics.median(t for _, t in commits) * 1e3 if commits else 0,
+        "hold_max_ms": max((t for _, t in commits), default=0) * 1e3,
     }
 
 
@@ -196,10 +270,17 @@ def main() -> None:
         "--group-wait", type=float, help="seconds a commit waits for more rows (default: Store's)"
     )
     parser.add_argument("--keep", type=Path, help="database path to keep (default: temp)")
+    parser.add_argument(
+        "--store", action="append", default=[], help="a Store option, NAME=NUMBER (repeatable)"
+    )
+    parser.add_argument("--probe", action="store_true", help="time another writer's lock waits")
     args = parser.parse_args()
+    options = {k: float(v) if "." in v else int(v) for k, v in (o.split("=") for o in args.store)}
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "helicone.db"
-        result = run(args.n, args.threads, args.ids, args.rate, path, args.group_wait)
+        result = run(
+            args.n, args.threads, args.ids, args.rate, path, args.group_wait, options, args.probe
+        )
     print(
         f"{result['rows']:,.0f} rows in {result['seconds']:.2f} s = "
         f"{result['rows_per_s']:,.0f} rows/s; write() {result['write_us']:.1f} µs/row "
@@ -207,7 +288,11 @@ def main() -> None:
         f"{result['rows_per_commit']:.1f} rows per commit\n"
         f"CPU per row: process {result['cpu_us']:.0f} µs, writer thread "
         f"{result['writer_cpu_us']:.0f} µs (= {1e6 / max(result['writer_cpu_us'], 1e-9):,.0f}"
-        " rows/s on one idle core)"
+        " rows/s on one idle core)\n"
+        f"batches: {result['batch_median']:.0f} rows median, {result['batch_max']:.0f} max; "
+        f"write lock held {result['hold_median_ms']:.1f} ms median, "
+        f"{result['hold_max_ms']:.1f} ms max; peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
 

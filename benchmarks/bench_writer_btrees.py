@@ -148,16 +148,24 @@ def interleaved(items: list[Item], batch: int, directory: Path) -> dict[str, flo
     return spent
 
 
-def pages(kept: list[Any], sizes: list[int], total: int, block: int) -> None:
-    """CPU µs a row of the writer's transactions per page size, interleaved batch by batch."""
+def pages(kept: list[Any], sizes: list[str], total: int, block: int) -> None:
+    """CPU µs a row of the writer's transactions per page size, interleaved batch by batch.
+
+    A size may name its batch, ``8192:2500`` (default 500 rows a transaction): every variant
+    writes the same rows, in chunks of the largest batch, each in its own batches."""
     items = rows_of(kept)
     total = total or len(items)
     stream, spent, done = time.time(), dict.fromkeys(sizes, 0.0), 0
-    print("     rows  " + "  ".join(f"{size:>7,}" for size in sizes) + "   load")
+    batches = {size: int(size.partition(":")[2] or 500) for size in sizes}
+    step = max(batches.values())
+    print("     rows  " + "  ".join(f"{size:>10}" for size in sizes) + "   load")
     with tempfile.TemporaryDirectory() as tmp:
-        sinks = {size: sized_sink(Path(tmp) / str(size), size, items[0]) for size in sizes}
-        for turn, start in enumerate(range(1, total, 500)):
-            numbers = range(start, min(start + 500, total))
+        sinks = {
+            size: sized_sink(Path(tmp) / str(n), int(size.partition(":")[0]), items[0])
+            for n, size in enumerate(sizes)
+        }
+        for turn, start in enumerate(range(1, total, step)):
+            numbers = range(start, min(start + step, total))
             rows = [dict(items[k % len(items)][1]) for k in numbers]
             if total > len(items):
                 rows = [
@@ -166,12 +174,14 @@ def pages(kept: list[Any], sizes: list[int], total: int, block: int) -> None:
                 ]
             prepared, _ = sinks[sizes[0]]._prepare([("requests", row) for row in rows])
             for size in sizes[turn % len(sizes) :] + sizes[: turn % len(sizes)]:
+                batch = batches[size]
                 began = time.thread_time()
-                sinks[size]._commit(prepared)  # benchmark only: the sink's transaction
+                for at in range(0, len(prepared), batch):  # benchmark only: the transaction
+                    sinks[size]._commit(prepared[at : at + batch])
                 spent[size] += time.thread_time() - began
             done += len(numbers)
             if done >= (block or total) or numbers[-1] + 1 == total:
-                figures = "  ".join(f"{spent[size] / done * 1e6:7.1f}" for size in sizes)
+                figures = "  ".join(f"{spent[size] / done * 1e6:10.1f}" for size in sizes)
                 print(f"  {numbers[-1] + 1:7,}  {figures}   {os.getloadavg()[0]:.1f}", flush=True)
                 spent, done = dict.fromkeys(sizes, 0.0), 0
         for sink in sinks.values():
@@ -197,7 +207,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="rows per transaction")
     parser.add_argument("--repeat", type=int, default=3, help="alternations (indexes)")
     parser.add_argument("--varied", action="store_true", help="rows as --grow makes them")
-    parser.add_argument("--sizes", default="4096,8192,16384", help="page sizes (pages)")
+    parser.add_argument(
+        "--sizes", default="4096,8192,16384", help="page sizes[:batch rows] (pages)"
+    )
     parser.add_argument("--grow", type=int, default=0, help="rows to write (pages)")
     parser.add_argument("--block", type=int, default=0, help="rows per line (pages)")
     args = parser.parse_args()
@@ -206,7 +218,7 @@ def main() -> None:
     if args.what == "frames":
         frames(kept, args.batch)
     elif args.what == "pages":
-        pages(kept, [int(size) for size in args.sizes.split(",")], args.grow, args.block)
+        pages(kept, args.sizes.split(","), args.grow, args.block)
     else:
         indexes(kept, args.batch, args.repeat)
 

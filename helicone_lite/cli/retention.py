@@ -59,6 +59,12 @@ def register(subparsers: Any) -> None:
     _common(delete)
     delete.set_defaults(handler=run_delete)
     vacuum = subparsers.add_parser("vacuum", help="compact the store file (SQLite VACUUM)")
+    vacuum.add_argument(
+        "--page-size",
+        type=int,
+        help="rewrite the file with pages of this size (8192: what new stores get); every"
+        " other process using the store must be stopped first",
+    )
     add_output(vacuum)
     vacuum.set_defaults(handler=run_vacuum)
 
@@ -227,7 +233,13 @@ def _forget_cache(args: argparse.Namespace, request_ids: list[str]) -> int:
 def run_vacuum(args: argparse.Namespace) -> int:
     from ..store._retention import vacuum
 
-    before, after = vacuum(open_store(args))
+    store = open_store(args)
+    if args.page_size is not None and store.engine != "sqlite":
+        raise CliError("--page-size is for a SQLite store (PostgreSQL has its own pages)")
+    try:
+        before, after = vacuum(store, args.page_size)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     out = Output.from_args(args)
     if out.mode in ("json", "csv"):
         out.pairs([("bytes_before", before), ("bytes_after", after)])

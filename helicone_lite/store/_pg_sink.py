@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -100,6 +101,7 @@ class PostgresSink:
         self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
         self._begin = f"{PG_BATCH_NO_JIT}; {PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
+        self._held = 0.0  # seconds the last batch's transaction took
 
     def write_batch(
         self, items: list[Item], *, retry: bool = True, pace: Callable[[], None] = no_pace
@@ -125,7 +127,7 @@ class PostgresSink:
                 errors, last = errors + 1, exc
                 self.close()
                 continue
-            return Outcome(len(items) - dropped, dropped, errors, failed=False)
+            return Outcome(len(items) - dropped, dropped, errors, False, self._held)
         self._reporter.warn_once(
             "write-failed",
             "helicone_lite store: could not write to %s (%s); dropped %d row(s). Later failures"
@@ -170,6 +172,7 @@ class PostgresSink:
         return prepared, rejected
 
     def _commit(self, prepared: list[PreparedRow]) -> int:
+        self._held = 0.0
         if not prepared:
             return 0
         raw = self._connection()
@@ -177,12 +180,14 @@ class PostgresSink:
             prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
         groups = group_by_sql(prepared)
         with self.commit_lock:
+            began = time.perf_counter()
             for write in (self._copy_all, self._insert_all):
                 try:
                     with raw.transaction():
                         self._begin_rollups(raw)
                         write(raw, groups)
                         self._add_to_rollups(raw)
+                    self._held = time.perf_counter() - began
                     return 0
                 except self._row_errors:
                     continue  # a value COPY cannot take, or a bad row: the next way
@@ -190,7 +195,8 @@ class PostgresSink:
                 self._begin_rollups(raw)
                 rejected = self._insert_one_by_one(raw, prepared)
                 self._add_to_rollups(raw)
-                return rejected
+            self._held = time.perf_counter() - began
+            return rejected
 
     @staticmethod
     def _logged(raw: Any, ids: list[str]) -> set[str]:

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
+from ._batching import MAX_HOLD, WriterOptions
 from ._engine import Params, describe_url
 from ._errors import Reporter, StoreError
 from ._pg_sink import PostgresSink
@@ -38,7 +39,7 @@ from ._postgres import PgConnection, PgDatabase, bind
 from ._readonly import QUERY_SECONDS
 from ._spill import SpillJournal, fallback_directory
 from ._store import Store
-from ._writer import WriterOptions, check_queue
+from ._writer import check_queue
 
 __all__ = ["PostgresStore"]
 
@@ -74,6 +75,8 @@ class PostgresStore(Store):
         retry_backoff: float = 0.1,
         group_rows: int = 256,
         group_wait: float = 0.02,
+        backlog_rows: int = 0,  # (bigger batches under a backlog: measured on SQLite only)
+        max_hold: float = MAX_HOLD,
         exit_timeout: float = 2.0,
         spill_max_bytes: int = 256 << 20,
         spill_fallback: str | os.PathLike[str] | None = None,
@@ -117,7 +120,9 @@ class PostgresStore(Store):
         )
         self._start_writer(
             _journal(url, spill_fallback, spill_max_bytes),
-            WriterOptions(max_queue, batch_size, block_timeout, group_rows, group_wait),
+            WriterOptions(
+                max_queue, batch_size, block_timeout, group_rows, group_wait, backlog_rows, max_hold
+            ),
             probe_interval=probe_interval,
             monotonic=monotonic,
             exit_timeout=exit_timeout,

@@ -20,6 +20,7 @@ by the client's runtime, once at start and then every ``every`` seconds; ``stop(
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .._threads import background_thread
 from ._deletion_batch import Matching, Rollups, next_batch
 from ._deletion_io import deleting
+from ._errors import StoreError
 from ._facts_schema import rebuild_facts
 from ._rollup_batch import rebuild
 from ._rollup_scores import rebuild_score_rollup
@@ -244,13 +246,40 @@ def rebuild_rollups(store: Store) -> None:
             conn.execute(statement)
 
 
-def vacuum(store: Store) -> tuple[int, int]:
-    """Compact the file (``VACUUM``, then a WAL checkpoint); (bytes before, bytes after)."""
+def vacuum(store: Store, page_size: int | None = None) -> tuple[int, int]:
+    """Compact the file (``VACUUM``, then a WAL checkpoint); (bytes before, bytes after).
+
+    ``page_size``: rewrite the file with pages of that size (a WAL file keeps its page size
+    through a plain ``VACUUM``: the file leaves WAL mode for it, which needs every other
+    connection to the file closed; StoreError if one is open)."""
     before = _file_bytes(store)
     conn = store.connect()
-    conn.execute("VACUUM")
+    if page_size is None:
+        conn.execute("VACUUM")
+    else:
+        _repage(conn, page_size)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return before, _file_bytes(store)
+
+
+def _repage(conn: Any, page_size: int) -> None:
+    if page_size < 512 or page_size > 65536 or page_size & (page_size - 1):
+        raise ValueError(f"page size {page_size}: a power of two from 512 to 65536")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        mode = str(exc)
+    if str(mode).lower() != "delete":  # (WAL mode is left only with the file to itself)
+        raise StoreError(
+            f"cannot change the page size while another process uses the store ({mode}):"
+            " stop the applications and the dashboard using it, then run this again"
+        )
+    try:
+        conn.execute(f"PRAGMA page_size = {int(page_size)}")
+        conn.execute("VACUUM")
+    finally:
+        conn.execute("PRAGMA journal_mode = WAL")
 
 
 def _file_bytes(store: Store) -> int:

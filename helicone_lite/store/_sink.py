@@ -6,6 +6,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,6 +60,7 @@ class Outcome:
     dropped: int
     errors: int
     failed: bool  # the whole batch was dropped after its attempts
+    held: float = 0.0  # seconds the committed transaction held the write lock (0: unknown)
 
 
 class SqliteSink:
@@ -98,6 +100,7 @@ class SqliteSink:
         self._identity: tuple[int, int] | None = None
         self._rollups: SqliteRollups | None = None  # from schema v7: the writer counts
         self._multirow = MultiRowInserter()
+        self._held = 0.0  # seconds the last commit held the write lock (BEGIN to COMMIT)
         # Held while a transaction is open; fork waits for it (see Store._before_fork).
         self.commit_lock = threading.Lock()
 
@@ -129,7 +132,7 @@ class SqliteSink:
                 errors, last = errors + 1, exc
                 self._after_error(exc)
                 continue
-            return Outcome(len(items) - dropped, dropped, errors, failed=False)
+            return Outcome(len(items) - dropped, dropped, errors, False, self._held)
         self._reporter.warn_once(
             "write-failed",
             "helicone_lite store: could not write to %s (%s); %d row(s) go to the spill journal"
@@ -168,6 +171,7 @@ class SqliteSink:
         return prepared, rejected
 
     def _commit(self, prepared: list[PreparedRow]) -> int:
+        self._held = 0.0
         if not prepared:
             return 0
         conn = self._connection()
@@ -176,6 +180,7 @@ class SqliteSink:
         with self.commit_lock:
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                locked = time.perf_counter()  # (BEGIN may have waited: not held yet)
                 mark = rollups.first_rowid(conn) if rollups is not None else 0
                 if mark is not None and self._insert_grouped(conn, main, rollups is not None):
                     rejected = 0
@@ -190,6 +195,7 @@ class SqliteSink:
                 if rollups is not None and loose:
                     rejected += rollups.write_loose(conn, loose, _ROW_ERRORS, self._report_rejected)
                 conn.execute("COMMIT")
+                self._held = time.perf_counter() - locked
             except BaseException:
                 _rollback_quietly(conn)
                 raise

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ._batching import BACKLOG_ROWS, MAX_HOLD, WriterOptions
 from ._database import Database
 from ._engine import Connection, is_database_url, refuse_url_as_path
 from ._errors import Reporter, StoreError, is_busy
@@ -23,7 +24,7 @@ from ._schema import MIGRATIONS
 from ._sink import SqliteSink
 from ._spill import SpillJournal
 from ._store_reads import StoreReads
-from ._writer import BatchWriter, WriterOptions, check_queue, preload_writer
+from ._writer import BatchWriter, check_queue, preload_writer
 
 __all__ = ["Store"]
 
@@ -52,7 +53,9 @@ class Store(StoreReads):
     buffered for the writer), ``batch_size``, ``block_timeout`` (how long ``write`` waits when
     the queue is full before dropping), ``retries`` and ``retry_backoff`` (failed batches and
     locked ``BEGIN IMMEDIATE``), ``group_rows`` and ``group_wait`` (group commit: gather up
-    to this many rows or wait this long after the first), ``exit_timeout`` (how long exit,
+    to this many rows or wait this long after the first), ``backlog_rows`` and ``max_hold``
+    (under a backlog a batch grows up to ``backlog_rows`` while the write lock is predicted
+    held at most ``max_hold`` seconds: ``_batching.py``), ``exit_timeout`` (how long exit,
     SIGTERM and ``close()`` wait for the writer before spilling the rest), ``spill_max_bytes``
     (bound of the spill journal; ``0`` turns spilling off), ``spill_fallback`` (journal
     directory when the store's own cannot be written), ``probe_interval`` (how often a failing
@@ -94,6 +97,8 @@ class Store(StoreReads):
         retry_backoff: float = 0.1,
         group_rows: int = 256,
         group_wait: float = 0.1,  # docs/reliability.md, 'Group commit'
+        backlog_rows: int = BACKLOG_ROWS,
+        max_hold: float = MAX_HOLD,
         exit_timeout: float = 2.0,
         spill_max_bytes: int = 256 << 20,
         spill_fallback: str | os.PathLike[str] | None = None,
@@ -126,7 +131,9 @@ class Store(StoreReads):
         spill = SpillJournal(self.path, max_bytes=spill_max_bytes, fallback=fallback)
         self._start_writer(
             spill if spill_max_bytes > 0 else None,
-            WriterOptions(max_queue, batch_size, block_timeout, group_rows, group_wait),
+            WriterOptions(
+                max_queue, batch_size, block_timeout, group_rows, group_wait, backlog_rows, max_hold
+            ),
             probe_interval=probe_interval,
             monotonic=monotonic,
             exit_timeout=exit_timeout,
@@ -155,11 +162,7 @@ class Store(StoreReads):
             self._sink,
             self._reporter,
             journal=journal,
-            max_queue=queue.max_queue,
-            batch_size=queue.batch_size,
-            block_timeout=queue.block_timeout,
-            group_rows=queue.group_rows,
-            group_wait=queue.group_wait,
+            **queue._asdict(),  # (its fields are the writer's keyword options)
             probe_interval=probe_interval,
             monotonic=monotonic,
             preload=preload_writer,

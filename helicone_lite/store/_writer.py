@@ -14,9 +14,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from .._threads import background_thread
+from ._batching import MAX_HOLD, BatchLimit, WriterOptions
 from ._errors import LOGGER, Reporter
 from ._ids import new_request_id
 from ._pacing import Pacer, no_pace
@@ -53,7 +54,8 @@ class BatchWriter(JournalSide):
     * **Group commit**: once a row is queued, the thread waits up to ``group_wait`` seconds
       (measured with ``monotonic``) or until ``group_rows`` rows are queued, so one commit
       carries many rows; ``flush`` and ``shutdown`` cut the wait short. Batches hold at most
-      ``batch_size`` rows.
+      ``batch_size`` rows, or under a backlog up to ``backlog_rows`` as far as the last
+      batch's lock hold a row fits in ``max_hold`` seconds (``_batching.py``).
     * **Back-pressure**: the queue holds at most ``max_queue`` rows. When it is full, ``put``
       waits up to ``block_timeout`` for room, then drops the row (counted, logged once); on
       a thread running an asyncio event loop it never waits: the row is dropped at once.
@@ -80,6 +82,8 @@ class BatchWriter(JournalSide):
         block_timeout: float,
         group_rows: int = 256,
         group_wait: float = 0.02,
+        backlog_rows: int = 0,
+        max_hold: float = MAX_HOLD,
         probe_interval: float = 1.0,
         replay_interval: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
@@ -91,6 +95,7 @@ class BatchWriter(JournalSide):
         self._journal = journal
         self._max_queue = max_queue
         self._batch_size = batch_size
+        self._limit = BatchLimit(batch_size, backlog_rows, max_hold)
         self._block_timeout = block_timeout
         self._group_rows = min(group_rows, batch_size)
         self._group_wait = group_wait
@@ -224,7 +229,7 @@ class BatchWriter(JournalSide):
             self._gather()
             count = len(self._items)
             if self._healthy:
-                count = min(count, self._batch_size)
+                count = self._limit.rows(count)
             popleft = self._items.popleft
             batch = [popleft() for _ in range(count)]
             self._taken = batch  # exit spills it if the thread stalls before building it
@@ -277,6 +282,7 @@ class BatchWriter(JournalSide):
             return (0, *self._spill(rows), outcome.errors)
         recovered = not self._healthy
         self._healthy = True
+        self._limit.held(len(rows), outcome.held)
         if recovered or now >= self._next_replay_check:
             self._replay_if_pending()
         return outcome.written, 0, outcome.dropped, outcome.errors
@@ -391,16 +397,6 @@ def _on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-class WriterOptions(NamedTuple):
-    """The writer's queue and batching options, as both stores take them."""
-
-    max_queue: int
-    batch_size: int
-    block_timeout: float
-    group_rows: int
-    group_wait: float
 
 
 def check_queue(max_queue: int, batch_size: int, retries: int) -> None:

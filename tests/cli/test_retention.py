@@ -4,7 +4,9 @@ from scratch (the facts a fresh build would give, and the brute-force figures)."
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sqlite3
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -334,3 +336,35 @@ def test_delete_user_forgets_their_rate_limit_buckets(
     assert "kim-3391" not in listed.stdout and "user=lee" in listed.stdout
     if backend == "local":
         assert b"kim-3391" not in (home / "ratelimit.names").read_bytes()
+
+
+def test_vacuum_page_size_rewrites_an_older_store_with_8_kib_pages(tmp_path: Path) -> None:
+    """A store made before 8 KiB pages keeps 4 KiB ones (a WAL file's page size is fixed)
+    until ``vacuum --page-size 8192``, which needs the file to itself."""
+    home = tmp_path / "home"
+    home.mkdir()
+    path = home / "helicone.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # an older release's new file
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("PRAGMA journal_mode = WAL")
+    data = generate(path, n=300)
+    data.store.close()
+
+    def page_size() -> tuple[int, str]:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            return (
+                conn.execute("PRAGMA page_size").fetchone()[0],
+                conn.execute("PRAGMA journal_mode").fetchone()[0],
+            )
+
+    assert page_size() == (4096, "wal")
+    assert run_cli("vacuum", "--page-size", "1000", "--home", str(home)).returncode != 0
+    with contextlib.closing(sqlite3.connect(path)) as other:  # another process's connection
+        other.execute("SELECT count(*) FROM requests").fetchone()
+        busy = run_cli("vacuum", "--page-size", "8192", "--home", str(home))
+        assert busy.returncode != 0 and "another process uses the store" in busy.stderr
+    assert page_size() == (4096, "wal")
+    done = run_cli("vacuum", "--page-size", "8192", "--home", str(home))
+    assert done.returncode == 0, done.stderr
+    assert page_size() == (8192, "wal")
+    assert_consistent(path, list(data.rows))

@@ -254,14 +254,14 @@ def test_writer_checkpoints_the_wal_less_often_than_sqlites_default(
     page once for many commits), never much more than ``WRITER_CHECKPOINT_PAGES``."""
     from helicone_lite.store._sink import WRITER_CHECKPOINT_PAGES
 
-    body = {"messages": [{"role": "user", "content": "x" * 12_000}]}  # ~3 overflow pages
+    body = {"messages": [{"role": "user", "content": "x" * 12_000}]}  # ~3 (4 KiB) overflow pages
     store = Store(db_path, batch_size=50)
     try:
-        for _ in range(8):
+        for _ in range(16):  # (8 KiB pages: ~2.4 frames a row)
             for _ in range(50):
                 store.write("requests", make_row(id=str(uuid.uuid4()), request_body=body))
             assert store.flush()  # one commit per 50 rows: the writer's checkpoint test
-        assert store.query("SELECT count(*) AS n FROM requests")[0]["n"] == 400
+        assert store.query("SELECT count(*) AS n FROM requests")[0]["n"] == 800
         with contextlib.closing(sqlite3.connect(db_path)) as reader:
             # (busy, frames in the WAL since it last started over, frames checkpointed)
             frames = reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
