@@ -84,7 +84,10 @@ def test_paced_batch_writes_every_row(database: str, make_row: RowFactory) -> No
 def test_no_release_points_with_a_backlog(db_path: Path, make_row: RowFactory) -> None:
     # every reading of the clock ends the gathering: batches of batch_size from the queue
     clock = Clock(1000.0, step=2.0)
-    store = Store(db_path, group_rows=5, batch_size=5, group_wait=1.0, monotonic=clock)
+    # backlog_rows=0: batches stay at batch_size (bigger backlog batches: test_writer_batches)
+    store = Store(
+        db_path, group_rows=5, batch_size=5, backlog_rows=0, group_wait=1.0, monotonic=clock
+    )
     try:
         sleeps = recording_pacer(store)
         gate = blocked_writer(store)  # one row, in a batch of its own
