@@ -139,7 +139,7 @@ class PostgresSink:
         return Outcome(0, len(items), errors, failed=True)
 
     def _prepare(
-        self, items: list[Item], pace: Callable[[], None]
+        self, items: list[Item], pace: Callable[[], None] = no_pace
     ) -> tuple[list[PreparedRow], int]:
         columns = self._db.initialize()
         if self._preparer is None:
