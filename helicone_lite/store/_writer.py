@@ -1,7 +1,7 @@
 """The background writer: a bounded queue, group commits, and a spill journal for bad times.
 
 One daemon thread per store per process takes rows from the queue and hands them, in
-batches, to a :class:`Sink` (SQLite today, PostgreSQL next). Everything engine-independent
+batches, to a :class:`Sink` (SQLite or PostgreSQL). Everything engine-independent
 lives here, above the sink: grouping rows into few commits, turning deferred row values into
 plain ones, spilling what the sink cannot take to the journal, replaying it later, and a
 bounded exit.

@@ -164,6 +164,8 @@ def test_filter_goes_into_the_url_and_narrows_the_rows(page: Any, demo_server: S
     page.fill("input[name=model]", "gpt-4o")
     page.click(".filters button[type=submit]")
     expect(page).to_have_url(re.compile(r"model=gpt-4o(&|$)"))
+    expect(page.locator(".chip").first).to_contain_text("model: gpt-4o")
+    page.wait_for_load_state()  # the whole filtered page parsed before its rows are counted
     rows = page.locator("table.requests tbody tr")
     assert 0 < rows.count() < before
     assert set(rows.locator("td:nth-child(3) .model").all_inner_texts()) == {"gpt-4o"}
@@ -171,22 +173,28 @@ def test_filter_goes_into_the_url_and_narrows_the_rows(page: Any, demo_server: S
 
 
 def test_requests_sort_and_page(page: Any, crafted_server: Server) -> None:
+    # A click starts a navigation and returns once its URL commits, before the new page's
+    # rows exist: every read of the rows below waits for them through `expect` first.
     page.goto(crafted_server.url + "/requests?range=all&per=25")
     expect(page.locator(".table-meta")).to_contain_text("60 requests")
-    first_page = page.locator("table.requests tbody td:nth-child(2)").all_inner_texts()
-    assert len(first_page) == 25
+    ids = page.locator("table.requests tbody td:nth-child(2)")
+    expect(ids).to_have_count(25)
+    first_page = ids.all_inner_texts()
     page.click("a[rel=next]")
     expect(page).to_have_url(re.compile(r"page=2"))
-    second = page.locator("table.requests tbody td:nth-child(2)").all_inner_texts()
-    assert len(second) == 25 and not set(first_page) & set(second)
+    expect(page.locator("a[rel=prev]")).to_be_visible()  # page 2's own markup
+    expect(ids).to_have_count(25)
+    second = ids.all_inner_texts()
+    assert not set(first_page) & set(second)
     page.click("th a.sort:has-text('Cost')")
+    expect(page).to_have_url(re.compile(r"sort=cost"))
     query = parse_qs(urlsplit(page.url).query)
     assert query["sort"] == ["cost"] and query["dir"] == ["desc"] and "page" not in query
-    costs = page.locator("table.requests tbody td:nth-child(8)").all_inner_texts()
-    assert costs[0] == "$0.006000"  # the costliest of the 60 first
+    costs = page.locator("table.requests tbody td:nth-child(8)")
+    expect(costs.first).to_have_text("$0.006000")  # the costliest of the 60 first
     page.click("th a.sort:has-text('Cost')")
     expect(page).to_have_url(re.compile(r"dir=asc"))
-    assert page.locator("table.requests tbody td:nth-child(8)").first.inner_text() == "$0.000100"
+    expect(costs.first).to_have_text("$0.000100")
 
 
 def test_feedback_and_score_are_stored(page: Any, demo_server: Server) -> None:
