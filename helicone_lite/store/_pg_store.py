@@ -74,7 +74,7 @@ class PostgresStore(Store):
         retries: int = 3,
         retry_backoff: float = 0.1,
         group_rows: int = 256,
-        group_wait: float = 0.02,
+        group_wait: float = 0.2,
         backlog_rows: int = 0,  # (bigger batches under a backlog: measured on SQLite only)
         max_hold: float = MAX_HOLD,
         exit_timeout: float = 2.0,
