@@ -288,10 +288,10 @@ class BatchWriter(JournalSide):
         return outcome.written, 0, outcome.dropped, outcome.errors
 
     def _write(
-        self, rows: list[Item], *, retry: bool, pace: Callable[[], None] | None = None
+        self, rows: list[Item], *, retry: bool, pace: Callable[[], None] = no_pace
     ) -> Outcome:
         try:
-            outcome = self._sink.write_batch(rows, retry=retry, pace=pace or no_pace)
+            outcome = self._sink.write_batch(rows, retry=retry, pace=pace)
         except BaseException:
             self._report_bug()
             return Outcome(0, len(rows), 1, failed=True)
