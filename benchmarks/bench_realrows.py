@@ -16,6 +16,12 @@ objects are kept instead of written; then, on this thread and timed with
 * every statement of the transaction (the inserts as the sink runs them: multi-row
   statements since writer20k5), and ``COMMIT``.
 
+Since branch ``rowbuild`` a current tree's ``materialize`` is timed per batch (two clock
+reads a batch: ``time.thread_time`` is a system call, ~0.5-1.5 µs, and the four a row that
+split it before counted ~2-6 µs a row as row building); an older tree (bodies and price as
+deferred values) is still split per row. The last line is the garbage collector's CPU on
+this thread during the writing, by generation: it is inside the parts above.
+
     python benchmarks/bench_realrows.py -n 5000 [--repeat 3]
 
 ``--grow ROWS`` measures the writer on a store that grows, as a sustained load makes it:
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import gc
 import sys
 import tempfile
 import time
@@ -99,12 +106,51 @@ def materialize_timed(capture: Any, spent: dict[str, float]) -> dict[str, Any]:
     return row
 
 
+def materialized(kept: list[Any], numbers: range, spent: dict[str, float]) -> list[Any]:
+    """The batch's rows as the writer makes them (``_rows.materialize``), timed as a batch:
+    two clock reads a batch, not four a row (``time.thread_time`` is a system call, 0.5-1.5
+    µs each, which the per-row split of older trees counts as row building)."""
+    if not BUILT_ROWS_PLAIN:  # an older tree: its deferred values and price apart
+        return [("requests", materialize_timed(kept[k % len(kept)], spent)) for k in numbers]
+    clock, count = time.thread_time, len(kept)
+    began = clock()
+    rows = [_rows.materialize(("requests", kept[k % count])) for k in numbers]
+    spent["build (materialize: RequestCapture.build)"] += clock() - began
+    return rows
+
+
 def restamped(row: dict[str, Any], at: float) -> dict[str, Any]:
     """A capture written again (``--grow``): a new id, stamped ``at`` (a steady stream)."""
     from helicone_lite.store import iso_from_epoch, new_request_id
 
     row["id"], row["created_at"] = new_request_id(), iso_from_epoch(at)
     return row
+
+
+class Collector:
+    """The garbage collector's CPU on this thread while the rows are written, by generation
+    (``gc.callbacks``): inside the parts above, not beside them."""
+
+    def __init__(self) -> None:
+        self.spent: dict[int, float] = collections.defaultdict(float)
+        self.count: dict[int, int] = collections.defaultdict(int)
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.thread_time()
+        else:
+            generation = info["generation"]
+            self.spent[generation] += time.thread_time() - self._began
+            self.count[generation] += 1
+
+    def report(self, rows: int) -> None:
+        parts = ", ".join(
+            f"gen{g} {self.spent[g] / rows * 1e6:.1f} ({self.count[g]:,})"
+            for g in sorted(self.spent)
+        )
+        whole = sum(self.spent.values()) / rows * 1e6
+        print(f"  {whole:7.1f} µs/row  of which the collector (µs/row, collections): {parts}")
 
 
 def write(
@@ -134,7 +180,7 @@ def write(
     end = total or len(kept)
     for start in range(1, end, batch):
         numbers = range(start, min(start + batch, end))
-        rows = [("requests", materialize_timed(kept[k % len(kept)], spent)) for k in numbers]
+        rows = materialized(kept, numbers, spent)
         if total:
             rows = [
                 (t, restamped(row, stream + k / 20_000))
@@ -208,7 +254,14 @@ def main() -> None:
                     " rows; CPU µs/row per block:"
                 )
                 print("       rows     all  build  insert  other  COMMIT   store")
-            spent = write(kept, args.batch, Path(tmp), args.grow, args.block if args.grow else 0)
+            collector = Collector()
+            gc.callbacks.append(collector)
+            try:
+                spent = write(
+                    kept, args.batch, Path(tmp), args.grow, args.block if args.grow else 0
+                )
+            finally:
+                gc.callbacks.remove(collector)
         rows = (args.grow or len(kept)) - 1
         print(f"run {run + 1}: {rows:,} rows of real calls, load {os.getloadavg()[0]:.1f}")
         groups = {"row building": 0.0, "SQL statements": 0.0, "COMMIT": 0.0}
@@ -224,6 +277,7 @@ def main() -> None:
         print(
             f"  {total / rows * 1e6:7.1f} µs/row  total (= {rows / total:,.0f} rows/s on one core)"
         )
+        collector.report(rows)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,15 @@ def _property_facts(source: str, where: str, verb: str = "INSERT OR REPLACE") ->
     )
 
 
+#: The writer's own facts: ``OR IGNORE``, as PostgreSQL's ``ON CONFLICT DO NOTHING``. A
+#: batch's requests are new (inserted by this transaction), so none has a fact yet and the
+#: contents are those ``OR REPLACE`` gave; but ``OR REPLACE`` seeks every new key twice
+#: (its conflict check's cursor is not reused for the insert), which on a growing store
+#: cost ~4 µs a request more at 100,000 requests (benchmarks/README.md, "Row building's
+#: collector, the facts' insert"). The loose path keeps ``OR REPLACE``: it moves a fact.
+_BATCH_VERB = "INSERT OR IGNORE"
+
+
 def sqlite_batch_facts() -> list[str]:
     """SQLite: the facts of the requests with ``rowid >= :mark`` (the batch just inserted):
     the batch is read by rowid, each request's properties by their primary key."""
@@ -81,6 +90,7 @@ def sqlite_batch_facts() -> list[str]:
         _property_facts(
             "requests r CROSS JOIN request_properties p ON p.request_id = r.id",
             "r.rowid >= :mark",
+            _BATCH_VERB,
         )
     ]
 
@@ -91,6 +101,7 @@ def ids_batch_facts() -> list[str]:
         _property_facts(
             "requests r CROSS JOIN request_properties p ON p.request_id = r.id",
             "r.id IN (SELECT value FROM json_each(:ids))",
+            _BATCH_VERB,
         )
     ]
 

@@ -102,6 +102,36 @@ def test_a_hand_written_property_is_in_the_facts_after_a_rebuild(database: str) 
         store.close()
 
 
+def test_the_writers_batch_adds_facts_and_never_rewrites_one(database: str) -> None:
+    """Both engines alike: the writer's batch inserts its requests' facts (``OR IGNORE`` on
+    SQLite, ``ON CONFLICT DO NOTHING`` on PostgreSQL). A batch's requests are new, so only a
+    fact written by hand can be there already; it stays until ``rebuild_rollups``. (SQLite's
+    ``OR REPLACE`` rewrote it: the same contents otherwise, but a dearer statement on a
+    growing store, benchmarks/README.md.)"""
+    store = Store(database)
+    try:
+        row = _row(5)
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO property_facts (name, value, created_at, id, user_id) VALUES "
+                f"('agent', 'a2', '{row['created_at']}', 'r005', 'by-hand')"
+            )
+        store.write("requests", row)
+        store.flush()
+        facts = store.query("SELECT name, user_id FROM property_facts ORDER BY name")
+        assert facts == [
+            {"name": "agent", "user_id": "by-hand"},
+            {"name": "department", "user_id": "u2"},
+        ]
+        rebuild_rollups(store)
+        assert_facts_consistent(store)
+        assert store.query("SELECT user_id FROM property_facts WHERE name = 'agent'") == [
+            {"user_id": "u2"}
+        ]
+    finally:
+        store.close()
+
+
 def test_a_v9_store_is_filled_by_the_migration(database: str) -> None:
     before = FACTS_BY_WRITER_VERSION - 1
     old_schema = (MIGRATIONS if "://" not in database else PG_MIGRATIONS)[:before]
