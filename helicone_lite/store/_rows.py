@@ -166,8 +166,13 @@ class RowPreparer:
         if table != "requests":
             return [self._statement(table, row)]
         side: PreparedRow = []
-        self._expand_request(row, side)  # fills id, cost_usd, attempts before the insert
-        return [self._statement(table, row), *side]
+        attempts = self._expand_request(row, side)  # fills id, cost_usd, attempts
+        statement = self._statement(table, row)
+        if attempts is not None:
+            # the row stays as queued: a batch that fails after this spills it, and its
+            # replay needs the list (the count alone would lose the attempts' rows)
+            row["attempts"] = attempts
+        return [statement, *side]
 
     def _statement(self, table: str, row: dict[str, Any]) -> Statement:
         key = (table, tuple(row))
@@ -206,7 +211,9 @@ class RowPreparer:
         sql = f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         return _Plan(sql, None if len(keep) == len(keys) else keep)
 
-    def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> None:
+    def _expand_request(self, row: dict[str, Any], out: PreparedRow) -> Any:
+        """Fill ``row``'s id and cost, append its properties' and attempts' statements to
+        ``out``; returns the attempts list that ``row["attempts"]`` now counts (else None)."""
         request_id = row.get("id")
         if not request_id:
             request_id = row["id"] = new_request_id()
@@ -227,6 +234,8 @@ class RowPreparer:
                     record = {"request_id": request_id, "attempt": number, **attempt}
                     record["request_id"] = request_id
                     out.append(self._statement("attempts", record))
+            return attempts
+        return None
 
 
 def _evaluate_deferred(row: dict[str, Any]) -> None:

@@ -274,3 +274,46 @@ def test_deleted_file_does_not_raise(store: Store, make_row: RowFactory) -> None
     assert store.flush()
     stats = store.stats()
     assert stats["written"] + stats["dropped"] == 4
+
+
+def test_a_spilled_row_keeps_its_attempts_and_properties_for_the_replay(
+    db_path: Path, make_row: RowFactory
+) -> None:
+    """The sink prepares a batch before it fails: what it spills must still be the row as
+    queued (its attempts a list, not the count the insert stores), or the replay loses them."""
+    switch = Switch("PRAGMA query_only = ON")
+    clock = Clock(1000.0)
+    store = Store(
+        db_path, on_connect=switch, retries=0, monotonic=clock, group_wait=0, probe_interval=10
+    )
+    try:
+        switch.on.set()
+        attempts = [
+            {"provider": "openai", "model": "gpt-4o-mini", "status": 503, "error": "busy"},
+            {"provider": "openai", "model": "gpt-4o-mini", "status": 200},
+        ]
+        row = make_row(attempts=attempts, properties={"App": "triage"})
+        store.write("requests", row)
+        assert store.flush()
+        assert store.stats()["spilled"] == 1
+        switch.on.clear()
+        clock.now += 10
+        store.write("requests", make_row())
+        assert store.flush()
+        assert store.stats()["replayed"] == 1
+        with sqlite3.connect(db_path) as conn:
+            stored = conn.execute(
+                "SELECT attempts FROM requests WHERE id = ?", (row["id"],)
+            ).fetchone()
+            side = conn.execute(
+                "SELECT attempt, status FROM attempts WHERE request_id = ? ORDER BY attempt",
+                (row["id"],),
+            ).fetchall()
+            props = conn.execute(
+                "SELECT name, value FROM request_properties WHERE request_id = ?", (row["id"],)
+            ).fetchall()
+        assert stored == (2,)
+        assert side == [(1, 503), (2, 200)]
+        assert props == [("app", "triage")]
+    finally:
+        store.close()
