@@ -88,7 +88,7 @@ def _batch(sink: PostgresSink, raw: Any, items: list[Any], clock: _Clock) -> Non
     clock.charge("BEGIN + batch settings", lambda: (raw.execute("BEGIN"), sink._begin_rollups(raw)))
     _statements(sink, raw, groups, clock)
     clock.charge("batch join settings", lambda: raw.execute(PG_BATCH_JOINS))
-    for sql in sink._upserts.split(";\n"):
+    for sql in sink._plans.statements:
         clock.charge(_label(sql), lambda sql=sql: raw.execute(sql))
     clock.charge("COMMIT", lambda: raw.execute("COMMIT"))
 

@@ -31,6 +31,7 @@ from typing import Any
 from ._errors import Reporter, StoreError
 from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._pacing import no_pace
+from ._pg_plans import BatchPlans
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
@@ -98,7 +99,8 @@ class PostgresSink:
             OverflowError,
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
-        self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
+        self._plans = BatchPlans([PG_ROLLUP_LOCK, *pg_batch_upserts()])
+        self._lost_plans = errors.errors.InvalidSqlStatementName
         self._begin = f"{PG_BATCH_NO_JIT}; {PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
         self._held = 0.0  # seconds the last batch's transaction took
@@ -146,20 +148,21 @@ class PostgresSink:
             self._preparer = RowPreparer(columns, self._reporter)
             version = self._db.version or 0
             self._rollups = version >= ROLLUP_BATCH_VERSION
-            if version < STATUS_ROLLUP_VERSION:  # (an older schema: no rollup_status)
-                self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts(status=False)])
+            status = version >= STATUS_ROLLUP_VERSION  # (an older schema: no rollup_status)
+            statements = [PG_ROLLUP_LOCK, *pg_batch_upserts(status=status)]
             for split, since in (
                 (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
                 (PROPERTY_USERS, PROPERTY_USERS_VERSION),
             ):
                 if version >= since:  # under the rollup lock too
-                    self._upserts = ";\n".join([self._upserts, split.batch_upsert(NEW_REQUESTS)])
+                    statements.append(split.batch_upsert(NEW_REQUESTS))
             if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
-                self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
+                statements[:0] = pg_batch_facts()
                 self._begin += f"; {PG_FACTS_ON}"
             if version >= SESSION_ROLLUP_VERSION:  # under the rollup lock, after the others
-                self._upserts = ";\n".join([self._upserts, *pg_batch_sessions()])
+                statements += pg_batch_sessions()
                 self._begin += f"; {PG_SESSIONS_ON}"
+            self._plans.set_statements(statements)
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:
@@ -180,23 +183,42 @@ class PostgresSink:
             prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
         groups = group_by_sql(prepared)
         with self.commit_lock:
-            began = time.perf_counter()
+            try:
+                return self._write(raw, prepared, groups)
+            except self._lost_plans:  # prepared statements gone: prepare anew, or text
+                self._plans.lost()
+                return self._write(raw, prepared, groups)
+
+    def _write(
+        self, raw: Any, prepared: list[PreparedRow], groups: dict[str, list[tuple[Any, ...]]]
+    ) -> int:
+        """One transaction for the batch (COPY, else multi-row INSERTs, else row by row);
+        the number of rows rejected."""
+        began = time.perf_counter()
+        rows = len(prepared)
+        try:
             for write in (self._copy_all, self._insert_all):
                 try:
                     with raw.transaction():
                         self._begin_rollups(raw)
                         write(raw, groups)
-                        self._add_to_rollups(raw)
+                        self._add_to_rollups(raw, rows)
                     self._held = time.perf_counter() - began
                     return 0
+                except self._lost_plans:
+                    raise
                 except self._row_errors:
+                    self._plans.forget()
                     continue  # a value COPY cannot take, or a bad row: the next way
             with raw.transaction():
                 self._begin_rollups(raw)
                 rejected = self._insert_one_by_one(raw, prepared)
-                self._add_to_rollups(raw)
-            self._held = time.perf_counter() - began
-            return rejected
+                self._add_to_rollups(raw, rows)
+        except BaseException:
+            self._plans.forget()
+            raise
+        self._held = time.perf_counter() - began
+        return rejected
 
     @staticmethod
     def _logged(raw: Any, ids: list[str]) -> set[str]:
@@ -208,9 +230,10 @@ class PostgresSink:
         if self._rollups:
             raw.execute(self._begin)
 
-    def _add_to_rollups(self, raw: Any) -> None:
+    def _add_to_rollups(self, raw: Any, rows: int) -> None:
+        """The batch's fact and rollup statements, prepared once (``_pg_plans.py``)."""
         if self._rollups:  # (the batch's joins by index: see PG_BATCH_JOINS)
-            raw.execute(f"{PG_BATCH_JOINS};\n{self._upserts}")
+            raw.execute(f"{PG_BATCH_JOINS};\n{self._plans.script(raw, rows)}")
 
     def _inserting(self, table: str, statement: str) -> str:
         """``statement``, recording the requests it inserts when the writer keeps the rollups."""
