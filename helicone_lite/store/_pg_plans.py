@@ -38,7 +38,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["REPLAN_ROWS", "BatchPlans"]
+__all__ = ["ALL", "REPLAN_ROWS", "BatchPlans", "Tagged"]
+
+#: a statement and the inputs it reads besides the new requests (``_pg_batch.Needs``)
+Tagged = tuple[str, frozenset[str]]
+#: every input present: run every statement
+ALL = frozenset({"properties", "scores"})
 
 #: replan no sooner than after this many rows (then at each doubling of the rows written)
 REPLAN_ROWS = 1_000
@@ -48,8 +53,9 @@ _PREFIX = "helicone_lite_batch"
 class BatchPlans:
     """The batch's closing statements as one script: ``PREPARE``s when due, ``EXECUTE``s."""
 
-    def __init__(self, statements: list[str], *, enabled: bool = True) -> None:
-        self._statements = list(statements)
+    def __init__(self, statements: list[Tagged], *, enabled: bool = True) -> None:
+        self._statements = [sql for sql, _ in statements]
+        self._needs = [needs for _, needs in statements]
         self.enabled = enabled
         self._connection: Any = None  # the connection the current generation lives on
         self._generation = 0
@@ -61,9 +67,10 @@ class BatchPlans:
     def statements(self) -> list[str]:
         return list(self._statements)
 
-    def set_statements(self, statements: list[str]) -> None:
+    def set_statements(self, statements: list[Tagged]) -> None:
         """New statements (the schema's version known): any current generation is dropped."""
-        self._statements = list(statements)
+        self._statements = [sql for sql, _ in statements]
+        self._needs = [needs for _, needs in statements]
         self._connection = None
 
     def lost(self) -> None:
@@ -73,10 +80,12 @@ class BatchPlans:
         self.enabled = self._losses < 2
         self._connection = None
 
-    def script(self, connection: Any, rows: int) -> str:
-        """The statements to run for a batch of ``rows`` on ``connection`` (one script)."""
+    def script(self, connection: Any, rows: int, present: frozenset[str] = ALL) -> str:
+        """The statements to run for a batch of ``rows`` on ``connection`` (one script):
+        those whose inputs are all ``present``."""
+        run = [needs <= present for needs in self._needs]
         if not self.enabled:
-            return ";\n".join(self._statements)
+            return ";\n".join(sql for sql, go in zip(self._statements, run, strict=True) if go)
         stale = ""
         if self._connection is not connection:
             self._connection, self._written, self._planned_at = connection, 0, 0
@@ -96,7 +105,8 @@ class BatchPlans:
             for name, sql in zip(names, self._statements, strict=True)
             if prepare
         )
-        return stale + made + ";\n".join(f"EXECUTE {name}" for name in names)
+        executed = (f"EXECUTE {name}" for name, go in zip(names, run, strict=True) if go)
+        return stale + made + ";\n".join(executed)
 
     def forget(self) -> None:
         """The connection's state is unknown (an error mid-batch): prepare anew next time."""

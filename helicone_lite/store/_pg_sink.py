@@ -28,10 +28,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._dialect import StagedInsert
 from ._errors import Reporter, StoreError
 from ._facts_schema import PG_FACTS_ON, pg_batch_facts
 from ._pacing import no_pace
-from ._pg_plans import BatchPlans
+from ._pg_batch import (
+    PG_WRITER_ON,
+    PROPERTIES,
+    SCORES,
+    Needs,
+    only_new,
+    outside_properties,
+    wanted,
+)
+from ._pg_plans import ALL, BatchPlans, Tagged
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
@@ -41,6 +51,7 @@ from ._rollup_batch import (
     PG_NEW_REQUESTS_TABLE,
     PG_ROLLUP_LOCK,
     capture,
+    capture_counted,
     pg_batch_upserts,
 )
 from ._rollup_property_models import SPLIT as PROPERTY_MODELS
@@ -99,7 +110,9 @@ class PostgresSink:
             OverflowError,
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
-        self._plans = BatchPlans([PG_ROLLUP_LOCK, *pg_batch_upserts()])
+        self._plans = BatchPlans(_tagged([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
+        self._present: Needs | None = ALL  # the closing statements' inputs (None: no rows)
+        self._quiet = False  # the batch sets helicone_lite.writer (``_pg_batch.py``)
         self._lost_plans = errors.errors.InvalidSqlStatementName
         self._begin = f"{PG_BATCH_NO_JIT}; {PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
@@ -148,21 +161,11 @@ class PostgresSink:
             self._preparer = RowPreparer(columns, self._reporter)
             version = self._db.version or 0
             self._rollups = version >= ROLLUP_BATCH_VERSION
-            status = version >= STATUS_ROLLUP_VERSION  # (an older schema: no rollup_status)
-            statements = [PG_ROLLUP_LOCK, *pg_batch_upserts(status=status)]
-            for split, since in (
-                (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
-                (PROPERTY_USERS, PROPERTY_USERS_VERSION),
-            ):
-                if version >= since:  # under the rollup lock too
-                    statements.append(split.batch_upsert(NEW_REQUESTS))
-            if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
-                statements[:0] = pg_batch_facts()
+            self._plans.set_statements(_closing(version))
+            if version >= FACTS_BY_WRITER_VERSION:
                 self._begin += f"; {PG_FACTS_ON}"
-            if version >= SESSION_ROLLUP_VERSION:  # under the rollup lock, after the others
-                statements += pg_batch_sessions()
+            if version >= SESSION_ROLLUP_VERSION:
                 self._begin += f"; {PG_SESSIONS_ON}"
-            self._plans.set_statements(statements)
         prepared: list[PreparedRow] = []
         rejected = 0
         for table, row in items:
@@ -182,6 +185,7 @@ class PostgresSink:
         if self._rollups:  # (before taking the lock: a read)
             prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
         groups = group_by_sql(prepared)
+        self._quiet = self._rollups and not outside_properties(prepared)
         with self.commit_lock:
             try:
                 return self._write(raw, prepared, groups)
@@ -199,8 +203,9 @@ class PostgresSink:
         try:
             for write in (self._copy_all, self._insert_all):
                 try:
+                    self._present = ALL  # (the COPY path finds out)
                     with raw.transaction():
-                        self._begin_rollups(raw)
+                        self._begin_rollups(raw, quiet=write == self._copy_all)
                         write(raw, groups)
                         self._add_to_rollups(raw, rows)
                     self._held = time.perf_counter() - began
@@ -210,6 +215,7 @@ class PostgresSink:
                 except self._row_errors:
                     self._plans.forget()
                     continue  # a value COPY cannot take, or a bad row: the next way
+            self._present = ALL
             with raw.transaction():
                 self._begin_rollups(raw)
                 rejected = self._insert_one_by_one(raw, prepared)
@@ -222,18 +228,23 @@ class PostgresSink:
 
     @staticmethod
     def _logged(raw: Any, ids: list[str]) -> set[str]:
-        rows = raw.execute("SELECT id FROM requests WHERE id = ANY(%s)", [ids]).fetchall()
-        return {row[0] for row in rows}
+        """The ids already in ``requests``. Not prepared: a generic plan made while the
+        store was small (a scan of ``requests``) would be kept while it grows."""
+        sql = "SELECT id FROM requests WHERE id = ANY(%s)"
+        return {row[0] for row in raw.execute(sql, [ids], prepare=False).fetchall()}
 
-    def _begin_rollups(self, raw: Any) -> None:
-        """The batch's transaction keeps the rollups: the insert triggers stand aside."""
+    def _begin_rollups(self, raw: Any, *, quiet: bool = False) -> None:
+        """The batch's transaction keeps the rollups: the insert triggers stand aside (with
+        ``quiet``, when the batch allows it, they are not even called: ``_pg_batch.py``)."""
         if self._rollups:
-            raw.execute(self._begin)
+            raw.execute(f"{self._begin}; {PG_WRITER_ON}" if quiet and self._quiet else self._begin)
 
     def _add_to_rollups(self, raw: Any, rows: int) -> None:
-        """The batch's fact and rollup statements, prepared once (``_pg_plans.py``)."""
-        if self._rollups:  # (the batch's joins by index: see PG_BATCH_JOINS)
-            raw.execute(f"{PG_BATCH_JOINS};\n{self._plans.script(raw, rows)}")
+        """The batch's fact and rollup statements, prepared once (``_pg_plans.py``), those
+        with input only."""
+        if self._rollups and self._present is not None:  # (joins by index: PG_BATCH_JOINS)
+            script = self._plans.script(raw, rows, self._present)
+            raw.execute(f"{PG_BATCH_JOINS};\n{script}")
 
     def _inserting(self, table: str, statement: str) -> str:
         """``statement``, recording the requests it inserts when the writer keeps the rollups."""
@@ -247,16 +258,32 @@ class PostgresSink:
         commit. COPY parses text with the column's type, stricter than a bound parameter (a
         float for an integer column is refused): such a batch takes ``_insert_all``.
         """
+        properties = any(_table(sql) == "request_properties" for sql in groups)
+        inserted, scored, with_properties = 0, False, properties
         with raw.cursor() as cursor:
-            for sql, rows in groups.items():
-                plan = self._db.dialect.staged(sql)
-                if plan.keys:
-                    rows = _last_per_key(rows, plan.keys)
-                cursor.execute(plan.create_stage)
-                with cursor.copy(plan.copy) as copy:
-                    for row in rows:
-                        copy.write_row(bind(row))
-                cursor.execute(self._inserting(plan.table, plan.insert))
+            for sql, rows in sorted(groups.items(), key=_requests_first):
+                plan = self._copy(cursor, sql, rows)
+                if self._rollups and plan.table == "requests":  # (sorted: before the rest)
+                    cursor.execute(capture_counted(plan.insert, properties=not properties))
+                    count, scores, *earlier = cursor.fetchone()
+                    inserted, scored = inserted + count, scored or scores
+                    with_properties = with_properties or any(earlier)
+                elif self._quiet and plan.table == "request_properties":
+                    cursor.execute(only_new(plan))
+                else:
+                    cursor.execute(plan.insert)
+        self._present = wanted(inserted, scored, with_properties)
+
+    def _copy(self, cursor: Any, sql: str, rows: list[tuple[Any, ...]]) -> StagedInsert:
+        """``rows`` of statement ``sql`` COPY'd into its staging table; its plan."""
+        plan = self._db.dialect.staged(sql)
+        if plan.keys:
+            rows = _last_per_key(rows, plan.keys)
+        cursor.execute(plan.create_stage)
+        with cursor.copy(plan.copy) as copy:
+            for row in rows:
+                copy.write_row(bind(row))
+        return plan
 
     def _insert_all(self, raw: Any, groups: dict[str, list[tuple[Any, ...]]]) -> None:
         for sql, rows in groups.items():
@@ -315,6 +342,39 @@ class PostgresSink:
             self._inherited.append(self._raw)  # closing it here would end the parent's session
             self._raw = None
         self.commit_lock = threading.Lock()
+
+
+def _tagged(statements: list[str]) -> list[Tagged]:
+    return [(sql, frozenset()) for sql in statements]
+
+
+def _closing(version: int) -> list[Tagged]:
+    """The batch's fact and rollup statements for a schema at ``version``, each with the
+    inputs it reads besides the new requests (``_pg_batch.py``): the facts first (they need
+    no lock), then the rollups under the lock, the sessions last."""
+    p, s = frozenset({PROPERTIES}), frozenset({SCORES})
+    status = version >= STATUS_ROLLUP_VERSION  # (an older schema: no rollup_status)
+    models, users, properties, *by_status = pg_batch_upserts(status=status)
+    out: list[Tagged] = []
+    if version >= FACTS_BY_WRITER_VERSION:
+        out += zip(pg_batch_facts(), (p, s, p | s), strict=True)
+    out += [(PG_ROLLUP_LOCK, frozenset()), (models, frozenset()), (users, frozenset())]
+    out += [(properties, p), *_tagged(by_status)]
+    for split, since in (
+        (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
+        (PROPERTY_USERS, PROPERTY_USERS_VERSION),
+    ):
+        if version >= since:
+            out.append((split.batch_upsert(NEW_REQUESTS), p))
+    if version >= SESSION_ROLLUP_VERSION:
+        out += _tagged(pg_batch_sessions())
+    return out
+
+
+def _requests_first(group: tuple[str, list[Any]]) -> bool:
+    """Sort key: the requests' inserts first (they capture the new requests the others
+    read)."""
+    return _table(group[0]) != "requests"
 
 
 def _table(sql: str) -> str:
