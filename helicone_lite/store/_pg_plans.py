@@ -6,7 +6,8 @@ Every batch of the PostgreSQL writer ends with the same fact and rollup statemen
 Sent as text, the server parsed, analysed and planned each of them again for every batch:
 ~2 ms of a one-row batch's ~9 ms of server CPU (benchmarks/README.md, "The PostgreSQL
 batch's fixed cost"). Here they are ``PREPARE``'d on the writer's connection (SQL-level
-prepared statements: session-local, like the temporary table of new requests they read)
+prepared statements: session-local, like the temporary table of new requests they read;
+one statement a ``PREPARE``, so the session keeps each one's text, not the whole script)
 and each batch sends ``EXECUTE name; ...`` in one round trip.
 
 * **Names**: ``helicone_lite_batch_<generation>_<i>``, a new generation each time they are
@@ -80,13 +81,16 @@ class BatchPlans:
         self.enabled = self._losses < 2
         self._connection = None
 
-    def script(self, connection: Any, rows: int, present: frozenset[str] = ALL) -> str:
-        """The statements to run for a batch of ``rows`` on ``connection`` (one script):
-        those whose inputs are all ``present``."""
+    def script(
+        self, connection: Any, rows: int, present: frozenset[str] = ALL
+    ) -> tuple[list[str], str]:
+        """For a batch of ``rows`` on ``connection``: the statements to send first, one at a
+        time (``DEALLOCATE``, ``PREPARE``: when due), and the script running those whose
+        inputs are all ``present`` (one round trip)."""
         run = [needs <= present for needs in self._needs]
         if not self.enabled:
-            return ";\n".join(sql for sql, go in zip(self._statements, run, strict=True) if go)
-        stale = ""
+            return [], ";\n".join(sql for sql, go in zip(self._statements, run, strict=True) if go)
+        first: list[str] = []
         if self._connection is not connection:
             self._connection, self._written, self._planned_at = connection, 0, 0
             prepare = True
@@ -94,19 +98,17 @@ class BatchPlans:
             since = self._written - self._planned_at
             prepare = since >= max(REPLAN_ROWS, self._planned_at)
             if prepare:
-                stale = "".join(f"DEALLOCATE {name};\n" for name in self._names())
+                first += [f"DEALLOCATE {name}" for name in self._names()]
         if prepare:
             self._generation += 1
             self._planned_at = self._written
+            names = self._names()
+            first += [
+                f"PREPARE {n} AS {sql}" for n, sql in zip(names, self._statements, strict=True)
+            ]
         self._written += rows
-        names = self._names()
-        made = "".join(
-            f"PREPARE {name} AS {sql};\n"
-            for name, sql in zip(names, self._statements, strict=True)
-            if prepare
-        )
-        executed = (f"EXECUTE {name}" for name, go in zip(names, run, strict=True) if go)
-        return stale + made + ";\n".join(executed)
+        executed = (f"EXECUTE {n}" for n, go in zip(self._names(), run, strict=True) if go)
+        return first, ";\n".join(executed)
 
     def forget(self) -> None:
         """The connection's state is unknown (an error mid-batch): prepare anew next time."""

@@ -243,7 +243,9 @@ class PostgresSink:
         """The batch's fact and rollup statements, prepared once (``_pg_plans.py``), those
         with input only."""
         if self._rollups and self._present is not None:  # (joins by index: PG_BATCH_JOINS)
-            script = self._plans.script(raw, rows, self._present)
+            first, script = self._plans.script(raw, rows, self._present)
+            for statement in first:
+                raw.execute(statement)
             raw.execute(f"{PG_BATCH_JOINS};\n{script}")
 
     def _inserting(self, table: str, statement: str) -> str:
