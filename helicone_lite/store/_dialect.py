@@ -182,7 +182,7 @@ class StagedInsert:
     @property
     def create_stage(self) -> str:
         return (
-            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage}"
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} ON COMMIT DELETE ROWS"
             f" AS SELECT * FROM {self.table} WITH NO DATA"
         )
 

@@ -74,7 +74,7 @@ NEW_COLUMNS = (
 #: PostgreSQL captures these too: the fact tables (schema v11) copy them
 _PG_COLUMNS = f"{NEW_COLUMNS}, session_id, session_path, prompt_id, prompt_version"
 PG_NEW_REQUESTS_TABLE = (
-    f"CREATE TEMP TABLE IF NOT EXISTS helicone_lite_new_requests "
+    f"CREATE TEMP TABLE IF NOT EXISTS helicone_lite_new_requests ON COMMIT DELETE ROWS "
     f"AS SELECT {_PG_COLUMNS} FROM requests WITH NO DATA"
 )
 PG_BATCH_ON = f"SELECT set_config('{PG_BATCH_SETTING}', 'on', true)"
