@@ -42,6 +42,7 @@ from ._pg_batch import (
     wanted,
 )
 from ._pg_plans import ALL, BatchPlans, Tagged
+from ._pg_temp import TempTables
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
@@ -113,6 +114,7 @@ class PostgresSink:
         self._plans = BatchPlans(_tagged([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
         self._present: Needs | None = ALL  # the closing statements' inputs (None: no rows)
         self._quiet = False  # the batch sets helicone_lite.writer (``_pg_batch.py``)
+        self._temp = TempTables()  # how its temporary tables are emptied (``_pg_temp.py``)
         self._lost_plans = errors.errors.InvalidSqlStatementName
         self._begin = f"{PG_BATCH_NO_JIT}; {PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
@@ -205,10 +207,10 @@ class PostgresSink:
                 try:
                     self._present = ALL  # (the COPY path finds out)
                     with raw.transaction():
-                        self._begin_rollups(raw, quiet=write == self._copy_all)
+                        self._begin_batch(raw, rows, quiet=write == self._copy_all)
                         write(raw, groups)
-                        self._add_to_rollups(raw, rows)
-                    self._held = time.perf_counter() - began
+                        self._finish(raw, rows)
+                    self._committed(began)
                     return 0
                 except self._lost_plans:
                     raise
@@ -217,14 +219,20 @@ class PostgresSink:
                     continue  # a value COPY cannot take, or a bad row: the next way
             self._present = ALL
             with raw.transaction():
-                self._begin_rollups(raw)
+                self._begin_batch(raw, rows)
                 rejected = self._insert_one_by_one(raw, prepared)
-                self._add_to_rollups(raw, rows)
+                self._finish(raw, rows)
         except BaseException:
             self._plans.forget()
             raise
-        self._held = time.perf_counter() - began
+        self._committed(began)
         return rejected
+
+    def _committed(self, began: float) -> None:
+        self._held = time.perf_counter() - began
+        self._temp.committed()
+        if self._temp.renew:  # the batches changed pace: a session of the other kind
+            self.close()
 
     @staticmethod
     def _logged(raw: Any, ids: list[str]) -> set[str]:
@@ -233,20 +241,25 @@ class PostgresSink:
         sql = "SELECT id FROM requests WHERE id = ANY(%s)"
         return {row[0] for row in raw.execute(sql, [ids], prepare=False).fetchall()}
 
-    def _begin_rollups(self, raw: Any, *, quiet: bool = False) -> None:
+    def _begin_batch(self, raw: Any, rows: int, *, quiet: bool = False) -> None:
         """The batch's transaction keeps the rollups: the insert triggers stand aside (with
         ``quiet``, when the batch allows it, they are not even called: ``_pg_batch.py``)."""
+        self._temp.begin(raw, rows, [NEW_REQUESTS] if self._rollups else [])
         if self._rollups:
-            raw.execute(f"{self._begin}; {PG_WRITER_ON}" if quiet and self._quiet else self._begin)
+            begin = f"{self._begin}; {PG_WRITER_ON}" if quiet and self._quiet else self._begin
+            raw.execute(self._temp.create(begin))
 
-    def _add_to_rollups(self, raw: Any, rows: int) -> None:
+    def _finish(self, raw: Any, rows: int) -> None:
         """The batch's fact and rollup statements, prepared once (``_pg_plans.py``), those
-        with input only."""
+        with input only; its temporary tables emptied if the session's kind wants it."""
+        script = [self._temp.closing()]
         if self._rollups and self._present is not None:  # (joins by index: PG_BATCH_JOINS)
-            first, script = self._plans.script(raw, rows, self._present)
+            first, closing = self._plans.script(raw, rows, self._present)
             for statement in first:
                 raw.execute(statement)
-            raw.execute(f"{PG_BATCH_JOINS};\n{script}")
+            script[:0] = [PG_BATCH_JOINS, closing]
+        if any(script):
+            raw.execute(";\n".join(part for part in script if part))
 
     def _inserting(self, table: str, statement: str) -> str:
         """``statement``, recording the requests it inserts when the writer keeps the rollups."""
@@ -265,6 +278,7 @@ class PostgresSink:
         with raw.cursor() as cursor:
             for sql, rows in sorted(groups.items(), key=_requests_first):
                 plan = self._copy(cursor, sql, rows)
+                self._temp.touch(f"pg_temp.{plan.stage}")
                 if self._rollups and plan.table == "requests":  # (sorted: before the rest)
                     cursor.execute(capture_counted(plan.insert, properties=not properties))
                     count, scores, *earlier = cursor.fetchone()
@@ -281,7 +295,7 @@ class PostgresSink:
         plan = self._db.dialect.staged(sql)
         if plan.keys:
             rows = _last_per_key(rows, plan.keys)
-        cursor.execute(plan.create_stage)
+        cursor.execute(self._temp.create(plan.create_stage))
         with cursor.copy(plan.copy) as copy:
             for row in rows:
                 copy.write_row(bind(row))

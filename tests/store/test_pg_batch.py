@@ -205,3 +205,62 @@ def test_insert_triggers_are_not_called_for_a_batch_that_counts_its_rows(
     assert len(functions) == 14  # 6 insert triggers on requests, 4 + 4 on request_properties
     assert by_writer == 0
     assert with_earlier > 0
+
+
+def test_temporary_tables_follow_the_batches_pace() -> None:
+    """A session of small batches empties its tables itself (``DELETE``, ``TRUNCATE`` every
+    ``TRUNCATE_ROWS``), one of big batches leaves it to ``ON COMMIT DELETE ROWS``; a change
+    of pace asks for a new session."""
+    from helicone_lite.store._pg_temp import SWITCH_BATCHES, TRUNCATE_ROWS, TempTables
+
+    create = "CREATE TEMP TABLE IF NOT EXISTS t ON COMMIT DELETE ROWS AS SELECT 1"
+    temp, small = TempTables(), object()
+    temp.begin(small, 1, ["pg_temp.a"])
+    temp.touch("pg_temp.b")
+    assert temp.create(create) == "CREATE TEMP TABLE IF NOT EXISTS t AS SELECT 1"
+    assert temp.closing() == "DELETE FROM pg_temp.a;\nDELETE FROM pg_temp.b"
+    temp.committed()
+    closings = []
+    for _ in range(TRUNCATE_ROWS - 1):
+        temp.begin(small, 1, ["pg_temp.a"])
+        closings.append(temp.closing())
+        temp.committed()
+    assert closings[-1] == "TRUNCATE pg_temp.a, pg_temp.b" and not temp.renew
+    assert closings[-2] == "DELETE FROM pg_temp.a"
+    temp.begin(small, 500, ["pg_temp.a"])  # a big batch: a new session after it
+    temp.closing()
+    temp.committed()
+    assert temp.renew
+    big = object()
+    temp.begin(big, 500, ["pg_temp.a"])
+    assert temp.create(create) == create and temp.closing() == ""
+    temp.committed()
+    renewed = []
+    for _ in range(SWITCH_BATCHES):
+        temp.begin(big, 1, ["pg_temp.a"])
+        assert temp.closing() == ""
+        temp.committed()
+        renewed.append(temp.renew)
+    assert renewed == [False] * (SWITCH_BATCHES - 1) + [True]
+
+
+def test_small_batches_empty_their_tables_and_big_ones_switch_sessions(
+    postgres_url: str, make_row: RowFactory, scripts: list[tuple[Any, str]]
+) -> None:
+    with Store(postgres_url) as store:
+        for i in range(3):
+            store.write("requests", make_row(id=f"s{i}", properties={"dept": "d"}))
+            assert store.flush()
+        sessions = {raw for raw, s in scripts if s.startswith("SET LOCAL jit")}
+        for i in range(300):  # (however the writer cuts them: a batch of 64 rows or more)
+            store.write("requests", make_row(id=f"b{i}", properties={"dept": "d"}))
+        assert store.flush()
+        store.write("requests", make_row(id="after", properties={"dept": "d"}))
+        assert store.flush()
+        later = {raw for raw, s in scripts if s.startswith("SET LOCAL jit")} - sessions
+        creates = [s for _, s in scripts if "CREATE TEMP TABLE" in s]
+        counted = store.query("SELECT value, requests FROM rollup_properties")
+        facts = store.query("SELECT count(*) AS n FROM property_facts")
+    assert len(sessions) == 1 and len(later) == 1  # the big batch's session, then a new one
+    assert "ON COMMIT" not in creates[0]
+    assert counted == [{"value": "d", "requests": 304}] and facts == [{"n": 304}]
