@@ -12,9 +12,9 @@ So a session has one of two kinds, chosen by the first batch it writes:
 
 * **small batches** (fewer than ``SMALL_ROWS`` rows): the tables keep their rows across
   commits (no ``ON COMMIT`` clause) and the batch's last statement empties the ones it used,
-  ``DELETE`` (the dead rows are pruned as the pages are read again), or ``TRUNCATE`` of
-  every table with dead rows once ``TRUNCATE_ROWS`` rows went through them since the last
-  one, so they do not grow. Inside the batch's transaction either way: a rolled-back batch
+  ``DELETE`` (the dead rows are pruned as the pages are read again), or ``TRUNCATE`` once
+  ``TRUNCATE_ROWS`` rows went through that table since its last one, so none grows (only
+  tables the transaction used, which therefore exist in its session). Inside the batch's transaction either way: a rolled-back batch
   leaves them as they were, and behind a transaction-pooling proxy every transaction finds
   them empty.
 * **big batches**: ``ON COMMIT DELETE ROWS``, as before (a ``TRUNCATE`` a batch there made
@@ -50,9 +50,8 @@ class TempTables:
         self._connection: Any = None
         self._small = False
         self._touched: list[str] = []  # by the current transaction
-        self._dirty: set[str] = set()  # holding dead rows (small: since the last truncation)
-        self._rows = 0  # small: written since the last truncation
-        self._truncating = False
+        self._rows: dict[str, int] = {}  # small: a table's rows since its last truncation
+        self._truncating: list[str] = []
         self._streak = 0  # big: small batches in a row
         self._rows_now = 0
         self.renew = False  # the session should be replaced after this commit
@@ -62,7 +61,7 @@ class TempTables:
         ``tables`` (qualified names)."""
         if connection is not self._connection:  # a new session: its kind, its tables
             self._connection, self._small = connection, rows < SMALL_ROWS
-            self._dirty, self._rows, self._streak = set(), 0, 0
+            self._rows, self._streak = {}, 0
         self._rows_now, self._touched, self.renew = rows, [], False
         for table in tables:
             self.touch(table)
@@ -75,24 +74,24 @@ class TempTables:
     def touch(self, table: str) -> None:
         if table not in self._touched:
             self._touched.append(table)
-            self._dirty.add(table)
 
     def closing(self) -> str:
         """The transaction's last statement: its tables emptied (small batches), or ""."""
         if not self._small:
             return ""
-        self._rows += self._rows_now
-        self._truncating = self._rows >= TRUNCATE_ROWS
-        if self._truncating:
-            return f"TRUNCATE {', '.join(sorted(self._dirty))}"
-        return ";\n".join(f"DELETE FROM {table}" for table in self._touched)
+        for table in self._touched:
+            self._rows[table] = self._rows.get(table, 0) + self._rows_now
+        self._truncating = [t for t in self._touched if self._rows[t] >= TRUNCATE_ROWS]
+        deleted = [f"DELETE FROM {t}" for t in self._touched if t not in self._truncating]
+        truncated = [f"TRUNCATE {', '.join(self._truncating)}"] if self._truncating else []
+        return ";\n".join(truncated + deleted)
 
     def committed(self) -> None:
         """The transaction committed (after :meth:`closing`); sets :attr:`renew`."""
         small = self._rows_now < SMALL_ROWS
         if self._small:
-            if self._truncating:
-                self._dirty, self._rows = set(), 0
+            for table in self._truncating:
+                self._rows[table] = 0
             self.renew = not small
         else:
             self._streak = self._streak + 1 if small else 0
