@@ -38,9 +38,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._facts_schema import pg_batch_facts
+from ._pg_plans import Tagged
 from ._quiet_triggers import WRITER_SETTING
+from ._rollup_batch import PG_ROLLUP_LOCK, pg_batch_upserts
 from ._rollup_names import NEW_REQUESTS
+from ._rollup_property_models import SPLIT as PROPERTY_MODELS
+from ._rollup_property_users import SPLIT as PROPERTY_USERS
+from ._rollup_sessions import pg_batch_sessions
 from ._rows import PreparedRow
+from ._schema import (
+    FACTS_BY_WRITER_VERSION,
+    PROPERTY_MODELS_VERSION,
+    PROPERTY_USERS_VERSION,
+    SESSION_ROLLUP_VERSION,
+    STATUS_ROLLUP_VERSION,
+)
 from ._sink_rollups import table_of
 
 if TYPE_CHECKING:
@@ -51,8 +64,10 @@ __all__ = [
     "PROPERTIES",
     "SCORES",
     "Needs",
+    "closing_statements",
     "only_new",
     "outside_properties",
+    "tagged",
     "wanted",
 ]
 
@@ -106,3 +121,30 @@ def only_new(plan: StagedInsert) -> str:
         f"INSERT INTO {plan.table} ({names}) SELECT {names} FROM {plan.stage} "
         f"WHERE request_id IN (SELECT id FROM {NEW_REQUESTS}){plan.tail}"
     )
+
+
+def tagged(statements: list[str]) -> list[Tagged]:
+    return [(sql, frozenset()) for sql in statements]
+
+
+def closing_statements(version: int) -> list[Tagged]:
+    """The batch's fact and rollup statements for a schema at ``version``, each with the
+    inputs it reads besides the new requests: the facts first (they need no lock), then the
+    rollups under the lock, the sessions last."""
+    p, s = frozenset({PROPERTIES}), frozenset({SCORES})
+    status = version >= STATUS_ROLLUP_VERSION  # (an older schema: no rollup_status)
+    models, users, properties, *by_status = pg_batch_upserts(status=status)
+    out: list[Tagged] = []
+    if version >= FACTS_BY_WRITER_VERSION:
+        out += zip(pg_batch_facts(), (p, s, p | s), strict=True)
+    out += [(PG_ROLLUP_LOCK, frozenset()), (models, frozenset()), (users, frozenset())]
+    out += [(properties, p), *tagged(by_status)]
+    for split, since in (
+        (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
+        (PROPERTY_USERS, PROPERTY_USERS_VERSION),
+    ):
+        if version >= since:
+            out.append((split.batch_upsert(NEW_REQUESTS), p))
+    if version >= SESSION_ROLLUP_VERSION:
+        out += tagged(pg_batch_sessions())
+    return out

@@ -18,6 +18,12 @@ just before the commit (``_rollup_batch.py``), under a transaction-scoped adviso
 the rollup triggers take too: a cache hit and its original logged by two processes at once
 are then counted as one would count them in turn. From v11 the same table of new requests
 feeds three inserts of the batch's fact rows, before the lock (``_facts_schema.py``).
+
+A batch's fixed server cost (benchmarks/README.md, "The PostgreSQL batch's fixed cost"):
+its closing statements are prepared once per session (``_pg_plans.py``), those without
+input skipped and the insert triggers not called when the batch counts everything itself
+(``_pg_batch.py``), its temporary tables emptied by the kind that suits its pace
+(``_pg_temp.py``).
 """
 
 from __future__ import annotations
@@ -30,18 +36,18 @@ from typing import Any
 
 from ._dialect import StagedInsert
 from ._errors import Reporter, StoreError
-from ._facts_schema import PG_FACTS_ON, pg_batch_facts
+from ._facts_schema import PG_FACTS_ON
 from ._pacing import no_pace
 from ._pg_batch import (
     PG_WRITER_ON,
-    PROPERTIES,
-    SCORES,
     Needs,
+    closing_statements,
     only_new,
     outside_properties,
+    tagged,
     wanted,
 )
-from ._pg_plans import ALL, BatchPlans, Tagged
+from ._pg_plans import ALL, BatchPlans
 from ._pg_temp import TempTables
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
@@ -55,17 +61,12 @@ from ._rollup_batch import (
     capture_counted,
     pg_batch_upserts,
 )
-from ._rollup_property_models import SPLIT as PROPERTY_MODELS
-from ._rollup_property_users import SPLIT as PROPERTY_USERS
-from ._rollup_sessions import PG_SESSIONS_ON, pg_batch_sessions
+from ._rollup_sessions import PG_SESSIONS_ON
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
-    PROPERTY_MODELS_VERSION,
-    PROPERTY_USERS_VERSION,
     ROLLUP_BATCH_VERSION,
     SESSION_ROLLUP_VERSION,
-    STATUS_ROLLUP_VERSION,
 )
 from ._sink import Outcome
 from ._sink_rollups import first_of_each
@@ -111,7 +112,7 @@ class PostgresSink:
             OverflowError,
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
-        self._plans = BatchPlans(_tagged([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
+        self._plans = BatchPlans(tagged([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
         self._present: Needs | None = ALL  # the closing statements' inputs (None: no rows)
         self._quiet = False  # the batch sets helicone_lite.writer (``_pg_batch.py``)
         self._temp = TempTables()  # how its temporary tables are emptied (``_pg_temp.py``)
@@ -163,7 +164,7 @@ class PostgresSink:
             self._preparer = RowPreparer(columns, self._reporter)
             version = self._db.version or 0
             self._rollups = version >= ROLLUP_BATCH_VERSION
-            self._plans.set_statements(_closing(version))
+            self._plans.set_statements(closing_statements(version))
             if version >= FACTS_BY_WRITER_VERSION:
                 self._begin += f"; {PG_FACTS_ON}"
             if version >= SESSION_ROLLUP_VERSION:
@@ -270,8 +271,9 @@ class PostgresSink:
 
         The staging table is created in the transaction when missing (a session-local
         table, so this also works behind a transaction-pooling proxy) and emptied by the
-        commit. COPY parses text with the column's type, stricter than a bound parameter (a
-        float for an integer column is refused): such a batch takes ``_insert_all``.
+        commit or by the batch's last statement (``_pg_temp.py``). COPY parses text with
+        the column's type, stricter than a bound parameter (a float for an integer column
+        is refused): such a batch takes ``_insert_all``.
         """
         properties = any(_table(sql) == "request_properties" for sql in groups)
         inserted, scored, with_properties = 0, False, properties
@@ -358,33 +360,6 @@ class PostgresSink:
             self._inherited.append(self._raw)  # closing it here would end the parent's session
             self._raw = None
         self.commit_lock = threading.Lock()
-
-
-def _tagged(statements: list[str]) -> list[Tagged]:
-    return [(sql, frozenset()) for sql in statements]
-
-
-def _closing(version: int) -> list[Tagged]:
-    """The batch's fact and rollup statements for a schema at ``version``, each with the
-    inputs it reads besides the new requests (``_pg_batch.py``): the facts first (they need
-    no lock), then the rollups under the lock, the sessions last."""
-    p, s = frozenset({PROPERTIES}), frozenset({SCORES})
-    status = version >= STATUS_ROLLUP_VERSION  # (an older schema: no rollup_status)
-    models, users, properties, *by_status = pg_batch_upserts(status=status)
-    out: list[Tagged] = []
-    if version >= FACTS_BY_WRITER_VERSION:
-        out += zip(pg_batch_facts(), (p, s, p | s), strict=True)
-    out += [(PG_ROLLUP_LOCK, frozenset()), (models, frozenset()), (users, frozenset())]
-    out += [(properties, p), *_tagged(by_status)]
-    for split, since in (
-        (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
-        (PROPERTY_USERS, PROPERTY_USERS_VERSION),
-    ):
-        if version >= since:
-            out.append((split.batch_upsert(NEW_REQUESTS), p))
-    if version >= SESSION_ROLLUP_VERSION:
-        out += _tagged(pg_batch_sessions())
-    return out
 
 
 def _requests_first(group: tuple[str, list[Any]]) -> bool:
