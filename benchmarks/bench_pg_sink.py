@@ -5,7 +5,9 @@ Writes ``-n`` requests of ``bench_pg_scale.py``'s writer (two properties each: t
 rows) through the store's own ``PostgresSink``, in batches of ``--batch`` (as the writer does
 at full load), as its ``_commit`` does: the read of already-logged ids, then in one
 transaction the staging COPYs and ``INSERT ... SELECT``s, the per-batch fact and rollup
-statements, and ``COMMIT``. Timed around each step: the client's thread CPU
+statements, the temporary tables emptied (small batches), and ``COMMIT`` (the closing
+statements as text, one at a time, all of them: the sink prepares them and skips those
+without input; it does not change sessions when the batches change pace). Timed around each step: the client's thread CPU
 (``time.thread_time``) and the server backend's CPU (``/proc/PID/schedstat``, nanoseconds:
 the server must run on this machine). Both are what an idle core would spend, whatever else
 the machine runs. Printed per request, largest first; ``--realistic`` writes
@@ -66,7 +68,9 @@ def _staged(sink: PostgresSink, cursor: Any, sql: str, rows: list[Any], clock: _
     from helicone_lite.store._postgres import bind
 
     plan = sink._db.dialect.staged(sql)
-    clock.charge(f"create stage {plan.table}", lambda: cursor.execute(plan.create_stage))
+    sink._temp.touch(f"pg_temp.{plan.stage}")
+    create = sink._temp.create(plan.create_stage)
+    clock.charge(f"create stage {plan.table}", lambda: cursor.execute(create))
 
     def copy() -> None:
         with cursor.copy(plan.copy) as out:
@@ -85,12 +89,18 @@ def _batch(sink: PostgresSink, raw: Any, items: list[Any], clock: _Clock) -> Non
         "read logged ids", lambda: first_of_each(prepared, lambda ids: sink._logged(raw, ids))
     )
     groups = clock.charge("group by statement", lambda: group_by_sql(kept))
-    clock.charge("BEGIN + batch settings", lambda: (raw.execute("BEGIN"), sink._begin_rollups(raw)))
+    clock.charge(
+        "BEGIN + batch settings", lambda: (raw.execute("BEGIN"), sink._begin_batch(raw, len(kept)))
+    )
     _statements(sink, raw, groups, clock)
     clock.charge("batch join settings", lambda: raw.execute(PG_BATCH_JOINS))
-    for sql in sink._upserts.split(";\n"):
+    for sql in sink._plans.statements:
         clock.charge(_label(sql), lambda sql=sql: raw.execute(sql))
+    closing = sink._temp.closing()
+    if closing:
+        clock.charge("empty the temporary tables", lambda: raw.execute(closing))
     clock.charge("COMMIT", lambda: raw.execute("COMMIT"))
+    sink._temp.committed()
 
 
 def run(url: str, n: int, batch: int, realistic: bool) -> tuple[_Clock, float]:

@@ -26,6 +26,7 @@ import re
 
 from ._facts_schema import pg_facts_migration
 from ._pg_reading import PG_READING_MIGRATION
+from ._quiet_triggers import PG_QUIET_TRIGGERS_MIGRATION
 from ._reports_schema import REPORTS_MIGRATION
 from ._rollup_pg_v6 import PG_ROLLUP_MIGRATION
 from ._rollup_property_models import pg_property_models_migration
@@ -151,6 +152,7 @@ PG_MIGRATIONS: tuple[str, ...] = (
     PG_SCORE_TIME_MIGRATION,  # nothing: SQLite's score indexes keyed by the time
     PG_PROPERTY_USERS_OFF_MIGRATION,  # nothing: SQLite drops rollup_property_users
     pg_user_scores_migration(_types),  # daily score sums per user, kept from score_facts
+    PG_QUIET_TRIGGERS_MIGRATION,  # the insert triggers not called for the writer's batch
 )
 
 assert len(PG_MIGRATIONS) == len(MIGRATIONS), "every SQLite migration needs its PostgreSQL twin"

@@ -18,6 +18,12 @@ just before the commit (``_rollup_batch.py``), under a transaction-scoped adviso
 the rollup triggers take too: a cache hit and its original logged by two processes at once
 are then counted as one would count them in turn. From v11 the same table of new requests
 feeds three inserts of the batch's fact rows, before the lock (``_facts_schema.py``).
+
+A batch's fixed server cost (benchmarks/README.md, "The PostgreSQL batch's fixed cost"):
+its closing statements are prepared once per session (``_pg_plans.py``), those without
+input skipped and the insert triggers not called when the batch counts everything itself
+(``_pg_batch.py``), its temporary tables emptied by the kind that suits its pace
+(``_pg_temp.py``).
 """
 
 from __future__ import annotations
@@ -28,9 +34,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._dialect import StagedInsert
 from ._errors import Reporter, StoreError
-from ._facts_schema import PG_FACTS_ON, pg_batch_facts
+from ._facts_schema import PG_FACTS_ON
 from ._pacing import no_pace
+from ._pg_batch import (
+    PG_WRITER_ON,
+    Needs,
+    closing_statements,
+    only_new,
+    outside_properties,
+    tagged,
+    wanted,
+)
+from ._pg_plans import ALL, BatchPlans
+from ._pg_temp import TempTables
 from ._postgres import PgDatabase, bind
 from ._rollup_batch import (
     NEW_REQUESTS,
@@ -40,19 +58,15 @@ from ._rollup_batch import (
     PG_NEW_REQUESTS_TABLE,
     PG_ROLLUP_LOCK,
     capture,
+    capture_counted,
     pg_batch_upserts,
 )
-from ._rollup_property_models import SPLIT as PROPERTY_MODELS
-from ._rollup_property_users import SPLIT as PROPERTY_USERS
-from ._rollup_sessions import PG_SESSIONS_ON, pg_batch_sessions
+from ._rollup_sessions import PG_SESSIONS_ON
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
 from ._schema import (
     FACTS_BY_WRITER_VERSION,
-    PROPERTY_MODELS_VERSION,
-    PROPERTY_USERS_VERSION,
     ROLLUP_BATCH_VERSION,
     SESSION_ROLLUP_VERSION,
-    STATUS_ROLLUP_VERSION,
 )
 from ._sink import Outcome
 from ._sink_rollups import first_of_each
@@ -98,7 +112,11 @@ class PostgresSink:
             OverflowError,
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
-        self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts()])
+        self._plans = BatchPlans(tagged([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
+        self._present: Needs | None = ALL  # the closing statements' inputs (None: no rows)
+        self._quiet = False  # the batch sets helicone_lite.writer (``_pg_batch.py``)
+        self._temp = TempTables()  # how its temporary tables are emptied (``_pg_temp.py``)
+        self._lost_plans = errors.errors.InvalidSqlStatementName
         self._begin = f"{PG_BATCH_NO_JIT}; {PG_NEW_REQUESTS_TABLE}; {PG_BATCH_ON}"
         self.commit_lock = threading.Lock()
         self._held = 0.0  # seconds the last batch's transaction took
@@ -146,19 +164,10 @@ class PostgresSink:
             self._preparer = RowPreparer(columns, self._reporter)
             version = self._db.version or 0
             self._rollups = version >= ROLLUP_BATCH_VERSION
-            if version < STATUS_ROLLUP_VERSION:  # (an older schema: no rollup_status)
-                self._upserts = ";\n".join([PG_ROLLUP_LOCK, *pg_batch_upserts(status=False)])
-            for split, since in (
-                (PROPERTY_MODELS, PROPERTY_MODELS_VERSION),
-                (PROPERTY_USERS, PROPERTY_USERS_VERSION),
-            ):
-                if version >= since:  # under the rollup lock too
-                    self._upserts = ";\n".join([self._upserts, split.batch_upsert(NEW_REQUESTS)])
-            if version >= FACTS_BY_WRITER_VERSION:  # the facts first: they need no lock
-                self._upserts = ";\n".join([*pg_batch_facts(), self._upserts])
+            self._plans.set_statements(closing_statements(version))
+            if version >= FACTS_BY_WRITER_VERSION:
                 self._begin += f"; {PG_FACTS_ON}"
-            if version >= SESSION_ROLLUP_VERSION:  # under the rollup lock, after the others
-                self._upserts = ";\n".join([self._upserts, *pg_batch_sessions()])
+            if version >= SESSION_ROLLUP_VERSION:
                 self._begin += f"; {PG_SESSIONS_ON}"
         prepared: list[PreparedRow] = []
         rejected = 0
@@ -179,38 +188,79 @@ class PostgresSink:
         if self._rollups:  # (before taking the lock: a read)
             prepared = first_of_each(prepared, lambda ids: self._logged(raw, ids))
         groups = group_by_sql(prepared)
+        self._quiet = self._rollups and not outside_properties(prepared)
         with self.commit_lock:
-            began = time.perf_counter()
+            try:
+                return self._write(raw, prepared, groups)
+            except self._lost_plans:  # prepared statements gone: prepare anew, or text
+                self._plans.lost()
+                return self._write(raw, prepared, groups)
+
+    def _write(
+        self, raw: Any, prepared: list[PreparedRow], groups: dict[str, list[tuple[Any, ...]]]
+    ) -> int:
+        """One transaction for the batch (COPY, else multi-row INSERTs, else row by row);
+        the number of rows rejected."""
+        began = time.perf_counter()
+        rows = len(prepared)
+        try:
             for write in (self._copy_all, self._insert_all):
                 try:
+                    self._present = ALL  # (the COPY path finds out)
                     with raw.transaction():
-                        self._begin_rollups(raw)
+                        self._begin_batch(raw, rows, quiet=write == self._copy_all)
                         write(raw, groups)
-                        self._add_to_rollups(raw)
-                    self._held = time.perf_counter() - began
+                        self._finish(raw, rows)
+                    self._committed(began)
                     return 0
+                except self._lost_plans:
+                    raise
                 except self._row_errors:
+                    self._plans.forget()
                     continue  # a value COPY cannot take, or a bad row: the next way
+            self._present = ALL
             with raw.transaction():
-                self._begin_rollups(raw)
+                self._begin_batch(raw, rows)
                 rejected = self._insert_one_by_one(raw, prepared)
-                self._add_to_rollups(raw)
-            self._held = time.perf_counter() - began
-            return rejected
+                self._finish(raw, rows)
+        except BaseException:
+            self._plans.forget()
+            raise
+        self._committed(began)
+        return rejected
+
+    def _committed(self, began: float) -> None:
+        self._held = time.perf_counter() - began
+        self._temp.committed()
+        if self._temp.renew:  # the batches changed pace: a session of the other kind
+            self.close()
 
     @staticmethod
     def _logged(raw: Any, ids: list[str]) -> set[str]:
-        rows = raw.execute("SELECT id FROM requests WHERE id = ANY(%s)", [ids]).fetchall()
-        return {row[0] for row in rows}
+        """The ids already in ``requests``. Not prepared: a generic plan made while the
+        store was small (a scan of ``requests``) would be kept while it grows."""
+        sql = "SELECT id FROM requests WHERE id = ANY(%s)"
+        return {row[0] for row in raw.execute(sql, [ids], prepare=False).fetchall()}
 
-    def _begin_rollups(self, raw: Any) -> None:
-        """The batch's transaction keeps the rollups: the insert triggers stand aside."""
+    def _begin_batch(self, raw: Any, rows: int, *, quiet: bool = False) -> None:
+        """The batch's transaction keeps the rollups: the insert triggers stand aside (with
+        ``quiet``, when the batch allows it, they are not even called: ``_pg_batch.py``)."""
+        self._temp.begin(raw, rows, [NEW_REQUESTS] if self._rollups else [])
         if self._rollups:
-            raw.execute(self._begin)
+            begin = f"{self._begin}; {PG_WRITER_ON}" if quiet and self._quiet else self._begin
+            raw.execute(self._temp.create(begin))
 
-    def _add_to_rollups(self, raw: Any) -> None:
-        if self._rollups:  # (the batch's joins by index: see PG_BATCH_JOINS)
-            raw.execute(f"{PG_BATCH_JOINS};\n{self._upserts}")
+    def _finish(self, raw: Any, rows: int) -> None:
+        """The batch's fact and rollup statements, prepared once (``_pg_plans.py``), those
+        with input only; its temporary tables emptied if the session's kind wants it."""
+        script = [self._temp.closing()]
+        if self._rollups and self._present is not None:  # (joins by index: PG_BATCH_JOINS)
+            first, closing = self._plans.script(raw, rows, self._present)
+            for statement in first:
+                raw.execute(statement)
+            script[:0] = [PG_BATCH_JOINS, closing]
+        if any(script):
+            raw.execute(";\n".join(part for part in script if part))
 
     def _inserting(self, table: str, statement: str) -> str:
         """``statement``, recording the requests it inserts when the writer keeps the rollups."""
@@ -221,19 +271,37 @@ class PostgresSink:
 
         The staging table is created in the transaction when missing (a session-local
         table, so this also works behind a transaction-pooling proxy) and emptied by the
-        commit. COPY parses text with the column's type, stricter than a bound parameter (a
-        float for an integer column is refused): such a batch takes ``_insert_all``.
+        commit or by the batch's last statement (``_pg_temp.py``). COPY parses text with
+        the column's type, stricter than a bound parameter (a float for an integer column
+        is refused): such a batch takes ``_insert_all``.
         """
+        properties = any(_table(sql) == "request_properties" for sql in groups)
+        inserted, scored, with_properties = 0, False, properties
         with raw.cursor() as cursor:
-            for sql, rows in groups.items():
-                plan = self._db.dialect.staged(sql)
-                if plan.keys:
-                    rows = _last_per_key(rows, plan.keys)
-                cursor.execute(plan.create_stage)
-                with cursor.copy(plan.copy) as copy:
-                    for row in rows:
-                        copy.write_row(bind(row))
-                cursor.execute(self._inserting(plan.table, plan.insert))
+            for sql, rows in sorted(groups.items(), key=_requests_first):
+                plan = self._copy(cursor, sql, rows)
+                self._temp.touch(f"pg_temp.{plan.stage}")
+                if self._rollups and plan.table == "requests":  # (sorted: before the rest)
+                    cursor.execute(capture_counted(plan.insert, properties=not properties))
+                    count, scores, *earlier = cursor.fetchone()
+                    inserted, scored = inserted + count, scored or scores
+                    with_properties = with_properties or any(earlier)
+                elif self._quiet and plan.table == "request_properties":
+                    cursor.execute(only_new(plan))
+                else:
+                    cursor.execute(plan.insert)
+        self._present = wanted(inserted, scored, with_properties)
+
+    def _copy(self, cursor: Any, sql: str, rows: list[tuple[Any, ...]]) -> StagedInsert:
+        """``rows`` of statement ``sql`` COPY'd into its staging table; its plan."""
+        plan = self._db.dialect.staged(sql)
+        if plan.keys:
+            rows = _last_per_key(rows, plan.keys)
+        cursor.execute(self._temp.create(plan.create_stage))
+        with cursor.copy(plan.copy) as copy:
+            for row in rows:
+                copy.write_row(bind(row))
+        return plan
 
     def _insert_all(self, raw: Any, groups: dict[str, list[tuple[Any, ...]]]) -> None:
         for sql, rows in groups.items():
@@ -292,6 +360,12 @@ class PostgresSink:
             self._inherited.append(self._raw)  # closing it here would end the parent's session
             self._raw = None
         self.commit_lock = threading.Lock()
+
+
+def _requests_first(group: tuple[str, list[Any]]) -> bool:
+    """Sort key: the requests' inserts first (they capture the new requests the others
+    read)."""
+    return _table(group[0]) != "requests"
 
 
 def _table(sql: str) -> str:

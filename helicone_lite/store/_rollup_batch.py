@@ -58,6 +58,7 @@ __all__ = [
     "SQLITE_RANGE",
     "batch_upserts",
     "capture",
+    "capture_counted",
     "ids_batch_upserts",
     "pg_batch_upserts",
     "property_change",
@@ -105,6 +106,25 @@ def capture(insert: str) -> str:
         f"WITH helicone_lite_inserted AS ({insert} RETURNING {_PG_COLUMNS}) "
         f"INSERT INTO {NEW_REQUESTS} ({_PG_COLUMNS}) "
         f"SELECT {_PG_COLUMNS} FROM helicone_lite_inserted"
+    )
+
+
+def capture_counted(insert: str, *, properties: bool = True) -> str:
+    """:func:`capture`, answering one row: how many requests it inserted, whether any of them
+    has a score already (scored before it was logged), and (``properties``) whether any has a
+    property already (written on its own before its request). Each a probe of an index per
+    inserted request (a subquery per row: never a scan of ``scores``). The writer skips the
+    batch's statements that would find nothing (``_pg_batch.py``)."""
+    probes = [("scores", "s")] + ([("request_properties", "p")] if properties else [])
+    flags = "".join(
+        f", coalesce(bool_or(EXISTS (SELECT 1 FROM {t} {a} WHERE {a}.request_id = c.id)), false)"
+        for t, a in probes
+    )
+    return (
+        f"WITH helicone_lite_inserted AS ({insert} RETURNING {_PG_COLUMNS}), "
+        f"helicone_lite_captured AS (INSERT INTO {NEW_REQUESTS} ({_PG_COLUMNS}) "
+        f"SELECT {_PG_COLUMNS} FROM helicone_lite_inserted RETURNING id) "
+        f"SELECT count(*){flags} FROM helicone_lite_captured c"
     )
 
 

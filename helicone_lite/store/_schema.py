@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from ._facts_schema import FACTS_MIGRATION
 from ._pg_reading import READING_MIGRATION
+from ._quiet_triggers import QUIET_TRIGGERS_MIGRATION
 from ._reports_schema import COVERED, REPORTS_MIGRATION, SCORE_INDEXES_BY_TIME
 from ._rollup_property_models import PROPERTY_MODELS_MIGRATION
 from ._rollup_property_users import (
@@ -48,6 +49,7 @@ __all__ = [
     "PROPERTY_USERS_MIGRATION",
     "PROPERTY_USERS_OFF_MIGRATION",
     "PROPERTY_USERS_VERSION",
+    "QUIET_WRITER_VERSION",
     "ROLLUP_BATCH_VERSION",
     "SCHEMA_VERSION",
     "SCORE_ROLLUP_VERSION",
@@ -372,6 +374,8 @@ PG_SCORE_TIME_MIGRATION = "SELECT 1"
 # PROPERTY_USERS_OFF_MIGRATION: rollup_property_users is PostgreSQL's only (SQLite: dropped
 # where a first v20 made it; see _rollup_property_users.py).
 # USER_SCORES_MIGRATION: daily score sums per user, PostgreSQL's only (_rollup_user_scores.py).
+# QUIET_TRIGGERS_MIGRATION: PostgreSQL's insert triggers not called for the writer's batch
+# (_quiet_triggers.py, _pg_batch.py); nothing on SQLite.
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
@@ -396,6 +400,7 @@ MIGRATIONS: tuple[str, ...] = (
     SCORE_TIME_MIGRATION,
     PROPERTY_USERS_OFF_MIGRATION,
     USER_SCORES_MIGRATION,
+    QUIET_TRIGGERS_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -417,3 +422,5 @@ PROPERTY_MODELS_VERSION = MIGRATIONS.index(PROPERTY_MODELS_MIGRATION) + 1
 PROPERTY_USERS_VERSION = MIGRATIONS.index(PROPERTY_USERS_MIGRATION) + 1
 #: from this version ``rollup_user_scores`` exists on PostgreSQL (triggers on ``score_facts``)
 USER_SCORES_VERSION = MIGRATIONS.index(USER_SCORES_MIGRATION) + 1
+#: from this version PostgreSQL's writer can spare its insert triggers the call
+QUIET_WRITER_VERSION = MIGRATIONS.index(QUIET_TRIGGERS_MIGRATION) + 1

@@ -19,7 +19,7 @@ from helicone_lite.reports._scores import score_means
 from helicone_lite.store import Store, iso_from_epoch, rebuild_rollups
 from helicone_lite.store._pg_schema import PG_MIGRATIONS
 from helicone_lite.store._retention import delete_requests, prune
-from helicone_lite.store._schema import MIGRATIONS, USER_SCORES_VERSION
+from helicone_lite.store._schema import MIGRATIONS, SCHEMA_VERSION, USER_SCORES_VERSION
 
 from .conftest import T0, Generated, generate
 from .test_rollups import both, same
@@ -185,7 +185,7 @@ def test_a_v22_store_is_counted_by_the_migration(database: str) -> None:
     data.store.close()
     store = Store(database)
     try:
-        assert store.schema_version == USER_SCORES_VERSION
+        assert store.schema_version == SCHEMA_VERSION  # (and later migrations)
         if not _is_sqlite(store):
             assert_user_scores_counted(store)
         Reports(store, clock=lambda: T0).score(data.rows[3]["id"], {"accuracy": 1})
