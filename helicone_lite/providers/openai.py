@@ -118,7 +118,7 @@ class OpenAIAdapter:
         """Build the SDK client ``target`` is sent through, unless built already (called
         before a call's clock starts: building one is not the provider's latency). Nothing for
         the user's own client, or a target :meth:`check` refuses."""
-        if self._to_origin(target):
+        if self._use_origin and target.base_url is None:  # _to_origin, written out: every call
             return
         where = self._where_of(target, origin)
         if not where[0]:
