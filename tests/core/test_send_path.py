@@ -58,4 +58,3 @@ async def test_an_async_logged_call_builds_no_openai_resource(
     client.flush()
     assert built == []
     assert len(rows(client)) == 4
-
