@@ -118,7 +118,7 @@ class OpenAIAdapter:
         """Build the SDK client ``target`` is sent through, unless built already (called
         before a call's clock starts: building one is not the provider's latency). Nothing for
         the user's own client, or a target :meth:`check` refuses."""
-        if self._use_origin and target.base_url is None:  # _to_origin, written out: every call
+        if self._to_origin(target):
             return
         where = self._where_of(target, origin)
         if not where[0]:
@@ -215,22 +215,22 @@ class OpenAIAdapter:
     def send(self, call: Call) -> Result:
         resource, create, _, response_type = _KINDS[call.kind]
         target = call.targets[call.target_index]
-        to_origin = self._use_origin and target.base_url is None  # _to_origin, written out
+        to_origin = self._to_origin(target)
         client = call.origin if to_origin else self._clients.sync_at(self._where(call))
         raw = create(resource(client), **self._arguments(call, target, to_origin))
-        return _result(raw, response_type, call.params.get("stream"))
+        return _result(raw, response_type, call.stream)
 
     async def asend(self, call: Call) -> Result:
         resource, _, create, response_type = _KINDS[call.kind]
         target = call.targets[call.target_index]
-        to_origin = self._use_origin and target.base_url is None
+        to_origin = self._to_origin(target)
         client = (
             call.origin
             if to_origin
             else self._clients.async_at(self._where(call), asyncio.get_running_loop())
         )
         raw = await create(resource(client), **self._arguments(call, target, to_origin))
-        return _result(raw, response_type, call.params.get("stream"))
+        return _result(raw, response_type, call.stream)
 
 
 def _without_foreign_credentials(
@@ -249,7 +249,7 @@ def _without_foreign_credentials(
     return kept
 
 
-def _result(raw: Any, response_type: type[Any], stream: object) -> Result:
+def _result(raw: Any, response_type: type[Any], stream: bool) -> Result:
     headers = raw.headers
     if stream:
         sdk_stream = raw.parse()
