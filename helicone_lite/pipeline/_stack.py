@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from ._call import Blocking, Call, Effect, Forward, Result, Sleep
@@ -183,8 +182,9 @@ def _run_direct(
     ``Exception`` becomes the Result's error, a ``BaseException`` (from the layer or the rest
     of the stack, which it may see on its way out) propagates."""
 
-    # run_sync itself, bound: no closure frame between a layer and the rest of the stack
-    forward = partial(run_sync, stack, terminal=terminal, sleep=sleep, index=index + 1)
+    def forward(inner: Call) -> Result:
+        return run_sync(stack, inner, terminal, sleep, index=index + 1)
+
     try:
         value = direct(call, forward, sleep)
     except Exception as exc:
