@@ -74,7 +74,9 @@ class Client(HeliconeBase, DashboardMixin, openai.OpenAI):
         hot = machinery()
         options, raw_headers = hot.split_options(options)
         if hot.inside_stack():
-            options.max_retries = 0  # hot.sdk_send_options, written out (a frame fewer)
+            # hot.sdk_send_options written out, as pydantic sets a field (no frame)
+            options.__dict__["max_retries"] = 0
+            options.__pydantic_fields_set__.add("max_retries")
             return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
         runtime = self._helicone_runtime
         call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)
@@ -193,7 +195,9 @@ class AsyncClient(HeliconeBase, AsyncDashboardMixin, openai.AsyncOpenAI):
         hot = machinery()
         options, raw_headers = hot.split_options(options)
         if hot.inside_stack():
-            options.max_retries = 0  # hot.sdk_send_options, written out (a frame fewer)
+            # hot.sdk_send_options written out, as pydantic sets a field (no frame)
+            options.__dict__["max_retries"] = 0
+            options.__pydantic_fields_set__.add("max_retries")
             return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
         runtime = self._helicone_runtime
         call = self._helicone_endpoint(cast_to, options, stream, stream_cls, raw_headers)

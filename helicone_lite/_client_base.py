@@ -163,10 +163,11 @@ class HeliconeBase:
         runtime = self._helicone_runtime
         return PromptRegistry(runtime.store, clock=runtime.clock)
 
-    @property
+    @cached_property
     def user_agent(self) -> str:
         """openai's ``User-Agent``, named after the openai class this client stands for
-        (``OpenAI/Python 1.2.3``, as ``openai.OpenAI`` sends), not ``Client/Python``."""
+        (``OpenAI/Python 1.2.3``, as ``openai.OpenAI`` sends), not ``Client/Python``. Read
+        on every request (openai's ``default_headers``): made once per client."""
         origin = self if isinstance(self, _OPENAI) else self._helicone_origin()  # (no frame)
         name = "AsyncOpenAI" if isinstance(origin, openai.AsyncOpenAI) else "OpenAI"
         return f"{name}/Python {origin._version}"

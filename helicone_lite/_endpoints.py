@@ -71,7 +71,10 @@ def sdk_send_options(options: Any) -> Any:
     """``options`` for one send by the SDK: ``max_retries=0`` (the retry layer is the only
     retry loop; the client's own ``max_retries`` reads as the user gave it). The SDK copies
     the options it is given, and builds new ones per request, so they are set in place."""
-    options.max_retries = 0
+    # what pydantic's ``options.max_retries = 0`` does for a plain field, without its
+    # ``__setattr__`` and handler frames (every send: issue 12)
+    options.__dict__["max_retries"] = 0
+    options.__pydantic_fields_set__.add("max_retries")
     return options
 
 

@@ -111,5 +111,9 @@ def with_lazy_headers(
     """:func:`with_headers` of ``merge_headers(provider, helicone)``, merged only when
     ``response.headers`` is first read (a plain ``create()`` caller seldom reads it)."""
     if isinstance(response, (ChatCompletion, CreateEmbeddingResponse, Response)):
-        response._helicone_headers = (provider, dict(helicone))
+        private = response.__pydantic_private__
+        if private is None:  # not set yet: pydantic's own setter makes the dict
+            response._helicone_headers = (provider, dict(helicone))
+        else:  # what that setter does then, without its two frames (every call: issue 12)
+            private["_helicone_headers"] = (provider, dict(helicone))
     return response
