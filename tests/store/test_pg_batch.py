@@ -4,10 +4,8 @@ batch counts everything itself (``_pg_batch.py``, schema "quiet writer")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from helicone_lite.store import Store
 from helicone_lite.store._pg_plans import REPLAN_ROWS, BatchPlans
@@ -64,29 +62,6 @@ def test_plans_lost_are_made_again_then_sent_as_text() -> None:
     plans.lost()
     assert plans.script(session, 1) == ([], "SELECT 1;\nSELECT 2")
     assert plans.script(session, 1, frozenset()) == ([], "SELECT 1")
-
-
-@pytest.fixture
-def scripts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, str]]]:
-    """Every statement text the store's connections send, with its connection."""
-    from helicone_lite.store._postgres import PgDatabase
-
-    seen: list[tuple[Any, str]] = []
-    connect = PgDatabase.raw_connect
-
-    def recording(self: PgDatabase) -> Any:
-        raw = connect(self)
-        execute = raw.execute
-
-        def run(query: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.append((raw, str(query)))
-            return execute(query, *args, **kwargs)
-
-        raw.execute = run  # type: ignore[method-assign]
-        return raw
-
-    monkeypatch.setattr(PgDatabase, "raw_connect", recording)
-    yield seen
 
 
 def _closing(seen: list[tuple[Any, str]]) -> list[tuple[Any, str]]:

@@ -163,35 +163,18 @@ def test_cli_database_url(
 
 
 def test_batch_rollups_join_by_index_for_their_transaction_only(
-    postgres_url: str, make_row: RowFactory, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, make_row: RowFactory, scripts: list[tuple[Any, str]]
 ) -> None:
     """The batch's fact and rollup statements run with hash and merge joins off (the batch's
     temporary table has no statistics: left alone, the planner reads all of
     ``request_properties`` and ``requests`` once per statement and batch); ``SET LOCAL``, so
     the writer's session is back to the server's settings after the commit."""
-    from helicone_lite.store._postgres import PgDatabase
-
-    statements: list[tuple[Any, str]] = []
-    connect = PgDatabase.raw_connect
-
-    def recording(self: PgDatabase) -> Any:
-        raw = connect(self)
-        execute = raw.execute
-
-        def run(query: Any, *args: Any, **kwargs: Any) -> Any:
-            statements.append((raw, str(query)))
-            return execute(query, *args, **kwargs)
-
-        raw.execute = run  # type: ignore[method-assign]
-        return raw
-
-    monkeypatch.setattr(PgDatabase, "raw_connect", recording)
     with Store(postgres_url) as store:
         store.write("requests", make_row(id="p1", properties={"dept": "cardio"}))
         assert store.flush()
         upserts = [  # (prepared once per session: run by EXECUTE)
             (raw, s)
-            for raw, s in statements
+            for raw, s in scripts
             if "EXECUTE helicone_lite_batch_" in s
             or ("INSERT INTO rollup_properties" in s and "CREATE " not in s and "PREPARE" not in s)
         ]
