@@ -54,7 +54,7 @@ from ._schema import (
     SESSION_ROLLUP_VERSION,
     STATUS_ROLLUP_VERSION,
 )
-from ._sink_rollups import table_of
+from ._sink_rollups import columns_of, table_of
 
 if TYPE_CHECKING:
     from ._dialect import StagedInsert
@@ -110,8 +110,7 @@ def _table_and_id(sql: str) -> tuple[str, int]:
     column = {"requests": "id", "request_properties": "request_id"}.get(table)
     if column is None:
         return table, -1
-    columns = [c.strip() for c in sql.split("(", 1)[1].split(")", 1)[0].split(",")]
-    return table, columns.index(column)
+    return table, columns_of(sql).index(column)
 
 
 def only_new(plan: StagedInsert) -> str:

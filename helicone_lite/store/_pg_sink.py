@@ -44,7 +44,6 @@ from ._pg_batch import (
     closing_statements,
     only_new,
     outside_properties,
-    tagged,
     wanted,
 )
 from ._pg_plans import ALL, BatchPlans
@@ -56,10 +55,8 @@ from ._rollup_batch import (
     PG_BATCH_NO_JIT,
     PG_BATCH_ON,
     PG_NEW_REQUESTS_TABLE,
-    PG_ROLLUP_LOCK,
     capture,
     capture_counted,
-    pg_batch_upserts,
 )
 from ._rollup_sessions import PG_SESSIONS_ON
 from ._rows import Item, PreparedRow, RowPreparer, group_by_sql
@@ -69,7 +66,7 @@ from ._schema import (
     SESSION_ROLLUP_VERSION,
 )
 from ._sink import Outcome
-from ._sink_rollups import first_of_each
+from ._sink_rollups import first_of_each, table_of
 
 __all__ = ["PostgresSink"]
 
@@ -112,7 +109,7 @@ class PostgresSink:
             OverflowError,
         )
         self._rollups = False  # the schema has v7 (the writer keeps the rollups)
-        self._plans = BatchPlans(tagged([PG_ROLLUP_LOCK, *pg_batch_upserts()]))
+        self._plans = BatchPlans([])  # the schema's statements: set by _prepare
         self._present: Needs | None = ALL  # the closing statements' inputs (None: no rows)
         self._quiet = False  # the batch sets helicone_lite.writer (``_pg_batch.py``)
         self._temp = TempTables()  # how its temporary tables are emptied (``_pg_temp.py``)
@@ -275,7 +272,7 @@ class PostgresSink:
         the column's type, stricter than a bound parameter (a float for an integer column
         is refused): such a batch takes ``_insert_all``.
         """
-        properties = any(_table(sql) == "request_properties" for sql in groups)
+        properties = any(table_of(sql) == "request_properties" for sql in groups)
         inserted, scored, with_properties = 0, False, properties
         with raw.cursor() as cursor:
             for sql, rows in sorted(groups.items(), key=_requests_first):
@@ -319,7 +316,7 @@ class PostgresSink:
                     part = list(unique.values())
                     statement, _ = self._db.dialect.multirow(sql, len(part))
             params = [value for row in part for value in bind(row) or ()]
-            raw.execute(self._inserting(_table(sql), statement), params)
+            raw.execute(self._inserting(table_of(sql), statement), params)
 
     def _insert_one_by_one(self, raw: Any, prepared: list[PreparedRow]) -> int:
         rejected = 0
@@ -365,11 +362,7 @@ class PostgresSink:
 def _requests_first(group: tuple[str, list[Any]]) -> bool:
     """Sort key: the requests' inserts first (they capture the new requests the others
     read)."""
-    return _table(group[0]) != "requests"
-
-
-def _table(sql: str) -> str:
-    return sql.split(" INTO ", 1)[1].split(" ", 1)[0].split("(", 1)[0]
+    return table_of(group[0]) != "requests"
 
 
 def _last_per_key(rows: list[tuple[Any, ...]], keys: tuple[int, ...]) -> list[tuple[Any, ...]]:

@@ -41,7 +41,7 @@ from ._rollup_property_users import SPLIT as PROPERTY_USERS
 from ._rollup_sessions import ids_batch_sessions, sqlite_batch_sessions
 from ._rows import PreparedRow, Statement
 
-__all__ = ["SqliteRollups", "first_of_each", "split_loose", "table_of"]
+__all__ = ["SqliteRollups", "columns_of", "first_of_each", "split_loose", "table_of"]
 
 #: errors one row's content causes (the sink's list, repeated: the sink imports this module)
 RowErrors = tuple[type[Exception], ...]
@@ -52,7 +52,8 @@ def table_of(sql: str) -> str:
     return sql.split(" INTO ", 1)[1].split(" ", 1)[0].split("(", 1)[0]
 
 
-def _columns(sql: str) -> list[str]:
+def columns_of(sql: str) -> list[str]:
+    """The column list of an ``INSERT ... INTO t (a, b, ...)`` statement."""
     return [c.strip() for c in sql.split("(", 1)[1].split(")", 1)[0].split(",")]
 
 
@@ -72,7 +73,7 @@ def _id_position(sql: str, cache: dict[str, int]) -> int:
     """Where a ``requests`` insert has its id among its parameters (-1: another table)."""
     at = cache.get(sql)
     if at is None:
-        names = _columns(sql) if table_of(sql) == "requests" else []
+        names = columns_of(sql) if table_of(sql) == "requests" else []
         at = cache[sql] = names.index("id") if "id" in names else -1
     return at
 
@@ -173,7 +174,7 @@ class SqliteRollups:
         """Write standalone property rows, each moving its rollup figures; rejected count."""
         rejected = 0
         for sql, params in loose:
-            row = dict(zip(_columns(sql), params, strict=True))
+            row = dict(zip(columns_of(sql), params, strict=True))
             named = {k: row.get(k) for k in ("request_id", "name", "value")}
             conn.execute("SAVEPOINT loose")
             try:

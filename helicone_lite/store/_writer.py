@@ -94,7 +94,7 @@ class BatchWriter(JournalSide):
         self._reporter = reporter
         self._journal = journal
         self._max_queue = max_queue
-        self._batch_size = batch_size
+        self._batch_size = batch_size  # (the journal's replay batches: _writer_journal.py)
         self._limit = BatchLimit(batch_size, backlog_rows, max_hold)
         self._block_timeout = block_timeout
         self._group_rows = min(group_rows, batch_size)
