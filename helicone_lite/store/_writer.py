@@ -206,7 +206,7 @@ class BatchWriter(JournalSide):
         self._writer_ident = threading.get_ident()
         try:
             with self._working:
-                self._replay_if_pending()
+                self._replay_guarded()
             while True:
                 batch = self._next_batch()
                 if not batch:
@@ -284,8 +284,16 @@ class BatchWriter(JournalSide):
         self._healthy = True
         self._limit.held(len(rows), outcome.held)
         if recovered or now >= self._next_replay_check:
-            self._replay_if_pending()
+            self._replay_guarded()
         return outcome.written, 0, outcome.dropped, outcome.errors
+
+    def _replay_guarded(self) -> None:
+        """Replay the journal on this thread; an unexpected error is reported, not raised
+        (it would end the thread, and ``flush()`` would wait for rows no one writes)."""
+        try:
+            self._replay_if_pending()
+        except BaseException:
+            self._report_bug()
 
     def _write(
         self, rows: list[Item], *, retry: bool, pace: Callable[[], None] = no_pace

@@ -312,3 +312,29 @@ def test_ids_differ_between_parent_and_forked_child(tmp_path: Path) -> None:
     assert child[14] == mine[14] == "7"
     assert child[19:] != mine[19:]  # random parts diverge after fork (re-seeded)
     store.close()
+
+
+def test_a_replay_that_raises_does_not_stop_the_writer(
+    db_path: Path,
+    make_row: RowFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unexpected error while replaying the journal (here, claiming its files) is reported
+    and the writer goes on: before, it ended the writer thread, and ``flush()`` then waited
+    for rows no thread would write."""
+    caplog.set_level(logging.WARNING, logger="helicone_lite")
+    with Store(db_path, group_wait=0) as store:
+        journal = store.journal
+        assert journal is not None
+
+        def broken() -> list[Path]:
+            raise OSError("the journal directory went away")
+
+        monkeypatch.setattr(journal, "pending", lambda: True)
+        monkeypatch.setattr(journal, "claim", broken)
+        for _ in range(3):
+            store.write("requests", make_row())
+            assert store.flush(timeout=10)
+        assert count(db_path) == 3
+    assert any("writer error" in r.getMessage() for r in caplog.records)
